@@ -1,0 +1,22 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("ecrf")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# A static schedule (exactly one beat process runs it); tasks are idempotent.
+app.conf.beat_schedule = {
+    "heartbeat": {"task": "trial.tasks.record_heartbeat", "schedule": 60.0, "args": ("beat",)},
+}
+
+# The filesystem broker and result store (development defaults) need their folders first.
+for _key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+    _folder = app.conf.broker_transport_options.get(_key)
+    if _folder:
+        os.makedirs(_folder, exist_ok=True)
+if str(app.conf.result_backend or "").startswith("file://"):
+    os.makedirs(app.conf.result_backend.removeprefix("file://"), exist_ok=True)

@@ -1,0 +1,52 @@
+"""The embedded PostgreSQL a newcomer gets when DATABASE_URL is not set.
+
+pgserver ships PostgreSQL binaries inside its wheel, so nothing has to be installed on the
+machine. The data lives under var/ (git-ignored) and survives restarts.
+"""
+
+import os
+import warnings
+from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_PGDATA = BASE_DIR / "var" / "pgdata"
+DATABASE_NAME = "ecrf"
+
+_server = None
+
+
+def pgdata_dir() -> Path:
+    return Path(os.environ.get("ECRF_EMBEDDED_PGDATA", DEFAULT_PGDATA))
+
+
+def ensure_server(*, keep_running: bool = False):
+    """Start (or attach to) the embedded server and make sure the project database exists.
+
+    keep_running=False stops the server when the last Python process using it exits;
+    the start command passes True only for the supervisor that owns its lifetime.
+    """
+    global _server
+    if _server is None:
+        # platformdirs warns when XDG_RUNTIME_DIR is unset; its /tmp fallback is fine here.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", module="platformdirs")
+        import pgserver
+
+        path = pgdata_dir()
+        path.mkdir(parents=True, exist_ok=True)
+        _server = pgserver.get_server(path, cleanup_mode=None if keep_running else "stop")
+        exists = _server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+        if "(1 row)" not in exists:
+            _server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return _server
+
+
+def socket_dir() -> str:
+    """Where the server listens: its pgdata, or a shorter runtime path when that is too long."""
+    uri = ensure_server().get_uri()
+    return unquote(parse_qs(urlsplit(uri).query)["host"][0])
+
+
+def database_url() -> str:
+    """A DATABASE_URL for child processes once ensure_server() has run."""
+    return f"postgresql://postgres@/{DATABASE_NAME}?host={quote(socket_dir(), safe='/')}"

@@ -1,0 +1,45 @@
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from trial.models import Subject
+from trial.services import subject_register, subject_void
+
+
+def _register(study, site, by, **extra):
+    values = {"sex": "M", "date_of_birth": date(1965, 4, 1), "tumour_type": "hnscc"} | extra
+    return subject_register(study=study, site=site, by=by, **values)
+
+
+def test_screening_numbers_are_site_prefixed_and_sequential(study, site_a, coordinator_a):
+    first = _register(study, site_a, coordinator_a)
+    second = _register(study, site_a, coordinator_a)
+    assert (first.screening_number, second.screening_number) == ("FR01-S001", "FR01-S002")
+
+
+def test_screening_number_not_reused_after_void(study, site_a, coordinator_a, admin_user):
+    first = _register(study, site_a, coordinator_a)
+    subject_void(subject=first, by=admin_user, reason="Entered in error")
+    assert _register(study, site_a, coordinator_a).screening_number == "FR01-S002"
+
+
+def test_coordinator_cannot_register_at_another_site(study, site_b, coordinator_a):
+    with pytest.raises(PermissionDenied):
+        _register(study, site_b, coordinator_a)
+    assert not Subject.objects.exists()
+
+
+def test_other_tumour_type_must_be_specified(study, site_a, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        _register(study, site_a, coordinator_a, tumour_type="other")
+    assert "tumour_type_other" in excinfo.value.message_dict
+
+
+def test_void_keeps_the_row_with_reason(study, site_a, coordinator_a, admin_user):
+    subject = _register(study, site_a, coordinator_a)
+    subject_void(subject=subject, by=admin_user, reason="Duplicate registration")
+    subject.refresh_from_db()
+    assert subject.voided_at is not None
+    assert subject.void_reason == "Duplicate registration"
+    assert not Subject.objects.active().filter(pk=subject.pk).exists()

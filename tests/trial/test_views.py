@@ -1,0 +1,114 @@
+import pytest
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+from tests.trial.factories import SubjectFactory
+
+
+@pytest.fixture
+def subject_a(study, site_a, coordinator_a):
+    return SubjectFactory(study=study, site=site_a, created_by=coordinator_a)
+
+
+@pytest.fixture
+def subject_b(study, site_b, coordinator_b):
+    return SubjectFactory(study=study, site=site_b, created_by=coordinator_b)
+
+
+def test_login_page_answers(client, db):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert b'name="password"' in response.content
+
+
+def test_pages_need_login(client, db):
+    response = client.get(reverse("subject_list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_login_with_password_reaches_home(client, coordinator_a):
+    response = client.post(
+        reverse("login"), {"username": "coord_a", "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert b"Site coordinator" in response.content
+
+
+def test_wrong_password_is_refused(client, coordinator_a):
+    response = client.post(reverse("login"), {"username": "coord_a", "password": "nope"})
+    assert response.status_code == 200
+    assert b"Please enter a correct username and password" in response.content
+
+
+def test_navigation_shows_administration_only_to_admins(client, coordinator_a, admin_user):
+    client.force_login(coordinator_a)
+    assert b"Administration" not in client.get(reverse("home")).content
+    client.force_login(admin_user)
+    assert b"Administration" in client.get(reverse("home")).content
+
+
+def test_subject_list_is_scoped_to_own_site(client, coordinator_a, subject_a, subject_b):
+    client.force_login(coordinator_a)
+    content = client.get(reverse("subject_list")).content.decode()
+    assert subject_a.screening_number in content
+    assert subject_b.screening_number not in content
+
+
+def test_monitor_lists_all_sites(client, monitor, subject_a, subject_b):
+    client.force_login(monitor)
+    content = client.get(reverse("subject_list")).content.decode()
+    assert subject_a.screening_number in content and subject_b.screening_number in content
+
+
+@pytest.mark.parametrize("url_name", ["subject_detail"])
+def test_other_sites_subject_is_404(client, coordinator_a, subject_a, subject_b, url_name):
+    client.force_login(coordinator_a)
+    assert client.get(reverse(url_name, args=[subject_a.pk])).status_code == 200
+    assert client.get(reverse(url_name, args=[subject_b.pk])).status_code == 404
+
+
+def test_history_of_other_sites_subject_is_404(client, coordinator_a, subject_a, subject_b):
+    client.force_login(coordinator_a)
+    own = client.get(reverse("record_history", args=["trial.subject", subject_a.pk]))
+    assert own.status_code == 200
+    other = client.get(reverse("record_history", args=["trial.subject", subject_b.pk]))
+    assert other.status_code == 404
+
+
+def test_history_of_unregistered_model_is_404(client, admin_user, subject_a):
+    client.force_login(admin_user)
+    response = client.get(reverse("record_history", args=["trial.user", admin_user.pk]))
+    assert response.status_code == 404
+
+
+def test_history_page_shows_who_and_reason(client, coordinator_a, subject_a):
+    from trial.services import subject_update
+
+    subject_update(subject=subject_a, by=coordinator_a, reason="Source says male", sex="M")
+    client.force_login(coordinator_a)
+    content = client.get(reverse("record_history", args=["trial.subject", subject_a.pk]))
+    text = content.content.decode()
+    assert "Source says male" in text and "coord_a" in text
+
+
+def test_study_page_shows_thresholds(client, coordinator_a):
+    client.force_login(coordinator_a)
+    content = client.get(reverse("study_overview")).content.decode()
+    assert "More than 28 days since the last chemotherapy" in content
+    assert "DL4" in content
+
+
+def test_subject_admin_refuses_hard_delete(client, admin_user, subject_a):
+    client.force_login(admin_user)
+    url = reverse("admin:trial_subject_delete", args=[subject_a.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+
+
+def test_subject_list_query_count_is_flat(
+    client, coordinator_a, study, site_a, django_assert_max_num_queries
+):
+    SubjectFactory.create_batch(30, study=study, site=site_a, created_by=coordinator_a)
+    client.force_login(coordinator_a)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("subject_list")).status_code == 200

@@ -1,0 +1,286 @@
+"""Study configuration, sites, people and subjects.
+
+Clinical rows are audited by database triggers (django-pghistory): every insert and update
+lands in an append-only event table with the acting user, URL and reason for change.
+Hard deletes of clinical rows are refused by a trigger; they are voided instead.
+"""
+
+import pghistory
+import pgtrigger
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Site coordinator"
+    INVESTIGATOR = "investigator", "Investigator"
+    MONITOR = "monitor", "Monitor"
+    DATA_MANAGER = "data_manager", "Data manager"
+    SPONSOR_SAFETY = "sponsor_safety", "Sponsor safety"
+    ADMIN = "admin", "Administrator"
+
+
+# Site roles work on their own sites' subjects; these roles may be granted for all sites.
+STUDY_WIDE_ROLES = frozenset({Role.MONITOR, Role.DATA_MANAGER, Role.SPONSOR_SAFETY, Role.ADMIN})
+
+
+class User(AbstractUser):
+    """A person using the eCRF (staff only: subjects are never users)."""
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+@pghistory.track()
+class Site(models.Model):
+    code = models.CharField(max_length=10, unique=True, help_text="Prefix of screening numbers")
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2")
+    active = models.BooleanField(default=True)
+    # Next screening sequence number; incremented under a row lock, so never reused.
+    next_screening_seq = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+@pghistory.track()
+class Membership(models.Model):
+    """A user's role at a site; a study-wide role may leave the site empty (all sites)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "site", "role"], name="membership_unique_user_site_role"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(site__isnull=True),
+                name="membership_unique_user_role_all_sites",
+            ),
+            models.CheckConstraint(
+                condition=Q(site__isnull=False)
+                | Q(role__in=sorted(r.value for r in STUDY_WIDE_ROLES)),
+                name="membership_site_roles_need_a_site",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} @ {self.site or 'all sites'}"
+
+
+@pghistory.track()
+class Study(models.Model):
+    protocol_number = models.CharField(max_length=50, unique=True)
+    title = models.CharField(max_length=500)
+    phase = models.CharField(max_length=10)
+    product = models.CharField(max_length=100)
+    sponsor = models.CharField(max_length=200, blank=True)
+    target_enrollment = models.PositiveIntegerField()
+    dlt_window_days = models.PositiveIntegerField()
+    screening_window_days = models.PositiveIntegerField()
+    cycle_length_days = models.PositiveIntegerField()
+    max_cycles = models.PositiveIntegerField()
+    sites = models.ManyToManyField(Site, related_name="studies", blank=True)
+
+    class Meta:
+        verbose_name_plural = "studies"
+
+    def __str__(self):
+        return f"{self.protocol_number} — {self.product}"
+
+
+@pghistory.track()
+class ProtocolThreshold(models.Model):
+    """One number of the protocol (age limits, washouts, ...), with the text it comes from."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="thresholds")
+    key = models.SlugField(max_length=60)
+    value = models.DecimalField(max_digits=12, decimal_places=3)
+    unit = models.CharField(max_length=30, blank=True)
+    protocol_text = models.TextField(blank=True, help_text="The synopsis wording it encodes")
+
+    class Meta:
+        ordering = ["study", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "key"], name="threshold_unique_key")
+        ]
+
+    def __str__(self):
+        return f"{self.key} = {self.value} {self.unit}".strip()
+
+
+@pghistory.track()
+class LabLimit(models.Model):
+    """An organ-function lab limit for inclusion ("main organ functions in good condition")."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="lab_limits")
+    code = models.SlugField(max_length=30)
+    label = models.CharField(max_length=100)
+    unit = models.CharField(max_length=30)
+    minimum = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    maximum = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    relative_to_uln = models.BooleanField(
+        default=False, help_text="The limit is a multiple of the upper limit of normal"
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["study", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "code"], name="lablimit_unique_code"),
+            models.CheckConstraint(
+                condition=Q(minimum__isnull=False) | Q(maximum__isnull=False),
+                name="lablimit_has_a_bound",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+@pghistory.track()
+class DoseLevel(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="dose_levels")
+    code = models.CharField(max_length=10)
+    order = models.PositiveSmallIntegerField()
+    dose_amount = models.DecimalField(max_digits=10, decimal_places=3)
+    dose_unit = models.CharField(max_length=20)
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["study", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "code"], name="doselevel_unique_code"),
+            models.UniqueConstraint(fields=["study", "order"], name="doselevel_unique_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} ({self.dose_amount} {self.dose_unit})"
+
+
+class VisitKind(models.TextChoices):
+    SCREENING = "screening", "Screening"
+    DOSING = "dosing", "Dosing"
+    SAFETY = "safety", "Safety"
+    END_OF_TREATMENT = "end_of_treatment", "End of treatment"
+    FOLLOW_UP = "follow_up", "Follow-up"
+
+
+class VisitAnchor(models.TextChoices):
+    FIRST_DOSE = "first_dose", "First dose (C1D1)"
+    LAST_DOSE = "last_dose", "Last dose"
+
+
+@pghistory.track()
+class VisitDefinition(models.Model):
+    """One visit of the configured schedule, relative to the first or the last dose."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="visit_definitions")
+    code = models.CharField(max_length=10)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=VisitKind.choices)
+    anchor = models.CharField(max_length=20, choices=VisitAnchor.choices)
+    offset_days = models.IntegerField(default=0)
+    offset_months = models.PositiveSmallIntegerField(default=0)
+    window_before_days = models.PositiveSmallIntegerField(default=0)
+    window_after_days = models.PositiveSmallIntegerField(default=0)
+    cycle = models.PositiveSmallIntegerField(null=True, blank=True)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["study", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "code"], name="visitdef_unique_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class SubjectStatus(models.TextChoices):
+    SCREENING = "screening", "Screening"
+    SCREEN_FAILED = "screen_failed", "Screen failed"
+    ENROLLED = "enrolled", "Enrolled"
+    ON_TREATMENT = "on_treatment", "On treatment"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    LOST_TO_FOLLOW_UP = "lost_to_follow_up", "Lost to follow-up"
+    DIED = "died", "Died"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+
+
+class TumourType(models.TextChoices):
+    SOFT_TISSUE_SARCOMA = "sts", "Advanced soft tissue sarcoma"
+    HNSCC = "hnscc", "Head and neck squamous cell carcinoma"
+    MELANOMA = "melanoma", "Malignant melanoma"
+    OTHER = "other", "Other (specify)"
+
+
+class SubjectQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(voided_at__isnull=True)
+
+
+@pghistory.track()
+class Subject(models.Model):
+    """A patient in the trial, known only by numbers: no name or direct identifier is stored."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="subjects")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="subjects")
+    screening_number = models.CharField(max_length=20, unique=True, editable=False)
+    subject_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    # Changed only through the transition services in trial.services / screening.services.
+    status = models.CharField(
+        max_length=20, choices=SubjectStatus.choices, default=SubjectStatus.SCREENING
+    )
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    date_of_birth = models.DateField()
+    tumour_type = models.CharField(max_length=20, choices=TumourType.choices)
+    tumour_type_other = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True)
+
+    objects = SubjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["site__code", "screening_number"]
+        triggers = [
+            pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(tumour_type="other") | ~Q(tumour_type_other=""),
+                name="subject_other_tumour_type_specified",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject_number or self.screening_number
+
+
+class Heartbeat(models.Model):
+    """Last time each background process (worker, beat) proved it was running."""
+
+    process = models.CharField(max_length=20, unique=True)
+    last_seen = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.process} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"

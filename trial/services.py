@@ -1,0 +1,87 @@
+"""State-changing operations on sites' subjects. Views, commands and the API call these."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from trial.access import can_manage_site
+from trial.audit import audit_context
+from trial.models import Role, Site, Study, Subject, TumourType, User
+
+SUBJECT_EDITABLE_FIELDS = ("sex", "date_of_birth", "tumour_type", "tumour_type_other")
+
+
+def _next_screening_number(site: Site) -> str:
+    # Row lock: two coordinators registering at once never get the same number.
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    seq = locked.next_screening_seq
+    Site.objects.filter(pk=site.pk).update(next_screening_seq=seq + 1)
+    return f"{locked.code}-S{seq:03d}"
+
+
+def subject_register(
+    *,
+    study: Study,
+    site: Site,
+    by: User,
+    sex: str,
+    date_of_birth: date,
+    tumour_type: str,
+    tumour_type_other: str = "",
+) -> Subject:
+    """Register a patient for screening at `site`; assigns a new screening number."""
+    if not can_manage_site(by, site, Role.COORDINATOR, Role.INVESTIGATOR):
+        raise PermissionDenied("Only the site's coordinators and investigators register patients.")
+    if tumour_type == TumourType.OTHER and not tumour_type_other.strip():
+        raise ValidationError({"tumour_type_other": "Specify the tumour type when it is 'Other'."})
+    with transaction.atomic(), audit_context(by=by, reason="Patient registered for screening"):
+        subject = Subject(
+            study=study,
+            site=site,
+            screening_number=_next_screening_number(site),
+            sex=sex,
+            date_of_birth=date_of_birth,
+            tumour_type=tumour_type,
+            tumour_type_other=tumour_type_other.strip(),
+            created_by=by,
+        )
+        subject.full_clean()
+        subject.save()
+    return subject
+
+
+def subject_update(*, subject: Subject, by: User, reason: str, **changes) -> Subject:
+    """Correct a subject's registration data; saved data needs a reason for change."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "A reason for change is required to edit saved data."})
+    unknown = set(changes) - set(SUBJECT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    if not can_manage_site(by, subject.site, Role.COORDINATOR, Role.INVESTIGATOR):
+        raise PermissionDenied("Only the site's coordinators and investigators edit its subjects.")
+    if subject.voided_at:
+        raise ValidationError("This subject was voided; voided records cannot be edited.")
+    changed = [name for name, value in changes.items() if getattr(subject, name) != value]
+    if not changed:
+        return subject
+    for name in changed:
+        setattr(subject, name, changes[name])
+    subject.full_clean()
+    with transaction.atomic(), audit_context(by=by, reason=reason.strip()):
+        subject.save(update_fields=changed)
+    return subject
+
+
+def subject_void(*, subject: Subject, by: User, reason: str) -> Subject:
+    """Mark a subject entered in error; clinical rows are never deleted."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "A reason is required to void a record."})
+    if not can_manage_site(by, subject.site, Role.COORDINATOR, Role.DATA_MANAGER, Role.ADMIN):
+        raise PermissionDenied("You may not void subjects at this site.")
+    subject.voided_at = timezone.now()
+    subject.void_reason = reason.strip()
+    with transaction.atomic(), audit_context(by=by, reason=reason.strip()):
+        subject.save(update_fields=["voided_at", "void_reason"])
+    return subject

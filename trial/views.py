@@ -1,0 +1,80 @@
+from datetime import timedelta
+
+from django.apps import apps
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from trial.access import get_subject_for_user, roles_of, sites_for, subjects_for
+from trial.audit import history_for, history_scope
+from trial.models import Heartbeat, Role, Study, SubjectStatus
+
+HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
+
+
+@login_required
+def home(request):
+    subjects = subjects_for(request.user).active()
+    counts = {
+        status.label: subjects.filter(status=status).count()
+        for status in (SubjectStatus.SCREENING, SubjectStatus.ENROLLED, SubjectStatus.ON_TREATMENT)
+    }
+    heartbeats = []
+    if Role.ADMIN in roles_of(request.user):
+        now = timezone.now()
+        heartbeats = [
+            {
+                "process": hb.process,
+                "last_seen": hb.last_seen,
+                "stale": now - hb.last_seen > HEARTBEAT_STALE_AFTER,
+            }
+            for hb in Heartbeat.objects.order_by("process")
+        ]
+    return render(
+        request,
+        "trial/home.html",
+        {
+            "sites": sites_for(request.user),
+            "counts": counts,
+            "heartbeats": heartbeats,
+            "study": Study.objects.first(),
+        },
+    )
+
+
+@login_required
+def subject_list(request):
+    subjects = subjects_for(request.user).active().select_related("site")
+    return render(request, "trial/subject_list.html", {"subjects": subjects})
+
+
+@login_required
+def subject_detail(request, pk):
+    subject = get_subject_for_user(request.user, pk)
+    return render(request, "trial/subject_detail.html", {"subject": subject})
+
+
+@login_required
+def record_history(request, model_label, pk):
+    """The audit trail of one record the user may see (who, when, field, old -> new, why)."""
+    scope = history_scope(model_label)
+    if scope is None:
+        raise Http404("No history for this kind of record")
+    try:
+        record = scope(request.user).get(pk=pk)
+    except (apps.get_model(model_label).DoesNotExist, ValueError):
+        raise Http404("No such record") from None
+    return render(
+        request,
+        "trial/record_history.html",
+        {"record": record, "kind": record._meta.verbose_name, "entries": history_for(record)},
+    )
+
+
+@login_required
+def study_overview(request):
+    study = Study.objects.prefetch_related(
+        "dose_levels", "thresholds", "lab_limits", "visit_definitions", "sites"
+    ).first()
+    return render(request, "trial/study_overview.html", {"study": study})
