@@ -17,4 +17,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("trial.urls")),
+    path("", include("screening.urls")),
 ]

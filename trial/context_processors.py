@@ -7,6 +7,9 @@ from trial.models import Role
 NAVIGATION = [
     ("Home", "home", ()),
     ("Subjects", "subject_list", ()),
+    ("Register patient", "screening_register", (Role.COORDINATOR, Role.INVESTIGATOR)),
+    ("Screening log", "screening_log", ()),
+    ("Dose escalation", "dose_escalation", ()),
     ("Study", "study_overview", ()),
 ]
 

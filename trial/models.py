@@ -40,6 +40,7 @@ class Site(models.Model):
     active = models.BooleanField(default=True)
     # Next screening sequence number; incremented under a row lock, so never reused.
     next_screening_seq = models.PositiveIntegerField(default=1, editable=False)
+    next_subject_seq = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -253,6 +254,19 @@ class Subject(models.Model):
     date_of_birth = models.DateField()
     tumour_type = models.CharField(max_length=20, choices=TumourType.choices)
     tumour_type_other = models.CharField(max_length=200, blank=True)
+    # Enrollment (screening.services.subject_enroll).
+    dose_level = models.ForeignKey(
+        DoseLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="subjects"
+    )
+    planned_c1d1 = models.DateField(null=True, blank=True)
+    enrolled_at = models.DateTimeField(null=True, blank=True)
+    enrolled_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # DLT status drives the 3+3 state; recorded with adverse events (until then, by an
+    # investigator in the admin). dlt_evaluable None: derived from the window.
+    dlt = models.BooleanField(default=False)
+    dlt_evaluable = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     voided_at = models.DateTimeField(null=True, blank=True)
@@ -274,6 +288,43 @@ class Subject(models.Model):
 
     def __str__(self):
         return self.subject_number or self.screening_number
+
+
+@pghistory.track()
+class Visit(models.Model):
+    """One planned visit of an enrolled subject, generated from the study's schedule."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="visits")
+    code = models.CharField(max_length=10)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=VisitKind.choices)
+    anchor = models.CharField(max_length=20, choices=VisitAnchor.choices)
+    cycle = models.PositiveSmallIntegerField(null=True, blank=True)
+    order = models.PositiveSmallIntegerField()
+    target_date = models.DateField()
+    window_opens_on = models.DateField()
+    # Reminder scans look for visits whose window is closing: stored and indexed.
+    window_closes_on = models.DateField(db_index=True)
+    completed_on = models.DateField(null=True, blank=True)
+    missed_reason = models.TextField(blank=True)
+    not_applicable = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["subject", "order"]
+        triggers = [
+            pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "code"], name="visit_unique_code"),
+            models.CheckConstraint(
+                condition=Q(window_opens_on__lte=models.F("target_date"))
+                & Q(target_date__lte=models.F("window_closes_on")),
+                name="visit_target_inside_window",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} {self.code}"
 
 
 class Heartbeat(models.Model):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from trial.access import can_manage_site
 from trial.audit import audit_context
-from trial.models import Role, Site, Study, Subject, TumourType, User
+from trial.models import Role, Site, Study, Subject, SubjectStatus, TumourType, User
 
 SUBJECT_EDITABLE_FIELDS = ("sex", "date_of_birth", "tumour_type", "tumour_type_other")
 
@@ -30,12 +30,41 @@ def subject_register(
     date_of_birth: date,
     tumour_type: str,
     tumour_type_other: str = "",
+    different_patient_confirmed: bool = False,
 ) -> Subject:
-    """Register a patient for screening at `site`; assigns a new screening number."""
+    """Register a patient for screening at `site`; assigns a new screening number.
+
+    With no names stored, a second registration of the same patient shows up as a subject in
+    screening at the same site with the same sex, birth date and tumour type: that needs the
+    coordinator's explicit confirmation that it is another patient.
+    """
     if not can_manage_site(by, site, Role.COORDINATOR, Role.INVESTIGATOR):
         raise PermissionDenied("Only the site's coordinators and investigators register patients.")
+    if date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": f"Date of birth {date_of_birth} is in the future."})
     if tumour_type == TumourType.OTHER and not tumour_type_other.strip():
         raise ValidationError({"tumour_type_other": "Specify the tumour type when it is 'Other'."})
+    duplicate = (
+        Subject.objects.active()
+        .filter(
+            site=site,
+            status=SubjectStatus.SCREENING,
+            sex=sex,
+            date_of_birth=date_of_birth,
+            tumour_type=tumour_type,
+        )
+        .first()
+    )
+    if duplicate and not different_patient_confirmed:
+        raise ValidationError(
+            {
+                "different_patient_confirmed": (
+                    f"{duplicate.screening_number} is already in screening at {site.code} with "
+                    "the same sex, date of birth and tumour type. A patient has one active "
+                    "screening: continue that one, or tick this box if this is another patient."
+                )
+            }
+        )
     with transaction.atomic(), audit_context(by=by, reason="Patient registered for screening"):
         subject = Subject(
             study=study,

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,13 +14,14 @@ def _register(study, site, by, **extra):
 
 def test_screening_numbers_are_site_prefixed_and_sequential(study, site_a, coordinator_a):
     first = _register(study, site_a, coordinator_a)
-    second = _register(study, site_a, coordinator_a)
+    second = _register(study, site_a, coordinator_a, date_of_birth=date(1966, 4, 1))
     assert (first.screening_number, second.screening_number) == ("FR01-S001", "FR01-S002")
 
 
 def test_screening_number_not_reused_after_void(study, site_a, coordinator_a, admin_user):
     first = _register(study, site_a, coordinator_a)
     subject_void(subject=first, by=admin_user, reason="Entered in error")
+    # Same details: the voided row is not an active screening, so no duplicate warning either.
     assert _register(study, site_a, coordinator_a).screening_number == "FR01-S002"
 
 
@@ -43,3 +44,33 @@ def test_void_keeps_the_row_with_reason(study, site_a, coordinator_a, admin_user
     assert subject.voided_at is not None
     assert subject.void_reason == "Duplicate registration"
     assert not Subject.objects.active().filter(pk=subject.pk).exists()
+
+
+def test_second_active_screening_of_the_same_patient_needs_confirmation(
+    study, site_a, coordinator_a
+):
+    first = _register(study, site_a, coordinator_a)
+    with pytest.raises(ValidationError) as excinfo:
+        _register(study, site_a, coordinator_a)
+    assert first.screening_number in excinfo.value.message_dict["different_patient_confirmed"][0]
+    assert Subject.objects.count() == 1
+    second = _register(study, site_a, coordinator_a, different_patient_confirmed=True)
+    assert second.screening_number == "FR01-S002"
+
+
+def test_same_details_at_another_site_or_after_screen_failure_are_not_duplicates(
+    study, site_a, site_b, coordinator_a, coordinator_b
+):
+    first = _register(study, site_a, coordinator_a)
+    _register(study, site_b, coordinator_b)
+    Subject.objects.filter(pk=first.pk).update(status="screen_failed")
+    assert _register(study, site_a, coordinator_a).screening_number == "FR01-S002"
+
+
+def test_date_of_birth_in_the_future_is_refused(study, site_a, coordinator_a):
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(ValidationError) as excinfo:
+        _register(study, site_a, coordinator_a, date_of_birth=tomorrow)
+    assert "in the future" in excinfo.value.message_dict["date_of_birth"][0]

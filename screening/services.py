@@ -1,0 +1,364 @@
+"""Screening writes: consent, the eligibility CRF, confirmation, screen failure, enrollment.
+
+Each service checks the user's role at the subject's site on the server, runs the pure rules
+(screening.eligibility, screening.enrollment, dosing.escalation, trial.schedule) and saves
+inside one transaction with the audit context.
+"""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dosing import escalation
+from screening import eligibility
+from screening.enrollment import EnrollmentFacts, enrollment_blockers
+from screening.models import Consent, EligibilityAssessment
+from trial import schedule
+from trial.access import can_manage_site
+from trial.audit import audit_context
+from trial.models import Role, Site, Study, Subject, SubjectStatus, User, Visit
+from trial.study_config import definitions_of
+
+SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
+
+
+def _require(user: User, subject: Subject, *roles: str, action: str) -> None:
+    if not can_manage_site(user, subject.site, *roles):
+        names = " or ".join(Role(r).label.lower() for r in roles)
+        raise PermissionDenied(f"Only a {names} of site {subject.site.code} may {action}.")
+
+
+def _require_screening(subject: Subject) -> None:
+    if subject.voided_at:
+        raise ValidationError("This subject was voided; its data cannot change.")
+    if subject.status != SubjectStatus.SCREENING:
+        raise ValidationError(
+            f"Subject {subject} is {subject.get_status_display().lower()}: screening data "
+            "can no longer change."
+        )
+
+
+# --- reading the configuration for the rules -------------------------------------------------
+
+
+def thresholds_for(study: Study) -> eligibility.EligibilityThresholds:
+    values = {t.key: t.value for t in study.thresholds.all()}
+
+    def number(key):
+        return int(values[key])
+
+    return eligibility.EligibilityThresholds(
+        age_min_years=number("age_min_years"),
+        age_max_years=number("age_max_years"),
+        ecog_max=number("ecog_max"),
+        expected_survival_min_months=number("expected_survival_min_months"),
+        anticancer_washout_days=number("anticancer_washout_days"),
+        nitrosourea_washout_days=number("nitrosourea_washout_days"),
+        other_trial_exclusion_days=number("other_trial_exclusion_days"),
+        mi_exclusion_years=number("mi_exclusion_years"),
+        nyha_exclusion_class=number("nyha_exclusion_class"),
+        infection_exclusion_grade=number("infection_exclusion_grade"),
+        lab_limits=tuple(
+            eligibility.LabLimit(
+                code=lab.code,
+                label=lab.label,
+                unit=lab.unit,
+                minimum=lab.minimum,
+                maximum=lab.maximum,
+                relative_to_uln=lab.relative_to_uln,
+            )
+            for lab in study.lab_limits.all()
+        ),
+    )
+
+
+FACT_FIELDS = tuple(
+    name
+    for name in eligibility.EligibilityFacts.__dataclass_fields__
+    if name not in ("date_of_birth", "sex", "consent_signed_on", "labs")
+)
+SET_FIELDS = ("autoimmune_conditions", "severe_allergy_history")
+
+
+def _decimal(value):
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def facts_from(subject: Subject, values: dict) -> eligibility.EligibilityFacts:
+    """The rules' view of a subject and the eligibility values (a form's or a saved row's)."""
+    consent = getattr(subject, "consent", None)
+    facts = {}
+    for name in FACT_FIELDS:
+        value = values.get(name)
+        if name in SET_FIELDS and value is not None:
+            value = frozenset(value)
+        if name == "pregnancy_test_result" and value == "":
+            value = None
+        facts[name] = value
+    labs = {
+        code: eligibility.LabResult(_decimal(v.get("value")), _decimal(v.get("uln")))
+        for code, v in (values.get("labs") or {}).items()
+    }
+    return eligibility.EligibilityFacts(
+        date_of_birth=subject.date_of_birth,
+        sex=subject.sex,
+        consent_signed_on=timezone.localtime(consent.signed_at).date() if consent else None,
+        labs=labs,
+        **facts,
+    )
+
+
+def assessment_values(assessment: EligibilityAssessment) -> dict:
+    return {name: getattr(assessment, name) for name in (*FACT_FIELDS, "labs")}
+
+
+def _findings_json(result: eligibility.EligibilityResult) -> list[dict]:
+    return [
+        {"code": f.code, "criterion": f.criterion, "outcome": str(f.outcome), "reason": f.reason}
+        for f in result.findings
+    ]
+
+
+# --- consent -------------------------------------------------------------------------------
+
+
+def consent_record(
+    *, subject: Subject, by: User, icf_version: str, signed_at: datetime, now: datetime
+) -> Consent:
+    _require(by, subject, *SITE_STAFF, action="record consent")
+    _require_screening(subject)
+    errors = {}
+    if not icf_version.strip():
+        errors["icf_version"] = "ICF version is required."
+    if signed_at > now:
+        errors["signed_at"] = (
+            f"Date and time signed ({timezone.localtime(signed_at):%Y-%m-%d %H:%M}) is in the "
+            "future."
+        )
+    elif timezone.localtime(signed_at).date() < subject.date_of_birth:
+        errors["signed_at"] = "Consent cannot be signed before the date of birth."
+    if Consent.objects.filter(subject=subject).exists():
+        errors["icf_version"] = "Consent is already recorded for this subject."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(), audit_context(by=by, reason="Informed consent recorded"):
+        return Consent.objects.create(
+            subject=subject, icf_version=icf_version.strip(), signed_at=signed_at, recorded_by=by
+        )
+
+
+# --- eligibility ---------------------------------------------------------------------------
+
+
+def eligibility_evaluate(*, subject: Subject, values: dict, today: date):
+    """(result, errors) for values not yet saved: the live preview and the save share it."""
+    facts = facts_from(subject, values)
+    errors = eligibility.validate_facts(facts, today) if facts.assessment_date else []
+    if facts.assessment_date is None:
+        errors = [("assessment_date", "Assessment date is required.")]
+    return eligibility.assess_eligibility(facts, thresholds_for(subject.study)), errors
+
+
+def eligibility_save(
+    *, subject: Subject, by: User, values: dict, today: date, reason: str = ""
+) -> EligibilityAssessment:
+    """Record or correct the eligibility CRF; the verdict is computed, never typed."""
+    _require(by, subject, *SITE_STAFF, action="record eligibility")
+    _require_screening(subject)
+    if not Consent.objects.filter(subject=subject).exists():
+        raise ValidationError("Record informed consent before any other screening data.")
+    existing = EligibilityAssessment.objects.filter(subject=subject).first()
+    if existing and not reason.strip():
+        raise ValidationError({"reason": "A reason for change is required to edit saved data."})
+    result, errors = eligibility_evaluate(subject=subject, values=values, today=today)
+    if errors:
+        collected: dict[str, list[str]] = {}
+        for field, message in errors:
+            sentence = message[0].upper() + message[1:]
+            collected.setdefault(field, []).append(sentence.rstrip(".") + ".")
+        raise ValidationError(collected)
+    assessment = existing or EligibilityAssessment(subject=subject)
+    for name in (*FACT_FIELDS, "labs"):
+        value = values.get(name)
+        if name == "pregnancy_test_result" and value is None:
+            value = ""
+        if name in SET_FIELDS and value is not None:
+            value = sorted(value)
+        setattr(assessment, name, value)
+    assessment.status = str(result.status)
+    assessment.findings = _findings_json(result)
+    assessment.saved_by = by
+    # A changed CRF needs the investigator to confirm again.
+    assessment.confirmed_by = None
+    assessment.confirmed_at = None
+    with (
+        transaction.atomic(),
+        audit_context(by=by, reason=reason.strip() or "Eligibility assessment recorded"),
+    ):
+        assessment.save()
+    return assessment
+
+
+def eligibility_confirm(*, subject: Subject, by: User, today: date) -> EligibilityAssessment:
+    """The investigator's own confirmation that the subject is eligible."""
+    _require(by, subject, Role.INVESTIGATOR, action="confirm eligibility")
+    _require_screening(subject)
+    assessment = EligibilityAssessment.objects.filter(subject=subject).first()
+    if assessment is None:
+        raise ValidationError("No eligibility assessment to confirm.")
+    result, _errors = eligibility_evaluate(
+        subject=subject, values=assessment_values(assessment), today=today
+    )
+    if result.status != eligibility.Status.ELIGIBLE:
+        reasons = "; ".join(f"{f.code}: {f.reason}" for f in (*result.failed, *result.missing))
+        raise ValidationError(f"Eligibility cannot be confirmed: {reasons}")
+    # The verdict is re-computed from today's facts (the date of birth may have been
+    # corrected since the CRF was saved): what is confirmed is what is stored.
+    assessment.status = str(result.status)
+    assessment.findings = _findings_json(result)
+    assessment.confirmed_by = by
+    assessment.confirmed_at = timezone.now()
+    with transaction.atomic(), audit_context(by=by, reason="Eligibility confirmed"):
+        assessment.save(update_fields=["status", "findings", "confirmed_by", "confirmed_at"])
+    return assessment
+
+
+def subject_screen_fail(*, subject: Subject, by: User, reason: str) -> Subject:
+    """Record the subject as a screen failure, with the failed criteria and a reason."""
+    _require(by, subject, *SITE_STAFF, action="record a screen failure")
+    _require_screening(subject)
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for the screen failure."})
+    now = timezone.now()
+    with transaction.atomic(), audit_context(by=by, reason=f"Screen failure: {reason.strip()}"):
+        assessment = EligibilityAssessment.objects.filter(subject=subject).first()
+        if assessment:
+            assessment.screen_failed_by = by
+            assessment.screen_failed_at = now
+            assessment.screen_failure_reason = reason.strip()
+            assessment.save(
+                update_fields=["screen_failed_by", "screen_failed_at", "screen_failure_reason"]
+            )
+        subject.status = SubjectStatus.SCREEN_FAILED
+        subject.save(update_fields=["status"])
+    return subject
+
+
+# --- dose escalation and enrollment ------------------------------------------------------
+
+
+def dlt_window_end(study: Study, c1d1: date) -> date:
+    # Cycle 1 is days 1..21; its last day is C1D1 + 20.
+    return c1d1 + timedelta(days=study.dlt_window_days - 1)
+
+
+def escalation_for(study: Study, *, today: date) -> escalation.EscalationState:
+    """The 3+3 state of the whole study (all sites: dose escalation is study-wide)."""
+    levels = [
+        escalation.DoseLevelSpec(code=dl.code, order=dl.order) for dl in study.dose_levels.all()
+    ]
+    subjects = [
+        escalation.CohortSubject(
+            subject_id=s.pk,
+            dose_level=s.dose_level.code,
+            dlt_window_end=dlt_window_end(study, s.planned_c1d1) if s.planned_c1d1 else None,
+            dlt=s.dlt,
+            evaluable=s.dlt_evaluable,
+        )
+        for s in Subject.objects.active()
+        .filter(study=study, dose_level__isnull=False)
+        .select_related("dose_level")
+    ]
+    return escalation.escalation_state(levels, subjects, today=today)
+
+
+def _next_subject_number(site: Site) -> str:
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    seq = locked.next_subject_seq
+    Site.objects.filter(pk=site.pk).update(next_subject_seq=seq + 1)
+    return f"{locked.code}-{seq:03d}"
+
+
+def enrollment_check(*, subject: Subject, planned_c1d1: date | None, today: date):
+    """(blocking reasons, the 3+3 state) for enrolling `subject` now."""
+    assessment = EligibilityAssessment.objects.filter(subject=subject).first()
+    state = escalation_for(subject.study, today=today)
+    status = None
+    if assessment is not None:
+        result, _ = eligibility_evaluate(
+            subject=subject, values=assessment_values(assessment), today=today
+        )
+        status = str(result.status)
+    facts = EnrollmentFacts(
+        subject_status=subject.status,
+        eligibility_status=status,
+        confirmed_by_investigator=bool(assessment and assessment.confirmed_at),
+        assessment_date=assessment.assessment_date if assessment else None,
+        planned_c1d1=planned_c1d1,
+        open_dose_level=state.open_level,
+        dose_level_reason=state.open_reason,
+    )
+    blockers = enrollment_blockers(
+        facts, today=today, screening_window_days=subject.study.screening_window_days
+    )
+    return blockers, state
+
+
+def subject_enroll(*, subject: Subject, by: User, planned_c1d1: date, today: date) -> Subject:
+    """Enroll a confirmed-eligible subject at the open dose level and plan the visits."""
+    _require(by, subject, *SITE_STAFF, action="enroll subjects")
+    with transaction.atomic():
+        # Lock the study's subjects' row for this one so two enrollments cannot both take
+        # the last place of a cohort.
+        Study.objects.select_for_update().get(pk=subject.study_id)
+        subject = Subject.objects.select_for_update().get(pk=subject.pk)
+        if subject.voided_at:
+            raise ValidationError("This subject was voided; it cannot be enrolled.")
+        blockers, state = enrollment_check(subject=subject, planned_c1d1=planned_c1d1, today=today)
+        if blockers:
+            raise ValidationError(
+                "Enrollment refused: " + "; ".join(blockers) + ".", code="enrollment_refused"
+            )
+        dose_level = subject.study.dose_levels.get(code=state.open_level)
+        with audit_context(by=by, reason=f"Enrolled at {dose_level.code}"):
+            subject.subject_number = _next_subject_number(subject.site)
+            subject.dose_level = dose_level
+            subject.planned_c1d1 = planned_c1d1
+            subject.enrolled_at = timezone.now()
+            subject.enrolled_by = by
+            subject.status = SubjectStatus.ENROLLED
+            subject.save(
+                update_fields=[
+                    "subject_number",
+                    "dose_level",
+                    "planned_c1d1",
+                    "enrolled_at",
+                    "enrolled_by",
+                    "status",
+                ]
+            )
+            planned = schedule.plan_visits(definitions_of(subject.study), first_dose=planned_c1d1)
+            Visit.objects.bulk_create(
+                Visit(
+                    subject=subject,
+                    code=v.code,
+                    name=v.name,
+                    kind=v.kind.value,
+                    anchor=v.anchor.value,
+                    cycle=v.cycle,
+                    order=v.order,
+                    target_date=v.target_date,
+                    window_opens_on=v.window_opens,
+                    window_closes_on=v.window_closes,
+                )
+                for v in planned
+            )
+    return subject

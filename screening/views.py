@@ -1,0 +1,310 @@
+import csv
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from screening import services
+from screening.forms import ConsentForm, EligibilityForm, EnrollForm, ReasonForm, RegistrationForm
+from screening.models import EligibilityAssessment
+from trial.access import get_subject_for_user, has_role, sites_for, subjects_for
+from trial.models import Role, Study, SubjectStatus
+from trial.services import subject_register
+
+SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    return (
+        [m for messages_ in error.message_dict.values() for m in messages_]
+        if hasattr(error, "error_dict")
+        else list(error.messages)
+    )
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errs in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def register(request):
+    sites = sites_for(request.user, *SITE_STAFF)
+    if not sites.exists():
+        raise PermissionDenied("Only site coordinators and investigators register patients.")
+    form = RegistrationForm(request.POST or None, sites=sites)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            subject = subject_register(
+                study=Study.objects.get(),
+                site=data["site"],
+                by=request.user,
+                sex=data["sex"],
+                date_of_birth=data["date_of_birth"],
+                tumour_type=data["tumour_type"],
+                tumour_type_other=data["tumour_type_other"],
+                different_patient_confirmed=data["different_patient_confirmed"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Registered {subject.screening_number}. Record consent.")
+            return redirect("screening_subject", pk=subject.pk)
+    return render(request, "screening/register.html", {"form": form})
+
+
+def _screening_context(request, subject, **extra):
+    assessment = EligibilityAssessment.objects.filter(subject=subject).first()
+    today = _today()
+    blockers, state = ([], None)
+    if subject.status == SubjectStatus.SCREENING:
+        blockers, state = services.enrollment_check(subject=subject, planned_c1d1=None, today=today)
+        blockers = [b for b in blockers if "planned C1D1" not in b]
+    context = {
+        "subject": subject,
+        "consent": getattr(subject, "consent", None),
+        "assessment": assessment,
+        "can_edit": has_role(request.user, *SITE_STAFF)
+        and subjects_for(request.user, *SITE_STAFF).filter(pk=subject.pk).exists(),
+        "can_confirm": subjects_for(request.user, Role.INVESTIGATOR).filter(pk=subject.pk).exists(),
+        "enroll_blockers": blockers,
+        "escalation": state,
+        "consent_form": ConsentForm(),
+        "fail_form": ReasonForm(),
+        "enroll_form": EnrollForm(initial={"planned_c1d1": today}),
+    }
+    return context | extra
+
+
+@login_required
+def screening_subject(request, pk):
+    subject = get_subject_for_user(request.user, pk)
+    return render(request, "screening/subject.html", _screening_context(request, subject))
+
+
+@login_required
+@require_POST
+def consent(request, pk):
+    subject = get_subject_for_user(request.user, pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_record(
+                subject=subject,
+                by=request.user,
+                icf_version=form.cleaned_data["icf_version"],
+                signed_at=form.cleaned_data["signed_at"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Consent recorded.")
+            return redirect("screening_subject", pk=subject.pk)
+    context = _screening_context(request, subject, consent_form=form)
+    return render(request, "screening/subject.html", context, status=400)
+
+
+def _eligibility_form(request, subject, assessment, data=None):
+    return EligibilityForm(
+        data,
+        instance=assessment or EligibilityAssessment(subject=subject),
+        subject=subject,
+        lab_limits=subject.study.lab_limits.all(),
+        editing=assessment is not None,
+    )
+
+
+@login_required
+def eligibility(request, pk):
+    subject = get_subject_for_user(request.user, pk)
+    assessment = EligibilityAssessment.objects.filter(subject=subject).first()
+    form = _eligibility_form(request, subject, assessment, request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.eligibility_save(
+                subject=subject,
+                by=request.user,
+                values=form.values(),
+                today=_today(),
+                reason=form.cleaned_data.get("reason") or "",
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                form.add_rule_errors(error.message_dict)
+            else:
+                form.add_error(None, error.messages)
+        else:
+            messages.success(request, "Eligibility assessment saved.")
+            return redirect("screening_subject", pk=subject.pk)
+    if form.is_bound and hasattr(form, "cleaned_data"):
+        result, _errors = services.eligibility_evaluate(
+            subject=subject, values=form.values(), today=_today()
+        )
+    elif assessment:
+        result, _errors = services.eligibility_evaluate(
+            subject=subject, values=services.assessment_values(assessment), today=_today()
+        )
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "screening/eligibility.html",
+        {"subject": subject, "form": form, "result": result, "assessment": assessment},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def eligibility_preview(request, pk):
+    """Live result as the form fills (htmx): nothing is saved."""
+    subject = get_subject_for_user(request.user, pk)
+    assessment = EligibilityAssessment.objects.filter(subject=subject).first()
+    form = _eligibility_form(request, subject, assessment, request.POST)
+    form.is_valid()  # partial answers are expected; evaluate what parsed
+    result, errors = services.eligibility_evaluate(
+        subject=subject, values=form.values(), today=_today()
+    )
+    return render(
+        request, "screening/_eligibility_result.html", {"result": result, "errors": errors}
+    )
+
+
+@login_required
+@require_POST
+def eligibility_confirm(request, pk):
+    subject = get_subject_for_user(request.user, pk)
+    try:
+        services.eligibility_confirm(subject=subject, by=request.user, today=_today())
+    except ValidationError as error:
+        messages.error(request, " ".join(_messages_of(error)))
+    else:
+        messages.success(request, "Eligibility confirmed.")
+    return redirect("screening_subject", pk=subject.pk)
+
+
+@login_required
+@require_POST
+def screen_fail(request, pk):
+    subject = get_subject_for_user(request.user, pk)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.subject_screen_fail(
+                subject=subject, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(_messages_of(error)))
+        else:
+            messages.success(request, f"{subject} recorded as a screen failure.")
+            return redirect("screening_subject", pk=subject.pk)
+    else:
+        messages.error(request, "Give the reason for the screen failure.")
+    return redirect("screening_subject", pk=subject.pk)
+
+
+@login_required
+@require_POST
+def enroll(request, pk):
+    subject = get_subject_for_user(request.user, pk)
+    form = EnrollForm(request.POST)
+    if form.is_valid():
+        try:
+            subject = services.subject_enroll(
+                subject=subject,
+                by=request.user,
+                planned_c1d1=form.cleaned_data["planned_c1d1"],
+                today=_today(),
+            )
+        except ValidationError as error:
+            form.add_error(None, _messages_of(error))
+        else:
+            messages.success(
+                request,
+                f"Enrolled as {subject.subject_number} at {subject.dose_level.code}; "
+                "visit schedule created.",
+            )
+            return redirect("screening_subject", pk=subject.pk)
+    context = _screening_context(request, subject, enroll_form=form)
+    return render(request, "screening/subject.html", context, status=400)
+
+
+@login_required
+def screening_log(request):
+    subjects = (
+        subjects_for(request.user)
+        .active()
+        .select_related("site", "eligibility", "dose_level")
+        .order_by("site__code", "screening_number")
+    )
+    failures = Counter()
+    rows = []
+    for subject in subjects:
+        assessment = getattr(subject, "eligibility", None)
+        failed = [f["code"] for f in assessment.failed_findings] if assessment else []
+        if subject.status == SubjectStatus.SCREEN_FAILED:
+            failures.update(failed or ["(reason only)"])
+        rows.append({"subject": subject, "assessment": assessment, "failed": failed})
+    counts = {
+        "screened": len(rows),
+        "screen_failed": sum(r["subject"].status == SubjectStatus.SCREEN_FAILED for r in rows),
+        "enrolled": sum(r["subject"].enrolled_at is not None for r in rows),
+        "in_screening": sum(r["subject"].status == SubjectStatus.SCREENING for r in rows),
+    }
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="screening-log.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "site",
+                "screening_number",
+                "subject_number",
+                "status",
+                "eligibility",
+                "assessment_date",
+                "failed_criteria",
+                "screen_failure_reason",
+            ]
+        )
+        for r in rows:
+            s, a = r["subject"], r["assessment"]
+            writer.writerow(
+                [
+                    s.site.code,
+                    s.screening_number,
+                    s.subject_number or "",
+                    s.status,
+                    a.status if a else "",
+                    a.assessment_date if a else "",
+                    " ".join(r["failed"]),
+                    a.screen_failure_reason if a else "",
+                ]
+            )
+        return response
+    return render(
+        request,
+        "screening/log.html",
+        {"rows": rows, "counts": counts, "failures": sorted(failures.items())},
+    )
+
+
+@login_required
+def dose_escalation(request):
+    study = Study.objects.get()
+    state = services.escalation_for(study, today=_today())
+    return render(request, "screening/dose_escalation.html", {"state": state, "study": study})

@@ -1,0 +1,583 @@
+"""Screening services against PostgreSQL: consent, eligibility CRF, confirmation, enrollment."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from dosing.escalation import Decision, Outcome
+from screening.models import Consent, EligibilityAssessment
+from screening.services import (
+    eligibility_confirm,
+    eligibility_save,
+    escalation_for,
+    subject_enroll,
+    subject_screen_fail,
+)
+from tests.screening.factories import (
+    ASSESSED,
+    CONSENTED,
+    DATE_OF_BIRTH,
+    PLANNED_C1D1,
+    TODAY,
+    assessed_subject,
+    at,
+    consented_subject,
+    eligible_values,
+    record_consent,
+    register_subject,
+)
+from trial.audit import history_for
+from trial.models import Role, Subject, SubjectStatus, Visit
+from trial.services import subject_update, subject_void
+
+pytestmark = pytest.mark.django_db
+
+CRITERIA_CODES = [f"IN{n}" for n in range(1, 9)] + [f"EX{n}" for n in range(1, 13)]
+# Cycle 1 is C1D1..C1D1+20: the DLT window of the subjects dosed on PLANNED_C1D1.
+DLT_WINDOW_END = PLANNED_C1D1 + timedelta(days=20)
+
+
+def refusal(excinfo) -> str:
+    return " ".join(excinfo.value.messages)
+
+
+@pytest.fixture
+def subject(study, site_a, coordinator_a):
+    return consented_subject(study=study, site=site_a, by=coordinator_a)
+
+
+@pytest.fixture
+def eligible_subject(study, site_a, coordinator_a):
+    return assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
+
+
+@pytest.fixture
+def confirmed_subject(study, site_a, coordinator_a, investigator_a):
+    return assessed_subject(
+        study=study, site=site_a, coordinator=coordinator_a, investigator=investigator_a
+    )
+
+
+@pytest.fixture
+def investigator_b(make_user, site_b):
+    return make_user("inv_b", Role.INVESTIGATOR, site_b)
+
+
+def save(subject, by, reason="", **changes):
+    return eligibility_save(
+        subject=subject, by=by, values=eligible_values(**changes), today=TODAY, reason=reason
+    )
+
+
+def enroll(subject, by, *, planned_c1d1=PLANNED_C1D1, today=TODAY):
+    return subject_enroll(subject=subject, by=by, planned_c1d1=planned_c1d1, today=today)
+
+
+def assessment_of(subject) -> EligibilityAssessment:
+    return EligibilityAssessment.objects.get(subject=subject)
+
+
+# --- consent ---------------------------------------------------------------------------------
+
+
+def test_consent_is_recorded_with_the_icf_version(study, site_a, coordinator_a):
+    subject = register_subject(study=study, site=site_a, by=coordinator_a)
+    record_consent(subject=subject, by=coordinator_a, icf_version=" 2.1 ")
+    consent = Consent.objects.get(subject=subject)
+    assert (consent.icf_version, consent.signed_at, consent.recorded_by) == (
+        "2.1",
+        at(CONSENTED),
+        coordinator_a,
+    )
+
+
+def test_no_eligibility_data_is_saved_before_consent(study, site_a, coordinator_a):
+    subject = register_subject(study=study, site=site_a, by=coordinator_a)
+    with pytest.raises(ValidationError, match="informed consent"):
+        save(subject, coordinator_a)
+    assert not EligibilityAssessment.objects.filter(subject=subject).exists()
+
+
+def test_consent_signed_in_the_future_is_refused(study, site_a, coordinator_a):
+    subject = register_subject(study=study, site=site_a, by=coordinator_a)
+    with pytest.raises(ValidationError) as excinfo:
+        record_consent(subject=subject, by=coordinator_a, on=TODAY + timedelta(days=1))
+    assert "in the future" in " ".join(excinfo.value.message_dict["signed_at"])
+    assert not Consent.objects.filter(subject=subject).exists()
+
+
+def test_consent_signed_before_the_date_of_birth_is_refused(study, site_a, coordinator_a):
+    subject = register_subject(study=study, site=site_a, by=coordinator_a)
+    with pytest.raises(ValidationError) as excinfo:
+        record_consent(subject=subject, by=coordinator_a, on=DATE_OF_BIRTH - timedelta(days=1))
+    assert "before the date of birth" in " ".join(excinfo.value.message_dict["signed_at"])
+    assert not Consent.objects.filter(subject=subject).exists()
+
+
+def test_a_second_consent_for_the_same_subject_is_refused(subject, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        record_consent(subject=subject, by=coordinator_a, icf_version="3.0")
+    assert "already recorded" in " ".join(excinfo.value.message_dict["icf_version"])
+    assert list(Consent.objects.filter(subject=subject).values_list("icf_version", flat=True)) == [
+        "2.0"
+    ]
+
+
+def test_coordinator_of_another_site_cannot_record_consent(
+    study, site_a, coordinator_a, coordinator_b
+):
+    subject = register_subject(study=study, site=site_a, by=coordinator_a)
+    with pytest.raises(PermissionDenied):
+        record_consent(subject=subject, by=coordinator_b)
+    assert not Consent.objects.filter(subject=subject).exists()
+
+
+# --- the eligibility CRF -------------------------------------------------------------------
+
+
+def test_eligible_values_are_saved_eligible_with_a_finding_for_each_of_the_20_criteria(
+    subject, coordinator_a
+):
+    save(subject, coordinator_a)
+    assessment = assessment_of(subject)
+    assert assessment.status == "eligible"
+    assert [f["code"] for f in assessment.findings] == CRITERIA_CODES
+    assert {f["outcome"] for f in assessment.findings} == {"met"}
+    assert all(f["reason"] for f in assessment.findings)
+    assert assessment.saved_by == coordinator_a
+    assert assessment.confirmed_at is None
+
+
+def test_chemotherapy_27_days_before_the_assessment_is_not_eligible_with_both_dates(
+    subject, coordinator_a
+):
+    save(subject, coordinator_a, last_chemotherapy_date=ASSESSED - timedelta(days=27))
+    assessment = assessment_of(subject)
+    assert assessment.status == "not_eligible"
+    [failed] = assessment.failed_findings
+    assert failed["code"] == "IN5"
+    assert (
+        "last chemotherapy 2026-10-23 is 27 days before the assessment on 2026-11-19"
+        in (failed["reason"])
+    )
+
+
+def test_a_missing_fact_makes_the_assessment_incomplete(subject, coordinator_a):
+    save(subject, coordinator_a, ecog=None)
+    assessment = assessment_of(subject)
+    assert assessment.status == "incomplete"
+    assert [f["code"] for f in assessment.missing_findings] == ["IN3"]
+    assert assessment.failed_findings == []
+
+
+def test_missing_organ_function_lab_makes_the_assessment_incomplete(subject, coordinator_a):
+    labs = eligible_values()["labs"]
+    del labs["creatinine"]
+    save(subject, coordinator_a, labs=labs)
+    assessment = assessment_of(subject)
+    assert assessment.status == "incomplete"
+    [missing] = assessment.missing_findings
+    assert (missing["code"], missing["reason"]) == ("IN7", "Serum creatinine not recorded")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        pytest.param(
+            {"last_chemotherapy_date": ASSESSED + timedelta(days=1)},
+            "last_chemotherapy_date",
+            "Date of last chemotherapy 2026-11-20 is after the assessment date 2026-11-19.",
+            id="last-chemotherapy-after-assessment",
+        ),
+        pytest.param(
+            {"assessment_date": TODAY + timedelta(days=1)},
+            "assessment_date",
+            "Assessment date 2026-11-21 is in the future (today is 2026-11-20).",
+            id="assessment-date-in-the-future",
+        ),
+    ],
+)
+def test_impossible_values_are_refused_by_field_and_nothing_is_saved(
+    subject, coordinator_a, changes, field, message
+):
+    with pytest.raises(ValidationError) as excinfo:
+        save(subject, coordinator_a, **changes)
+    assert message in excinfo.value.message_dict[field]
+    assert not EligibilityAssessment.objects.filter(subject=subject).exists()
+
+
+def test_missing_assessment_date_is_refused_by_field_and_nothing_is_saved(subject, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        save(subject, coordinator_a, assessment_date=None)
+    assert "Assessment date is required" in " ".join(excinfo.value.message_dict["assessment_date"])
+    assert not EligibilityAssessment.objects.filter(subject=subject).exists()
+
+
+def test_missing_assessment_date_message_ends_in_one_full_stop(subject, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        save(subject, coordinator_a, assessment_date=None)
+    assert excinfo.value.message_dict["assessment_date"] == ["Assessment date is required."]
+
+
+def test_a_woman_of_child_bearing_potential_with_a_negative_test_is_eligible(
+    study, site_a, coordinator_a, investigator_a
+):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a, sex="F")
+    save(
+        subject,
+        coordinator_a,
+        pregnant=False,
+        lactating=False,
+        childbearing_potential=True,
+        pregnancy_test_result="negative",
+    )
+    assert assessment_of(subject).status == "eligible"
+    eligibility_confirm(subject=subject, by=investigator_a, today=TODAY)
+    assert enroll(subject, coordinator_a).status == SubjectStatus.ENROLLED
+
+
+def test_a_woman_with_pregnancy_questions_unanswered_is_incomplete(study, site_a, coordinator_a):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a, sex="F")
+    save(subject, coordinator_a)
+    assessment = assessment_of(subject)
+    assert assessment.status == "incomplete"
+    assert [f["code"] for f in assessment.missing_findings] == ["EX4"]
+
+
+def test_coordinator_of_another_site_cannot_record_eligibility(subject, coordinator_b):
+    with pytest.raises(PermissionDenied):
+        save(subject, coordinator_b)
+    assert not EligibilityAssessment.objects.filter(subject=subject).exists()
+
+
+def test_editing_a_saved_assessment_needs_a_reason(eligible_subject, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        save(eligible_subject, coordinator_a, reason="  ", ecog=0)
+    assert "reason" in excinfo.value.message_dict
+    assert assessment_of(eligible_subject).ecog == 1
+
+
+def test_an_edit_clears_the_investigators_confirmation(confirmed_subject, coordinator_a):
+    assert assessment_of(confirmed_subject).confirmed_at is not None
+    save(confirmed_subject, coordinator_a, reason="ECOG corrected from source", ecog=0)
+    assessment = assessment_of(confirmed_subject)
+    assert (assessment.ecog, assessment.status) == (0, "eligible")
+    assert (assessment.confirmed_by, assessment.confirmed_at) == (None, None)
+
+
+def test_an_edit_is_in_the_audit_trail_with_its_reason(eligible_subject, coordinator_a):
+    save(eligible_subject, coordinator_a, reason="ECOG corrected from source", ecog=0)
+    updates = [e for e in history_for(assessment_of(eligible_subject)) if e.action == "update"]
+    [edit] = [e for e in updates if e.reason == "ECOG corrected from source"]
+    assert edit.username == coordinator_a.username
+    assert ("ecog", 1, 0) in [(c.field, c.old, c.new) for c in edit.changes]
+
+
+def test_an_unconfirmed_edit_reports_the_new_verdict(eligible_subject, coordinator_a):
+    save(eligible_subject, coordinator_a, reason="ECOG re-scored", ecog=2)
+    assessment = assessment_of(eligible_subject)
+    assert assessment.status == "not_eligible"
+    assert [f["code"] for f in assessment.failed_findings] == ["IN3"]
+
+
+# --- the investigator's confirmation ---------------------------------------------------------
+
+
+def test_a_coordinator_cannot_confirm_eligibility(eligible_subject, coordinator_a):
+    with pytest.raises(PermissionDenied):
+        eligibility_confirm(subject=eligible_subject, by=coordinator_a, today=TODAY)
+    assert assessment_of(eligible_subject).confirmed_at is None
+
+
+def test_the_sites_investigator_confirms_eligibility(eligible_subject, investigator_a):
+    eligibility_confirm(subject=eligible_subject, by=investigator_a, today=TODAY)
+    assessment = assessment_of(eligible_subject)
+    assert assessment.confirmed_by == investigator_a
+    assert assessment.confirmed_at is not None
+
+
+def test_an_investigator_of_another_site_cannot_confirm(eligible_subject, investigator_b):
+    with pytest.raises(PermissionDenied):
+        eligibility_confirm(subject=eligible_subject, by=investigator_b, today=TODAY)
+    assert assessment_of(eligible_subject).confirmed_at is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        pytest.param({"ecog": None}, "IN3", id="incomplete"),
+        pytest.param(
+            {"last_chemotherapy_date": ASSESSED - timedelta(days=27)}, "IN5", id="not-eligible"
+        ),
+    ],
+)
+def test_an_assessment_that_is_not_eligible_cannot_be_confirmed(
+    study, site_a, coordinator_a, investigator_a, changes, code
+):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a, **changes)
+    with pytest.raises(ValidationError) as excinfo:
+        eligibility_confirm(subject=subject, by=investigator_a, today=TODAY)
+    assert f"Eligibility cannot be confirmed: {code}: " in refusal(excinfo)
+    assert assessment_of(subject).confirmed_at is None
+
+
+def test_confirmation_without_an_assessment_is_refused(subject, investigator_a):
+    with pytest.raises(ValidationError, match="No eligibility assessment"):
+        eligibility_confirm(subject=subject, by=investigator_a, today=TODAY)
+
+
+def test_confirmation_after_a_date_of_birth_correction_stores_a_consistent_verdict(
+    study, site_a, coordinator_a, investigator_a
+):
+    subject = consented_subject(
+        study=study, site=site_a, by=coordinator_a, date_of_birth=date(1950, 1, 1)
+    )
+    save(subject, coordinator_a)
+    assert assessment_of(subject).status == "not_eligible"  # 76 on the assessment date
+    subject_update(
+        subject=subject, by=coordinator_a, reason="Transcription error", date_of_birth=DATE_OF_BIRTH
+    )
+    with transaction.atomic():
+        eligibility_confirm(subject=subject, by=investigator_a, today=TODAY)
+    assessment = assessment_of(subject)
+    assert (assessment.status, assessment.confirmed_by) == ("eligible", investigator_a)
+
+
+# --- enrollment ------------------------------------------------------------------------------
+
+
+def assert_not_enrolled(subject):
+    subject.refresh_from_db()
+    assert subject.status == SubjectStatus.SCREENING
+    assert (subject.subject_number, subject.dose_level, subject.planned_c1d1) == (None, None, None)
+    assert not Visit.objects.filter(subject=subject).exists()
+
+
+def test_enrollment_is_refused_until_an_investigator_confirms(eligible_subject, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        enroll(eligible_subject, coordinator_a)
+    assert "an investigator has not confirmed eligibility" in refusal(excinfo)
+    assert_not_enrolled(eligible_subject)
+
+
+def test_enrollment_of_an_ineligible_subject_is_refused(study, site_a, coordinator_a):
+    subject = assessed_subject(
+        study=study,
+        site=site_a,
+        coordinator=coordinator_a,
+        last_chemotherapy_date=ASSESSED - timedelta(days=27),
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        enroll(subject, coordinator_a)
+    assert "the eligibility assessment is not eligible" in refusal(excinfo)
+    assert_not_enrolled(subject)
+
+
+def test_enrollment_with_an_assessment_older_than_28_days_is_refused(
+    confirmed_subject, coordinator_a
+):
+    today = ASSESSED + timedelta(days=29)
+    with pytest.raises(ValidationError) as excinfo:
+        enroll(confirmed_subject, coordinator_a, today=today, planned_c1d1=today)
+    assert "the eligibility assessment of 2026-11-19 is 29 days old" in refusal(excinfo)
+    assert_not_enrolled(confirmed_subject)
+
+
+def test_enrollment_with_an_assessment_exactly_28_days_old_is_allowed(
+    confirmed_subject, coordinator_a
+):
+    today = ASSESSED + timedelta(days=28)
+    enrolled = enroll(confirmed_subject, coordinator_a, today=today, planned_c1d1=today)
+    assert enrolled.status == SubjectStatus.ENROLLED
+
+
+def test_enrollment_with_c1d1_in_the_past_is_refused(confirmed_subject, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        enroll(confirmed_subject, coordinator_a, planned_c1d1=TODAY - timedelta(days=1))
+    assert "the planned C1D1 2026-11-19 is in the past" in refusal(excinfo)
+    assert_not_enrolled(confirmed_subject)
+
+
+def test_enrollment_judges_the_current_facts_not_the_stored_verdict(
+    confirmed_subject, coordinator_a
+):
+    subject_update(
+        subject=confirmed_subject,
+        by=coordinator_a,
+        reason="Transcription error",
+        date_of_birth=date(1950, 1, 1),
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        enroll(confirmed_subject, coordinator_a)
+    assert "the eligibility assessment is not eligible" in refusal(excinfo)
+    assert_not_enrolled(confirmed_subject)
+
+
+def test_a_coordinator_of_another_site_cannot_enroll(confirmed_subject, coordinator_b):
+    with pytest.raises(PermissionDenied):
+        enroll(confirmed_subject, coordinator_b)
+    assert_not_enrolled(confirmed_subject)
+
+
+def test_enrollment_numbers_the_subject_at_dl1_and_plans_the_visits(
+    confirmed_subject, coordinator_a
+):
+    enrolled = enroll(confirmed_subject, coordinator_a)
+    enrolled.refresh_from_db()
+    assert enrolled.subject_number == "FR01-001"
+    assert enrolled.dose_level.code == "DL1"
+    assert enrolled.status == SubjectStatus.ENROLLED
+    assert enrolled.planned_c1d1 == PLANNED_C1D1
+    assert enrolled.enrolled_by == coordinator_a
+    assert enrolled.enrolled_at is not None
+    visits = {v.code: v for v in Visit.objects.filter(subject=enrolled)}
+    assert list(Visit.objects.filter(subject=enrolled).values_list("code", flat=True)) == [
+        "SCR",
+        "C1D1",
+        "C1D2",
+        "C1D8",
+        "C1D15",
+        "C2D1",
+        "C3D1",
+        "C4D1",
+        "C5D1",
+        "C6D1",
+        "EOT",
+        "FU1M",
+        "FU3M",
+        "FU6M",
+        "FU9M",
+        "FU12M",
+    ]
+    assert visits["C1D1"].target_date == PLANNED_C1D1
+    assert visits["C1D8"].target_date == PLANNED_C1D1 + timedelta(days=7)
+    assert visits["C2D1"].target_date == PLANNED_C1D1 + timedelta(days=21)
+
+
+def test_an_enrolled_subject_cannot_be_enrolled_twice(confirmed_subject, coordinator_a):
+    enroll(confirmed_subject, coordinator_a)
+    with pytest.raises(ValidationError) as excinfo:
+        enroll(confirmed_subject, coordinator_a)
+    assert "the subject is enrolled, not in screening" in refusal(excinfo)
+    assert Visit.objects.filter(subject=confirmed_subject).count() == 16
+
+
+def test_a_voided_subject_cannot_be_enrolled(confirmed_subject, coordinator_a):
+    subject_void(subject=confirmed_subject, by=coordinator_a, reason="Registered twice")
+    with pytest.raises(ValidationError):
+        enroll(confirmed_subject, coordinator_a)
+
+
+# --- 3+3 dose escalation through the services -------------------------------------------------
+
+
+@pytest.fixture
+def dl1_cohort(study, site_a, coordinator_a, investigator_a):
+    """Three subjects enrolled at DL1, all dosed on PLANNED_C1D1."""
+    return [
+        enroll(
+            assessed_subject(
+                study=study, site=site_a, coordinator=coordinator_a, investigator=investigator_a
+            ),
+            coordinator_a,
+        )
+        for _ in range(3)
+    ]
+
+
+def test_three_subjects_fill_dl1_with_consecutive_numbers(dl1_cohort):
+    assert [(s.subject_number, s.dose_level.code) for s in dl1_cohort] == [
+        ("FR01-001", "DL1"),
+        ("FR01-002", "DL1"),
+        ("FR01-003", "DL1"),
+    ]
+
+
+def test_a_fourth_subject_is_refused_while_the_dl1_windows_are_open(
+    dl1_cohort, confirmed_subject, coordinator_a
+):
+    with pytest.raises(ValidationError) as excinfo:
+        enroll(confirmed_subject, coordinator_a)
+    assert (
+        "no dose level is open for enrollment: DL1 cohort's DLT window is open until "
+        "2026-12-11 for 3 subjects"
+    ) in refusal(excinfo)
+    assert_not_enrolled(confirmed_subject)
+
+
+def test_dl2_opens_the_day_after_the_dl1_windows_end_without_dlt(study, dl1_cohort):
+    assert escalation_for(study, today=DLT_WINDOW_END).open_level is None
+    state = escalation_for(study, today=DLT_WINDOW_END + timedelta(days=1))
+    assert state.level("DL1").decision == Decision.ESCALATE
+    assert state.open_level == "DL2"
+
+
+def test_the_next_subject_is_enrolled_at_dl2_once_dl1_is_cleared(
+    dl1_cohort, confirmed_subject, coordinator_a
+):
+    today = DLT_WINDOW_END + timedelta(days=1)
+    enrolled = enroll(
+        confirmed_subject, coordinator_a, today=today, planned_c1d1=today + timedelta(days=1)
+    )
+    assert (enrolled.subject_number, enrolled.dose_level.code) == ("FR01-004", "DL2")
+
+
+def test_one_dlt_in_three_expands_dl1(study, dl1_cohort):
+    Subject.objects.filter(pk=dl1_cohort[0].pk).update(dlt=True)
+    state = escalation_for(study, today=DLT_WINDOW_END + timedelta(days=1))
+    assert state.level("DL1").decision == Decision.EXPAND
+    assert state.open_level == "DL1"
+
+
+def test_two_dlts_in_three_at_dl1_stop_the_study(study, dl1_cohort):
+    Subject.objects.filter(pk__in=[s.pk for s in dl1_cohort[:2]]).update(dlt=True)
+    state = escalation_for(study, today=TODAY)
+    assert state.outcome == Outcome.STOPPED
+    assert state.open_level is None
+
+
+def test_escalation_is_study_wide(study, site_b, coordinator_b, investigator_b, dl1_cohort):
+    subject = assessed_subject(
+        study=study, site=site_b, coordinator=coordinator_b, investigator=investigator_b
+    )
+    with pytest.raises(ValidationError, match="no dose level is open"):
+        enroll(subject, coordinator_b)
+
+
+# --- screen failure --------------------------------------------------------------------------
+
+
+def test_screen_failure_records_the_status_and_reason(eligible_subject, coordinator_a):
+    subject_screen_fail(subject=eligible_subject, by=coordinator_a, reason=" Withdrew consent ")
+    eligible_subject.refresh_from_db()
+    assert eligible_subject.status == SubjectStatus.SCREEN_FAILED
+    assessment = assessment_of(eligible_subject)
+    assert assessment.screen_failure_reason == "Withdrew consent"
+    assert assessment.screen_failed_by == coordinator_a
+
+
+def test_screen_failure_needs_a_reason(eligible_subject, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        subject_screen_fail(subject=eligible_subject, by=coordinator_a, reason=" ")
+    assert "reason" in excinfo.value.message_dict
+    eligible_subject.refresh_from_db()
+    assert eligible_subject.status == SubjectStatus.SCREENING
+
+
+def test_after_screen_failure_eligibility_cannot_be_saved(eligible_subject, coordinator_a):
+    subject_screen_fail(subject=eligible_subject, by=coordinator_a, reason="Withdrew consent")
+    with pytest.raises(ValidationError, match="screen failed"):
+        save(eligible_subject, coordinator_a, reason="Late lab result", ecog=0)
+    assert assessment_of(eligible_subject).ecog == 1
+
+
+def test_after_screen_failure_enrollment_is_refused(confirmed_subject, coordinator_a):
+    subject_screen_fail(subject=confirmed_subject, by=coordinator_a, reason="Withdrew consent")
+    with pytest.raises(ValidationError) as excinfo:
+        enroll(confirmed_subject, coordinator_a)
+    assert "the subject is screen failed, not in screening" in refusal(excinfo)
+    confirmed_subject.refresh_from_db()
+    assert confirmed_subject.status == SubjectStatus.SCREEN_FAILED
+    assert confirmed_subject.subject_number is None

@@ -1,0 +1,224 @@
+"""Screening pages through Django's client, as each role, at own and other sites."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from screening.models import Consent, EligibilityAssessment
+from tests.screening.factories import (
+    ASSESSED,
+    PLANNED_C1D1,
+    TODAY,
+    assessed_subject,
+    consented_subject,
+    eligible_values,
+    register_subject,
+)
+from trial.models import Subject, SubjectStatus
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr("screening.views._today", lambda: TODAY)
+
+
+def _form_data(values: dict) -> dict:
+    """The eligibility values as the browser posts them."""
+    data = {}
+    for name, value in values.items():
+        if name == "labs":
+            for code, lab in value.items():
+                data[f"lab_{code}_value"] = lab["value"] or ""
+                if lab["uln"] is not None:
+                    data[f"lab_{code}_uln"] = lab["uln"]
+        elif isinstance(value, list):
+            data[name] = value or ["none"]
+        elif value is None:
+            data[name] = ""
+        elif value is True:
+            data[name] = "true"
+        elif value is False:
+            data[name] = "false"
+        else:
+            data[name] = str(value)
+    return {k: v for k, v in data.items() if k not in ("pregnant", "lactating")}
+
+
+def test_coordinator_registers_a_patient(client, coordinator_a, site_a):
+    client.force_login(coordinator_a)
+    response = client.post(
+        reverse("screening_register"),
+        {"site": site_a.pk, "sex": "F", "date_of_birth": "1970-02-03", "tumour_type": "sts"},
+    )
+    subject = Subject.objects.get()
+    assert response.status_code == 302
+    assert subject.screening_number == "FR01-S001"
+
+
+def test_registration_at_another_site_is_refused(client, coordinator_a, site_b):
+    client.force_login(coordinator_a)
+    response = client.post(
+        reverse("screening_register"),
+        {"site": site_b.pk, "sex": "F", "date_of_birth": "1970-02-03", "tumour_type": "sts"},
+    )
+    assert response.status_code == 200
+    assert "site" in response.context["form"].errors
+    assert not Subject.objects.exists()
+
+
+def test_monitor_cannot_open_registration(client, monitor):
+    client.force_login(monitor)
+    assert client.get(reverse("screening_register")).status_code == 403
+
+
+def test_eligibility_form_is_refused_before_consent(client, study, site_a, coordinator_a):
+    subject = register_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_a)
+    response = client.post(
+        reverse("screening_eligibility", args=[subject.pk]), _form_data(eligible_values())
+    )
+    assert response.status_code == 400
+    assert b"Record informed consent before any other screening data" in response.content
+    assert not EligibilityAssessment.objects.exists()
+
+
+def test_eligibility_saved_through_the_form(client, study, site_a, coordinator_a):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_a)
+    response = client.post(
+        reverse("screening_eligibility", args=[subject.pk]), _form_data(eligible_values())
+    )
+    assert response.status_code == 302, response.context["form"].errors.as_json()
+    assert EligibilityAssessment.objects.get(subject=subject).status == "eligible"
+
+
+def test_bad_input_keeps_what_was_typed_and_names_the_field(client, study, site_a, coordinator_a):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_a)
+    values = eligible_values(last_chemotherapy_date=ASSESSED + timedelta(days=2))
+    response = client.post(reverse("screening_eligibility", args=[subject.pk]), _form_data(values))
+    form = response.context["form"]
+    assert response.status_code == 400
+    assert "after the assessment date" in " ".join(form.errors["last_chemotherapy_date"])
+    assert form.data["expected_survival_months"] == "6"
+    assert not EligibilityAssessment.objects.exists()
+
+
+def test_live_preview_explains_the_failed_criterion(client, study, site_a, coordinator_a):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_a)
+    values = eligible_values(last_chemotherapy_date=ASSESSED - timedelta(days=27))
+    response = client.post(
+        reverse("screening_eligibility_preview", args=[subject.pk]), _form_data(values)
+    )
+    text = response.content.decode()
+    assert "Not eligible" in text
+    assert "27 days before the assessment" in text
+    assert not EligibilityAssessment.objects.exists()
+
+
+def test_coordinator_cannot_confirm_eligibility(client, study, site_a, coordinator_a):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
+    client.force_login(coordinator_a)
+    response = client.post(reverse("screening_eligibility_confirm", args=[subject.pk]))
+    assert response.status_code == 403
+    assert EligibilityAssessment.objects.get(subject=subject).confirmed_at is None
+
+
+def test_investigator_confirms_eligibility(client, study, site_a, coordinator_a, investigator_a):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
+    client.force_login(investigator_a)
+    client.post(reverse("screening_eligibility_confirm", args=[subject.pk]))
+    assert EligibilityAssessment.objects.get(subject=subject).confirmed_by == investigator_a
+
+
+def test_unconfirmed_subject_cannot_be_enrolled(client, study, site_a, coordinator_a):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
+    client.force_login(coordinator_a)
+    response = client.post(
+        reverse("screening_enroll", args=[subject.pk]), {"planned_c1d1": PLANNED_C1D1}
+    )
+    assert response.status_code == 400
+    assert b"an investigator has not confirmed eligibility" in response.content
+    subject.refresh_from_db()
+    assert subject.status == SubjectStatus.SCREENING and subject.subject_number is None
+
+
+def test_ineligible_subject_cannot_be_enrolled(client, study, site_a, coordinator_a):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a, ecog=2)
+    client.force_login(coordinator_a)
+    response = client.post(
+        reverse("screening_enroll", args=[subject.pk]), {"planned_c1d1": PLANNED_C1D1}
+    )
+    assert response.status_code == 400
+    assert b"not eligible" in response.content
+    assert Subject.objects.get(pk=subject.pk).enrolled_at is None
+
+
+def test_confirmed_subject_is_enrolled_with_visits(
+    client, study, site_a, coordinator_a, investigator_a
+):
+    subject = assessed_subject(
+        study=study, site=site_a, coordinator=coordinator_a, investigator=investigator_a
+    )
+    client.force_login(coordinator_a)
+    response = client.post(
+        reverse("screening_enroll", args=[subject.pk]), {"planned_c1d1": PLANNED_C1D1}
+    )
+    assert response.status_code == 302
+    subject.refresh_from_db()
+    assert (subject.subject_number, subject.dose_level.code) == ("FR01-001", "DL1")
+    assert subject.visits.count() == 16
+
+
+@pytest.mark.parametrize(
+    "url_name, method",
+    [
+        ("screening_subject", "get"),
+        ("screening_eligibility", "get"),
+        ("screening_eligibility_preview", "post"),
+        ("screening_consent", "post"),
+        ("screening_eligibility_confirm", "post"),
+        ("screening_screen_fail", "post"),
+        ("screening_enroll", "post"),
+        ("subject_detail", "get"),
+    ],
+)
+def test_other_sites_subject_pages_are_404(
+    client, study, site_a, coordinator_a, coordinator_b, url_name, method
+):
+    subject = register_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_b)
+    response = getattr(client, method)(reverse(url_name, args=[subject.pk]))
+    assert response.status_code == 404
+    assert not Consent.objects.exists()
+    assert Subject.objects.get(pk=subject.pk).status == SubjectStatus.SCREENING
+
+
+def test_screening_log_is_scoped_and_downloads_csv(
+    client, study, site_a, site_b, coordinator_a, coordinator_b
+):
+    own = register_subject(study=study, site=site_a, by=coordinator_a)
+    other = register_subject(study=study, site=site_b, by=coordinator_b)
+    client.force_login(coordinator_a)
+    page = client.get(reverse("screening_log")).content.decode()
+    assert own.screening_number in page and other.screening_number not in page
+    csv_text = client.get(reverse("screening_log") + "?format=csv").content.decode()
+    assert own.screening_number in csv_text and other.screening_number not in csv_text
+    assert csv_text.splitlines()[0].startswith("site,screening_number")
+
+
+def test_screen_failure_lists_the_failed_criterion(client, study, site_a, coordinator_a):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a, ecog=3)
+    client.force_login(coordinator_a)
+    client.post(reverse("screening_screen_fail", args=[subject.pk]), {"reason": "ECOG 3"})
+    assert Subject.objects.get(pk=subject.pk).status == SubjectStatus.SCREEN_FAILED
+    page = client.get(reverse("screening_log")).content.decode()
+    assert "IN3: 1" in page
+
+
+def test_dose_escalation_page_shows_the_open_level(client, coordinator_a):
+    client.force_login(coordinator_a)
+    page = client.get(reverse("dose_escalation")).content.decode()
+    assert "Open for enrollment: DL1" in page
