@@ -10,7 +10,8 @@ from screening.services import FACT_FIELDS
 from trial.models import Sex, TumourType
 
 NONE_OF_THESE = "none"
-DATE = forms.DateInput(attrs={"type": "date"})
+# Browsers' date inputs take ISO values whatever the display locale.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RegistrationForm(forms.Form):
@@ -36,7 +37,7 @@ class ConsentForm(forms.Form):
     icf_version = forms.CharField(label="ICF version", max_length=30)
     signed_at = forms.DateTimeField(
         label="Date and time signed",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
 

@@ -222,3 +222,11 @@ def test_dose_escalation_page_shows_the_open_level(client, coordinator_a):
     client.force_login(coordinator_a)
     page = client.get(reverse("dose_escalation")).content.decode()
     assert "Open for enrollment: DL1" in page
+
+
+def test_saved_dates_are_shown_back_in_the_form(client, study, site_a, coordinator_a):
+    """Date inputs need ISO values: a locale format would show blanks and lose data on save."""
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
+    client.force_login(coordinator_a)
+    page = client.get(reverse("screening_eligibility", args=[subject.pk])).content.decode()
+    assert f'value="{ASSESSED.isoformat()}"' in page
