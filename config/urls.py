@@ -18,4 +18,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("trial.urls")),
     path("", include("screening.urls")),
+    path("", include("dosing.urls")),
+    path("", include("adverse_events.urls")),
 ]

@@ -33,7 +33,8 @@ class DoseLevelSpec:
 class CohortSubject:
     """What the 3+3 rule needs to know about one subject enrolled at a dose level.
 
-    ``dlt_window_end`` is C1D1 + 21 days (None: not dosed yet, the window has not started);
+    ``dlt_window_end`` is the last day of cycle 1, C1D1 + 20 days for 21-day cycles (None: not
+    dosed yet, the window has not started);
     the window is open up to and including that day. ``evaluable``: None derives it
     (evaluable once the window has ended or a DLT occurred); False marks a subject who left
     before the end of the window without a DLT and is replaced, not counted. True is taken as

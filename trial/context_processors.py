@@ -6,9 +6,16 @@ from trial.models import Role
 # (label, url name, roles that see it; empty = everyone signed in)
 NAVIGATION = [
     ("Home", "home", ()),
+    ("Worklist", "worklist", (Role.COORDINATOR, Role.INVESTIGATOR)),
     ("Subjects", "subject_list", ()),
     ("Register patient", "screening_register", (Role.COORDINATOR, Role.INVESTIGATOR)),
     ("Screening log", "screening_log", ()),
+    (
+        "Adverse events",
+        "ae_list",
+        (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN),
+    ),
+    ("SAEs", "sae_list", ()),
     ("Dose escalation", "dose_escalation", ()),
     ("Study", "study_overview", ()),
 ]

@@ -11,6 +11,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
+from trial import schedule
+
 
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", "Site coordinator"
@@ -325,6 +327,28 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.subject} {self.code}"
+
+    def planned(self) -> schedule.PlannedVisit:
+        return schedule.PlannedVisit(
+            code=self.code,
+            name=self.name,
+            kind=schedule.VisitKind(self.kind),
+            cycle=self.cycle,
+            order=self.order,
+            target_date=self.target_date,
+            window_opens=self.window_opens_on,
+            window_closes=self.window_closes_on,
+            anchor=schedule.Anchor(self.anchor),
+        )
+
+    def status_on(self, today) -> schedule.VisitStatus:
+        return schedule.visit_status(
+            self.planned(),
+            today=today,
+            completed_on=self.completed_on,
+            missed_recorded=bool(self.missed_reason),
+            not_applicable=self.not_applicable,
+        )
 
 
 class Heartbeat(models.Model):

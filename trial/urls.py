@@ -5,7 +5,6 @@ from trial import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("subjects/", views.subject_list, name="subject_list"),
-    path("subjects/<int:pk>/", views.subject_detail, name="subject_detail"),
     path("history/<str:model_label>/<int:pk>/", views.record_history, name="record_history"),
     path("study/", views.study_overview, name="study_overview"),
 ]

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from trial.access import get_subject_for_user, roles_of, sites_for, subjects_for
+from trial.access import roles_of, sites_for, subjects_for
 from trial.audit import history_for, history_scope
 from trial.models import Heartbeat, Role, Study, SubjectStatus
 
@@ -47,12 +47,6 @@ def home(request):
 def subject_list(request):
     subjects = subjects_for(request.user).active().select_related("site")
     return render(request, "trial/subject_list.html", {"subjects": subjects})
-
-
-@login_required
-def subject_detail(request, pk):
-    subject = get_subject_for_user(request.user, pk)
-    return render(request, "trial/subject_detail.html", {"subject": subject})
 
 
 @login_required

@@ -33,6 +33,7 @@ class Command(BaseCommand):
             env["DATABASE_URL"] = embedded_postgres.database_url()
         call_command("migrate", interactive=False, verbosity=1)
         call_command("load_study")
+        call_command("import_ctcae")
         if not no_demo:
             call_command("seed_demo")
         python = sys.executable

@@ -1,0 +1,71 @@
+"""AE reads scoped by site and role (trial.access)."""
+
+from django.db.models import Max, QuerySet
+
+from adverse_events import rules
+from adverse_events.models import AdverseEvent
+from trial.access import scope_to_sites
+from trial.models import Role, User
+
+# Sponsor safety reads SAEs across sites, not the whole AE log.
+AE_READERS = (
+    Role.COORDINATOR,
+    Role.INVESTIGATOR,
+    Role.MONITOR,
+    Role.DATA_MANAGER,
+    Role.ADMIN,
+)
+SAE_READERS = (*AE_READERS, Role.SPONSOR_SAFETY)
+RELATED = [r.value for r in rules.Relationship if rules.is_related(r)]
+
+
+def adverse_events_for(user: User) -> QuerySet[AdverseEvent]:
+    """Every AE the user may read, voided ones included (lists filter those out)."""
+    return scope_to_sites(
+        AdverseEvent.objects.filter(voided_at__isnull=True),
+        user,
+        *AE_READERS,
+        site_field="subject__site",
+    ).select_related("term", "subject", "subject__site")
+
+
+def saes_for(user: User) -> QuerySet[AdverseEvent]:
+    return scope_to_sites(
+        AdverseEvent.objects.filter(voided_at__isnull=True, serious=True),
+        user,
+        *SAE_READERS,
+        site_field="subject__site",
+    ).select_related("term", "subject", "subject__site")
+
+
+def filtered(queryset, data: dict):
+    if data.get("grade"):
+        queryset = queryset.filter(worst_grade__gte=data["grade"])
+    if data.get("serious") == "yes":
+        queryset = queryset.filter(serious=True)
+    elif data.get("serious") == "no":
+        queryset = queryset.filter(serious=False)
+    if data.get("related") == "yes":
+        queryset = queryset.filter(relationship__in=RELATED)
+    elif data.get("related") == "no":
+        queryset = queryset.exclude(relationship__in=RELATED).exclude(relationship="")
+    elif data.get("related") == "pending":
+        queryset = queryset.filter(relationship="")
+    if data.get("soc"):
+        queryset = queryset.filter(term__soc__icontains=data["soc"])
+    if data.get("state") == "open":
+        queryset = queryset.filter(ongoing=True)
+    elif data.get("state") == "closed":
+        queryset = queryset.filter(ongoing=False)
+    return queryset
+
+
+def worst_grade_by_subject_and_term(queryset):
+    """(subject number, term, worst grade) rows: one per subject per term."""
+    return (
+        queryset.values(
+            "subject__id", "subject__subject_number", "subject__screening_number", "term__term"
+        )
+        .annotate(worst=Max("worst_grade"))
+        .order_by("subject__subject_number", "term__term")
+    )

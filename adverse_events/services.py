@@ -1,0 +1,302 @@
+"""Recording adverse events, the investigator's causality and DLT decisions, SAE reports.
+
+Consistency, periods, deadlines and DLT candidacy come from adverse_events.rules; this module
+checks who may do what at which site, stores the derived columns and writes the audit trail.
+"""
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from adverse_events import rules
+from adverse_events.models import AdverseEvent, CtcaeTerm
+from dosing.services import first_dose_date, last_dose_date
+from trial.access import can_manage_site
+from trial.audit import audit_context
+from trial.models import Role, Subject, SubjectStatus, User
+
+SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
+AE_FIELDS = (
+    "term",
+    "verbatim_term",
+    "onset_date",
+    "ongoing",
+    "end_date",
+    "grade",
+    "serious",
+    "serious_criteria",
+    "aware_at",
+    "expectedness",
+    "action_taken",
+    "outcome",
+    "death_date",
+    "treatment_given",
+)
+
+
+def _require(user: User, subject: Subject, *roles: str, action: str) -> None:
+    if not can_manage_site(user, subject.site, *roles):
+        names = " or ".join(Role(r).label.lower() for r in roles)
+        raise PermissionDenied(f"Only a {names} of site {subject.site.code} may {action}.")
+
+
+def _threshold(subject: Subject, key: str) -> int:
+    return int(subject.study.thresholds.get(key=key).value)
+
+
+def _consent_date(subject: Subject) -> date | None:
+    consent = getattr(subject, "consent", None)
+    return timezone.localtime(consent.signed_at).date() if consent else None
+
+
+def facts_for(subject: Subject, values: dict, relationship: str = "") -> rules.AeFacts:
+    term: CtcaeTerm | None = values.get("term")
+    return rules.AeFacts(
+        onset_date=values["onset_date"],
+        treatment_emergent_window_days=_threshold(subject, "treatment_emergent_window_days"),
+        end_date=values.get("end_date"),
+        ongoing=bool(values.get("ongoing")),
+        grade=values.get("grade"),
+        serious=bool(values.get("serious")),
+        serious_criteria=frozenset(
+            rules.SeriousCriterion(c) for c in values.get("serious_criteria") or []
+        ),
+        outcome=rules.Outcome(values["outcome"]) if values.get("outcome") else None,
+        death_date=values.get("death_date"),
+        relationship=rules.Relationship(relationship) if relationship else None,
+        expectedness=(
+            rules.Expectedness(values["expectedness"]) if values.get("expectedness") else None
+        ),
+        term=term.term if term else None,
+        available_grades=frozenset(term.available_grades) if term else frozenset(),
+        consent_date=_consent_date(subject),
+        first_dose_date=first_dose_date(subject),
+        last_dose_date=last_dose_date(subject),
+    )
+
+
+def check(subject: Subject, values: dict, *, relationship: str = "", today: date):
+    """(field, message) problems for these AE values: input shape, then the clinical rules."""
+    problems: list[tuple[str, str]] = []
+    term = values.get("term")
+    if term is None:
+        return [("term", "Choose the CTCAE term (or an 'Other, specify' term).")]
+    if term.is_other_specify and not (values.get("verbatim_term") or "").strip():
+        problems.append(("verbatim_term", f"'{term.term}' needs the verbatim term."))
+    onset = values.get("onset_date")
+    if onset is None:
+        return [*problems, ("onset_date", "Onset date is required.")]
+    for name in ("onset_date", "end_date", "death_date"):
+        if values.get(name) and values[name] > today:
+            problems.append(
+                (name, f"{name.replace('_', ' ').capitalize()} {values[name]} is in the future.")
+            )
+    aware_at = values.get("aware_at")
+    if aware_at and aware_at > timezone.now():
+        problems.append(("aware_at", "The time the site became aware is in the future."))
+    if aware_at and aware_at.date() < onset:
+        problems.append(("aware_at", "The site cannot become aware before the onset."))
+    if _consent_date(subject) is None:
+        problems.append((None, "Record informed consent before adverse events."))
+        return problems
+    for problem in rules.check_consistency(facts_for(subject, values, relationship)):
+        problems.append((problem.field, problem.message))
+    return problems
+
+
+def _raise(problems) -> None:
+    errors: dict[str, list[str]] = {}
+    for field, message in problems:
+        text = message[0].upper() + message[1:]
+        errors.setdefault(field or "__all__", []).append(text.rstrip(".") + ".")
+    raise ValidationError(errors)
+
+
+def _derive(ae: AdverseEvent, *, previous_worst: int | None) -> None:
+    """Store what the rules derive from the recorded facts."""
+    subject = ae.subject
+    facts = facts_for(subject, {f: getattr(ae, f) for f in AE_FIELDS}, ae.relationship)
+    ae.period = facts.period.value
+    ae.worst_grade = rules.worst_grade([previous_worst, ae.grade])
+    if ae.serious:
+        ae.sae_report_due_at = rules.sae_report_due_at(ae.aware_at)
+    else:
+        ae.aware_at = None
+        ae.sae_report_due_at = None
+    ae.susar = rules.is_susar(
+        ae.serious,
+        rules.Relationship(ae.relationship) if ae.relationship else None,
+        rules.Expectedness(ae.expectedness) if ae.expectedness else None,
+    )
+    criteria = set(ae.serious_criteria or [])
+    ae.susar_report_due_at = (
+        rules.susar_report_due_at(
+            ae.aware_at,
+            fatal_or_life_threatening=bool(criteria & {"death", "life_threatening"}),
+        )
+        if ae.susar
+        else None
+    )
+    candidate = rules.dlt_candidate(
+        grade=ae.grade,
+        relationship=rules.Relationship(ae.relationship) if ae.relationship else None,
+        onset_date=ae.onset_date,
+        first_dose_date=facts.first_dose_date,
+        dlt_window_days=subject.study.dlt_window_days,
+    )
+    ae.dlt_candidate = candidate.is_candidate
+    ae.dlt_candidate_reason = candidate.reason[:300]
+
+
+def _apply(ae: AdverseEvent, values: dict, now: datetime) -> None:
+    for name in AE_FIELDS:
+        value = values.get(name)
+        if name in ("verbatim_term", "expectedness", "treatment_given") and value is None:
+            value = ""
+        if name == "serious_criteria":
+            value = sorted(value or [])
+        setattr(ae, name, value)
+    if ae.serious and ae.aware_at is None:
+        ae.aware_at = now
+    if ae.ongoing:
+        ae.end_date = None
+
+
+def ae_record(*, subject: Subject, by: User, values: dict, now: datetime) -> AdverseEvent:
+    """Record a new AE. Marking it serious starts the 24-hour clock from awareness."""
+    _require(by, subject, *SITE_STAFF, action="record adverse events")
+    if subject.voided_at or subject.status in (SubjectStatus.SCREEN_FAILED,):
+        raise ValidationError("Adverse events are not recorded for this subject.")
+    problems = check(subject, values, today=timezone.localtime(now).date())
+    if problems:
+        _raise(problems)
+    with transaction.atomic():
+        Subject.objects.select_for_update().get(pk=subject.pk)
+        last = AdverseEvent.objects.filter(subject=subject).aggregate(m=Max("sequence"))["m"]
+        ae = AdverseEvent(subject=subject, sequence=(last or 0) + 1, recorded_by=by)
+        _apply(ae, values, now)
+        _derive(ae, previous_worst=None)
+        with audit_context(by=by, reason="Adverse event recorded"):
+            ae.save()
+    return ae
+
+
+def ae_update(
+    *, ae: AdverseEvent, by: User, values: dict, reason: str, expected_version: int, now: datetime
+) -> AdverseEvent:
+    """Correct or follow up an AE; grade changes are kept and the worst grade derived."""
+    _require(by, ae.subject, *SITE_STAFF, action="edit adverse events")
+    if not reason.strip():
+        raise ValidationError({"reason": ["A reason for change is required to edit saved data."]})
+    with transaction.atomic():
+        current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
+        if current.voided_at:
+            raise ValidationError("This adverse event was voided; it cannot be edited.")
+        if current.version != expected_version:
+            raise ValidationError(
+                {
+                    "__all__": [
+                        f"This AE was saved by someone else after you opened it (it is now version "
+                        f"{current.version}; you edited version {expected_version}). Your input is "
+                        "kept below: check the saved values and save again."
+                    ]
+                },
+                code="stale",
+            )
+        problems = check(
+            current.subject,
+            values,
+            relationship=current.relationship,
+            today=timezone.localtime(now).date(),
+        )
+        if problems:
+            _raise(problems)
+        previous_worst = current.worst_grade
+        _apply(current, values, now)
+        _derive(current, previous_worst=previous_worst)
+        current.version += 1
+        with audit_context(by=by, reason=reason.strip()):
+            current.save()
+    return current
+
+
+def ae_assess_causality(
+    *, ae: AdverseEvent, by: User, relationship: str, expectedness: str, now: datetime
+) -> AdverseEvent:
+    """The investigator's causality and expectedness assessment (never a coordinator's)."""
+    _require(by, ae.subject, Role.INVESTIGATOR, action="assess causality")
+    relationship = rules.Relationship(relationship).value
+    expectedness = rules.Expectedness(expectedness).value if expectedness else ""
+    with transaction.atomic():
+        current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
+        current.relationship = relationship
+        current.expectedness = expectedness
+        current.relationship_by = by
+        current.relationship_at = now
+        _derive(current, previous_worst=current.worst_grade)
+        current.version += 1
+        with audit_context(by=by, reason="Causality assessed by the investigator"):
+            current.save()
+    return current
+
+
+def ae_decide_dlt(*, ae: AdverseEvent, by: User, is_dlt: bool, now: datetime) -> AdverseEvent:
+    """The investigator decides whether a candidate is a DLT; the 3+3 state follows."""
+    _require(by, ae.subject, Role.INVESTIGATOR, action="decide DLTs")
+    with transaction.atomic():
+        current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
+        if is_dlt and not current.dlt_candidate:
+            raise ValidationError(
+                f"AE{current.sequence} is not a DLT candidate: {current.dlt_candidate_reason}"
+            )
+        current.dlt = is_dlt
+        current.dlt_decided_by = by
+        current.dlt_decided_at = now
+        current.version += 1
+        with audit_context(by=by, reason=f"DLT decision: {'DLT' if is_dlt else 'not a DLT'}"):
+            current.save()
+            subject = current.subject
+            subject.dlt = AdverseEvent.objects.filter(
+                subject=subject, dlt=True, voided_at__isnull=True
+            ).exists()
+            subject.save(update_fields=["dlt"])
+    return current
+
+
+def sae_report_sign(*, ae: AdverseEvent, by: User, password: str, now: datetime) -> AdverseEvent:
+    """The investigator approves the SAE report for the sponsor, re-entering the password."""
+    _require(by, ae.subject, Role.INVESTIGATOR, action="sign SAE reports")
+    if not by.check_password(password):
+        raise ValidationError({"password": ["The password is not correct."]})
+    with transaction.atomic():
+        current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
+        if not current.serious:
+            raise ValidationError("Only serious adverse events have a report to sign.")
+        if current.sae_reported_at:
+            raise ValidationError("The SAE report is already signed.")
+        current.sae_reported_at = now
+        current.sae_reported_by = by
+        current.version += 1
+        with audit_context(by=by, reason="SAE report approved (signed)"):
+            current.save()
+    return current
+
+
+def ae_void(*, ae: AdverseEvent, by: User, reason: str, now: datetime) -> AdverseEvent:
+    _require(by, ae.subject, *SITE_STAFF, action="void adverse events")
+    if not reason.strip():
+        raise ValidationError({"reason": ["A reason is required to void a record."]})
+    ae.voided_at = now
+    ae.void_reason = reason.strip()
+    ae.version += 1
+    with transaction.atomic(), audit_context(by=by, reason=f"Voided: {reason.strip()}"):
+        ae.save(update_fields=["voided_at", "void_reason", "version"])
+        if ae.dlt:
+            ae.subject.dlt = AdverseEvent.objects.filter(
+                subject=ae.subject, dlt=True, voided_at__isnull=True
+            ).exists()
+            ae.subject.save(update_fields=["dlt"])
+    return ae

@@ -1,0 +1,313 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from adverse_events import rules, selectors, services
+from adverse_events.forms import (
+    AdverseEventForm,
+    AeFilterForm,
+    CausalityForm,
+    DltDecisionForm,
+    SignForm,
+    TermField,
+    VoidForm,
+    term_label,
+)
+from adverse_events.models import AdverseEvent, CtcaeTerm
+from trial.access import get_subject_for_user, subjects_for
+from trial.models import Role
+
+SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
+
+
+def _now():
+    return timezone.now()
+
+
+def _get_ae_for_user(request, pk) -> AdverseEvent:
+    """An AE the user may read: the AE log for site roles, SAEs for sponsor safety; else 404."""
+    readable = selectors.adverse_events_for(request.user) | selectors.saes_for(request.user)
+    try:
+        return readable.select_related("subject__study", "subject__dose_level").get(pk=pk)
+    except AdverseEvent.DoesNotExist:
+        raise Http404("No such adverse event") from None
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    for field, errs in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errs)
+
+
+def _terms():
+    return CtcaeTerm.objects.only("term", "soc", "meddra_code").order_by("term")
+
+
+@login_required
+def ae_new(request, pk):
+    subject = get_subject_for_user(request.user, pk, *SITE_STAFF)
+    form = AdverseEventForm(request.POST or None, editing=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ae = services.ae_record(
+                subject=subject, by=request.user, values=form.values(), now=_now()
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            if ae.serious:
+                messages.warning(
+                    request,
+                    f"SAE: the report to the sponsor is due by "
+                    f"{timezone.localtime(ae.sae_report_due_at):%Y-%m-%d %H:%M}.",
+                )
+            messages.success(request, f"AE{ae.sequence} recorded.")
+            return redirect("ae_detail", pk=ae.pk)
+    return render(
+        request,
+        "adverse_events/ae_form.html",
+        {
+            "subject": subject,
+            "form": form,
+            "terms": _terms(),
+            "ae": None,
+            "selected_term": _selected_term(form),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _selected_term(form):
+    value = form["term"].value()
+    if isinstance(value, CtcaeTerm):
+        return value
+    try:
+        return TermField().to_python(value) if value else None
+    except ValidationError:
+        return None
+
+
+@login_required
+def ae_detail(request, pk):
+    ae = _get_ae_for_user(request, pk)
+    can_edit = subjects_for(request.user, *SITE_STAFF).filter(pk=ae.subject_id).exists()
+    is_investigator = (
+        subjects_for(request.user, Role.INVESTIGATOR).filter(pk=ae.subject_id).exists()
+    )
+    form = None
+    if can_edit and not ae.voided_at:
+        form = AdverseEventForm(request.POST or None, instance=ae, editing=True)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.ae_update(
+                    ae=ae,
+                    by=request.user,
+                    values=form.values(),
+                    reason=form.cleaned_data.get("reason") or "",
+                    expected_version=form.cleaned_data.get("version") or 0,
+                    now=_now(),
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, f"AE{ae.sequence} updated.")
+                return redirect("ae_detail", pk=ae.pk)
+    clock = None
+    if ae.serious and ae.aware_at:
+        clock = rules.sae_clock_status(ae.aware_at, now=_now(), reported_at=ae.sae_reported_at)
+    return render(
+        request,
+        "adverse_events/ae_detail.html",
+        {
+            "ae": ae,
+            "subject": ae.subject,
+            "form": form,
+            "terms": _terms() if form else [],
+            "selected_term": ae.term,
+            "clock": clock,
+            "can_edit": can_edit,
+            "is_investigator": is_investigator,
+            "causality_form": CausalityForm(
+                initial={"relationship": ae.relationship, "expectedness": ae.expectedness}
+            ),
+            "dlt_form": DltDecisionForm(),
+            "sign_form": SignForm(),
+            "void_form": VoidForm(),
+        },
+        status=400 if form is not None and form.is_bound else 200,
+    )
+
+
+def _action(request, pk, form_class, run, done):
+    ae = _get_ae_for_user(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, e)
+        return redirect("ae_detail", pk=ae.pk)
+    try:
+        run(ae, form.cleaned_data)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("ae_detail", pk=ae.pk)
+
+
+@login_required
+@require_POST
+def ae_causality(request, pk):
+    return _action(
+        request,
+        pk,
+        CausalityForm,
+        lambda ae, d: services.ae_assess_causality(
+            ae=ae,
+            by=request.user,
+            relationship=d["relationship"],
+            expectedness=d["expectedness"],
+            now=_now(),
+        ),
+        "Causality recorded.",
+    )
+
+
+@login_required
+@require_POST
+def ae_dlt(request, pk):
+    return _action(
+        request,
+        pk,
+        DltDecisionForm,
+        lambda ae, d: services.ae_decide_dlt(
+            ae=ae, by=request.user, is_dlt=d["is_dlt"], now=_now()
+        ),
+        "DLT decision recorded.",
+    )
+
+
+@login_required
+@require_POST
+def ae_sign(request, pk):
+    return _action(
+        request,
+        pk,
+        SignForm,
+        lambda ae, d: services.sae_report_sign(
+            ae=ae, by=request.user, password=d["password"], now=_now()
+        ),
+        "SAE report signed.",
+    )
+
+
+@login_required
+@require_POST
+def ae_void(request, pk):
+    return _action(
+        request,
+        pk,
+        VoidForm,
+        lambda ae, d: services.ae_void(ae=ae, by=request.user, reason=d["reason"], now=_now()),
+        "Adverse event voided.",
+    )
+
+
+@login_required
+def ae_list(request):
+    filters = AeFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    events = selectors.filtered(
+        selectors.adverse_events_for(request.user).filter(voided_at__isnull=True), data
+    )
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="adverse-events.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "site",
+                "subject",
+                "aeseq",
+                "term",
+                "soc",
+                "grade",
+                "worst_grade",
+                "serious",
+                "relationship",
+                "onset",
+                "end",
+                "outcome",
+            ]
+        )
+        for ae in events.order_by("subject__site__code", "subject__subject_number", "sequence"):
+            writer.writerow(
+                [
+                    ae.subject.site.code,
+                    ae.subject,
+                    ae.sequence,
+                    ae.display_term,
+                    ae.term.soc,
+                    ae.grade,
+                    ae.worst_grade,
+                    "Y" if ae.serious else "N",
+                    ae.relationship,
+                    ae.onset_date,
+                    ae.end_date or "",
+                    ae.outcome,
+                ]
+            )
+        return response
+    return render(
+        request,
+        "adverse_events/ae_list.html",
+        {
+            "filters": filters,
+            "events": events.order_by("-onset_date", "subject__subject_number")[:500],
+            "worst": selectors.worst_grade_by_subject_and_term(events),
+        },
+    )
+
+
+@login_required
+def sae_list(request):
+    now = _now()
+    saes = (
+        selectors.saes_for(request.user)
+        .filter(voided_at__isnull=True)
+        .order_by("sae_reported_at", "sae_report_due_at")
+    )
+    rows = [
+        (ae, rules.sae_clock_status(ae.aware_at, now=now, reported_at=ae.sae_reported_at))
+        for ae in saes
+    ]
+    return render(request, "adverse_events/sae_list.html", {"rows": rows})
+
+
+@login_required
+@require_GET
+def ctcae_grades(request):
+    """The grade texts of the chosen term (htmx), so the grade is picked from its CTCAE text."""
+    value = request.GET.get("term", "")
+    try:
+        term = TermField().to_python(value)
+    except ValidationError:
+        term = None
+    return render(request, "adverse_events/_grade_texts.html", {"selected_term": term})
+
+
+@login_required
+@require_GET
+def ctcae_search(request):
+    """Terms matching ?q= (JSON-free: an HTML list for htmx or a screen reader)."""
+    q = request.GET.get("q", "").strip()
+    terms = CtcaeTerm.objects.filter(term__icontains=q)[:20] if len(q) >= 2 else []
+    return render(
+        request, "adverse_events/_term_options.html", {"terms": [(t, term_label(t)) for t in terms]}
+    )

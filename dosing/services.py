@@ -1,0 +1,420 @@
+"""Dosing visits, visit completion, and the disposition events that move a subject's state."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
+from dosing.vitals import check_vitals
+from trial import lifecycle, schedule
+from trial.access import can_manage_site
+from trial.audit import audit_context
+from trial.models import Role, Subject, SubjectStatus, User, Visit, VisitKind
+from trial.study_config import definitions_of
+
+SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
+DOSING_FIELDS = (
+    "dose_change",
+    "dose_change_reason",
+    "administered_on",
+    "start_time",
+    "stop_time",
+    "dose_level",
+    "dose_amount",
+    "dose_unit",
+    "volume_ml",
+    "route",
+    "injected_lesions",
+    "lot_number",
+    "deviation_reason",
+    *(
+        f"{when}_{v}"
+        for when in ("pre", "post")
+        for v in (
+            "temperature_c",
+            "pulse_bpm",
+            "systolic_mmhg",
+            "diastolic_mmhg",
+            "respiratory_rate",
+            "spo2_pct",
+        )
+    ),
+    "immediate_reaction",
+    "pregnancy_test",
+)
+
+
+TEXT_FIELDS = frozenset(
+    {
+        "dose_change",
+        "dose_change_reason",
+        "dose_unit",
+        "route",
+        "injected_lesions",
+        "lot_number",
+        "deviation_reason",
+        "immediate_reaction",
+        "pregnancy_test",
+    }
+)
+
+
+def _require_staff(user: User, subject: Subject, action: str) -> None:
+    if not can_manage_site(user, subject.site, *SITE_STAFF):
+        raise PermissionDenied(
+            f"Only a coordinator or investigator of site {subject.site.code} may {action}."
+        )
+
+
+def _transition(subject: Subject, target: str) -> None:
+    problem = lifecycle.check_transition(subject.status, target)
+    if problem:
+        raise ValidationError(problem[0].upper() + problem[1:] + ".")
+    subject.status = target
+    subject.save(update_fields=["status"])
+
+
+def first_dose_date(subject: Subject) -> date | None:
+    record = (
+        DosingRecord.objects.filter(subject=subject, visit__code="C1D1")
+        .exclude(dose_change=DoseChange.SKIPPED)
+        .first()
+    )
+    return record.administered_on if record else None
+
+
+def last_dose_date(subject: Subject) -> date | None:
+    record = (
+        DosingRecord.objects.filter(subject=subject, administered_on__isnull=False)
+        .order_by("-administered_on")
+        .first()
+    )
+    return record.administered_on if record else None
+
+
+def _dosing_problems(visit: Visit, subject: Subject, values: dict, today: date):
+    """(field, message) pairs for a dosing CRF that cannot be saved as it is."""
+    problems: list[tuple[str, str]] = []
+    change = values.get("dose_change") or DoseChange.NONE
+    given = change != DoseChange.SKIPPED
+    on = values.get("administered_on")
+    if visit.kind != VisitKind.DOSING:
+        problems.append((None, f"{visit.code} is not a dosing visit."))
+    if subject.status not in (SubjectStatus.ENROLLED, SubjectStatus.ON_TREATMENT):
+        problems.append(
+            (
+                None,
+                f"Subject {subject} is {subject.get_status_display().lower()}: "
+                "doses are recorded only for enrolled subjects on treatment.",
+            )
+        )
+    if change != DoseChange.NONE and not (values.get("dose_change_reason") or "").strip():
+        problems.append(("dose_change_reason", f"Give the reason the dose was {change}."))
+    if given:
+        for name in ("administered_on", "dose_level", "dose_amount", "route"):
+            if values.get(name) in (None, ""):
+                problems.append(
+                    (
+                        name,
+                        f"{name.replace('_', ' ').capitalize()} is required when a dose is given.",
+                    )
+                )
+    elif on is not None:
+        problems.append(("administered_on", "A skipped dose has no administration date."))
+    if on is not None:
+        if on > today:
+            problems.append(("administered_on", f"Administration date {on} is in the future."))
+        c1d1 = first_dose_date(subject) if visit.code != "C1D1" else None
+        if visit.code != "C1D1" and c1d1 is None:
+            problems.append(("administered_on", "Record the C1D1 dose first."))
+        elif c1d1 is not None and on <= c1d1:
+            problems.append(
+                (
+                    "administered_on",
+                    f"Administration date {on} is not after the first dose (C1D1 {c1d1}).",
+                )
+            )
+        consent = getattr(subject, "consent", None)
+        if consent is not None and on < consent.signed_at.date():
+            problems.append(("administered_on", "Administration date is before consent."))
+    start, stop = values.get("start_time"), values.get("stop_time")
+    if start and stop and stop < start:
+        problems.append(
+            ("stop_time", f"Stop time {stop:%H:%M} is before start time {start:%H:%M}.")
+        )
+    level = values.get("dose_level")
+    if given and level is not None and subject.dose_level_id is not None:
+        mismatch = level.pk != subject.dose_level_id or (
+            values.get("dose_amount") is not None
+            and change != DoseChange.REDUCED
+            and values["dose_amount"] != subject.dose_level.dose_amount
+        )
+        if mismatch and not (values.get("deviation_reason") or "").strip():
+            problems.append(
+                (
+                    "deviation_reason",
+                    f"The dose given differs from the subject's assigned level "
+                    f"{subject.dose_level}: a deviation reason is required.",
+                )
+            )
+    for when in ("pre", "post"):
+        problems.extend(check_vitals(values, prefix=f"{when}_"))
+    if subject.sex == "F" and values.get("pregnancy_test") == "positive" and given:
+        problems.append(
+            ("pregnancy_test", "A dose cannot be given after a positive pregnancy test.")
+        )
+    return problems
+
+
+def _raise(problems) -> None:
+    errors: dict = {}
+    for field, message in problems:
+        message = message[0].upper() + message[1:]
+        errors.setdefault(field or "__all__", []).append(message.rstrip(".") + ".")
+    raise ValidationError(errors)
+
+
+def _replan_first_dose_visits(subject: Subject, c1d1: date) -> None:
+    """The schedule is relative to the actual first dose: move visits not yet done."""
+    planned = {
+        v.code: v for v in schedule.plan_visits(definitions_of(subject.study), first_dose=c1d1)
+    }
+    for visit in subject.visits.filter(completed_on__isnull=True, anchor="first_dose"):
+        plan = planned.get(visit.code)
+        if plan is None:
+            continue
+        visit.target_date = plan.target_date
+        visit.window_opens_on = plan.window_opens
+        visit.window_closes_on = plan.window_closes
+        visit.save(update_fields=["target_date", "window_opens_on", "window_closes_on"])
+
+
+def dose_record(
+    *,
+    visit: Visit,
+    by: User,
+    values: dict,
+    today: date,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> DosingRecord:
+    """Record (or correct) the dosing CRF of one visit.
+
+    Corrections name the version they were edited from: if someone saved in between, the
+    save is refused (optimistic locking) instead of silently overwriting their change.
+    """
+    subject = visit.subject
+    _require_staff(by, subject, "record doses")
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update().select_related("subject").get(pk=visit.pk)
+        subject = Subject.objects.select_related("dose_level", "site").get(pk=visit.subject_id)
+        existing = DosingRecord.objects.filter(visit=visit).first()
+        if existing is not None:
+            if expected_version is None:
+                raise ValidationError(
+                    {
+                        "__all__": [
+                            f"A dose is already recorded for {visit.code}; open it to correct it."
+                        ]
+                    }
+                )
+            if existing.version != expected_version:
+                raise ValidationError(
+                    {
+                        "__all__": [
+                            f"This form was saved by someone else after you opened it (it is now "
+                            f"version {existing.version}; you edited version {expected_version}). "
+                            "Your input is kept below: compare with the saved values in the "
+                            "audit trail and save again."
+                        ]
+                    },
+                    code="stale",
+                )
+            if not reason.strip():
+                raise ValidationError(
+                    {"reason": ["A reason for change is required to edit saved data."]}
+                )
+            # Status may have moved on (follow-up) since the dose: corrections stay possible.
+            problems = [
+                p
+                for p in _dosing_problems(visit, subject, values, today)
+                if not (p[0] is None and "doses are recorded only" in p[1])
+            ]
+        else:
+            problems = _dosing_problems(visit, subject, values, today)
+        if problems:
+            _raise(problems)
+        record = existing or DosingRecord(visit=visit, subject=subject, recorded_by=by)
+        for name in DOSING_FIELDS:
+            value = values.get(name)
+            if value is None and name in TEXT_FIELDS:
+                value = ""
+            setattr(record, name, value)
+        if existing is not None:
+            record.version = existing.version + 1
+        audit_reason = reason.strip() or f"Dosing recorded for {visit.code}"
+        with audit_context(by=by, reason=audit_reason):
+            record.save()
+            done_on = record.administered_on or visit.target_date
+            if visit.completed_on != done_on and record.administered_on is not None:
+                visit.completed_on = record.administered_on
+                visit.save(update_fields=["completed_on"])
+            if visit.code == "C1D1" and record.administered_on is not None:
+                if subject.status == SubjectStatus.ENROLLED:
+                    _transition(subject, SubjectStatus.ON_TREATMENT)
+                _replan_first_dose_visits(subject, record.administered_on)
+    return record
+
+
+def visit_complete(*, visit: Visit, by: User, on: date, today: date) -> Visit:
+    """Record a non-dosing visit as performed on `on` (out-of-window visits are flagged)."""
+    _require_staff(by, visit.subject, "record visits")
+    if visit.kind == VisitKind.DOSING:
+        raise ValidationError("A dosing visit is completed by its dosing form.")
+    if visit.not_applicable:
+        raise ValidationError(f"{visit.code} is not applicable for this subject.")
+    if on > today:
+        raise ValidationError({"completed_on": [f"Visit date {on} is in the future."]})
+    c1d1 = first_dose_date(visit.subject)
+    if visit.kind != VisitKind.SCREENING and c1d1 is None:
+        raise ValidationError({"completed_on": ["Record the C1D1 dose before later visits."]})
+    if c1d1 and visit.kind != VisitKind.SCREENING and on < c1d1:
+        raise ValidationError({"completed_on": [f"Visit date {on} is before C1D1 ({c1d1})."]})
+    visit.completed_on = on
+    with transaction.atomic(), audit_context(by=by, reason=f"{visit.code} performed"):
+        visit.save(update_fields=["completed_on"])
+    return visit
+
+
+def visit_mark_missed(*, visit: Visit, by: User, reason: str) -> Visit:
+    _require_staff(by, visit.subject, "record missed visits")
+    if not reason.strip():
+        raise ValidationError({"reason": ["Give the reason the visit was missed."]})
+    if visit.completed_on:
+        raise ValidationError(f"{visit.code} was performed on {visit.completed_on}.")
+    visit.missed_reason = reason.strip()
+    with transaction.atomic(), audit_context(by=by, reason=f"{visit.code} missed: {reason}"):
+        visit.save(update_fields=["missed_reason"])
+    return visit
+
+
+def _close_remaining_visits(subject: Subject, after: date) -> int:
+    """Visits not done and falling after `after` no longer apply to this subject."""
+    return subject.visits.filter(completed_on__isnull=True, window_opens_on__gt=after).update(
+        not_applicable=True
+    )
+
+
+def _disposition(subject, by, kind, on, reason):
+    if not reason.strip():
+        raise ValidationError({"reason": ["A reason is required."]})
+    if Disposition.objects.filter(subject=subject, kind=kind).exists():
+        raise ValidationError(f"{DispositionKind(kind).label} is already recorded.")
+    return Disposition.objects.create(
+        subject=subject, kind=kind, event_date=on, reason=reason.strip(), recorded_by=by
+    )
+
+
+def subject_end_treatment(*, subject: Subject, by: User, on: date, reason: str, today: date):
+    """End of treatment: follow-up visits are re-anchored on the actual last dose."""
+    _require_staff(by, subject, "end treatment")
+    last_dose = last_dose_date(subject)
+    if last_dose is None:
+        raise ValidationError("No dose was given: use withdrawal instead of end of treatment.")
+    if on > today or on < last_dose:
+        raise ValidationError(
+            {
+                "event_date": [
+                    f"End of treatment {on} must be between the last dose ({last_dose}) and today."
+                ]
+            }
+        )
+    with transaction.atomic(), audit_context(by=by, reason=f"End of treatment: {reason}"):
+        _disposition(subject, by, DispositionKind.END_OF_TREATMENT, on, reason)
+        _transition(subject, SubjectStatus.FOLLOW_UP)
+        planned = schedule.reanchor_on_last_dose(
+            [v.planned() for v in subject.visits.all()],
+            definitions_of(subject.study),
+            last_dose=last_dose,
+        )
+        by_code = {p.code: p for p in planned}
+        for visit in subject.visits.all():
+            plan = by_code[visit.code]
+            if visit.completed_on:
+                continue
+            visit.target_date = plan.target_date
+            visit.window_opens_on = plan.window_opens
+            visit.window_closes_on = plan.window_closes
+            visit.not_applicable = plan.not_applicable
+            visit.save(
+                update_fields=[
+                    "target_date",
+                    "window_opens_on",
+                    "window_closes_on",
+                    "not_applicable",
+                ]
+            )
+    return subject
+
+
+def _exit(*, subject, by, on, reason, today, kind, target):
+    _require_staff(by, subject, "record this")
+    if on > today:
+        raise ValidationError({"event_date": [f"Date {on} is in the future."]})
+    with (
+        transaction.atomic(),
+        audit_context(by=by, reason=f"{DispositionKind(kind).label}: {reason}"),
+    ):
+        _disposition(subject, by, kind, on, reason)
+        _transition(subject, target)
+        _close_remaining_visits(subject, on)
+    return subject
+
+
+def subject_withdraw(*, subject, by, on, reason, today):
+    return _exit(
+        subject=subject,
+        by=by,
+        on=on,
+        reason=reason,
+        today=today,
+        kind=DispositionKind.WITHDRAWAL,
+        target=SubjectStatus.WITHDRAWN,
+    )
+
+
+def subject_lost_to_follow_up(*, subject, by, on, reason, today):
+    return _exit(
+        subject=subject,
+        by=by,
+        on=on,
+        reason=reason,
+        today=today,
+        kind=DispositionKind.LOST_TO_FOLLOW_UP,
+        target=SubjectStatus.LOST_TO_FOLLOW_UP,
+    )
+
+
+def subject_died(*, subject, by, on, reason, today):
+    return _exit(
+        subject=subject,
+        by=by,
+        on=on,
+        reason=reason,
+        today=today,
+        kind=DispositionKind.DEATH,
+        target=SubjectStatus.DIED,
+    )
+
+
+def subject_complete_study(*, subject, by, on, reason, today):
+    return _exit(
+        subject=subject,
+        by=by,
+        on=on,
+        reason=reason,
+        today=today,
+        kind=DispositionKind.END_OF_STUDY,
+        target=SubjectStatus.COMPLETED,
+    )

@@ -1,0 +1,252 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dosing import selectors, services, tumour
+from dosing.forms import (
+    BaselineForm,
+    DispositionForm,
+    DosingForm,
+    FollowUpAssessmentForm,
+    MissedForm,
+    VisitDateForm,
+)
+from dosing.models import DispositionKind, DosingRecord
+from trial.access import get_subject_for_user, subjects_for
+from trial.models import Role, Visit
+
+SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
+DISPOSITION_SERVICES = {
+    DispositionKind.END_OF_TREATMENT: services.subject_end_treatment,
+    DispositionKind.WITHDRAWAL: services.subject_withdraw,
+    DispositionKind.LOST_TO_FOLLOW_UP: services.subject_lost_to_follow_up,
+    DispositionKind.DEATH: services.subject_died,
+    DispositionKind.END_OF_STUDY: services.subject_complete_study,
+}
+
+
+def ae_summary(subject):
+    from adverse_events.models import AdverseEvent
+
+    return (
+        AdverseEvent.objects.filter(subject=subject, voided_at__isnull=True)
+        .select_related("term")
+        .order_by("sequence")
+    )
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _get_visit_for_user(request, pk) -> Visit:
+    try:
+        return (
+            selectors.visits_for(request.user)
+            .select_related("subject", "subject__site", "subject__dose_level", "subject__study")
+            .get(pk=pk)
+        )
+    except Visit.DoesNotExist:
+        raise Http404("No such visit") from None
+
+
+def _errors_to_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@login_required
+def subject_page(request, pk):
+    subject = get_subject_for_user(request.user, pk)
+    today = _today()
+    c1d1 = services.first_dose_date(subject) or subject.planned_c1d1
+    rows = selectors.timeline(subject, today=today, c1d1=c1d1)
+    overdue = [r for r in rows if r.status == "missed" and not r.visit.missed_reason]
+    can_edit = subjects_for(request.user, *SITE_STAFF).filter(pk=subject.pk).exists()
+    context = {
+        "subject": subject,
+        "rows": rows,
+        "c1d1": c1d1,
+        "first_dose": services.first_dose_date(subject),
+        "last_dose": services.last_dose_date(subject),
+        "overdue": overdue,
+        "dispositions": subject.dispositions.all(),
+        "can_edit": can_edit,
+        "visit_date_form": VisitDateForm(initial={"completed_on": today}),
+        "missed_form": MissedForm(),
+        "disposition_form": DispositionForm(initial={"event_date": today}),
+        "eligibility": getattr(subject, "eligibility", None),
+        "assessments": subject.tumour_assessments.all(),
+        "best_response": tumour.best_response(subject),
+        "adverse_events": ae_summary(subject),
+    }
+    return render(request, "dosing/subject_page.html", context)
+
+
+@login_required
+def dosing_form(request, visit_pk):
+    visit = _get_visit_for_user(request, visit_pk)
+    subject = visit.subject
+    record = DosingRecord.objects.filter(visit=visit).first()
+    form = DosingForm(
+        request.POST or None,
+        instance=record or DosingRecord(visit=visit, subject=subject),
+        subject=subject,
+        editing=record is not None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dose_record(
+                visit=visit,
+                by=request.user,
+                values=form.values(),
+                today=_today(),
+                expected_version=form.cleaned_data.get("version"),
+                reason=form.cleaned_data.get("reason") or "",
+            )
+        except ValidationError as error:
+            for field, errs in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, f"Dosing of {visit.code} saved.")
+            return redirect("subject_detail", pk=subject.pk)
+    return render(
+        request,
+        "dosing/dosing_form.html",
+        {"visit": visit, "subject": subject, "form": form, "record": record},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def visit_complete(request, visit_pk):
+    visit = _get_visit_for_user(request, visit_pk)
+    form = VisitDateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visit_complete(
+                visit=visit, by=request.user, on=form.cleaned_data["completed_on"], today=_today()
+            )
+            messages.success(request, f"{visit.code} recorded as performed.")
+        except ValidationError as error:
+            _errors_to_messages(request, error)
+    else:
+        messages.error(request, "Enter the visit date.")
+    return redirect("subject_detail", pk=visit.subject_id)
+
+
+@login_required
+@require_POST
+def visit_missed(request, visit_pk):
+    visit = _get_visit_for_user(request, visit_pk)
+    form = MissedForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visit_mark_missed(
+                visit=visit, by=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, f"{visit.code} recorded as missed.")
+        except ValidationError as error:
+            _errors_to_messages(request, error)
+    else:
+        messages.error(request, "Give the reason the visit was missed.")
+    return redirect("subject_detail", pk=visit.subject_id)
+
+
+@login_required
+@require_POST
+def disposition(request, pk):
+    subject = get_subject_for_user(request.user, pk)
+    form = DispositionForm(request.POST)
+    if form.is_valid():
+        service = DISPOSITION_SERVICES[DispositionKind(form.cleaned_data["kind"])]
+        try:
+            service(
+                subject=subject,
+                by=request.user,
+                on=form.cleaned_data["event_date"],
+                reason=form.cleaned_data["reason"],
+                today=_today(),
+            )
+            messages.success(
+                request, f"{DispositionKind(form.cleaned_data['kind']).label} recorded."
+            )
+        except ValidationError as error:
+            _errors_to_messages(request, error)
+    else:
+        messages.error(request, "Choose the event, its date and a reason.")
+    return redirect("subject_detail", pk=subject.pk)
+
+
+@login_required
+def worklist(request):
+    due, overdue = selectors.worklist(request.user, today=_today())
+    return render(request, "dosing/worklist.html", {"due": due, "overdue": overdue})
+
+
+def _staff_subject(request, pk):
+    return get_subject_for_user(request.user, pk, *SITE_STAFF)
+
+
+@login_required
+def tumour_baseline(request, pk):
+    subject = _staff_subject(request, pk)
+    form = BaselineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tumour.baseline_record(
+                subject=subject,
+                by=request.user,
+                assessment_date=form.cleaned_data["assessment_date"],
+                lesions=form.cleaned_data["lesions"],
+                non_target=form.cleaned_data["non_target"],
+                method=form.cleaned_data["method"],
+                today=_today(),
+            )
+        except ValidationError as error:
+            for field, errs in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, "Baseline tumour assessment recorded.")
+            return redirect("subject_detail", pk=subject.pk)
+    return render(
+        request,
+        "dosing/tumour_baseline.html",
+        {"subject": subject, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def tumour_follow_up(request, pk):
+    subject = _staff_subject(request, pk)
+    form = FollowUpAssessmentForm(request.POST or None, lesions=subject.target_lesions.all())
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = tumour.follow_up_record(
+                subject=subject,
+                by=request.user,
+                assessment_date=form.cleaned_data["assessment_date"],
+                diameters=form.diameters(),
+                non_target=form.cleaned_data["non_target"],
+                new_lesions=form.cleaned_data["new_lesions"],
+                method=form.cleaned_data["method"],
+                today=_today(),
+            )
+        except ValidationError as error:
+            for field, errs in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, f"Tumour assessment recorded: {row.response.upper()}.")
+            return redirect("subject_detail", pk=subject.pk)
+    return render(
+        request,
+        "dosing/tumour_follow_up.html",
+        {"subject": subject, "form": form},
+        status=400 if form.is_bound else 200,
+    )
