@@ -112,7 +112,6 @@ class AdverseEventForm(forms.ModelForm):
                     '<div id="grade-texts" aria-live="polite">'
                     '{% include "adverse_events/_grade_texts.html" %}</div>'
                 ),
-                "grade",
                 Div(
                     Div("onset_date", css_class="col-md-4"),
                     Div("ongoing", css_class="col-md-4 pt-md-4"),
@@ -129,7 +128,6 @@ class AdverseEventForm(forms.ModelForm):
                     Div("death_date", css_class="col-md-4"),
                     css_class="row",
                 ),
-                "expectedness",
                 "treatment_given",
             ),
             *([Fieldset("Reason for change", "reason")] if editing else []),

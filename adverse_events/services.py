@@ -29,7 +29,6 @@ AE_FIELDS = (
     "serious",
     "serious_criteria",
     "aware_at",
-    "expectedness",
     "action_taken",
     "outcome",
     "death_date",
@@ -52,7 +51,9 @@ def _consent_date(subject: Subject) -> date | None:
     return timezone.localtime(consent.signed_at).date() if consent else None
 
 
-def facts_for(subject: Subject, values: dict, relationship: str = "") -> rules.AeFacts:
+def facts_for(
+    subject: Subject, values: dict, relationship: str = "", expectedness: str = ""
+) -> rules.AeFacts:
     term: CtcaeTerm | None = values.get("term")
     return rules.AeFacts(
         onset_date=values["onset_date"],
@@ -67,9 +68,7 @@ def facts_for(subject: Subject, values: dict, relationship: str = "") -> rules.A
         outcome=rules.Outcome(values["outcome"]) if values.get("outcome") else None,
         death_date=values.get("death_date"),
         relationship=rules.Relationship(relationship) if relationship else None,
-        expectedness=(
-            rules.Expectedness(values["expectedness"]) if values.get("expectedness") else None
-        ),
+        expectedness=rules.Expectedness(expectedness) if expectedness else None,
         term=term.term if term else None,
         available_grades=frozenset(term.available_grades) if term else frozenset(),
         consent_date=_consent_date(subject),
@@ -118,7 +117,9 @@ def _raise(problems) -> None:
 def _derive(ae: AdverseEvent, *, previous_worst: int | None) -> None:
     """Store what the rules derive from the recorded facts."""
     subject = ae.subject
-    facts = facts_for(subject, {f: getattr(ae, f) for f in AE_FIELDS}, ae.relationship)
+    facts = facts_for(
+        subject, {f: getattr(ae, f) for f in AE_FIELDS}, ae.relationship, ae.expectedness
+    )
     ae.period = facts.period.value
     ae.worst_grade = rules.worst_grade([previous_worst, ae.grade])
     if ae.serious:
@@ -154,7 +155,7 @@ def _derive(ae: AdverseEvent, *, previous_worst: int | None) -> None:
 def _apply(ae: AdverseEvent, values: dict, now: datetime) -> None:
     for name in AE_FIELDS:
         value = values.get(name)
-        if name in ("verbatim_term", "expectedness", "treatment_given") and value is None:
+        if name in ("verbatim_term", "treatment_given") and value is None:
             value = ""
         if name == "serious_criteria":
             value = sorted(value or [])
@@ -198,13 +199,13 @@ def ae_update(
         if current.version != expected_version:
             raise ValidationError(
                 {
-                    "__all__": [
-                        f"This AE was saved by someone else after you opened it (it is now version "
-                        f"{current.version}; you edited version {expected_version}). Your input is "
-                        "kept below: check the saved values and save again."
-                    ]
-                },
-                code="stale",
+                    "__all__": ValidationError(
+                        f"This AE was saved by someone else after you opened it (it is now "
+                        f"version {current.version}; you edited version {expected_version}). "
+                        "Your input is kept below: check the saved values and save again.",
+                        code="stale",
+                    )
+                }
             )
         problems = check(
             current.subject,

@@ -128,7 +128,10 @@ def ae_detail(request, pk):
             "subject": ae.subject,
             "form": form,
             "terms": _terms() if form else [],
-            "selected_term": ae.term,
+            "selected_term": _selected_term(form)
+            if form is not None and form.is_bound
+            else ae.term,
+            "chosen_grade": str(form["grade"].value() or "") if form is not None else "",
             "clock": clock,
             "can_edit": can_edit,
             "is_investigator": is_investigator,
@@ -299,7 +302,11 @@ def ctcae_grades(request):
         term = TermField().to_python(value)
     except ValidationError:
         term = None
-    return render(request, "adverse_events/_grade_texts.html", {"selected_term": term})
+    return render(
+        request,
+        "adverse_events/_grade_texts.html",
+        {"selected_term": term, "chosen_grade": request.GET.get("grade", "")},
+    )
 
 
 @login_required

@@ -20,4 +20,8 @@ urlpatterns = [
     path("", include("screening.urls")),
     path("", include("dosing.urls")),
     path("", include("adverse_events.urls")),
+    path("", include("followup.urls")),
+    path("", include("review.urls")),
+    path("", include("exports.urls")),
+    path("", include("dashboards.urls")),
 ]

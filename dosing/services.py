@@ -4,6 +4,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
 from dosing.vitals import check_vitals
@@ -180,7 +181,11 @@ def _replan_first_dose_visits(subject: Subject, c1d1: date) -> None:
     planned = {
         v.code: v for v in schedule.plan_visits(definitions_of(subject.study), first_dose=c1d1)
     }
-    for visit in subject.visits.filter(completed_on__isnull=True, anchor="first_dose"):
+    # C1D1 itself moves too: it is day 1 by definition, whenever it happened.
+    visits = subject.visits.filter(anchor="first_dose").filter(
+        Q(completed_on__isnull=True) | Q(code="C1D1")
+    )
+    for visit in visits:
         plan = planned.get(visit.code)
         if plan is None:
             continue
@@ -222,14 +227,14 @@ def dose_record(
             if existing.version != expected_version:
                 raise ValidationError(
                     {
-                        "__all__": [
-                            f"This form was saved by someone else after you opened it (it is now "
-                            f"version {existing.version}; you edited version {expected_version}). "
-                            "Your input is kept below: compare with the saved values in the "
-                            "audit trail and save again."
-                        ]
-                    },
-                    code="stale",
+                        "__all__": ValidationError(
+                            f"This form was saved by someone else after you opened it (it is "
+                            f"now version {existing.version}; you edited version "
+                            f"{expected_version}). Your input is kept below: compare with the "
+                            "saved values in the audit trail and save again.",
+                            code="stale",
+                        )
+                    }
                 )
             if not reason.strip():
                 raise ValidationError(
@@ -256,14 +261,14 @@ def dose_record(
         audit_reason = reason.strip() or f"Dosing recorded for {visit.code}"
         with audit_context(by=by, reason=audit_reason):
             record.save()
-            done_on = record.administered_on or visit.target_date
-            if visit.completed_on != done_on and record.administered_on is not None:
-                visit.completed_on = record.administered_on
-                visit.save(update_fields=["completed_on"])
             if visit.code == "C1D1" and record.administered_on is not None:
                 if subject.status == SubjectStatus.ENROLLED:
                     _transition(subject, SubjectStatus.ON_TREATMENT)
                 _replan_first_dose_visits(subject, record.administered_on)
+                visit.refresh_from_db()
+            if record.administered_on is not None and visit.completed_on != record.administered_on:
+                visit.completed_on = record.administered_on
+                visit.save(update_fields=["completed_on"])
     return record
 
 

@@ -42,7 +42,11 @@ def check_vitals(values: dict, *, prefix: str = "") -> list[tuple[str, str]]:
             )
     systolic = values.get(prefix + "systolic_mmhg")
     diastolic = values.get(prefix + "diastolic_mmhg")
-    if systolic is not None and diastolic is not None and diastolic >= systolic:
+    if (
+        systolic is not None
+        and diastolic is not None
+        and Decimal(str(diastolic)) >= Decimal(str(systolic))
+    ):
         problems.append(
             (
                 prefix + "diastolic_mmhg",

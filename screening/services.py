@@ -361,4 +361,9 @@ def subject_enroll(*, subject: Subject, by: User, planned_c1d1: date, today: dat
                 )
                 for v in planned
             )
+            # Screening is done: the eligibility assessment is its visit.
+            assessment = EligibilityAssessment.objects.get(subject=subject)
+            Visit.objects.filter(subject=subject, kind="screening").update(
+                completed_on=assessment.assessment_date
+            )
     return subject

@@ -8,15 +8,15 @@ NAVIGATION = [
     ("Home", "home", ()),
     ("Worklist", "worklist", (Role.COORDINATOR, Role.INVESTIGATOR)),
     ("Subjects", "subject_list", ()),
-    ("Register patient", "screening_register", (Role.COORDINATOR, Role.INVESTIGATOR)),
-    ("Screening log", "screening_log", ()),
+    ("Register", "screening_register", (Role.COORDINATOR, Role.INVESTIGATOR)),
+    ("Screening", "screening_log", ()),
     (
         "Adverse events",
         "ae_list",
         (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN),
     ),
     ("SAEs", "sae_list", ()),
-    ("Dose escalation", "dose_escalation", ()),
+    ("Escalation", "dose_escalation", ()),
     ("Study", "study_overview", ()),
 ]
 
