@@ -133,6 +133,12 @@ class AdverseEventForm(forms.ModelForm):
             *([Fieldset("Reason for change", "reason")] if editing else []),
         )
 
+    def _post_clean(self):
+        # No model validation here: adverse_events.services applies the rules (and fills in
+        # the awareness time of a new SAE) and names the field each concerns; the model's
+        # constraints stay the database's last word.
+        return
+
     def values(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in AE_FIELDS}
 

@@ -77,9 +77,10 @@ def facts_for(
     )
 
 
-def check(subject: Subject, values: dict, *, relationship: str = "", today: date):
+def check(subject: Subject, values: dict, *, relationship: str = "", now: datetime):
     """(field, message) problems for these AE values: input shape, then the clinical rules."""
     problems: list[tuple[str, str]] = []
+    today = timezone.localtime(now).date()
     term = values.get("term")
     if term is None:
         return [("term", "Choose the CTCAE term (or an 'Other, specify' term).")]
@@ -94,7 +95,7 @@ def check(subject: Subject, values: dict, *, relationship: str = "", today: date
                 (name, f"{name.replace('_', ' ').capitalize()} {values[name]} is in the future.")
             )
     aware_at = values.get("aware_at")
-    if aware_at and aware_at > timezone.now():
+    if aware_at and aware_at > now:
         problems.append(("aware_at", "The time the site became aware is in the future."))
     if aware_at and aware_at.date() < onset:
         problems.append(("aware_at", "The site cannot become aware before the onset."))
@@ -150,6 +151,19 @@ def _derive(ae: AdverseEvent, *, previous_worst: int | None) -> None:
     )
     ae.dlt_candidate = candidate.is_candidate
     ae.dlt_candidate_reason = candidate.reason[:300]
+    if not candidate.is_candidate and ae.dlt is not None:
+        # The facts the investigator decided on changed: the decision must be taken again.
+        ae.dlt = None
+        ae.dlt_decided_by = None
+        ae.dlt_decided_at = None
+
+
+def _refresh_subject_dlt(subject: Subject) -> None:
+    """Subject.dlt (read by the 3+3 state) follows the live DLT decisions of its AEs."""
+    dlt = AdverseEvent.objects.filter(subject=subject, dlt=True, voided_at__isnull=True).exists()
+    if subject.dlt != dlt:
+        subject.dlt = dlt
+        subject.save(update_fields=["dlt"])
 
 
 def _apply(ae: AdverseEvent, values: dict, now: datetime) -> None:
@@ -171,7 +185,7 @@ def ae_record(*, subject: Subject, by: User, values: dict, now: datetime) -> Adv
     _require(by, subject, *SITE_STAFF, action="record adverse events")
     if subject.voided_at or subject.status in (SubjectStatus.SCREEN_FAILED,):
         raise ValidationError("Adverse events are not recorded for this subject.")
-    problems = check(subject, values, today=timezone.localtime(now).date())
+    problems = check(subject, values, now=now)
     if problems:
         _raise(problems)
     with transaction.atomic():
@@ -207,12 +221,7 @@ def ae_update(
                     )
                 }
             )
-        problems = check(
-            current.subject,
-            values,
-            relationship=current.relationship,
-            today=timezone.localtime(now).date(),
-        )
+        problems = check(current.subject, values, relationship=current.relationship, now=now)
         if problems:
             _raise(problems)
         previous_worst = current.worst_grade
@@ -221,6 +230,7 @@ def ae_update(
         current.version += 1
         with audit_context(by=by, reason=reason.strip()):
             current.save()
+            _refresh_subject_dlt(current.subject)
     return current
 
 
@@ -241,6 +251,7 @@ def ae_assess_causality(
         current.version += 1
         with audit_context(by=by, reason="Causality assessed by the investigator"):
             current.save()
+            _refresh_subject_dlt(current.subject)
     return current
 
 
@@ -259,11 +270,7 @@ def ae_decide_dlt(*, ae: AdverseEvent, by: User, is_dlt: bool, now: datetime) ->
         current.version += 1
         with audit_context(by=by, reason=f"DLT decision: {'DLT' if is_dlt else 'not a DLT'}"):
             current.save()
-            subject = current.subject
-            subject.dlt = AdverseEvent.objects.filter(
-                subject=subject, dlt=True, voided_at__isnull=True
-            ).exists()
-            subject.save(update_fields=["dlt"])
+            _refresh_subject_dlt(current.subject)
     return current
 
 
@@ -287,17 +294,18 @@ def sae_report_sign(*, ae: AdverseEvent, by: User, password: str, now: datetime)
 
 
 def ae_void(*, ae: AdverseEvent, by: User, reason: str, now: datetime) -> AdverseEvent:
+    """Void an AE entered in error: the row stays, with the reason; a DLT stops counting."""
     _require(by, ae.subject, *SITE_STAFF, action="void adverse events")
     if not reason.strip():
         raise ValidationError({"reason": ["A reason is required to void a record."]})
-    ae.voided_at = now
-    ae.void_reason = reason.strip()
-    ae.version += 1
-    with transaction.atomic(), audit_context(by=by, reason=f"Voided: {reason.strip()}"):
-        ae.save(update_fields=["voided_at", "void_reason", "version"])
-        if ae.dlt:
-            ae.subject.dlt = AdverseEvent.objects.filter(
-                subject=ae.subject, dlt=True, voided_at__isnull=True
-            ).exists()
-            ae.subject.save(update_fields=["dlt"])
-    return ae
+    with transaction.atomic():
+        current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
+        if current.voided_at:
+            raise ValidationError("This adverse event is already voided.")
+        current.voided_at = now
+        current.void_reason = reason.strip()
+        current.version += 1
+        with audit_context(by=by, reason=f"Voided: {reason.strip()}"):
+            current.save(update_fields=["voided_at", "void_reason", "version"])
+            _refresh_subject_dlt(current.subject)
+    return current

@@ -48,11 +48,11 @@ class DosingForm(forms.ModelForm):
     def __init__(self, *args, subject, editing, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dose_level"].queryset = subject.study.dose_levels.all()
-        if not self.instance.pk:
-            self.initial.setdefault("dose_level", subject.dose_level_id)
-            if subject.dose_level:
-                self.initial.setdefault("dose_amount", subject.dose_level.dose_amount)
-                self.initial.setdefault("dose_unit", subject.dose_level.dose_unit)
+        if not self.instance.pk and subject.dose_level:
+            # A new form starts from the subject's assigned dose.
+            self.initial["dose_level"] = subject.dose_level_id
+            self.initial["dose_amount"] = subject.dose_level.dose_amount
+            self.initial["dose_unit"] = subject.dose_level.dose_unit
         else:
             self.initial["version"] = self.instance.version
         if not editing:
@@ -92,6 +92,12 @@ class DosingForm(forms.ModelForm):
             ),
             *([Fieldset("Reason for change", "reason")] if editing else []),
         )
+
+    def _post_clean(self):
+        # No model validation here: dosing.services checks every rule and names the field it
+        # concerns (the model's constraints stay the database's last word). The form only
+        # parses input; its values go to the service, not to self.instance.
+        return
 
     def values(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in DOSING_FIELDS}

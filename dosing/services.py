@@ -136,6 +136,21 @@ def _dosing_problems(visit: Visit, subject: Subject, values: dict, today: date):
                     f"Administration date {on} is not after the first dose (C1D1 {c1d1}).",
                 )
             )
+        if visit.code == "C1D1":
+            later = (
+                DosingRecord.objects.filter(subject=subject, administered_on__lte=on)
+                .exclude(visit=visit)
+                .order_by("administered_on")
+                .first()
+            )
+            if later is not None:
+                problems.append(
+                    (
+                        "administered_on",
+                        f"C1D1 on {on} would not be the first dose: "
+                        f"{later.visit.code} was given on {later.administered_on}.",
+                    )
+                )
         consent = getattr(subject, "consent", None)
         if consent is not None and on < consent.signed_at.date():
             problems.append(("administered_on", "Administration date is before consent."))
@@ -269,6 +284,12 @@ def dose_record(
             if record.administered_on is not None and visit.completed_on != record.administered_on:
                 visit.completed_on = record.administered_on
                 visit.save(update_fields=["completed_on"])
+            if (
+                existing is not None
+                and subject.dispositions.filter(kind=DispositionKind.END_OF_TREATMENT).exists()
+            ):
+                # A corrected dose date after end of treatment moves the follow-up anchor.
+                _reanchor_follow_up(subject, last_dose_date(subject))
     return record
 
 
@@ -321,6 +342,25 @@ def _disposition(subject, by, kind, on, reason):
     )
 
 
+def _reanchor_follow_up(subject: Subject, last_dose: date) -> None:
+    """EOT and follow-up visits run from the actual last dose; later dosing visits lapse."""
+    planned = schedule.reanchor_on_last_dose(
+        [v.planned() for v in subject.visits.all()],
+        definitions_of(subject.study),
+        last_dose=last_dose,
+    )
+    by_code = {p.code: p for p in planned}
+    for visit in subject.visits.filter(completed_on__isnull=True):
+        plan = by_code[visit.code]
+        visit.target_date = plan.target_date
+        visit.window_opens_on = plan.window_opens
+        visit.window_closes_on = plan.window_closes
+        visit.not_applicable = plan.not_applicable
+        visit.save(
+            update_fields=["target_date", "window_opens_on", "window_closes_on", "not_applicable"]
+        )
+
+
 def subject_end_treatment(*, subject: Subject, by: User, on: date, reason: str, today: date):
     """End of treatment: follow-up visits are re-anchored on the actual last dose."""
     _require_staff(by, subject, "end treatment")
@@ -338,28 +378,7 @@ def subject_end_treatment(*, subject: Subject, by: User, on: date, reason: str, 
     with transaction.atomic(), audit_context(by=by, reason=f"End of treatment: {reason}"):
         _disposition(subject, by, DispositionKind.END_OF_TREATMENT, on, reason)
         _transition(subject, SubjectStatus.FOLLOW_UP)
-        planned = schedule.reanchor_on_last_dose(
-            [v.planned() for v in subject.visits.all()],
-            definitions_of(subject.study),
-            last_dose=last_dose,
-        )
-        by_code = {p.code: p for p in planned}
-        for visit in subject.visits.all():
-            plan = by_code[visit.code]
-            if visit.completed_on:
-                continue
-            visit.target_date = plan.target_date
-            visit.window_opens_on = plan.window_opens
-            visit.window_closes_on = plan.window_closes
-            visit.not_applicable = plan.not_applicable
-            visit.save(
-                update_fields=[
-                    "target_date",
-                    "window_opens_on",
-                    "window_closes_on",
-                    "not_applicable",
-                ]
-            )
+        _reanchor_follow_up(subject, last_dose)
     return subject
 
 

@@ -6,6 +6,7 @@ from trial.models import Role
 # (label, url name, roles that see it; empty = everyone signed in)
 NAVIGATION = [
     ("Home", "home", ()),
+    ("Overview", "dashboard_overview", ()),
     ("Worklist", "worklist", (Role.COORDINATOR, Role.INVESTIGATOR)),
     ("Subjects", "subject_list", ()),
     ("Register", "screening_register", (Role.COORDINATOR, Role.INVESTIGATOR)),

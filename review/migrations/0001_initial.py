@@ -8,244 +8,752 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('pghistory', '0007_auto_20250421_0444'),
-        ('trial', '0002_visit_visitevent_remove_site_insert_insert_and_more'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("pghistory", "0007_auto_20250421_0444"),
+        ("trial", "0002_visit_visitevent_remove_site_insert_insert_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Query',
+            name="Query",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('field_name', models.CharField(blank=True, max_length=100)),
-                ('text', models.TextField()),
-                ('origin', models.CharField(choices=[('manual', 'Raised by a person'), ('automatic', 'Automatic edit check')], max_length=10)),
-                ('check_code', models.CharField(blank=True, max_length=60)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('answered', 'Answered'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('raised_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
-                ('raised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='queries', to='trial.subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("field_name", models.CharField(blank=True, max_length=100)),
+                ("text", models.TextField()),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Raised by a person"),
+                            ("automatic", "Automatic edit check"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("check_code", models.CharField(blank=True, max_length=60)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("answered", "Answered"), ("closed", "Closed")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("raised_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="contenttypes.contenttype"
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="queries",
+                        to="trial.subject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'queries',
-                'ordering': ['-raised_at'],
+                "verbose_name_plural": "queries",
+                "ordering": ["-raised_at"],
             },
         ),
         migrations.CreateModel(
-            name='QueryEvent',
+            name="QueryEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('field_name', models.CharField(blank=True, max_length=100)),
-                ('text', models.TextField()),
-                ('origin', models.CharField(choices=[('manual', 'Raised by a person'), ('automatic', 'Automatic edit check')], max_length=10)),
-                ('check_code', models.CharField(blank=True, max_length=60)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('answered', 'Answered'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('raised_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
-                ('content_type', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='contenttypes.contenttype')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='review.query')),
-                ('raised_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='trial.subject')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("field_name", models.CharField(blank=True, max_length=100)),
+                ("text", models.TextField()),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Raised by a person"),
+                            ("automatic", "Automatic edit check"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("check_code", models.CharField(blank=True, max_length=60)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("answered", "Answered"), ("closed", "Closed")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("raised_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="review.query",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="trial.subject",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='QueryMessage',
+            name="QueryMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('raised', 'Raised'), ('answered', 'Answered'), ('closed', 'Closed'), ('reopened', 'Re-opened'), ('comment', 'Comment')], max_length=10)),
-                ('text', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('query', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='review.query')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("raised", "Raised"),
+                            ("answered", "Answered"),
+                            ("closed", "Closed"),
+                            ("reopened", "Re-opened"),
+                            ("comment", "Comment"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("text", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "query",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="messages",
+                        to="review.query",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RecordLock',
+            name="RecordLock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('locked_at', models.DateTimeField()),
-                ('unlocked_at', models.DateTimeField(blank=True, null=True)),
-                ('unlock_reason', models.TextField(blank=True)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
-                ('locked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='locks', to='trial.subject')),
-                ('unlocked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("locked_at", models.DateTimeField()),
+                ("unlocked_at", models.DateTimeField(blank=True, null=True)),
+                ("unlock_reason", models.TextField(blank=True)),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="contenttypes.contenttype"
+                    ),
+                ),
+                (
+                    "locked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="locks",
+                        to="trial.subject",
+                    ),
+                ),
+                (
+                    "unlocked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RecordLockEvent',
+            name="RecordLockEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('locked_at', models.DateTimeField()),
-                ('unlocked_at', models.DateTimeField(blank=True, null=True)),
-                ('unlock_reason', models.TextField(blank=True)),
-                ('content_type', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='contenttypes.contenttype')),
-                ('locked_by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='review.recordlock')),
-                ('subject', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='trial.subject')),
-                ('unlocked_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("locked_at", models.DateTimeField()),
+                ("unlocked_at", models.DateTimeField(blank=True, null=True)),
+                ("unlock_reason", models.TextField(blank=True)),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "locked_by",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="review.recordlock",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="trial.subject",
+                    ),
+                ),
+                (
+                    "unlocked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Signature',
+            name="Signature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('printed_name', models.CharField(max_length=200)),
-                ('meaning', models.CharField(choices=[('reviewed_and_approved', 'Reviewed and approved'), ('eligibility_confirmed', 'Eligibility confirmed'), ('sae_report_approved', 'SAE report approved')], max_length=30)),
-                ('signed_at', models.DateTimeField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
-                ('signer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to='trial.subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("printed_name", models.CharField(max_length=200)),
+                (
+                    "meaning",
+                    models.CharField(
+                        choices=[
+                            ("reviewed_and_approved", "Reviewed and approved"),
+                            ("eligibility_confirmed", "Eligibility confirmed"),
+                            ("sae_report_approved", "SAE report approved"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("signed_at", models.DateTimeField()),
+                ("content_hash", models.CharField(max_length=64)),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="contenttypes.contenttype"
+                    ),
+                ),
+                (
+                    "signer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signatures",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signatures",
+                        to="trial.subject",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-signed_at'],
+                "ordering": ["-signed_at"],
             },
         ),
         migrations.CreateModel(
-            name='SourceVerification',
+            name="SourceVerification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('field_name', models.CharField(blank=True, max_length=100)),
-                ('verified_at', models.DateTimeField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='verifications', to='trial.subject')),
-                ('verified_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("field_name", models.CharField(blank=True, max_length=100)),
+                ("verified_at", models.DateTimeField()),
+                ("content_hash", models.CharField(max_length=64)),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="contenttypes.contenttype"
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="verifications",
+                        to="trial.subject",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SourceVerificationEvent',
+            name="SourceVerificationEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('field_name', models.CharField(blank=True, max_length=100)),
-                ('verified_at', models.DateTimeField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('content_type', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='contenttypes.contenttype')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='review.sourceverification')),
-                ('subject', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='trial.subject')),
-                ('verified_by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("field_name", models.CharField(blank=True, max_length=100)),
+                ("verified_at", models.DateTimeField()),
+                ("content_hash", models.CharField(max_length=64)),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="review.sourceverification",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="trial.subject",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='query',
-            index=models.Index(fields=['content_type', 'object_id'], name='review_quer_content_506d7a_idx'),
+            model_name="query",
+            index=models.Index(
+                fields=["content_type", "object_id"], name="review_quer_content_506d7a_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='query',
-            index=models.Index(fields=['status', 'raised_at'], name='review_quer_status_33a924_idx'),
+            model_name="query",
+            index=models.Index(
+                fields=["status", "raised_at"], name="review_quer_status_33a924_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='query',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('check_code', ''), _negated=True), models.Q(('status', 'closed'), _negated=True)), fields=('content_type', 'object_id', 'check_code'), name='query_one_open_per_check'),
+            model_name="query",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    models.Q(("check_code", ""), _negated=True),
+                    models.Q(("status", "closed"), _negated=True),
+                ),
+                fields=("content_type", "object_id", "check_code"),
+                name="query_one_open_per_check",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='query',
-            trigger=pgtrigger.compiler.Trigger(name='no_hard_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='3ffbae060c5be60450953e12b3b8f92bf8f49f35', operation='DELETE', pgid='pgtrigger_no_hard_delete_f1256', table='review_query', when='BEFORE')),
+            model_name="query",
+            trigger=pgtrigger.compiler.Trigger(
+                name="no_hard_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
+                    hash="3ffbae060c5be60450953e12b3b8f92bf8f49f35",
+                    operation="DELETE",
+                    pgid="pgtrigger_no_hard_delete_f1256",
+                    table="review_query",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='query',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "review_queryevent" ("check_code", "closed_at", "closed_by_id", "content_type_id", "field_name", "id", "object_id", "origin", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_at", "raised_by_id", "status", "subject_id", "text") VALUES (NEW."check_code", NEW."closed_at", NEW."closed_by_id", NEW."content_type_id", NEW."field_name", NEW."id", NEW."object_id", NEW."origin", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."raised_at", NEW."raised_by_id", NEW."status", NEW."subject_id", NEW."text"); RETURN NULL;', hash='68acc961716a8724796ccd11fb8e177bbcd55619', operation='INSERT', pgid='pgtrigger_insert_insert_02c92', table='review_query', when='AFTER')),
+            model_name="query",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "review_queryevent" ("check_code", "closed_at", "closed_by_id", "content_type_id", "field_name", "id", "object_id", "origin", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_at", "raised_by_id", "status", "subject_id", "text") VALUES (NEW."check_code", NEW."closed_at", NEW."closed_by_id", NEW."content_type_id", NEW."field_name", NEW."id", NEW."object_id", NEW."origin", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."raised_at", NEW."raised_by_id", NEW."status", NEW."subject_id", NEW."text"); RETURN NULL;',
+                    hash="68acc961716a8724796ccd11fb8e177bbcd55619",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_02c92",
+                    table="review_query",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='query',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "review_queryevent" ("check_code", "closed_at", "closed_by_id", "content_type_id", "field_name", "id", "object_id", "origin", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_at", "raised_by_id", "status", "subject_id", "text") VALUES (NEW."check_code", NEW."closed_at", NEW."closed_by_id", NEW."content_type_id", NEW."field_name", NEW."id", NEW."object_id", NEW."origin", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."raised_at", NEW."raised_by_id", NEW."status", NEW."subject_id", NEW."text"); RETURN NULL;', hash='1fce6171180dae5f5c068c323e9e070f45e1023b', operation='UPDATE', pgid='pgtrigger_update_update_3cc3f', table='review_query', when='AFTER')),
+            model_name="query",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "review_queryevent" ("check_code", "closed_at", "closed_by_id", "content_type_id", "field_name", "id", "object_id", "origin", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_at", "raised_by_id", "status", "subject_id", "text") VALUES (NEW."check_code", NEW."closed_at", NEW."closed_by_id", NEW."content_type_id", NEW."field_name", NEW."id", NEW."object_id", NEW."origin", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."raised_at", NEW."raised_by_id", NEW."status", NEW."subject_id", NEW."text"); RETURN NULL;',
+                    hash="1fce6171180dae5f5c068c323e9e070f45e1023b",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_3cc3f",
+                    table="review_query",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='queryevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='2d9c42ed363f5fc48d721677de8f5a372e22c97a', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_2e418', table='review_queryevent', when='BEFORE')),
+            model_name="queryevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="2d9c42ed363f5fc48d721677de8f5a372e22c97a",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_2e418",
+                    table="review_queryevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='querymessage',
-            trigger=pgtrigger.compiler.Trigger(name='query_message_append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='860c197f5ea53198dd9b37a61c12c570cac0b674', operation='UPDATE OR DELETE', pgid='pgtrigger_query_message_append_only_4fddd', table='review_querymessage', when='BEFORE')),
+            model_name="querymessage",
+            trigger=pgtrigger.compiler.Trigger(
+                name="query_message_append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="860c197f5ea53198dd9b37a61c12c570cac0b674",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_query_message_append_only_4fddd",
+                    table="review_querymessage",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recordlock',
-            constraint=models.UniqueConstraint(condition=models.Q(('unlocked_at__isnull', True)), fields=('content_type', 'object_id'), name='lock_one_active_per_record'),
+            model_name="recordlock",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("unlocked_at__isnull", True)),
+                fields=("content_type", "object_id"),
+                name="lock_one_active_per_record",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='recordlock',
-            trigger=pgtrigger.compiler.Trigger(name='no_hard_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='cce90a52f9a1ca057ed645b2855775eeeda6568f', operation='DELETE', pgid='pgtrigger_no_hard_delete_01571', table='review_recordlock', when='BEFORE')),
+            model_name="recordlock",
+            trigger=pgtrigger.compiler.Trigger(
+                name="no_hard_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
+                    hash="cce90a52f9a1ca057ed645b2855775eeeda6568f",
+                    operation="DELETE",
+                    pgid="pgtrigger_no_hard_delete_01571",
+                    table="review_recordlock",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='recordlock',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "review_recordlockevent" ("content_type_id", "id", "locked_at", "locked_by_id", "object_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject_id", "unlock_reason", "unlocked_at", "unlocked_by_id") VALUES (NEW."content_type_id", NEW."id", NEW."locked_at", NEW."locked_by_id", NEW."object_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."subject_id", NEW."unlock_reason", NEW."unlocked_at", NEW."unlocked_by_id"); RETURN NULL;', hash='a8f02cd61678c97219e8a60d5f5b5e8019b0ce90', operation='INSERT', pgid='pgtrigger_insert_insert_b9dd7', table='review_recordlock', when='AFTER')),
+            model_name="recordlock",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "review_recordlockevent" ("content_type_id", "id", "locked_at", "locked_by_id", "object_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject_id", "unlock_reason", "unlocked_at", "unlocked_by_id") VALUES (NEW."content_type_id", NEW."id", NEW."locked_at", NEW."locked_by_id", NEW."object_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."subject_id", NEW."unlock_reason", NEW."unlocked_at", NEW."unlocked_by_id"); RETURN NULL;',
+                    hash="a8f02cd61678c97219e8a60d5f5b5e8019b0ce90",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_b9dd7",
+                    table="review_recordlock",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='recordlock',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "review_recordlockevent" ("content_type_id", "id", "locked_at", "locked_by_id", "object_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject_id", "unlock_reason", "unlocked_at", "unlocked_by_id") VALUES (NEW."content_type_id", NEW."id", NEW."locked_at", NEW."locked_by_id", NEW."object_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."subject_id", NEW."unlock_reason", NEW."unlocked_at", NEW."unlocked_by_id"); RETURN NULL;', hash='1e6ed76c75b0d4617ce0dc4e6cbec122fbb9b0f8', operation='UPDATE', pgid='pgtrigger_update_update_d84ea', table='review_recordlock', when='AFTER')),
+            model_name="recordlock",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "review_recordlockevent" ("content_type_id", "id", "locked_at", "locked_by_id", "object_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject_id", "unlock_reason", "unlocked_at", "unlocked_by_id") VALUES (NEW."content_type_id", NEW."id", NEW."locked_at", NEW."locked_by_id", NEW."object_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."subject_id", NEW."unlock_reason", NEW."unlocked_at", NEW."unlocked_by_id"); RETURN NULL;',
+                    hash="1e6ed76c75b0d4617ce0dc4e6cbec122fbb9b0f8",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_d84ea",
+                    table="review_recordlock",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='recordlockevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='1d2cb0949618705cce6013215252bf41e430fe28', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_d4691', table='review_recordlockevent', when='BEFORE')),
+            model_name="recordlockevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="1d2cb0949618705cce6013215252bf41e430fe28",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_d4691",
+                    table="review_recordlockevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='signature',
-            index=models.Index(fields=['content_type', 'object_id'], name='review_sign_content_c8c7fd_idx'),
+            model_name="signature",
+            index=models.Index(
+                fields=["content_type", "object_id"], name="review_sign_content_c8c7fd_idx"
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='signature',
-            trigger=pgtrigger.compiler.Trigger(name='signature_append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='34d38739cabc5defa1ae8bd0cc199d46b0b18e05', operation='UPDATE OR DELETE', pgid='pgtrigger_signature_append_only_3eda5', table='review_signature', when='BEFORE')),
+            model_name="signature",
+            trigger=pgtrigger.compiler.Trigger(
+                name="signature_append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="34d38739cabc5defa1ae8bd0cc199d46b0b18e05",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_signature_append_only_3eda5",
+                    table="review_signature",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='sourceverification',
-            index=models.Index(fields=['content_type', 'object_id'], name='review_sour_content_de6eb1_idx'),
+            model_name="sourceverification",
+            index=models.Index(
+                fields=["content_type", "object_id"], name="review_sour_content_de6eb1_idx"
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='sourceverification',
-            trigger=pgtrigger.compiler.Trigger(name='no_hard_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='b2495cea125b00a3e30733f7fe8c4a907b167df1', operation='DELETE', pgid='pgtrigger_no_hard_delete_d9361', table='review_sourceverification', when='BEFORE')),
+            model_name="sourceverification",
+            trigger=pgtrigger.compiler.Trigger(
+                name="no_hard_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
+                    hash="b2495cea125b00a3e30733f7fe8c4a907b167df1",
+                    operation="DELETE",
+                    pgid="pgtrigger_no_hard_delete_d9361",
+                    table="review_sourceverification",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='sourceverification',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "review_sourceverificationevent" ("content_hash", "content_type_id", "field_name", "id", "object_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject_id", "verified_at", "verified_by_id") VALUES (NEW."content_hash", NEW."content_type_id", NEW."field_name", NEW."id", NEW."object_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."subject_id", NEW."verified_at", NEW."verified_by_id"); RETURN NULL;', hash='584f3b427bb1c9e404523c59f4140ad7916a1cbf', operation='INSERT', pgid='pgtrigger_insert_insert_e3ded', table='review_sourceverification', when='AFTER')),
+            model_name="sourceverification",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "review_sourceverificationevent" ("content_hash", "content_type_id", "field_name", "id", "object_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject_id", "verified_at", "verified_by_id") VALUES (NEW."content_hash", NEW."content_type_id", NEW."field_name", NEW."id", NEW."object_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."subject_id", NEW."verified_at", NEW."verified_by_id"); RETURN NULL;',
+                    hash="584f3b427bb1c9e404523c59f4140ad7916a1cbf",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_e3ded",
+                    table="review_sourceverification",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='sourceverification',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "review_sourceverificationevent" ("content_hash", "content_type_id", "field_name", "id", "object_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject_id", "verified_at", "verified_by_id") VALUES (NEW."content_hash", NEW."content_type_id", NEW."field_name", NEW."id", NEW."object_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."subject_id", NEW."verified_at", NEW."verified_by_id"); RETURN NULL;', hash='8f0bf3b35dc72ed23cce379dfc2eb0e173acbc3a', operation='UPDATE', pgid='pgtrigger_update_update_e3b9d', table='review_sourceverification', when='AFTER')),
+            model_name="sourceverification",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "review_sourceverificationevent" ("content_hash", "content_type_id", "field_name", "id", "object_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "subject_id", "verified_at", "verified_by_id") VALUES (NEW."content_hash", NEW."content_type_id", NEW."field_name", NEW."id", NEW."object_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."subject_id", NEW."verified_at", NEW."verified_by_id"); RETURN NULL;',
+                    hash="8f0bf3b35dc72ed23cce379dfc2eb0e173acbc3a",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_e3b9d",
+                    table="review_sourceverification",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='sourceverificationevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='160fac2da823d9bf83597e01e15b671f5e95fb7a', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_11cb9', table='review_sourceverificationevent', when='BEFORE')),
+            model_name="sourceverificationevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="160fac2da823d9bf83597e01e15b671f5e95fb7a",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_11cb9",
+                    table="review_sourceverificationevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

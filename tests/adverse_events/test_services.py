@@ -233,13 +233,6 @@ def test_sae_clock_runs_from_the_awareness_time_given(dosed, coordinator_a):
     assert ae.sae_report_due_at == at(AE_ONSET + timedelta(days=1), 9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adverse_events/services.py check(), line 97: aware_at is compared with "
-    "timezone.now() (the wall clock) instead of the `now` given to ae_record/ae_update, while "
-    "onset, end and death dates are checked against `now`; an awareness time later than the "
-    "recording is accepted whenever the wall clock has passed it",
-)
 def test_awareness_after_the_time_of_recording_is_refused(dosed, coordinator_a):
     values = serious_values(aware_at=REPORTED_AT + timedelta(hours=3))
 
@@ -603,14 +596,6 @@ def test_subject_keeps_its_dlt_while_another_dlt_is_not_voided(
     assert dosed.dlt is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adverse_events/services.py ae_void, lines 289-302: works on the caller's instance "
-    "without reloading or locking the row (unlike ae_update, ae_assess_causality and "
-    "ae_decide_dlt), so voiding a DLT through an instance loaded before the decision skips "
-    "`if ae.dlt:` and Subject.dlt stays True (the 3+3 keeps counting a voided DLT); it also "
-    "writes back the stale version number",
-)
 def test_voided_dlt_no_longer_counts_whatever_instance_the_caller_holds(
     dosed, coordinator_a, investigator_a
 ):

@@ -171,14 +171,6 @@ def test_posting_a_serious_ae_with_its_awareness_time_starts_the_clock_then(
     assert f"SAE: the report to the sponsor is due by {due}" in response.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adverse_events/forms.py AdverseEventForm: a ModelForm with both `serious` and "
-    "`aware_at` makes Django validate the model constraint ae_serious_has_awareness_time "
-    "(adverse_events/models.py, lines 136-139) on the raw input, so an SAE posted with the "
-    "awareness time left empty is refused with 'Constraint “ae_serious_has_awareness_time” "
-    "is violated.' before ae_record can default it to now, as the field's help text promises",
-)
 def test_posting_a_serious_ae_without_awareness_time_starts_the_clock_now(
     client, subject_a, coordinator_a
 ):

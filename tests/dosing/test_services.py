@@ -691,12 +691,6 @@ def test_end_of_treatment_re_anchors_follow_up_on_the_last_dose(after_c2d1, coor
     assert not visits["C2D1"].not_applicable
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dosing/services.py dose_record re-plans only after a C1D1 save: correcting the "
-    "date of the last dose after end of treatment leaves EOT and FU1M..FU12M anchored on "
-    "the old date (subject_end_treatment is the only caller of reanchor_on_last_dose)",
-)
 def test_correcting_the_last_dose_after_end_of_treatment_re_anchors_follow_up(
     after_c2d1, coordinator_a
 ):
@@ -718,12 +712,6 @@ def test_correcting_the_last_dose_after_end_of_treatment_re_anchors_follow_up(
     assert visit_of(after_c2d1, "FU12M").target_date == add_months(C2D1_TARGET, 12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dosing/services.py _dosing_problems compares a dose date with C1D1 only for later "
-    "visits: a C1D1 corrected to a date after the C2D1 dose is accepted, leaving C2D1 "
-    "before the first dose",
-)
 def test_c1d1_cannot_be_corrected_to_after_a_later_dose(after_c2d1, coordinator_a):
     c2d1 = C2D1_TARGET + timedelta(days=1)
     too_late = c2d1 + timedelta(days=1)

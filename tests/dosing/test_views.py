@@ -401,12 +401,6 @@ def test_new_dosing_form_has_no_reason_for_change(client, today, dosed, coordina
     assert "reason" not in response.context["form"].fields
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dosing/forms.py DosingForm.__init__ (lines 52-55) uses self.initial.setdefault, "
-    "but the ModelForm's initial already holds the unsaved instance's empty dose_level, "
-    "dose_amount and dose_unit, so the assigned dose is never prefilled",
-)
 def test_new_dosing_form_is_prefilled_with_the_assigned_dose(client, today, dosed, coordinator_a):
     client.force_login(coordinator_a)
     today(C2D1_TARGET)
@@ -419,13 +413,6 @@ def test_new_dosing_form_is_prefilled_with_the_assigned_dose(client, today, dose
     assert form["dose_unit"].value() == dosed.dose_level.dose_unit
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dosing/models.py DosingRecord constraint dosing_date_unless_skipped has no "
-    "violation_error_message and the ModelForm validates it before dosing/services.py runs: "
-    "the form shows 'Constraint “dosing_date_unless_skipped” is violated.' instead of the "
-    "service's message on administered_on",
-)
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [

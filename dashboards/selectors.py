@@ -1,0 +1,525 @@
+"""Reads for the study dashboards, scoped by trial.access and the AE selectors.
+
+Counts are grouped in the database (values / annotate / Count), so each page runs the same
+small number of queries whatever the number of subjects. The oncology plots need one mark per
+subject: their rows are read in one query per kind of row (doses, dispositions, tumour
+assessments, SAEs and DLTs) and put together in Python, never one query per subject.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth
+
+from adverse_events.models import AdverseEvent
+from adverse_events.selectors import AE_READERS, RELATED, adverse_events_for, saes_for
+from dosing import recist
+from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord, TumourAssessment
+from review.models import Query, QueryStatus
+from screening.eligibility import CRITERIA
+from screening.models import EligibilityAssessment, EligibilityStatus
+from trial.access import has_role, sites_for, subjects_for
+from trial.models import DoseLevel, Site, Study, Subject, SubjectStatus, User, Visit
+
+GRADES = (1, 2, 3, 4, 5)
+# Dispositions that take a subject off study; the earliest one ends the swimmer bar.
+OFF_STUDY = (
+    DispositionKind.DEATH,
+    DispositionKind.WITHDRAWAL,
+    DispositionKind.LOST_TO_FOLLOW_UP,
+    DispositionKind.END_OF_STUDY,
+)
+
+
+# --- study overview ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Funnel:
+    registered: int
+    screened: int  # informed consent signed
+    eligible: int  # eligibility computed "eligible" (confirmed or not yet)
+    enrolled: int
+    screen_failed: int
+    in_screening: int
+
+
+@dataclass(frozen=True)
+class CriterionCount:
+    code: str
+    title: str
+    subjects: int
+
+
+@dataclass(frozen=True)
+class DoseLevelRow:
+    code: str
+    dose: str
+    enrolled: int
+    with_dlt: int
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    code: str
+    name: str
+    enrolled: int
+    open_queries: int
+    answered_queries: int
+    overdue_visits: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    today: date
+    target_enrollment: int
+    all_sites: bool
+    site_codes: tuple[str, ...]
+    enrollments: tuple[tuple[date, int], ...]  # (day, subjects enrolled that day)
+    funnel: Funnel
+    screen_failure_criteria: tuple[CriterionCount, ...]  # most frequent first, zeros left out
+    screen_failed_without_failed_criterion: int
+    dose_levels: tuple[DoseLevelRow, ...]
+    sites: tuple[SiteRow, ...]
+
+
+def _study() -> Study | None:
+    return Study.objects.first()
+
+
+def _scope(user: User) -> tuple[QuerySet[Subject], list[Site], bool]:
+    """The user's active subjects, their sites and whether these are all the sites."""
+    sites = list(sites_for(user).order_by("code"))
+    all_sites = bool(sites) and len(sites) == Site.objects.count()
+    return subjects_for(user).active(), sites, all_sites
+
+
+def overview_for(user: User, *, today: date) -> Overview:
+    subjects, sites, all_sites = _scope(user)
+    study = _study()
+    return Overview(
+        today=today,
+        target_enrollment=study.target_enrollment if study else 0,
+        all_sites=all_sites,
+        site_codes=tuple(s.code for s in sites),
+        enrollments=enrollments_by_day(subjects),
+        funnel=screening_funnel(subjects),
+        **screen_failure_criteria(subjects),
+        dose_levels=dose_level_rows(subjects, study),
+        sites=site_rows(subjects, sites, today=today),
+    )
+
+
+def enrollments_by_day(subjects: QuerySet[Subject]) -> tuple[tuple[date, int], ...]:
+    rows = (
+        subjects.filter(enrolled_at__isnull=False)
+        .annotate(day=TruncDate("enrolled_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    return tuple((row["day"], row["n"]) for row in rows)
+
+
+def screening_funnel(subjects: QuerySet[Subject]) -> Funnel:
+    counts = subjects.aggregate(
+        registered=Count("id"),
+        screened=Count("id", filter=Q(consent__isnull=False)),
+        eligible=Count("id", filter=Q(eligibility__status=EligibilityStatus.ELIGIBLE)),
+        enrolled=Count("id", filter=Q(enrolled_at__isnull=False)),
+        screen_failed=Count("id", filter=Q(status=SubjectStatus.SCREEN_FAILED)),
+        in_screening=Count("id", filter=Q(status=SubjectStatus.SCREENING)),
+    )
+    return Funnel(**counts)
+
+
+def screen_failure_criteria(subjects: QuerySet[Subject]) -> dict:
+    """How many screen failures failed each criterion (one subject may fail several)."""
+    failed = subjects.filter(status=SubjectStatus.SCREEN_FAILED)
+    counts = EligibilityAssessment.objects.filter(subject__in=failed).aggregate(
+        any_failed=Count("id", filter=Q(findings__contains=[{"outcome": "failed"}])),
+        **{
+            criterion.code: Count(
+                "id", filter=Q(findings__contains=[{"code": criterion.code, "outcome": "failed"}])
+            )
+            for criterion in CRITERIA
+        },
+    )
+    by_criterion = [
+        CriterionCount(c.code, c.title, counts[c.code]) for c in CRITERIA if counts[c.code]
+    ]
+    by_criterion.sort(key=lambda c: -c.subjects)  # stable: protocol order among equals
+    total_failed = failed.count()
+    return {
+        "screen_failure_criteria": tuple(by_criterion),
+        "screen_failed_without_failed_criterion": total_failed - counts["any_failed"],
+    }
+
+
+def dose_level_rows(subjects: QuerySet[Subject], study: Study | None) -> tuple[DoseLevelRow, ...]:
+    if study is None:
+        return ()
+    counts = {
+        row["dose_level_id"]: row
+        for row in subjects.filter(dose_level__isnull=False)
+        .values("dose_level_id")
+        .annotate(enrolled=Count("id"), with_dlt=Count("id", filter=Q(dlt=True)))
+    }
+    return tuple(
+        DoseLevelRow(
+            code=level.code,
+            dose=f"{level.dose_amount.normalize():f} {level.dose_unit}",
+            enrolled=counts.get(level.pk, {}).get("enrolled", 0),
+            with_dlt=counts.get(level.pk, {}).get("with_dlt", 0),
+        )
+        for level in DoseLevel.objects.filter(study=study).order_by("order")
+    )
+
+
+def site_rows(subjects: QuerySet[Subject], sites: list, *, today: date) -> tuple[SiteRow, ...]:
+    enrolled = dict(
+        subjects.filter(enrolled_at__isnull=False)
+        .values("site_id")
+        .annotate(n=Count("id"))
+        .values_list("site_id", "n")
+    )
+    queries: dict[tuple[int, str], int] = {
+        (row["subject__site_id"], row["status"]): row["n"]
+        for row in Query.objects.filter(
+            subject__in=subjects, status__in=[QueryStatus.OPEN, QueryStatus.ANSWERED]
+        )
+        .values("subject__site_id", "status")
+        .annotate(n=Count("id"))
+    }
+    overdue = dict(
+        overdue_visits(subjects, today=today)
+        .values("subject__site_id")
+        .annotate(n=Count("id"))
+        .values_list("subject__site_id", "n")
+    )
+    return tuple(
+        SiteRow(
+            code=site.code,
+            name=site.name,
+            enrolled=enrolled.get(site.pk, 0),
+            open_queries=queries.get((site.pk, QueryStatus.OPEN), 0),
+            answered_queries=queries.get((site.pk, QueryStatus.ANSWERED), 0),
+            overdue_visits=overdue.get(site.pk, 0),
+        )
+        for site in sites
+    )
+
+
+def overdue_visits(subjects: QuerySet[Subject], *, today: date) -> QuerySet[Visit]:
+    """Visits whose window closed before today, neither done, recorded missed nor n/a."""
+    return Visit.objects.filter(
+        subject__in=subjects,
+        window_closes_on__lt=today,
+        completed_on__isnull=True,
+        missed_reason="",
+        not_applicable=False,
+    )
+
+
+# --- safety --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradedRow:
+    """A label with the number of AEs at each worst grade 1..5."""
+
+    label: str
+    by_grade: tuple[int, int, int, int, int]
+    subjects: int | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_grade)
+
+
+@dataclass(frozen=True)
+class SafetyTotals:
+    events: int
+    subjects: int
+    serious: int
+    related: int
+    fatal: int
+    dlts: int
+
+
+@dataclass(frozen=True)
+class Safety:
+    today: date
+    serious_only: bool  # the user reads SAEs only (sponsor safety)
+    all_sites: bool
+    totals: SafetyTotals
+    by_soc: tuple[GradedRow, ...]  # most events first
+    sae_by_month: tuple[tuple[date, tuple[int, ...]], ...]  # first of month, by grade
+    by_relationship: tuple[GradedRow, ...]  # related, not related, not yet assessed
+
+
+def safety_events_for(user: User) -> QuerySet[AdverseEvent]:
+    """The AEs the user may read: the whole log where they read AEs, SAEs where they read
+    SAEs (sponsor safety), never a voided AE or an AE of a voided subject."""
+    readable = adverse_events_for(user) | saes_for(user)
+    return readable.filter(subject__voided_at__isnull=True)
+
+
+def _by_grade(counts: dict[int, int]) -> tuple[int, int, int, int, int]:
+    return tuple(counts.get(g, 0) for g in GRADES)  # type: ignore[return-value]
+
+
+def safety_for(user: User, *, today: date) -> Safety:
+    events = safety_events_for(user)
+    _subjects, _sites, all_sites = _scope(user)
+    totals = events.aggregate(
+        events=Count("id"),
+        subjects=Count("subject", distinct=True),
+        serious=Count("id", filter=Q(serious=True)),
+        related=Count("id", filter=Q(relationship__in=RELATED)),
+        fatal=Count("id", filter=Q(worst_grade=5)),
+        dlts=Count("id", filter=Q(dlt=True)),
+    )
+    return Safety(
+        today=today,
+        serious_only=not has_role(user, *AE_READERS),
+        all_sites=all_sites,
+        totals=SafetyTotals(**totals),
+        by_soc=events_by_soc(events),
+        sae_by_month=saes_by_month(events, today=today),
+        by_relationship=events_by_relationship(events),
+    )
+
+
+def events_by_soc(events: QuerySet[AdverseEvent]) -> tuple[GradedRow, ...]:
+    grid: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in events.values("term__soc", "worst_grade").annotate(n=Count("id")):
+        grid[row["term__soc"]][row["worst_grade"]] = row["n"]
+    subjects = dict(
+        events.values("term__soc")
+        .annotate(n=Count("subject", distinct=True))
+        .values_list("term__soc", "n")
+    )
+    rows = [GradedRow(soc, _by_grade(grades), subjects.get(soc, 0)) for soc, grades in grid.items()]
+    rows.sort(key=lambda r: (-r.total, -r.by_grade[4], -r.by_grade[3], r.label))
+    return tuple(rows)
+
+
+def saes_by_month(events: QuerySet[AdverseEvent], *, today: date):
+    grid: dict[date, dict[int, int]] = defaultdict(dict)
+    for row in (
+        events.filter(serious=True)
+        .annotate(month=TruncMonth("onset_date"))
+        .values("month", "worst_grade")
+        .annotate(n=Count("id"))
+    ):
+        grid[row["month"]][row["worst_grade"]] = row["n"]
+    if not grid:
+        return ()
+    months = []
+    month = min(grid)
+    last = max(max(grid), date(today.year, today.month, 1))
+    while month <= last:
+        months.append((month, _by_grade(grid.get(month, {}))))
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return tuple(months)
+
+
+RELATIONSHIP_GROUPS = (
+    ("Related (possible, probable, definite)", "related"),
+    ("Not related (not related, unlikely)", "not_related"),
+    ("Causality not yet assessed", "pending"),
+)
+
+
+def events_by_relationship(events: QuerySet[AdverseEvent]) -> tuple[GradedRow, ...]:
+    grid: dict[str, dict[int, int]] = {key: {} for _label, key in RELATIONSHIP_GROUPS}
+    for row in events.values("relationship", "worst_grade").annotate(n=Count("id")):
+        if row["relationship"] in RELATED:
+            key = "related"
+        elif row["relationship"]:
+            key = "not_related"
+        else:
+            key = "pending"
+        grades = grid[key]
+        grades[row["worst_grade"]] = grades.get(row["worst_grade"], 0) + row["n"]
+    return tuple(GradedRow(label, _by_grade(grid[key])) for label, key in RELATIONSHIP_GROUPS)
+
+
+# --- oncology ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimePoint:
+    """One follow-up tumour assessment: its RECIST response and % change from baseline."""
+
+    assessed_on: date
+    response: str  # "" when not computed
+    change_pct: Decimal | None
+
+
+@dataclass(frozen=True)
+class SubjectCourse:
+    """An enrolled subject's course for the swimmer and waterfall plots."""
+
+    subject_id: int
+    label: str
+    site_code: str
+    dose_level: str
+    status: str
+    dlt: bool
+    first_dose: date | None
+    last_dose: date | None
+    doses_given: int
+    end_of_treatment: date | None
+    off_study: date | None
+    off_study_kind: str
+    time_points: tuple[TimePoint, ...]
+    best_response: str | None
+    best_change_pct: Decimal | None
+    sae_onsets: tuple[date, ...]
+    dlt_onsets: tuple[date, ...]
+
+    @property
+    def treatment_end(self) -> date | None:
+        """End of treatment, else the day the subject went off study, else None (ongoing)."""
+        return self.end_of_treatment or self.off_study
+
+    @property
+    def death(self) -> date | None:
+        return self.off_study if self.off_study_kind == DispositionKind.DEATH else None
+
+
+@dataclass(frozen=True)
+class Oncology:
+    today: date
+    all_sites: bool
+    dose_levels: tuple[str, ...]
+    courses: tuple[SubjectCourse, ...]  # enrolled subjects, dosed or not
+
+    @property
+    def dosed(self) -> tuple[SubjectCourse, ...]:
+        return tuple(c for c in self.courses if c.first_dose is not None)
+
+    @property
+    def not_dosed(self) -> tuple[SubjectCourse, ...]:
+        return tuple(c for c in self.courses if c.first_dose is None)
+
+
+def oncology_for(user: User, *, today: date) -> Oncology:
+    subjects, _sites, all_sites = _scope(user)
+    study = _study()
+    levels = DoseLevel.objects.filter(study=study).order_by("order")
+    return Oncology(
+        today=today,
+        all_sites=all_sites,
+        dose_levels=tuple(levels.values_list("code", flat=True)),
+        courses=subject_courses(subjects.filter(enrolled_at__isnull=False), user),
+    )
+
+
+def subject_courses(enrolled: QuerySet[Subject], user: User) -> tuple[SubjectCourse, ...]:
+    """One course per enrolled subject, from five queries whatever their number."""
+    subjects = list(
+        enrolled.values(
+            "id",
+            "subject_number",
+            "screening_number",
+            "site__code",
+            "dose_level__code",
+            "status",
+            "dlt",
+        ).order_by("subject_number")
+    )
+    doses = {
+        row["subject_id"]: row
+        for row in DosingRecord.objects.filter(subject__in=enrolled)
+        .values("subject_id")
+        .annotate(
+            # As dosing.services.first_dose_date: the C1D1 dose, if it was given.
+            first=Min(
+                "administered_on",
+                filter=Q(visit__code="C1D1") & ~Q(dose_change=DoseChange.SKIPPED),
+            ),
+            last=Max("administered_on"),
+            given=Count("id", filter=Q(administered_on__isnull=False)),
+        )
+    }
+    dispositions: dict[int, dict[str, date]] = defaultdict(dict)
+    for subject_id, kind, on in Disposition.objects.filter(subject__in=enrolled).values_list(
+        "subject_id", "kind", "event_date"
+    ):
+        dispositions[subject_id][kind] = on
+    points: dict[int, list[TimePoint]] = defaultdict(list)
+    for subject_id, on, response, pct in (
+        TumourAssessment.objects.filter(subject__in=enrolled, is_baseline=False)
+        .order_by("subject_id", "assessment_date")
+        .values_list("subject_id", "assessment_date", "response", "change_from_baseline_pct")
+    ):
+        points[subject_id].append(TimePoint(on, response, pct))
+    saes: dict[int, list[date]] = defaultdict(list)
+    dlts: dict[int, list[date]] = defaultdict(list)
+    for subject_id, onset, serious, dlt in (
+        safety_events_for(user)
+        .filter(subject__in=enrolled)
+        .filter(Q(serious=True) | Q(dlt=True))
+        .order_by("onset_date")
+        .values_list("subject_id", "onset_date", "serious", "dlt")
+    ):
+        if serious:
+            saes[subject_id].append(onset)
+        if dlt:
+            dlts[subject_id].append(onset)
+
+    courses = []
+    for row in subjects:
+        sid = row["id"]
+        dosing = doses.get(sid, {})
+        first = dosing.get("first")
+        events = dispositions.get(sid, {})
+        exits = sorted((events[k], k) for k in OFF_STUDY if k in events)
+        time_points = tuple(points.get(sid, ()))
+        courses.append(
+            SubjectCourse(
+                subject_id=sid,
+                label=row["subject_number"] or row["screening_number"],
+                site_code=row["site__code"],
+                dose_level=row["dose_level__code"] or "",
+                status=row["status"],
+                dlt=row["dlt"],
+                first_dose=first,
+                last_dose=dosing.get("last"),
+                doses_given=dosing.get("given", 0),
+                end_of_treatment=events.get(DispositionKind.END_OF_TREATMENT),
+                off_study=exits[0][0] if exits else None,
+                off_study_kind=exits[0][1] if exits else "",
+                time_points=time_points,
+                best_response=best_response(time_points, first_dose=first),
+                best_change_pct=best_change(time_points),
+                sae_onsets=tuple(saes.get(sid, ())),
+                dlt_onsets=tuple(dlts.get(sid, ())),
+            )
+        )
+    return tuple(courses)
+
+
+def best_response(time_points, *, first_dose: date | None) -> str | None:
+    """RECIST 1.1 best overall response (unconfirmed), as dosing.tumour.best_response."""
+    if first_dose is None:
+        return None
+    responses = [
+        (p.assessed_on, recist.Response(p.response))
+        for p in time_points
+        if p.response and p.assessed_on >= first_dose
+    ]
+    best = recist.best_overall_response(responses, first_dose=first_dose)
+    return best.value if best else None
+
+
+def best_change(time_points) -> Decimal | None:
+    """The waterfall's value: the smallest % change from baseline (the deepest shrinkage)."""
+    changes = [p.change_pct for p in time_points if p.change_pct is not None]
+    return min(changes) if changes else None
