@@ -21,6 +21,10 @@ class TermField(forms.CharField):
     """A CTCAE term picked from the typeahead (native datalist), identified by its code."""
 
     def to_python(self, value):
+        if isinstance(value, CtcaeTerm):
+            return value
+        if isinstance(value, int):  # the stored id, as a disabled (read-only) field gives it
+            return CtcaeTerm.objects.filter(pk=value).first()
         text = super().to_python(value)
         if not text:
             return None
@@ -94,9 +98,9 @@ class AdverseEventForm(forms.ModelForm):
         self.fields["term"].widget.attrs.update(
             {
                 "hx-get": "/ctcae/grades/",
-                "hx-trigger": "change",
+                "hx-trigger": "change changed",
                 "hx-target": "#grade-texts",
-                "hx-include": "this",
+                "hx-include": "this, [name='grade']:checked",
                 "hx-vals": '{"field": "term"}',
             }
         )

@@ -22,7 +22,7 @@ RELATED = [r.value for r in rules.Relationship if rules.is_related(r)]
 def adverse_events_for(user: User) -> QuerySet[AdverseEvent]:
     """Every AE the user may read, voided ones included (lists filter those out)."""
     return scope_to_sites(
-        AdverseEvent.objects.filter(voided_at__isnull=True),
+        AdverseEvent.objects.all(),
         user,
         *AE_READERS,
         site_field="subject__site",
@@ -31,7 +31,7 @@ def adverse_events_for(user: User) -> QuerySet[AdverseEvent]:
 
 def saes_for(user: User) -> QuerySet[AdverseEvent]:
     return scope_to_sites(
-        AdverseEvent.objects.filter(voided_at__isnull=True, serious=True),
+        AdverseEvent.objects.filter(serious=True),
         user,
         *SAE_READERS,
         site_field="subject__site",

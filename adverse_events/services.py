@@ -14,6 +14,9 @@ from django.utils import timezone
 from adverse_events import rules
 from adverse_events.models import AdverseEvent, CtcaeTerm
 from dosing.services import first_dose_date, last_dose_date
+from followup.tasks import enqueue_sae_alert
+from review.models import SignatureMeaning
+from review.services import assert_editable, password_verify, run_edit_checks, signature_add
 from trial.access import can_manage_site
 from trial.audit import audit_context
 from trial.models import Role, Subject, SubjectStatus, User
@@ -183,6 +186,7 @@ def _apply(ae: AdverseEvent, values: dict, now: datetime) -> None:
 def ae_record(*, subject: Subject, by: User, values: dict, now: datetime) -> AdverseEvent:
     """Record a new AE. Marking it serious starts the 24-hour clock from awareness."""
     _require(by, subject, *SITE_STAFF, action="record adverse events")
+    assert_editable(subject)
     if subject.voided_at or subject.status in (SubjectStatus.SCREEN_FAILED,):
         raise ValidationError("Adverse events are not recorded for this subject.")
     problems = check(subject, values, now=now)
@@ -196,6 +200,9 @@ def ae_record(*, subject: Subject, by: User, values: dict, now: datetime) -> Adv
         _derive(ae, previous_worst=None)
         with audit_context(by=by, reason="Adverse event recorded"):
             ae.save()
+            run_edit_checks(ae, now=now)
+        if ae.serious:
+            enqueue_sae_alert(ae.pk)
     return ae
 
 
@@ -204,6 +211,7 @@ def ae_update(
 ) -> AdverseEvent:
     """Correct or follow up an AE; grade changes are kept and the worst grade derived."""
     _require(by, ae.subject, *SITE_STAFF, action="edit adverse events")
+    assert_editable(ae)
     if not reason.strip():
         raise ValidationError({"reason": ["A reason for change is required to edit saved data."]})
     with transaction.atomic():
@@ -225,12 +233,16 @@ def ae_update(
         if problems:
             _raise(problems)
         previous_worst = current.worst_grade
+        was_serious = current.serious
         _apply(current, values, now)
         _derive(current, previous_worst=previous_worst)
         current.version += 1
         with audit_context(by=by, reason=reason.strip()):
             current.save()
             _refresh_subject_dlt(current.subject)
+            run_edit_checks(current, now=now)
+        if current.serious and not was_serious:
+            enqueue_sae_alert(current.pk)
     return current
 
 
@@ -239,6 +251,7 @@ def ae_assess_causality(
 ) -> AdverseEvent:
     """The investigator's causality and expectedness assessment (never a coordinator's)."""
     _require(by, ae.subject, Role.INVESTIGATOR, action="assess causality")
+    assert_editable(ae)
     relationship = rules.Relationship(relationship).value
     expectedness = rules.Expectedness(expectedness).value if expectedness else ""
     with transaction.atomic():
@@ -252,12 +265,14 @@ def ae_assess_causality(
         with audit_context(by=by, reason="Causality assessed by the investigator"):
             current.save()
             _refresh_subject_dlt(current.subject)
+            run_edit_checks(current, now=now)
     return current
 
 
 def ae_decide_dlt(*, ae: AdverseEvent, by: User, is_dlt: bool, now: datetime) -> AdverseEvent:
     """The investigator decides whether a candidate is a DLT; the 3+3 state follows."""
     _require(by, ae.subject, Role.INVESTIGATOR, action="decide DLTs")
+    assert_editable(ae)
     with transaction.atomic():
         current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
         if is_dlt and not current.dlt_candidate:
@@ -274,11 +289,16 @@ def ae_decide_dlt(*, ae: AdverseEvent, by: User, is_dlt: bool, now: datetime) ->
     return current
 
 
-def sae_report_sign(*, ae: AdverseEvent, by: User, password: str, now: datetime) -> AdverseEvent:
-    """The investigator approves the SAE report for the sponsor, re-entering the password."""
+def sae_report_sign(
+    *, ae: AdverseEvent, by: User, password: str, now: datetime, request=None
+) -> AdverseEvent:
+    """The investigator approves the SAE report for the sponsor, re-entering the password.
+
+    An e-signature (review.signing): a wrong password counts as a failed login, and the
+    approval is stored as a signature bound to the AE's content.
+    """
     _require(by, ae.subject, Role.INVESTIGATOR, action="sign SAE reports")
-    if not by.check_password(password):
-        raise ValidationError({"password": ["The password is not correct."]})
+    password_verify(user=by, password=password, request=request)
     with transaction.atomic():
         current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
         if not current.serious:
@@ -290,12 +310,14 @@ def sae_report_sign(*, ae: AdverseEvent, by: User, password: str, now: datetime)
         current.version += 1
         with audit_context(by=by, reason="SAE report approved (signed)"):
             current.save()
+            signature_add(record=current, signer=by, meaning=SignatureMeaning.SAE_REPORT, now=now)
     return current
 
 
 def ae_void(*, ae: AdverseEvent, by: User, reason: str, now: datetime) -> AdverseEvent:
     """Void an AE entered in error: the row stays, with the reason; a DLT stops counting."""
     _require(by, ae.subject, *SITE_STAFF, action="void adverse events")
+    assert_editable(ae)
     if not reason.strip():
         raise ValidationError({"reason": ["A reason is required to void a record."]})
     with transaction.atomic():
@@ -308,4 +330,5 @@ def ae_void(*, ae: AdverseEvent, by: User, reason: str, now: datetime) -> Advers
         with audit_context(by=by, reason=f"Voided: {reason.strip()}"):
             current.save(update_fields=["voided_at", "void_reason", "version"])
             _refresh_subject_dlt(current.subject)
+            run_edit_checks(current, now=now)
     return current

@@ -20,6 +20,8 @@ from adverse_events.forms import (
     term_label,
 )
 from adverse_events.models import AdverseEvent, CtcaeTerm
+from review import selectors as review_selectors
+from review.forms import make_read_only
 from trial.access import get_subject_for_user, subjects_for
 from trial.models import Role
 
@@ -99,9 +101,12 @@ def ae_detail(request, pk):
     is_investigator = (
         subjects_for(request.user, Role.INVESTIGATOR).filter(pk=ae.subject_id).exists()
     )
+    review = review_selectors.record_panel(ae, request.user)
     form = None
     if can_edit and not ae.voided_at:
         form = AdverseEventForm(request.POST or None, instance=ae, editing=True)
+        if review.locked:
+            make_read_only(form)
         if request.method == "POST" and form.is_valid():
             try:
                 services.ae_update(
@@ -135,6 +140,8 @@ def ae_detail(request, pk):
             "clock": clock,
             "can_edit": can_edit,
             "is_investigator": is_investigator,
+            "review": review,
+            "locked": review.locked,
             "causality_form": CausalityForm(
                 initial={"relationship": ae.relationship, "expectedness": ae.expectedness}
             ),
@@ -204,7 +211,7 @@ def ae_sign(request, pk):
         pk,
         SignForm,
         lambda ae, d: services.sae_report_sign(
-            ae=ae, by=request.user, password=d["password"], now=_now()
+            ae=ae, by=request.user, password=d["password"], now=_now(), request=request
         ),
         "SAE report signed.",
     )

@@ -11,6 +11,8 @@ app.autodiscover_tasks()
 # A static schedule (exactly one beat process runs it); tasks are idempotent.
 app.conf.beat_schedule = {
     "heartbeat": {"task": "trial.tasks.record_heartbeat", "schedule": 60.0, "args": ("beat",)},
+    # Visits, SAE clocks, SUSARs, open queries and the daily digest: one idempotent scan.
+    "scan-reminders": {"task": "followup.tasks.scan_reminders", "schedule": 300.0},
 }
 
 # The filesystem broker and result store (development defaults) need their folders first.

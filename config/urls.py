@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from trial import otp
+
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -15,6 +17,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/otp/setup/", otp.otp_setup, name="otp_setup"),
+    path("accounts/otp/verify/", otp.otp_verify, name="otp_verify"),
     path("admin/", admin.site.urls),
     path("", include("trial.urls")),
     path("", include("screening.urls")),
@@ -25,3 +29,5 @@ urlpatterns = [
     path("", include("exports.urls")),
     path("", include("dashboards.urls")),
 ]
+
+handler403 = "trial.security.permission_denied"

@@ -26,8 +26,9 @@ AXIS = "#495057"
 
 # Okabe-Ito, for categories without an order.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
-# ColorBrewer "Blues": dose levels are ordered, so their colours are too (light = low dose).
-DOSE_LEVEL_COLOURS = ("#6baed6", "#3182bd", "#08519c", "#08306b", "#4a1486", "#6a51a3")
+# Dose levels are ordered: lightness falls with the dose (light blue .. near black), and the
+# hue turns from blue to purple so that neighbours differ in two ways (ColorBrewer "Paired").
+DOSE_LEVEL_COLOURS = ("#a6cee3", "#1f78b4", "#6a3d9a", "#2d004b", "#b15928", "#33a02c")
 # ColorBrewer "YlOrRd" for CTCAE grades 1..5 (grade 5, death, darkest).
 GRADE_COLOURS = {1: "#fed976", 2: "#feb24c", 3: "#fd8d3c", 4: "#e31a1c", 5: "#800026"}
 # RECIST 1.1 responses, Okabe-Ito hues; "" = no response yet.
@@ -72,7 +73,7 @@ class SwimmerMarker:
 
 @dataclass(frozen=True)
 class SwimmerLane:
-    """One subject: a bar from C1D1 (day 0) to `end_day`, darker while on treatment."""
+    """One subject: a bar from C1D1 (day 0) to `end_day`, full height while on treatment."""
 
     label: str
     group: str  # dose level code, for the colour
@@ -189,10 +190,11 @@ def _wrap(text: str, width: float, size: float = FONT_SIZE, lines: int = 2) -> l
 def _multiline(parent, x, y, lines, *, anchor="end", line_height=14, **attrs):
     """Lines of text vertically centred on y."""
     top = y - (len(lines) - 1) * line_height / 2
-    element = _text(parent, x, top, "", anchor=anchor, dy="0.35em", **attrs)
+    element = _text(parent, x, top, "", anchor=anchor, **attrs)
     element.text = None
     for i, line in enumerate(lines):
-        span = _el(element, "tspan", x=float(x), dy="0" if i == 0 else f"{line_height}")
+        # A tspan's dy replaces the text's own: the first line carries the centring shift.
+        span = _el(element, "tspan", x=float(x), dy="0.35em" if i == 0 else f"{line_height}")
         span.text = line
     return element
 
@@ -373,7 +375,8 @@ def column_chart(
         )
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(row) for row in values]
-    ticks = nice_ticks(max(totals, default=0), 4)
+    # Headroom above the tallest column for its total.
+    ticks = nice_ticks(max(totals, default=0) * 1.15, 4)
     scale = plot_h / ticks[-1]
     base = top + plot_h
     for tick in ticks:
@@ -687,7 +690,7 @@ def swimmer_chart(
     root = _svg(slug, title, desc, width, 0)
     top = 8
     legend = [(f"{g}", _swatch(colours[g])) for g in groups]
-    legend.append(("Follow-up after treatment", _swatch("#bdd7e7")))
+    legend.append(("Follow-up after treatment (thin bar)", _thin_swatch))
     legend.append(("Still on study", _arrow_swatch))
     top += _legend(root, left, top + 8, legend, max_width=plot_w)
     marker_items = [
@@ -696,7 +699,9 @@ def swimmer_chart(
     ]
     top += _legend(root, left, top + 8, marker_items, max_width=plot_w) + 8
 
-    max_day = max((max(lane.end_day, *(m.day for m in lane.markers)) for lane in lanes), default=0)
+    max_day = max(
+        (max([lane.end_day, *(m.day for m in lane.markers)]) for lane in lanes), default=0
+    )
     max_day = max(max_day, tick_every)
     step = tick_every * max(1, math.ceil(max_day / tick_every / 16))
     axis_end = math.ceil(max_day / step) * step
@@ -743,11 +748,10 @@ def swimmer_chart(
                 "rect",
                 tooltip=f"{lane.label}: follow-up, day {treatment} to {lane.end_day}",
                 x=x_of(treatment),
-                y=cy - bar_h / 2,
+                y=cy - 2.0,
                 width=(lane.end_day - treatment) * scale,
-                height=float(bar_h),
+                height=4.0,
                 fill=colour,
-                fill_opacity=0.35,
                 class_="follow-up",
             )
         if lane.ongoing:
@@ -850,6 +854,10 @@ def _marker_swatch(kind: str):
     return draw
 
 
+def _thin_swatch(parent, cx, cy):
+    _el(parent, "rect", x=cx - 6.0, y=cy - 2.0, width=12, height=4, fill=AXIS)
+
+
 def _arrow_swatch(parent, cx, cy):
     _el(
         parent,
@@ -941,7 +949,7 @@ def waterfall_chart(
             stroke_width=0.5 if bar.category == "" else None,
             class_="bar",
         )
-        if bar.pct > y_max:
+        if bar.pct > y_max and slot >= 28:  # narrower: the value is in the tooltip and table
             _text(root, cx, y_of(y_max) + 12, f"{bar.pct:+.0f}%", anchor="middle", size=10)
         if label_rows:
             _text(
@@ -972,7 +980,11 @@ def waterfall_chart(
             stroke_dasharray="6 4",
             class_="reference",
         )
-        _text(root, left + plot_w - 4, y - 5, label, anchor="end", size=11, weight="600")
+        # Bars are sorted high to low: above zero the right end is clear, below it the left.
+        if value >= 0:
+            _text(root, left + plot_w - 4, y - 5, label, anchor="end", size=11, weight="600")
+        else:
+            _text(root, left + 4, y + 14, label, size=11, weight="600")
     if not ordered:
         _empty_message(root, left + plot_w / 2, top + plot_h / 2, empty_text)
     return _finish(root)

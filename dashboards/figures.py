@@ -7,6 +7,7 @@ drawn, what is tabulated and what is downloaded cannot disagree.
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +25,7 @@ OFF_STUDY_NAMES = {
     "lost_to_follow_up": "Lost to follow-up",
     "end_of_study": "Completed the study",
 }
+NUMBER = re.compile(r"[+-]?\d+(\.\d+)?%?")
 GRADE_SERIES = tuple(charts.Series(f"Grade {g}", charts.GRADE_COLOURS[g]) for g in GRADES)
 
 
@@ -35,12 +37,54 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple, ...]
 
+    @property
+    def numeric(self) -> tuple[bool, ...]:
+        """For each column, whether it holds only numbers (right-aligned on the page)."""
+        return tuple(
+            bool(self.rows) and all(_is_number(row[i]) for row in self.rows)
+            for i in range(len(self.columns))
+        )
+
+    @property
+    def css(self) -> tuple[str, ...]:
+        """Per column: numbers right-aligned; one-word cells (ids, dates) never broken."""
+        return tuple(
+            " ".join(
+                c
+                for c, wanted in (
+                    ("text-end", numeric),
+                    ("text-nowrap", all(" " not in str(row[i]) for row in self.rows)),
+                )
+                if wanted
+            )
+            for i, numeric in enumerate(self.numeric)
+        )
+
+    @property
+    def header(self) -> tuple[tuple[str, str], ...]:
+        """(column, css class): headers of number columns are right-aligned like their cells."""
+        return tuple(
+            (column, "text-end" if numeric and i else "")
+            for i, (column, numeric) in enumerate(zip(self.columns, self.numeric, strict=True))
+        )
+
+    @property
+    def body(self) -> tuple[tuple[tuple[object, str], ...], ...]:
+        css = self.css
+        return tuple(tuple(zip(row, css, strict=True)) for row in self.rows)
+
     def csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(self.columns)
         writer.writerows(self.rows)
         return out.getvalue()
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, int | float | Decimal):
+        return True
+    return isinstance(value, str) and bool(NUMBER.fullmatch(value))
 
 
 @dataclass(frozen=True)
@@ -55,7 +99,7 @@ class Figure:
     @property
     def inline_svg(self) -> SafeString:
         # Built by ElementTree, which escapes every text and attribute value.
-        return mark_safe(self.svg)  # noqa: S308
+        return mark_safe(self.svg)
 
 
 def _month_label(month: date) -> str:
@@ -126,6 +170,8 @@ def enrollment_figure(data: Overview) -> Figure:
             end=data.today,
             target=data.target_enrollment,
             target_label="Study target",
+            width=1240,
+            height=300,
         ),
         table=Table(
             caption=f"Subjects enrolled by month ({total} in total; study target "
@@ -136,16 +182,13 @@ def enrollment_figure(data: Overview) -> Figure:
         notes=()
         if data.all_sites
         else ("The target is the whole study's, on this page restricted to your sites.",),
+        wide=True,
     )
 
 
 def funnel_figure(data: Overview) -> Figure:
     f = data.funnel
-    stages = (
-        ("Screened (informed consent signed)", f.screened),
-        ("Eligible (computed from the eligibility CRF)", f.eligible),
-        ("Enrolled", f.enrolled),
-    )
+    stages = (("Screened", f.screened), ("Eligible", f.eligible), ("Enrolled", f.enrolled))
     title = "Screening funnel"
     desc = (
         f"{f.screened} subjects screened, {f.eligible} eligible, {f.enrolled} enrolled; "
@@ -162,7 +205,6 @@ def funnel_figure(data: Overview) -> Figure:
             series=[charts.Series("Subjects", charts.OKABE_ITO[0])],
             values=[[n] for _label, n in stages],
             value_axis="Subjects",
-            label_width=190,
         ),
         table=Table(
             caption="Subjects at each stage of screening",
@@ -170,6 +212,8 @@ def funnel_figure(data: Overview) -> Figure:
             rows=tuple((label, n, _pct(n, f.screened)) for label, n in stages),
         ),
         notes=(
+            "Screened: informed consent signed. Eligible: the eligibility CRF computes "
+            "eligible (confirmed by the investigator or not yet).",
             f"Registered: {f.registered} (of whom {f.registered - f.screened} without consent "
             f"yet). Still in screening: {f.in_screening}. Screen failures: {f.screen_failed}.",
         ),
@@ -321,6 +365,7 @@ def soc_figure(data: Safety) -> Figure:
             rows=[r.label for r in data.by_soc],
             columns=[f"Grade {g}" for g in GRADES],
             counts=[r.by_grade for r in data.by_soc],
+            width=980,
         ),
         table=Table(
             caption=f"Number of {kind} by system organ class (SOC) and worst CTCAE v5.0 grade",
@@ -381,13 +426,16 @@ def relationship_figure(data: Safety) -> Figure:
             values=[r.by_grade for r in data.by_relationship],
             stacked=True,
             value_axis=kind,
-            label_width=170,
             empty_text="No adverse event",
         ),
         table=Table(
             caption=f"{kind} by the investigator's causality assessment and worst grade",
             columns=_graded_columns("Relationship to IL-22BP/LNP"),
             rows=tuple((r.label, *r.by_grade, r.total) for r in data.by_relationship),
+        ),
+        notes=(
+            "Related: possibly, probably or definitely related. Not related: not related or "
+            "unlikely (unlikely counts as not related, as for SUSARs and DLTs).",
         ),
     )
 
@@ -440,7 +488,7 @@ def swimmer_lane(course: SubjectCourse, *, today: date) -> charts.SwimmerLane:
         else "still on study"
     )
     return charts.SwimmerLane(
-        label=course.label,
+        label=f"{course.label} · {course.dose_level}",
         group=course.dose_level,
         treatment_end_day=_day(course, treatment_end),
         end_day=_day(course, end),
@@ -452,22 +500,20 @@ def swimmer_lane(course: SubjectCourse, *, today: date) -> charts.SwimmerLane:
 
 
 def swimmer_figure(data: Oncology) -> Figure:
-    dosed = data.dosed
-    lanes = sorted(
-        (swimmer_lane(c, today=data.today) for c in dosed),
-        key=lambda lane: (-lane.end_day, lane.label),
+    pairs = sorted(
+        ((c, swimmer_lane(c, today=data.today)) for c in data.dosed),
+        key=lambda pair: (-pair[1].end_day, pair[0].label),
     )
-    by_label = {c.label: c for c in dosed}
+    lanes = [lane for _c, lane in pairs]
     title = "Swimmer plot: time on study per subject"
     ongoing = sum(1 for lane in lanes if lane.ongoing)
     desc = (
         f"One bar per dosed subject ({len(lanes)}, {ongoing} still on study) from the first "
-        "dose, coloured by dose level, solid while on treatment, with markers for tumour "
+        "dose, coloured by dose level, full height while on treatment, with markers for tumour "
         "responses, SAEs, DLTs, end of treatment and death. Longest first."
     )
     rows = []
-    for lane in lanes:
-        c = by_label[lane.label]
+    for c, lane in pairs:
         rows.append(
             (
                 c.label,
@@ -492,8 +538,8 @@ def swimmer_figure(data: Oncology) -> Figure:
             )
         )
     notes = [
-        "Day 0 is C1D1. The darker part of a bar is the time on treatment (to end of "
-        "treatment, or to today while on treatment), the lighter part follow-up after it.",
+        "Day 0 is C1D1. The full-height part of a bar is the time on treatment (to the end of "
+        "treatment, or to today while on treatment), the thin part follow-up after it.",
     ]
     if data.not_dosed:
         notes.append(
@@ -563,7 +609,8 @@ def waterfall_figure(data: Oncology) -> Figure:
     )
     notes = [
         "Best overall response counts SD only from 42 days after the first dose; PD by a "
-        "new lesion or non-target progression can go with a shrinking sum.",
+        "new lesion or non-target progression can go with a shrinking sum. Bars above +100% "
+        "are cut at +100% (their value is in the table).",
     ]
     if missing:
         names = ", ".join(c.label for c in missing[:30]) + ("…" if len(missing) > 30 else "")

@@ -90,24 +90,30 @@ def _study() -> Study | None:
     return Study.objects.first()
 
 
+def _sites(user: User) -> tuple[list[Site], bool]:
+    """The user's sites, and whether these are all the sites."""
+    sites = list(sites_for(user).order_by("code"))
+    return sites, bool(sites) and len(sites) == Site.objects.count()
+
+
 def _scope(user: User) -> tuple[QuerySet[Subject], list[Site], bool]:
     """The user's active subjects, their sites and whether these are all the sites."""
-    sites = list(sites_for(user).order_by("code"))
-    all_sites = bool(sites) and len(sites) == Site.objects.count()
+    sites, all_sites = _sites(user)
     return subjects_for(user).active(), sites, all_sites
 
 
 def overview_for(user: User, *, today: date) -> Overview:
     subjects, sites, all_sites = _scope(user)
     study = _study()
+    funnel = screening_funnel(subjects)
     return Overview(
         today=today,
         target_enrollment=study.target_enrollment if study else 0,
         all_sites=all_sites,
         site_codes=tuple(s.code for s in sites),
         enrollments=enrollments_by_day(subjects),
-        funnel=screening_funnel(subjects),
-        **screen_failure_criteria(subjects),
+        funnel=funnel,
+        **screen_failure_criteria(subjects, screen_failed=funnel.screen_failed),
         dose_levels=dose_level_rows(subjects, study),
         sites=site_rows(subjects, sites, today=today),
     )
@@ -136,8 +142,10 @@ def screening_funnel(subjects: QuerySet[Subject]) -> Funnel:
     return Funnel(**counts)
 
 
-def screen_failure_criteria(subjects: QuerySet[Subject]) -> dict:
-    """How many screen failures failed each criterion (one subject may fail several)."""
+def screen_failure_criteria(subjects: QuerySet[Subject], *, screen_failed: int) -> dict:
+    """How many of the `screen_failed` subjects failed each criterion (one may fail several);
+    those screen failed without a failed criterion (no CRF, or none failed) are counted apart.
+    """
     failed = subjects.filter(status=SubjectStatus.SCREEN_FAILED)
     counts = EligibilityAssessment.objects.filter(subject__in=failed).aggregate(
         any_failed=Count("id", filter=Q(findings__contains=[{"outcome": "failed"}])),
@@ -152,10 +160,9 @@ def screen_failure_criteria(subjects: QuerySet[Subject]) -> dict:
         CriterionCount(c.code, c.title, counts[c.code]) for c in CRITERIA if counts[c.code]
     ]
     by_criterion.sort(key=lambda c: -c.subjects)  # stable: protocol order among equals
-    total_failed = failed.count()
     return {
         "screen_failure_criteria": tuple(by_criterion),
-        "screen_failed_without_failed_criterion": total_failed - counts["any_failed"],
+        "screen_failed_without_failed_criterion": screen_failed - counts["any_failed"],
     }
 
 
@@ -265,7 +272,7 @@ def safety_events_for(user: User) -> QuerySet[AdverseEvent]:
     """The AEs the user may read: the whole log where they read AEs, SAEs where they read
     SAEs (sponsor safety), never a voided AE or an AE of a voided subject."""
     readable = adverse_events_for(user) | saes_for(user)
-    return readable.filter(subject__voided_at__isnull=True)
+    return readable.filter(voided_at__isnull=True, subject__voided_at__isnull=True)
 
 
 def _by_grade(counts: dict[int, int]) -> tuple[int, int, int, int, int]:
@@ -274,7 +281,7 @@ def _by_grade(counts: dict[int, int]) -> tuple[int, int, int, int, int]:
 
 def safety_for(user: User, *, today: date) -> Safety:
     events = safety_events_for(user)
-    _subjects, _sites, all_sites = _scope(user)
+    _site_list, all_sites = _sites(user)
     totals = events.aggregate(
         events=Count("id"),
         subjects=Count("subject", distinct=True),
@@ -329,9 +336,9 @@ def saes_by_month(events: QuerySet[AdverseEvent], *, today: date):
 
 
 RELATIONSHIP_GROUPS = (
-    ("Related (possible, probable, definite)", "related"),
-    ("Not related (not related, unlikely)", "not_related"),
-    ("Causality not yet assessed", "pending"),
+    ("Related", "related"),
+    ("Not related", "not_related"),
+    ("Not yet assessed", "pending"),
 )
 
 

@@ -1,7 +1,7 @@
 """Study dashboards: overview, safety and oncology pages, and their chart downloads."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -19,9 +19,9 @@ def _today():
 class Page:
     title: str
     template: str
-    select: Any  # (user, *, today) -> data
-    figures: Any  # data -> list[Figure]
-    kpis: Any  # data -> list[Kpi]
+    select: Callable  # (user, *, today) -> the page's data (dashboards.selectors)
+    figures: Callable  # data -> list[Figure]
+    kpis: Callable  # data -> list[Kpi]
 
 
 PAGES = {

@@ -5,9 +5,11 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
 from dosing.vitals import check_vitals
+from review.services import assert_editable, run_edit_checks
 from trial import lifecycle, schedule
 from trial.access import can_manage_site
 from trial.audit import audit_context
@@ -230,6 +232,7 @@ def dose_record(
         visit = Visit.objects.select_for_update().select_related("subject").get(pk=visit.pk)
         subject = Subject.objects.select_related("dose_level", "site").get(pk=visit.subject_id)
         existing = DosingRecord.objects.filter(visit=visit).first()
+        assert_editable(existing or visit)
         if existing is not None:
             if expected_version is None:
                 raise ValidationError(
@@ -290,12 +293,15 @@ def dose_record(
             ):
                 # A corrected dose date after end of treatment moves the follow-up anchor.
                 _reanchor_follow_up(subject, last_dose_date(subject))
+            record.visit = visit
+            run_edit_checks(record, now=timezone.now())
     return record
 
 
 def visit_complete(*, visit: Visit, by: User, on: date, today: date) -> Visit:
     """Record a non-dosing visit as performed on `on` (out-of-window visits are flagged)."""
     _require_staff(by, visit.subject, "record visits")
+    assert_editable(visit)
     if visit.kind == VisitKind.DOSING:
         raise ValidationError("A dosing visit is completed by its dosing form.")
     if visit.not_applicable:
@@ -310,11 +316,13 @@ def visit_complete(*, visit: Visit, by: User, on: date, today: date) -> Visit:
     visit.completed_on = on
     with transaction.atomic(), audit_context(by=by, reason=f"{visit.code} performed"):
         visit.save(update_fields=["completed_on"])
+        run_edit_checks(visit, now=timezone.now())
     return visit
 
 
 def visit_mark_missed(*, visit: Visit, by: User, reason: str) -> Visit:
     _require_staff(by, visit.subject, "record missed visits")
+    assert_editable(visit)
     if not reason.strip():
         raise ValidationError({"reason": ["Give the reason the visit was missed."]})
     if visit.completed_on:
@@ -364,6 +372,7 @@ def _reanchor_follow_up(subject: Subject, last_dose: date) -> None:
 def subject_end_treatment(*, subject: Subject, by: User, on: date, reason: str, today: date):
     """End of treatment: follow-up visits are re-anchored on the actual last dose."""
     _require_staff(by, subject, "end treatment")
+    assert_editable(subject)
     last_dose = last_dose_date(subject)
     if last_dose is None:
         raise ValidationError("No dose was given: use withdrawal instead of end of treatment.")
@@ -384,6 +393,7 @@ def subject_end_treatment(*, subject: Subject, by: User, on: date, reason: str, 
 
 def _exit(*, subject, by, on, reason, today, kind, target):
     _require_staff(by, subject, "record this")
+    assert_editable(subject)
     if on > today:
         raise ValidationError({"event_date": [f"Date {on} is in the future."]})
     with (

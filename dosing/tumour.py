@@ -14,6 +14,7 @@ from dosing.models import (
     TumourAssessment,
 )
 from dosing.services import SITE_STAFF, first_dose_date
+from review.services import assert_editable
 from trial.access import can_manage_site
 from trial.audit import audit_context
 from trial.models import Subject, SubjectStatus, User
@@ -44,6 +45,7 @@ def _check_common(subject: Subject, by: User, assessment_date: date, today: date
             f"Only a coordinator or investigator of site {subject.site.code} may record "
             "tumour assessments."
         )
+    assert_editable(subject)
     if subject.status in (SubjectStatus.SCREENING, SubjectStatus.SCREEN_FAILED):
         raise ValidationError("Tumour assessments are recorded for enrolled subjects.")
     errors = {}

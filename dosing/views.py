@@ -16,6 +16,9 @@ from dosing.forms import (
     VisitDateForm,
 )
 from dosing.models import DispositionKind, DosingRecord
+from review import selectors as review_selectors
+from review.forms import make_read_only
+from trial import schedule
 from trial.access import get_subject_for_user, subjects_for
 from trial.models import Role, Visit
 
@@ -29,11 +32,13 @@ DISPOSITION_SERVICES = {
 }
 
 
-def ae_summary(subject):
-    from adverse_events.models import AdverseEvent
+def ae_summary(subject, user):
+    """The subject's AEs this user may read (sponsor safety: the serious ones only)."""
+    from adverse_events.selectors import adverse_events_for, saes_for
 
+    readable = adverse_events_for(user) | saes_for(user)
     return (
-        AdverseEvent.objects.filter(subject=subject, voided_at__isnull=True)
+        readable.filter(subject=subject, voided_at__isnull=True)
         .select_related("term")
         .order_by("sequence")
     )
@@ -66,13 +71,24 @@ def subject_page(request, pk):
     c1d1 = services.first_dose_date(subject) or subject.planned_c1d1
     rows = selectors.timeline(subject, today=today, c1d1=c1d1)
     overdue = [r for r in rows if r.status == "missed" and not r.visit.missed_reason]
-    can_edit = subjects_for(request.user, *SITE_STAFF).filter(pk=subject.pk).exists()
+    subject_review = review_selectors.subject_review(subject, request.user)
+    # A locked subject is read-only for everyone: no editing buttons.
+    can_edit = (
+        subject_review.lock is None
+        and subjects_for(request.user, *SITE_STAFF).filter(pk=subject.pk).exists()
+    )
     context = {
         "subject": subject,
+        "subject_review": subject_review,
         "rows": rows,
         "c1d1": c1d1,
         "first_dose": services.first_dose_date(subject),
         "last_dose": services.last_dose_date(subject),
+        "pregnancy_window_closes": (
+            schedule.followup_window_closes_on(services.last_dose_date(subject))
+            if services.last_dose_date(subject)
+            else None
+        ),
         "overdue": overdue,
         "dispositions": subject.dispositions.all(),
         "can_edit": can_edit,
@@ -82,7 +98,7 @@ def subject_page(request, pk):
         "eligibility": getattr(subject, "eligibility", None),
         "assessments": subject.tumour_assessments.all(),
         "best_response": tumour.best_response(subject),
-        "adverse_events": ae_summary(subject),
+        "adverse_events": ae_summary(subject, request.user),
     }
     return render(request, "dosing/subject_page.html", context)
 
@@ -98,6 +114,9 @@ def dosing_form(request, visit_pk):
         subject=subject,
         editing=record is not None,
     )
+    locked = review_selectors.lock_of(record or visit) is not None
+    if locked:
+        make_read_only(form)
     if request.method == "POST" and form.is_valid():
         try:
             services.dose_record(
@@ -117,7 +136,14 @@ def dosing_form(request, visit_pk):
     return render(
         request,
         "dosing/dosing_form.html",
-        {"visit": visit, "subject": subject, "form": form, "record": record},
+        {
+            "visit": visit,
+            "subject": subject,
+            "form": form,
+            "record": record,
+            "locked": locked,
+            "review": review_selectors.record_panel(record, request.user) if record else None,
+        },
         status=400 if form.is_bound else 200,
     )
 

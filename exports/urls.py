@@ -1,1 +1,25 @@
-urlpatterns = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from exports import api, views
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("subjects", api.SubjectViewSet, basename="api-subject")
+router.register("visits", api.VisitViewSet, basename="api-visit")
+router.register("eligibility", api.EligibilityViewSet, basename="api-eligibility")
+router.register("dosing-records", api.DosingRecordViewSet, basename="api-dosing-record")
+router.register("tumour-assessments", api.TumourAssessmentViewSet, basename="api-tumour-assessment")
+router.register("adverse-events", api.AdverseEventViewSet, basename="api-adverse-event")
+router.register("queries", api.QueryViewSet, basename="api-query")
+
+urlpatterns = [
+    path("exports/", views.export_page, name="export_page"),
+    path("exports/<int:pk>/", views.export_run_detail, name="export_run"),
+    path("exports/<int:pk>/status/", views.export_run_status, name="export_run_status"),
+    path("exports/<int:pk>/download/", views.export_download, name="export_download"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include(router.urls)),
+]

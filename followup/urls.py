@@ -1,1 +1,8 @@
-urlpatterns = []
+from django.urls import path
+
+from followup import views
+
+urlpatterns = [
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+]

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from dosing import escalation
+from review.models import SignatureMeaning
+from review.services import assert_editable, password_verify, signature_add
 from screening import eligibility
 from screening.enrollment import EnrollmentFacts, enrollment_blockers
 from screening.models import Consent, EligibilityAssessment
@@ -135,6 +137,7 @@ def consent_record(
 ) -> Consent:
     _require(by, subject, *SITE_STAFF, action="record consent")
     _require_screening(subject)
+    assert_editable(subject)
     errors = {}
     if not icf_version.strip():
         errors["icf_version"] = "ICF version is required."
@@ -176,6 +179,7 @@ def eligibility_save(
     if not Consent.objects.filter(subject=subject).exists():
         raise ValidationError("Record informed consent before any other screening data.")
     existing = EligibilityAssessment.objects.filter(subject=subject).first()
+    assert_editable(existing or subject)
     if existing and not reason.strip():
         raise ValidationError({"reason": "A reason for change is required to edit saved data."})
     result, errors = eligibility_evaluate(subject=subject, values=values, today=today)
@@ -207,19 +211,27 @@ def eligibility_save(
     return assessment
 
 
-def eligibility_confirm(*, subject: Subject, by: User, today: date) -> EligibilityAssessment:
-    """The investigator's own confirmation that the subject is eligible."""
+def eligibility_confirm(
+    *, subject: Subject, by: User, today: date, password: str, request=None
+) -> EligibilityAssessment:
+    """The investigator's own confirmation that the subject is eligible: an e-signature.
+
+    The password is re-entered (a wrong one counts as a failed login); the confirmation is
+    stored with a signature bound to the assessment's content (review.signing).
+    """
     _require(by, subject, Role.INVESTIGATOR, action="confirm eligibility")
     _require_screening(subject)
     assessment = EligibilityAssessment.objects.filter(subject=subject).first()
     if assessment is None:
         raise ValidationError("No eligibility assessment to confirm.")
+    assert_editable(assessment)
     result, _errors = eligibility_evaluate(
         subject=subject, values=assessment_values(assessment), today=today
     )
     if result.status != eligibility.Status.ELIGIBLE:
         reasons = "; ".join(f"{f.code}: {f.reason}" for f in (*result.failed, *result.missing))
         raise ValidationError(f"Eligibility cannot be confirmed: {reasons}")
+    password_verify(user=by, password=password, request=request)
     # The verdict is re-computed from today's facts (the date of birth may have been
     # corrected since the CRF was saved): what is confirmed is what is stored.
     assessment.status = str(result.status)
@@ -228,6 +240,12 @@ def eligibility_confirm(*, subject: Subject, by: User, today: date) -> Eligibili
     assessment.confirmed_at = timezone.now()
     with transaction.atomic(), audit_context(by=by, reason="Eligibility confirmed"):
         assessment.save(update_fields=["status", "findings", "confirmed_by", "confirmed_at"])
+        signature_add(
+            record=assessment,
+            signer=by,
+            meaning=SignatureMeaning.ELIGIBILITY,
+            now=assessment.confirmed_at,
+        )
     return assessment
 
 
@@ -235,6 +253,7 @@ def subject_screen_fail(*, subject: Subject, by: User, reason: str) -> Subject:
     """Record the subject as a screen failure, with the failed criteria and a reason."""
     _require(by, subject, *SITE_STAFF, action="record a screen failure")
     _require_screening(subject)
+    assert_editable(subject)
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the screen failure."})
     now = timezone.now()
@@ -315,6 +334,7 @@ def enrollment_check(*, subject: Subject, planned_c1d1: date | None, today: date
 def subject_enroll(*, subject: Subject, by: User, planned_c1d1: date, today: date) -> Subject:
     """Enroll a confirmed-eligible subject at the open dose level and plan the visits."""
     _require(by, subject, *SITE_STAFF, action="enroll subjects")
+    assert_editable(subject)
     with transaction.atomic():
         # Lock the study's subjects' row for this one so two enrollments cannot both take
         # the last place of a cohort.

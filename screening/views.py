@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from review import selectors as review_selectors
+from review.forms import SignForm, make_read_only
 from screening import services
 from screening.forms import ConsentForm, EligibilityForm, EnrollForm, ReasonForm, RegistrationForm
 from screening.models import EligibilityAssessment
@@ -73,13 +75,20 @@ def _screening_context(request, subject, **extra):
     if subject.status == SubjectStatus.SCREENING:
         blockers, state = services.enrollment_check(subject=subject, planned_c1d1=None, today=today)
         blockers = [b for b in blockers if "planned C1D1" not in b]
+    review = review_selectors.record_panel(assessment, request.user) if assessment else None
+    # A locked subject (or eligibility) is read-only for everyone.
+    unlocked = review_selectors.lock_of(assessment or subject) is None
     context = {
         "subject": subject,
         "consent": getattr(subject, "consent", None),
         "assessment": assessment,
-        "can_edit": has_role(request.user, *SITE_STAFF)
+        "review": review,
+        "can_edit": unlocked
+        and has_role(request.user, *SITE_STAFF)
         and subjects_for(request.user, *SITE_STAFF).filter(pk=subject.pk).exists(),
-        "can_confirm": subjects_for(request.user, Role.INVESTIGATOR).filter(pk=subject.pk).exists(),
+        "can_confirm": unlocked
+        and subjects_for(request.user, Role.INVESTIGATOR).filter(pk=subject.pk).exists(),
+        "confirm_form": SignForm(),
         "enroll_blockers": blockers,
         "escalation": state,
         "consent_form": ConsentForm(),
@@ -133,6 +142,9 @@ def eligibility(request, pk):
     subject = get_subject_for_user(request.user, pk)
     assessment = EligibilityAssessment.objects.filter(subject=subject).first()
     form = _eligibility_form(request, subject, assessment, request.POST or None)
+    locked = review_selectors.lock_of(assessment or subject) is not None
+    if locked:
+        make_read_only(form)
     result = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,7 +175,14 @@ def eligibility(request, pk):
     return render(
         request,
         "screening/eligibility.html",
-        {"subject": subject, "form": form, "result": result, "assessment": assessment},
+        {
+            "subject": subject,
+            "form": form,
+            "result": result,
+            "assessment": assessment,
+            "locked": locked,
+            "open_queries": review_selectors.open_queries_for(assessment) if assessment else [],
+        },
         status=status,
     )
 
@@ -188,8 +207,16 @@ def eligibility_preview(request, pk):
 @require_POST
 def eligibility_confirm(request, pk):
     subject = get_subject_for_user(request.user, pk)
+    form = SignForm(request.POST)
+    form.is_valid()  # the service names a missing or wrong password
     try:
-        services.eligibility_confirm(subject=subject, by=request.user, today=_today())
+        services.eligibility_confirm(
+            subject=subject,
+            by=request.user,
+            today=_today(),
+            password=form.cleaned_data.get("password", ""),
+            request=request,
+        )
     except ValidationError as error:
         messages.error(request, " ".join(_messages_of(error)))
     else:

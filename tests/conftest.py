@@ -9,6 +9,13 @@ from trial.study_config import load_study, read_config
 PASSWORD = "correct-horse-battery-9"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 is the product's hasher (tested in tests/trial/test_settings.py); tests that
+    create many users use a fast one."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def study(db):
     study, _counts = load_study(read_config(settings.STUDY_CONFIG_FILE))
@@ -59,3 +66,75 @@ def monitor(make_user, study):
 @pytest.fixture
 def admin_user(make_user, study):
     return make_user("admin", Role.ADMIN, None, is_staff=True, is_superuser=True)
+
+
+def _database_url_of(connection) -> str:
+    from urllib.parse import quote
+
+    params = connection.get_connection_params()
+    host = params.get("host") or ""
+    port = params.get("port") or ""
+    user = quote(params.get("user") or "postgres")
+    password = f":{quote(params['password'])}" if params.get("password") else ""
+    dbname = params["dbname"]
+    if host.startswith("/"):
+        return f"postgresql://{user}{password}@/{dbname}?host={quote(host, safe='/')}"
+    return f"postgresql://{user}{password}@{host}{':' + str(port) if port else ''}/{dbname}"
+
+
+@pytest.fixture
+def live_worker(transactional_db):
+    """A real Celery worker process on the configured broker (Redis in CI, the filesystem
+    broker otherwise), writing to the test database, on a queue of its own that is also the
+    default queue of this test (so tasks it sends stay with it)."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from django.db import connection
+
+    from config.celery import app
+
+    connection.ensure_connection()
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = os.environ | {
+        "DATABASE_URL": _database_url_of(connection),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency",
+            "1",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield proc
+    finally:
+        app.conf.task_default_queue = previous
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

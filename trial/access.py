@@ -4,7 +4,7 @@ Views, exports and the API all go through these selectors, so a coordinator at s
 reaches a subject of site B whatever id is sent: out-of-scope objects are simply not found.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from trial.models import Membership, Role, Site, Subject, User
@@ -64,3 +64,17 @@ def get_subject_for_user(user: User, pk, *roles: str) -> Subject:
 
 def can_manage_site(user: User, site: Site, *roles: str) -> bool:
     return sites_for(user, *roles).filter(pk=site.pk).exists()
+
+
+def roles_at(user: User, site: Site) -> frozenset[str]:
+    """The roles a user holds at `site`: its memberships there and those for all sites."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    roles = frozenset(
+        Membership.objects.filter(user=user)
+        .filter(Q(site=site) | Q(site__isnull=True))
+        .values_list("role", flat=True)
+    )
+    if user.is_superuser:
+        roles |= {Role.ADMIN.value}
+    return roles

@@ -7,6 +7,7 @@ from trial.models import (
     LabLimit,
     Membership,
     ProtocolThreshold,
+    RolePolicy,
     Site,
     Study,
     Subject,
@@ -86,3 +87,8 @@ class SubjectAdmin(admin.ModelAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ("process", "last_seen")
+
+
+@admin.register(RolePolicy)
+class RolePolicyAdmin(admin.ModelAdmin):
+    list_display = ("role", "require_totp")

@@ -11,3 +11,7 @@ class TrialConfig(AppConfig):
         from trial.models import Subject
 
         register_history(Subject, subjects_for)
+
+        from trial.security import connect_signals
+
+        connect_signals()

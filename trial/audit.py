@@ -4,6 +4,7 @@ The events themselves are written by PostgreSQL triggers (django-pghistory), so 
 and raw SQL are caught too; the event tables refuse UPDATE and DELETE.
 """
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from datetime import datetime
 
 import pghistory
 from django.db.models import Model, QuerySet
+from pghistory import runtime as pghistory_runtime
 from pghistory.models import Events
 
 from trial.models import User
@@ -29,12 +31,28 @@ def history_scope(label: str) -> Callable[[User], QuerySet] | None:
 
 @contextmanager
 def audit_context(*, by: User | None, reason: str) -> Iterator[None]:
-    """Everything written inside is attributed to `by` with `reason` in the audit trail."""
+    """Everything written inside is attributed to `by` with `reason` in the audit trail.
+
+    Each block gets a context row of its own. pghistory otherwise groups every write of a
+    request (its middleware opens a context per request) under one context row whose
+    metadata is overwritten by each nested call, so a request that runs two services would
+    show the second reason on the first one's changes too.
+    """
     metadata = {"reason": reason}
     if by is not None:
         metadata |= {"user": by.pk, "username": by.get_username()}
-    with pghistory.context(**metadata):
+    outer = getattr(pghistory_runtime._tracker, "value", None)
+    if outer is None:
+        with pghistory.context(**metadata):
+            yield
+        return
+    pghistory_runtime._tracker.value = pghistory_runtime.Context(
+        id=uuid.uuid4(), metadata={**outer.metadata, **metadata}
+    )
+    try:
         yield
+    finally:
+        pghistory_runtime._tracker.value = outer
 
 
 @dataclass(frozen=True)
@@ -52,11 +70,19 @@ class HistoryEntry:
     reason: str
     url: str
     changes: tuple[FieldChange, ...]
+    # The record the event belongs to (an event model's tracked model label and its id).
+    model: str = ""
+    object_id: str = ""
 
 
 def history_for(obj: Model) -> list[HistoryEntry]:
     """Every audit event of one record, oldest first, with the changed fields."""
-    events = Events.objects.tracks(obj).order_by("pgh_created_at", "pgh_id")
+    return entries_from(Events.objects.tracks(obj).order_by("pgh_created_at", "pgh_id"))
+
+
+def entries_from(events) -> list[HistoryEntry]:
+    """History entries of a queryset of pghistory `Events`, in the queryset's order."""
+    events = list(events)
     user_ids = {
         e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")
     }
@@ -80,6 +106,8 @@ def history_for(obj: Model) -> list[HistoryEntry]:
                 reason=context.get("reason", ""),
                 url=context.get("url", ""),
                 changes=changes,
+                model=event.pgh_obj_model,
+                object_id=event.pgh_obj_id or "",
             )
         )
     return entries

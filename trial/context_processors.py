@@ -3,22 +3,23 @@ from django.urls import reverse
 from trial.access import roles_of
 from trial.models import Role
 
-# (label, url name, roles that see it; empty = everyone signed in)
+# (label, url name, roles that see it (empty: everyone signed in), menu). "main" items sit on
+# the bar; "study" items in the Study menu, so the bar fits a laptop screen.
+AE_READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN)
 NAVIGATION = [
-    ("Home", "home", ()),
-    ("Overview", "dashboard_overview", ()),
-    ("Worklist", "worklist", (Role.COORDINATOR, Role.INVESTIGATOR)),
-    ("Subjects", "subject_list", ()),
-    ("Register", "screening_register", (Role.COORDINATOR, Role.INVESTIGATOR)),
-    ("Screening", "screening_log", ()),
-    (
-        "Adverse events",
-        "ae_list",
-        (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN),
-    ),
-    ("SAEs", "sae_list", ()),
-    ("Escalation", "dose_escalation", ()),
-    ("Study", "study_overview", ()),
+    ("Home", "home", (), "main"),
+    ("Worklist", "worklist", (Role.COORDINATOR, Role.INVESTIGATOR), "main"),
+    ("Subjects", "subject_list", (), "main"),
+    ("Register", "screening_register", (Role.COORDINATOR, Role.INVESTIGATOR), "main"),
+    ("AEs", "ae_list", AE_READERS, "main"),
+    ("SAEs", "sae_list", (), "main"),
+    ("Review", "review_queue", (Role.INVESTIGATOR,), "main"),
+    ("Queries", "query_list", AE_READERS, "main"),
+    ("Overview", "dashboard_overview", (), "study"),
+    ("Screening log", "screening_log", (), "study"),
+    ("Dose escalation", "dose_escalation", (), "study"),
+    ("Study configuration", "study_overview", (), "study"),
+    ("Exports", "export_page", (Role.ADMIN, Role.DATA_MANAGER), "study"),
 ]
 
 
@@ -32,13 +33,34 @@ def navigation(request):
             "label": label,
             "url": reverse(name),
             "active": request.resolver_match and request.resolver_match.url_name == name,
+            "menu": menu,
         }
-        for label, name, needed in NAVIGATION
+        for label, name, needed, menu in NAVIGATION
         if not needed or roles & set(needed)
     ]
+    if Role.INVESTIGATOR in roles:
+        # What the investigator still has to sign: a fixed number of queries, whatever the data.
+        from review.selectors import review_queue_count
+
+        for item in items:
+            if item["url"] == reverse("review_queue"):
+                item["count"] = review_queue_count(user)
     if Role.ADMIN in roles and user.is_staff:
-        items.append({"label": "Administration", "url": reverse("admin:index"), "active": False})
+        items.append(
+            {
+                "label": "Administration",
+                "url": reverse("admin:index"),
+                "active": False,
+                "menu": "study",
+            }
+        )
+    from followup.models import Notification
+
     return {
-        "nav_items": items,
+        "unread_notifications": Notification.objects.filter(
+            user=user, read_at__isnull=True
+        ).count(),
+        "nav_items": [i for i in items if i["menu"] == "main"],
+        "study_menu": [i for i in items if i["menu"] == "study"],
         "user_roles": sorted(Role(r).label for r in roles),
     }

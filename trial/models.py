@@ -351,6 +351,25 @@ class Visit(models.Model):
         )
 
 
+@pghistory.track()
+class RolePolicy(models.Model):
+    """Per-role security settings an administrator sets: a TOTP second factor."""
+
+    role = models.CharField(max_length=20, choices=Role.choices, unique=True)
+    require_totp = models.BooleanField(
+        "require a TOTP second factor",
+        default=False,
+        help_text="Users holding this role must confirm an authenticator app at each sign-in.",
+    )
+
+    class Meta:
+        verbose_name = "role security policy"
+        verbose_name_plural = "role security policies"
+
+    def __str__(self):
+        return f"{self.get_role_display()}: TOTP {'required' if self.require_totp else 'optional'}"
+
+
 class Heartbeat(models.Model):
     """Last time each background process (worker, beat) proved it was running."""
 

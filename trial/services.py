@@ -81,6 +81,13 @@ def subject_register(
     return subject
 
 
+def _assert_editable(subject: Subject) -> None:
+    # Imported here: review's selectors read the CRF apps, which import this module's models.
+    from review.services import assert_editable
+
+    assert_editable(subject)
+
+
 def subject_update(*, subject: Subject, by: User, reason: str, **changes) -> Subject:
     """Correct a subject's registration data; saved data needs a reason for change."""
     if not reason or not reason.strip():
@@ -92,6 +99,7 @@ def subject_update(*, subject: Subject, by: User, reason: str, **changes) -> Sub
         raise PermissionDenied("Only the site's coordinators and investigators edit its subjects.")
     if subject.voided_at:
         raise ValidationError("This subject was voided; voided records cannot be edited.")
+    _assert_editable(subject)
     changed = [name for name, value in changes.items() if getattr(subject, name) != value]
     if not changed:
         return subject
@@ -109,6 +117,7 @@ def subject_void(*, subject: Subject, by: User, reason: str) -> Subject:
         raise ValidationError({"reason": "A reason is required to void a record."})
     if not can_manage_site(by, subject.site, Role.COORDINATOR, Role.DATA_MANAGER, Role.ADMIN):
         raise PermissionDenied("You may not void subjects at this site.")
+    _assert_editable(subject)
     subject.voided_at = timezone.now()
     subject.void_reason = reason.strip()
     with transaction.atomic(), audit_context(by=by, reason=reason.strip()):

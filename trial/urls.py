@@ -7,4 +7,5 @@ urlpatterns = [
     path("subjects/", views.subject_list, name="subject_list"),
     path("history/<str:model_label>/<int:pk>/", views.record_history, name="record_history"),
     path("study/", views.study_overview, name="study_overview"),
+    path("healthz", views.healthz, name="healthz"),
 ]

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -72,3 +72,9 @@ def study_overview(request):
         "dose_levels", "thresholds", "lab_limits", "visit_definitions", "sites"
     ).first()
     return render(request, "trial/study_overview.html", {"study": study})
+
+
+def healthz(request):
+    """Liveness for load balancers and the load benchmark's bare-view ceiling: no database,
+    no session, no template."""
+    return HttpResponse("ok", content_type="text/plain")

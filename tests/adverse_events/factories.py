@@ -49,7 +49,6 @@ def ae_values(term: str = FEVER, **changes) -> dict:
         "serious": False,
         "serious_criteria": [],
         "aware_at": None,
-        "expectedness": "",
         "action_taken": "dose_not_changed",
         "outcome": "not_recovered",
         "death_date": None,

@@ -536,14 +536,18 @@ def test_ae_that_is_not_serious_has_no_report_to_sign(dosed, coordinator_a, inve
 # Void
 
 
-def test_void_keeps_the_row_with_its_reason_and_hides_it_from_reads(dosed, coordinator_a):
+def test_void_keeps_the_row_with_its_reason_and_leaves_it_out_of_the_log(dosed, coordinator_a):
+    from dosing.views import ae_summary
+
     ae = record_ae(dosed, coordinator_a)
 
     ae_void(ae=ae, by=coordinator_a, reason="Entered for the wrong subject", now=LATER)
 
     ae = AdverseEvent.objects.get(pk=ae.pk)
     assert (ae.voided_at, ae.void_reason) == (LATER, "Entered for the wrong subject")
-    assert not adverse_events_for(coordinator_a).filter(pk=ae.pk).exists()
+    # Still readable (its page and audit trail), no longer counted in the subject's AEs.
+    assert adverse_events_for(coordinator_a).filter(pk=ae.pk).exists()
+    assert not ae_summary(dosed, coordinator_a).filter(pk=ae.pk).exists()
     assert history_for(ae)[-1].reason == "Voided: Entered for the wrong subject"
 
 

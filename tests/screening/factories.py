@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from screening.services import consent_record, eligibility_confirm, eligibility_save
+from tests.conftest import PASSWORD
 from trial.models import Subject, User
 from trial.services import subject_register
 
@@ -120,5 +121,5 @@ def assessed_subject(
         subject=subject, by=coordinator, values=eligible_values(**changes), today=TODAY
     )
     if investigator is not None:
-        eligibility_confirm(subject=subject, by=investigator, today=TODAY)
+        eligibility_confirm(subject=subject, by=investigator, today=TODAY, password=PASSWORD)
     return subject

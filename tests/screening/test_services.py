@@ -15,6 +15,7 @@ from screening.services import (
     subject_enroll,
     subject_screen_fail,
 )
+from tests.conftest import PASSWORD
 from tests.screening.factories import (
     ASSESSED,
     CONSENTED,
@@ -234,7 +235,7 @@ def test_a_woman_of_child_bearing_potential_with_a_negative_test_is_eligible(
         pregnancy_test_result="negative",
     )
     assert assessment_of(subject).status == "eligible"
-    eligibility_confirm(subject=subject, by=investigator_a, today=TODAY)
+    eligibility_confirm(subject=subject, by=investigator_a, today=TODAY, password=PASSWORD)
     assert enroll(subject, coordinator_a).status == SubjectStatus.ENROLLED
 
 
@@ -287,12 +288,14 @@ def test_an_unconfirmed_edit_reports_the_new_verdict(eligible_subject, coordinat
 
 def test_a_coordinator_cannot_confirm_eligibility(eligible_subject, coordinator_a):
     with pytest.raises(PermissionDenied):
-        eligibility_confirm(subject=eligible_subject, by=coordinator_a, today=TODAY)
+        eligibility_confirm(
+            subject=eligible_subject, by=coordinator_a, today=TODAY, password=PASSWORD
+        )
     assert assessment_of(eligible_subject).confirmed_at is None
 
 
 def test_the_sites_investigator_confirms_eligibility(eligible_subject, investigator_a):
-    eligibility_confirm(subject=eligible_subject, by=investigator_a, today=TODAY)
+    eligibility_confirm(subject=eligible_subject, by=investigator_a, today=TODAY, password=PASSWORD)
     assessment = assessment_of(eligible_subject)
     assert assessment.confirmed_by == investigator_a
     assert assessment.confirmed_at is not None
@@ -300,7 +303,9 @@ def test_the_sites_investigator_confirms_eligibility(eligible_subject, investiga
 
 def test_an_investigator_of_another_site_cannot_confirm(eligible_subject, investigator_b):
     with pytest.raises(PermissionDenied):
-        eligibility_confirm(subject=eligible_subject, by=investigator_b, today=TODAY)
+        eligibility_confirm(
+            subject=eligible_subject, by=investigator_b, today=TODAY, password=PASSWORD
+        )
     assert assessment_of(eligible_subject).confirmed_at is None
 
 
@@ -318,14 +323,14 @@ def test_an_assessment_that_is_not_eligible_cannot_be_confirmed(
 ):
     subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a, **changes)
     with pytest.raises(ValidationError) as excinfo:
-        eligibility_confirm(subject=subject, by=investigator_a, today=TODAY)
+        eligibility_confirm(subject=subject, by=investigator_a, today=TODAY, password=PASSWORD)
     assert f"Eligibility cannot be confirmed: {code}: " in refusal(excinfo)
     assert assessment_of(subject).confirmed_at is None
 
 
 def test_confirmation_without_an_assessment_is_refused(subject, investigator_a):
     with pytest.raises(ValidationError, match="No eligibility assessment"):
-        eligibility_confirm(subject=subject, by=investigator_a, today=TODAY)
+        eligibility_confirm(subject=subject, by=investigator_a, today=TODAY, password=PASSWORD)
 
 
 def test_confirmation_after_a_date_of_birth_correction_stores_a_consistent_verdict(
@@ -340,7 +345,7 @@ def test_confirmation_after_a_date_of_birth_correction_stores_a_consistent_verdi
         subject=subject, by=coordinator_a, reason="Transcription error", date_of_birth=DATE_OF_BIRTH
     )
     with transaction.atomic():
-        eligibility_confirm(subject=subject, by=investigator_a, today=TODAY)
+        eligibility_confirm(subject=subject, by=investigator_a, today=TODAY, password=PASSWORD)
     assessment = assessment_of(subject)
     assert (assessment.status, assessment.confirmed_by) == ("eligible", investigator_a)
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from screening.models import Consent, EligibilityAssessment
+from tests.conftest import PASSWORD
 from tests.screening.factories import (
     ASSESSED,
     PLANNED_C1D1,
@@ -129,7 +130,7 @@ def test_coordinator_cannot_confirm_eligibility(client, study, site_a, coordinat
 def test_investigator_confirms_eligibility(client, study, site_a, coordinator_a, investigator_a):
     subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
     client.force_login(investigator_a)
-    client.post(reverse("screening_eligibility_confirm", args=[subject.pk]))
+    client.post(reverse("screening_eligibility_confirm", args=[subject.pk]), {"password": PASSWORD})
     assert EligibilityAssessment.objects.get(subject=subject).confirmed_by == investigator_a
 
 

@@ -89,3 +89,25 @@ def test_subject_cannot_be_hard_deleted(subject):
     with pytest.raises(ProgrammingError, match="Cannot delete"), transaction.atomic():
         Subject.objects.filter(pk=subject.pk).delete()
     assert Subject.objects.filter(pk=subject.pk).exists()
+
+
+def test_two_services_in_one_request_keep_their_own_reasons(study, site_a, coordinator_a):
+    """The request's context (pghistory middleware) must not merge the services' reasons."""
+    import pghistory
+
+    with pghistory.context(url="/some/request/"):
+        subject = subject_register(
+            study=study,
+            site=site_a,
+            by=coordinator_a,
+            sex="F",
+            date_of_birth=date(1970, 1, 2),
+            tumour_type="melanoma",
+        )
+        subject_update(subject=subject, by=coordinator_a, reason="Second reason", sex="M")
+    entries = history_for(subject)
+    assert [(e.action, e.reason) for e in entries] == [
+        ("insert", "Patient registered for screening"),
+        ("update", "Second reason"),
+    ]
+    assert {e.url for e in entries} == {"/some/request/"}

@@ -1,0 +1,278 @@
+"""The read-only REST API: subjects, visits, eligibility, dosing, tumour assessments, adverse
+events and queries.
+
+Every queryset starts from trial.access (the same scoping as the web pages): a record of a
+site the user has no role at is never listed and its detail answers 404. Voided subjects
+(entered in error) and their records are left out, as on the web.
+"""
+
+import re
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+
+from adverse_events.selectors import adverse_events_for, saes_for
+from dosing.models import DosingRecord, TumourAssessment
+from exports.serializers import (
+    AdverseEventSerializer,
+    DosingRecordSerializer,
+    EligibilitySerializer,
+    ErrorSerializer,
+    QuerySerializer,
+    SubjectSerializer,
+    TumourAssessmentSerializer,
+    VisitSerializer,
+)
+from review.models import Query
+from review.selectors import QUERY_READERS
+from screening.models import EligibilityAssessment
+from trial.access import scope_to_sites, subjects_for
+from trial.models import SubjectStatus, Visit
+
+MAX_ID = 2**63 - 1  # PostgreSQL bigint
+MAX_OFFSET = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+
+
+def _strict_int(raw: str, name: str, minimum: int, maximum: int) -> int:
+    if not _DIGITS.fullmatch(raw) or not minimum <= int(raw) <= maximum:
+        message = f"Must be a whole number from {minimum} to {maximum}."
+        raise ValidationError({name: [message]} if name else [message])
+    return int(raw)
+
+
+class ApiPagination(LimitOffsetPagination):
+    """limit/offset paging that answers 400 to a malformed value instead of ignoring it."""
+
+    default_limit = 100
+    max_limit = 500
+
+    def get_limit(self, request):
+        raw = request.query_params.get(self.limit_query_param)
+        if raw is None:
+            return self.default_limit
+        return _strict_int(raw, self.limit_query_param, 1, self.max_limit)
+
+    def get_offset(self, request):
+        raw = request.query_params.get(self.offset_query_param)
+        if raw is None:
+            return 0
+        return _strict_int(raw, self.offset_query_param, 0, MAX_OFFSET)
+
+    def get_schema_operation_parameters(self, view):
+        bounds = {
+            self.limit_query_param: (1, self.max_limit),
+            self.offset_query_param: (0, MAX_OFFSET),
+        }
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            low, high = bounds[parameter["name"]]
+            parameter["schema"] |= {"minimum": low, "maximum": high}
+        return parameters
+
+
+SUBJECT_PARAMETER = OpenApiParameter(
+    "subject",
+    {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID},
+    description="Only the records of this subject (its id).",
+    required=False,
+)
+ID_PARAMETER = OpenApiParameter(
+    "id",
+    {"type": "integer", "format": "int64"},
+    OpenApiParameter.PATH,
+    description="The record's id (404 when it does not exist or is outside your sites).",
+)
+# DRF's answer to invalid query parameters: {"parameter": ["message", ...]}.
+FIELD_ERRORS = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+ERRORS = {
+    401: ErrorSerializer,
+    403: ErrorSerializer,
+}
+
+
+class _WholeNumber(serializers.Field):
+    """A query parameter that is ASCII digits only ("5.0", " 5" and "５" are refused)."""
+
+    def to_internal_value(self, data):
+        return _strict_int(str(data), "", 1, MAX_ID)
+
+
+class _FilterSerializer(serializers.Serializer):
+    subject = _WholeNumber(required=False)
+
+
+def _documented(serializer, parameters=(), description=""):
+    """Schema of list and detail, with the error answers they can give."""
+    return extend_schema_view(
+        list=extend_schema(
+            parameters=list(parameters),
+            responses={200: serializer(many=True), 400: FIELD_ERRORS, **ERRORS},
+            description=description,
+        ),
+        retrieve=extend_schema(
+            parameters=[ID_PARAMETER],
+            responses={200: serializer, 404: ErrorSerializer, **ERRORS},
+            description=description,
+        ),
+    )
+
+
+class _ScopedViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = ApiPagination
+    # Any path segment reaches the view, so a malformed id is a JSON 404 like a missing one.
+    lookup_value_regex = "[^/]+"
+    filter_serializer = _FilterSerializer
+    subject_field = "subject"
+
+    def scoped(self) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self):
+        queryset = self.scoped()
+        if self.action != "list":
+            return queryset
+        # A plain dict: as HTML form data an empty value would be silently skipped.
+        filters = self.filter_serializer(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        return self.filter(queryset, filters.validated_data)
+
+    def filter(self, queryset, data):
+        if "subject" in data:
+            queryset = queryset.filter(**{f"{self.subject_field}_id": data["subject"]})
+        return queryset
+
+
+SITE_CODE = r"[A-Za-z0-9_-]{1,10}"
+
+
+class _SubjectFilters(serializers.Serializer):
+    site = serializers.RegexField(rf"\A{SITE_CODE}\Z", required=False, trim_whitespace=False)
+    status = serializers.ChoiceField(required=False, choices=SubjectStatus.choices)
+
+
+@_documented(
+    SubjectSerializer,
+    parameters=[
+        OpenApiParameter(
+            "site", {"type": "string", "pattern": f"^{SITE_CODE}$"}, description="Site code"
+        ),
+        OpenApiParameter("status", str, enum=SubjectStatus.values),
+    ],
+    description="Subjects at the sites where you hold a role.",
+)
+class SubjectViewSet(_ScopedViewSet):
+    serializer_class = SubjectSerializer
+    filter_serializer = _SubjectFilters
+
+    def scoped(self):
+        return (
+            subjects_for(self.request.user)
+            .active()
+            .select_related("site", "dose_level")
+            .order_by("site__code", "screening_number")
+        )
+
+    def filter(self, queryset, data):
+        if "site" in data:
+            queryset = queryset.filter(site__code=data["site"])
+        if "status" in data:
+            queryset = queryset.filter(status=data["status"])
+        return queryset
+
+
+def _site_scoped(queryset: QuerySet, user, *roles, path="subject__") -> QuerySet:
+    return scope_to_sites(
+        queryset.filter(**{f"{path}voided_at__isnull": True}),
+        user,
+        *roles,
+        site_field=f"{path}site",
+    )
+
+
+@_documented(VisitSerializer, [SUBJECT_PARAMETER], "The visit schedule and its completion.")
+class VisitViewSet(_ScopedViewSet):
+    serializer_class = VisitSerializer
+
+    def scoped(self):
+        return _site_scoped(Visit.objects.all(), self.request.user).order_by("subject", "order")
+
+
+@_documented(EligibilitySerializer, [SUBJECT_PARAMETER], "Eligibility CRFs and their findings.")
+class EligibilityViewSet(_ScopedViewSet):
+    serializer_class = EligibilitySerializer
+
+    def scoped(self):
+        return (
+            _site_scoped(EligibilityAssessment.objects.all(), self.request.user)
+            .select_related("saved_by", "confirmed_by", "screen_failed_by")
+            .order_by("subject", "id")
+        )
+
+
+@_documented(DosingRecordSerializer, [SUBJECT_PARAMETER], "Dosing CRFs (one per dosing visit).")
+class DosingRecordViewSet(_ScopedViewSet):
+    serializer_class = DosingRecordSerializer
+
+    def scoped(self):
+        return (
+            _site_scoped(DosingRecord.objects.all(), self.request.user)
+            .select_related("visit", "dose_level", "recorded_by")
+            .order_by("subject", "visit__order")
+        )
+
+
+@_documented(
+    TumourAssessmentSerializer,
+    [SUBJECT_PARAMETER],
+    "RECIST 1.1 time points with their target lesion measurements.",
+)
+class TumourAssessmentViewSet(_ScopedViewSet):
+    serializer_class = TumourAssessmentSerializer
+
+    def scoped(self):
+        return (
+            _site_scoped(TumourAssessment.objects.all(), self.request.user)
+            .select_related("recorded_by")
+            .prefetch_related("measurements__lesion")
+            .order_by("subject", "assessment_date")
+        )
+
+
+@_documented(
+    AdverseEventSerializer,
+    [SUBJECT_PARAMETER],
+    "Adverse events (sponsor safety: serious ones only), voided ones left out.",
+)
+class AdverseEventViewSet(_ScopedViewSet):
+    serializer_class = AdverseEventSerializer
+
+    def scoped(self):
+        user = self.request.user
+        readable = adverse_events_for(user) | saes_for(user)
+        return (
+            readable.filter(voided_at__isnull=True, subject__voided_at__isnull=True)
+            .select_related(
+                "term", "recorded_by", "relationship_by", "sae_reported_by", "dlt_decided_by"
+            )
+            .order_by("subject", "sequence")
+        )
+
+
+@_documented(QuerySerializer, [SUBJECT_PARAMETER], "Queries with their message threads.")
+class QueryViewSet(_ScopedViewSet):
+    serializer_class = QuerySerializer
+
+    def scoped(self):
+        return (
+            _site_scoped(Query.objects.all(), self.request.user, *QUERY_READERS)
+            .select_related("content_type", "raised_by", "closed_by")
+            .prefetch_related("messages__author")
+            .order_by("subject", "raised_at", "id")
+        )

@@ -1,0 +1,92 @@
+"""Every export is a row: who asked for what, with which filters, and what came out.
+
+Status changes and downloads are audited by pghistory; progress ticks are not (they would
+flood the trail), so the update trigger fires only on the fields listed in AUDITED_FIELDS.
+"""
+
+import pghistory
+from django.db import models
+
+from trial.models import User
+
+AUDITED_FIELDS = ("status", "file_path", "error", "download_count")
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV (zip: one file per CRF and a data dictionary)"
+    XLSX = "xlsx", "Excel workbook (one sheet per CRF)"
+    ODM = "odm", "CDISC ODM 1.3.2 XML (with audit records and signatures)"
+    SDTM = "sdtm", "SDTM datasets (zip: CSV and SAS XPORT v5)"
+    AUDIT = "audit", "Audit trail (CSV)"
+
+
+FILE_EXTENSIONS = {
+    ExportFormat.CSV: "zip",
+    ExportFormat.XLSX: "xlsx",
+    ExportFormat.ODM: "xml",
+    ExportFormat.SDTM: "zip",
+    ExportFormat.AUDIT: "csv",
+}
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a worker"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ExportChannel(models.TextChoices):
+    WEB = "web", "Web page (produced in the request)"
+    TASK = "task", "Web page (background task)"
+    COMMAND = "command", "Management command"
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(condition=pghistory.AnyChange(*AUDITED_FIELDS)),
+)
+class ExportRun(models.Model):
+    # Empty for scheduled exports run by an operator with `manage.py export` and no --user.
+    requested_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="export_runs"
+    )
+    requested_at = models.DateTimeField()
+    channel = models.CharField(max_length=10, choices=ExportChannel.choices)
+    format = models.CharField(max_length=10, choices=ExportFormat.choices)
+    # {"sites": [codes actually exported], "statuses": [...], "date_from": iso, "date_to": iso}
+    filters = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done")
+    row_counts = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Relative to settings.VAR_DIR / "exports"; never a user-supplied path.
+    file_path = models.CharField(max_length=200, blank=True)
+    file_size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    download_count = models.PositiveIntegerField(default=0)
+    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "requested_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="exportrun_progress_percent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Export {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def site_codes(self) -> list[str]:
+        return list(self.filters.get("sites", []))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)

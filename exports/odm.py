@@ -1,0 +1,759 @@
+"""CDISC ODM 1.3.2: study metadata, admin data and the clinical data with its whole history.
+
+The file is Transactional. Each clinical record appears as the series of its changes, read
+from its pghistory event table: the first as an Insert carrying every value, each later one
+as an Update carrying the values that changed. Every change has an AuditRecord: who (the user
+in the audit context), where (the subject's site), when (the event time) and why (the reason
+for change). E-signatures on a record are placed among its changes in time order, so a
+reader sees which version was signed. The last transaction of a record is its current value.
+
+Streaming: each event table is read once, ordered by subject, through a server-side cursor;
+the streams are merged by subject and one SubjectData element is built and written at a
+time, so memory depends on the largest subject, never on the number of subjects.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import itertools
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from django.apps import apps
+from django.db import models
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from lxml import etree
+
+from adverse_events.models import CtcaeTerm
+from exports.crfs import LIST_SEPARATOR, Column, Crf, crf_specs
+from review.models import Signature, SignatureMeaning
+from trial.models import DoseLevel, Site, Study, Subject, User, VisitDefinition, VisitKind
+
+ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SYSTEM_USER_OID = "USR.SYSTEM"
+LOG_EVENT_OID = "SE.LOG"
+_DATATYPES = {"list": "text", "json": "text"}
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _tag(name: str) -> str:
+    return f"{{{ODM_NS}}}{name}"
+
+
+def _sub(parent, name: str, attrib: dict | None = None, text: str | None = None):
+    element = etree.SubElement(parent, _tag(name), attrib or {})
+    if text is not None:
+        element.text = _clean(text)
+    return element
+
+
+def _clean(text: str) -> str:
+    return _CONTROL_CHARACTERS.sub("", text)
+
+
+def _translated(parent, name: str, text: str) -> None:
+    holder = _sub(parent, name)
+    _sub(holder, "TranslatedText", {XML_LANG: "en"}, text)
+
+
+def odm_value(value, datatype: str) -> str | None:
+    """An item's value as ODM text (ISO 8601 dates and times, xs:boolean), or None."""
+    if value is None or value == "" or value == [] or value == {}:
+        return None
+    if datatype == "boolean":
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return (
+            format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+        )
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return _clean(str(value))
+
+
+# --- which form goes where --------------------------------------------------------------------
+
+
+@functools.cache
+def event_model_for(model: type[models.Model]) -> type[models.Model]:
+    for candidate in apps.get_models():
+        if getattr(candidate, "pgh_tracked_model", None) is model:
+            return candidate
+    raise LookupError(f"{model._meta.label} is not tracked by pghistory")
+
+
+@dataclass(frozen=True)
+class OdmForm:
+    crf: Crf
+    placement: str  # "screening", "visit" (its own), "dosing visit" or "log"
+    repeating: bool
+    subject_lookup: str  # from the event model to the subject's id
+
+    @property
+    def oid(self) -> str:
+        return f"F.{self.crf.oid}"
+
+    @property
+    def group_oid(self) -> str:
+        return f"IG.{self.crf.oid}"
+
+    @property
+    def event_model(self):
+        return event_model_for(self.crf.model)
+
+    @property
+    def items(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.crf.columns if not c.key)
+
+
+def odm_forms(crfs: dict[str, Crf]) -> tuple[OdmForm, ...]:
+    return (
+        OdmForm(crfs["subjects"], "screening", False, "pgh_obj_id"),
+        OdmForm(crfs["consent"], "screening", False, "subject_id"),
+        OdmForm(crfs["eligibility"], "screening", False, "subject_id"),
+        OdmForm(crfs["visits"], "visit", False, "subject_id"),
+        OdmForm(crfs["dosing"], "dosing visit", False, "subject_id"),
+        OdmForm(crfs["target_lesions"], "log", True, "subject_id"),
+        OdmForm(crfs["tumour_assessments"], "log", True, "subject_id"),
+        OdmForm(crfs["adverse_events"], "log", True, "subject_id"),
+        OdmForm(crfs["dispositions"], "log", True, "subject_id"),
+    )
+
+
+# Sub-records written as repeating item groups of their parent's form.
+MEASUREMENTS_GROUP = "IG.TR"
+FINDINGS_GROUP = "IG.IEF"
+
+
+# --- reading values out of event rows ---------------------------------------------------------
+
+
+def _extractor(model: type[models.Model], column: Column) -> Callable[[dict, dict], object]:
+    """Reads a column's value from an event row (a dict keyed by attname)."""
+    head, _, rest = column.path.partition("__")
+    model_field = model._meta.get_field(head)
+    if not rest:
+        name = model_field.attname
+        return lambda row, refs: row.get(name)
+    if isinstance(model_field, models.JSONField):
+        keys = rest.split("__")
+
+        def from_json(row, refs):
+            value = row.get(head)
+            for key in keys:
+                value = value.get(key) if isinstance(value, dict) else None
+            return value
+
+        return from_json
+    related, attname = model_field.related_model, model_field.attname
+
+    def from_reference(row, refs):
+        pk = row.get(attname)
+        return None if pk is None else refs[related].get(pk, {}).get(rest)
+
+    return from_reference
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    oid: str
+    datatype: str
+    read: Callable[[dict, dict], object]
+
+
+def _item_specs(crf: Crf, columns: Iterable[Column]) -> tuple[ItemSpec, ...]:
+    return tuple(
+        ItemSpec(f"IT.{crf.oid}.{c.name.upper()}", c.datatype, _extractor(crf.model, c))
+        for c in columns
+    )
+
+
+def _item_values(specs: tuple[ItemSpec, ...], row: dict, refs: dict) -> dict[str, str | None]:
+    return {spec.oid: odm_value(spec.read(row, refs), spec.datatype) for spec in specs}
+
+
+# --- metadata -----------------------------------------------------------------------------
+
+
+def study_element(study: Study, definitions, forms, crfs, mdv_oid: str):
+    root = etree.Element(
+        _tag("Study"), {"OID": f"ST.{study.protocol_number}"}, nsmap={None: ODM_NS}
+    )
+    variables = _sub(root, "GlobalVariables")
+    _sub(variables, "StudyName", text=study.protocol_number)
+    _sub(variables, "StudyDescription", text=study.title)
+    _sub(variables, "ProtocolName", text=study.protocol_number)
+    mdv = _sub(root, "MetaDataVersion", {"OID": mdv_oid, "Name": f"{study.protocol_number} eCRF"})
+    events = study_events(definitions, forms)
+    protocol = _sub(mdv, "Protocol")
+    for order, (oid, _name, _type, _forms) in enumerate(events, start=1):
+        _sub(
+            protocol,
+            "StudyEventRef",
+            {"StudyEventOID": oid, "OrderNumber": str(order), "Mandatory": "No"},
+        )
+    for oid, name, kind, event_forms in events:
+        definition = _sub(
+            mdv, "StudyEventDef", {"OID": oid, "Name": name, "Repeating": "No", "Type": kind}
+        )
+        for order, form in enumerate(event_forms, start=1):
+            _sub(
+                definition,
+                "FormRef",
+                {"FormOID": form.oid, "OrderNumber": str(order), "Mandatory": "No"},
+            )
+    groups = _item_groups(forms, crfs)
+    for form in forms:
+        form_def = _sub(
+            mdv,
+            "FormDef",
+            {
+                "OID": form.oid,
+                "Name": form.crf.title,
+                "Repeating": "Yes" if form.repeating else "No",
+            },
+        )
+        for order, (group_oid, *_rest) in enumerate(groups[form.oid], start=1):
+            _sub(
+                form_def,
+                "ItemGroupRef",
+                {"ItemGroupOID": group_oid, "OrderNumber": str(order), "Mandatory": "Yes"},
+            )
+    for form in forms:
+        for group_oid, crf, columns, repeating in groups[form.oid]:
+            group = _sub(
+                mdv,
+                "ItemGroupDef",
+                {
+                    "OID": group_oid,
+                    "Name": crf.title,
+                    "Repeating": "Yes" if repeating else "No",
+                    "Domain": crf.oid,
+                },
+            )
+            for order, column in enumerate(columns, start=1):
+                _sub(
+                    group,
+                    "ItemRef",
+                    {
+                        "ItemOID": f"IT.{crf.oid}.{column.name.upper()}",
+                        "OrderNumber": str(order),
+                        "Mandatory": "No",
+                    },
+                )
+    codelists = []
+    for form in forms:
+        for _group_oid, crf, columns, _repeating in groups[form.oid]:
+            for column in columns:
+                item = _sub(
+                    mdv,
+                    "ItemDef",
+                    {
+                        "OID": f"IT.{crf.oid}.{column.name.upper()}",
+                        "Name": column.name,
+                        "DataType": _DATATYPES.get(column.datatype, column.datatype),
+                    },
+                )
+                _translated(item, "Question", column.label)
+                if column.codelist:
+                    oid = f"CL.{crf.oid}.{column.name.upper()}"
+                    _sub(item, "CodeListRef", {"CodeListOID": oid})
+                    codelists.append((oid, column))
+    for oid, column in codelists:
+        codelist = _sub(mdv, "CodeList", {"OID": oid, "Name": column.label, "DataType": "text"})
+        for order, (code, label) in enumerate(column.codelist, start=1):
+            item = _sub(codelist, "CodeListItem", {"CodedValue": code, "OrderNumber": str(order)})
+            _translated(item, "Decode", label)
+    return root
+
+
+def _item_groups(forms, crfs):
+    """Per form: (group OID, CRF, item columns, repeating) of each of its item groups."""
+    groups = {}
+    for form in forms:
+        groups[form.oid] = [(form.group_oid, form.crf, form.items, False)]
+    findings, measurements = crfs["eligibility_findings"], crfs["lesion_measurements"]
+    groups[f"F.{crfs['eligibility'].oid}"].append(
+        (FINDINGS_GROUP, findings, tuple(c for c in findings.columns if not c.key), True)
+    )
+    groups[f"F.{crfs['tumour_assessments'].oid}"].append(
+        (
+            MEASUREMENTS_GROUP,
+            measurements,
+            tuple(c for c in measurements.columns if not c.key),
+            True,
+        )
+    )
+    return groups
+
+
+def screening_event_oid(definitions) -> str:
+    for definition in definitions:
+        if definition.kind == VisitKind.SCREENING:
+            return f"SE.{definition.code}"
+    return "SE.SCREENING"
+
+
+def study_events(definitions, forms):
+    """(OID, name, type, forms) of every study event, in schedule order."""
+    by_placement = defaultdict(list)
+    for form in forms:
+        by_placement[form.placement].append(form)
+    screening_oid = screening_event_oid(definitions)
+    events = []
+    if screening_oid == "SE.SCREENING":
+        events.append((screening_oid, "Screening", "Scheduled", by_placement["screening"]))
+    for definition in definitions:
+        oid = f"SE.{definition.code}"
+        event_forms = list(by_placement["visit"])
+        if oid == screening_oid:
+            event_forms = by_placement["screening"] + event_forms
+        if definition.kind == VisitKind.DOSING:
+            event_forms += by_placement["dosing visit"]
+        events.append((oid, definition.name, "Scheduled", event_forms))
+    events.append(
+        (
+            LOG_EVENT_OID,
+            "Logs: adverse events, tumour assessments, disposition",
+            "Common",
+            by_placement["log"],
+        )
+    )
+    return events
+
+
+def admin_element(study: Study, sites, mdv_oid: str, effective: date, signature_meanings):
+    root = etree.Element(_tag("AdminData"), nsmap={None: ODM_NS})
+    system = _sub(root, "User", {"OID": SYSTEM_USER_OID, "UserType": "Other"})
+    _sub(system, "LoginName", text="system")
+    _sub(system, "FullName", text="eCRF system (no interactive user)")
+    for user in User.objects.order_by("pk").values("pk", "username", "first_name", "last_name"):
+        element = _sub(root, "User", {"OID": f"USR.{user['pk']}"})
+        _sub(element, "LoginName", text=user["username"])
+        full_name = f"{user['first_name']} {user['last_name']}".strip()
+        if full_name:
+            _sub(element, "FullName", text=full_name)
+    for site in sites:
+        location = _sub(
+            root, "Location", {"OID": f"LOC.{site.code}", "Name": site.name, "LocationType": "Site"}
+        )
+        _sub(
+            location,
+            "MetaDataVersionRef",
+            {
+                "StudyOID": f"ST.{study.protocol_number}",
+                "MetaDataVersionOID": mdv_oid,
+                "EffectiveDate": effective.isoformat(),
+            },
+        )
+    for meaning, label in signature_meanings:
+        definition = _sub(
+            root, "SignatureDef", {"OID": f"SD.{meaning}", "Methodology": "Electronic"}
+        )
+        _sub(definition, "Meaning", text=label)
+        _sub(
+            definition,
+            "LegalReason",
+            text=(
+                "Electronic signature (21 CFR Part 11): re-entered password, printed name, "
+                "date and time, bound to a hash of the signed content"
+            ),
+        )
+    return root
+
+
+# --- clinical data --------------------------------------------------------------------------
+
+
+@dataclass
+class _Transaction:
+    at: datetime
+    rank: int  # a parent's insert before its sub-records' inserts at the same instant
+    seq: int
+    element: object  # lxml element (a FormData)
+
+
+class _SubjectWriter:
+    """Builds one SubjectData from all the event rows and signatures of that subject."""
+
+    def __init__(self, forms, crfs, refs, screening_oid, user_oids):
+        self.forms = {f.crf.oid: f for f in forms}
+        self.refs = refs
+        self.screening_oid = screening_oid
+        self.user_oids = user_oids
+        self.specs = {f.crf.oid: _item_specs(f.crf, f.items) for f in forms}
+        findings = crfs["eligibility_findings"]
+        self.finding_specs = tuple(
+            (c.path.split(".", 1)[1], f"IT.{findings.oid}.{c.name.upper()}", c.datatype)
+            for c in findings.columns
+            if not c.key
+        )
+        measurements = crfs["lesion_measurements"]
+        self.measurement_specs = _item_specs(
+            measurements, [c for c in measurements.columns if not c.key]
+        )
+        self.form_for_label = {f.crf.model._meta.label_lower: f.crf.oid for f in forms}
+
+    def _audit_record(self, parent, row, label: str, location_oid: str) -> None:
+        context = row.get("odm_context") or {}
+        user_oid = self.user_oids.get(context.get("user"), SYSTEM_USER_OID)
+        record = _sub(
+            parent,
+            "AuditRecord",
+            {"EditPoint": "DBAudit", "ID": f"AR.{label}.{row['pgh_id']}"},
+        )
+        _sub(record, "UserRef", {"UserOID": user_oid})
+        _sub(record, "LocationRef", {"LocationOID": location_oid})
+        _sub(record, "DateTimeStamp", text=row["pgh_created_at"].isoformat())
+        reason = context.get("reason")
+        if reason:
+            _sub(record, "ReasonForChange", text=reason)
+        source = f"{label}:{row['pgh_id']} ({row['pgh_label']})"
+        if context.get("url"):
+            source += f" via {context['url']}"
+        _sub(record, "SourceID", text=source)
+
+    @staticmethod
+    def _items(group, values: dict, previous: dict | None) -> int:
+        written = 0
+        for oid, value in values.items():
+            if previous is None:
+                if value is None:
+                    continue
+                _sub(group, "ItemData", {"ItemOID": oid, "Value": value})
+            elif previous.get(oid) == value:
+                continue
+            elif value is None:
+                _sub(group, "ItemData", {"ItemOID": oid, "IsNull": "Yes"})
+            else:
+                _sub(group, "ItemData", {"ItemOID": oid, "Value": value})
+            written += 1
+        return written
+
+    def subject_data(self, subject: dict, rows_by_form: dict[str, list], signatures: list):
+        location = f"LOC.{subject['site__code']}"
+        key = subject["subject_number"] or subject["screening_number"]
+        root = etree.Element(
+            _tag("SubjectData"),
+            {"SubjectKey": key, "TransactionType": "Insert"},
+            nsmap={None: ODM_NS},
+        )
+        _sub(root, "SiteRef", {"LocationOID": location})
+
+        visits = {}  # visit id -> (code, order)
+        for row in rows_by_form.get("SV", ()):
+            visits[row["pgh_obj_id"]] = (row["code"], row["order"])
+        lesions = {row["pgh_obj_id"]: row["lesion_id"] for row in rows_by_form.get("TL", ())}
+
+        # (study event OID, form OID, repeat key) -> transactions
+        entities: dict[tuple, list[_Transaction]] = defaultdict(list)
+        of_record: dict[tuple[str, int], tuple] = {}
+        counter = itertools.count()
+
+        for crf_oid, form in self.forms.items():
+            specs = self.specs[crf_oid]
+            label = form.event_model._meta.label
+            previous: dict[int, tuple] = {}
+            for row in rows_by_form.get(crf_oid, ()):
+                obj = row["pgh_obj_id"]
+                entity = self._entity(form, row, visits)
+                if entity is None:
+                    continue
+                of_record[(crf_oid, obj)] = entity
+                values = _item_values(specs, row, self.refs)
+                before = previous.get(obj)
+                form_data = etree.Element(_tag("FormData"), self._form_attrib(form, entity))
+                form_data.set("TransactionType", "Insert" if before is None else "Update")
+                self._audit_record(form_data, row, label, location)
+                group = _sub(form_data, "ItemGroupData", {"ItemGroupOID": form.group_oid})
+                changed = self._items(group, values, before[0] if before else None)
+                if not changed:
+                    form_data.remove(group)
+                findings = None
+                if crf_oid == "IE":
+                    findings = {f.get("code"): f for f in row.get("findings") or []}
+                    changed += self._findings(form_data, findings, before[1] if before else None)
+                previous[obj] = (values, findings)
+                if changed or before is None:
+                    entities[entity].append(
+                        _Transaction(row["pgh_created_at"], 0, next(counter), form_data)
+                    )
+
+        measurement_label = "dosing.LesionMeasurementEvent"
+        previous = {}
+        for row in rows_by_form.get("TR", ()):
+            entity = of_record.get(("TU", row["assessment_id"]))
+            if entity is None:
+                continue
+            values = _item_values(self.measurement_specs, row, self.refs)
+            before = previous.get(row["pgh_obj_id"])
+            previous[row["pgh_obj_id"]] = values
+            form_data = etree.Element(_tag("FormData"), self._form_attrib(self.forms["TU"], entity))
+            form_data.set("TransactionType", "Context")
+            group = _sub(
+                form_data,
+                "ItemGroupData",
+                {
+                    "ItemGroupOID": MEASUREMENTS_GROUP,
+                    "ItemGroupRepeatKey": str(lesions.get(row["lesion_id"], row["lesion_id"])),
+                    "TransactionType": "Insert" if before is None else "Update",
+                },
+            )
+            self._audit_record(group, row, measurement_label, location)
+            if self._items(group, values, before) or before is None:
+                entities[entity].append(
+                    _Transaction(row["pgh_created_at"], 1, next(counter), form_data)
+                )
+
+        for signature in signatures:
+            crf_oid = self.form_for_label.get(signature["record_label"])
+            entity = of_record.get((crf_oid, signature["object_id"]))
+            if entity is None:
+                continue  # a signature on a record this export does not carry
+            form = self.forms[crf_oid]
+            form_data = etree.Element(_tag("FormData"), self._form_attrib(form, entity))
+            form_data.set("TransactionType", "Context")
+            element = _sub(form_data, "Signature", {"ID": f"SG.{signature['id']}"})
+            _sub(
+                element,
+                "UserRef",
+                {"UserOID": self.user_oids.get(signature["signer_id"], SYSTEM_USER_OID)},
+            )
+            _sub(element, "LocationRef", {"LocationOID": location})
+            _sub(element, "SignatureRef", {"SignatureOID": f"SD.{signature['meaning']}"})
+            _sub(element, "DateTimeStamp", text=signature["signed_at"].isoformat())
+            entities[entity].append(
+                _Transaction(signature["signed_at"], 2, next(counter), form_data)
+            )
+
+        order = {oid: i for i, oid in enumerate(self.forms)}
+        study_events: dict[str, object] = {}
+        for entity in sorted(entities, key=lambda e: self._entity_order(e, visits, order)):
+            event_oid = entity[0]
+            if event_oid not in study_events:
+                study_events[event_oid] = _sub(
+                    root,
+                    "StudyEventData",
+                    {"StudyEventOID": event_oid, "TransactionType": "Insert"},
+                )
+            for transaction in sorted(entities[entity], key=lambda t: (t.at, t.rank, t.seq)):
+                study_events[event_oid].append(transaction.element)
+        return root
+
+    def _entity(self, form: OdmForm, row: dict, visits: dict):
+        crf_oid = form.crf.oid
+        if form.placement == "screening":
+            return (self.screening_oid, form.oid, None)
+        if form.placement == "visit":
+            return (f"SE.{row['code']}", form.oid, None)
+        if form.placement == "dosing visit":
+            visit = visits.get(row["visit_id"])
+            return (f"SE.{visit[0]}", form.oid, None) if visit else None
+        keys = {"TL": "lesion_id", "AE": "sequence", "DS": "kind"}
+        key = row[keys[crf_oid]] if crf_oid in keys else row["pgh_obj_id"]
+        return (LOG_EVENT_OID, form.oid, str(key))
+
+    @staticmethod
+    def _form_attrib(form: OdmForm, entity) -> dict:
+        attrib = {"FormOID": form.oid}
+        if entity[2] is not None:
+            attrib["FormRepeatKey"] = entity[2]
+        return attrib
+
+    def _entity_order(self, entity, visits, order):
+        event_oid, form_oid, key = entity
+        if event_oid == self.screening_oid:
+            event_rank = (0, 0)
+        elif event_oid == LOG_EVENT_OID:
+            event_rank = (2, 0)
+        else:
+            code = event_oid[3:]
+            event_rank = (1, min((o for c, o in visits.values() if c == code), default=0))
+        sort_key = (len(key), key) if key is not None else (0, "")
+        return (event_rank, order.get(form_oid[2:], 99), sort_key)
+
+    def _findings(self, form_data, findings: dict, before: dict | None) -> int:
+        written = 0
+        for code, finding in findings.items():
+            old = (before or {}).get(code)
+            values = {
+                oid: odm_value(finding.get(key), datatype)
+                for key, oid, datatype in self.finding_specs
+            }
+            old_values = (
+                None
+                if old is None
+                else {
+                    oid: odm_value(old.get(key), datatype)
+                    for key, oid, datatype in self.finding_specs
+                }
+            )
+            group = _sub(
+                form_data,
+                "ItemGroupData",
+                {
+                    "ItemGroupOID": FINDINGS_GROUP,
+                    "ItemGroupRepeatKey": str(code),
+                    "TransactionType": "Insert" if old is None else "Update",
+                },
+            )
+            if self._items(group, values, old_values):
+                written += 1
+            else:
+                form_data.remove(group)
+        return written
+
+
+# --- streams --------------------------------------------------------------------------------
+
+
+def _event_stream(model, subject_lookup: str, subjects: QuerySet[Subject]):
+    event_model = event_model_for(model)
+    names = [f.attname for f in event_model._meta.concrete_fields if f.attname != "pgh_context_id"]
+    return (
+        event_model.objects.annotate(odm_subject=F(subject_lookup))
+        .filter(odm_subject__in=subjects.values("pk"))
+        .order_by("odm_subject", "pgh_obj_id", "pgh_id")
+        .values(*names, "odm_subject", odm_context=F("pgh_context__metadata"))
+    )
+
+
+def _tagged(rows, tag: str) -> Iterator[tuple[int, str, dict]]:
+    for row in rows:
+        yield row["odm_subject"], tag, row
+
+
+def event_counts(subjects: QuerySet[Subject]) -> int:
+    """How many event rows the ODM export will read (for progress)."""
+    crfs = {c.name: c for c in crf_specs()}
+    streams = [(form.crf.model, form.subject_lookup) for form in odm_forms(crfs)]
+    streams.append((crfs["lesion_measurements"].model, "assessment__subject_id"))
+    return sum(_event_stream(model, lookup, subjects).count() for model, lookup in streams)
+
+
+def write_odm(
+    path: Path,
+    *,
+    study: Study,
+    subjects: QuerySet[Subject],
+    sites: Iterable[Site],
+    crfs: Iterable[Crf],
+    file_oid: str,
+    as_of: datetime,
+    description: str,
+    tick: Callable[[int], None],
+    chunk_size: int = 500,
+) -> dict:
+    """Write the ODM file; returns counts of subjects, transactions and signatures.
+
+    Memory: about one `chunk_size` of rows per event table (a dozen streams) plus the
+    largest subject's element tree, whatever the number of subjects.
+    """
+    crfs = {c.name: c for c in crfs}
+    forms = odm_forms(crfs)
+    definitions = list(VisitDefinition.objects.filter(study=study).order_by("order"))
+    mdv_oid = "MDV.1"
+    screening_oid = screening_event_oid(definitions)
+    refs = {
+        User: {u["pk"]: u for u in User.objects.values("pk", "username")},
+        CtcaeTerm: {
+            t["pk"]: t for t in CtcaeTerm.objects.values("pk", "term", "meddra_code", "soc")
+        },
+        DoseLevel: {d["pk"]: d for d in DoseLevel.objects.values("pk", "code")},
+        Site: {s["pk"]: s for s in Site.objects.values("pk", "code")},
+    }
+    user_oids = {pk: f"USR.{pk}" for pk in refs[User]}
+    writer = _SubjectWriter(forms, crfs, refs, screening_oid, user_oids)
+    sites = list(sites)
+
+    streams = [
+        _tagged(
+            _event_stream(form.crf.model, form.subject_lookup, subjects).iterator(chunk_size),
+            form.crf.oid,
+        )
+        for form in forms
+    ]
+    measurements = crfs["lesion_measurements"]
+    streams.append(
+        _tagged(
+            _event_stream(measurements.model, "assessment__subject_id", subjects).iterator(
+                chunk_size
+            ),
+            "TR",
+        )
+    )
+    signature_rows = (
+        Signature.objects.filter(subject__in=subjects.values("pk"))
+        .order_by("subject_id", "signed_at", "id")
+        .values("id", "subject_id", "object_id", "signer_id", "meaning", "signed_at")
+        .annotate(app=F("content_type__app_label"), model=F("content_type__model"))
+    )
+    streams.append(
+        (row["subject_id"], "SIG", row | {"record_label": f"{row['app']}.{row['model']}"})
+        for row in signature_rows.iterator(chunk_size)
+    )
+    subject_rows = (
+        subjects.order_by("pk")
+        .values("pk", "screening_number", "subject_number", "site__code")
+        .iterator(chunk_size)
+    )
+    streams.append((row["pk"], "", row) for row in subject_rows)
+    merged = heapq.merge(*streams, key=lambda item: item[0])
+
+    counts = {"subjects": 0, "events": 0, "signatures": 0}
+    effective = as_of.date()
+    with etree.xmlfile(str(path), encoding="utf-8") as xf:
+        xf.write_declaration()
+        attrib = {
+            "FileType": "Transactional",
+            "Granularity": "SingleSite" if len(sites) == 1 else "All",
+            "FileOID": file_oid,
+            "CreationDateTime": timezone.now().isoformat(),
+            "AsOfDateTime": as_of.isoformat(),
+            "ODMVersion": "1.3.2",
+            "Originator": study.sponsor or "eCRF",
+            "SourceSystem": "IL-22BP/LNP eCRF",
+            "SourceSystemVersion": "1.0",
+            "Description": description,
+        }
+        with xf.element(_tag("ODM"), attrib, nsmap={None: ODM_NS}):
+            xf.write(study_element(study, definitions, forms, crfs, mdv_oid))
+            xf.write(admin_element(study, sites, mdv_oid, effective, SignatureMeaning.choices))
+            clinical = {"StudyOID": f"ST.{study.protocol_number}", "MetaDataVersionOID": mdv_oid}
+            with xf.element(_tag("ClinicalData"), clinical):
+                for _subject_id, items in itertools.groupby(merged, key=lambda item: item[0]):
+                    subject = None
+                    rows_by_form: dict[str, list] = defaultdict(list)
+                    signatures = []
+                    n = 0
+                    for _sid, tag, row in items:
+                        if tag == "":
+                            subject = row
+                        elif tag == "SIG":
+                            signatures.append(row)
+                        else:
+                            rows_by_form[tag].append(row)
+                            n += 1
+                    if subject is None:
+                        continue
+                    xf.write(writer.subject_data(subject, rows_by_form, signatures))
+                    xf.flush()
+                    counts["subjects"] += 1
+                    counts["events"] += n
+                    counts["signatures"] += len(signatures)
+                    tick(n)
+    return counts

@@ -1,0 +1,791 @@
+"""SDTM-style datasets (DM, IE, EX, AE, DS, SV, TU, TR, RS): pure mappings from CRF facts.
+
+No Django and no database: the caller reads the CRFs, passes plain facts (the dataclasses
+below, dates already in the site's local time) and gets one dict per SDTM record, keyed by
+the standard variable names of SDTMIG 3.2 in dataset order. Dates are ISO 8601; where CDISC
+controlled terminology exists (NY, OUT, ACN, ROUTE, UNIT, NCOMPLT, RECIST responses) the
+submission value is used. Choices this module makes where the CRF is coarser than SDTM are
+documented in docs/exports.md ("SDTM mapping").
+
+Study days (--DY) follow SDTMIG: the day of the first dose (RFSTDTC) is day 1, the day
+before it is day -1; there is no day 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from dosing import recist
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    label: str
+    numeric: bool = False
+
+
+def _vars(*specs) -> tuple[Variable, ...]:
+    return tuple(Variable(*spec) for spec in specs)
+
+
+_IDENTIFIERS = (
+    ("STUDYID", "Study Identifier"),
+    ("DOMAIN", "Domain Abbreviation"),
+    ("USUBJID", "Unique Subject Identifier"),
+)
+
+DATASET_LABELS = {
+    "DM": "Demographics",
+    "IE": "Inclusion/Exclusion Criteria Not Met",
+    "EX": "Exposure",
+    "AE": "Adverse Events",
+    "DS": "Disposition",
+    "SV": "Subject Visits",
+    "TU": "Tumor/Lesion Identification",
+    "TR": "Tumor/Lesion Results",
+    "RS": "Disease Response and Clin Classification",
+}
+
+DOMAINS: dict[str, tuple[Variable, ...]] = {
+    "DM": _vars(
+        *_IDENTIFIERS,
+        ("SUBJID", "Subject Identifier for the Study"),
+        ("RFSTDTC", "Subject Reference Start Date/Time"),
+        ("RFENDTC", "Subject Reference End Date/Time"),
+        ("RFXSTDTC", "Date/Time of First Study Treatment"),
+        ("RFXENDTC", "Date/Time of Last Study Treatment"),
+        ("RFICDTC", "Date/Time of Informed Consent"),
+        ("RFPENDTC", "Date/Time of End of Participation"),
+        ("DTHDTC", "Date/Time of Death"),
+        ("DTHFL", "Subject Death Flag"),
+        ("SITEID", "Study Site Identifier"),
+        ("BRTHDTC", "Date/Time of Birth"),
+        ("AGE", "Age", True),
+        ("AGEU", "Age Units"),
+        ("SEX", "Sex"),
+        ("ARMCD", "Planned Arm Code"),
+        ("ARM", "Description of Planned Arm"),
+        ("ACTARMCD", "Actual Arm Code"),
+        ("ACTARM", "Description of Actual Arm"),
+        ("COUNTRY", "Country"),
+        ("DMDTC", "Date/Time of Collection"),
+        ("DMDY", "Study Day of Collection", True),
+    ),
+    "IE": _vars(
+        *_IDENTIFIERS,
+        ("IESEQ", "Sequence Number", True),
+        ("IETESTCD", "Inclusion/Exclusion Criterion Short Name"),
+        ("IETEST", "Inclusion/Exclusion Criterion"),
+        ("IECAT", "Inclusion/Exclusion Category"),
+        ("IEORRES", "I/E Criterion Original Result"),
+        ("IESTRESC", "I/E Criterion Result in Std Format"),
+        ("IEDTC", "Date/Time of Collection"),
+        ("IEDY", "Study Day of Collection", True),
+    ),
+    "EX": _vars(
+        *_IDENTIFIERS,
+        ("EXSEQ", "Sequence Number", True),
+        ("EXTRT", "Name of Treatment"),
+        ("EXDOSE", "Dose", True),
+        ("EXDOSU", "Dose Units"),
+        ("EXDOSFRM", "Dose Form"),
+        ("EXROUTE", "Route of Administration"),
+        ("EXLOC", "Location of Dose Administration"),
+        ("EXLOT", "Lot Number"),
+        ("EXADJ", "Reason for Dose Adjustment"),
+        ("VISITNUM", "Visit Number", True),
+        ("VISIT", "Visit Name"),
+        ("EPOCH", "Epoch"),
+        ("EXSTDTC", "Start Date/Time of Treatment"),
+        ("EXENDTC", "End Date/Time of Treatment"),
+        ("EXSTDY", "Study Day of Start of Treatment", True),
+        ("EXENDY", "Study Day of End of Treatment", True),
+    ),
+    "AE": _vars(
+        *_IDENTIFIERS,
+        ("AESEQ", "Sequence Number", True),
+        ("AETERM", "Reported Term for the Adverse Event"),
+        ("AEDECOD", "Dictionary-Derived Term"),
+        ("AEPTCD", "Preferred Term Code", True),
+        ("AEBODSYS", "Body System or Organ Class"),
+        ("AESOC", "Primary System Organ Class"),
+        ("AETOXGR", "Standard Toxicity Grade"),
+        ("AESER", "Serious Event"),
+        ("AEACN", "Action Taken with Study Treatment"),
+        ("AEREL", "Causality"),
+        ("AEOUT", "Outcome of Adverse Event"),
+        ("AESCONG", "Congenital Anomaly or Birth Defect"),
+        ("AESDISAB", "Persist or Signif Disability/Incapacity"),
+        ("AESDTH", "Results in Death"),
+        ("AESHOSP", "Requires or Prolongs Hospitalization"),
+        ("AESLIFE", "Is Life Threatening"),
+        ("AESMIE", "Other Medically Important Serious Event"),
+        ("AECONTRT", "Concomitant or Additional Trtmnt Given"),
+        ("EPOCH", "Epoch"),
+        ("AESTDTC", "Start Date/Time of Adverse Event"),
+        ("AEENDTC", "End Date/Time of Adverse Event"),
+        ("AESTDY", "Study Day of Start of Adverse Event", True),
+        ("AEENDY", "Study Day of End of Adverse Event", True),
+        ("AEENRTPT", "End Relative to Reference Time Point"),
+        ("AEENTPT", "End Reference Time Point"),
+    ),
+    "DS": _vars(
+        *_IDENTIFIERS,
+        ("DSSEQ", "Sequence Number", True),
+        ("DSTERM", "Reported Term for the Disposition Event"),
+        ("DSDECOD", "Standardized Disposition Term"),
+        ("DSCAT", "Category for Disposition Event"),
+        ("EPOCH", "Epoch"),
+        ("DSSTDTC", "Start Date/Time of Disposition Event"),
+        ("DSSTDY", "Study Day of Start of Disposition Event", True),
+    ),
+    "SV": _vars(
+        *_IDENTIFIERS,
+        ("VISITNUM", "Visit Number", True),
+        ("VISIT", "Visit Name"),
+        ("EPOCH", "Epoch"),
+        ("SVSTDTC", "Start Date/Time of Visit"),
+        ("SVENDTC", "End Date/Time of Visit"),
+        ("SVSTDY", "Study Day of Start of Visit", True),
+        ("SVENDY", "Study Day of End of Visit", True),
+    ),
+    "TU": _vars(
+        *_IDENTIFIERS,
+        ("TUSEQ", "Sequence Number", True),
+        ("TULNKID", "Link ID"),
+        ("TUTESTCD", "Tumor Identification Short Name"),
+        ("TUTEST", "Tumor Identification Test Name"),
+        ("TUORRES", "Tumor Identification Result"),
+        ("TUSTRESC", "Tumor Identification Result Std. Format"),
+        ("TULOC", "Location of the Tumor"),
+        ("TUMETHOD", "Method of Identification"),
+        ("TUEVAL", "Evaluator"),
+        ("TUDTC", "Date/Time of Tumor Identification"),
+        ("TUDY", "Study Day of Tumor Identification", True),
+    ),
+    "TR": _vars(
+        *_IDENTIFIERS,
+        ("TRSEQ", "Sequence Number", True),
+        ("TRLNKID", "Link ID"),
+        ("TRTESTCD", "Tumor Assessment Short Name"),
+        ("TRTEST", "Tumor Assessment Test Name"),
+        ("TRORRES", "Result or Finding in Original Units"),
+        ("TRORRESU", "Original Units"),
+        ("TRSTRESC", "Character Result/Finding in Std Format"),
+        ("TRSTRESN", "Numeric Result/Finding in Std Units", True),
+        ("TRSTRESU", "Standard Units"),
+        ("TRSTAT", "Completion Status"),
+        ("TRMETHOD", "Method used to Identify the Tumor"),
+        ("TREVAL", "Evaluator"),
+        ("TRDTC", "Date/Time of Tumor Measurement"),
+        ("TRDY", "Study Day of Tumor Measurement", True),
+    ),
+    "RS": _vars(
+        *_IDENTIFIERS,
+        ("RSSEQ", "Sequence Number", True),
+        ("RSTESTCD", "Response Assessment Short Name"),
+        ("RSTEST", "Response Assessment Name"),
+        ("RSCAT", "Category for Response Assessment"),
+        ("RSORRES", "Response Assessment Original Result"),
+        ("RSSTRESC", "Response Assessment Result in Std Format"),
+        ("RSEVAL", "Evaluator"),
+        ("RSDTC", "Date/Time of Response Assessment"),
+        ("RSDY", "Study Day of Response Assessment", True),
+    ),
+}
+
+# --- controlled terminology (CDISC submission values) ----------------------------------------
+
+YES, NO = "Y", "N"
+# AEREL is sponsor-defined in SDTM; these are the terms of the protocol's causality scale.
+RELATIONSHIP_TERMS = {
+    "not_related": "NOT RELATED",
+    "unlikely": "UNLIKELY RELATED",
+    "possible": "POSSIBLY RELATED",
+    "probable": "PROBABLY RELATED",
+    "definite": "RELATED",
+}
+# Codelist OUT (C66768).
+OUTCOME_TERMS = {
+    "recovered": "RECOVERED/RESOLVED",
+    "recovering": "RECOVERING/RESOLVING",
+    "not_recovered": "NOT RECOVERED/NOT RESOLVED",
+    "recovered_with_sequelae": "RECOVERED/RESOLVED WITH SEQUELAE",
+    "fatal": "FATAL",
+    "unknown": "UNKNOWN",
+}
+# Codelist ACN (C66767) has no "delayed": a delayed dose is a temporary interruption.
+ACTION_TERMS = {
+    "dose_not_changed": "DOSE NOT CHANGED",
+    "dose_reduced": "DOSE REDUCED",
+    "dose_delayed": "DRUG INTERRUPTED",
+    "drug_interrupted": "DRUG INTERRUPTED",
+    "drug_withdrawn": "DRUG WITHDRAWN",
+    "not_applicable": "NOT APPLICABLE",
+    "unknown": "UNKNOWN",
+}
+# Codelist ROUTE (C66729).
+ROUTE_TERMS = {
+    "intratumoural": "INTRATUMOR",
+    "subcutaneous": "SUBCUTANEOUS",
+    "intravenous": "INTRAVENOUS",
+}
+# Codelist UNIT (C71620): SAS transport files are ASCII, and CDISC writes micro as "u".
+UNIT_TERMS = {"µg": "ug", "μg": "ug", "mcg": "ug", "mg": "mg", "g": "g", "mL": "mL", "ml": "mL"}
+METHOD_TERMS = {"CT": "CT SCAN", "MRI": "MRI", "PET-CT": "PET/CT SCAN", "X-RAY": "X-RAY"}
+RESPONSE_TERMS = {"cr": "CR", "pr": "PR", "sd": "SD", "pd": "PD", "ne": "NE"}
+NON_TARGET_TERMS = {"cr": "CR", "non_cr_non_pd": "NON-CR/NON-PD", "pd": "PD", "ne": "NE"}
+# Codelist NCOMPLT (C66727) and the protocol milestone of the DS domain.
+DISPOSITION_TERMS = {
+    "consent": ("PROTOCOL MILESTONE", "INFORMED CONSENT OBTAINED"),
+    "screen_failure": ("DISPOSITION EVENT", "SCREEN FAILURE"),
+    "end_of_study": ("DISPOSITION EVENT", "COMPLETED"),
+    "withdrawal": ("DISPOSITION EVENT", "WITHDRAWAL BY SUBJECT"),
+    "lost_to_follow_up": ("DISPOSITION EVENT", "LOST TO FOLLOW-UP"),
+    "death": ("DISPOSITION EVENT", "DEATH"),
+}
+VISIT_EPOCHS = {
+    "screening": "SCREENING",
+    "dosing": "TREATMENT",
+    "safety": "TREATMENT",
+    "end_of_treatment": "TREATMENT",
+    "follow_up": "FOLLOW-UP",
+}
+PERIOD_EPOCHS = {
+    "pre_treatment": "SCREENING",
+    "treatment_emergent": "TREATMENT",
+    "post_treatment": "FOLLOW-UP",
+}
+# ISO 3166-1 alpha-2 (sites) -> alpha-3 (SDTM COUNTRY).
+COUNTRIES = {
+    "AT": "AUT", "AU": "AUS", "BE": "BEL", "BR": "BRA", "CA": "CAN", "CH": "CHE", "CN": "CHN",
+    "CZ": "CZE", "DE": "DEU", "DK": "DNK", "ES": "ESP", "FI": "FIN", "FR": "FRA", "GB": "GBR",
+    "GR": "GRC", "HK": "HKG", "HU": "HUN", "IE": "IRL", "IL": "ISR", "IN": "IND", "IT": "ITA",
+    "JP": "JPN", "KR": "KOR", "MX": "MEX", "NL": "NLD", "NO": "NOR", "NZ": "NZL", "PL": "POL",
+    "PT": "PRT", "RU": "RUS", "SE": "SWE", "SG": "SGP", "TR": "TUR", "TW": "TWN", "US": "USA",
+    "ZA": "ZAF",
+}  # fmt: skip
+
+SCREEN_FAILURE_ARM = ("SCRNFAIL", "Screen Failure")
+NOT_ASSIGNED_ARM = ("NOTASSGN", "Not Assigned")
+NOT_TREATED_ARM = ("NOTTRT", "Not Treated")
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def iso(value: date | datetime | None) -> str:
+    """ISO 8601 as SDTM writes it: a date, or a local date and time to the minute."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="minutes")
+    return value.isoformat()
+
+
+def iso_date_time(day: date | None, at: time | None) -> str:
+    if day is None:
+        return ""
+    return iso(datetime.combine(day, at)) if at is not None else day.isoformat()
+
+
+def study_day(day: date | datetime | None, reference: date | datetime | None) -> int | None:
+    """SDTMIG study day: RFSTDTC is day 1, the day before is -1; no day 0."""
+    if day is None or reference is None:
+        return None
+    if isinstance(day, datetime):
+        day = day.date()
+    if isinstance(reference, datetime):
+        reference = reference.date()
+    delta = (day - reference).days
+    return delta + 1 if delta >= 0 else delta
+
+
+def age_in_years(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def yes_no(flag: bool) -> str:
+    return YES if flag else NO
+
+
+def unit_term(unit: str) -> str:
+    return UNIT_TERMS.get(unit.strip(), unit.strip())
+
+
+def criterion_testcd(code: str) -> str:
+    """IN2 -> INCL02, EX10 -> EXCL10 (IETESTCD: at most 8 characters)."""
+    prefix = "INCL" if code.upper().startswith("IN") else "EXCL"
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return f"{prefix}{int(digits):02d}" if digits else code.upper()[:8]
+
+
+@dataclass(frozen=True)
+class SubjectKey:
+    """The identifiers every record of a subject carries, and its reference start."""
+
+    studyid: str
+    usubjid: str
+    rfstdtc: date | None = None
+
+
+def subject_key(studyid: str, subjid: str, rfstdtc: date | None = None) -> SubjectKey:
+    return SubjectKey(studyid=studyid, usubjid=f"{studyid}-{subjid}", rfstdtc=rfstdtc)
+
+
+def _record(domain: str, key: SubjectKey, **values) -> dict:
+    base = {"STUDYID": key.studyid, "DOMAIN": domain, "USUBJID": key.usubjid}
+    record = {}
+    for variable in DOMAINS[domain]:
+        if variable.name in base:
+            record[variable.name] = base[variable.name]
+        else:
+            value = values.pop(variable.name, None)
+            record[variable.name] = (
+                ("" if value is None else value) if not variable.numeric else value
+            )
+    if values:
+        raise KeyError(f"not {domain} variables: {sorted(values)}")
+    return record
+
+
+# --- DM -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectFacts:
+    studyid: str
+    subjid: str
+    site_code: str
+    country: str  # ISO 3166-1 alpha-2
+    sex: str  # "F" / "M"
+    birth_date: date | None
+    registered_on: date
+    status: str  # trial.models.SubjectStatus value
+    consent_at: datetime | None = None  # local time
+    dose_level_code: str = ""
+    dose_level_label: str = ""
+    first_dose_at: datetime | date | None = None
+    last_dose_at: datetime | date | None = None
+    end_of_participation: date | None = None
+    death_date: date | None = None
+
+
+def dm_record(facts: SubjectFacts) -> dict:
+    """One DM record. Screen failures keep ARMCD SCRNFAIL, subjects not yet enrolled
+    NOTASSGN, and enrolled subjects never dosed have ACTARMCD NOTTRT (SDTMIG 3.2)."""
+    key = subject_key(facts.studyid, facts.subjid)
+    first = facts.first_dose_at
+    if facts.status == "screen_failed":
+        arm = actual = SCREEN_FAILURE_ARM
+    elif not facts.dose_level_code:
+        arm = actual = NOT_ASSIGNED_ARM
+    else:
+        arm = (facts.dose_level_code, facts.dose_level_label or facts.dose_level_code)
+        actual = arm if first is not None else NOT_TREATED_ARM
+    age_on = facts.consent_at.date() if facts.consent_at else facts.registered_on
+    return _record(
+        "DM",
+        key,
+        SUBJID=facts.subjid,
+        RFSTDTC=iso(first),
+        RFENDTC=iso(facts.last_dose_at),
+        RFXSTDTC=iso(first),
+        RFXENDTC=iso(facts.last_dose_at),
+        RFICDTC=iso(facts.consent_at),
+        RFPENDTC=iso(facts.end_of_participation),
+        DTHDTC=iso(facts.death_date),
+        DTHFL=YES if facts.death_date else "",
+        SITEID=facts.site_code,
+        BRTHDTC=iso(facts.birth_date),
+        AGE=age_in_years(facts.birth_date, age_on) if facts.birth_date else None,
+        AGEU="YEARS" if facts.birth_date else "",
+        SEX=facts.sex if facts.sex in ("F", "M") else "U",
+        ARMCD=arm[0],
+        ARM=arm[1],
+        ACTARMCD=actual[0],
+        ACTARM=actual[1],
+        COUNTRY=COUNTRIES.get(facts.country.upper(), facts.country.upper()),
+        DMDTC=iso(facts.registered_on),
+        DMDY=study_day(facts.registered_on, first),
+    )
+
+
+# --- IE -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EligibilityFinding:
+    code: str  # IN1..IN8, EX1..EX12
+    criterion: str
+    outcome: str  # met | failed | missing
+    assessed_on: date
+
+
+def ie_records(key: SubjectKey, findings: Iterable[EligibilityFinding]) -> list[dict]:
+    """Criteria not met only (SDTM IE): an inclusion answered N, an exclusion answered Y."""
+    records = []
+    for finding in findings:
+        if finding.outcome != "failed":
+            continue
+        inclusion = finding.code.upper().startswith("IN")
+        result = NO if inclusion else YES
+        records.append(
+            _record(
+                "IE",
+                key,
+                IESEQ=len(records) + 1,
+                IETESTCD=criterion_testcd(finding.code),
+                IETEST=finding.criterion[:200],
+                IECAT="INCLUSION" if inclusion else "EXCLUSION",
+                IEORRES=result,
+                IESTRESC=result,
+                IEDTC=iso(finding.assessed_on),
+                IEDY=study_day(finding.assessed_on, key.rfstdtc),
+            )
+        )
+    return records
+
+
+# --- EX -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoseFacts:
+    visit_name: str
+    visit_number: int
+    administered_on: date
+    amount: Decimal | None
+    unit: str
+    route: str
+    start_time: time | None = None
+    stop_time: time | None = None
+    lot: str = ""
+    location: str = ""
+    dose_change: str = "none"
+    dose_change_reason: str = ""
+
+
+def ex_record(key: SubjectKey, treatment: str, seq: int, dose: DoseFacts) -> dict:
+    """One administration (skipped doses are not exposures and are not passed here)."""
+    adjusted = dose.dose_change in ("reduced", "delayed", "stopped")
+    return _record(
+        "EX",
+        key,
+        EXSEQ=seq,
+        EXTRT=treatment,
+        EXDOSE=float(dose.amount) if dose.amount is not None else None,
+        EXDOSU=unit_term(dose.unit),
+        EXDOSFRM="INJECTION",
+        EXROUTE=ROUTE_TERMS.get(dose.route, dose.route.upper()),
+        EXLOC=dose.location.upper(),
+        EXLOT=dose.lot,
+        EXADJ=dose.dose_change_reason if adjusted else "",
+        VISITNUM=dose.visit_number,
+        VISIT=dose.visit_name,
+        EPOCH="TREATMENT",
+        EXSTDTC=iso_date_time(dose.administered_on, dose.start_time),
+        EXENDTC=iso_date_time(dose.administered_on, dose.stop_time or dose.start_time),
+        EXSTDY=study_day(dose.administered_on, key.rfstdtc),
+        EXENDY=study_day(dose.administered_on, key.rfstdtc),
+    )
+
+
+# --- AE -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdverseEventFacts:
+    sequence: int
+    term: str  # CTCAE v5.0 term
+    meddra_code: int | None
+    soc: str
+    grade: int
+    onset: date
+    verbatim: str = ""
+    end: date | None = None
+    ongoing: bool = True
+    serious: bool = False
+    serious_criteria: frozenset[str] = frozenset()
+    relationship: str = ""  # adverse_events.rules.Relationship value, "" not assessed
+    action_taken: str = ""
+    outcome: str = ""
+    treatment_given: str = ""
+    period: str = ""
+
+
+def ae_record(key: SubjectKey, ae: AdverseEventFacts) -> dict:
+    """One AE; AESEQ is the AE's own number (never reused), the grade is AETOXGR."""
+    criteria = ae.serious_criteria
+    return _record(
+        "AE",
+        key,
+        AESEQ=ae.sequence,
+        AETERM=(ae.verbatim or ae.term)[:200],
+        AEDECOD=ae.term[:200],
+        AEPTCD=ae.meddra_code,
+        AEBODSYS=ae.soc,
+        AESOC=ae.soc,
+        AETOXGR=str(ae.grade),
+        AESER=yes_no(ae.serious),
+        AEACN=ACTION_TERMS.get(ae.action_taken, ""),
+        AEREL=RELATIONSHIP_TERMS.get(ae.relationship, ""),
+        AEOUT=OUTCOME_TERMS.get(ae.outcome, ""),
+        AESCONG=yes_no("congenital_anomaly" in criteria),
+        AESDISAB=yes_no("disability" in criteria),
+        AESDTH=yes_no("death" in criteria),
+        AESHOSP=yes_no("hospitalisation" in criteria),
+        AESLIFE=yes_no("life_threatening" in criteria),
+        AESMIE=yes_no("important_medical_event" in criteria),
+        AECONTRT=yes_no(bool(ae.treatment_given.strip())),
+        EPOCH=PERIOD_EPOCHS.get(ae.period, ""),
+        AESTDTC=iso(ae.onset),
+        AEENDTC="" if ae.ongoing else iso(ae.end),
+        AESTDY=study_day(ae.onset, key.rfstdtc),
+        AEENDY=None if ae.ongoing else study_day(ae.end, key.rfstdtc),
+        AEENRTPT="ONGOING" if ae.ongoing else "",
+        AEENTPT="END OF STUDY" if ae.ongoing else "",
+    )
+
+
+# --- DS -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DispositionFacts:
+    kind: str  # consent, screen_failure, end_of_treatment, end_of_study, withdrawal, ...
+    on: date | datetime
+    term: str = ""  # the reason as recorded
+    all_cycles_given: bool = False  # end of treatment only
+    after_end_of_treatment: bool = False
+
+
+def disposition_terms(facts: DispositionFacts) -> tuple[str, str, str]:
+    """(DSCAT, DSDECOD, EPOCH). The CRF's end-of-treatment reason is free text, so a
+    treatment ended before the last cycle is coded OTHER with the reason in DSTERM."""
+    if facts.kind == "end_of_treatment":
+        decod = "COMPLETED" if facts.all_cycles_given else "OTHER"
+        return "DISPOSITION EVENT", decod, "TREATMENT"
+    category, decod = DISPOSITION_TERMS[facts.kind]
+    if facts.kind in ("consent", "screen_failure"):
+        epoch = "SCREENING"
+    elif facts.kind == "end_of_study" or facts.after_end_of_treatment:
+        epoch = "FOLLOW-UP"
+    else:
+        epoch = "TREATMENT"
+    return category, decod, epoch
+
+
+def ds_records(key: SubjectKey, events: Iterable[DispositionFacts]) -> list[dict]:
+    records = []
+    for event in sorted(events, key=lambda e: _as_datetime(e.on)):
+        category, decod, epoch = disposition_terms(event)
+        records.append(
+            _record(
+                "DS",
+                key,
+                DSSEQ=len(records) + 1,
+                DSTERM=(event.term.strip() or decod)[:200],
+                DSDECOD=decod,
+                DSCAT=category,
+                EPOCH=epoch,
+                DSSTDTC=iso(event.on),
+                DSSTDY=study_day(event.on, key.rfstdtc),
+            )
+        )
+    return records
+
+
+def _as_datetime(value: date | datetime) -> datetime:
+    return (
+        value.replace(tzinfo=None)
+        if isinstance(value, datetime)
+        else datetime.combine(value, time())
+    )
+
+
+# --- SV -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    code: str
+    name: str
+    number: int
+    kind: str
+    performed_on: date
+
+
+def sv_record(key: SubjectKey, visit: VisitFacts) -> dict:
+    day = study_day(visit.performed_on, key.rfstdtc)
+    return _record(
+        "SV",
+        key,
+        VISITNUM=visit.number,
+        VISIT=visit.name,
+        EPOCH=VISIT_EPOCHS.get(visit.kind, ""),
+        SVSTDTC=iso(visit.performed_on),
+        SVENDTC=iso(visit.performed_on),
+        SVSTDY=day,
+        SVENDY=day,
+    )
+
+
+# --- TU / TR / RS ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetLesionFacts:
+    lesion_id: str
+    organ: str
+    is_lymph_node: bool
+    identified_on: date
+    method: str = "CT"
+
+
+def tu_record(key: SubjectKey, seq: int, lesion: TargetLesionFacts) -> dict:
+    return _record(
+        "TU",
+        key,
+        TUSEQ=seq,
+        TULNKID=lesion.lesion_id,
+        TUTESTCD="TUMIDENT",
+        TUTEST="Tumor Identification",
+        TUORRES="TARGET",
+        TUSTRESC="TARGET",
+        TULOC=lesion.organ.upper(),
+        TUMETHOD=METHOD_TERMS.get(lesion.method.upper(), lesion.method.upper()),
+        TUEVAL="INVESTIGATOR",
+        TUDTC=iso(lesion.identified_on),
+        TUDY=study_day(lesion.identified_on, key.rfstdtc),
+    )
+
+
+@dataclass(frozen=True)
+class MeasurementFacts:
+    lesion_id: str
+    is_lymph_node: bool
+    measured_on: date
+    diameter_mm: Decimal | None
+    method: str = "CT"
+
+
+def tr_record(key: SubjectKey, seq: int, measurement: MeasurementFacts) -> dict:
+    """A target lesion's longest diameter (short axis for a node, RECIST 1.1); an empty
+    measurement is NOT DONE."""
+    node = measurement.is_lymph_node
+    value = measurement.diameter_mm
+    shown = "" if value is None else format(value, "f")
+    return _record(
+        "TR",
+        key,
+        TRSEQ=seq,
+        TRLNKID=measurement.lesion_id,
+        TRTESTCD="SAXIS" if node else "LDIAM",
+        TRTEST="Short Axis" if node else "Longest Diameter",
+        TRORRES=shown,
+        TRORRESU="mm" if value is not None else "",
+        TRSTRESC=shown,
+        TRSTRESN=float(value) if value is not None else None,
+        TRSTRESU="mm" if value is not None else "",
+        TRSTAT="NOT DONE" if value is None else "",
+        TRMETHOD=METHOD_TERMS.get(measurement.method.upper(), measurement.method.upper()),
+        TREVAL="INVESTIGATOR",
+        TRDTC=iso(measurement.measured_on),
+        TRDY=study_day(measurement.measured_on, key.rfstdtc),
+    )
+
+
+def sum_of_diameters_record(
+    key: SubjectKey, seq: int, measured_on: date, sum_mm: Decimal | None, method: str = "CT"
+) -> dict:
+    shown = "" if sum_mm is None else format(sum_mm, "f")
+    return _record(
+        "TR",
+        key,
+        TRSEQ=seq,
+        TRLNKID="",
+        TRTESTCD="SUMDIAM",
+        TRTEST="Sum of Diameter",
+        TRORRES=shown,
+        TRORRESU="mm" if sum_mm is not None else "",
+        TRSTRESC=shown,
+        TRSTRESN=float(sum_mm) if sum_mm is not None else None,
+        TRSTRESU="mm" if sum_mm is not None else "",
+        TRSTAT="NOT DONE" if sum_mm is None else "",
+        TRMETHOD=METHOD_TERMS.get(method.upper(), method.upper()),
+        TREVAL="INVESTIGATOR",
+        TRDTC=iso(measured_on),
+        TRDY=study_day(measured_on, key.rfstdtc),
+    )
+
+
+@dataclass(frozen=True)
+class ResponseFacts:
+    assessed_on: date
+    response: str  # cr, pr, sd, pd, ne ("" at baseline)
+    non_target: str  # dosing.models.NonTarget value
+
+
+def _rs(key, seq, testcd, test, result, on) -> dict:
+    return _record(
+        "RS",
+        key,
+        RSSEQ=seq,
+        RSTESTCD=testcd,
+        RSTEST=test,
+        RSCAT="RECIST 1.1",
+        RSORRES=result,
+        RSSTRESC=result,
+        RSEVAL="INVESTIGATOR",
+        RSDTC=iso(on),
+        RSDY=study_day(on, key.rfstdtc),
+    )
+
+
+def rs_records(
+    key: SubjectKey, responses: Iterable[ResponseFacts], first_dose: date | None
+) -> list[dict]:
+    """Per follow-up time point the non-target and overall responses; then the best overall
+    response (RECIST 1.1 without confirmation, dosing.recist) when there is one."""
+    records: list[dict] = []
+    scored = []
+    for point in sorted(responses, key=lambda r: r.assessed_on):
+        if not point.response:
+            continue  # baseline: no response
+        non_target = NON_TARGET_TERMS.get(point.non_target)
+        if non_target:
+            records.append(
+                _rs(
+                    key,
+                    len(records) + 1,
+                    "NTRGRESP",
+                    "Non-target Response",
+                    non_target,
+                    point.assessed_on,
+                )
+            )
+        overall = RESPONSE_TERMS[point.response]
+        records.append(
+            _rs(key, len(records) + 1, "OVRLRESP", "Overall Response", overall, point.assessed_on)
+        )
+        scored.append((point.assessed_on, recist.Response(point.response)))
+    counted = [s for s in scored if first_dose is not None and s[0] >= first_dose]
+    if counted:
+        best = recist.best_overall_response(counted, first_dose=first_dose)
+        if best is not None:
+            records.append(
+                _rs(
+                    key,
+                    len(records) + 1,
+                    "BESTRESP",
+                    "Best Overall Response",
+                    RESPONSE_TERMS[best.value],
+                    counted[-1][0],
+                )
+            )
+    return records

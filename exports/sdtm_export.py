@@ -1,0 +1,594 @@
+"""SDTM datasets from the CRFs: one streamed query per domain, mapped by exports.sdtm.
+
+Each domain is written as CSV, then the CSV (whose longest value per variable is now known)
+is converted to SAS transport v5; both go into one zip with a manifest. Rows are sorted by
+USUBJID (byte order) and --SEQ restarts at 1 for each subject.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import itertools
+import json
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Collate
+from django.utils import timezone
+
+from adverse_events.models import AdverseEvent
+from dosing.models import (
+    Disposition,
+    DispositionKind,
+    DoseChange,
+    DosingRecord,
+    LesionMeasurement,
+    TargetLesionDefinition,
+    TumourAssessment,
+)
+from exports import sdtm
+from exports.xport import MAX_CHAR_LENGTH, XptVariable, ascii_text, write_xpt
+from screening.models import EligibilityAssessment
+from trial.models import Study, Subject, Visit
+
+Tick = Callable[[int], None]
+ENDS_PARTICIPATION = (
+    DispositionKind.END_OF_STUDY,
+    DispositionKind.WITHDRAWAL,
+    DispositionKind.LOST_TO_FOLLOW_UP,
+    DispositionKind.DEATH,
+)
+
+
+def _subjid(prefix: str = "subject__"):
+    # Byte order ("C" collation) so that Python can merge streams sorted by PostgreSQL.
+    return Collate(Coalesce(f"{prefix}subject_number", f"{prefix}screening_number"), "C")
+
+
+def _doses_given(outer: str):
+    return DosingRecord.objects.filter(
+        subject=OuterRef(outer), administered_on__isnull=False
+    ).exclude(dose_change=DoseChange.SKIPPED)
+
+
+def _first_dose_on(outer: str = "subject"):
+    return Subquery(_doses_given(outer).order_by("administered_on").values("administered_on")[:1])
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+
+def _combine(day, at):
+    return datetime.combine(day, at) if day and at else day
+
+
+class _Keys:
+    """SubjectKey per row: USUBJID from the subject numbers, RFSTDTC from the first dose."""
+
+    def __init__(self, studyid: str):
+        self.studyid = studyid
+
+    def __call__(self, row: dict) -> sdtm.SubjectKey:
+        return sdtm.subject_key(self.studyid, row["subjid"], row.get("rfst"))
+
+
+def _in_scope(model_qs: QuerySet, subjects: QuerySet[Subject], path: str = "subject") -> QuerySet:
+    return model_qs.filter(**{f"{path}__in": subjects.values("pk")})
+
+
+def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
+    last = _doses_given("pk").order_by("-administered_on")
+    first = _doses_given("pk").order_by("administered_on")
+    rows = (
+        subjects.annotate(
+            subjid=_subjid(""),
+            first_on=Subquery(first.values("administered_on")[:1]),
+            first_time=Subquery(first.values("start_time")[:1]),
+            last_on=Subquery(last.values("administered_on")[:1]),
+            last_time=Subquery(last.values("stop_time")[:1]),
+            death_on=Subquery(
+                Disposition.objects.filter(
+                    subject=OuterRef("pk"), kind=DispositionKind.DEATH
+                ).values("event_date")[:1]
+            ),
+            ended_on=Subquery(
+                Disposition.objects.filter(subject=OuterRef("pk"), kind__in=ENDS_PARTICIPATION)
+                .order_by("-event_date")
+                .values("event_date")[:1]
+            ),
+        )
+        .order_by("subjid")
+        .values(
+            "subjid",
+            "site__code",
+            "site__country",
+            "sex",
+            "date_of_birth",
+            "created_at",
+            "status",
+            "consent__signed_at",
+            "eligibility__screen_failed_at",
+            "dose_level__code",
+            "dose_level__dose_amount",
+            "dose_level__dose_unit",
+            "first_on",
+            "first_time",
+            "last_on",
+            "last_time",
+            "death_on",
+            "ended_on",
+        )
+    )
+    for row in rows.iterator(2000):
+        level = row["dose_level__code"] or ""
+        label = ""
+        if level:
+            amount = row["dose_level__dose_amount"]
+            amount = format(amount.normalize(), "f") if amount is not None else ""
+            unit = sdtm.unit_term(row["dose_level__dose_unit"] or "")
+            label = f"{level} {amount} {unit} {study.product}".replace("  ", " ").strip()
+        ended = row["ended_on"]
+        if ended is None and row["eligibility__screen_failed_at"]:
+            ended = _local(row["eligibility__screen_failed_at"]).date()
+        yield sdtm.dm_record(
+            sdtm.SubjectFacts(
+                studyid=study.protocol_number,
+                subjid=row["subjid"],
+                site_code=row["site__code"],
+                country=row["site__country"] or "",
+                sex=row["sex"],
+                birth_date=row["date_of_birth"],
+                registered_on=_local(row["created_at"]).date(),
+                status=row["status"],
+                consent_at=_local(row["consent__signed_at"]),
+                dose_level_code=level,
+                dose_level_label=label,
+                first_dose_at=_combine(row["first_on"], row["first_time"]),
+                last_dose_at=_combine(row["last_on"], row["last_time"]),
+                end_of_participation=ended,
+                death_date=row["death_on"],
+            )
+        )
+
+
+def ie_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
+    keys = _Keys(study.protocol_number)
+    rows = (
+        _in_scope(EligibilityAssessment.objects, subjects)
+        .annotate(subjid=_subjid(), rfst=_first_dose_on())
+        .order_by("subjid")
+        .values("subjid", "rfst", "assessment_date", "findings")
+    )
+    for row in rows.iterator(2000):
+        findings = [
+            sdtm.EligibilityFinding(
+                code=f.get("code", ""),
+                criterion=f.get("criterion", ""),
+                outcome=f.get("outcome", ""),
+                assessed_on=row["assessment_date"],
+            )
+            for f in row["findings"] or []
+        ]
+        yield from sdtm.ie_records(keys(row), findings)
+
+
+def ex_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
+    keys = _Keys(study.protocol_number)
+    rows = (
+        _in_scope(DosingRecord.objects, subjects)
+        .filter(administered_on__isnull=False)
+        .exclude(dose_change=DoseChange.SKIPPED)
+        .annotate(subjid=_subjid(), rfst=_first_dose_on())
+        .order_by("subjid", "administered_on", "start_time", "id")
+        .values(
+            "subjid",
+            "rfst",
+            "visit__name",
+            "visit__order",
+            "administered_on",
+            "start_time",
+            "stop_time",
+            "dose_amount",
+            "dose_unit",
+            "route",
+            "lot_number",
+            "injected_lesions",
+            "dose_change",
+            "dose_change_reason",
+        )
+    )
+    for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
+        for seq, row in enumerate(group, start=1):
+            yield sdtm.ex_record(
+                keys(row),
+                study.product,
+                seq,
+                sdtm.DoseFacts(
+                    visit_name=row["visit__name"],
+                    visit_number=row["visit__order"],
+                    administered_on=row["administered_on"],
+                    amount=row["dose_amount"],
+                    unit=row["dose_unit"],
+                    route=row["route"],
+                    start_time=row["start_time"],
+                    stop_time=row["stop_time"],
+                    lot=row["lot_number"],
+                    location=row["injected_lesions"],
+                    dose_change=row["dose_change"],
+                    dose_change_reason=row["dose_change_reason"],
+                ),
+            )
+
+
+def ae_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
+    keys = _Keys(study.protocol_number)
+    rows = (
+        _in_scope(AdverseEvent.objects.filter(voided_at__isnull=True), subjects)
+        .annotate(subjid=_subjid(), rfst=_first_dose_on())
+        .order_by("subjid", "sequence")
+        .values(
+            "subjid",
+            "rfst",
+            "sequence",
+            "term__term",
+            "term__meddra_code",
+            "term__soc",
+            "verbatim_term",
+            "grade",
+            "onset_date",
+            "end_date",
+            "ongoing",
+            "serious",
+            "serious_criteria",
+            "relationship",
+            "action_taken",
+            "outcome",
+            "treatment_given",
+            "period",
+        )
+    )
+    for row in rows.iterator(2000):
+        yield sdtm.ae_record(
+            keys(row),
+            sdtm.AdverseEventFacts(
+                sequence=row["sequence"],
+                term=row["term__term"],
+                meddra_code=row["term__meddra_code"],
+                soc=row["term__soc"],
+                grade=row["grade"],
+                onset=row["onset_date"],
+                verbatim=row["verbatim_term"],
+                end=row["end_date"],
+                ongoing=row["ongoing"],
+                serious=row["serious"],
+                serious_criteria=frozenset(row["serious_criteria"] or ()),
+                relationship=row["relationship"],
+                action_taken=row["action_taken"],
+                outcome=row["outcome"],
+                treatment_given=row["treatment_given"],
+                period=row["period"],
+            ),
+        )
+
+
+def ds_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
+    keys = _Keys(study.protocol_number)
+    subject_rows = (
+        subjects.annotate(subjid=_subjid(""), rfst=_first_dose_on("pk"))
+        .order_by("subjid")
+        .values(
+            "subjid",
+            "rfst",
+            "consent__signed_at",
+            "eligibility__screen_failed_at",
+            "eligibility__screen_failure_reason",
+        )
+        .iterator(2000)
+    )
+    disposition_rows = (
+        _in_scope(Disposition.objects, subjects)
+        .annotate(subjid=_subjid())
+        .order_by("subjid", "event_date", "id")
+        .values("subjid", "kind", "event_date", "reason")
+        .iterator(2000)
+    )
+    dose_counts = (
+        _in_scope(DosingRecord.objects, subjects)
+        .filter(administered_on__isnull=False)
+        .exclude(dose_change=DoseChange.SKIPPED)
+        .annotate(subjid=_subjid())
+        .order_by("subjid")
+        .values("subjid")
+        .iterator(2000)
+    )
+    merged = heapq.merge(
+        (("s", r) for r in subject_rows),
+        (("d", r) for r in disposition_rows),
+        (("x", r) for r in dose_counts),
+        key=lambda item: item[1]["subjid"],
+    )
+    for _subjid_value, items in itertools.groupby(merged, key=lambda item: item[1]["subjid"]):
+        subject, dispositions, doses = None, [], 0
+        for tag, row in items:
+            if tag == "s":
+                subject = row
+            elif tag == "d":
+                dispositions.append(row)
+            else:
+                doses += 1
+        if subject is None:
+            continue
+        events = []
+        if subject["consent__signed_at"]:
+            events.append(sdtm.DispositionFacts("consent", _local(subject["consent__signed_at"])))
+        if subject["eligibility__screen_failed_at"]:
+            events.append(
+                sdtm.DispositionFacts(
+                    "screen_failure",
+                    _local(subject["eligibility__screen_failed_at"]).date(),
+                    subject["eligibility__screen_failure_reason"],
+                )
+            )
+        end_of_treatment = next(
+            (
+                d["event_date"]
+                for d in dispositions
+                if d["kind"] == DispositionKind.END_OF_TREATMENT
+            ),
+            None,
+        )
+        for row in dispositions:
+            events.append(
+                sdtm.DispositionFacts(
+                    row["kind"],
+                    row["event_date"],
+                    row["reason"],
+                    all_cycles_given=doses >= study.max_cycles,
+                    after_end_of_treatment=(
+                        end_of_treatment is not None and row["event_date"] >= end_of_treatment
+                    ),
+                )
+            )
+        yield from sdtm.ds_records(keys(subject), events)
+
+
+def sv_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
+    keys = _Keys(study.protocol_number)
+    rows = (
+        _in_scope(Visit.objects.filter(completed_on__isnull=False), subjects)
+        .annotate(subjid=_subjid(), rfst=_first_dose_on())
+        .order_by("subjid", "order")
+        .values("subjid", "rfst", "code", "name", "order", "kind", "completed_on")
+    )
+    for row in rows.iterator(2000):
+        yield sdtm.sv_record(
+            keys(row),
+            sdtm.VisitFacts(
+                code=row["code"],
+                name=row["name"],
+                number=row["order"],
+                kind=row["kind"],
+                performed_on=row["completed_on"],
+            ),
+        )
+
+
+def tu_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
+    keys = _Keys(study.protocol_number)
+    baseline = TumourAssessment.objects.filter(subject=OuterRef("subject"), is_baseline=True)
+    rows = (
+        _in_scope(TargetLesionDefinition.objects, subjects)
+        .annotate(
+            subjid=_subjid(),
+            rfst=_first_dose_on(),
+            baseline_on=Subquery(baseline.values("assessment_date")[:1]),
+            baseline_method=Subquery(baseline.values("method")[:1]),
+        )
+        .order_by("subjid", "lesion_id")
+        .values(
+            "subjid",
+            "rfst",
+            "lesion_id",
+            "organ",
+            "is_lymph_node",
+            "baseline_on",
+            "baseline_method",
+        )
+    )
+    for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
+        for seq, row in enumerate(group, start=1):
+            yield sdtm.tu_record(
+                keys(row),
+                seq,
+                sdtm.TargetLesionFacts(
+                    lesion_id=row["lesion_id"],
+                    organ=row["organ"],
+                    is_lymph_node=row["is_lymph_node"],
+                    identified_on=row["baseline_on"],
+                    method=row["baseline_method"] or "CT",
+                ),
+            )
+
+
+def tr_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
+    keys = _Keys(study.protocol_number)
+    rows = (
+        _in_scope(LesionMeasurement.objects, subjects, "assessment__subject")
+        .annotate(
+            subjid=_subjid("assessment__subject__"), rfst=_first_dose_on("assessment__subject")
+        )
+        .order_by("subjid", "assessment__assessment_date", "assessment_id", "lesion__lesion_id")
+        .values(
+            "subjid",
+            "rfst",
+            "assessment_id",
+            "assessment__assessment_date",
+            "assessment__sum_mm",
+            "assessment__method",
+            "lesion__lesion_id",
+            "lesion__is_lymph_node",
+            "diameter_mm",
+        )
+    )
+    for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
+        seq = itertools.count(1)
+        for _assessment, measurements in itertools.groupby(group, key=lambda r: r["assessment_id"]):
+            row = None
+            for row in measurements:
+                yield sdtm.tr_record(
+                    keys(row),
+                    next(seq),
+                    sdtm.MeasurementFacts(
+                        lesion_id=row["lesion__lesion_id"],
+                        is_lymph_node=row["lesion__is_lymph_node"],
+                        measured_on=row["assessment__assessment_date"],
+                        diameter_mm=row["diameter_mm"],
+                        method=row["assessment__method"],
+                    ),
+                )
+            yield sdtm.sum_of_diameters_record(
+                keys(row),
+                next(seq),
+                row["assessment__assessment_date"],
+                row["assessment__sum_mm"],
+                row["assessment__method"],
+            )
+
+
+def rs_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
+    keys = _Keys(study.protocol_number)
+    rows = (
+        _in_scope(TumourAssessment.objects, subjects)
+        .annotate(subjid=_subjid(), rfst=_first_dose_on())
+        .order_by("subjid", "assessment_date")
+        .values("subjid", "rfst", "assessment_date", "response", "non_target")
+    )
+    for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
+        points = list(group)
+        yield from sdtm.rs_records(
+            keys(points[0]),
+            [
+                sdtm.ResponseFacts(p["assessment_date"], p["response"], p["non_target"])
+                for p in points
+            ],
+            points[0]["rfst"],
+        )
+
+
+DOMAIN_READERS = {
+    "DM": dm_records,
+    "IE": ie_records,
+    "EX": ex_records,
+    "AE": ae_records,
+    "DS": ds_records,
+    "SV": sv_records,
+    "TU": tu_records,
+    "TR": tr_records,
+    "RS": rs_records,
+}
+
+
+def source_counts(subjects: QuerySet[Subject]) -> int:
+    """Roughly how many records the datasets will hold (for progress)."""
+    return (
+        subjects.count() * 3
+        + _in_scope(DosingRecord.objects, subjects).count()
+        + _in_scope(AdverseEvent.objects, subjects).count()
+        + _in_scope(Visit.objects.filter(completed_on__isnull=False), subjects).count()
+        + _in_scope(LesionMeasurement.objects, subjects, "assessment__subject").count()
+        + _in_scope(TumourAssessment.objects, subjects).count() * 3
+        + _in_scope(TargetLesionDefinition.objects, subjects).count()
+    )
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _write_domain_csv(path: Path, domain: str, records: Iterable[dict], tick: Tick):
+    """Write the CSV; returns (row count, longest ASCII value per character variable)."""
+    variables = sdtm.DOMAINS[domain]
+    lengths = {v.name: 1 for v in variables if not v.numeric}
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([v.name for v in variables])
+        for record in records:
+            values = [_csv_value(record[v.name]) for v in variables]
+            for variable, value in zip(variables, values, strict=True):
+                if not variable.numeric and value:
+                    size = len(ascii_text(value))
+                    if size > lengths[variable.name]:
+                        lengths[variable.name] = min(size, MAX_CHAR_LENGTH)
+            writer.writerow(values)
+            count += 1
+            if count % 2000 == 0:
+                tick(2000)
+    tick(count % 2000)
+    return count, lengths
+
+
+def _csv_rows_for_xpt(path: Path, domain: str, lengths: dict) -> Iterator[list]:
+    variables = sdtm.DOMAINS[domain]
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for values in reader:
+            row = []
+            for variable, value in zip(variables, values, strict=True):
+                if variable.numeric:
+                    row.append(float(value) if value else None)
+                else:
+                    row.append(ascii_text(value)[: lengths[variable.name]])
+            yield row
+
+
+def write_sdtm_zip(
+    path: Path,
+    *,
+    study: Study,
+    subjects: QuerySet[Subject],
+    manifest: dict,
+    created: datetime,
+    tick: Tick,
+) -> dict:
+    counts = {}
+    with (
+        tempfile.TemporaryDirectory(dir=path.parent, prefix=".sdtm-") as workdir,
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for domain, reader in DOMAIN_READERS.items():
+            name = domain.lower()
+            csv_path = Path(workdir) / f"{name}.csv"
+            count, lengths = _write_domain_csv(csv_path, domain, reader(study, subjects), tick)
+            archive.write(csv_path, f"{name}.csv")
+            xpt_path = Path(workdir) / f"{name}.xpt"
+            variables = [
+                XptVariable(v.name, v.label, v.numeric, 8 if v.numeric else lengths[v.name])
+                for v in sdtm.DOMAINS[domain]
+            ]
+            with open(xpt_path, "wb") as handle:
+                write_xpt(
+                    handle,
+                    dataset=domain,
+                    label=sdtm.DATASET_LABELS[domain],
+                    variables=variables,
+                    rows=_csv_rows_for_xpt(csv_path, domain, lengths),
+                    created=created,
+                )
+            archive.write(xpt_path, f"{name}.xpt")
+            counts[domain] = count
+        archive.writestr(
+            "manifest.json", json.dumps(manifest | {"row_counts": counts}, indent=2) + "\n"
+        )
+    return counts

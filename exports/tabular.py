@@ -1,0 +1,105 @@
+"""CSV (a zip with one file per CRF and the data dictionary) and the XLSX workbook.
+
+Rows are streamed from server-side cursors straight into the zip member or the write-only
+worksheet, so memory does not grow with the number of rows.
+"""
+
+import csv
+import io
+import itertools
+import json
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from exports.crfs import DICTIONARY_HEADER, Crf, dictionary_rows, formatted, text_formatters
+
+Tick = Callable[[int], None]
+PROGRESS_EVERY = 2000
+
+
+def _write_rows(writer, rows: Iterator, formatters, tick: Tick) -> int:
+    count = 0
+    while batch := list(itertools.islice(rows, PROGRESS_EVERY)):
+        if formatters:
+            batch = [formatted(row, formatters) for row in batch]
+        writer.writerows(batch)
+        count += len(batch)
+        tick(len(batch))
+    return count
+
+
+def write_csv_zip(path: Path, crfs: Iterable[Crf], subjects, manifest: dict, tick: Tick) -> dict:
+    """One CSV per CRF (UTF-8, header row), the data dictionary and a manifest."""
+    crfs = list(crfs)
+    counts = {}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for crf in crfs:
+            with (
+                archive.open(f"{crf.name}.csv", "w", force_zip64=True) as raw,
+                io.TextIOWrapper(raw, encoding="utf-8", newline="") as text,
+            ):
+                writer = csv.writer(text)
+                writer.writerow([c.name for c in crf.columns])
+                counts[crf.name] = _write_rows(
+                    writer,
+                    crf.rows(subjects, as_text=True),
+                    text_formatters(crf.columns, as_text=True),
+                    tick,
+                )
+        with (
+            archive.open("data_dictionary.csv", "w") as raw,
+            io.TextIOWrapper(raw, encoding="utf-8", newline="") as text,
+        ):
+            writer = csv.writer(text)
+            writer.writerow(DICTIONARY_HEADER)
+            writer.writerows(dictionary_rows(crfs))
+        archive.writestr(
+            "manifest.json", json.dumps(manifest | {"row_counts": counts}, indent=2) + "\n"
+        )
+    return counts
+
+
+def _excel_value(value):
+    # Excel has no time zones: datetimes are written in UTC (the dictionary says so).
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+_XLSX_FORMATTED = frozenset({"boolean", "list", "json"})
+
+
+def write_xlsx(path: Path, crfs: Iterable[Crf], subjects, manifest: dict, tick: Tick) -> dict:
+    """One workbook: a sheet per CRF, the data dictionary first."""
+    crfs = list(crfs)
+    counts = {}
+    workbook = Workbook(write_only=True)
+    about = workbook.create_sheet("About")
+    for key, value in manifest.items():
+        about.append([key, json.dumps(value) if isinstance(value, dict | list) else value])
+    dictionary = workbook.create_sheet("Data dictionary")
+    dictionary.append(list(DICTIONARY_HEADER))
+    for row in dictionary_rows(crfs):
+        dictionary.append(list(row))
+    for crf in crfs:
+        sheet = workbook.create_sheet(crf.name[:31])
+        sheet.append([c.name for c in crf.columns])
+        formatters = [
+            (i, f)
+            for i, f in text_formatters(crf.columns)
+            if crf.columns[i].datatype in _XLSX_FORMATTED
+        ]
+        count = 0
+        for row in crf.rows(subjects):
+            sheet.append([_excel_value(v) for v in formatted(row, formatters)])
+            count += 1
+            if count % PROGRESS_EVERY == 0:
+                tick(PROGRESS_EVERY)
+        tick(count % PROGRESS_EVERY)
+        counts[crf.name] = count
+    workbook.save(path)
+    return counts

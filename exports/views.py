@@ -1,0 +1,87 @@
+"""The export page (administrators and data managers), run progress and downloads."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from exports import services
+from exports.forms import ExportForm
+from exports.models import ExportChannel, ExportStatus
+from exports.selectors import exportable_sites, get_run_for_user, may_export, runs_for
+
+
+def _require_exporter(request) -> None:
+    if not may_export(request.user):
+        raise PermissionDenied("Only administrators and data managers export data.")
+
+
+def _file_response(request, run) -> FileResponse:
+    path = services.export_download(run=run, by=request.user)
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
+
+
+@login_required
+def export_page(request):
+    """Choose a format and filters; a small export comes straight back as a download."""
+    _require_exporter(request)
+    form = ExportForm(request.POST or None, sites=exportable_sites(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            run = services.export_request(
+                by=request.user,
+                format=data["format"],
+                sites=data["sites"],
+                statuses=data["statuses"],
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            if run.channel == ExportChannel.TASK:
+                messages.info(request, f"Export {run.pk} is running in the background.")
+                return redirect("export_run", pk=run.pk)
+            run = services.export_run(run_id=run.pk)
+            if run.status == ExportStatus.DONE:
+                return _file_response(request, run)
+            messages.error(request, f"Export {run.pk} failed: {run.error}")
+            return redirect("export_run", pk=run.pk)
+    return render(
+        request,
+        "exports/export_page.html",
+        {"form": form, "runs": runs_for(request.user)[:25]},
+    )
+
+
+@login_required
+@require_GET
+def export_run_detail(request, pk):
+    _require_exporter(request)
+    run = get_run_for_user(request.user, pk)
+    return render(request, "exports/run_detail.html", {"run": run})
+
+
+@login_required
+@require_GET
+def export_run_status(request, pk):
+    """The htmx fragment polled while the run is pending or running."""
+    _require_exporter(request)
+    run = get_run_for_user(request.user, pk)
+    return render(request, "exports/_run_status.html", {"run": run})
+
+
+@login_required
+@require_GET
+def export_download(request, pk):
+    _require_exporter(request)
+    run = get_run_for_user(request.user, pk)
+    try:
+        return _file_response(request, run)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("export_run", pk=run.pk)

@@ -1,0 +1,60 @@
+"""Review forms: input shape only. Passwords, reasons and roles are checked by review.services,
+so the same message appears whichever door the request came through."""
+
+from django import forms
+
+from review.models import QueryOrigin, QueryStatus
+
+
+class SignForm(forms.Form):
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Re-enter your password to sign.",
+    )
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the audit trail.",
+    )
+
+
+class FieldForm(forms.Form):
+    """A record's field (or the whole record, empty), as a query or verification names it."""
+
+    field_name = forms.CharField(required=False, max_length=100)
+
+
+class QueryRaiseForm(FieldForm, TextForm):
+    pass
+
+
+class QueryFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), ("active", "Open or answered"), *QueryStatus.choices],
+    )
+    site = forms.ModelChoiceField(required=False, queryset=None, empty_label="All my sites")
+    origin = forms.ChoiceField(required=False, choices=[("", "Any origin"), *QueryOrigin.choices])
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+
+
+def make_read_only(form: forms.BaseForm) -> None:
+    """Show a locked record's form without letting it change (disabled fields keep their
+    stored values even if a changed value is posted)."""
+    for field in form.fields.values():
+        field.disabled = True

@@ -1,0 +1,488 @@
+"""Review reads: signature, lock and verification status, queries, the investigator's queue, and
+a subject's whole audit trail. Scoped by trial.access; query counts do not grow with the data.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, Q, QuerySet, prefetch_related_objects
+from pghistory.models import Events
+
+from adverse_events.models import AdverseEvent
+from dosing.models import DosingRecord
+from review import signing
+from review.models import (
+    Query,
+    QueryStatus,
+    RecordLock,
+    Signature,
+    SourceVerification,
+)
+from review.records import (
+    KINDS,
+    TITLE_RELATED,
+    field_choices,
+    field_label,
+    kind_of,
+    record_title,
+    record_url,
+    subject_of,
+)
+from screening.models import EligibilityAssessment, EligibilityStatus
+from trial.access import roles_at, scope_to_sites, sites_for
+from trial.audit import HistoryEntry, entries_from
+from trial.models import Role, Subject, SubjectStatus, User
+
+QUERY_READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN)
+QUERY_RAISERS = (Role.MONITOR, Role.DATA_MANAGER, Role.INVESTIGATOR)
+QUERY_ANSWERERS = (Role.COORDINATOR, Role.INVESTIGATOR)
+QUERY_CLOSERS = (Role.MONITOR, Role.DATA_MANAGER)
+AUDIT_READERS = QUERY_READERS
+
+
+class SignatureState(StrEnum):
+    VALID = "valid"
+    INVALIDATED = "invalidated"  # signed, then edited: the content no longer matches
+    UNSIGNED = "unsigned"
+
+
+class VerificationState(StrEnum):
+    VERIFIED = "verified"
+    CLEARED = "cleared"  # verified, then edited
+    NOT_VERIFIED = "not_verified"
+
+
+def _ct(model_or_record) -> ContentType:
+    return ContentType.objects.get_for_model(model_or_record, for_concrete_model=True)
+
+
+def rows_of(record: Model) -> Q:
+    """Filter for the review rows (signatures, queries...) attached to `record`."""
+    return Q(content_type=_ct(record), object_id=record.pk)
+
+
+def fresh(record: Model) -> Model:
+    """The record as stored: hashes are computed from the database's values, never from
+    in-memory ones a save may not have normalised yet."""
+    rows = type(record)._base_manager.all()
+    if signing.RELATED_CONTENT.get(record._meta.label_lower):
+        rows = rows.select_related("subject")
+    return rows.get(pk=record.pk)
+
+
+# --- signatures ---------------------------------------------------------------------------------
+
+
+def signature_state(latest: Signature | None, current_hash: str) -> SignatureState:
+    """The latest signature decides: valid while the content is what it signed."""
+    if latest is None:
+        return SignatureState.UNSIGNED
+    if latest.content_hash == current_hash:
+        return SignatureState.VALID
+    return SignatureState.INVALIDATED
+
+
+def latest_signature(record: Model) -> Signature | None:
+    if record.pk is None:
+        return None
+    return (
+        Signature.objects.filter(rows_of(record))
+        .select_related("signer")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+def signature_status(record: Model) -> SignatureState:
+    """valid / invalidated (edited since it was signed) / unsigned."""
+    if record.pk is None:
+        return SignatureState.UNSIGNED
+    return signature_state(latest_signature(record), signing.record_hash(fresh(record)))
+
+
+def latest_signatures(records: list[Model]) -> dict[tuple[int, int], Signature]:
+    """{(content type id, record id): latest signature} for many records in one query."""
+    ids_by_type: dict[ContentType, list[int]] = defaultdict(list)
+    for record in records:
+        ids_by_type[_ct(record)].append(record.pk)
+    if not ids_by_type:
+        return {}
+    condition = Q()
+    for content_type, ids in ids_by_type.items():
+        condition |= Q(content_type=content_type, object_id__in=ids)
+    latest = {}
+    for signature in Signature.objects.filter(condition).order_by("signed_at", "id"):
+        latest[(signature.content_type_id, signature.object_id)] = signature
+    return latest
+
+
+# --- locks and verification -------------------------------------------------------------------
+
+
+def lock_of(record: Model) -> RecordLock | None:
+    """The active lock that makes `record` read-only: its own or its subject's."""
+    subject = subject_of(record)
+    condition = Q(content_type=_ct(Subject), object_id=subject.pk)
+    if record.pk is not None and not isinstance(record, Subject):
+        condition |= rows_of(record)
+    return (
+        RecordLock.objects.filter(condition, unlocked_at__isnull=True)
+        .select_related("locked_by", "content_type")
+        .order_by("locked_at")
+        .first()
+    )
+
+
+def own_lock(record: Model) -> RecordLock | None:
+    return RecordLock.objects.filter(rows_of(record), unlocked_at__isnull=True).first()
+
+
+def latest_verification(record: Model, field_name: str = "") -> SourceVerification | None:
+    if record.pk is None:
+        return None
+    return (
+        SourceVerification.objects.filter(rows_of(record), field_name=field_name)
+        .select_related("verified_by")
+        .order_by("-verified_at", "-id")
+        .first()
+    )
+
+
+def verification_status(record: Model, field_name: str = "") -> VerificationState:
+    """verified / cleared (edited since it was verified) / not verified."""
+    latest = latest_verification(record, field_name)
+    if latest is None:
+        return VerificationState.NOT_VERIFIED
+    stored = fresh(record)
+    current = signing.field_hash(stored, field_name) if field_name else signing.record_hash(stored)
+    if latest.content_hash == current:
+        return VerificationState.VERIFIED
+    return VerificationState.CLEARED
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+
+def queries_for(user: User) -> QuerySet[Query]:
+    return scope_to_sites(
+        Query.objects.all(), user, *QUERY_READERS, site_field="subject__site"
+    ).select_related("subject", "subject__site", "raised_by", "closed_by", "content_type")
+
+
+def filtered_queries(queryset: QuerySet[Query], data: dict) -> QuerySet[Query]:
+    if data.get("status") == "active":
+        queryset = queryset.exclude(status=QueryStatus.CLOSED)
+    elif data.get("status"):
+        queryset = queryset.filter(status=data["status"])
+    if data.get("site"):
+        queryset = queryset.filter(subject__site=data["site"])
+    if data.get("origin"):
+        queryset = queryset.filter(origin=data["origin"])
+    return queryset
+
+
+def with_records(queries: list[Query]) -> list[Query]:
+    """Load each query's record (and what its title reads) in a query per kind of record."""
+    prefetch_related_objects(queries, "record")
+    by_label = defaultdict(list)
+    for query in queries:
+        if query.record is not None:
+            by_label[query.record._meta.label_lower].append(query.record)
+    for label, records in by_label.items():
+        if TITLE_RELATED.get(label):
+            prefetch_related_objects(records, *TITLE_RELATED[label])
+    for query in queries:
+        query.record_title = record_title(query.record) if query.record else ""
+        query.field_label = field_label(query.content_type.model_class(), query.field_name)
+    return queries
+
+
+def open_queries_for(record: Model) -> list[Query]:
+    """Queries on the record that are not closed (open or answered), oldest first."""
+    if record.pk is None:
+        return []
+    queries = list(
+        Query.objects.filter(rows_of(record))
+        .exclude(status=QueryStatus.CLOSED)
+        .select_related("raised_by")
+        .order_by("raised_at", "id")
+    )
+    for query in queries:
+        query.field_label = field_label(record, query.field_name)
+    return queries
+
+
+def open_queries_of_subject(subject: Subject) -> list[Query]:
+    return with_records(
+        list(
+            Query.objects.filter(subject=subject)
+            .exclude(status=QueryStatus.CLOSED)
+            .select_related("raised_by", "content_type", "subject")
+            .order_by("raised_at", "id")
+        )
+    )
+
+
+# --- the investigator's review queue ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    task: str
+    detail: str
+    record: Model
+    subject: Subject
+    since: datetime
+    title: str
+    url: str
+
+
+def _signature_detail(state: SignatureState) -> str:
+    if state == SignatureState.INVALIDATED:
+        return "signature no longer valid: edited since it was signed"
+    return "not signed"
+
+
+def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:
+    """What an investigator still has to do on these subjects, oldest first.
+
+    Dosing CRFs and assessed AEs without a valid signature, AEs awaiting causality, SAEs
+    awaiting the report sign-off, eligibility awaiting confirmation (or whose confirmation
+    signature an edit invalidated). A valid signature takes a record out; an edit puts it back.
+    """
+    subjects = subjects.filter(voided_at__isnull=True)
+    doses = list(
+        DosingRecord.objects.filter(subject__in=subjects).select_related("subject__site", "visit")
+    )
+    events = list(
+        AdverseEvent.objects.filter(subject__in=subjects, voided_at__isnull=True).select_related(
+            "subject__site", "term"
+        )
+    )
+    assessments = list(
+        EligibilityAssessment.objects.filter(subject__in=subjects)
+        .filter(
+            Q(confirmed_at__isnull=False)
+            | Q(status=EligibilityStatus.ELIGIBLE, subject__status=SubjectStatus.SCREENING)
+        )
+        .select_related("subject__site")
+    )
+    latest = latest_signatures([*doses, *events, *assessments])
+
+    def state_of(record) -> SignatureState:
+        key = (_ct(record).pk, record.pk)
+        return signature_state(latest.get(key), signing.record_hash(record))
+
+    items = []
+
+    def add(task, detail, record, since):
+        items.append(
+            QueueItem(
+                task=task,
+                detail=detail,
+                record=record,
+                subject=record.subject,
+                since=since,
+                title=record_title(record),
+                url=record_url(record),
+            )
+        )
+
+    for dose in doses:
+        state = state_of(dose)
+        if state != SignatureState.VALID:
+            add("Sign the dosing CRF", _signature_detail(state), dose, dose.updated_at)
+    for ae in events:
+        if ae.serious and ae.sae_reported_at is None:
+            add("Sign the SAE report", "serious: 24-hour report to the sponsor", ae, ae.aware_at)
+        if not ae.relationship:
+            add("Assess causality", "relationship to IL-22BP/LNP not assessed", ae, ae.recorded_at)
+            continue
+        state = state_of(ae)
+        if state != SignatureState.VALID:
+            add("Sign the AE CRF", _signature_detail(state), ae, ae.updated_at)
+    for assessment in assessments:
+        if assessment.confirmed_at is None:
+            detail = "eligible, awaiting confirmation"
+            add("Confirm eligibility", detail, assessment, assessment.saved_at)
+            continue
+        state = state_of(assessment)
+        if state != SignatureState.VALID:
+            add("Confirm eligibility", _signature_detail(state), assessment, assessment.saved_at)
+    return sorted(items, key=lambda item: (item.since, item.subject.pk, item.title))
+
+
+def review_queue(user: User) -> list[QueueItem]:
+    """The queue of an investigator: their sites' subjects."""
+    return awaiting_review(Subject.objects.filter(site__in=sites_for(user, Role.INVESTIGATOR)))
+
+
+def review_queue_count(user: User) -> int:
+    return len(review_queue(user))
+
+
+# --- the review panel of a CRF page ----------------------------------------------------------
+
+
+@dataclass
+class RecordPanel:
+    """What the review box of a CRF page shows, and which of its buttons the user has."""
+
+    record: Model
+    label: str
+    kind_name: str
+    signature: Signature | None
+    signature_state: SignatureState
+    lock: RecordLock | None
+    verification: SourceVerification | None
+    verification_state: VerificationState
+    open_queries: list[Query]
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    can_sign: bool = False
+    can_lock: bool = False
+    can_unlock: bool = False
+    can_verify: bool = False
+    can_raise: bool = False
+
+    @property
+    def locked(self) -> bool:
+        return self.lock is not None
+
+    @property
+    def subject_locked(self) -> bool:
+        return self.lock is not None and self.lock.content_type.model == "subject"
+
+
+def record_panel(record: Model, user: User) -> RecordPanel:
+    kind = kind_of(record)
+    stored = fresh(record)
+    current_hash = signing.record_hash(stored)
+    signature = latest_signature(record)
+    state = signature_state(signature, current_hash)
+    verification = latest_verification(record)
+    if verification is None:
+        verified = VerificationState.NOT_VERIFIED
+    elif verification.content_hash == current_hash:
+        verified = VerificationState.VERIFIED
+    else:
+        verified = VerificationState.CLEARED
+    lock = lock_of(record)
+    roles = roles_at(user, subject_of(record).site)
+    own = lock is not None and own_lock(record) is not None
+    return RecordPanel(
+        record=record,
+        label=record._meta.label_lower,
+        kind_name=kind.name if kind else str(record._meta.verbose_name),
+        signature=signature,
+        signature_state=state,
+        lock=lock,
+        verification=verification,
+        verification_state=verified,
+        open_queries=open_queries_for(record),
+        fields=field_choices(record),
+        can_sign=bool(kind and kind.sign_meaning and Role.INVESTIGATOR in roles and lock is None),
+        can_lock=bool(
+            kind
+            and kind.lockable
+            and Role.DATA_MANAGER in roles
+            and lock is None
+            and state == SignatureState.VALID
+        ),
+        can_unlock=Role.DATA_MANAGER in roles and own,
+        can_verify=Role.MONITOR in roles,
+        can_raise=bool(roles & set(QUERY_RAISERS)),
+    )
+
+
+# --- a subject's whole audit trail ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectHistoryRow:
+    entry: HistoryEntry
+    title: str
+    kind: str
+
+
+def _titles(entries: list[HistoryEntry]) -> dict[tuple[str, str], str]:
+    ids_by_model = defaultdict(set)
+    for entry in entries:
+        if entry.model and entry.object_id:
+            ids_by_model[entry.model].add(entry.object_id)
+    titles = {}
+    for model_label, ids in ids_by_model.items():
+        model = apps.get_model(model_label)
+        rows = model._base_manager.filter(pk__in=ids)
+        related = TITLE_RELATED.get(model._meta.label_lower)
+        if related:
+            rows = rows.select_related(*related)
+        for row in rows:
+            titles[(model_label, str(row.pk))] = record_title(row)
+    return titles
+
+
+def subject_history(subject: Subject) -> list[SubjectHistoryRow]:
+    """Every audit event of every record of the subject, oldest first.
+
+    Rows that point at the subject (its CRFs, queries, locks, verifications) come in one
+    pass; lesion measurements point at their tumour assessment and are added from those.
+    """
+    entries = entries_from(Events.objects.references(subject))
+    assessments = list(subject.tumour_assessments.all())
+    if assessments:
+        entries += entries_from(
+            Events.objects.across("dosing.LesionMeasurementEvent").references(assessments)
+        )
+    entries.sort(key=lambda e: (e.at, e.model, int(e.object_id or 0)))
+    titles = _titles(entries)
+    rows = []
+    for entry in entries:
+        key = (entry.model, entry.object_id)
+        label = entry.model.lower()
+        kind = KINDS.get(label)
+        rows.append(
+            SubjectHistoryRow(
+                entry=entry,
+                title=titles.get(key, f"{entry.model} #{entry.object_id}"),
+                kind=kind.name if kind else apps.get_model(entry.model)._meta.verbose_name,
+            )
+        )
+    return rows
+
+
+def query_actions(query: Query, user: User) -> dict[str, bool]:
+    """Which of answer / close / re-open the user may do on this query now."""
+    roles = roles_at(user, query.subject.site)
+    closer = bool(roles & set(QUERY_CLOSERS)) or (
+        query.raised_by_id == user.pk and Role.INVESTIGATOR in roles
+    )
+    return {
+        "answer": query.status == QueryStatus.OPEN and bool(roles & set(QUERY_ANSWERERS)),
+        "close": query.status != QueryStatus.CLOSED and closer,
+        "reopen": query.status == QueryStatus.CLOSED and closer,
+    }
+
+
+@dataclass(frozen=True)
+class SubjectReview:
+    """The review box of the subject page: its lock and its open queries."""
+
+    lock: RecordLock | None
+    open_queries: list[Query]
+    can_lock: bool
+    can_unlock: bool
+
+
+def subject_review(subject: Subject, user: User) -> SubjectReview:
+    lock = own_lock(subject)
+    data_manager = Role.DATA_MANAGER in roles_at(user, subject.site)
+    return SubjectReview(
+        lock=lock,
+        open_queries=open_queries_of_subject(subject),
+        can_lock=data_manager and lock is None,
+        can_unlock=data_manager and lock is not None,
+    )

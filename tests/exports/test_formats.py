@@ -1,0 +1,369 @@
+"""Each export format on the hand-made trial of tests/exports/factories.py."""
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.exceptions import PermissionDenied
+from lxml import etree
+
+from exports import services
+from exports.models import ExportRun, ExportRunEvent, ExportStatus
+from tests.exports.test_xport import read_xpt
+
+ODM_XSD = Path(__file__).resolve().parents[3] / "shared" / "data" / "odm-1.3.2" / "ODM1-3-2.xsd"
+ODM = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
+
+
+def export(data, fmt, user="dm", **filters) -> tuple[ExportRun, Path]:
+    run = services.export_request(
+        by=data.users[user] if user else None, format=fmt, channel="command", **filters
+    )
+    run = services.export_run(run_id=run.pk)
+    assert run.status == ExportStatus.DONE, run.error
+    return run, services.export_file(run)
+
+
+def csv_rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture
+def csv_zip(data):
+    run, path = export(data, "csv")
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name).decode() for name in archive.namelist()}
+    return run, files
+
+
+# --- CSV and XLSX ------------------------------------------------------------------------------
+
+
+def test_csv_zip_has_a_file_per_crf_and_a_data_dictionary(csv_zip):
+    _run, files = csv_zip
+    for name in (
+        "subjects",
+        "consent",
+        "eligibility",
+        "eligibility_findings",
+        "visits",
+        "dosing",
+        "adverse_events",
+        "tumour_assessments",
+        "lesion_measurements",
+        "dispositions",
+        "signatures",
+        "queries",
+    ):
+        assert f"{name}.csv" in files
+    dictionary = csv_rows(files["data_dictionary.csv"])
+    grade = next(
+        r for r in dictionary if r["dataset"] == "adverse_events" and r["column"] == "grade"
+    )
+    assert grade["type"] == "integer"
+    outcome = next(
+        r for r in dictionary if r["column"] == "outcome" and r["dataset"] == "adverse_events"
+    )
+    assert "recovered = Recovered/resolved" in outcome["codes"]
+    assert json.loads(files["manifest.json"])["row_counts"]["adverse_events"] == 3
+
+
+def test_csv_rows_carry_the_crf_values(csv_zip, data):
+    _run, files = csv_zip
+    events = csv_rows(files["adverse_events.csv"])
+    serious = next(
+        r
+        for r in events
+        if r["subject_number"] == data.dosed.subject_number and r["sequence"] == "1"
+    )
+    assert (serious["term"], serious["grade"], serious["serious"]) == ("Fever", "3", "Y")
+    assert serious["serious_criteria"] == "hospitalisation"
+    assert serious["relationship"] == "probable"
+    assert serious["sae_reported_at"].endswith("Z")
+    dose = csv_rows(files["dosing.csv"])[0]
+    assert (dose["visit"], dose["volume_ml"]) == ("C1D1", "1.20")
+
+
+def test_voided_subject_is_not_exported(csv_zip, data):
+    _run, files = csv_zip
+    numbers = {r["screening_number"] for r in csv_rows(files["subjects.csv"])}
+    assert data.voided.screening_number not in numbers
+    assert data.dosed.screening_number in numbers
+
+
+def test_eligibility_findings_give_one_row_per_criterion(csv_zip, data):
+    _run, files = csv_zip
+    findings = [
+        r
+        for r in csv_rows(files["eligibility_findings.csv"])
+        if r["screening_number"] == data.screen_failed.screening_number
+    ]
+    assert len(findings) == 20
+    assert {r["code"] for r in findings if r["outcome"] == "failed"} == {"IN3"}
+
+
+def test_xlsx_has_a_sheet_per_crf_with_the_same_rows(data):
+    run, path = export(data, "xlsx")
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    assert workbook.sheetnames[:2] == ["About", "Data dictionary"]
+    sheet = workbook["adverse_events"]
+    rows = list(sheet.values)
+    assert len(rows) - 1 == run.row_counts["adverse_events"] == 3
+    header = rows[0]
+    grades = sorted(row[header.index("grade")] for row in rows[1:])
+    assert grades == [1, 1, 3]
+
+
+# --- ODM ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def odm_schema():
+    if not ODM_XSD.exists():
+        pytest.skip(f"the ODM 1.3.2 schema is not at {ODM_XSD} (shared/ not beside the repo)")
+    return etree.XMLSchema(etree.parse(str(ODM_XSD)))
+
+
+@pytest.fixture
+def odm_doc(data):
+    _run, path = export(data, "odm")
+    return etree.parse(str(path))
+
+
+def test_odm_validates_against_the_official_schema(odm_doc, odm_schema):
+    assert odm_schema.validate(odm_doc), odm_schema.error_log
+
+
+def test_odm_metadata_defines_events_forms_groups_items_and_codelists(odm_doc):
+    mdv = odm_doc.find(".//odm:MetaDataVersion", ODM)
+    events = [e.get("OID") for e in mdv.findall("odm:StudyEventDef", ODM)]
+    assert events[0] == "SE.SCR" and "SE.C1D1" in events and events[-1] == "SE.LOG"
+    forms = {f.get("OID") for f in mdv.findall("odm:FormDef", ODM)}
+    assert {"F.DM", "F.IE", "F.EX", "F.AE", "F.TU", "F.DS"} <= forms
+    assert mdv.find("odm:ItemGroupDef[@OID='IG.TR']", ODM).get("Repeating") == "Yes"
+    grade = mdv.find("odm:ItemDef[@OID='IT.AE.GRADE']", ODM)
+    assert grade.get("DataType") == "integer"
+    outcome = mdv.find("odm:CodeList[@OID='CL.AE.OUTCOME']", ODM)
+    assert "recovered" in [i.get("CodedValue") for i in outcome.findall("odm:CodeListItem", ODM)]
+
+
+def test_odm_has_clinical_data_per_subject_and_no_voided_subject(odm_doc, data):
+    keys = [s.get("SubjectKey") for s in odm_doc.findall(".//odm:SubjectData", ODM)]
+    assert sorted(keys) == sorted(
+        [
+            data.dosed.subject_number,
+            data.screen_failed.screening_number,
+            data.withdrawn.subject_number,
+        ]
+    )
+    assert data.voided.screening_number not in keys
+
+
+def test_odm_correction_is_an_update_with_who_where_when_and_why(odm_doc, data):
+    subject = odm_doc.find(f".//odm:SubjectData[@SubjectKey='{data.dosed.subject_number}']", ODM)
+    dosing = subject.findall(
+        "odm:StudyEventData[@StudyEventOID='SE.C1D1']/odm:FormData[@FormOID='F.EX']", ODM
+    )
+    assert [f.get("TransactionType") for f in dosing] == ["Insert", "Update"]
+    update = dosing[1]
+    audit = update.find("odm:AuditRecord", ODM)
+    coordinator = data.users["coord_a"]
+    assert audit.find("odm:UserRef", ODM).get("UserOID") == f"USR.{coordinator.pk}"
+    assert audit.find("odm:LocationRef", ODM).get("LocationOID") == "LOC.FR01"
+    assert audit.findtext("odm:ReasonForChange", namespaces=ODM).startswith("Transcription error")
+    assert audit.findtext("odm:DateTimeStamp", namespaces=ODM)
+    changed = {i.get("ItemOID"): i.get("Value") for i in update.iter("{*}ItemData")}
+    assert changed["IT.EX.VOLUME_ML"] == "1.20"
+    assert "IT.EX.LOT_NUMBER" not in changed  # unchanged values are not repeated
+
+
+def test_odm_signatures_sit_on_the_signed_forms(odm_doc, data):
+    subject = odm_doc.find(f".//odm:SubjectData[@SubjectKey='{data.dosed.subject_number}']", ODM)
+    signed_ae = subject.find(
+        "odm:StudyEventData/odm:FormData[@FormOID='F.AE'][@FormRepeatKey='1']/odm:Signature", ODM
+    )
+    assert signed_ae.find("odm:SignatureRef", ODM).get("SignatureOID") == "SD.sae_report_approved"
+    assert signed_ae.find("odm:UserRef", ODM).get("UserOID") == f"USR.{data.users['inv_a'].pk}"
+    signed_ie = subject.find(".//odm:FormData[@FormOID='F.IE']/odm:Signature", ODM)
+    assert signed_ie.find("odm:SignatureRef", ODM).get("SignatureOID") == "SD.eligibility_confirmed"
+    definitions = odm_doc.findall(".//odm:AdminData/odm:SignatureDef", ODM)
+    assert "SD.sae_report_approved" in [d.get("OID") for d in definitions]
+
+
+def test_odm_tumour_measurements_are_repeating_groups_of_the_assessment(odm_doc, data):
+    subject = odm_doc.find(f".//odm:SubjectData[@SubjectKey='{data.dosed.subject_number}']", ODM)
+    groups = subject.findall(".//odm:ItemGroupData[@ItemGroupOID='IG.TR']", ODM)
+    assert sorted(g.get("ItemGroupRepeatKey") for g in groups) == ["T1", "T1", "T2", "T2"]
+    assert all(g.find("odm:AuditRecord", ODM) is not None for g in groups)
+
+
+# --- SDTM --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sdtm_zip(data):
+    _run, path = export(data, "sdtm")
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_sdtm_zip_has_csv_and_xpt_for_every_domain(sdtm_zip):
+    for domain in ("dm", "ie", "ex", "ae", "ds", "sv", "tu", "tr", "rs"):
+        assert f"{domain}.csv" in sdtm_zip and f"{domain}.xpt" in sdtm_zip
+
+
+def test_sdtm_ae_has_the_standard_variables_and_controlled_terms(sdtm_zip, data):
+    rows = csv_rows(sdtm_zip["ae.csv"].decode())
+    header = list(rows[0])
+    for variable in (
+        "STUDYID", "DOMAIN", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AETOXGR",
+        "AESER", "AEREL", "AEACN", "AEOUT", "AESTDTC", "AEENDTC", "AESDTH", "AESLIFE",
+        "AESHOSP", "AESDISAB", "AESCONG", "AESMIE",
+    ):  # fmt: skip
+        assert variable in header
+    usubjid = f"IL22BP-LNP-001-{data.dosed.subject_number}"
+    serious = next(r for r in rows if r["USUBJID"] == usubjid and r["AESEQ"] == "1")
+    assert (serious["AESER"], serious["AESHOSP"], serious["AETOXGR"]) == ("Y", "Y", "3")
+    assert serious["AEREL"] == "PROBABLY RELATED"
+    assert serious["AEOUT"] == "NOT RECOVERED/NOT RESOLVED"
+    assert serious["AESTDTC"] == "2026-11-23" and serious["AESTDY"] == "3"
+    resolved = next(r for r in rows if r["USUBJID"] == usubjid and r["AESEQ"] == "2")
+    assert (resolved["AEOUT"], resolved["AEENDTC"]) == ("RECOVERED/RESOLVED", "2026-11-25")
+    assert {r["AESER"] for r in rows} <= {"Y", "N"}
+
+
+def test_sdtm_dm_ds_ie_cover_screen_failure_and_withdrawal(sdtm_zip, data):
+    dm = {r["SUBJID"]: r for r in csv_rows(sdtm_zip["dm.csv"].decode())}
+    assert dm[data.screen_failed.screening_number]["ARMCD"] == "SCRNFAIL"
+    assert dm[data.dosed.subject_number]["ACTARMCD"] == "DL1"
+    assert data.voided.screening_number not in dm
+    ds = csv_rows(sdtm_zip["ds.csv"].decode())
+    decods = {(r["USUBJID"].removeprefix("IL22BP-LNP-001-"), r["DSDECOD"]) for r in ds}
+    assert (data.withdrawn.subject_number, "WITHDRAWAL BY SUBJECT") in decods
+    assert (data.screen_failed.screening_number, "SCREEN FAILURE") in decods
+    ie = csv_rows(sdtm_zip["ie.csv"].decode())
+    assert [(r["IETESTCD"], r["IEORRES"]) for r in ie] == [("INCL03", "N")]
+
+
+def test_sdtm_xpt_reads_back_as_the_csv(sdtm_zip):
+    for domain in ("ae", "dm", "tr"):
+        dataset, _label, variables, rows = read_xpt(sdtm_zip[f"{domain}.xpt"])
+        table = csv_rows(sdtm_zip[f"{domain}.csv"].decode())
+        assert dataset == domain.upper()
+        assert [v[0] for v in variables] == list(table[0])
+        assert len(rows) == len(table)
+        for row, expected in zip(rows, table, strict=True):
+            for (name, _label, numeric, _length), value in zip(variables, row, strict=True):
+                if numeric:
+                    assert value == (float(expected[name]) if expected[name] else None), name
+                else:
+                    assert value == expected[name], name
+
+
+# --- audit trail -------------------------------------------------------------------------------
+
+
+def test_audit_trail_has_who_when_old_new_and_why(data):
+    _run, path = export(data, "audit")
+    rows = csv_rows(path.read_text())
+    volume = next(
+        r
+        for r in rows
+        if r["record_type"] == "dosing.DosingRecord"
+        and r["field"] == "volume_ml"
+        and r["action"] == "update"
+    )
+    assert (volume["old_value"], volume["new_value"]) == ("1.00", "1.20")
+    assert volume["user"] == "coord_a"
+    assert volume["reason"].startswith("Transcription error")
+    assert volume["subject_number"] == data.dosed.subject_number
+    assert volume["event_time_utc"].endswith("Z")
+
+
+def test_audit_trail_keeps_the_voided_subject_and_its_void(data):
+    _run, path = export(data, "audit")
+    rows = csv_rows(path.read_text())
+    void = [
+        r
+        for r in rows
+        if r["screening_number"] == data.voided.screening_number and r["field"] == "void_reason"
+    ]
+    assert void and void[0]["new_value"] == "Registered twice by mistake"
+
+
+def test_audit_trail_date_range_selects_changes(data):
+    _run, path = export(
+        data,
+        "audit",
+        date_from=data.dosed.created_at.date().replace(year=2000),
+        date_to=data.dosed.created_at.date().replace(year=2001),
+    )
+    assert csv_rows(path.read_text()) == []
+
+
+def test_audit_trail_of_every_site_includes_study_configuration_and_exports(data):
+    _run, path = export(data, "audit", user="admin")
+    types = {r["record_type"] for r in csv_rows(path.read_text())}
+    assert {"trial.Study", "trial.Membership", "exports.ExportRun"} <= types
+
+
+def test_audit_trail_of_one_site_has_only_that_sites_subjects(data):
+    _run, path = export(data, "audit", user="dm_a")
+    rows = csv_rows(path.read_text())
+    assert rows and {r["site"] for r in rows} == {"FR01"}
+
+
+# --- who, what, which sites --------------------------------------------------------------------
+
+
+def test_export_run_records_who_format_and_filters(data):
+    run, _path = export(data, "csv", user="dm", sites=["FR02"], statuses=["withdrawn"])
+    assert run.requested_by == data.users["dm"]
+    assert run.format == "csv"
+    assert run.filters["sites"] == ["FR02"] and run.filters["statuses"] == ["withdrawn"]
+    assert run.row_counts["subjects"] == 1 and run.file_size > 0 and len(run.sha256) == 64
+    events = ExportRunEvent.objects.filter(pgh_obj=run).order_by("pgh_id")
+    assert [e.status for e in events] == ["pending", "running", "done"]
+    assert events[0].pgh_context.metadata["user"] == data.users["dm"].pk
+    assert "Export requested: csv" in events[0].pgh_context.metadata["reason"]
+
+
+def test_data_managers_site_filter_is_honoured(data):
+    run, path = export(data, "csv", user="dm_a")
+    assert run.filters["sites"] == ["FR01"]
+    with zipfile.ZipFile(path) as archive:
+        subjects = csv_rows(archive.read("subjects.csv").decode())
+    assert {r["site"] for r in subjects} == {"FR01"}
+
+
+def test_data_manager_cannot_export_a_site_outside_their_role(data):
+    with pytest.raises(PermissionDenied, match="FR02"):
+        services.export_request(by=data.users["dm_a"], format="csv", sites=["FR02"])
+
+
+@pytest.mark.parametrize("user", ["coord_a", "inv_a", "monitor", "safety", "nobody"])
+def test_only_admins_and_data_managers_export(data, user):
+    with pytest.raises(PermissionDenied):
+        services.export_request(by=data.users[user], format="csv")
+
+
+def test_status_and_date_filters_select_subjects(data):
+    run, _path = export(data, "csv", statuses=["screen_failed"])
+    assert run.row_counts["subjects"] == 1 and run.row_counts["adverse_events"] == 0
+    created = data.dosed.created_at.date()
+    run, _path = export(data, "csv", date_from=created.replace(year=created.year + 1))
+    assert run.row_counts["subjects"] == 0
+
+
+def test_download_is_counted_and_audited(data):
+    run, _path = export(data, "audit")
+    services.export_download(run=run, by=data.users["dm"])
+    run.refresh_from_db()
+    assert run.download_count == 1 and run.last_downloaded_at
+    last = ExportRunEvent.objects.filter(pgh_obj=run).latest("pgh_id")
+    assert last.download_count == 1
+    assert last.pgh_context.metadata["reason"] == "Export downloaded"

@@ -1,0 +1,346 @@
+"""SDTM mappings are pure: facts in, records with standard variables and CDISC terms out."""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import pytest
+
+from exports import sdtm
+
+
+def local(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    """A wall-clock time at the site, as the SDTM mappings take it (no offset)."""
+    return datetime.combine(day, time(hour, minute, second))
+
+
+KEY = sdtm.subject_key("IL22BP-LNP-001", "FR01-001", rfstdtc=date(2026, 11, 21))
+ISSUE_AE_VARIABLES = [
+    "STUDYID", "DOMAIN", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AETOXGR",
+    "AESER", "AEREL", "AEACN", "AEOUT", "AESTDTC", "AEENDTC", "AESDTH", "AESLIFE",
+    "AESHOSP", "AESDISAB", "AESCONG", "AESMIE",
+]  # fmt: skip
+
+
+def _ae(**changes) -> sdtm.AdverseEventFacts:
+    values = {
+        "sequence": 4,
+        "term": "Fever",
+        "meddra_code": 10016558,
+        "soc": "General disorders and administration site conditions",
+        "grade": 3,
+        "onset": date(2026, 11, 23),
+        "serious": True,
+        "serious_criteria": frozenset({"hospitalisation"}),
+        "relationship": "probable",
+        "action_taken": "dose_not_changed",
+        "outcome": "not_recovered",
+        "period": "treatment_emergent",
+    }
+    return sdtm.AdverseEventFacts(**(values | changes))
+
+
+def test_ae_record_has_the_standard_variables_in_order():
+    record = sdtm.ae_record(KEY, _ae())
+    assert list(record)[:3] == ["STUDYID", "DOMAIN", "USUBJID"]
+    assert set(ISSUE_AE_VARIABLES) <= set(record)
+    assert record["DOMAIN"] == "AE"
+    assert record["USUBJID"] == "IL22BP-LNP-001-FR01-001"
+
+
+def test_ae_serious_hospitalisation_flags_and_grade():
+    record = sdtm.ae_record(KEY, _ae())
+    assert (record["AESEQ"], record["AETOXGR"], record["AESER"]) == (4, "3", "Y")
+    assert record["AESHOSP"] == "Y"
+    assert {record[v] for v in ("AESDTH", "AESLIFE", "AESDISAB", "AESCONG", "AESMIE")} == {"N"}
+    assert (record["AETERM"], record["AEDECOD"], record["AEPTCD"]) == ("Fever", "Fever", 10016558)
+
+
+@pytest.mark.parametrize(
+    ("relationship", "aerel"),
+    [
+        ("not_related", "NOT RELATED"),
+        ("unlikely", "UNLIKELY RELATED"),
+        ("possible", "POSSIBLY RELATED"),
+        ("probable", "PROBABLY RELATED"),
+        ("definite", "RELATED"),
+        ("", ""),
+    ],
+)
+def test_causality_uses_the_protocol_terms(relationship, aerel):
+    assert sdtm.ae_record(KEY, _ae(relationship=relationship))["AEREL"] == aerel
+
+
+@pytest.mark.parametrize(
+    ("outcome", "aeout"),
+    [
+        ("recovered", "RECOVERED/RESOLVED"),
+        ("recovering", "RECOVERING/RESOLVING"),
+        ("not_recovered", "NOT RECOVERED/NOT RESOLVED"),
+        ("recovered_with_sequelae", "RECOVERED/RESOLVED WITH SEQUELAE"),
+        ("fatal", "FATAL"),
+        ("unknown", "UNKNOWN"),
+    ],
+)
+def test_outcome_uses_cdisc_codelist_out(outcome, aeout):
+    assert sdtm.ae_record(KEY, _ae(outcome=outcome))["AEOUT"] == aeout
+
+
+@pytest.mark.parametrize(
+    ("action", "aeacn"),
+    [
+        ("dose_not_changed", "DOSE NOT CHANGED"),
+        ("dose_reduced", "DOSE REDUCED"),
+        ("dose_delayed", "DRUG INTERRUPTED"),
+        ("drug_interrupted", "DRUG INTERRUPTED"),
+        ("drug_withdrawn", "DRUG WITHDRAWN"),
+        ("not_applicable", "NOT APPLICABLE"),
+        ("unknown", "UNKNOWN"),
+    ],
+)
+def test_action_taken_uses_cdisc_codelist_acn(action, aeacn):
+    assert sdtm.ae_record(KEY, _ae(action_taken=action))["AEACN"] == aeacn
+
+
+def test_fatal_ae_flags_death():
+    record = sdtm.ae_record(
+        KEY,
+        _ae(
+            grade=5,
+            serious_criteria=frozenset({"death"}),
+            outcome="fatal",
+            ongoing=False,
+            end=date(2026, 11, 25),
+        ),
+    )
+    assert (record["AESDTH"], record["AEOUT"], record["AEENDTC"]) == ("Y", "FATAL", "2026-11-25")
+    assert record["AEENRTPT"] == ""
+
+
+def test_ongoing_ae_has_no_end_date_and_is_ongoing_at_end_of_study():
+    record = sdtm.ae_record(KEY, _ae(ongoing=True, end=None))
+    assert (record["AEENDTC"], record["AEENDY"]) == ("", None)
+    assert (record["AEENRTPT"], record["AEENTPT"]) == ("ONGOING", "END OF STUDY")
+
+
+def test_other_specify_term_is_reported_by_its_verbatim():
+    record = sdtm.ae_record(
+        KEY, _ae(term="Gastrointestinal disorders - Other, specify", verbatim="Hiccups")
+    )
+    assert record["AETERM"] == "Hiccups"
+    assert record["AEDECOD"] == "Gastrointestinal disorders - Other, specify"
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 11, 21), 1),
+        (date(2026, 11, 22), 2),
+        (date(2026, 11, 20), -1),
+        (date(2026, 11, 1), -20),
+        (local(date(2026, 11, 21), 23, 59), 1),
+        (None, None),
+    ],
+    ids=["first-dose-is-day-1", "next-day", "day-before-is-minus-1", "earlier", "datetime", "none"],
+)
+def test_study_day_has_no_day_zero(day, expected):
+    assert sdtm.study_day(day, date(2026, 11, 21)) == expected
+
+
+def test_iso_dates_and_times():
+    assert sdtm.iso(date(2026, 1, 2)) == "2026-01-02"
+    assert sdtm.iso(local(date(2026, 1, 2), 9, 30, 15)) == "2026-01-02T09:30"
+    assert sdtm.iso(None) == ""
+    assert sdtm.iso_date_time(date(2026, 1, 2), time(9, 5)) == "2026-01-02T09:05"
+    assert sdtm.iso_date_time(date(2026, 1, 2), None) == "2026-01-02"
+
+
+def _subject(**changes) -> sdtm.SubjectFacts:
+    values = {
+        "studyid": "IL22BP-LNP-001",
+        "subjid": "FR01-001",
+        "site_code": "FR01",
+        "country": "FR",
+        "sex": "F",
+        "birth_date": date(1970, 5, 17),
+        "registered_on": date(2026, 11, 10),
+        "status": "on_treatment",
+        "consent_at": local(date(2026, 11, 13), 10, 0),
+        "dose_level_code": "DL1",
+        "dose_level_label": "DL1 25 ug IL-22BP/LNP",
+        "first_dose_at": local(date(2026, 11, 21), 9, 30),
+        "last_dose_at": local(date(2026, 11, 21), 9, 45),
+    }
+    return sdtm.SubjectFacts(**(values | changes))
+
+
+def test_dm_of_a_dosed_subject():
+    record = sdtm.dm_record(_subject())
+    assert (record["ARMCD"], record["ACTARMCD"]) == ("DL1", "DL1")
+    assert (record["RFSTDTC"], record["RFICDTC"]) == ("2026-11-21T09:30", "2026-11-13T10:00")
+    assert (record["AGE"], record["AGEU"], record["SEX"]) == (56, "YEARS", "F")
+    assert (record["COUNTRY"], record["SITEID"]) == ("FRA", "FR01")
+    assert record["DMDY"] == -11
+
+
+@pytest.mark.parametrize(
+    ("changes", "arm", "actual"),
+    [
+        (
+            {"status": "screen_failed", "dose_level_code": "", "first_dose_at": None},
+            "SCRNFAIL",
+            "SCRNFAIL",
+        ),
+        (
+            {"status": "screening", "dose_level_code": "", "first_dose_at": None},
+            "NOTASSGN",
+            "NOTASSGN",
+        ),
+        ({"status": "enrolled", "first_dose_at": None, "last_dose_at": None}, "DL1", "NOTTRT"),
+    ],
+    ids=["screen-failure", "not-yet-enrolled", "enrolled-never-dosed"],
+)
+def test_dm_arms_follow_sdtmig_conventions(changes, arm, actual):
+    record = sdtm.dm_record(_subject(**changes))
+    assert (record["ARMCD"], record["ACTARMCD"]) == (arm, actual)
+
+
+def test_age_is_in_whole_years_at_consent():
+    record = sdtm.dm_record(_subject(consent_at=local(date(2026, 5, 16), 10, 0)))
+    assert record["AGE"] == 55
+
+
+def test_death_sets_the_death_flag():
+    record = sdtm.dm_record(_subject(death_date=date(2027, 1, 5)))
+    assert (record["DTHFL"], record["DTHDTC"]) == ("Y", "2027-01-05")
+
+
+def test_ie_lists_only_the_criteria_not_met():
+    findings = [
+        sdtm.EligibilityFinding("IN1", "Age", "met", date(2026, 11, 19)),
+        sdtm.EligibilityFinding("IN3", "ECOG performance status", "failed", date(2026, 11, 19)),
+        sdtm.EligibilityFinding("EX10", "Allergy", "failed", date(2026, 11, 19)),
+        sdtm.EligibilityFinding("EX2", "Tumour near vessels", "missing", date(2026, 11, 19)),
+    ]
+    records = sdtm.ie_records(KEY, findings)
+    assert [(r["IETESTCD"], r["IECAT"], r["IEORRES"], r["IESEQ"]) for r in records] == [
+        ("INCL03", "INCLUSION", "N", 1),
+        ("EXCL10", "EXCLUSION", "Y", 2),
+    ]
+
+
+def test_ex_record_uses_cdisc_route_unit_and_dates():
+    dose = sdtm.DoseFacts(
+        visit_name="Cycle 1 Day 1",
+        visit_number=2,
+        administered_on=date(2026, 11, 21),
+        amount=Decimal("25.000"),
+        unit="µg",
+        route="intratumoural",
+        start_time=time(9, 30),
+        stop_time=time(9, 45),
+        lot="LOT-1",
+        location="Left cervical node",
+    )
+    record = sdtm.ex_record(KEY, "IL-22BP/LNP", 1, dose)
+    assert (record["EXDOSE"], record["EXDOSU"], record["EXROUTE"]) == (25.0, "ug", "INTRATUMOR")
+    assert (record["EXSTDTC"], record["EXENDTC"]) == ("2026-11-21T09:30", "2026-11-21T09:45")
+    assert (record["EXSTDY"], record["VISITNUM"], record["EXADJ"]) == (1, 2, "")
+
+
+def test_reduced_dose_gives_its_reason_for_adjustment():
+    dose = sdtm.DoseFacts(
+        "Cycle 2 Day 1", 6, date(2026, 12, 12), Decimal(12), "µg", "intratumoural",
+        dose_change="reduced", dose_change_reason="Grade 3 fever",
+    )  # fmt: skip
+    assert sdtm.ex_record(KEY, "IL-22BP/LNP", 2, dose)["EXADJ"] == "Grade 3 fever"
+
+
+EVENT, MILESTONE = "DISPOSITION EVENT", "PROTOCOL MILESTONE"
+DISPOSITIONS = {
+    "consent": (
+        sdtm.DispositionFacts("consent", date(2026, 11, 13)),
+        (MILESTONE, "INFORMED CONSENT OBTAINED", "SCREENING"),
+    ),
+    "screen-failure": (
+        sdtm.DispositionFacts("screen_failure", date(2026, 11, 19), "ECOG 3"),
+        (EVENT, "SCREEN FAILURE", "SCREENING"),
+    ),
+    "eot-all-cycles": (
+        sdtm.DispositionFacts("end_of_treatment", date(2027, 3, 1), all_cycles_given=True),
+        (EVENT, "COMPLETED", "TREATMENT"),
+    ),
+    "eot-early": (
+        sdtm.DispositionFacts("end_of_treatment", date(2027, 1, 1), "Toxicity"),
+        (EVENT, "OTHER", "TREATMENT"),
+    ),
+    "withdrawal": (
+        sdtm.DispositionFacts("withdrawal", date(2026, 12, 1)),
+        (EVENT, "WITHDRAWAL BY SUBJECT", "TREATMENT"),
+    ),
+    "withdrawal-in-follow-up": (
+        sdtm.DispositionFacts("withdrawal", date(2027, 6, 1), after_end_of_treatment=True),
+        (EVENT, "WITHDRAWAL BY SUBJECT", "FOLLOW-UP"),
+    ),
+    "lost": (
+        sdtm.DispositionFacts("lost_to_follow_up", date(2027, 6, 1), after_end_of_treatment=True),
+        (EVENT, "LOST TO FOLLOW-UP", "FOLLOW-UP"),
+    ),
+    "death": (sdtm.DispositionFacts("death", date(2027, 2, 1)), (EVENT, "DEATH", "TREATMENT")),
+    "end-of-study": (
+        sdtm.DispositionFacts("end_of_study", date(2028, 3, 1)),
+        (EVENT, "COMPLETED", "FOLLOW-UP"),
+    ),
+}
+
+
+@pytest.mark.parametrize(("facts", "expected"), DISPOSITIONS.values(), ids=DISPOSITIONS.keys())
+def test_disposition_terms(facts, expected):
+    assert sdtm.disposition_terms(facts) == expected
+
+
+def test_ds_records_are_in_time_order_with_the_reason_as_term():
+    records = sdtm.ds_records(
+        KEY,
+        [
+            sdtm.DispositionFacts("withdrawal", date(2026, 12, 1), "Consent withdrawn"),
+            sdtm.DispositionFacts("consent", local(date(2026, 11, 13), 10, 0)),
+        ],
+    )
+    assert [(r["DSSEQ"], r["DSDECOD"], r["DSTERM"]) for r in records] == [
+        (1, "INFORMED CONSENT OBTAINED", "INFORMED CONSENT OBTAINED"),
+        (2, "WITHDRAWAL BY SUBJECT", "Consent withdrawn"),
+    ]
+
+
+def test_tr_uses_short_axis_for_nodes_and_not_done_when_not_measured():
+    node = sdtm.MeasurementFacts("T2", True, date(2026, 12, 5), Decimal("18.0"))
+    missing = sdtm.MeasurementFacts("T1", False, date(2026, 12, 5), None)
+    assert sdtm.tr_record(KEY, 1, node)["TRTESTCD"] == "SAXIS"
+    assert sdtm.tr_record(KEY, 1, node)["TRSTRESN"] == 18.0
+    record = sdtm.tr_record(KEY, 2, missing)
+    assert (record["TRTESTCD"], record["TRSTAT"], record["TRSTRESN"]) == ("LDIAM", "NOT DONE", None)
+
+
+def test_rs_gives_time_point_responses_then_the_best_overall_response():
+    responses = [
+        sdtm.ResponseFacts(date(2026, 11, 14), "", "non_cr_non_pd"),  # baseline
+        sdtm.ResponseFacts(date(2027, 1, 10), "pr", "non_cr_non_pd"),
+        sdtm.ResponseFacts(date(2027, 2, 20), "pd", "pd"),
+    ]
+    records = sdtm.rs_records(KEY, responses, date(2026, 11, 21))
+    assert [(r["RSTESTCD"], r["RSORRES"]) for r in records] == [
+        ("NTRGRESP", "NON-CR/NON-PD"),
+        ("OVRLRESP", "PR"),
+        ("NTRGRESP", "PD"),
+        ("OVRLRESP", "PD"),
+        ("BESTRESP", "PR"),
+    ]
+    assert [r["RSSEQ"] for r in records] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("domain", sorted(sdtm.DOMAINS))
+def test_variables_fit_sas_transport_version_5(domain):
+    for variable in sdtm.DOMAINS[domain]:
+        assert len(variable.name) <= 8 and variable.name.isupper(), variable.name
+        assert len(variable.label) <= 40, variable.name
+    assert len(sdtm.DATASET_LABELS[domain]) <= 40

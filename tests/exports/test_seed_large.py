@@ -1,0 +1,70 @@
+"""The benchmark seed, scaled down: consistent data that every export can read."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from lxml import etree
+
+from adverse_events import rules
+from adverse_events.models import AdverseEvent
+from dosing.models import DosingRecord
+from exports import services
+from exports.models import ExportStatus
+from screening.models import EligibilityAssessment
+from trial.models import Site, Subject, SubjectEvent, Visit
+
+ODM_XSD = Path(__file__).resolve().parents[3] / "shared" / "data" / "odm-1.3.2" / "ODM1-3-2.xsd"
+
+
+@pytest.fixture
+def seeded(db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    call_command("seed_large", "--subjects", "20", "--sites", "4", "--aes-per-subject", "4")
+
+
+def test_seed_creates_the_asked_numbers(seeded):
+    assert Site.objects.count() == 4
+    enrolled = Subject.objects.exclude(status__in=["screening", "screen_failed"])
+    assert enrolled.count() == 20
+    assert Subject.objects.filter(status="screen_failed").count() == 2
+    assert Visit.objects.count() == 20 * 16
+    assert 20 * 2 <= AdverseEvent.objects.count() <= 20 * 7
+
+
+def test_seed_is_consistent_with_the_rules(seeded):
+    for subject in Subject.objects.exclude(status="screen_failed"):
+        assessment = EligibilityAssessment.objects.get(subject=subject)
+        assert assessment.status == "eligible" and assessment.confirmed_at
+        for dose in DosingRecord.objects.filter(subject=subject):
+            assert dose.visit.completed_on == dose.administered_on
+    for ae in AdverseEvent.objects.all():
+        assert ae.worst_grade == ae.grade and ae.grade in ae.term.available_grades
+        assert (ae.outcome == "fatal") == (ae.grade == 5)
+        assert ae.ongoing == (ae.end_date is None)
+        assert not ae.serious or ae.sae_report_due_at == rules.sae_report_due_at(ae.aware_at)
+    numbers = list(Subject.objects.values_list("screening_number", flat=True))
+    assert len(numbers) == len(set(numbers))
+
+
+def test_seed_rows_are_audited_with_the_seed_reason(seeded):
+    event = SubjectEvent.objects.order_by("pgh_id").last()
+    assert event.pgh_context.metadata["reason"] == "Large benchmark seed (seed_large)"
+
+
+def test_seed_refuses_to_run_twice_without_force(seeded):
+    with pytest.raises(CommandError, match="already seeded"):
+        call_command("seed_large", "--subjects", "2", "--sites", "4")
+    call_command("seed_large", "--subjects", "2", "--sites", "4", "--force")
+    assert Subject.objects.exclude(status="screen_failed").count() == 22
+
+
+def test_seeded_data_exports_to_valid_odm(seeded):
+    if not ODM_XSD.exists():
+        pytest.skip(f"the ODM 1.3.2 schema is not at {ODM_XSD}")
+    run = services.export_to_path(
+        by=None, format="odm", output=Path(services.export_dir()) / "x.xml"
+    )
+    assert run.status == ExportStatus.DONE, run.error
+    schema = etree.XMLSchema(etree.parse(str(ODM_XSD)))
+    assert schema.validate(etree.parse(str(services.export_file(run)))), schema.error_log

@@ -1,0 +1,228 @@
+"""Reminders are created once and sent once, whatever re-runs, retries or concurrency."""
+
+import threading
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from adverse_events.services import ae_update
+from followup import services
+from followup.models import Notification, Reminder
+from tests.adverse_events.factories import load_starter_dictionary, record_ae, serious_values
+from tests.dosing.factories import dosed_subject, visit_of
+
+pytestmark = pytest.mark.django_db
+SERIOUS = {"grade": 3, "serious": True, "serious_criteria": ["hospitalisation"]}
+
+
+def local(day, hour=12):
+    return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
+
+
+@pytest.fixture
+def subject(study, site_a, coordinator_a, investigator_a):
+    coordinator_a.email = "coord@example.org"
+    coordinator_a.save(update_fields=["email"])
+    return dosed_subject(study, site_a, coordinator_a, investigator_a)
+
+
+def test_overdue_visit_is_reminded_to_the_site_coordinators_once(
+    subject, coordinator_a, coordinator_b
+):
+    c1d8 = visit_of(subject, "C1D8")
+    after = local(c1d8.window_closes_on + timedelta(days=1), 9)
+    first = services.scan(after)
+    keys = set(Reminder.objects.values_list("key", flat=True))
+    assert (
+        f"visit_overdue:visit{c1d8.pk}:{c1d8.window_closes_on + timedelta(days=1)}:u"
+        f"{coordinator_a.pk}" in keys
+    )
+    assert not Reminder.objects.filter(recipient=coordinator_b).exists()
+    again = services.scan(after)
+    assert first.created and not again.created
+    assert Reminder.objects.count() == len(keys)
+
+
+def test_nothing_is_due_before_the_send_hour_of_the_day(subject):
+    c1d8 = visit_of(subject, "C1D8")
+    lead_day = c1d8.window_opens_on - timedelta(days=7)
+    services.scan(local(lead_day, 7))
+    assert not Reminder.objects.filter(key__contains=f"visit{c1d8.pk}").exists()
+    services.scan(local(lead_day, 8))
+    assert Reminder.objects.filter(
+        key__startswith=f"visit_upcoming:visit{c1d8.pk}:{lead_day}"
+    ).exists()
+
+
+def test_completed_visit_is_not_reminded(subject):
+    c1d8 = visit_of(subject, "C1D8")
+    c1d8.completed_on = c1d8.target_date
+    c1d8.save(update_fields=["completed_on"])
+    services.scan(local(c1d8.window_closes_on + timedelta(days=2)))
+    assert not Reminder.objects.filter(key__contains=f"visit{c1d8.pk}:").exists()
+
+
+def test_retried_send_sends_one_email(subject, mailoutbox):
+    c1d8 = visit_of(subject, "C1D8")
+    now = local(c1d8.window_closes_on + timedelta(days=1), 9)
+    services.scan(now)
+    reminder = Reminder.objects.filter(kind="visit_overdue").first()
+    assert services.reminder_send(reminder_id=reminder.pk, now=now) is True
+    assert services.reminder_send(reminder_id=reminder.pk, now=now) is False
+    assert len(mailoutbox) == 1
+    assert Notification.objects.filter(reminder=reminder).count() == 1
+
+
+def test_failed_send_is_released_for_retry_and_recorded(subject, monkeypatch, mailoutbox):
+    c1d8 = visit_of(subject, "C1D8")
+    now = local(c1d8.window_closes_on + timedelta(days=1), 9)
+    services.scan(now)
+    reminder = Reminder.objects.filter(kind="visit_overdue").first()
+
+    def refuse(**kwargs):
+        raise ConnectionRefusedError("SMTP down")
+
+    monkeypatch.setattr(services, "send_mail", refuse)
+    with pytest.raises(ConnectionRefusedError):
+        services.reminder_send(reminder_id=reminder.pk, now=now)
+    reminder.refresh_from_db()
+    assert (reminder.sent_at, reminder.claimed_at, reminder.attempts) == (None, None, 1)
+    assert "SMTP down" in reminder.last_error
+    monkeypatch.undo()
+    assert services.reminder_send(reminder_id=reminder.pk, now=now) is True
+    assert len(mailoutbox) == 1
+
+
+def test_claim_of_a_dead_worker_is_taken_over_after_15_minutes(subject, mailoutbox):
+    c1d8 = visit_of(subject, "C1D8")
+    now = local(c1d8.window_closes_on + timedelta(days=1), 9)
+    services.scan(now)
+    reminder = Reminder.objects.filter(kind="visit_overdue").first()
+    Reminder.objects.filter(pk=reminder.pk).update(claimed_at=now)
+    assert services.reminder_send(reminder_id=reminder.pk, now=now + timedelta(minutes=14)) is False
+    assert services.reminder_send(reminder_id=reminder.pk, now=now + timedelta(minutes=16))
+
+
+def test_sae_alert_is_queued_only_after_commit(
+    subject, coordinator_a, django_capture_on_commit_callbacks
+):
+    load_starter_dictionary()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        record_ae(subject, coordinator_a, **SERIOUS)
+    assert len(callbacks) == 1
+    assert not Reminder.objects.exists()
+
+
+def test_sae_alert_goes_to_investigator_and_sponsor_safety_once(
+    subject, coordinator_a, investigator_a, make_user, settings
+):
+    load_starter_dictionary()
+    safety = make_user("safety", "sponsor_safety", None)
+    ae = record_ae(subject, coordinator_a, **SERIOUS)
+    first = services.sae_alert_now(ae_id=ae.pk, now=ae.aware_at)
+    again = services.sae_alert_now(ae_id=ae.pk, now=ae.aware_at)
+    recipients = set(Reminder.objects.filter(kind="sae_new").values_list("recipient", flat=True))
+    assert recipients == {investigator_a.pk, safety.pk}
+    assert len(first) == 2 and set(again) == set(first)
+    assert Reminder.objects.filter(kind="sae_new").count() == 2
+
+
+def test_sae_12h_and_overdue_reminders_until_the_report_is_signed(
+    subject, coordinator_a, investigator_a
+):
+    load_starter_dictionary()
+    ae = record_ae(subject, coordinator_a, **SERIOUS)
+    services.scan(ae.aware_at + timedelta(hours=11, minutes=59))
+    assert not Reminder.objects.filter(kind="sae_12h_left").exists()
+    services.scan(ae.aware_at + timedelta(hours=12))
+    assert Reminder.objects.filter(kind="sae_12h_left", recipient=investigator_a).exists()
+    from adverse_events.models import AdverseEvent
+
+    AdverseEvent.objects.filter(pk=ae.pk).update(sae_reported_at=ae.aware_at)
+    services.scan(ae.aware_at + timedelta(hours=25))
+    assert not Reminder.objects.filter(kind="sae_overdue").exists()
+
+
+def test_making_an_ae_serious_on_edit_queues_the_alert(
+    subject, coordinator_a, django_capture_on_commit_callbacks
+):
+    load_starter_dictionary()
+    ae = record_ae(subject, coordinator_a)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ae_update(
+            ae=ae,
+            by=coordinator_a,
+            values=serious_values(),
+            reason="Hospitalised",
+            expected_version=ae.version,
+            now=ae.recorded_at + timedelta(hours=1),
+        )
+    assert len(callbacks) == 1
+
+
+def test_daily_digest_once_per_coordinator_per_day(subject, coordinator_a):
+    c1d8 = visit_of(subject, "C1D8")
+    day = c1d8.window_opens_on
+    services.scan(local(day, 6))
+    assert not Reminder.objects.filter(kind="daily_digest").exists()
+    services.scan(local(day, 7))
+    services.scan(local(day, 18))
+    assert Reminder.objects.filter(kind="daily_digest", recipient=coordinator_a).count() == 1
+
+
+def test_dry_run_plan_writes_nothing(subject):
+    c1d8 = visit_of(subject, "C1D8")
+    result = services.plan(local(c1d8.window_closes_on + timedelta(days=1), 9))
+    assert any(r.kind == "visit_overdue" for r in result.planned)
+    assert not Reminder.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_scans_create_each_reminder_once(subject):
+    c1d8 = visit_of(subject, "C1D8")
+    now = local(c1d8.window_closes_on + timedelta(days=1), 9)
+    expected = len(services.plan(now).planned)
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            services.scan(now)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert Reminder.objects.count() == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_senders_send_once(subject, mailoutbox):
+    c1d8 = visit_of(subject, "C1D8")
+    now = local(c1d8.window_closes_on + timedelta(days=1), 9)
+    services.scan(now)
+    reminder_id = Reminder.objects.filter(kind="visit_overdue").values_list("id", flat=True)[0]
+    results = []
+    barrier = threading.Barrier(4)
+
+    def run():
+        barrier.wait(timeout=10)
+        results.append(services.reminder_send(reminder_id=reminder_id, now=now))
+        connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(results) == [False, False, False, True]
+    assert len(mailoutbox) == 1

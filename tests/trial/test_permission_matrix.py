@@ -1,0 +1,362 @@
+"""The permission matrix (issue 10): every URL of the URL conf, as every role, on an object of
+the user's own site and of another site, answers the status written here.
+
+MATRIX is checked against `get_resolver()`: a page added without a row here fails
+`test_every_url_of_the_url_conf_has_a_matrix_entry`. The columns are the roles of
+`tests/trial/matrix_data.py`; the coordinator and investigator hold their role at FR01 only
+("own" is an FR01 object, "other" an FR02 one), the monitor, data manager and sponsor safety
+hold theirs for all sites and the administrator is a superuser, so for them both columns are
+in scope. Out-of-scope objects answer 404 (trial.access: ids are not confirmed), a role that
+may not act at all answers 403, an anonymous visitor is sent to sign in (302) or, on the
+API, told to authenticate (401).
+
+POST-only endpoints are posted an empty body, so nothing valid is submitted: where the role
+may act, the view refuses the empty form (a 302 back with a message, or a 400 re-render);
+where a service checks the role before the form, a role that may not act gets its 403. Each
+case runs in its own savepoint, so a POST that does act (closing a query, source-verifying a
+record: their empty body is complete) is rolled back before the next case.
+
+Besides the status, a 200 must not show what the role may not read (MatrixData.hidden_from:
+the other site's subject for a site role, the non-serious AEs for sponsor safety), and each
+API list must contain exactly the objects whose detail the role may read.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.trial.matrix_data import OTHER, OWN, ROLES, build_matrix_data
+
+GET, POST = "GET", "POST"
+ANY_SITE = "any"  # pages without an object: one case per role
+
+
+@dataclass(frozen=True)
+class Check:
+    """One way of calling a URL and the status each role gets.
+
+    `kind` says which object the URL is built for (see MatrixData.url_kwargs): "none" and
+    "chart" have no site, so only `own` is read; otherwise `own` is for the FR01 object and
+    `other` for the FR02 one. `bugs` marks (role, site) cases whose status is what the row
+    says should be answered but is not yet: strict xfails, each naming the defect.
+    """
+
+    kind: str
+    method: str
+    own: tuple[int, ...]
+    other: tuple[int, ...] | None = None
+    bugs: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        sited = self.kind not in ("none", "chart")
+        assert len(self.own) == len(ROLES), self
+        assert (self.other is not None) == sited, f"{self.kind}: other row iff it has a site"
+        assert self.other is None or len(self.other) == len(ROLES), self
+
+    @property
+    def sites(self) -> tuple[str, ...]:
+        return (OWN, OTHER) if self.other is not None else (ANY_SITE,)
+
+    def expected(self, role: str, site: str) -> int:
+        row = self.other if site == OTHER else self.own
+        return row[ROLES.index(role)]
+
+
+def _both(role: str, reason: str) -> dict[tuple[str, str], str]:
+    return {(role, OWN): reason, (role, OTHER): reason}
+
+
+# The matrix is a table: keep its columns aligned.
+# fmt: off
+
+# Rows in the order of ROLES.
+#                                   anon coord inv  mon  dm  safety admin
+EVERYONE                         = (200, 200, 200, 200, 200, 200, 200)
+SIGNED_IN                        = (302, 200, 200, 200, 200, 200, 200)
+# An object of another site: the site roles do not find it; the study-wide roles do.
+OTHER_SITE                       = (302, 404, 404, 200, 200, 200, 200)
+# An empty POST every role in scope may make: sent back to the page with a message.
+BACK                             = (302, 302, 302, 302, 302, 302, 302)
+BACK_OTHER_SITE                  = (302, 404, 404, 302, 302, 302, 302)
+# An empty POST of a form that the view re-renders with its errors.
+INVALID                          = (302, 400, 400, 400, 400, 400, 400)
+INVALID_OTHER_SITE               = (302, 404, 404, 400, 400, 400, 400)
+# Pages scoped to the site staff roles (tumour assessments, a new AE): no other role finds
+# the subject.
+SITE_STAFF                       = (302, 200, 200, 404, 404, 404, 404)
+NOBODY_FINDS                     = (302, 404, 404, 404, 404, 404, 404)
+# AE log readers and query readers: every role but sponsor safety (SAEs only).
+WITHOUT_SAFETY                   = (302, 200, 200, 200, 200, 404, 200)
+WITHOUT_SAFETY_OTHER_SITE        = (302, 404, 404, 200, 200, 404, 200)
+AE_ACTION                        = (302, 302, 302, 302, 302, 404, 302)
+AE_ACTION_OTHER_SITE             = (302, 404, 404, 302, 302, 404, 302)
+# Queries: answered by the site; closed and re-opened by monitors and data managers (or by
+# the investigator who raised it: here the monitor did).
+QUERY_ANSWER                     = (302, 302, 302, 403, 403, 404, 403)
+QUERY_ANSWER_OTHER_SITE          = (302, 404, 404, 403, 403, 404, 403)
+QUERY_CLOSE                      = (302, 403, 403, 302, 302, 404, 403)
+QUERY_CLOSE_OTHER_SITE           = (302, 404, 404, 302, 302, 404, 403)
+# Review services check the role before the form: the others get 403 where they find the
+# record. Signed (and eligibility confirmed) by the site's investigator; locked and
+# unlocked by data managers; source-verified by monitors; queried by monitors, data managers
+# and the site's investigator.
+INVESTIGATOR_ACTS                = (302, 403, 302, 403, 403, 403, 403)
+INVESTIGATOR_ACTS_OTHER_SITE     = (302, 404, 404, 403, 403, 403, 403)
+DATA_MANAGER_ACTS                = (302, 403, 403, 403, 302, 403, 403)
+DATA_MANAGER_ACTS_OTHER_SITE     = (302, 404, 404, 403, 302, 403, 403)
+MONITOR_ACTS                     = (302, 403, 403, 302, 403, 403, 403)
+MONITOR_ACTS_OTHER_SITE          = (302, 404, 404, 302, 403, 403, 403)
+QUERY_RAISERS                    = (302, 403, 302, 302, 302, 403, 403)
+QUERY_RAISERS_OTHER_SITE         = (302, 404, 404, 302, 302, 403, 403)
+# Registration is the site staff's; the review queue the investigator's.
+REGISTERS                        = (302, 200, 200, 403, 403, 403, 403)
+INVESTIGATOR_ONLY                = (302, 403, 200, 403, 403, 403, 403)
+# Exports: administrators and data managers (the runs are a data manager's of all sites).
+EXPORTERS                        = (302, 403, 403, 403, 200, 403, 200)
+# The API answers 401 (TokenAuthentication asks for credentials) instead of the redirect.
+API                              = (401, 200, 200, 200, 200, 200, 200)
+API_OTHER_SITE                   = (401, 404, 404, 200, 200, 200, 200)
+API_WITHOUT_SAFETY               = (401, 200, 200, 200, 200, 404, 200)
+API_WITHOUT_SAFETY_OTHER_SITE    = (401, 404, 404, 200, 200, 404, 200)
+
+MATRIX: dict[str, list[Check]] = {
+    # --- sign-in and account (config/urls.py) ---------------------------------------------
+    "login":                [Check("none", GET, EVERYONE)],
+    "logout":               [Check("none", POST, BACK)],  # Django 5: POST only
+    "password_change":      [Check("none", GET, SIGNED_IN)],
+    "password_change_done": [Check("none", GET, SIGNED_IN)],
+    "otp_setup":            [Check("none", GET, SIGNED_IN)],
+    "otp_verify":           [Check("none", GET, SIGNED_IN)],
+    # --- trial ----------------------------------------------------------------------------
+    "home":           [Check("none", GET, SIGNED_IN)],
+    "subject_list":   [Check("none", GET, SIGNED_IN)],
+    "record_history": [Check("history", GET, SIGNED_IN, OTHER_SITE)],
+    "study_overview": [Check("none", GET, SIGNED_IN)],
+    "healthz":        [Check("none", GET, EVERYONE)],  # liveness: no session, no data
+    # --- screening ------------------------------------------------------------------------
+    "screening_register":            [Check("none", GET, REGISTERS)],
+    "screening_log":                 [Check("none", GET, SIGNED_IN)],
+    "dose_escalation":               [Check("none", GET, SIGNED_IN)],
+    "screening_subject":             [Check("subject", GET, SIGNED_IN, OTHER_SITE)],
+    "screening_consent":             [Check("subject", POST, INVALID, INVALID_OTHER_SITE)],
+    "screening_eligibility":         [Check("subject", GET, SIGNED_IN, OTHER_SITE)],
+    "screening_eligibility_preview": [Check("subject", POST, SIGNED_IN, OTHER_SITE)],
+    "screening_eligibility_confirm": [Check("subject", POST, INVESTIGATOR_ACTS,
+                                            INVESTIGATOR_ACTS_OTHER_SITE)],
+    "screening_screen_fail":         [Check("subject", POST, BACK, BACK_OTHER_SITE)],
+    "screening_enroll":              [Check("subject", POST, INVALID, INVALID_OTHER_SITE)],
+    # --- dosing ---------------------------------------------------------------------------
+    "subject_detail":      [Check("subject", GET, SIGNED_IN, OTHER_SITE)],
+    "subject_disposition": [Check("subject", POST, BACK, BACK_OTHER_SITE)],
+    "visit_dosing":        [Check("visit", GET, SIGNED_IN, OTHER_SITE)],
+    "visit_complete":      [Check("visit", POST, BACK, BACK_OTHER_SITE)],
+    "visit_missed":        [Check("visit", POST, BACK, BACK_OTHER_SITE)],
+    "worklist":            [Check("none", GET, SIGNED_IN)],
+    "tumour_baseline":     [Check("subject", GET, SITE_STAFF, NOBODY_FINDS)],
+    "tumour_follow_up":    [Check("subject", GET, SITE_STAFF, NOBODY_FINDS)],
+    # --- adverse events -------------------------------------------------------------------
+    "ae_new":       [Check("subject", GET, SITE_STAFF, NOBODY_FINDS)],
+    "ae_list":      [Check("none", GET, SIGNED_IN)],
+    "ae_detail":    [Check("ae", GET, WITHOUT_SAFETY, WITHOUT_SAFETY_OTHER_SITE),
+                     Check("sae", GET, SIGNED_IN, OTHER_SITE)],
+    "ae_causality": [Check("ae", POST, AE_ACTION, AE_ACTION_OTHER_SITE)],
+    "ae_dlt":       [Check("ae", POST, AE_ACTION, AE_ACTION_OTHER_SITE)],
+    "ae_sign":      [Check("sae", POST, BACK, BACK_OTHER_SITE)],
+    "ae_void":      [Check("ae", POST, AE_ACTION, AE_ACTION_OTHER_SITE)],
+    "sae_list":     [Check("none", GET, SIGNED_IN)],
+    "ctcae_grades": [Check("none", GET, SIGNED_IN)],
+    "ctcae_search": [Check("none", GET, SIGNED_IN)],
+    # --- follow-up ------------------------------------------------------------------------
+    "notifications":      [Check("none", GET, SIGNED_IN)],
+    "notifications_read": [Check("none", POST, BACK)],
+    # --- review (records: the C1D1 dosing CRF) --------------------------------------------
+    "review_queue":   [Check("none", GET, INVESTIGATOR_ONLY)],
+    "query_list":     [Check("none", GET, SIGNED_IN)],
+    "query_detail":   [Check("query", GET, WITHOUT_SAFETY, WITHOUT_SAFETY_OTHER_SITE)],
+    "query_answer":   [Check("query", POST, QUERY_ANSWER, QUERY_ANSWER_OTHER_SITE)],
+    "query_close":    [Check("query", POST, QUERY_CLOSE, QUERY_CLOSE_OTHER_SITE)],
+    "query_reopen":   [Check("query", POST, QUERY_CLOSE, QUERY_CLOSE_OTHER_SITE)],
+    "record_sign":    [Check("record", POST, INVESTIGATOR_ACTS, INVESTIGATOR_ACTS_OTHER_SITE)],
+    "record_lock":    [Check("record", POST, DATA_MANAGER_ACTS, DATA_MANAGER_ACTS_OTHER_SITE)],
+    "record_unlock":  [Check("record", POST, DATA_MANAGER_ACTS, DATA_MANAGER_ACTS_OTHER_SITE)],
+    "record_verify":  [Check("record", POST, MONITOR_ACTS, MONITOR_ACTS_OTHER_SITE)],
+    "query_raise":    [Check("record", POST, QUERY_RAISERS, QUERY_RAISERS_OTHER_SITE)],
+    "subject_lock":   [Check("subject", POST, DATA_MANAGER_ACTS, DATA_MANAGER_ACTS_OTHER_SITE)],
+    "subject_unlock": [Check("subject", POST, DATA_MANAGER_ACTS, DATA_MANAGER_ACTS_OTHER_SITE)],
+    "subject_audit":  [Check("subject", GET, WITHOUT_SAFETY, WITHOUT_SAFETY_OTHER_SITE)],
+    # --- exports --------------------------------------------------------------------------
+    "export_page":       [Check("none", GET, EXPORTERS)],
+    "export_run":        [Check("export_run", GET, EXPORTERS, EXPORTERS)],
+    "export_run_status": [Check("export_run", GET, EXPORTERS, EXPORTERS)],
+    "export_download":   [Check("export_run", GET, EXPORTERS, EXPORTERS)],
+    # --- the API (lists are also checked for what they contain, against the details) -----
+    "api-schema":                   [Check("none", GET, EVERYONE)],
+    "api-docs":                     [Check("none", GET, EVERYONE)],
+    "api-subject-list":             [Check("none", GET, API)],
+    "api-subject-detail":           [Check("subject", GET, API, API_OTHER_SITE)],
+    "api-visit-list":               [Check("none", GET, API)],
+    "api-visit-detail":             [Check("visit", GET, API, API_OTHER_SITE)],
+    "api-eligibility-list":         [Check("none", GET, API)],
+    "api-eligibility-detail":       [Check("eligibility", GET, API, API_OTHER_SITE)],
+    "api-dosing-record-list":       [Check("none", GET, API)],
+    "api-dosing-record-detail":     [Check("dose", GET, API, API_OTHER_SITE)],
+    "api-tumour-assessment-list":   [Check("none", GET, API)],
+    "api-tumour-assessment-detail": [Check("tumour", GET, API, API_OTHER_SITE)],
+    "api-adverse-event-list":       [Check("none", GET, API)],
+    "api-adverse-event-detail":     [Check("ae", GET, API_WITHOUT_SAFETY,
+                                           API_WITHOUT_SAFETY_OTHER_SITE),
+                                     Check("sae", GET, API, API_OTHER_SITE)],
+    "api-query-list":               [Check("none", GET, API)],
+    "api-query-detail":             [Check("query", GET, API_WITHOUT_SAFETY,
+                                           API_WITHOUT_SAFETY_OTHER_SITE)],
+    # --- dashboards -----------------------------------------------------------------------
+    "dashboard_overview": [Check("none", GET, SIGNED_IN)],
+    "dashboard_safety":   [Check("none", GET, SIGNED_IN)],
+    "dashboard_oncology": [Check("none", GET, SIGNED_IN)],
+    "dashboard_download": [Check("chart", GET, SIGNED_IN)],
+}
+# fmt: on
+
+# --- the URL conf -----------------------------------------------------------------------------
+
+
+def _is_format_suffix_duplicate(pattern: URLPattern) -> bool:
+    """DRF's format_suffix_patterns repeats each API route with `.<format>` under its name."""
+    return "format" in pattern.pattern.regex.groupindex
+
+
+def url_conf_routes() -> dict[str, str]:
+    """Every named URL of the project (the admin site and DRF's `.json` twins left out), with
+    its route; an unnamed pattern is listed under "<unnamed>" so it cannot slip through."""
+    routes: dict[str, str] = {}
+
+    def walk(patterns, prefix: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.app_name == "admin":
+                    continue
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif not _is_format_suffix_duplicate(pattern):
+                route = prefix + str(pattern.pattern)
+                routes[pattern.name or f"<unnamed> {route}"] = route
+
+    walk(get_resolver().url_patterns, "")
+    return routes
+
+
+def _url_params(name: str) -> tuple[str, ...]:
+    """The keyword arguments of URL `name` (of its route without a format suffix)."""
+    for possibilities, *_rest in get_resolver().reverse_dict.getlist(name):
+        for _format, params in possibilities:
+            if "format" not in params:
+                return tuple(params)
+    raise LookupError(name)
+
+
+def test_every_url_of_the_url_conf_has_a_matrix_entry():
+    routes = url_conf_routes()
+    missing = {name: route for name, route in routes.items() if name not in MATRIX}
+    assert not missing, f"URLs without a permission matrix entry: {missing}"
+
+
+def test_every_matrix_entry_is_a_url_of_the_url_conf():
+    stale = sorted(set(MATRIX) - set(url_conf_routes()))
+    assert not stale, f"Matrix entries for URLs that no longer exist: {stale}"
+
+
+# --- the matrix -------------------------------------------------------------------------------
+
+
+def _list_bugs(name: str) -> dict[str, str]:
+    """An API list shows what its detail shows: a role's detail bug is its list's bug too."""
+    if not name.endswith("-list"):
+        return {}
+    detail = MATRIX.get(name.removesuffix("-list") + "-detail", [])
+    return {role: reason for check in detail for (role, _site), reason in check.bugs.items()}
+
+
+def _cases():
+    for name, checks in MATRIX.items():
+        list_bugs = _list_bugs(name)
+        for index, check in enumerate(checks):
+            label = f"{name}[{check.kind}]" if len(checks) > 1 else name
+            for role in ROLES:
+                for site in check.sites:
+                    reason = check.bugs.get((role, site)) or list_bugs.get(role)
+                    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+                    yield pytest.param(
+                        name, index, role, site, marks=marks, id=f"{label}-{role}-{site}"
+                    )
+
+
+@pytest.fixture(scope="module")
+def matrix_var_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("matrix-var")
+
+
+@pytest.fixture(scope="module")
+def matrix_dataset(django_db_setup, django_db_blocker, matrix_var_dir):
+    """Built once for the module inside a transaction rolled back at its end; each case runs
+    in a savepoint of it (pytest-django's `db`), as tests/exports/conftest.py does."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(VAR_DIR=matrix_var_dir, PASSWORD_HASHERS=fast),
+    ):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_matrix_data()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def data(matrix_dataset, db, settings, matrix_var_dir):
+    settings.VAR_DIR = matrix_var_dir  # where the export runs' files are
+    return matrix_dataset
+
+
+def _body(response) -> str:
+    """The body as text; a streamed one (a download) is read to its end, which closes it the
+    way the test client expects (`response.close()` would also close the database connection,
+    and with it the module's transaction)."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode(response.charset or "utf-8", errors="replace")
+
+
+def _assert_lists_what_the_detail_shows(name, role, response, data):
+    detail = name.removesuffix("-list") + "-detail"
+    listed = {row["id"] for row in response.json()["results"]}
+    for check in MATRIX[detail]:
+        for site in (OWN, OTHER):
+            obj = data.objects[check.kind][site]
+            readable = check.expected(role, site) == 200
+            assert (obj.pk in listed) == readable, (
+                f"{name} as {role}: {check.kind} of the {site} site "
+                f"{'missing from' if readable else 'listed in'} the list"
+            )
+
+
+@pytest.mark.parametrize(("name", "index", "role", "site"), list(_cases()))
+def test_each_role_gets_the_matrix_status_and_only_its_scope(client, data, name, index, role, site):
+    check = MATRIX[name][index]
+    url = reverse(name, kwargs=data.url_kwargs(check.kind, site, _url_params(name)))
+    if role != "anonymous":
+        client.force_login(data.users[role])
+    response = client.get(url) if check.method == GET else client.post(url, {})
+    body = _body(response)
+    expected = check.expected(role, site)
+    assert response.status_code == expected, (
+        f"{check.method} {url} as {role}: {response.status_code}, expected {expected}"
+    )
+    if response.status_code != 200:
+        return
+    shown = [marker for marker in data.hidden_from(role) if marker in body]
+    assert not shown, f"{check.method} {url} as {role} shows {shown}, which {role} may not read"
+    if name.startswith("api-") and name.endswith("-list"):
+        _assert_lists_what_the_detail_shows(name, role, response, data)
