@@ -3,6 +3,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -279,10 +280,23 @@ def ae_list(request):
         "adverse_events/ae_list.html",
         {
             "filters": filters,
-            "events": events.order_by("-onset_date", "subject__subject_number")[:500],
-            "worst": selectors.worst_grade_by_subject_and_term(events),
+            "events": Paginator(
+                events.order_by("-onset_date", "subject__subject_number", "sequence"), 50
+            ).get_page(request.GET.get("page")),
+            "worst": Paginator(selectors.worst_grade_by_subject_and_term(events), 50).get_page(
+                request.GET.get("wpage")
+            ),
+            "query_string": _without(request.GET, "page", "wpage"),
         },
     )
+
+
+def _without(params, *names) -> str:
+    """The current filters as a query string, for the pagination links."""
+    kept = params.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept.urlencode()
 
 
 @login_required

@@ -117,7 +117,8 @@ def main() -> None:
                 str(ROOT / "bench" / "load" / "locustfile.py"),
                 "--headless",
                 "-u",
-                str(args.users),
+                # The coordinators plus the BareView users (fixed_count in the locustfile).
+                str(args.users + 2),
                 "-r",
                 str(max(1, args.users // 4)),
                 "-t",

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 log = logging.getLogger("ecrf.security")
+# Activity is recorded at most this often; the idle limit is therefore exact to this much.
+ACTIVITY_WRITE_SECONDS = 30
 
 
 def client_address(request) -> str:
@@ -68,7 +70,9 @@ class SessionTimeoutMiddleware:
                     + ". Sign in again to continue.",
                 )
                 return redirect(login_url)
-            session["last_activity"] = now
+            if now - last >= ACTIVITY_WRITE_SECONDS or "last_activity" not in session:
+                # Not on every request: a session write per page costs a database UPDATE.
+                session["last_activity"] = now
         return self.get_response(request)
 
 
