@@ -82,29 +82,13 @@ def _database_url_of(connection) -> str:
     return f"postgresql://{user}{password}@{host}{':' + str(port) if port else ''}/{dbname}"
 
 
-@pytest.fixture
-def live_worker(transactional_db):
-    """A real Celery worker process on the configured broker (Redis in CI, the filesystem
-    broker otherwise), writing to the test database, on a queue of its own that is also the
-    default queue of this test (so tasks it sends stay with it)."""
-    import os
+def start_worker(queue: str, env: dict):
+    """A Celery worker process consuming `queue` only, one task at a time."""
     import subprocess
     import sys
-    import uuid
     from pathlib import Path
 
-    from django.db import connection
-
-    from config.celery import app
-
-    connection.ensure_connection()
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = os.environ | {
-        "DATABASE_URL": _database_url_of(connection),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-    }
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -127,6 +111,36 @@ def live_worker(transactional_db):
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def database_url_of_tests() -> str:
+    """DATABASE_URL of the test database, for processes the tests start."""
+    from django.db import connection
+
+    return _database_url_of(connection)
+
+
+@pytest.fixture
+def live_worker(transactional_db):
+    """A real Celery worker process on the configured broker (Redis in CI, the filesystem
+    broker otherwise), writing to the test database, on a queue of its own that is also the
+    default queue of this test (so tasks it sends stay with it)."""
+    import os
+    import subprocess
+    import uuid
+
+    from django.db import connection
+
+    from config.celery import app
+
+    connection.ensure_connection()
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = os.environ | {
+        "DATABASE_URL": _database_url_of(connection),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+    }
+    proc = start_worker(queue, env)
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     try:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from followup.models import Notification, Reminder
 from followup.tasks import scan_reminders
 from tests.adverse_events.factories import load_starter_dictionary, record_ae
+from tests.conftest import database_url_of_tests, start_worker
 from tests.dosing.factories import dosed_subject
 from tests.trial.test_celery import wait_for
 
@@ -38,36 +39,6 @@ def test_sae_reminder_is_sent_by_a_real_worker(
     assert f"AE{ae.sequence}" in Notification.objects.filter(user=investigator_a).first().title
 
 
-def _start_worker(queue, env):
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency",
-            "1",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
 def test_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     live_worker, study, site_a, coordinator_a, investigator_a, tmp_path
 ):
@@ -96,14 +67,14 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     )
     mail_dir = tmp_path / "mail"
     env = os.environ | {
-        "DATABASE_URL": _db_url(),
+        "DATABASE_URL": database_url_of_tests(),
         "CELERY_TASK_DEFAULT_QUEUE": app.conf.task_default_queue,
         "EMAIL_BACKEND": "tests.followup.slow_mail.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "SLOW_MAIL_SECONDS": "3",
         "REMINDER_STALE_CLAIM_SECONDS": "2",
     }
-    worker = _start_worker(app.conf.task_default_queue, env)
+    worker = start_worker(app.conf.task_default_queue, env)
     try:
         scan_reminders.delay()
         # Wait until a send is claimed (the worker is now inside the slow backend), then kill.
@@ -111,7 +82,7 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=20)
         assert Reminder.objects.filter(sent_at__isnull=True).exists()
-        worker = _start_worker(app.conf.task_default_queue, env)
+        worker = start_worker(app.conf.task_default_queue, env)
         expected = Reminder.objects.count()
 
         def all_sent():
@@ -134,11 +105,3 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     assert with_email == 2
     assert len(subjects) == with_email, subjects
     assert len(set(subjects)) == len(subjects), subjects
-
-
-def _db_url():
-    from django.db import connection
-
-    from tests.conftest import _database_url_of
-
-    return _database_url_of(connection)
