@@ -44,6 +44,7 @@ class Column:
     # Identifies the subject or the parent record (site, subject numbers, visit code): carried
     # by the ODM structure (SubjectKey, StudyEvent, repeat keys) rather than as an item.
     key: bool = False
+    max_length: int | None = None  # the model field's max_length (CharField), if any
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,12 @@ def _codelist(model_field: models.Field) -> tuple[tuple[str, str], ...]:
     return tuple((str(code), str(label)) for code, label in (source.flatchoices or ()))
 
 
+def _max_length(model_field: models.Field) -> int | None:
+    if isinstance(model_field, models.CharField):
+        return model_field.max_length
+    return None
+
+
 def _label(model_field: models.Field) -> str:
     text = str(model_field.verbose_name)
     return text[0].upper() + text[1:]
@@ -201,6 +208,7 @@ def model_columns(model: type[models.Model], *, exclude: Iterable[str] = ()) -> 
                         path=f"{model_field.name}__{attribute}",
                         label=f"{_label(model_field)} ({target.verbose_name})",
                         datatype=_datatype(target),
+                        max_length=_max_length(target),
                     )
                 )
             continue
@@ -211,6 +219,7 @@ def model_columns(model: type[models.Model], *, exclude: Iterable[str] = ()) -> 
                 label=_label(model_field),
                 datatype=_datatype(model_field),
                 codelist=_codelist(model_field),
+                max_length=_max_length(model_field),
             )
         )
     return columns

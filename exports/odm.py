@@ -18,6 +18,7 @@ import functools
 import heapq
 import itertools
 import re
+import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -142,8 +143,13 @@ FINDINGS_GROUP = "IG.IEF"
 # --- reading values out of event rows ---------------------------------------------------------
 
 
-def _extractor(model: type[models.Model], column: Column) -> Callable[[dict, dict], object]:
-    """Reads a column's value from an event row (a dict keyed by attname)."""
+def _extractor(crf: Crf, column: Column) -> Callable[[dict, dict], object]:
+    """Reads a column's value from an event row (a dict keyed by attname), or from one
+    element of the CRF's exploded JSON list (an eligibility finding)."""
+    if crf.items_from and column.path.startswith(f"{crf.items_from}."):
+        key = column.path.split(".", 1)[1]
+        return lambda element, refs: element.get(key)
+    model = crf.model
     head, _, rest = column.path.partition("__")
     model_field = model._meta.get_field(head)
     if not rest:
@@ -168,28 +174,97 @@ def _extractor(model: type[models.Model], column: Column) -> Callable[[dict, dic
     return from_reference
 
 
+YES_NO_CODELIST = "CL.NY"
+YES_NO = (("Y", "Yes"), ("N", "No"))
+
+
 @dataclass(frozen=True)
 class ItemSpec:
+    """One ODM item: its definition (ItemDef, CodeList) and how to read its value.
+
+    A multi-choice field (a list of codes) is no single ODM value: it becomes one Y/N item
+    per choice, `IT.<crf>.<FIELD>_<CHOICE>` ("Y" chosen, "N" not, null when the list is)."""
+
     oid: str
-    datatype: str
+    name: str
+    label: str
+    datatype: str  # the ODM DataType
     read: Callable[[dict, dict], object]
+    codelist_oid: str = ""
+    codelist: tuple[tuple[str, str], ...] = ()
+    max_length: int | None = None  # declared by the model field (CharField max_length)
+
+
+def _choice_reader(read, code: str):
+    def chosen(row, refs):
+        value = read(row, refs)
+        if value is None:
+            return None
+        return "Y" if code in value else "N"
+
+    return chosen
 
 
 def _item_specs(crf: Crf, columns: Iterable[Column]) -> tuple[ItemSpec, ...]:
-    return tuple(
-        ItemSpec(f"IT.{crf.oid}.{c.name.upper()}", c.datatype, _extractor(crf.model, c))
-        for c in columns
-    )
+    specs = []
+    for c in columns:
+        oid = f"IT.{crf.oid}.{c.name.upper()}"
+        read = _extractor(crf, c)
+        if c.datatype == "list":
+            for code, label in c.codelist:
+                specs.append(
+                    ItemSpec(
+                        f"{oid}_{code.upper()}",
+                        f"{c.name}_{code}",
+                        f"{c.label}: {label}",
+                        "text",
+                        _choice_reader(read, code),
+                        YES_NO_CODELIST,
+                        YES_NO,
+                        1,
+                    )
+                )
+            continue
+        specs.append(
+            ItemSpec(
+                oid,
+                c.name,
+                c.label,
+                _DATATYPES.get(c.datatype, c.datatype),
+                read,
+                f"CL.{crf.oid}.{c.name.upper()}" if c.codelist else "",
+                c.codelist,
+                c.max_length,
+            )
+        )
+    return tuple(specs)
 
 
 def _item_values(specs: tuple[ItemSpec, ...], row: dict, refs: dict) -> dict[str, str | None]:
     return {spec.oid: odm_value(spec.read(row, refs), spec.datatype) for spec in specs}
 
 
+class LengthTracker:
+    """The longest value written per text item: ODM requires a Length on every text ItemDef;
+    a field without a declared maximum gets the longest value the file holds (at least 1)."""
+
+    def __init__(self):
+        self.longest: dict[str, int] = defaultdict(int)
+
+    def see(self, values: dict[str, str | None]) -> None:
+        longest = self.longest
+        for oid, value in values.items():
+            if value is not None and len(value) > longest[oid]:
+                longest[oid] = len(value)
+
+    def length(self, spec: ItemSpec) -> int:
+        return max(spec.max_length or 0, self.longest.get(spec.oid, 0), 1)
+
+
 # --- metadata -----------------------------------------------------------------------------
 
 
-def study_element(study: Study, definitions, forms, crfs, mdv_oid: str):
+def study_element(study: Study, definitions, forms, groups, mdv_oid: str, lengths: LengthTracker):
     root = etree.Element(
         _tag("Study"), {"OID": f"ST.{study.protocol_number}"}, nsmap={None: ODM_NS}
     )
@@ -216,7 +291,6 @@ def study_element(study: Study, definitions, forms, crfs, mdv_oid: str):
                 "FormRef",
                 {"FormOID": form.oid, "OrderNumber": str(order), "Mandatory": "No"},
             )
-    groups = _item_groups(forms, crfs)
     for form in forms:
         form_def = _sub(
             mdv,
@@ -234,7 +308,7 @@ def study_element(study: Study, definitions, forms, crfs, mdv_oid: str):
                 {"ItemGroupOID": group_oid, "OrderNumber": str(order), "Mandatory": "Yes"},
             )
     for form in forms:
-        for group_oid, crf, columns, repeating in groups[form.oid]:
+        for group_oid, crf, specs, repeating in groups[form.oid]:
             group = _sub(
                 mdv,
                 "ItemGroupDef",
@@ -245,59 +319,45 @@ def study_element(study: Study, definitions, forms, crfs, mdv_oid: str):
                     "Domain": crf.oid,
                 },
             )
-            for order, column in enumerate(columns, start=1):
+            for order, spec in enumerate(specs, start=1):
                 _sub(
                     group,
                     "ItemRef",
-                    {
-                        "ItemOID": f"IT.{crf.oid}.{column.name.upper()}",
-                        "OrderNumber": str(order),
-                        "Mandatory": "No",
-                    },
+                    {"ItemOID": spec.oid, "OrderNumber": str(order), "Mandatory": "No"},
                 )
-    codelists = []
+    codelists = {}
     for form in forms:
-        for _group_oid, crf, columns, _repeating in groups[form.oid]:
-            for column in columns:
-                item = _sub(
-                    mdv,
-                    "ItemDef",
-                    {
-                        "OID": f"IT.{crf.oid}.{column.name.upper()}",
-                        "Name": column.name,
-                        "DataType": _DATATYPES.get(column.datatype, column.datatype),
-                    },
-                )
-                _translated(item, "Question", column.label)
-                if column.codelist:
-                    oid = f"CL.{crf.oid}.{column.name.upper()}"
-                    _sub(item, "CodeListRef", {"CodeListOID": oid})
-                    codelists.append((oid, column))
-    for oid, column in codelists:
-        codelist = _sub(mdv, "CodeList", {"OID": oid, "Name": column.label, "DataType": "text"})
-        for order, (code, label) in enumerate(column.codelist, start=1):
+        for _group_oid, _crf, specs, _repeating in groups[form.oid]:
+            for spec in specs:
+                attrib = {"OID": spec.oid, "Name": spec.name, "DataType": spec.datatype}
+                if spec.datatype in ("text", "string"):
+                    attrib["Length"] = str(lengths.length(spec))
+                item = _sub(mdv, "ItemDef", attrib)
+                _translated(item, "Question", spec.label)
+                if spec.codelist_oid:
+                    _sub(item, "CodeListRef", {"CodeListOID": spec.codelist_oid})
+                    codelists.setdefault(spec.codelist_oid, spec)
+    for oid, spec in codelists.items():
+        name = "No / Yes" if oid == YES_NO_CODELIST else spec.label
+        codelist = _sub(mdv, "CodeList", {"OID": oid, "Name": name, "DataType": "text"})
+        for order, (code, label) in enumerate(spec.codelist, start=1):
             item = _sub(codelist, "CodeListItem", {"CodedValue": code, "OrderNumber": str(order)})
             _translated(item, "Decode", label)
     return root
 
 
 def _item_groups(forms, crfs):
-    """Per form: (group OID, CRF, item columns, repeating) of each of its item groups."""
+    """Per form: (group OID, CRF, item specs, repeating) of each of its item groups."""
     groups = {}
     for form in forms:
-        groups[form.oid] = [(form.group_oid, form.crf, form.items, False)]
-    findings, measurements = crfs["eligibility_findings"], crfs["lesion_measurements"]
-    groups[f"F.{crfs['eligibility'].oid}"].append(
-        (FINDINGS_GROUP, findings, tuple(c for c in findings.columns if not c.key), True)
-    )
-    groups[f"F.{crfs['tumour_assessments'].oid}"].append(
-        (
-            MEASUREMENTS_GROUP,
-            measurements,
-            tuple(c for c in measurements.columns if not c.key),
-            True,
-        )
-    )
+        groups[form.oid] = [(form.group_oid, form.crf, _item_specs(form.crf, form.items), False)]
+    for parent, child, group_oid in (
+        ("eligibility", "eligibility_findings", FINDINGS_GROUP),
+        ("tumour_assessments", "lesion_measurements", MEASUREMENTS_GROUP),
+    ):
+        crf = crfs[child]
+        specs = _item_specs(crf, [c for c in crf.columns if not c.key])
+        groups[f"F.{crfs[parent].oid}"].append((group_oid, crf, specs, True))
     return groups
 
 
@@ -387,25 +447,27 @@ class _Transaction:
     element: object  # lxml element (a FormData)
 
 
+def _transaction_order(transaction: _Transaction) -> tuple:
+    """An entity's Insert first, then its changes, signatures and sub-records in time
+    order: a Context (a signature, a sub-record) may carry an earlier time than the Insert
+    (back-dated entry) but must not come before the entity exists in the file."""
+    first = transaction.element.get("TransactionType") != "Insert"
+    return (first, transaction.at, transaction.rank, transaction.seq)
+
+
 class _SubjectWriter:
     """Builds one SubjectData from all the event rows and signatures of that subject."""
 
-    def __init__(self, forms, crfs, refs, screening_oid, user_oids):
+    def __init__(self, forms, groups, refs, screening_oid, user_oids, lengths: LengthTracker):
         self.forms = {f.crf.oid: f for f in forms}
         self.refs = refs
         self.screening_oid = screening_oid
         self.user_oids = user_oids
-        self.specs = {f.crf.oid: _item_specs(f.crf, f.items) for f in forms}
-        findings = crfs["eligibility_findings"]
-        self.finding_specs = tuple(
-            (c.path.split(".", 1)[1], f"IT.{findings.oid}.{c.name.upper()}", c.datatype)
-            for c in findings.columns
-            if not c.key
-        )
-        measurements = crfs["lesion_measurements"]
-        self.measurement_specs = _item_specs(
-            measurements, [c for c in measurements.columns if not c.key]
-        )
+        self.lengths = lengths
+        self.specs = {f.crf.oid: groups[f.oid][0][2] for f in forms}
+        sub_groups = {oid: specs for g in groups.values() for oid, _c, specs, _r in g[1:]}
+        self.finding_specs = sub_groups[FINDINGS_GROUP]
+        self.measurement_specs = sub_groups[MEASUREMENTS_GROUP]
         self.form_for_label = {f.crf.model._meta.label_lower: f.crf.oid for f in forms}
 
     def _audit_record(self, parent, row, label: str, location_oid: str) -> None:
@@ -427,8 +489,8 @@ class _SubjectWriter:
             source += f" via {context['url']}"
         _sub(record, "SourceID", text=source)
 
-    @staticmethod
-    def _items(group, values: dict, previous: dict | None) -> int:
+    def _items(self, group, values: dict, previous: dict | None) -> int:
+        self.lengths.see(values)
         written = 0
         for oid, value in values.items():
             if previous is None:
@@ -550,7 +612,7 @@ class _SubjectWriter:
                     "StudyEventData",
                     {"StudyEventOID": event_oid, "TransactionType": "Insert"},
                 )
-            for transaction in sorted(entities[entity], key=lambda t: (t.at, t.rank, t.seq)):
+            for transaction in sorted(entities[entity], key=_transaction_order):
                 study_events[event_oid].append(transaction.element)
         return root
 
@@ -590,18 +652,8 @@ class _SubjectWriter:
         written = 0
         for code, finding in findings.items():
             old = (before or {}).get(code)
-            values = {
-                oid: odm_value(finding.get(key), datatype)
-                for key, oid, datatype in self.finding_specs
-            }
-            old_values = (
-                None
-                if old is None
-                else {
-                    oid: odm_value(old.get(key), datatype)
-                    for key, oid, datatype in self.finding_specs
-                }
-            )
+            values = _item_values(self.finding_specs, finding, self.refs)
+            old_values = None if old is None else _item_values(self.finding_specs, old, self.refs)
             group = _sub(
                 form_data,
                 "ItemGroupData",
@@ -677,7 +729,9 @@ def write_odm(
         Site: {s["pk"]: s for s in Site.objects.values("pk", "code")},
     }
     user_oids = {pk: f"USR.{pk}" for pk in refs[User]}
-    writer = _SubjectWriter(forms, crfs, refs, screening_oid, user_oids)
+    groups = _item_groups(forms, crfs)
+    lengths = LengthTracker()
+    writer = _SubjectWriter(forms, groups, refs, screening_oid, user_oids, lengths)
     sites = list(sites)
 
     streams = [
@@ -716,8 +770,36 @@ def write_odm(
 
     counts = {"subjects": 0, "events": 0, "signatures": 0}
     effective = as_of.date()
-    with etree.xmlfile(str(path), encoding="utf-8") as xf:
-        xf.write_declaration()
+    clinical = {"StudyOID": f"ST.{study.protocol_number}", "MetaDataVersionOID": mdv_oid}
+    # The clinical data is written first, to a file beside the output: the metadata that
+    # precedes it declares each text item's Length, known once every value has been seen.
+    clinical_path = path.with_name(f".{path.name}.clinical")
+    try:
+        with (
+            etree.xmlfile(str(clinical_path), encoding="utf-8") as xf,
+            xf.element(_tag("ClinicalData"), clinical, nsmap={None: ODM_NS}),
+        ):
+            for _subject_id, items in itertools.groupby(merged, key=lambda item: item[0]):
+                subject = None
+                rows_by_form: dict[str, list] = defaultdict(list)
+                signatures = []
+                n = 0
+                for _sid, tag, row in items:
+                    if tag == "":
+                        subject = row
+                    elif tag == "SIG":
+                        signatures.append(row)
+                    else:
+                        rows_by_form[tag].append(row)
+                        n += 1
+                if subject is None:
+                    continue
+                xf.write(writer.subject_data(subject, rows_by_form, signatures))
+                xf.flush()
+                counts["subjects"] += 1
+                counts["events"] += n
+                counts["signatures"] += len(signatures)
+                tick(n)
         attrib = {
             "FileType": "Transactional",
             "Granularity": "SingleSite" if len(sites) == 1 else "All",
@@ -730,30 +812,15 @@ def write_odm(
             "SourceSystemVersion": "1.0",
             "Description": description,
         }
-        with xf.element(_tag("ODM"), attrib, nsmap={None: ODM_NS}):
-            xf.write(study_element(study, definitions, forms, crfs, mdv_oid))
-            xf.write(admin_element(study, sites, mdv_oid, effective, SignatureMeaning.choices))
-            clinical = {"StudyOID": f"ST.{study.protocol_number}", "MetaDataVersionOID": mdv_oid}
-            with xf.element(_tag("ClinicalData"), clinical):
-                for _subject_id, items in itertools.groupby(merged, key=lambda item: item[0]):
-                    subject = None
-                    rows_by_form: dict[str, list] = defaultdict(list)
-                    signatures = []
-                    n = 0
-                    for _sid, tag, row in items:
-                        if tag == "":
-                            subject = row
-                        elif tag == "SIG":
-                            signatures.append(row)
-                        else:
-                            rows_by_form[tag].append(row)
-                            n += 1
-                    if subject is None:
-                        continue
-                    xf.write(writer.subject_data(subject, rows_by_form, signatures))
-                    xf.flush()
-                    counts["subjects"] += 1
-                    counts["events"] += n
-                    counts["signatures"] += len(signatures)
-                    tick(n)
+        with open(path, "wb") as handle, etree.xmlfile(handle, encoding="utf-8") as xf:
+            xf.write_declaration()
+            with xf.element(_tag("ODM"), attrib, nsmap={None: ODM_NS}):
+                xf.write(study_element(study, definitions, forms, groups, mdv_oid, lengths))
+                xf.write(admin_element(study, sites, mdv_oid, effective, SignatureMeaning.choices))
+                xf.flush()
+                handle.flush()
+                with open(clinical_path, "rb") as clinical_data:
+                    shutil.copyfileobj(clinical_data, handle, 1 << 20)
+    finally:
+        clinical_path.unlink(missing_ok=True)
     return counts

@@ -4,15 +4,20 @@ import csv
 import io
 import json
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from lxml import etree
 
 from exports import services
 from exports.models import ExportRun, ExportRunEvent, ExportStatus
+from exports.odm import event_model_for
+from review.models import Signature
+from screening.models import EligibilityAssessment
 from tests.exports.test_xport import read_xpt
 
 ODM_XSD = Path(__file__).resolve().parents[3] / "shared" / "data" / "odm-1.3.2" / "ODM1-3-2.xsd"
@@ -199,6 +204,101 @@ def test_odm_tumour_measurements_are_repeating_groups_of_the_assessment(odm_doc,
     groups = subject.findall(".//odm:ItemGroupData[@ItemGroupOID='IG.TR']", ODM)
     assert sorted(g.get("ItemGroupRepeatKey") for g in groups) == ["T1", "T1", "T2", "T2"]
     assert all(g.find("odm:AuditRecord", ODM) is not None for g in groups)
+
+
+def _item_defs(doc):
+    return {i.get("OID"): i for i in doc.iterfind(".//odm:MetaDataVersion/odm:ItemDef", ODM)}
+
+
+def test_odm_every_text_item_declares_a_length_that_holds_its_values(odm_doc):
+    item_defs = _item_defs(odm_doc)
+    text = {oid for oid, item in item_defs.items() if item.get("DataType") in ("text", "string")}
+    assert len(text) > 50
+    missing = sorted(oid for oid in text if not item_defs[oid].get("Length"))
+    assert missing == []
+    for data in odm_doc.iterfind(".//odm:ItemData[@Value]", ODM):
+        oid = data.get("ItemOID")
+        if oid in text:
+            assert len(data.get("Value")) <= int(item_defs[oid].get("Length")), oid
+    # A declared field limit is the Length (the CTCAE term is a CharField(max_length=200)).
+    assert item_defs["IT.AE.TERM"].get("Length") == "200"
+
+
+def test_odm_multi_choice_field_is_one_yes_no_item_per_choice(odm_doc, data):
+    item_defs = _item_defs(odm_doc)
+    assert "IT.AE.SERIOUS_CRITERIA" not in item_defs
+    hospitalisation = item_defs["IT.AE.SERIOUS_CRITERIA_HOSPITALISATION"]
+    assert hospitalisation.find("odm:CodeListRef", ODM).get("CodeListOID") == "CL.NY"
+    subject = odm_doc.find(f".//odm:SubjectData[@SubjectKey='{data.dosed.subject_number}']", ODM)
+    serious = subject.find(
+        "odm:StudyEventData/odm:FormData[@FormOID='F.AE'][@FormRepeatKey='1']"
+        "[@TransactionType='Insert']",
+        ODM,
+    )
+    values = {i.get("ItemOID"): i.get("Value") for i in serious.iter("{*}ItemData")}
+    assert values["IT.AE.SERIOUS_CRITERIA_HOSPITALISATION"] == "Y"
+    assert values["IT.AE.SERIOUS_CRITERIA_DEATH"] == "N"
+
+
+def test_odm_every_coded_value_is_in_its_codelist(odm_doc):
+    codelists = {
+        c.get("OID"): {i.get("CodedValue") for i in c.iterfind("odm:CodeListItem", ODM)}
+        for c in odm_doc.iterfind(".//odm:CodeList", ODM)
+    }
+    coded = {
+        oid: codelists[item.find("odm:CodeListRef", ODM).get("CodeListOID")]
+        for oid, item in _item_defs(odm_doc).items()
+        if item.find("odm:CodeListRef", ODM) is not None
+    }
+    checked = 0
+    for data in odm_doc.iterfind(".//odm:ItemData[@Value]", ODM):
+        allowed = coded.get(data.get("ItemOID"))
+        if allowed is not None:
+            assert data.get("Value") in allowed, (data.get("ItemOID"), data.get("Value"))
+            checked += 1
+    assert checked > 20
+
+
+def _first_transactions(doc):
+    """(subject, event, form, repeat key) -> TransactionType of its first FormData."""
+    first = {}
+    for subject in doc.iterfind(".//odm:SubjectData", ODM):
+        for event in subject.iterfind("odm:StudyEventData", ODM):
+            for form in event.iterfind("odm:FormData", ODM):
+                key = (
+                    subject.get("SubjectKey"),
+                    event.get("StudyEventOID"),
+                    form.get("FormOID"),
+                    form.get("FormRepeatKey"),
+                )
+                first.setdefault(key, form.get("TransactionType"))
+    return first
+
+
+def test_odm_an_entity_is_inserted_before_any_context_on_it(data):
+    # A signature dated before the signed record was entered (back-dated entry).
+    assessment = EligibilityAssessment.objects.get(subject=data.dosed)
+    events = event_model_for(EligibilityAssessment).objects.filter(pgh_obj_id=assessment.pk)
+    entered = events.earliest("pgh_created_at")
+    back_dated = Signature.objects.create(
+        subject=data.dosed,
+        content_type=ContentType.objects.get_for_model(EligibilityAssessment),
+        object_id=assessment.pk,
+        signer=data.users["inv_a"],
+        printed_name="Inv A",
+        meaning="eligibility_confirmed",
+        signed_at=entered.pgh_created_at - timedelta(days=3),
+        content_hash="0" * 64,
+    )
+    _run, path = export(data, "odm")
+    doc = etree.parse(str(path))
+    first = _first_transactions(doc)
+    assert first and set(first.values()) == {"Insert"}, first
+    subject = doc.find(f".//odm:SubjectData[@SubjectKey='{data.dosed.subject_number}']", ODM)
+    forms = subject.findall(".//odm:FormData[@FormOID='F.IE']", ODM)
+    signed = subject.find(f".//odm:Signature[@ID='SG.{back_dated.pk}']", ODM).getparent()
+    assert forms[0].get("TransactionType") == "Insert"
+    assert signed.get("TransactionType") == "Context" and forms.index(signed) > 0
 
 
 # --- SDTM --------------------------------------------------------------------------------------
