@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,7 +22,9 @@ from adverse_events.models import AdverseEvent, CtcaeTerm
 from review import selectors as review_selectors
 from review.forms import make_read_only
 from trial.access import get_subject_for_user, subjects_for
+from trial.forms import add_service_errors
 from trial.models import Role
+from trial.spreadsheet import csv_writer
 
 SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
 
@@ -42,11 +42,6 @@ def _get_ae_for_user(request, pk) -> AdverseEvent:
         raise Http404("No such adverse event") from None
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    for field, errs in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errs)
-
-
 def _terms():
     return CtcaeTerm.objects.only("term", "soc", "meddra_code").order_by("term")
 
@@ -61,7 +56,7 @@ def ae_new(request, pk):
                 subject=subject, by=request.user, values=form.values(), now=_now()
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             if ae.serious:
                 messages.warning(
@@ -119,7 +114,7 @@ def ae_detail(request, pk):
                     now=_now(),
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"AE{ae.sequence} updated.")
                 return redirect("ae_detail", pk=ae.pk)
@@ -240,7 +235,7 @@ def ae_list(request):
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="adverse-events.csv"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(
             [
                 "site",

@@ -20,6 +20,7 @@ from review import selectors as review_selectors
 from review.forms import make_read_only
 from trial import schedule
 from trial.access import get_subject_for_user, subjects_for
+from trial.forms import add_service_errors
 from trial.models import Role, Visit
 
 SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
@@ -128,8 +129,7 @@ def dosing_form(request, visit_pk):
                 reason=form.cleaned_data.get("reason") or "",
             )
         except ValidationError as error:
-            for field, errs in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Dosing of {visit.code} saved.")
             return redirect("subject_detail", pk=subject.pk)
@@ -235,8 +235,7 @@ def tumour_baseline(request, pk):
                 today=_today(),
             )
         except ValidationError as error:
-            for field, errs in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Baseline tumour assessment recorded.")
             return redirect("subject_detail", pk=subject.pk)
@@ -265,8 +264,7 @@ def tumour_follow_up(request, pk):
                 today=_today(),
             )
         except ValidationError as error:
-            for field, errs in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Tumour assessment recorded: {row.response.upper()}.")
             return redirect("subject_detail", pk=subject.pk)

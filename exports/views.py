@@ -11,6 +11,7 @@ from exports import services
 from exports.forms import ExportForm
 from exports.models import ExportChannel, ExportStatus
 from exports.selectors import exportable_sites, get_run_for_user, may_export, runs_for
+from trial.forms import add_service_errors
 
 
 def _require_exporter(request) -> None:
@@ -40,8 +41,7 @@ def export_page(request):
                 date_to=data["date_to"],
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, error)
         else:
             if run.channel == ExportChannel.TASK:
                 messages.info(request, f"Export {run.pk} is running in the background.")

@@ -1,4 +1,3 @@
-import csv
 from collections import Counter
 
 from django.contrib import messages
@@ -15,8 +14,10 @@ from screening import services
 from screening.forms import ConsentForm, EligibilityForm, EnrollForm, ReasonForm, RegistrationForm
 from screening.models import EligibilityAssessment
 from trial.access import get_subject_for_user, has_role, sites_for, subjects_for
+from trial.forms import add_service_errors
 from trial.models import Role, Study, SubjectStatus
 from trial.services import subject_register
+from trial.spreadsheet import csv_writer
 
 SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
 
@@ -31,14 +32,6 @@ def _messages_of(error: ValidationError) -> list[str]:
         if hasattr(error, "error_dict")
         else list(error.messages)
     )
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -61,7 +54,7 @@ def register(request):
                 different_patient_confirmed=data["different_patient_confirmed"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Registered {subject.screening_number}. Record consent.")
             return redirect("screening_subject", pk=subject.pk)
@@ -119,7 +112,7 @@ def consent(request, pk):
                 now=timezone.now(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Consent recorded.")
             return redirect("screening_subject", pk=subject.pk)
@@ -295,7 +288,7 @@ def screening_log(request):
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="screening-log.csv"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(
             [
                 "site",
