@@ -5,7 +5,6 @@ SVG download and the CSV download of a chart are all made from the same Figure, 
 drawn, what is tabulated and what is downloaded cannot disagree.
 """
 
-import csv
 import io
 import re
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dashboards import charts
 from dashboards.selectors import GRADES, Oncology, Overview, Safety, SubjectCourse
+from trial.spreadsheet import csv_writer
 
 RESPONSE_NAMES = {"cr": "CR", "pr": "PR", "sd": "SD", "pd": "PD", "ne": "NE"}
 OFF_STUDY_NAMES = {
@@ -75,7 +75,7 @@ class Table:
 
     def csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_writer(out, lineterminator="\r\n")
         writer.writerow(self.columns)
         writer.writerows(self.rows)
         return out.getvalue()

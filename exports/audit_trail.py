@@ -10,7 +10,6 @@ covers every site.
 
 from __future__ import annotations
 
-import csv
 import heapq
 import itertools
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from adverse_events.models import CtcaeTerm
 from trial.models import DoseLevel, Site, Subject, User
+from trial.spreadsheet import csv_writer
 
 HEADER = (
     "event_time_utc",
@@ -182,7 +182,7 @@ def write_audit_csv(
         return (date_from is None or day >= date_from) and (date_to is None or day <= date_to)
 
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(HEADER)
 
         def write_events(model, events: Iterator[dict], subject: dict | None) -> None:

@@ -35,6 +35,7 @@ from exports import sdtm
 from exports.xport import MAX_CHAR_LENGTH, XptVariable, ascii_text, write_xpt
 from screening.models import EligibilityAssessment
 from trial.models import Study, Subject, Visit
+from trial.spreadsheet import csv_writer, restored
 
 Tick = Callable[[int], None]
 ENDS_PARTICIPATION = (
@@ -521,7 +522,7 @@ def _write_domain_csv(path: Path, domain: str, records: Iterable[dict], tick: Ti
     lengths = {v.name: 1 for v in variables if not v.numeric}
     count = 0
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow([v.name for v in variables])
         for record in records:
             values = [_csv_value(record[v.name]) for v in variables]
@@ -545,7 +546,8 @@ def _csv_rows_for_xpt(path: Path, domain: str, lengths: dict) -> Iterator[list]:
         next(reader)
         for values in reader:
             row = []
-            for variable, value in zip(variables, values, strict=True):
+            for variable, text in zip(variables, values, strict=True):
+                value = restored(text)
                 if variable.numeric:
                     row.append(float(value) if value else None)
                 else:

@@ -4,7 +4,6 @@ Rows are streamed from server-side cursors straight into the zip member or the w
 worksheet, so memory does not grow with the number of rows.
 """
 
-import csv
 import io
 import itertools
 import json
@@ -16,6 +15,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from exports.crfs import DICTIONARY_HEADER, Crf, dictionary_rows, formatted, text_formatters
+from trial.spreadsheet import csv_writer, xlsx_row
 
 Tick = Callable[[int], None]
 PROGRESS_EVERY = 2000
@@ -42,7 +42,7 @@ def write_csv_zip(path: Path, crfs: Iterable[Crf], subjects, manifest: dict, tic
                 archive.open(f"{crf.name}.csv", "w", force_zip64=True) as raw,
                 io.TextIOWrapper(raw, encoding="utf-8", newline="") as text,
             ):
-                writer = csv.writer(text)
+                writer = csv_writer(text)
                 writer.writerow([c.name for c in crf.columns])
                 counts[crf.name] = _write_rows(
                     writer,
@@ -54,7 +54,7 @@ def write_csv_zip(path: Path, crfs: Iterable[Crf], subjects, manifest: dict, tic
             archive.open("data_dictionary.csv", "w") as raw,
             io.TextIOWrapper(raw, encoding="utf-8", newline="") as text,
         ):
-            writer = csv.writer(text)
+            writer = csv_writer(text)
             writer.writerow(DICTIONARY_HEADER)
             writer.writerows(dictionary_rows(crfs))
         archive.writestr(
@@ -80,14 +80,16 @@ def write_xlsx(path: Path, crfs: Iterable[Crf], subjects, manifest: dict, tick: 
     workbook = Workbook(write_only=True)
     about = workbook.create_sheet("About")
     for key, value in manifest.items():
-        about.append([key, json.dumps(value) if isinstance(value, dict | list) else value])
+        about.append(
+            xlsx_row(about, [key, json.dumps(value) if isinstance(value, dict | list) else value])
+        )
     dictionary = workbook.create_sheet("Data dictionary")
-    dictionary.append(list(DICTIONARY_HEADER))
+    dictionary.append(xlsx_row(dictionary, DICTIONARY_HEADER))
     for row in dictionary_rows(crfs):
-        dictionary.append(list(row))
+        dictionary.append(xlsx_row(dictionary, row))
     for crf in crfs:
         sheet = workbook.create_sheet(crf.name[:31])
-        sheet.append([c.name for c in crf.columns])
+        sheet.append(xlsx_row(sheet, [c.name for c in crf.columns]))
         formatters = [
             (i, f)
             for i, f in text_formatters(crf.columns)
@@ -95,7 +97,7 @@ def write_xlsx(path: Path, crfs: Iterable[Crf], subjects, manifest: dict, tick: 
         ]
         count = 0
         for row in crf.rows(subjects):
-            sheet.append([_excel_value(v) for v in formatted(row, formatters)])
+            sheet.append(xlsx_row(sheet, [_excel_value(v) for v in formatted(row, formatters)]))
             count += 1
             if count % PROGRESS_EVERY == 0:
                 tick(PROGRESS_EVERY)

@@ -1,5 +1,3 @@
-import csv
-
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +21,7 @@ from review.records import KINDS, field_label, record_title, record_url
 from trial.access import get_subject_for_user, has_role, sites_for
 from trial.audit import history_scope
 from trial.models import Role
+from trial.spreadsheet import csv_writer
 
 
 def _now():
@@ -235,7 +234,7 @@ def query_list(request):
 def _queries_csv(queries) -> HttpResponse:
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="queries.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(CSV_COLUMNS)
     for q in queries:
         writer.writerow(

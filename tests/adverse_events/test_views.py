@@ -16,6 +16,7 @@ from adverse_events.services import ae_assess_causality, ae_update
 from tests.adverse_events.factories import (
     AE_ONSET,
     FATIGUE,
+    GI_OTHER,
     REPORTED_AT,
     ae_values,
     ctcae,
@@ -298,6 +299,16 @@ def test_ae_list_csv_is_scoped_to_the_user_s_sites(client, aes, coordinator_a):
         ("FR01", "2", "Vomiting"),
         ("FR01", "3", "Headache"),
     }
+
+
+def test_ae_list_csv_neutralises_a_formula_in_the_verbatim_term(client, subject_a, coordinator_a):
+    payload = '=HYPERLINK("http://x","open")'
+    record_ae(subject_a, coordinator_a, term=GI_OTHER, verbatim_term=payload)
+    client.force_login(coordinator_a)
+
+    rows = csv_rows(client.get(reverse("ae_list"), {"format": "csv"}))
+
+    assert [r["term"] for r in rows] == ["'" + payload]
 
 
 def test_ae_list_csv_follows_the_filters(client, aes, coordinator_a):

@@ -114,6 +114,21 @@ def test_table_csv_has_the_header_then_the_rows():
     assert rows == [list(table.columns), ["FR01 Lyon", "4", "2", "1", "3"]]
 
 
+def test_table_csv_neutralises_formulas_and_keeps_changes_as_numbers():
+    table = figures.Table(
+        "c",
+        ("Site", "Best % change", "Change"),
+        (('=HYPERLINK("http://x","open")', "-30.0", -4), ("@SUM(A1)", "-12 %", Decimal("-2.5"))),
+    )
+
+    rows = list(csv.reader(io.StringIO(table.csv())))
+
+    assert rows[1:] == [
+        ['\'=HYPERLINK("http://x","open")', "-30.0", "-4"],
+        ["'@SUM(A1)", "-12 %", "-2.5"],
+    ]
+
+
 def test_numbers_are_right_aligned_and_one_word_cells_not_broken():
     table = figures.Table(
         "c",

@@ -323,6 +323,17 @@ def test_query_list_filters_and_downloads_csv(client, dosed, coordinator_a, moni
     ]
 
 
+def test_query_list_csv_neutralises_a_formula_in_the_query_text(client, dosed, monitor):
+    payload = '=HYPERLINK("http://x","open")'
+    query_raise(record=c1d1_dose(dosed), by=monitor, text=payload, now=LATER)
+    client.force_login(monitor)
+
+    response = client.get(reverse("query_list"), {"format": "csv"})
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["text"] for r in rows] == ["'" + payload]
+
+
 # --- site scoping -------------------------------------------------------------------------------
 
 

@@ -1,11 +1,14 @@
 """Screening pages through Django's client, as each role, at own and other sites."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
 from screening.models import Consent, EligibilityAssessment
+from screening.services import subject_screen_fail
 from tests.conftest import PASSWORD
 from tests.screening.factories import (
     ASSESSED,
@@ -208,6 +211,19 @@ def test_screening_log_is_scoped_and_downloads_csv(
     csv_text = client.get(reverse("screening_log") + "?format=csv").content.decode()
     assert own.screening_number in csv_text and other.screening_number not in csv_text
     assert csv_text.splitlines()[0].startswith("site,screening_number")
+
+
+def test_screening_log_csv_neutralises_a_formula_in_the_screen_failure_reason(
+    client, study, site_a, coordinator_a
+):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a, ecog=3)
+    subject_screen_fail(subject=subject, by=coordinator_a, reason="@SUM(1+1)*cmd|' /C calc'!A0")
+    client.force_login(coordinator_a)
+
+    text = client.get(reverse("screening_log"), {"format": "csv"}).content.decode()
+
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["screen_failure_reason"] for r in rows] == ["'@SUM(1+1)*cmd|' /C calc'!A0"]
 
 
 def test_screen_failure_lists_the_failed_criterion(client, study, site_a, coordinator_a):
