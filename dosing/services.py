@@ -1,6 +1,6 @@
 """Dosing visits, visit completion, and the disposition events that move a subject's state."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -220,11 +220,13 @@ def dose_record(
     today: date,
     expected_version: int | None = None,
     reason: str = "",
+    now: datetime | None = None,
 ) -> DosingRecord:
     """Record (or correct) the dosing CRF of one visit.
 
     Corrections name the version they were edited from: if someone saved in between, the
     save is refused (optimistic locking) instead of silently overwriting their change.
+    `now` dates the automatic queries the edit checks raise (the clock by default).
     """
     subject = visit.subject
     _require_staff(by, subject, "record doses")
@@ -294,12 +296,17 @@ def dose_record(
                 # A corrected dose date after end of treatment moves the follow-up anchor.
                 _reanchor_follow_up(subject, last_dose_date(subject))
             record.visit = visit
-            run_edit_checks(record, now=timezone.now())
+            run_edit_checks(record, now=now or timezone.now())
     return record
 
 
-def visit_complete(*, visit: Visit, by: User, on: date, today: date) -> Visit:
-    """Record a non-dosing visit as performed on `on` (out-of-window visits are flagged)."""
+def visit_complete(
+    *, visit: Visit, by: User, on: date, today: date, now: datetime | None = None
+) -> Visit:
+    """Record a non-dosing visit as performed on `on` (out-of-window visits are flagged).
+
+    `now` dates the automatic queries the edit checks raise (the clock by default).
+    """
     _require_staff(by, visit.subject, "record visits")
     assert_editable(visit)
     if visit.kind == VisitKind.DOSING:
@@ -316,7 +323,7 @@ def visit_complete(*, visit: Visit, by: User, on: date, today: date) -> Visit:
     visit.completed_on = on
     with transaction.atomic(), audit_context(by=by, reason=f"{visit.code} performed"):
         visit.save(update_fields=["completed_on"])
-        run_edit_checks(visit, now=timezone.now())
+        run_edit_checks(visit, now=now or timezone.now())
     return visit
 
 

@@ -212,12 +212,19 @@ def eligibility_save(
 
 
 def eligibility_confirm(
-    *, subject: Subject, by: User, today: date, password: str, request=None
+    *,
+    subject: Subject,
+    by: User,
+    today: date,
+    password: str,
+    request=None,
+    now: datetime | None = None,
 ) -> EligibilityAssessment:
     """The investigator's own confirmation that the subject is eligible: an e-signature.
 
     The password is re-entered (a wrong one counts as a failed login); the confirmation is
-    stored with a signature bound to the assessment's content (review.signing).
+    stored with a signature bound to the assessment's content (review.signing), dated
+    `now` (the clock by default).
     """
     _require(by, subject, Role.INVESTIGATOR, action="confirm eligibility")
     _require_screening(subject)
@@ -237,7 +244,7 @@ def eligibility_confirm(
     assessment.status = str(result.status)
     assessment.findings = _findings_json(result)
     assessment.confirmed_by = by
-    assessment.confirmed_at = timezone.now()
+    assessment.confirmed_at = now or timezone.now()
     with transaction.atomic(), audit_context(by=by, reason="Eligibility confirmed"):
         assessment.save(update_fields=["status", "findings", "confirmed_by", "confirmed_at"])
         signature_add(
@@ -249,14 +256,19 @@ def eligibility_confirm(
     return assessment
 
 
-def subject_screen_fail(*, subject: Subject, by: User, reason: str) -> Subject:
-    """Record the subject as a screen failure, with the failed criteria and a reason."""
+def subject_screen_fail(
+    *, subject: Subject, by: User, reason: str, now: datetime | None = None
+) -> Subject:
+    """Record the subject as a screen failure, with the failed criteria and a reason.
+
+    `now` is the moment recorded (the clock by default; the demo seed dates its history).
+    """
     _require(by, subject, *SITE_STAFF, action="record a screen failure")
     _require_screening(subject)
     assert_editable(subject)
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the screen failure."})
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic(), audit_context(by=by, reason=f"Screen failure: {reason.strip()}"):
         assessment = EligibilityAssessment.objects.filter(subject=subject).first()
         if assessment:
@@ -331,8 +343,13 @@ def enrollment_check(*, subject: Subject, planned_c1d1: date | None, today: date
     return blockers, state
 
 
-def subject_enroll(*, subject: Subject, by: User, planned_c1d1: date, today: date) -> Subject:
-    """Enroll a confirmed-eligible subject at the open dose level and plan the visits."""
+def subject_enroll(
+    *, subject: Subject, by: User, planned_c1d1: date, today: date, now: datetime | None = None
+) -> Subject:
+    """Enroll a confirmed-eligible subject at the open dose level and plan the visits.
+
+    `now` stamps `enrolled_at` (the clock by default); the rules run as of `today`.
+    """
     _require(by, subject, *SITE_STAFF, action="enroll subjects")
     assert_editable(subject)
     with transaction.atomic():
@@ -352,7 +369,7 @@ def subject_enroll(*, subject: Subject, by: User, planned_c1d1: date, today: dat
             subject.subject_number = _next_subject_number(subject.site)
             subject.dose_level = dose_level
             subject.planned_c1d1 = planned_c1d1
-            subject.enrolled_at = timezone.now()
+            subject.enrolled_at = now or timezone.now()
             subject.enrolled_by = by
             subject.status = SubjectStatus.ENROLLED
             subject.save(
