@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -300,7 +301,9 @@ def sae_list(request):
     saes = (
         selectors.saes_for(request.user)
         .filter(voided_at__isnull=True)
-        .order_by("sae_reported_at", "sae_report_due_at")
+        # Most urgent first: unsigned reports by deadline (so the overdue lead), then the
+        # signed ones, latest first. PostgreSQL sorts NULL last in ascending order.
+        .order_by(F("sae_reported_at").desc(nulls_first=True), "sae_report_due_at", "pk")
     )
     rows = [
         (ae, rules.sae_clock_status(ae.aware_at, now=now, reported_at=ae.sae_reported_at))

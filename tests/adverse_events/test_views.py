@@ -12,7 +12,7 @@ from django.urls import reverse
 from adverse_events.forms import term_label
 from adverse_events.models import AdverseEvent
 from adverse_events.rules import ClockState
-from adverse_events.services import ae_assess_causality, ae_update
+from adverse_events.services import ae_assess_causality, ae_update, sae_report_sign
 from tests.adverse_events.factories import (
     AE_ONSET,
     FATIGUE,
@@ -24,6 +24,7 @@ from tests.adverse_events.factories import (
     load_starter_dictionary,
     record_ae,
 )
+from tests.conftest import PASSWORD
 from tests.dosing.factories import dosed_subject
 from tests.screening.factories import at
 from trial.models import Role
@@ -408,6 +409,30 @@ def test_sae_list_shows_the_24_hour_clock_of_each_sae(client, aes, monitor):
     content = response.content.decode()
     assert "23 h 00 min left" in content
     assert "SAE report overdue by 8 h 00 min" in content
+
+
+def test_sae_list_puts_the_overdue_unsigned_report_first_and_signed_reports_last(
+    client, aes, monitor, subject_a, coordinator_a, investigator_a
+):
+    # A signed SAE whose clock ran out long ago must not sit above an overdue unsigned one.
+    signed = record_ae(
+        subject_a,
+        coordinator_a,
+        term="Headache",
+        grade=3,
+        onset_date=AE_ONSET - timedelta(days=2),
+        serious=True,
+        serious_criteria=["hospitalisation"],
+        aware_at=at(AE_ONSET - timedelta(days=2), 8),
+    )
+    sae_report_sign(ae=signed, by=investigator_a, password=PASSWORD, now=REPORTED_AT)
+    client.force_login(monitor)
+
+    response = client.get(reverse("sae_list"))
+
+    order = [ae.pk for ae, _clock in response.context["rows"]]
+    # Overdue unsigned (site B), then unsigned with 23 h left, then the signed one.
+    assert order == [aes["sae_b"].pk, aes["severe"].pk, signed.pk]
 
 
 # Causality: investigators of the subject's site only
