@@ -15,6 +15,10 @@ class ReminderKind(models.TextChoices):
     SAE_OVERDUE = "sae_overdue", "SAE report overdue"
     SUSAR_DUE = "susar_due", "SUSAR report due"
     QUERY_OPEN = "query_open", "Query left open"
+    QUERY_RAISED = "query_raised", "Query raised"
+    QUERY_ANSWERED = "query_answered", "Query answered"
+    QUERY_CLOSED = "query_closed", "Query closed"
+    QUERY_REOPENED = "query_reopened", "Query re-opened"
     DAILY_DIGEST = "daily_digest", "Daily digest"
 
 
@@ -36,6 +40,8 @@ class Reminder(models.Model):
     # Claimed by a conditional update before sending; sent_at set once the mail went out.
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Replaced, before it went out, by a later state of the same record (followup.rules).
+    superseded_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
 

@@ -57,6 +57,31 @@ def query_reminder(*, raised_at: datetime, settings: ReminderSettings) -> dateti
     return raised_at + timedelta(days=settings.query_open_days)
 
 
+# Who hears of each step of a query's thread (followup.services.query_event_notify): the
+# site must answer what is raised or re-opened and hears that it was closed; whoever raised
+# it must close what is answered (the site's monitors, for an edit check's query).
+SITE_COORDINATORS = "site_coordinators"
+RAISER = "raiser"
+SITE_MONITORS = "site_monitors"
+QUERY_EVENT_AUDIENCE = {
+    "raised": SITE_COORDINATORS,
+    "answered": RAISER,
+    "closed": SITE_COORDINATORS,
+    "reopened": SITE_COORDINATORS,
+}
+
+
+def query_event_audience(event: str, *, raised_by_a_person: bool) -> str | None:
+    """Who is notified of a query event ("raised", "answered", "closed", "reopened"), or None
+    (a comment notifies nobody; an edit check's query is shown on the form that raised it)."""
+    audience = QUERY_EVENT_AUDIENCE.get(event)
+    if event == "raised" and not raised_by_a_person:
+        return None
+    if audience == RAISER and not raised_by_a_person:
+        return SITE_MONITORS
+    return audience
+
+
 def visit_reminder_applies(
     kind: str, *, completed: bool, missed_recorded: bool, not_applicable: bool
 ) -> bool:
@@ -64,8 +89,59 @@ def visit_reminder_applies(
     return not (completed or missed_recorded or not_applicable)
 
 
+# The states a record moves through, earliest first. One reminder per record, kind and
+# recipient; of the states due at once only the latest is sent, and it supersedes an earlier
+# one still waiting to go out ("due in 12 hours" never arrives together with "overdue").
+LADDERS = (
+    ("visit_upcoming", "visit_window_closing", "visit_overdue"),
+    ("sae_new", "sae_12h_left", "sae_overdue"),
+)
+_STAGE = {kind: (n, i) for n, ladder in enumerate(LADDERS) for i, kind in enumerate(ladder)}
+
+
+def ladder_of(kind: str) -> tuple[str, ...] | None:
+    """The ladder a kind of reminder climbs, or None for kinds that stand alone."""
+    stage = _STAGE.get(kind)
+    return LADDERS[stage[0]] if stage else None
+
+
+@dataclass(frozen=True)
+class ReminderDecision:
+    create: str | None  # the kind to create now, if any
+    supersede: frozenset[str]  # stored kinds not gone out yet that the latest state replaces
+
+
+def reminder_decision(*, due: set[str], stored: dict[str, bool]) -> ReminderDecision:
+    """What to do for one record and one recipient on one ladder.
+
+    `due`: the kinds whose time has come and whose condition still holds. `stored`: the kinds
+    already stored for this record and recipient, each with True while it waits to go out
+    (not sent, not claimed by a sender, not superseded). A kind stored is never created again;
+    only the latest state due is created, and never one earlier than a state already stored;
+    a waiting reminder of an earlier state than the latest (due or stored) is superseded.
+    """
+    kinds = set(due) | set(stored)
+    if not kinds:
+        return ReminderDecision(None, frozenset())
+    ladders = {_STAGE[k][0] for k in kinds if k in _STAGE}
+    if len(ladders) != 1 or any(k not in _STAGE for k in kinds):
+        raise ValueError(f"kinds of more than one ladder: {sorted(kinds)}")
+    latest = max(kinds, key=lambda k: _STAGE[k][1])
+    create = latest if latest in due and latest not in stored else None
+    supersede = frozenset(
+        kind for kind, waiting in stored.items() if waiting and _STAGE[kind][1] < _STAGE[latest][1]
+    )
+    return ReminderDecision(create, supersede)
+
+
 def reminder_key(kind: str, record: str, due: date | datetime, recipient_id: int) -> str:
-    """The unique key of one reminder to one person: the same thing is never sent twice."""
+    """The unique key of one reminder to one person: the same thing is never sent twice.
+
+    Kinds on a ladder are once per record and recipient (no date in the key); the others
+    (open query, SUSAR, daily digest) once per due date.
+    """
+    if ladder_of(kind):
+        return f"{kind}:{record}:u{recipient_id}"
     stamp = (
         due.isoformat()
         if isinstance(due, date) and not isinstance(due, datetime)

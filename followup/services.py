@@ -22,7 +22,7 @@ from django.utils import timezone
 from adverse_events.models import AdverseEvent
 from followup import rules
 from followup.models import Notification, Reminder, ReminderKind
-from review.models import Query, QueryStatus
+from review.models import Query, QueryMessage, QueryStatus
 from trial.models import Membership, Role, User, Visit
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class _Recipients:
 
 def _reminder(kind, record, due, recipient, *, subject=None, title, body, url="", due_at=None):
     """`due` (a date or a moment) is part of the unique key; `due_at` when it is a date."""
-    return Reminder(
+    reminder = Reminder(
         key=rules.reminder_key(kind, record, due, recipient.pk),
         kind=kind,
         recipient=recipient,
@@ -77,6 +77,8 @@ def _reminder(kind, record, due, recipient, *, subject=None, title, body, url=""
         url=url,
         due_at=due_at or due,
     )
+    reminder.record_ref = record
+    return reminder
 
 
 def _visit_reminders(now: datetime, recipients: _Recipients, result: ScanResult):
@@ -255,38 +257,102 @@ def _digests(now: datetime, recipients: _Recipients, result: ScanResult):
         )
 
 
+def _group(reminder: Reminder) -> tuple:
+    """Reminders of one group are decided together: a ladder (followup.rules.LADDERS) per
+    record and recipient; a standalone kind is its own group."""
+    ladder = rules.ladder_of(reminder.kind)
+    return (ladder or reminder.key, reminder.record_ref, reminder.recipient.pk)
+
+
+def _decide(planned: list[Reminder]) -> tuple[list[Reminder], list[int]]:
+    """Apply the supersede rule to what is due: (reminders to create, ids to supersede).
+
+    One query reads every stored reminder of the planned groups, whatever their number.
+    """
+    groups: dict[tuple, list[Reminder]] = defaultdict(list)
+    for reminder in planned:
+        groups[_group(reminder)].append(reminder)
+    candidate = {}  # stored key -> group
+    for group, members in groups.items():
+        ladder, record, recipient_id = group
+        if isinstance(ladder, tuple):
+            for kind in ladder:
+                candidate[rules.reminder_key(kind, record, None, recipient_id)] = group
+        else:
+            candidate[members[0].key] = group
+    stored: dict[tuple, dict[str, tuple[int, bool]]] = defaultdict(dict)
+    rows = Reminder.objects.filter(key__in=list(candidate)).values_list(
+        "id", "key", "kind", "sent_at", "claimed_at", "superseded_at"
+    )
+    for pk, key, kind, sent_at, claimed_at, superseded_at in rows:
+        waiting = sent_at is None and claimed_at is None and superseded_at is None
+        stored[candidate[key]][kind] = (pk, waiting)
+    create, supersede = [], []
+    for group, members in groups.items():
+        by_kind = {r.kind: r for r in members}
+        if not isinstance(group[0], tuple):
+            if not stored[group]:
+                create.append(members[0])
+            continue
+        decision = rules.reminder_decision(
+            due=set(by_kind), stored={k: waiting for k, (_pk, waiting) in stored[group].items()}
+        )
+        if decision.create:
+            create.append(by_kind[decision.create])
+        supersede.extend(stored[group][kind][0] for kind in decision.supersede)
+    return create, supersede
+
+
+def _store(planned: list[Reminder], now: datetime) -> list[int]:
+    """Create what the supersede rule keeps, supersede what it replaces; the ids created.
+
+    Reminders are inserted with ON CONFLICT DO NOTHING, so a concurrent scan inserting the
+    same key wins silently; superseding is a conditional update on reminders nobody claimed.
+    """
+    with transaction.atomic():
+        fresh, superseded = _decide(planned)
+        Reminder.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
+        if superseded:
+            Reminder.objects.filter(
+                pk__in=superseded,
+                sent_at__isnull=True,
+                claimed_at__isnull=True,
+                superseded_at__isnull=True,
+            ).update(superseded_at=now)
+        return list(
+            Reminder.objects.filter(
+                key__in=[r.key for r in fresh],
+                sent_at__isnull=True,
+                claimed_at__isnull=True,
+                superseded_at__isnull=True,
+            ).values_list("id", flat=True)
+        )
+
+
 def plan(now: datetime) -> ScanResult:
-    """Everything due at `now` (nothing written): used by the scan and the dry run."""
+    """What a scan at `now` would create, after the supersede rule (nothing written): used
+    by the scan and the dry run."""
     result = ScanResult()
     recipients = _Recipients()
+    due = []
     for source in (_visit_reminders, _sae_reminders, _query_reminders, _digests):
-        result.planned.extend(source(now, recipients, result))
+        due.extend(source(now, recipients, result))
+    result.planned = _decide(due)[0] if due else []
     return result
 
 
 def scan(now: datetime) -> ScanResult:
     """Create the reminders due at `now`; returns the ids of those this scan created."""
     result = plan(now)
-    if not result.planned:
-        return result
-    keys = [r.key for r in result.planned]
-    with transaction.atomic():
-        existing = set(Reminder.objects.filter(key__in=keys).values_list("key", flat=True))
-        fresh = [r for r in result.planned if r.key not in existing]
-        # ON CONFLICT DO NOTHING: a concurrent scan inserting the same key wins silently.
-        Reminder.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
-        result.created = list(
-            Reminder.objects.filter(
-                key__in=[r.key for r in fresh], sent_at__isnull=True, claimed_at__isnull=True
-            ).values_list("id", flat=True)
-        )
+    if result.planned:
+        result.created = _store(result.planned, now)
     return result
 
 
 def pending_ids(now: datetime) -> list[int]:
     """Reminders not yet sent (new, failed earlier, or claimed by a worker that died)."""
     return list(
-        Reminder.objects.filter(sent_at__isnull=True, due_at__lte=now)
+        Reminder.objects.filter(sent_at__isnull=True, superseded_at__isnull=True, due_at__lte=now)
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM))
         .values_list("id", flat=True)[:5000]
     )
@@ -299,7 +365,7 @@ def reminder_send(*, reminder_id: int, now: datetime) -> bool:
     sent and create the notification in one transaction.
     """
     claimed = (
-        Reminder.objects.filter(pk=reminder_id, sent_at__isnull=True)
+        Reminder.objects.filter(pk=reminder_id, sent_at__isnull=True, superseded_at__isnull=True)
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM))
         .update(claimed_at=now)
     )
@@ -337,7 +403,8 @@ def reminder_send(*, reminder_id: int, now: datetime) -> bool:
 
 
 def sae_alert_now(*, ae_id: int, now: datetime) -> list[int]:
-    """The immediate SAE alert: create the 'new SAE' reminders of one AE."""
+    """The immediate SAE alert: the SAE reminders of one AE due now, through the same rule
+    as the scan (an SAE entered 30 hours after awareness alerts as overdue, once)."""
     ae = AdverseEvent.objects.select_related("subject", "term").get(pk=ae_id)
     if not ae.serious or ae.voided_at or ae.aware_at is None:
         return []
@@ -346,14 +413,94 @@ def sae_alert_now(*, ae_id: int, now: datetime) -> list[int]:
     planned = [
         r
         for r in _sae_reminders(max(now, ae.aware_at), recipients, result)
-        if r.kind == "sae_new" and r.key.split(":")[1] == f"ae{ae.pk}"
+        if rules.ladder_of(r.kind) and r.record_ref == f"ae{ae.pk}"
+    ]
+    if not planned:
+        return []
+    _store(planned, now)
+    keys = [rules.reminder_key(r.kind, r.record_ref, None, r.recipient.pk) for r in planned]
+    return list(
+        Reminder.objects.filter(
+            key__in=keys, sent_at__isnull=True, superseded_at__isnull=True
+        ).values_list("id", flat=True)
+    )
+
+
+QUERY_EVENT_KINDS = {
+    QueryMessage.Kind.RAISED: ReminderKind.QUERY_RAISED,
+    QueryMessage.Kind.ANSWERED: ReminderKind.QUERY_ANSWERED,
+    QueryMessage.Kind.CLOSED: ReminderKind.QUERY_CLOSED,
+    QueryMessage.Kind.REOPENED: ReminderKind.QUERY_REOPENED,
+}
+AUDIENCE_ROLES = {rules.SITE_COORDINATORS: Role.COORDINATOR, rules.SITE_MONITORS: Role.MONITOR}
+
+
+def query_event_notify(*, message: QueryMessage, now: datetime) -> list[int]:
+    """Notify who must act on a step of a query's thread (followup.rules.query_event_audience).
+
+    Call inside the transaction that writes the message: the in-app notifications are
+    created with it (shown at once) and the e-mails leave after commit, each once (the
+    reminder's key names the message).
+    """
+    query = message.query
+    audience = rules.query_event_audience(message.kind, raised_by_a_person=bool(query.raised_by_id))
+    if audience is None:
+        return []
+    if audience == rules.RAISER:
+        users = [query.raised_by]
+    else:
+        site = query.subject.site_id
+        users = [
+            m.user
+            for m in Membership.objects.filter(
+                Q(site_id=site) | Q(site__isnull=True),
+                role=AUDIENCE_ROLES[audience],
+                user__is_active=True,
+            ).select_related("user")
+        ]
+    recipients = {u.pk: u for u in users if u is not None and u.pk != message.author_id}
+    if not recipients:
+        return []
+    kind = QUERY_EVENT_KINDS[message.kind]
+    subject = query.subject
+    number = subject.subject_number or subject.screening_number
+    by = str(message.author) if message.author_id else "the edit check"
+    planned = [
+        _reminder(
+            kind,
+            f"query{query.pk}m{message.pk}",
+            now,
+            user,
+            subject=subject,
+            title=f"{ReminderKind(kind).label} by {by}: {number}",
+            body=(message.text or query.text)[:500],
+            url=reverse("query_detail", args=[query.pk]),
+        )
+        for user in recipients.values()
     ]
     Reminder.objects.bulk_create(planned, ignore_conflicts=True)
-    return list(
-        Reminder.objects.filter(key__in=[r.key for r in planned], sent_at__isnull=True).values_list(
-            "id", flat=True
-        )
+    stored = list(Reminder.objects.filter(key__in=[r.key for r in planned], sent_at__isnull=True))
+    Notification.objects.bulk_create(
+        [
+            Notification(user_id=r.recipient_id, reminder=r, title=r.title, body=r.body, url=r.url)
+            for r in stored
+        ],
+        ignore_conflicts=True,
     )
+    ids = [r.pk for r in stored]
+    if ids:
+        from followup.tasks import send_reminder
+
+        transaction.on_commit(lambda: [send_reminder.delay(pk) for pk in ids])
+    return ids
+
+
+def notification_open(*, user: User, notification_id: int, now: datetime) -> Notification:
+    """The user opens one of their notifications: it is read from now on."""
+    notification = Notification.objects.get(pk=notification_id, user=user)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+    return notification
 
 
 def notifications_mark_read(*, user: User, ids: list[int] | None, now: datetime) -> int:

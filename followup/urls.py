@@ -4,5 +4,6 @@ from followup import views
 
 urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

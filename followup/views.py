@@ -1,9 +1,12 @@
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from followup.models import Notification
+from followup.services import notification_open as open_notification
 from followup.services import notifications_mark_read
 
 
@@ -11,6 +14,21 @@ from followup.services import notifications_mark_read
 def notifications(request):
     items = Notification.objects.filter(user=request.user)[:200]
     return render(request, "followup/notifications.html", {"items": items})
+
+
+@login_required
+def notification_open(request, pk):
+    """Follow a notification to what it is about; opening it marks it read."""
+    try:
+        notification = open_notification(user=request.user, notification_id=pk, now=timezone.now())
+    except Notification.DoesNotExist:
+        raise Http404("No such notification") from None
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("notifications")
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from followup.services import query_event_notify
 from review import checks, signing
 from review.models import (
     Query,
@@ -306,9 +307,10 @@ def query_raise(
             raised_by=by,
             raised_at=now,
         )
-        QueryMessage.objects.create(
+        message = QueryMessage.objects.create(
             query=query, kind=QueryMessage.Kind.RAISED, author=by, text=text, created_at=now
         )
+        query_event_notify(message=message, now=now)
     return query
 
 
@@ -328,9 +330,10 @@ def query_answer(*, query: Query, by: User, text: str, now: datetime) -> Query:
             )
         current.status = QueryStatus.ANSWERED
         current.save(update_fields=["status"])
-        QueryMessage.objects.create(
+        message = QueryMessage.objects.create(
             query=current, kind=QueryMessage.Kind.ANSWERED, author=by, text=text, created_at=now
         )
+        query_event_notify(message=message, now=now)
     return current
 
 
@@ -357,13 +360,14 @@ def query_close(*, query: Query, by: User, text: str = "", now: datetime) -> Que
         current.closed_by = by
         current.closed_at = now
         current.save(update_fields=["status", "closed_by", "closed_at"])
-        QueryMessage.objects.create(
+        message = QueryMessage.objects.create(
             query=current,
             kind=QueryMessage.Kind.CLOSED,
             author=by,
             text=(text or "").strip(),
             created_at=now,
         )
+        query_event_notify(message=message, now=now)
     return current
 
 
@@ -384,9 +388,10 @@ def query_reopen(*, query: Query, by: User, text: str, now: datetime) -> Query:
             raise ValidationError(
                 "The edit check has raised a new query on this record since: answer that one."
             ) from None
-        QueryMessage.objects.create(
+        message = QueryMessage.objects.create(
             query=current, kind=QueryMessage.Kind.REOPENED, author=by, text=text, created_at=now
         )
+        query_event_notify(message=message, now=now)
     return current
 
 

@@ -72,18 +72,88 @@ def test_visit_reminder_is_moot_once_done_missed_or_not_applicable(
     )
 
 
-def test_reminder_key_differs_by_kind_record_due_and_recipient():
+def test_reminder_key_of_a_ladder_kind_is_once_per_record_and_recipient():
     base = rules.reminder_key("visit_overdue", "visit1", date(2026, 12, 15), 7)
-    assert base == "visit_overdue:visit1:2026-12-15:u7"
+    assert base == "visit_overdue:visit1:u7"
+    # Another due date of the same kind is the same reminder: "window opens soon" once.
+    assert rules.reminder_key("visit_upcoming", "visit1", date(2026, 12, 3), 7) == (
+        rules.reminder_key("visit_upcoming", "visit1", date(2026, 12, 9), 7)
+    )
     others = {
         rules.reminder_key("visit_upcoming", "visit1", date(2026, 12, 15), 7),
         rules.reminder_key("visit_overdue", "visit2", date(2026, 12, 15), 7),
-        rules.reminder_key("visit_overdue", "visit1", date(2026, 12, 16), 7),
         rules.reminder_key("visit_overdue", "visit1", date(2026, 12, 15), 8),
     }
-    assert base not in others and len(others) == 4
+    assert base not in others and len(others) == 3
 
 
-def test_reminder_key_of_a_datetime_keeps_the_minute():
+def test_reminder_key_of_a_standalone_kind_keeps_its_due_minute():
     at = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
-    assert rules.reminder_key("sae_new", "ae3", at, 2) == "sae_new:ae3:20261120T1530:u2"
+    assert rules.reminder_key("susar_due", "ae3", at, 2) == "susar_due:ae3:20261120T1530:u2"
+    assert rules.reminder_key("daily_digest", "digest", date(2026, 12, 1), 2) == (
+        "daily_digest:digest:2026-12-01:u2"
+    )
+
+
+# The supersede rule: (due now, stored {kind: still waiting to go out}) -> (create, supersede)
+UP, CLOSING, OVERDUE = "visit_upcoming", "visit_window_closing", "visit_overdue"
+NEW, H12, SAE_LATE = "sae_new", "sae_12h_left", "sae_overdue"
+
+
+@pytest.mark.parametrize(
+    ("due", "stored", "create", "supersede"),
+    [
+        # nothing due, nothing stored
+        (set(), {}, None, set()),
+        # the first state, once
+        ({UP}, {}, UP, set()),
+        ({UP}, {UP: True}, None, set()),
+        ({UP}, {UP: False}, None, set()),
+        # a scan that ran late: only the latest state due is created
+        ({UP, CLOSING}, {}, CLOSING, set()),
+        ({UP, CLOSING, OVERDUE}, {}, OVERDUE, set()),
+        ({NEW, H12, SAE_LATE}, {}, SAE_LATE, set()),
+        ({H12, SAE_LATE}, {}, SAE_LATE, set()),
+        # a later state supersedes an earlier one that has not gone out yet
+        ({UP, CLOSING}, {UP: True}, CLOSING, {UP}),
+        ({H12, SAE_LATE}, {NEW: False, H12: True}, SAE_LATE, {H12}),
+        ({NEW, H12, SAE_LATE}, {NEW: True, H12: True}, SAE_LATE, {NEW, H12}),
+        # ... but what went out stays: the next state is simply sent after it
+        ({UP, CLOSING}, {UP: False}, CLOSING, set()),
+        ({NEW, H12}, {NEW: False}, H12, set()),
+        # a state already stored is never created again, nor an earlier one after it
+        ({UP, CLOSING, OVERDUE}, {OVERDUE: False}, None, set()),
+        ({UP}, {CLOSING: False}, None, set()),
+        ({NEW}, {SAE_LATE: True}, None, set()),
+        # the latest state stored and waiting still supersedes an earlier waiting one
+        ({UP, CLOSING}, {UP: True, CLOSING: True}, None, {UP}),
+    ],
+)
+def test_one_reminder_per_record_kind_and_recipient_the_latest_state_wins(
+    due, stored, create, supersede
+):
+    decision = rules.reminder_decision(due=due, stored=stored)
+    assert decision.create == create
+    assert decision.supersede == frozenset(supersede)
+
+
+def test_reminder_decision_refuses_kinds_of_two_ladders():
+    with pytest.raises(ValueError, match="more than one ladder"):
+        rules.reminder_decision(due={UP, NEW}, stored={})
+    with pytest.raises(ValueError, match="more than one ladder"):
+        rules.reminder_decision(due={"query_open"}, stored={})
+
+
+@pytest.mark.parametrize(
+    ("kind", "ladder"),
+    [
+        (UP, (UP, CLOSING, OVERDUE)),
+        (OVERDUE, (UP, CLOSING, OVERDUE)),
+        (H12, (NEW, H12, SAE_LATE)),
+        ("susar_due", None),
+        ("query_open", None),
+        ("daily_digest", None),
+    ],
+)
+def test_ladder_of_each_kind(kind, ladder):
+    assert rules.ladder_of(kind) == ladder

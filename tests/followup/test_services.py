@@ -35,10 +35,7 @@ def test_overdue_visit_is_reminded_to_the_site_coordinators_once(
     after = local(c1d8.window_closes_on + timedelta(days=1), 9)
     first = services.scan(after)
     keys = set(Reminder.objects.values_list("key", flat=True))
-    assert (
-        f"visit_overdue:visit{c1d8.pk}:{c1d8.window_closes_on + timedelta(days=1)}:u"
-        f"{coordinator_a.pk}" in keys
-    )
+    assert f"visit_overdue:visit{c1d8.pk}:u{coordinator_a.pk}" in keys
     assert not Reminder.objects.filter(recipient=coordinator_b).exists()
     again = services.scan(after)
     assert first.created and not again.created
@@ -51,9 +48,7 @@ def test_nothing_is_due_before_the_send_hour_of_the_day(subject):
     services.scan(local(lead_day, 7))
     assert not Reminder.objects.filter(key__contains=f"visit{c1d8.pk}").exists()
     services.scan(local(lead_day, 8))
-    assert Reminder.objects.filter(
-        key__startswith=f"visit_upcoming:visit{c1d8.pk}:{lead_day}"
-    ).exists()
+    assert Reminder.objects.filter(key__startswith=f"visit_upcoming:visit{c1d8.pk}:").exists()
 
 
 def test_completed_visit_is_not_reminded(subject):
@@ -226,3 +221,101 @@ def test_concurrent_senders_send_once(subject, mailoutbox):
         t.join(timeout=60)
     assert sorted(results) == [False, False, False, True]
     assert len(mailoutbox) == 1
+
+
+# One reminder per visit (or SAE), kind and recipient; a later state supersedes an earlier one
+# that has not gone out yet (followup.rules.reminder_decision).
+
+
+def test_window_opens_soon_is_sent_once_for_a_visit_whatever_the_lead_days(subject, coordinator_a):
+    c1d8 = visit_of(subject, "C1D8")
+    for lead in (7, 1):  # both lead days of the settings
+        services.scan(local(c1d8.window_opens_on - timedelta(days=lead), 9))
+    upcoming = Reminder.objects.filter(
+        kind="visit_upcoming", recipient=coordinator_a, key__contains=f"visit{c1d8.pk}:"
+    )
+    assert upcoming.count() == 1
+
+
+def test_a_late_scan_creates_only_the_latest_state_of_a_visit(subject, coordinator_a):
+    c1d8 = visit_of(subject, "C1D8")
+    # The first scan after the window closed: upcoming, closing and overdue are all due.
+    services.scan(local(c1d8.window_closes_on + timedelta(days=1), 9))
+    kinds = set(
+        Reminder.objects.filter(key__contains=f"visit{c1d8.pk}:").values_list("kind", flat=True)
+    )
+    assert kinds == {"visit_overdue"}
+
+
+def test_overdue_supersedes_a_closing_reminder_that_has_not_gone_out(subject, coordinator_a):
+    c1d8 = visit_of(subject, "C1D8")
+    services.scan(local(c1d8.window_closes_on, 9))
+    closing = Reminder.objects.get(
+        kind="visit_window_closing", recipient=coordinator_a, key__contains=f"visit{c1d8.pk}:"
+    )
+    result = services.scan(local(c1d8.window_closes_on + timedelta(days=1), 9))
+    closing.refresh_from_db()
+    assert closing.superseded_at is not None and closing.sent_at is None
+    overdue = Reminder.objects.get(
+        kind="visit_overdue", recipient=coordinator_a, key__contains=f"visit{c1d8.pk}:"
+    )
+    assert overdue.pk in result.created
+    pending = services.pending_ids(local(c1d8.window_closes_on + timedelta(days=1), 10))
+    assert closing.pk not in pending and overdue.pk in pending
+    # A superseded reminder is never sent, even if its task was already queued.
+    assert services.reminder_send(reminder_id=closing.pk, now=local(c1d8.window_closes_on)) is False
+
+
+def test_a_sent_reminder_is_not_superseded_and_the_next_state_follows_it(
+    subject, coordinator_a, mailoutbox
+):
+    c1d8 = visit_of(subject, "C1D8")
+    services.scan(local(c1d8.window_closes_on, 9))
+    closing = Reminder.objects.get(
+        kind="visit_window_closing", recipient=coordinator_a, key__contains=f"visit{c1d8.pk}:"
+    )
+    assert services.reminder_send(reminder_id=closing.pk, now=local(c1d8.window_closes_on, 9))
+    services.scan(local(c1d8.window_closes_on + timedelta(days=1), 9))
+    closing.refresh_from_db()
+    assert closing.superseded_at is None and closing.sent_at is not None
+    overdue = Reminder.objects.filter(
+        kind="visit_overdue", recipient=coordinator_a, key__contains=f"visit{c1d8.pk}:"
+    )
+    assert overdue.count() == 1
+
+
+def test_sae_due_in_12_hours_never_arrives_together_with_overdue(
+    subject, coordinator_a, investigator_a
+):
+    load_starter_dictionary()
+    ae = record_ae(subject, coordinator_a, **SERIOUS)
+    services.scan(ae.aware_at + timedelta(hours=12))
+    twelve = Reminder.objects.get(kind="sae_12h_left", recipient=investigator_a)
+    # The worker was down: nothing went out before the deadline passed.
+    services.scan(ae.aware_at + timedelta(hours=25))
+    twelve.refresh_from_db()
+    assert twelve.superseded_at is not None
+    pending = Reminder.objects.filter(
+        pk__in=services.pending_ids(ae.aware_at + timedelta(hours=25)), recipient=investigator_a
+    )
+    assert set(pending.values_list("kind", flat=True)) == {"sae_overdue"}
+
+
+def test_scan_query_count_does_not_grow_with_the_reminders_it_supersedes(
+    study, site_a, coordinator_a, investigator_a, django_assert_max_num_queries
+):
+    from django.test.utils import CaptureQueriesContext
+
+    first = dosed_subject(study, site_a, coordinator_a, investigator_a)
+    c1d8 = visit_of(first, "C1D8")
+    closing_day = local(c1d8.window_closes_on, 9)
+    overdue_day = local(c1d8.window_closes_on + timedelta(days=1), 9)
+    services.scan(closing_day)
+    with CaptureQueriesContext(connection) as one_subject:
+        services.scan(overdue_day)
+    for _ in range(2):  # 3+3: three subjects at the open dose level
+        dosed_subject(study, site_a, coordinator_a, investigator_a)
+    services.scan(closing_day)
+    with django_assert_max_num_queries(len(one_subject)):
+        services.scan(overdue_day)
+    assert Reminder.objects.filter(superseded_at__isnull=False).count() >= 3

@@ -19,6 +19,7 @@ from dosing.models import DosingRecord
 from dosing.tumour import baseline_record
 from exports import services as exports
 from exports.models import ExportRun
+from followup.models import Notification
 from review.services import query_raise
 from screening.models import EligibilityAssessment
 from tests.adverse_events.factories import (
@@ -136,6 +137,8 @@ def _site_data(study, site: Site, coordinator: User, investigator: User, monitor
         "ae": ae,
         "sae": sae,
         "query": query,
+        # The site coordinator's notification of that query.
+        "notification": Notification.objects.get(user=coordinator, url__contains=f"/{query.pk}/"),
     }
 
 

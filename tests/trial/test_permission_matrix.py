@@ -114,6 +114,9 @@ QUERY_RAISERS_OTHER_SITE         = (302, 404, 404, 302, 302, 403, 403)
 # Registration is the site staff's; the review queue the investigator's.
 REGISTERS                        = (302, 200, 200, 403, 403, 403, 403)
 INVESTIGATOR_ONLY                = (302, 403, 200, 403, 403, 403, 403)
+# A notification is its recipient's (here the FR01 coordinator's): opening it redirects to
+# what it is about; anyone else does not find it.
+RECIPIENT_ONLY                   = (302, 302, 404, 404, 404, 404, 404)
 # Exports: administrators and data managers (the runs are a data manager's of all sites).
 EXPORTERS                        = (302, 403, 403, 403, 200, 403, 200)
 # The API answers 401 (TokenAuthentication asks for credentials) instead of the redirect.
@@ -172,6 +175,7 @@ MATRIX: dict[str, list[Check]] = {
     # --- follow-up ------------------------------------------------------------------------
     "notifications":      [Check("none", GET, SIGNED_IN)],
     "notifications_read": [Check("none", POST, BACK)],
+    "notification_open":  [Check("notification", GET, RECIPIENT_ONLY, NOBODY_FINDS)],
     # --- review (records: the C1D1 dosing CRF) --------------------------------------------
     "review_queue":   [Check("none", GET, INVESTIGATOR_ONLY)],
     "query_list":     [Check("none", GET, SIGNED_IN)],
