@@ -2,6 +2,10 @@
 
 pgserver ships PostgreSQL binaries inside its wheel, so nothing has to be installed on the
 machine. The data lives under var/ (git-ignored) and survives restarts.
+
+Like every other deployment it has two roles (config/database_roles.py): `ecrf_owner` owns the
+database and runs the migrations, `ecrf_app` is what the application connects as. The
+server's own superuser (`postgres`) is used only here, to create them.
 """
 
 import os
@@ -9,9 +13,13 @@ import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from config import database_roles
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PGDATA = BASE_DIR / "var" / "pgdata"
 DATABASE_NAME = "ecrf"
+OWNER_ROLE = "ecrf_owner"
+APPLICATION_ROLE = "ecrf_app"
 
 _server = None
 
@@ -34,10 +42,14 @@ def ensure_server(*, keep_running: bool = False):
 
         path = pgdata_dir()
         path.mkdir(parents=True, exist_ok=True)
-        _server = pgserver.get_server(path, cleanup_mode=None if keep_running else "stop")
-        exists = _server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
-        if "(1 row)" not in exists:
-            _server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        server = pgserver.get_server(path, cleanup_mode=None if keep_running else "stop")
+        admin = server.get_uri(database="postgres")
+        roles = database_roles.Roles(
+            database=DATABASE_NAME, owner=OWNER_ROLE, application=APPLICATION_ROLE
+        )
+        if not database_roles.roles_in_place(admin, roles):
+            database_roles.ensure_roles(admin, roles)
+        _server = server
     return _server
 
 
@@ -47,6 +59,11 @@ def socket_dir() -> str:
     return unquote(parse_qs(urlsplit(uri).query)["host"][0])
 
 
-def database_url() -> str:
-    """A DATABASE_URL for child processes once ensure_server() has run."""
-    return f"postgresql://postgres@/{DATABASE_NAME}?host={quote(socket_dir(), safe='/')}"
+def database_url(user: str = APPLICATION_ROLE) -> str:
+    """A DATABASE_URL (the application's role by default) once ensure_server() has run."""
+    return f"postgresql://{user}@/{DATABASE_NAME}?host={quote(socket_dir(), safe='/')}"
+
+
+def owner_url() -> str:
+    """The DATABASE_OWNER_URL of the embedded database."""
+    return database_url(OWNER_ROLE)

@@ -9,7 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
+from config import embedded_postgres
 from config.env import env_bool, env_choice, env_int, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -102,18 +104,36 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL when set; otherwise the embedded PostgreSQL under var/pgdata.
+# Two roles (docs/security.md, "Database roles"): DATABASE_URL is the application's role, which
+# owns nothing; DATABASE_OWNER_URL is the owner that `manage.py migrate` connects as (the same
+# database; it defaults to DATABASE_URL, a single role, as on a developer's own server).
 _database_url = env_str("DATABASE_URL")
+_owner_url = env_str("DATABASE_OWNER_URL")
+_CREDENTIALS = ("USER", "PASSWORD", "HOST", "PORT")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    _owner = dj_database_url.parse(_owner_url or _database_url)
+    if _owner["NAME"] != DATABASES["default"]["NAME"]:
+        raise ImproperlyConfigured(
+            "DATABASE_OWNER_URL must name the same database as DATABASE_URL "
+            f"({_owner['NAME']!r} is not {DATABASES['default']['NAME']!r})"
+        )
+    DATABASE_OWNER = {key: _owner.get(key) or "" for key in _CREDENTIALS}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "config.embedded_backend",
-            "NAME": "ecrf",
-            "USER": "postgres",
+            "NAME": embedded_postgres.DATABASE_NAME,
+            "USER": embedded_postgres.APPLICATION_ROLE,
             "HOST": "",
         }
     }
+    DATABASE_OWNER = {"USER": embedded_postgres.OWNER_ROLE, "PASSWORD": "", "HOST": "", "PORT": ""}
+    if _owner_url:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL is set but DATABASE_URL is not")
+# The application's role, which trial/privileges.py grants to after each migrate.
+DATABASE_APPLICATION = {key: DATABASES["default"].get(key) or "" for key in _CREDENTIALS}
+DATABASE_APPLICATION_ROLE = DATABASE_APPLICATION["USER"]
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

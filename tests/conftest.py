@@ -9,6 +9,54 @@ from trial.study_config import load_study, read_config
 PASSWORD = "correct-horse-battery-9"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Django's test machinery creates, migrates and flushes the test database: it connects as
+    the owner role (DATABASE_OWNER_URL). Tests of what the application's role may do connect
+    as that role themselves (the `application_role` fixture)."""
+    from django.db import connections
+
+    connection = connections["default"]
+    connection.close()
+    connection.settings_dict.update(settings.DATABASE_OWNER)
+
+
+@pytest.fixture(scope="session")
+def application_role(django_db_setup, django_db_blocker) -> dict:
+    """psycopg connection arguments of the application's role on the test database.
+
+    The configured role (DATABASE_URL) when it is not the owner, as in CI and with the embedded
+    database; otherwise (a single superuser, as on a developer's server) a role of this test
+    database's own, created here: roles are shared by the whole cluster, grants are not.
+    """
+    from django.db import connection
+
+    from trial.privileges import sync_privileges
+
+    with django_db_blocker.unblock():
+        params = connection.get_connection_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            owner = cursor.fetchone()[0]
+        credentials = dict(settings.DATABASE_APPLICATION)
+        if credentials["USER"] == owner:
+            credentials = {"USER": f"{params['dbname']}_app"[:63], "PASSWORD": ""}
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [credentials["USER"]])
+                if cursor.fetchone() is None:
+                    cursor.execute(f'CREATE ROLE "{credentials["USER"]}" LOGIN NOSUPERUSER')
+            sync_privileges(role=credentials["USER"])
+    conninfo = {
+        "dbname": params["dbname"],
+        "user": credentials["USER"],
+        "host": params.get("host") or "",
+        "port": params.get("port") or "",
+    }
+    if credentials["PASSWORD"]:
+        conninfo["password"] = credentials["PASSWORD"]
+    return {k: v for k, v in conninfo.items() if v != ""}
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Argon2 is the product's hasher (tested in tests/trial/test_settings.py); tests that

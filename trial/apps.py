@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class TrialConfig(AppConfig):
@@ -15,3 +16,14 @@ class TrialConfig(AppConfig):
         from trial.security import connect_signals
 
         connect_signals()
+        post_migrate.connect(_after_migrate, sender=self)
+
+
+def _after_migrate(*, using, plan=None, **kwargs):
+    """After every migrate (never after a flush, which sends no plan): the application's role
+    gets exactly its privileges on the tables that now exist."""
+    if plan is None:
+        return
+    from trial.privileges import sync_privileges
+
+    sync_privileges(using=using)

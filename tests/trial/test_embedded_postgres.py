@@ -13,10 +13,17 @@ from config import embedded_postgres
 embedded_postgres.ensure_server()
 with psycopg.connect(embedded_postgres.database_url()) as conn:
     print(conn.execute("select current_database(), version()").fetchone())
+    print(conn.execute(
+        "select current_user, rolsuper, pg_get_userbyid(d.datdba) from pg_roles, pg_database d"
+        " where rolname = current_user and d.datname = current_database()"
+    ).fetchone())
+with psycopg.connect(embedded_postgres.owner_url()) as conn:
+    print(conn.execute("select current_user, rolsuper from pg_roles where rolname = current_user"
+    ).fetchone())
 """
 
 
-def test_embedded_server_starts_creates_the_database_and_answers(tmp_path):
+def test_embedded_server_starts_creates_the_roles_and_database_and_answers(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["ECRF_EMBEDDED_PGDATA"] = str(tmp_path / "pgdata")
     result = subprocess.run(
@@ -29,4 +36,7 @@ def test_embedded_server_starts_creates_the_database_and_answers(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "('ecrf', 'PostgreSQL 16" in result.stdout
+    # Two roles, neither a superuser: the application's connects, the owner owns the database.
+    assert "('ecrf_app', False, 'ecrf_owner')" in result.stdout
+    assert "('ecrf_owner', False)" in result.stdout
     assert (tmp_path / "pgdata" / "PG_VERSION").exists()

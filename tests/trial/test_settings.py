@@ -63,6 +63,48 @@ def test_database_and_redis_urls_override_the_defaults():
     assert values["broker"] == "redis://127.0.0.1:6379/3"
 
 
+PRINT_ROLES = (
+    "import django, json; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'app': settings.DATABASE_APPLICATION_ROLE,"
+    " 'owner': settings.DATABASE_OWNER['USER'], 'owner_host': settings.DATABASE_OWNER['HOST']}))"
+)
+
+
+@pytest.mark.parametrize(
+    ("environment", "roles"),
+    [
+        ({}, {"app": "ecrf_app", "owner": "ecrf_owner", "owner_host": ""}),
+        (
+            {"DATABASE_URL": "postgresql://app:pw@db.example:5432/ecrf"},
+            {"app": "app", "owner": "app", "owner_host": "db.example"},
+        ),
+        (
+            {
+                "DATABASE_URL": "postgresql://app:pw@db.example:5432/ecrf",
+                "DATABASE_OWNER_URL": "postgresql://own:pw2@db.example:5432/ecrf",
+            },
+            {"app": "app", "owner": "own", "owner_host": "db.example"},
+        ),
+    ],
+)
+def test_the_application_and_owner_roles_come_from_two_urls(environment, roles):
+    import json
+
+    result = _run(PRINT_ROLES, **environment)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == roles
+
+
+def test_owner_url_must_name_the_same_database():
+    result = _run(
+        PRINT_ROLES,
+        DATABASE_URL="postgresql://app@db.example:5432/ecrf",
+        DATABASE_OWNER_URL="postgresql://own@db.example:5432/other",
+    )
+    assert result.returncode != 0
+    assert "DATABASE_OWNER_URL must name the same database as DATABASE_URL" in result.stderr
+
+
 def test_production_refuses_to_start_without_secret_key():
     result = _run(PRINT_SETTINGS, ECRF_ENV="production")
     assert result.returncode != 0
