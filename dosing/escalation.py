@@ -76,6 +76,30 @@ class Decision(StrEnum):
     MTD = "mtd"
 
 
+class Place(StrEnum):
+    """Where a subject stands in the count of its cohort on a given day."""
+
+    DLT = "dlt"
+    EVALUABLE = "evaluable"
+    IN_WINDOW = "in_window"
+    REPLACED = "replaced"
+
+
+def cohort_place(subject: CohortSubject, today: date) -> Place:
+    """DLT, evaluable without DLT, still in the DLT window, or replaced (not evaluable).
+
+    Shared by the 3+3 and BOIN designs (dosing/boin.py): a DLT always counts, whatever
+    ``evaluable`` says, since dropping one could escalate past a toxic dose.
+    """
+    if subject.dlt:
+        return Place.DLT
+    if subject.evaluable is False:
+        return Place.REPLACED
+    if subject.dlt_window_end is not None and today > subject.dlt_window_end:
+        return Place.EVALUABLE
+    return Place.IN_WINDOW
+
+
 class Outcome(StrEnum):
     ESCALATING = "escalating"
     MTD_DECLARED = "mtd_declared"
@@ -139,7 +163,7 @@ class _Counts:
 
     @property
     def dlt_text(self) -> str:
-        return f"{_plural(self.dlts, 'DLT')} in {_plural(self.evaluable, 'evaluable subject')}"
+        return f"{plural(self.dlts, 'DLT')} in {plural(self.evaluable, 'evaluable subject')}"
 
 
 def escalation_state(
@@ -154,7 +178,7 @@ def escalation_state(
     Levels are processed in ``order``; a subject at a level that is not configured raises
     ValueError. A level above one that has not been cleared is never opened.
     """
-    ordered = _ordered_levels(levels)
+    ordered = ordered_levels(levels)
     by_level: dict[str, list[CohortSubject]] = {spec.code: [] for spec in ordered}
     for subject in subjects:
         if subject.dose_level not in by_level:
@@ -208,7 +232,8 @@ def escalation_state(
     )
 
 
-def _ordered_levels(levels: Iterable[DoseLevelSpec]) -> list[DoseLevelSpec]:
+def ordered_levels(levels: Iterable[DoseLevelSpec]) -> list[DoseLevelSpec]:
+    """The levels in escalation order; ValueError when none, or a code or order repeats."""
     ordered = sorted(levels, key=lambda spec: spec.order)
     if not ordered:
         raise ValueError("no dose levels are configured")
@@ -223,16 +248,14 @@ def _count(subjects: Sequence[CohortSubject], today: date) -> _Counts:
     evaluable = dlts = 0
     window_ends: list[date | None] = []
     for subject in subjects:
-        # A DLT always counts: dropping one as "not evaluable" could escalate past a toxic dose.
-        if subject.dlt:
-            evaluable += 1
-            dlts += 1
-        elif subject.evaluable is False:
-            continue
-        elif subject.dlt_window_end is not None and today > subject.dlt_window_end:
-            evaluable += 1
-        else:
-            window_ends.append(subject.dlt_window_end)
+        match cohort_place(subject, today):
+            case Place.DLT:
+                evaluable += 1
+                dlts += 1
+            case Place.EVALUABLE:
+                evaluable += 1
+            case Place.IN_WINDOW:
+                window_ends.append(subject.dlt_window_end)
     return _Counts(
         enrolled=len(subjects), evaluable=evaluable, dlts=dlts, window_ends=tuple(window_ends)
     )
@@ -248,7 +271,7 @@ def _summarise(
 ) -> LevelSummary:
     decision, reason = _decide(c, rules, has_next=has_next, expanded_because=expanded_because)
     if c.not_evaluable:
-        reason += f"; {_plural(c.not_evaluable, 'subject')} not evaluable, replaced"
+        reason += f"; {plural(c.not_evaluable, 'subject')} not evaluable, replaced"
     return LevelSummary(
         code=code,
         enrolled=c.enrolled,
@@ -268,7 +291,7 @@ def _decide(
     if c.dlts >= TOO_TOXIC_DLTS:
         reason = f"{c.dlt_text}: exceeds the MTD"
         if c.in_window:
-            reason += f" ({_plural(c.in_window, 'subject')} still in the DLT window)"
+            reason += f" ({plural(c.in_window, 'subject')} still in the DLT window)"
         return Decision.TOO_TOXIC, reason
 
     # A single DLT expands the level only once the first cohort is fully evaluated: a second
@@ -281,12 +304,12 @@ def _decide(
         if not expanded:
             reason = f"{c.dlt_text}; {places}"
             if c.in_window:
-                reason += f"; {_window_text(c.window_ends)}"
+                reason += f"; {window_text(c.window_ends)}"
             return Decision.ENROLLING, reason
         because = f" because {expanded_because}" if expanded_because else ""
         reason = f"{c.dlt_text}; expanding the cohort to {target}{because}: {places}"
         if c.in_window:
-            reason += f"; {_window_text(c.window_ends)}"
+            reason += f"; {window_text(c.window_ends)}"
         # EXPAND while no expansion subject is enrolled yet, ENROLLING once the expansion runs.
         decision = Decision.EXPAND if c.filled == rules.cohort_size else Decision.ENROLLING
         return decision, reason
@@ -294,7 +317,7 @@ def _decide(
     if c.in_window:
         return (
             Decision.AWAITING_DLT_WINDOW,
-            f"cohort full ({places}); {c.dlt_text}; {_window_text(c.window_ends)}",
+            f"cohort full ({places}); {c.dlt_text}; {window_text(c.window_ends)}",
         )
     if expanded_because:
         return Decision.MTD, f"{c.dlt_text} and {expanded_because}: this level is the MTD"
@@ -332,7 +355,7 @@ def _study_state(
                 after = f"{level.code} is the highest level; it is decided after that"
             else:
                 after = "the next level opens after that"
-            reason = f"{level.code} cohort's {_window_text(c.window_ends)}; {after}"
+            reason = f"{level.code} cohort's {window_text(c.window_ends)}; {after}"
             return _escalating(summaries, None, reason)
         case Decision.ESCALATE:
             return EscalationState(
@@ -366,15 +389,15 @@ def _escalating(
     )
 
 
-def _window_text(window_ends: Sequence[date | None]) -> str:
+def window_text(window_ends: Sequence[date | None]) -> str:
     dated = sorted(end for end in window_ends if end is not None)
     undosed = len(window_ends) - len(dated)
-    not_started = f"for {_plural(undosed, 'subject')} (not yet dosed)"
+    not_started = f"for {plural(undosed, 'subject')} (not yet dosed)"
     if not dated:
         return f"DLT window has not started {not_started}"
-    text = f"DLT window is open until {dated[-1].isoformat()} for {_plural(len(dated), 'subject')}"
+    text = f"DLT window is open until {dated[-1].isoformat()} for {plural(len(dated), 'subject')}"
     return f"{text} and has not started {not_started}" if undosed else text
 
 
-def _plural(n: int, noun: str) -> str:
+def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -13,31 +13,9 @@ from dosing.escalation import (
     Outcome,
     escalation_state,
 )
+from tests.dosing.cohorts import LEVELS, TODAY, WINDOW_ENDED, WINDOW_OPEN_UNTIL, cohort
 
-TODAY = date(2026, 12, 1)
-WINDOW_ENDED = TODAY - timedelta(days=1)
-WINDOW_OPEN_UNTIL = date(2026, 12, 15)
-LEVELS = tuple(DoseLevelSpec(f"DL{n}", n) for n in range(1, 5))
-
-# One letter per subject enrolled at a level:
-#   o  DLT window over, no DLT          D  DLT, window over
-#   w  inside the DLT window, no DLT    d  DLT while the window is still open
-#   u  enrolled, not dosed yet          x  left before the window ended without a DLT
-_SUBJECT = {
-    "o": {"dlt_window_end": WINDOW_ENDED},
-    "D": {"dlt_window_end": WINDOW_ENDED, "dlt": True},
-    "w": {"dlt_window_end": WINDOW_OPEN_UNTIL},
-    "d": {"dlt_window_end": WINDOW_OPEN_UNTIL, "dlt": True},
-    "u": {"dlt_window_end": None},
-    "x": {"dlt_window_end": WINDOW_OPEN_UNTIL, "evaluable": False},
-}
-
-
-def cohort(level: str, letters: str) -> list[CohortSubject]:
-    return [
-        CohortSubject(subject_id=f"{level}-{i}", dose_level=level, **_SUBJECT[letter])
-        for i, letter in enumerate(letters, start=1)
-    ]
+# Cohorts are written as letters, one per subject (tests/dosing/cohorts.py).
 
 
 def state(cohorts: dict[str, str], *, today: date = TODAY) -> EscalationState:
