@@ -12,7 +12,7 @@ class EnrollmentFacts:
     assessment_date: date | None
     planned_c1d1: date | None
     open_dose_level: str | None
-    dose_level_reason: str  # why no level is open, from the 3+3 state
+    dose_level_reason: str  # why no level is open, from the escalation design's state
 
 
 def enrollment_blockers(facts: EnrollmentFacts, *, today: date, screening_window_days: int):

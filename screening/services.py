@@ -1,7 +1,8 @@
 """Screening writes: consent, the eligibility CRF, confirmation, screen failure, enrollment.
 
 Each service checks the user's role at the subject's site on the server, runs the pure rules
-(screening.eligibility, screening.enrollment, dosing.escalation, trial.schedule) and saves
+(screening.eligibility, screening.enrollment, dosing.escalation or dosing.boin, trial.schedule)
+and saves
 inside one transaction with the audit context.
 """
 
@@ -12,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dosing import escalation
+from dosing import boin, escalation
 from review.models import SignatureMeaning
 from review.services import assert_editable, password_verify, signature_add
 from screening import eligibility
@@ -21,7 +22,17 @@ from screening.models import Consent, EligibilityAssessment
 from trial import schedule
 from trial.access import can_manage_site
 from trial.audit import audit_context
-from trial.models import Role, Site, Study, Subject, SubjectStatus, User, Visit
+from trial.models import (
+    EscalationDesign,
+    EscalationDesignKind,
+    Role,
+    Site,
+    Study,
+    Subject,
+    SubjectStatus,
+    User,
+    Visit,
+)
 from trial.study_config import definitions_of
 
 SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
@@ -291,11 +302,30 @@ def dlt_window_end(study: Study, c1d1: date) -> date:
     return c1d1 + timedelta(days=study.dlt_window_days - 1)
 
 
-def escalation_for(study: Study, *, today: date) -> escalation.EscalationState:
-    """The 3+3 state of the whole study (all sites: dose escalation is study-wide)."""
+def boin_design_of(study: Study) -> boin.BoinDesign | None:
+    """The study's BOIN parameters, None when its design is the 3+3 (or none was loaded)."""
+    design = EscalationDesign.objects.filter(study=study).select_related("start_dose_level").first()
+    if design is None or design.design != EscalationDesignKind.BOIN:
+        return None
+    return boin.BoinDesign(
+        target=design.target_dlt_rate,
+        phi1=design.phi1,
+        phi2=design.phi2,
+        cohort_size=design.cohort_size,
+        max_sample_size=design.max_sample_size,
+        stop_at_n=design.stop_at_n,
+        elimination_cutoff=design.elimination_cutoff,
+        start_level=design.start_dose_level.code if design.start_dose_level else None,
+    )
+
+
+def escalation_for(study: Study, *, today: date) -> escalation.EscalationState | boin.BoinState:
+    """The dose-escalation state of the whole study (all sites: escalation is study-wide),
+    under the design its study file chose: 3+3 or BOIN."""
     levels = [
         escalation.DoseLevelSpec(code=dl.code, order=dl.order) for dl in study.dose_levels.all()
     ]
+    # In enrollment order: BOIN's current dose is the dose of the last subject enrolled.
     subjects = [
         escalation.CohortSubject(
             subject_id=s.pk,
@@ -307,7 +337,11 @@ def escalation_for(study: Study, *, today: date) -> escalation.EscalationState:
         for s in Subject.objects.active()
         .filter(study=study, dose_level__isnull=False)
         .select_related("dose_level")
+        .order_by("enrolled_at", "pk")
     ]
+    design = boin_design_of(study)
+    if design is not None:
+        return boin.boin_state(levels, subjects, today=today, design=design)
     return escalation.escalation_state(levels, subjects, today=today)
 
 
@@ -319,7 +353,7 @@ def _next_subject_number(site: Site) -> str:
 
 
 def enrollment_check(*, subject: Subject, planned_c1d1: date | None, today: date):
-    """(blocking reasons, the 3+3 state) for enrolling `subject` now."""
+    """(blocking reasons, the escalation state) for enrolling `subject` now."""
     assessment = EligibilityAssessment.objects.filter(subject=subject).first()
     state = escalation_for(subject.study, today=today)
     status = None

@@ -70,6 +70,31 @@ def study(db):
     return study
 
 
+# The BOIN design as tests configure it (the real study file stays 3+3): target 0.30, so the
+# boundaries and the decision table are the published ones for φ = 0.30.
+BOIN_ESCALATION = {
+    "design": "boin",
+    "target_dlt_rate": 0.30,
+    "cohort_size": 3,
+    "max_sample_size": 18,
+    "stop_at_n": 9,
+}
+
+
+def study_config_with(**escalation) -> dict:
+    """The real study file with its [escalation] section replaced."""
+    config = read_config(settings.STUDY_CONFIG_FILE)
+    config["escalation"] = escalation
+    return config
+
+
+@pytest.fixture
+def boin_study(study):
+    """The study re-loaded under the BOIN design, before anyone is enrolled."""
+    boin, _counts = load_study(study_config_with(**BOIN_ESCALATION))
+    return boin
+
+
 @pytest.fixture
 def site_a(study):
     return Site.objects.get(code="FR01")

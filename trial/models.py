@@ -172,6 +172,62 @@ class DoseLevel(models.Model):
         return f"{self.code} ({self.dose_amount} {self.dose_unit})"
 
 
+class EscalationDesignKind(models.TextChoices):
+    THREE_PLUS_THREE = "3+3", "3+3"
+    BOIN = "boin", "BOIN (Bayesian optimal interval)"
+
+
+@pghistory.track()
+class EscalationDesign(models.Model):
+    """The study's dose-escalation design, as the study file chooses it ([escalation]).
+
+    The BOIN parameters (dosing/boin.py) are stored as the design uses them: the loader
+    writes the defaults of phi1/phi2 (0.6 and 1.4 times the target) and of the cut-off, so
+    the row says exactly what the decisions were computed with. They are empty for 3+3.
+    """
+
+    study = models.OneToOneField(Study, on_delete=models.PROTECT, related_name="escalation_design")
+    design = models.CharField(max_length=10, choices=EscalationDesignKind.choices)
+    target_dlt_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    phi1 = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    phi2 = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    cohort_size = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_sample_size = models.PositiveSmallIntegerField(null=True, blank=True)
+    stop_at_n = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Patients at the current dose at which the trial stops"
+    )
+    elimination_cutoff = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    start_dose_level = models.ForeignKey(
+        DoseLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(design__in=EscalationDesignKind.values),
+                name="escalationdesign_known_design",
+            ),
+            models.CheckConstraint(
+                condition=~Q(design=EscalationDesignKind.BOIN)
+                | Q(
+                    phi1__gt=0,
+                    target_dlt_rate__gt=models.F("phi1"),
+                    phi2__gt=models.F("target_dlt_rate"),
+                    phi2__lt=1,
+                    cohort_size__gte=1,
+                    max_sample_size__gte=models.F("cohort_size"),
+                    stop_at_n__gte=1,
+                    elimination_cutoff__gt=0,
+                    elimination_cutoff__lt=1,
+                ),
+                name="escalationdesign_boin_parameters",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_design_display()
+
+
 class VisitKind(models.TextChoices):
     SCREENING = "screening", "Screening"
     DOSING = "dosing", "Dosing"

@@ -1,7 +1,7 @@
 """Reading the study file (studies/*.toml) and loading it into the database, idempotently."""
 
 import tomllib
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -11,10 +11,13 @@ from trial import schedule
 from trial.audit import audit_context
 from trial.models import (
     DoseLevel,
+    EscalationDesign,
+    EscalationDesignKind,
     LabLimit,
     ProtocolThreshold,
     Site,
     Study,
+    Subject,
     User,
     VisitDefinition,
 )
@@ -47,7 +50,84 @@ def read_config(path: Path) -> dict:
     missing = [f for f in STUDY_FIELDS if f not in config["study"] and f != "sponsor"]
     if missing:
         raise ImproperlyConfigured(f"[study] in {path} lacks: {', '.join(missing)}")
+    escalation_values(config, path=path)
     return config
+
+
+# [escalation] for design = "boin" (dosing/boin.py); Liu & Yuan 2015 recommend phi1 = 0.6 and
+# phi2 = 1.4 times the target, and 0.95 for the elimination cut-off.
+BOIN_REQUIRED = ("target_dlt_rate", "max_sample_size", "stop_at_n")
+BOIN_RATES = ("target_dlt_rate", "phi1", "phi2", "elimination_cutoff")
+BOIN_COUNTS = ("cohort_size", "max_sample_size", "stop_at_n")
+BOIN_KEYS = (*BOIN_RATES, *BOIN_COUNTS, "start_dose")
+RATE_PLACES = Decimal("0.0001")
+
+
+def escalation_values(config: dict, *, path: object = "the study file") -> dict:
+    """The [escalation] section checked and completed with its defaults, as stored.
+
+    No section means the 3+3 design. Errors name the key and the rule.
+    """
+    section = dict(config.get("escalation", {"design": EscalationDesignKind.THREE_PLUS_THREE}))
+    design = section.pop("design", None)
+    where = f"[escalation] in {path}"
+    empty = {key: None for key in (*BOIN_RATES, *BOIN_COUNTS)} | {"start_dose": None}
+    if design == EscalationDesignKind.THREE_PLUS_THREE:
+        if section:
+            raise ImproperlyConfigured(
+                f'{where}: {", ".join(sorted(section))} apply to design = "boin" only'
+            )
+        return {"design": design, **empty}
+    if design != EscalationDesignKind.BOIN:
+        raise ImproperlyConfigured(f'{where}: design must be "3+3" or "boin", got {design!r}')
+    unknown = sorted(set(section) - set(BOIN_KEYS))
+    if unknown:
+        raise ImproperlyConfigured(f"{where}: unknown keys {', '.join(unknown)}")
+    missing = [key for key in BOIN_REQUIRED if key not in section]
+    if missing:
+        raise ImproperlyConfigured(f'{where}: design = "boin" needs {", ".join(missing)}')
+    values = {"design": design, **empty}
+    for key in BOIN_COUNTS:
+        value = section.get(key, 3 if key == "cohort_size" else None)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ImproperlyConfigured(f"{where}: {key} must be a whole number >= 1, got {value!r}")
+        values[key] = value
+    for key in BOIN_RATES:
+        if key not in section:
+            continue
+        try:
+            rate = Decimal(str(section[key]))
+        except InvalidOperation:
+            rate = None
+        if rate is None or isinstance(section[key], bool) or not 0 < rate < 1:
+            raise ImproperlyConfigured(
+                f"{where}: {key} must be a number between 0 and 1, got {section[key]!r}"
+            )
+        if rate != rate.quantize(RATE_PLACES):
+            raise ImproperlyConfigured(f"{where}: {key} has more than 4 decimals ({rate})")
+        values[key] = rate
+    target = values["target_dlt_rate"]
+    values["phi1"] = values["phi1"] or (target * Decimal("0.6")).quantize(RATE_PLACES)
+    values["phi2"] = values["phi2"] or (target * Decimal("1.4")).quantize(RATE_PLACES)
+    values["elimination_cutoff"] = values["elimination_cutoff"] or Decimal("0.95")
+    if not 0 < values["phi1"] < target < values["phi2"] < 1:
+        raise ImproperlyConfigured(
+            f"{where}: need 0 < phi1 < target_dlt_rate < phi2 < 1, got phi1 = {values['phi1']}, "
+            f"target_dlt_rate = {target}, phi2 = {values['phi2']}"
+        )
+    if values["max_sample_size"] < values["cohort_size"]:
+        raise ImproperlyConfigured(
+            f"{where}: max_sample_size ({values['max_sample_size']}) must be at least "
+            f"cohort_size ({values['cohort_size']})"
+        )
+    start = section.get("start_dose")
+    codes = [level["code"] for level in config["dose_levels"]]
+    if start is not None and start not in codes:
+        raise ImproperlyConfigured(
+            f"{where}: start_dose {start!r} is not a dose level ({', '.join(codes)})"
+        )
+    values["start_dose"] = start
+    return values
 
 
 def visit_definitions(config: dict) -> tuple[schedule.VisitDefinition, ...]:
@@ -110,6 +190,7 @@ def load_study(config: dict, *, by: User | None = None) -> tuple[Study, dict]:
                 },
                 counts,
             )
+        _sync_escalation(study, escalation_values(config), counts)
         for key, spec in config["thresholds"].items():
             _sync(
                 ProtocolThreshold,
@@ -153,6 +234,24 @@ def load_study(config: dict, *, by: User | None = None) -> tuple[Study, dict]:
                 counts,
             )
     return study, counts
+
+
+def _sync_escalation(study: Study, values: dict, counts: dict) -> None:
+    """Store the design; once a subject is enrolled it may no longer change (its dose was
+    assigned by the design in force)."""
+    start = values.pop("start_dose")
+    values["start_dose_level"] = study.dose_levels.get(code=start) if start else None
+    current = EscalationDesign.objects.filter(study=study).first()
+    if current is not None:
+        changed = [name for name, value in values.items() if getattr(current, name) != value]
+        enrolled = Subject.objects.filter(study=study, dose_level__isnull=False).count()
+        if changed and enrolled:
+            raise ImproperlyConfigured(
+                f"[escalation]: the design cannot change once subjects are enrolled "
+                f"({enrolled} enrolled; changed: {', '.join(changed)}): the doses they received "
+                f"were assigned by the {current.get_design_display()} design as loaded"
+            )
+    _sync(EscalationDesign, {"study": study}, values, counts)
 
 
 def definitions_of(study: Study) -> tuple[schedule.VisitDefinition, ...]:

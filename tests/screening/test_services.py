@@ -6,6 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from dosing.boin import BoinState
+from dosing.boin import Outcome as BoinOutcome
 from dosing.escalation import Decision, Outcome
 from screening.models import Consent, EligibilityAssessment
 from screening.services import (
@@ -15,7 +17,7 @@ from screening.services import (
     subject_enroll,
     subject_screen_fail,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import BOIN_ESCALATION, PASSWORD, study_config_with
 from tests.screening.factories import (
     ASSESSED,
     CONSENTED,
@@ -32,6 +34,7 @@ from tests.screening.factories import (
 from trial.audit import history_for
 from trial.models import Role, Subject, SubjectStatus, Visit
 from trial.services import subject_update, subject_void
+from trial.study_config import load_study
 
 pytestmark = pytest.mark.django_db
 
@@ -549,6 +552,71 @@ def test_escalation_is_study_wide(study, site_b, coordinator_b, investigator_b, 
     )
     with pytest.raises(ValidationError, match="no dose level is open"):
         enroll(subject, coordinator_b)
+
+
+# --- BOIN dose escalation through the services ----------------------------------------------
+
+
+@pytest.fixture
+def boin_cohort(boin_study, site_a, coordinator_a, investigator_a):
+    """Three subjects enrolled under BOIN, all with C1D1 planned on PLANNED_C1D1."""
+    return [
+        enroll(
+            assessed_subject(
+                study=boin_study,
+                site=site_a,
+                coordinator=coordinator_a,
+                investigator=investigator_a,
+            ),
+            coordinator_a,
+        )
+        for _ in range(3)
+    ]
+
+
+def test_boin_enrolls_the_first_cohort_at_the_start_dose(boin_study, boin_cohort):
+    assert [s.dose_level.code for s in boin_cohort] == ["DL1"] * 3
+    state = escalation_for(boin_study, today=TODAY)
+    assert isinstance(state, BoinState)
+    assert state.level("DL1").enrolled == 3
+
+
+def test_boin_opens_no_new_cohort_while_the_windows_are_open(
+    boin_cohort, confirmed_subject, coordinator_a
+):
+    with pytest.raises(ValidationError) as excinfo:
+        enroll(confirmed_subject, coordinator_a)
+    assert "no dose level is open for enrollment: the DLT window is open until 2026-12-11" in (
+        refusal(excinfo)
+    )
+    assert_not_enrolled(confirmed_subject)
+
+
+def test_boin_escalates_after_no_dlt_in_three(boin_cohort, confirmed_subject, coordinator_a):
+    today = DLT_WINDOW_END + timedelta(days=1)
+    enrolled = enroll(
+        confirmed_subject, coordinator_a, today=today, planned_c1d1=today + timedelta(days=1)
+    )
+    assert enrolled.dose_level.code == "DL2"
+
+
+def test_boin_stays_at_the_lowest_dose_after_two_dlts_in_three(boin_study, boin_cohort):
+    # 2/3 = 0.667 >= λd 0.3585 de-escalates, but DL1 is the lowest dose.
+    Subject.objects.filter(pk__in=[s.pk for s in boin_cohort[:2]]).update(dlt=True)
+    state = escalation_for(boin_study, today=DLT_WINDOW_END + timedelta(days=1))
+    assert state.open_level == "DL1"
+    assert "stay at DL1: it is the lowest dose" in state.open_reason
+
+
+def test_boin_three_dlts_at_the_lowest_dose_stop_the_trial(boin_study, boin_cohort):
+    Subject.objects.filter(pk__in=[s.pk for s in boin_cohort]).update(dlt=True)
+    state = escalation_for(boin_study, today=TODAY)
+    assert (state.outcome, state.open_level, state.mtd) == (BoinOutcome.STOPPED, None, None)
+
+
+def test_boin_starts_at_the_configured_start_dose(study, confirmed_subject, coordinator_a):
+    load_study(study_config_with(**BOIN_ESCALATION, start_dose="DL2"))
+    assert enroll(confirmed_subject, coordinator_a).dose_level.code == "DL2"
 
 
 # --- screen failure --------------------------------------------------------------------------

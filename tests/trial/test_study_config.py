@@ -1,3 +1,5 @@
+import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -5,17 +7,21 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
+from tests.conftest import BOIN_ESCALATION, study_config_with
+from tests.screening.factories import register_subject
 from trial.models import (
     DoseLevel,
+    EscalationDesign,
     LabLimit,
     ProtocolThreshold,
     Site,
     Study,
     StudyEvent,
+    Subject,
     VisitDefinition,
     VisitDefinitionEvent,
 )
-from trial.study_config import load_study, read_config
+from trial.study_config import escalation_values, load_study, read_config
 
 
 def _row_counts():
@@ -66,3 +72,92 @@ def test_management_command_loads_the_file(db, capsys):
     call_command("load_study")
     assert "IL22BP-LNP-001" in capsys.readouterr().out
     assert Study.objects.filter(protocol_number="IL22BP-LNP-001").exists()
+
+
+# --- [escalation]: the dose-escalation design ------------------------------------------------
+
+
+def test_the_study_file_chooses_the_3_plus_3_design(study):
+    design = EscalationDesign.objects.get(study=study)
+    assert design.design == "3+3"
+    assert (design.target_dlt_rate, design.cohort_size, design.start_dose_level) == (None,) * 3
+
+
+def test_no_escalation_section_means_3_plus_3():
+    config = read_config(settings.STUDY_CONFIG_FILE)
+    del config["escalation"]
+    assert escalation_values(config)["design"] == "3+3"
+
+
+def test_boin_is_loaded_with_the_default_phi1_phi2_and_cutoff(boin_study):
+    design = EscalationDesign.objects.get(study=boin_study)
+    assert design.design == "boin"
+    assert design.target_dlt_rate == Decimal("0.30")
+    # 0.6 and 1.4 times the target (Liu & Yuan 2015), and the recommended cut-off.
+    assert (design.phi1, design.phi2, design.elimination_cutoff) == (
+        Decimal("0.18"),
+        Decimal("0.42"),
+        Decimal("0.95"),
+    )
+    assert (design.cohort_size, design.max_sample_size, design.stop_at_n) == (3, 18, 9)
+    assert design.start_dose_level is None
+
+
+def test_boin_parameters_given_in_the_file_are_kept(study):
+    load_study(
+        study_config_with(
+            **BOIN_ESCALATION, phi1=0.2, phi2=0.4, elimination_cutoff=0.9, start_dose="DL2"
+        )
+    )
+    design = EscalationDesign.objects.get(study=study)
+    assert (design.phi1, design.phi2, design.elimination_cutoff) == (
+        Decimal("0.2"),
+        Decimal("0.4"),
+        Decimal("0.9"),
+    )
+    assert design.start_dose_level.code == "DL2"
+
+
+def test_reloading_the_same_boin_design_changes_nothing(boin_study):
+    _, counts = load_study(study_config_with(**BOIN_ESCALATION))
+    assert counts["updated"] == 0
+
+
+@pytest.mark.parametrize(
+    ("escalation", "message"),
+    [
+        ({"design": "crm"}, 'design must be "3+3" or "boin", got \'crm\''),
+        ({"design": "3+3", "target_dlt_rate": 0.3}, 'target_dlt_rate apply to design = "boin"'),
+        ({"design": "boin", "target_dlt_rate": 0.3}, "needs max_sample_size, stop_at_n"),
+        ({**BOIN_ESCALATION, "target_dlt_rate": 1.2}, "target_dlt_rate must be a number between"),
+        ({**BOIN_ESCALATION, "phi1": 0.35}, "need 0 < phi1 < target_dlt_rate < phi2 < 1"),
+        ({**BOIN_ESCALATION, "target_dlt_rate": 0.75}, "phi2 = 1.050"),
+        ({**BOIN_ESCALATION, "stop_at_n": 0}, "stop_at_n must be a whole number >= 1, got 0"),
+        ({**BOIN_ESCALATION, "cohort_size": 2.5}, "cohort_size must be a whole number"),
+        ({**BOIN_ESCALATION, "max_sample_size": 2}, "max_sample_size (2) must be at least"),
+        ({**BOIN_ESCALATION, "start_dose": "DL9"}, "start_dose 'DL9' is not a dose level"),
+        ({**BOIN_ESCALATION, "cohort": 3}, "unknown keys cohort"),
+        ({**BOIN_ESCALATION, "target_dlt_rate": 0.12345}, "more than 4 decimals"),
+    ],
+)
+def test_a_bad_escalation_section_is_a_clear_error(escalation, message):
+    config = read_config(settings.STUDY_CONFIG_FILE)
+    config["escalation"] = escalation
+    with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
+        escalation_values(config)
+
+
+def test_read_config_checks_the_escalation_section(tmp_path: Path):
+    text = Path(settings.STUDY_CONFIG_FILE).read_text()
+    path = tmp_path / "study.toml"
+    path.write_text(text.replace('design = "3+3"', 'design = "boin"'))
+    with pytest.raises(ImproperlyConfigured, match=r"\[escalation\] in .*study.toml: design"):
+        read_config(path)
+
+
+def test_the_design_cannot_change_once_a_subject_is_enrolled(study, site_a, coordinator_a):
+    subject = register_subject(study=study, site=site_a, by=coordinator_a)
+    Subject.objects.filter(pk=subject.pk).update(dose_level=study.dose_levels.get(code="DL1"))
+    with pytest.raises(ImproperlyConfigured, match="design cannot change once subjects are"):
+        load_study(study_config_with(**BOIN_ESCALATION))
+    assert EscalationDesign.objects.get(study=study).design == "3+3"
