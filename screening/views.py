@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dosing.boin import BoinState
 from review import selectors as review_selectors
 from review.forms import SignForm, make_read_only
 from screening import services
@@ -327,4 +328,16 @@ def screening_log(request):
 def dose_escalation(request):
     study = Study.objects.get()
     state = services.escalation_for(study, today=_today())
-    return render(request, "screening/dose_escalation.html", {"state": state, "study": study})
+    doses = {d.code: d for d in study.dose_levels.all()}
+    context = {
+        "state": state,
+        "study": study,
+        "rows": [(level, doses[level.code]) for level in state.levels],
+    }
+    if isinstance(state, BoinState):
+        estimates = dict(state.selection.estimates) if state.selection else {}
+        context |= {
+            "boin": True,
+            "mtd_rows": [(level, estimates.get(level.code)) for level in state.levels],
+        }
+    return render(request, "screening/dose_escalation.html", context)

@@ -239,6 +239,26 @@ def test_dose_escalation_page_shows_the_open_level(client, coordinator_a):
     client.force_login(coordinator_a)
     page = client.get(reverse("dose_escalation")).content.decode()
     assert "Open for enrollment: DL1" in page
+    assert "Dose escalation (3+3)" in page
+    assert "Decision table" not in page
+
+
+def test_boin_escalation_page_prints_the_decision_table_as_the_paper(
+    client, boin_study, coordinator_a
+):
+    client.force_login(coordinator_a)
+    page = client.get(reverse("dose_escalation")).content.decode()
+    assert "Dose escalation (BOIN)" in page
+    assert "Open for enrollment: DL1" in page
+    assert "0.2365 / 0.3585" in page  # λe / λd for φ = 0.30
+    # stop_at_n = 9: a dose holds at most 9 patients, so the table runs n = 1..9.
+    cells = "".join(f"<td>{v}</td>" for v in ["NA", "NA", 3, 3, 4, 4, 5, 5, 5])
+    assert f"Eliminate if number of DLTs ≥</th>{cells}</tr>" in page
+    cells = "".join(f"<td>{v}</td>" for v in [0, 0, 0, 0, 1, 1, 1, 1, 2])
+    assert f"Escalate if number of DLTs ≤</th>{cells}</tr>" in page
+    cells = "".join(f"<td>{v}</td>" for v in [1, 1, 2, 2, 2, 3, 3, 3, 4])
+    assert f"De-escalate if number of DLTs ≥</th>{cells}</tr>" in page
+    assert "MTD selection" not in page  # only after the last cohort
 
 
 def test_saved_dates_are_shown_back_in_the_form(client, study, site_a, coordinator_a):
