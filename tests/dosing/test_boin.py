@@ -6,6 +6,7 @@ the binomial identity the module uses.
 """
 
 import math
+import random
 from fractions import Fraction
 
 import pytest
@@ -26,6 +27,7 @@ from dosing.boin import (
     select_mtd,
     table_length,
 )
+from tests.dosing.boin_reference import PUBLISHED_TABLES, isotonic_by_min_max
 from tests.dosing.cohorts import LEVELS, TODAY, cohort
 
 
@@ -145,19 +147,7 @@ def test_the_elimination_cutoff_is_a_strict_inequality():
 # λe = 0.2365, λd = 0.3585 (φ = 0.30) and λe = 0.1968, λd = 0.2984 (φ = 0.25); e.g. φ = 0.30,
 # n = 9: 9*0.2365 = 2.13, escalate at <= 2; 9*0.3585 = 3.23, de-escalate at >= 4. Elimination
 # from the Beta(1 + y, 1 + n - y) tail, e.g. φ = 0.30, n = 9: Pr(Bin(10, 0.3) <= 5) = 0.9527.
-# These rows are the ones published with the design (BOIN software, target 0.30 and 0.25).
-PUBLISHED_TABLES = {
-    0.30: {
-        "escalate": [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2],
-        "de_escalate": [1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5],
-        "eliminate": [None, None, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7],
-    },
-    0.25: {
-        "escalate": [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2],
-        "de_escalate": [1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4],
-        "eliminate": [None, None, 3, 3, 3, 4, 4, 4, 5, 5, 6, 6],
-    },
-}
+# The published rows are in tests/dosing/boin_reference.py.
 
 
 @pytest.mark.parametrize("target", [0.30, 0.25])
@@ -219,6 +209,16 @@ def test_the_table_covers_the_most_patients_a_dose_can_hold():
 )
 def test_isotonic_estimates_by_pooled_adjacent_violators(counts, expected):
     assert isotonic_estimates(counts) == tuple(Fraction(e) for e in expected)
+
+
+def test_pooling_agrees_with_the_max_min_formula_on_random_data():
+    draws = random.Random(2015)
+    for _ in range(200):
+        counts = []
+        for _dose in range(draws.randint(1, 6)):
+            n = draws.randint(1, 12)
+            counts.append((draws.randint(0, n), n))
+        assert list(isotonic_estimates(counts)) == isotonic_by_min_max(counts), counts
 
 
 def selection(counts, target=0.30):
