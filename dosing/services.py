@@ -350,8 +350,12 @@ def _close_remaining_visits(subject: Subject, after: date) -> int:
 def _disposition(subject, by, kind, on, reason):
     if not reason.strip():
         raise ValidationError({"reason": ["A reason is required."]})
-    if Disposition.objects.filter(subject=subject, kind=kind).exists():
+    recorded = list(Disposition.objects.filter(subject=subject).values_list("kind", "event_date"))
+    if any(other == kind for other, _on in recorded):
         raise ValidationError(f"{DispositionKind(kind).label} is already recorded.")
+    problems = lifecycle.disposition_problems(recorded, kind, on)
+    if problems:
+        raise ValidationError({"event_date": problems})
     return Disposition.objects.create(
         subject=subject, kind=kind, event_date=on, reason=reason.strip(), recorded_by=by
     )

@@ -867,3 +867,23 @@ def test_nothing_is_recorded_after_death(dosed, coordinator_a):
         )
 
     assert Disposition.objects.filter(subject=dosed).count() == 1
+
+
+@pytest.mark.parametrize("leave", [subject_withdraw, subject_lost_to_follow_up])
+def test_death_dated_before_the_exit_already_recorded_is_refused(dosed, coordinator_a, leave):
+    leave(subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Left", today=WITHDRAWN_ON)
+
+    with pytest.raises(ValidationError) as refused:
+        subject_died(
+            subject=dosed,
+            by=coordinator_a,
+            on=WITHDRAWN_ON - timedelta(days=1),
+            reason="Disease progression",
+            today=WITHDRAWN_ON,
+        )
+
+    assert "event_date" in refused.value.message_dict
+    assert "is before the" in refused.value.message_dict["event_date"][0]
+    dosed.refresh_from_db()
+    assert dosed.status != SubjectStatus.DIED
+    assert Disposition.objects.filter(subject=dosed).count() == 1

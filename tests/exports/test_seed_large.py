@@ -12,6 +12,7 @@ from dosing.models import DosingRecord
 from exports import services
 from exports.models import ExportStatus
 from screening.models import EligibilityAssessment
+from trial import lifecycle
 from trial.models import Site, Subject, SubjectEvent, Visit
 
 ODM_XSD = Path(__file__).resolve().parents[3] / "shared" / "data" / "odm-1.3.2" / "ODM1-3-2.xsd"
@@ -45,6 +46,21 @@ def test_seed_is_consistent_with_the_rules(seeded):
         assert not ae.serious or ae.sae_report_due_at == rules.sae_report_due_at(ae.aware_at)
     numbers = list(Subject.objects.values_list("screening_number", flat=True))
     assert len(numbers) == len(set(numbers))
+
+
+def test_seed_dispositions_follow_the_disposition_rules(seeded):
+    """No event after a death, no completion after an early exit, one end of treatment
+    epoch: each disposition checked against those recorded before it."""
+    checked = 0
+    for subject in Subject.objects.filter(dispositions__isnull=False).distinct():
+        recorded = []
+        for kind, on in subject.dispositions.order_by("event_date", "id").values_list(
+            "kind", "event_date"
+        ):
+            assert lifecycle.disposition_problems(recorded, kind, on) == [], (subject, kind)
+            recorded.append((kind, on))
+            checked += 1
+    assert checked > 0
 
 
 def test_seed_rows_are_audited_with_the_seed_reason(seeded):

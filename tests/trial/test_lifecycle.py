@@ -1,8 +1,10 @@
 """Subject lifecycle (trial/lifecycle.py): the transition table, without a database."""
 
+from datetime import date, timedelta
+
 import pytest
 
-from trial.lifecycle import TRANSITIONS, State, check_transition
+from trial.lifecycle import TRANSITIONS, State, check_transition, disposition_problems
 
 ALLOWED = sorted(
     (current, target) for current, targets in TRANSITIONS.items() for target in targets
@@ -102,3 +104,49 @@ def test_refusal_lists_the_allowed_targets():
 def test_unknown_state_is_an_error_not_a_refusal():
     with pytest.raises(ValueError, match="discharged"):
         check_transition(State.FOLLOW_UP, "discharged")
+
+
+# --- dispositions -------------------------------------------------------------------------------
+
+D = date(2026, 6, 10)
+DAY = timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("recorded", "kind", "on", "problem"),
+    [
+        # Nothing after a death: the day of the death is allowed, the day after is not.
+        ([("death", D)], "end_of_study", D, None),
+        ([("death", D)], "end_of_study", D + DAY, "after the death on 2026-06-10"),
+        ([("death", D)], "end_of_treatment", D + DAY, "after the death"),
+        ([("death", D)], "withdrawal", D + DAY, "after the death"),
+        ([("death", D)], "lost_to_follow_up", D, None),
+        # A death dated before a disposition already recorded.
+        ([("end_of_study", D)], "death", D - DAY, "before the completion of the study"),
+        ([("end_of_study", D)], "death", D, None),
+        ([("withdrawal", D)], "death", D + DAY, None),  # vital status after withdrawal
+        ([("withdrawal", D)], "death", D - DAY, "before the withdrawal"),
+        # Completed, or left early: not both, in either order.
+        ([("withdrawal", D)], "end_of_study", D + 100 * DAY, "completes the study or leaves"),
+        ([("lost_to_follow_up", D)], "end_of_study", D + DAY, "not both"),
+        ([("end_of_study", D)], "withdrawal", D - DAY, "not both"),
+        ([("end_of_study", D)], "lost_to_follow_up", D + DAY, "not both"),
+        # The treatment epoch closes once.
+        ([("withdrawal", D)], "end_of_treatment", D, "no end of treatment can follow"),
+        ([("withdrawal", D)], "end_of_treatment", D + DAY, "no end of treatment can follow"),
+        ([("withdrawal", D)], "end_of_treatment", D - DAY, None),
+        ([("lost_to_follow_up", D)], "end_of_treatment", D + DAY, "no end of treatment"),
+        ([("end_of_treatment", D)], "withdrawal", D - DAY, "before the end of treatment"),
+        ([("end_of_treatment", D)], "withdrawal", D, None),
+        ([("end_of_treatment", D)], "lost_to_follow_up", D + DAY, None),
+        ([("end_of_treatment", D)], "end_of_study", D + 300 * DAY, None),
+        ([("end_of_treatment", D), ("end_of_study", D + DAY)], "death", D + 2 * DAY, None),
+        ([], "death", D, None),
+    ],
+)
+def test_disposition_problems(recorded, kind, on, problem):
+    problems = disposition_problems(recorded, kind, on)
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problem in problems[0], problems

@@ -390,14 +390,22 @@ class _Seeder:
         status = "on_treatment"
         end_of_treatment = last_dose + timedelta(days=rng.randint(14, 28))
         treatment_over = cycles == self.study.max_cycles or exit_kind is not None
-        if cycles == self.study.max_cycles and end_of_treatment < self.today:
+        if exit_kind and exit_on < end_of_treatment:
+            # The exit closes the treatment epoch: no end of treatment after it (and no
+            # completion of the study), as the disposition rules require.
+            end_of_treatment = None
+        if (
+            cycles == self.study.max_cycles
+            and end_of_treatment is not None
+            and end_of_treatment < self.today
+        ):
             story["dispositions"].append(
                 ("end_of_treatment", end_of_treatment, "All planned cycles given")
             )
             story["eot"] = end_of_treatment
             status = "follow_up"
             study_end = schedule.add_months(last_dose, 12)
-            if study_end < self.today:
+            if study_end < self.today and not exit_kind:
                 story["dispositions"].append(("end_of_study", study_end, "Follow-up completed"))
                 status = "completed"
         if exit_kind:
