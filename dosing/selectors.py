@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dosing.models import DosingRecord
+from django.db.models import Q
+
+from dosing.models import VITAL_FIELDS, DoseChange, DosingRecord
 from trial import schedule
 from trial.access import scope_to_sites
 from trial.models import Subject, User, Visit
@@ -18,6 +20,33 @@ class TimelineRow:
     study_day: int | None
     deviation_days: int
     dosing: DosingRecord | None
+
+
+# What a given dose needs before its CRF counts as complete (the form lets a coordinator save
+# it without them, so a visit can be entered in steps): the time, volume, lot and every vital.
+DOSE_COMPLETE_FIELDS = (
+    "administered_on",
+    "start_time",
+    "volume_ml",
+    "lot_number",
+    *(f"{when}_{name}" for when in ("pre", "post") for name in VITAL_FIELDS),
+)
+TEXT_FIELDS = frozenset({"lot_number"})
+
+
+def dose_is_complete(record: DosingRecord) -> bool:
+    """A skipped dose is complete as recorded; a given one once every needed field is in."""
+    if record.dose_change == DoseChange.SKIPPED:
+        return True
+    return all(getattr(record, name) not in (None, "") for name in DOSE_COMPLETE_FIELDS)
+
+
+def incomplete_doses() -> Q:
+    """dose_is_complete, as a filter: the dosing CRFs that are not complete."""
+    missing = Q()
+    for name in DOSE_COMPLETE_FIELDS:
+        missing |= Q(**{name: ""}) if name in TEXT_FIELDS else Q(**{f"{name}__isnull": True})
+    return ~Q(dose_change=DoseChange.SKIPPED) & missing
 
 
 def visits_for(user: User):

@@ -4,6 +4,7 @@ so the same message appears whichever door the request came through."""
 from django import forms
 
 from review.models import QueryOrigin, QueryStatus
+from trial.models import SubjectStatus
 
 
 class SignForm(forms.Form):
@@ -51,6 +52,22 @@ class QueryFilterForm(forms.Form):
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
+
+
+class MatrixFilterForm(forms.Form):
+    site = forms.ModelChoiceField(required=False, queryset=None, empty_label="All my sites")
+    status = forms.ChoiceField(
+        label="Subject status", required=False, choices=[("", "Any"), *SubjectStatus.choices]
+    )
+    dose_level = forms.ModelChoiceField(required=False, queryset=None, empty_label="Any")
+    q = forms.CharField(
+        label="Screening or subject number", required=False, max_length=20, strip=True
+    )
+
+    def __init__(self, *args, sites, dose_levels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["dose_level"].queryset = dose_levels
 
 
 def make_read_only(form: forms.BaseForm) -> None:

@@ -6,6 +6,7 @@ RECORD = "review/records/<str:model_label>/<int:pk>"
 
 urlpatterns = [
     path("review/queue/", views.review_queue, name="review_queue"),
+    path("subjects/matrix/", views.subject_matrix, name="subject_matrix"),
     path("review/queries/", views.query_list, name="query_list"),
     path("review/queries/<int:pk>/", views.query_detail, name="query_detail"),
     path("review/queries/<int:pk>/answer/", views.query_answer, name="query_answer"),

@@ -2,25 +2,30 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from review import selectors, services
+from review.form_status import LEGEND, OPEN_QUERY_LABEL, OPEN_QUERY_SYMBOL
 from review.forms import (
     FieldForm,
+    MatrixFilterForm,
     QueryFilterForm,
     QueryRaiseForm,
     ReasonForm,
     SignForm,
     TextForm,
 )
+from review.matrix import subject_matrix as build_matrix
 from review.models import Query
 from review.records import KINDS, field_label, record_title, record_url
-from trial.access import get_subject_for_user, has_role, sites_for
+from trial.access import get_subject_for_user, has_role, sites_for, subjects_for
 from trial.audit import history_scope
-from trial.models import Role
+from trial.models import Role, Study
 from trial.spreadsheet import csv_writer
 
 
@@ -188,6 +193,51 @@ def subject_audit(request, pk):
         request,
         "review/subject_audit.html",
         {"subject": subject, "rows": selectors.subject_history(subject)},
+    )
+
+
+# --- the subject matrix ------------------------------------------------------------------------
+
+MATRIX_PAGE_SIZE = 50
+
+
+@login_required
+def subject_matrix(request):
+    """Subjects × visits of the user's sites, each cell the visit's forms and their status."""
+    study = Study.objects.first()
+    filters = MatrixFilterForm(
+        request.GET or None,
+        sites=sites_for(request.user),
+        dose_levels=study.dose_levels.all() if study else Study.objects.none(),
+    )
+    data = filters.cleaned_data if filters.is_valid() else {}
+    subjects = subjects_for(request.user).active().select_related("site", "dose_level")
+    if data.get("site"):
+        subjects = subjects.filter(site=data["site"])
+    if data.get("status"):
+        subjects = subjects.filter(status=data["status"])
+    if data.get("dose_level"):
+        subjects = subjects.filter(dose_level=data["dose_level"])
+    if data.get("q"):
+        subjects = subjects.filter(
+            Q(screening_number__icontains=data["q"]) | Q(subject_number__icontains=data["q"])
+        )
+    page = Paginator(subjects.order_by("site__code", "screening_number"), MATRIX_PAGE_SIZE)
+    page = page.get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "review/subject_matrix.html",
+        {
+            "filters": filters,
+            "page": page,
+            "matrix": build_matrix(list(page), study=study),
+            "legend": LEGEND,
+            "open_query": (OPEN_QUERY_SYMBOL, OPEN_QUERY_LABEL),
+            "query_string": query_string.urlencode(),
+            "param": "page",
+        },
     )
 
 

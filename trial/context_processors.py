@@ -10,6 +10,7 @@ NAVIGATION = [
     ("Home", "home", (), "main"),
     ("Worklist", "worklist", (Role.COORDINATOR, Role.INVESTIGATOR), "main"),
     ("Subjects", "subject_list", (), "main"),
+    ("Matrix", "subject_matrix", (), "main"),
     ("Register", "screening_register", (Role.COORDINATOR, Role.INVESTIGATOR), "main"),
     ("AEs", "ae_list", AE_READERS, "main"),
     ("SAEs", "sae_list", (), "main"),

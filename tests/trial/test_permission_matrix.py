@@ -178,6 +178,7 @@ MATRIX: dict[str, list[Check]] = {
     "notification_open":  [Check("notification", GET, RECIPIENT_ONLY, NOBODY_FINDS)],
     # --- review (records: the C1D1 dosing CRF) --------------------------------------------
     "review_queue":   [Check("none", GET, INVESTIGATOR_ONLY)],
+    "subject_matrix": [Check("none", GET, SIGNED_IN)],  # scoped: hidden_from is checked
     "query_list":     [Check("none", GET, SIGNED_IN)],
     "query_detail":   [Check("query", GET, WITHOUT_SAFETY, WITHOUT_SAFETY_OTHER_SITE)],
     "query_answer":   [Check("query", POST, QUERY_ANSWER, QUERY_ANSWER_OTHER_SITE)],
