@@ -68,6 +68,10 @@ class MatrixFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
         self.fields["dose_level"].queryset = dose_levels
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = (
+                "form-control form-control-sm" if name == "q" else "form-select form-select-sm"
+            )
 
 
 def make_read_only(form: forms.BaseForm) -> None:
