@@ -6,6 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from followup.models import Notification
+from followup.my_tasks import my_tasks as tasks_of
 from followup.services import notification_open as open_notification
 from followup.services import notifications_mark_read
 
@@ -14,6 +15,14 @@ from followup.services import notifications_mark_read
 def notifications(request):
     items = Notification.objects.filter(user=request.user)[:200]
     return render(request, "followup/notifications.html", {"items": items})
+
+
+@login_required
+def my_tasks(request):
+    """What the user's roles have to do now, with the counts the navigation shows."""
+    now = timezone.now()
+    sections = tasks_of(request.user, today=timezone.localdate(now), now=now, clocks=True)
+    return render(request, "followup/my_tasks.html", {"sections": sections})
 
 
 @login_required

@@ -321,10 +321,6 @@ def review_queue(user: User) -> list[QueueItem]:
     return awaiting_review(Subject.objects.filter(site__in=sites_for(user, Role.INVESTIGATOR)))
 
 
-def review_queue_count(user: User) -> int:
-    return len(review_queue(user))
-
-
 # --- the review panel of a CRF page ----------------------------------------------------------
 
 

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.urls import reverse
 
 from trial.access import roles_of
@@ -8,6 +10,7 @@ from trial.models import Role
 AE_READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN)
 NAVIGATION = [
     ("Home", "home", (), "main"),
+    ("My tasks", "my_tasks", (), "main"),
     ("Worklist", "worklist", (Role.COORDINATOR, Role.INVESTIGATOR), "main"),
     ("Subjects", "subject_list", (), "main"),
     ("Matrix", "subject_matrix", (), "main"),
@@ -35,17 +38,30 @@ def navigation(request):
             "url": reverse(name),
             "active": request.resolver_match and request.resolver_match.url_name == name,
             "menu": menu,
+            "name": name,
         }
         for label, name, needed, menu in NAVIGATION
         if not needed or roles & set(needed)
     ]
-    if Role.INVESTIGATOR in roles:
-        # What the investigator still has to sign: a fixed number of queries, whatever the data.
-        from review.selectors import review_queue_count
+    # The work waiting for the user's roles: counted on indexed columns, never by building
+    # the worklists (followup.my_tasks), so every page costs the same whatever the data.
+    from django.utils import timezone
 
-        for item in items:
-            if item["url"] == reverse("review_queue"):
-                item["count"] = review_queue_count(user)
+    from followup.my_tasks import my_tasks
+
+    now = timezone.now()
+    counts = defaultdict(int)
+    for section in my_tasks(user, today=timezone.localdate(now), now=now):
+        for task in section.tasks:
+            counts[task.key] += task.count
+    badges = {
+        "my_tasks": sum(counts.values()),
+        "query_list": counts["queries_to_answer"] + counts["queries_to_close"],
+        "review_queue": counts["review"],
+    }
+    for item in items:
+        if badges.get(item["name"]):
+            item["count"] = badges[item["name"]]
     if Role.ADMIN in roles and user.is_staff:
         items.append(
             {

@@ -173,6 +173,7 @@ MATRIX: dict[str, list[Check]] = {
     "ctcae_grades": [Check("none", GET, SIGNED_IN)],
     "ctcae_search": [Check("none", GET, SIGNED_IN)],
     # --- follow-up ------------------------------------------------------------------------
+    "my_tasks":           [Check("none", GET, SIGNED_IN)],
     "notifications":      [Check("none", GET, SIGNED_IN)],
     "notifications_read": [Check("none", POST, BACK)],
     "notification_open":  [Check("notification", GET, RECIPIENT_ONLY, NOBODY_FINDS)],

@@ -1,0 +1,143 @@
+"""My tasks: each role's counts, equal to the lists they stand for, and a number of queries
+that does not grow with the subjects."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from followup.my_tasks import my_tasks
+from review.selectors import awaiting_review
+from review.services import query_answer, query_raise, record_lock, record_verify
+from review.task_counts import lockable_count, review_count, to_verify_count
+from tests.adverse_events.factories import load_starter_dictionary, record_ae
+from tests.dosing.factories import dosed_subject
+from tests.review.factories import LATER, LOCKED_AT, SIGNED_AT, c1d1_dose, correct_c1d1, sign
+from trial.models import Role, Subject
+
+pytestmark = pytest.mark.django_db
+SERIOUS = {"grade": 3, "serious": True, "serious_criteria": ["hospitalisation"]}
+
+
+@pytest.fixture
+def dosed(study, site_a, coordinator_a, investigator_a):
+    return dosed_subject(study, site_a, coordinator_a, investigator_a)
+
+
+@pytest.fixture
+def data_manager(make_user, study):
+    return make_user("dm", Role.DATA_MANAGER, None)
+
+
+def counts(user, **kwargs) -> dict[str, int]:
+    now = kwargs.pop("now", timezone.now())
+    return {
+        task.key: task.count
+        for section in my_tasks(user, today=timezone.localdate(now), now=now, **kwargs)
+        for task in section.tasks
+    }
+
+
+def queue_length() -> int:
+    return len(awaiting_review(Subject.objects.all()))
+
+
+def test_review_count_equals_the_review_queue_through_sign_edit_and_resign(
+    dosed, coordinator_a, investigator_a
+):
+    subjects = Subject.objects.all()
+    assert review_count(subjects) == queue_length() >= 1
+    sign(c1d1_dose(dosed), investigator_a, now=SIGNED_AT)
+    assert review_count(subjects) == queue_length()
+    correct_c1d1(dosed, coordinator_a, volume_ml="1.50")  # the signature is no longer valid
+    assert review_count(subjects) == queue_length()
+    sign(c1d1_dose(dosed), investigator_a, now=timezone.now() + timedelta(minutes=1))
+    assert review_count(subjects) == queue_length()
+    load_starter_dictionary()
+    record_ae(dosed, coordinator_a, **SERIOUS)  # an SAE to sign and its causality to assess
+    assert review_count(subjects) == queue_length()
+
+
+def test_signed_records_to_lock_and_forms_to_verify(dosed, investigator_a, monitor, data_manager):
+    subjects = Subject.objects.all()
+    locks_before, verify_before = lockable_count(subjects), to_verify_count(subjects)
+    dose = c1d1_dose(dosed)
+    sign(dose, investigator_a, now=SIGNED_AT)
+    assert lockable_count(subjects) == locks_before + 1
+    record_lock(record=dose, by=data_manager, now=LOCKED_AT)
+    assert lockable_count(subjects) == locks_before
+    record_verify(record=c1d1_dose(dosed), by=monitor, now=LATER)
+    assert to_verify_count(subjects) == verify_before - 1
+
+
+def test_each_role_sees_its_tasks_with_counts(
+    client, dosed, coordinator_a, investigator_a, monitor, data_manager, coordinator_b
+):
+    query = query_raise(record=c1d1_dose(dosed), by=monitor, text="Lot?", now=LATER)
+    assert counts(coordinator_a)["queries_to_answer"] == 1
+    assert counts(coordinator_b)["queries_to_answer"] == 0  # another site's query
+    assert counts(monitor)["queries_to_close"] == 0
+    query_answer(query=query, by=coordinator_a, text="LOT-2026-07", now=LATER)
+    assert counts(coordinator_a)["queries_to_answer"] == 0
+    assert counts(monitor)["queries_to_close"] == 1
+    assert set(counts(investigator_a)) == {"review", "sae_clocks"}
+    assert set(counts(data_manager)) == {"records_to_lock"}
+
+    client.force_login(coordinator_a)
+    page = client.get(reverse("my_tasks"))
+    assert page.status_code == 200
+    assert "Queries to answer" in page.content.decode()
+    assert "Signed records to lock" not in page.content.decode()
+
+
+def test_sae_clock_shows_the_hours_left(client, dosed, coordinator_a, investigator_a):
+    load_starter_dictionary()
+    ae = record_ae(dosed, coordinator_a, **SERIOUS)
+    now = ae.aware_at + timedelta(hours=5, minutes=30)
+    (section,) = my_tasks(investigator_a, today=now.date(), now=now, clocks=True)
+    (clock,) = section.clocks
+    assert (clock.ae.pk, clock.hours_left, clock.overdue) == (ae.pk, 18, False)
+    later = ae.aware_at + timedelta(hours=26)
+    (section,) = my_tasks(investigator_a, today=later.date(), now=later, clocks=True)
+    assert (section.clocks[0].overdue, section.clocks[0].hours_overdue) == (True, 2)
+
+
+@pytest.mark.parametrize("role", ["sponsor_safety", "anonymous"])
+def test_my_tasks_needs_a_sign_in_and_lists_only_the_user_s_roles(client, make_user, role):
+    if role == "anonymous":
+        assert client.get(reverse("my_tasks")).status_code == 302
+        return
+    client.force_login(make_user("safety", Role.SPONSOR_SAFETY, None))
+    content = client.get(reverse("my_tasks")).content.decode()
+    assert "SUSAR reports due" in content and "Queries to answer" not in content
+
+
+def test_navigation_counts_cost_the_same_at_5_and_200_subjects(
+    client, settings, tmp_path, make_user, site_a, django_assert_max_num_queries
+):
+    settings.VAR_DIR = tmp_path
+    users = [
+        make_user("c", Role.COORDINATOR, site_a),
+        make_user("i", Role.INVESTIGATOR, site_a),
+        make_user("m", Role.MONITOR, None),
+        make_user("d", Role.DATA_MANAGER, None),
+        make_user("s", Role.SPONSOR_SAFETY, None),
+    ]
+    call_command("seed_large", "--subjects", "5", "--sites", "2", "--aes-per-subject", "2")
+    measured = {}
+    for user in users:
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("home")).status_code == 200
+        measured[user.username] = len(queries)
+    call_command(
+        "seed_large", "--subjects", "195", "--sites", "2", "--aes-per-subject", "2", "--force"
+    )
+    for user in users:
+        client.force_login(user)
+        with django_assert_max_num_queries(measured[user.username]):
+            assert client.get(reverse("home")).status_code == 200
