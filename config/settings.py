@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "review",
     "exports",
     "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "trial.context_processors.navigation",
+                "demo.context_processors.demo_banner",
             ],
         },
     },
