@@ -15,16 +15,20 @@ from django.utils import timezone
 from demo.models import DemoDataset
 from demo.seed import DEMO_PASSWORD, DEMO_USERS, seed
 from trial.models import Study, Subject
+from trial.privileges import as_owner
 
 
 def reset_database() -> None:
     """Drop every table by dropping and recreating the schema, then migrate from scratch.
 
     Clinical rows are never deleted by the product (their tables refuse DELETE, the audit
-    tables UPDATE and DELETE too): this development-only reset does not delete rows, it
-    removes the schema that holds them, as the database owner. Never called in production.
+    tables UPDATE and DELETE too, and the application's role may not TRUNCATE or drop
+    anything): this development-only reset does not delete rows, it removes the schema that
+    holds them, connected as the database owner (DATABASE_OWNER_URL). `migrate` then rebuilds
+    it, as the owner, and grants the application's role its privileges again. Never called
+    in production.
     """
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("SELECT current_schema()")
         (schema,) = cursor.fetchone()
         quoted = connection.ops.quote_name(schema)
