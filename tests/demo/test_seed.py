@@ -320,6 +320,11 @@ def _escalation(body, user):
     assert "0 DLTs in 3 evaluable subjects: escalate" in body
 
 
+def _tasks(body, user):
+    counts = [int(n) for n in re.findall(r'data-testid="task-count">(\d+)<', body)]
+    assert counts and any(counts)
+
+
 def _exports(body, user):
     assert marks(body).rows >= 1
     assert "Done" in body or "done" in body
@@ -327,6 +332,8 @@ def _exports(body, user):
 
 PAGES = {
     "home": ("home", EVERYONE, _home),
+    "my tasks": ("my_tasks", EVERYONE, _tasks),
+    "subject matrix": ("subject_matrix", EVERYONE, _table_page),
     "worklist": ("worklist", EVERYONE, _table_page),
     "subject list": ("subject_list", EVERYONE, _table_page),
     "AE list": ("ae_list", NOT_SAFETY, _table_page),
@@ -342,7 +349,12 @@ PAGES = {
 
 
 # Pages a role may open but where it may see no row (403 for the rest of those not allowed).
-EMPTY_FOR = {("sponsor_safety", "AE list"), ("sponsor_safety", "queries")}
+# The administrator holds no role with a task list ("Your roles have no task list here").
+EMPTY_FOR = {
+    ("sponsor_safety", "AE list"),
+    ("sponsor_safety", "queries"),
+    ("admin", "my tasks"),
+}
 
 
 @pytest.mark.parametrize("page", PAGES)
