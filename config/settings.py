@@ -158,10 +158,24 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+# Lockout (django-axes): a username is locked after ECRF_USERNAME_FAILURE_LIMIT failures from
+# any addresses, and an address after ECRF_ADDRESS_FAILURE_LIMIT failures over any usernames
+# (password spraying). Axes compares one limit with the larger of the two counts; the callable
+# picks the limit that applies (trial.security.failure_limit).
+ECRF_USERNAME_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+ECRF_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 10)
+if not 1 <= ECRF_USERNAME_FAILURE_LIMIT <= ECRF_ADDRESS_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "AXES_FAILURE_LIMIT must be at least 1 and at most AXES_ADDRESS_FAILURE_LIMIT."
+    )
+AXES_FAILURE_LIMIT = "trial.security.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Axes' own reset on success would delete every failure of the signing-in address too, so one
+# valid account would wipe a sprayer's count: trial.security resets the username's only.
+AXES_RESET_ON_SUCCESS = False
+# Every failure kept (username, address, page, time) for inspection, beyond the lockout count.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "IL-22BP/LNP eCRF"

@@ -8,7 +8,6 @@ which shows them as no longer valid; nothing here ever updates or deletes them.
 
 from datetime import datetime
 
-from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -43,11 +42,13 @@ from review.selectors import (
     signature_state,
     signature_status,
 )
+from trial import security
 from trial.access import can_manage_site
 from trial.audit import audit_context
 from trial.models import Role, Subject, User
 
 WRONG_PASSWORD = "The password is not correct."
+PASSWORD_MISSING = "Re-enter your password to sign."
 
 
 def _require(user: User, record: Model, *roles: str, action: str) -> Subject:
@@ -73,16 +74,24 @@ def _local(moment: datetime) -> str:
 
 
 def password_verify(*, user: User, password: str, request=None) -> None:
-    """Refuse a wrong re-entered password, and count it as a failed login.
+    """The password re-entered for an e-signature: every signing service calls this, outside
+    its own transaction, before it writes.
 
-    `user_login_failed` is what the login lockout listens to (django-axes, which needs the
-    request to know the client): a signature page must not be a way round it.
+    A wrong password counts as a failed sign-in (django-axes, keyed on the request's client)
+    in its own committed transaction, so the refusal that follows cannot roll it back; a
+    locked account signs nothing, right password or not, even from a session opened before
+    the lock. An empty password is not a guess and is not counted.
     """
-    if password and user.check_password(password):
+    username = user.get_username()
+    if not password:
+        raise ValidationError({"password": [PASSWORD_MISSING]})
+    if security.password_locked(username=username, request=request):
+        raise ValidationError({"password": [security.lockout_message(username)]})
+    if user.check_password(password):
+        security.password_failures_forget(username=username)
         return
-    user_login_failed.send(
-        sender=__name__, credentials={"username": user.get_username()}, request=request
-    )
+    if security.password_failure_record(username=username, request=request):
+        raise ValidationError({"password": [security.lockout_message(username)]})
     raise ValidationError({"password": [WRONG_PASSWORD]})
 
 
@@ -121,6 +130,7 @@ def record_sign(
         message = ""
     if message:
         raise ValidationError({"meaning": [message]})
+    password_verify(user=user, password=password, request=request)
     with transaction.atomic():
         current = type(record)._base_manager.select_for_update().get(pk=record.pk)
         title = record_title(current)
@@ -135,7 +145,6 @@ def record_sign(
                 f"{title} is already signed by {latest.printed_name} "
                 f"({_local(latest.signed_at)}) and unchanged since."
             )
-        password_verify(user=user, password=password, request=request)
         return signature_add(record=current, signer=user, meaning=meaning, now=now)
 
 

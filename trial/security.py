@@ -7,11 +7,18 @@ Security events (sign-in, failure, lockout, permission denied, sign-out) go to t
 import logging
 import time
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.http import HttpResponse
+from django.db import transaction
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -96,6 +103,70 @@ class NoStoreMiddleware:
         return response
 
 
+# --- password re-entry (e-signatures) and the sign-in lockout ------------------------------------
+
+
+def _axes_request(request) -> HttpRequest:
+    """django-axes keys its records on a request; a service called without one (a shell, a
+    management command) is recorded with no address."""
+    if request is None:
+        request = HttpRequest()
+        request.path = request.path_info = "(service call)"
+    return request
+
+
+def password_locked(*, username: str, request=None) -> bool:
+    """Whether the sign-in lockout is in force for this username (django-axes)."""
+    return AxesProxyHandler.is_locked(_axes_request(request), {"username": username})
+
+
+def password_failure_record(*, username: str, request=None) -> bool:
+    """Count a wrong password re-entered on a page (an e-signature) as a failed sign-in.
+
+    The record must outlive the error that follows it, so this refuses to run inside a
+    caller's transaction (which that error would roll back, failure count and all): Django's
+    durable atomic block raises RuntimeError when nested. Returns whether the lockout is now
+    in force.
+    """
+    request = _axes_request(request)
+    with transaction.atomic(durable=True):
+        user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+    return password_locked(username=username, request=request)
+
+
+def password_failures_forget(*, username: str) -> None:
+    """A correct password ends the run of failures, as a successful sign-in does."""
+    axes_reset(username=username)
+
+
+def lockout_message(username: str) -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return (
+        f"Signing is refused: too many wrong passwords for the account {username} or from "
+        f"this address. Ask an administrator to unlock it, or wait {minutes} minutes without "
+        "another attempt."
+    )
+
+
+def failure_limit(request, credentials) -> int:
+    """AXES_FAILURE_LIMIT: django-axes compares one limit with the larger of the username's
+    and the address's failure counts (AXES_LOCKOUT_PARAMETERS). Once the username has reached
+    its limit, that limit applies; below it, the address's higher one does, so the address is
+    locked only by failures over many usernames."""
+    AxesProxyHandler.update_request(request)
+    username = get_client_username(request, credentials)
+    username_limit = settings.ECRF_USERNAME_FAILURE_LIMIT
+    failures = (
+        AccessAttempt.objects.filter(
+            username=username, attempt_time__gte=get_cool_off_threshold(request)
+        ).aggregate(total=Sum("failures_since_start"))["total"]
+        or 0
+    )
+    if failures >= username_limit:
+        return username_limit
+    return settings.ECRF_ADDRESS_FAILURE_LIMIT
+
+
 def permission_denied(request, exception=None):
     """403 page; the refusal is a security event."""
     user = getattr(request, "user", None)
@@ -116,6 +187,7 @@ def permission_denied(request, exception=None):
 
 def _logged_in(sender, request, user, **kwargs):
     log.info("sign-in user=%s addr=%s", user.get_username(), client_address(request))
+    password_failures_forget(username=user.get_username())
 
 
 def _logged_out(sender, request, user, **kwargs):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
@@ -37,6 +38,7 @@ from review.selectors import (
     verification_status,
 )
 from review.services import (
+    password_verify,
     query_answer,
     query_close,
     query_raise,
@@ -136,6 +138,39 @@ def test_a_wrong_password_is_refused_and_counts_as_a_failed_login(
     assert excinfo.value.message_dict == {"password": ["The password is not correct."]}
     assert failed_logins == ["inv_a"]
     assert not signatures_of(dose).exists()
+
+
+def test_an_empty_password_is_refused_without_counting_as_a_guess(
+    dosed, investigator_a, failed_logins
+):
+    with pytest.raises(ValidationError) as excinfo:
+        record_sign(
+            record=c1d1_dose(dosed),
+            user=investigator_a,
+            meaning=SignatureMeaning.REVIEWED,
+            password="",
+            now=SIGNED_AT,
+        )
+    assert excinfo.value.message_dict == {"password": ["Re-enter your password to sign."]}
+    assert failed_logins == []
+
+
+def test_a_wrong_password_inside_a_caller_s_transaction_is_a_programming_error(
+    investigator_a, failed_logins
+):
+    """The failure would be rolled back with the caller's transaction: refused outright."""
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        password_verify(user=investigator_a, password="not-my-password")
+    assert failed_logins == []
+
+
+def test_a_right_password_ends_the_run_of_failures(investigator_a):
+    for _ in range(3):
+        with pytest.raises(ValidationError):
+            password_verify(user=investigator_a, password="not-my-password")
+    assert AccessAttempt.objects.get(username="inv_a").failures_since_start == 3
+    password_verify(user=investigator_a, password=PASSWORD)
+    assert not AccessAttempt.objects.filter(username="inv_a").exists()
 
 
 def test_a_signature_stores_printed_name_meaning_time_and_content_hash(

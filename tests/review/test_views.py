@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.core.exceptions import ValidationError
@@ -128,6 +129,53 @@ def test_eligibility_confirmation_asks_for_the_password(
 
     assert "The password is not correct." in " ".join(messages_of(response))
     assert EligibilityAssessment.objects.get(subject=subject).confirmed_at is None
+
+
+# --- the sign-in lockout holds on every signing path ------------------------------------------
+
+
+def _crf_sign_url(subject, coordinator):
+    return record_url_of("record_sign", c1d1_dose(subject))
+
+
+def _eligibility_url(subject, coordinator):
+    screened = assessed_subject(study=subject.study, site=subject.site, coordinator=coordinator)
+    return reverse("screening_eligibility_confirm", args=[screened.pk])
+
+
+def _sae_sign_url(subject, coordinator):
+    ae = record_ae(
+        subject, coordinator, grade=3, serious=True, serious_criteria=["hospitalisation"]
+    )
+    return reverse("ae_sign", args=[ae.pk])
+
+
+@pytest.mark.parametrize(
+    "signing_url",
+    [_crf_sign_url, _eligibility_url, _sae_sign_url],
+    ids=["crf", "eligibility", "sae"],
+)
+def test_wrong_signing_passwords_lock_the_account_and_a_locked_account_signs_nothing(
+    client, dosed, coordinator_a, investigator_a, signing_url
+):
+    url = signing_url(dosed, coordinator_a)
+    signatures_before = Signature.objects.count()
+    client.force_login(investigator_a)  # a session opened before the lock
+
+    for _ in range(6):
+        client.post(url, {"password": "wrong-password-1"})
+    response = client.post(url, {"password": PASSWORD}, follow=True)
+
+    assert "too many wrong passwords for the account inv_a" in " ".join(messages_of(response))
+    assert Signature.objects.count() == signatures_before
+    # The five failures up to the lock are in axes' tables (the sixth met the lock: refused
+    # without being counted), and the sign-in page refuses the account too.
+    [attempt] = AccessAttempt.objects.filter(username="inv_a")
+    assert attempt.failures_since_start == 5
+    assert AccessFailureLog.objects.filter(username="inv_a").count() == 5
+    client.logout()
+    sign_in = client.post(reverse("login"), {"username": "inv_a", "password": PASSWORD})
+    assert sign_in.status_code == 429
 
 
 # --- locked records are read-only ------------------------------------------------------------

@@ -31,14 +31,53 @@ def test_four_failures_do_not_lock_and_success_resets_the_count(client, coordina
     assert not AccessAttempt.objects.filter(username="coord_a", failures_since_start__gt=0).exists()
 
 
-def test_lockout_is_per_username_and_address(client, coordinator_a):
-    _fail(client, "coord_a", 5)
-    other_address = client.post(
-        reverse("login"),
-        {"username": "coord_a", "password": PASSWORD},
-        REMOTE_ADDR="10.9.8.7",
+def _sign_in(client, username, password, address):
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
     )
-    assert other_address.status_code == 302
+
+
+def test_forty_guesses_over_ten_addresses_lock_the_username(client, coordinator_a):
+    for n in range(10):
+        for guess in range(4):
+            _sign_in(client, "coord_a", f"guess-{guess}-{n}", f"203.0.113.{n + 1}")
+    from_a_new_address = _sign_in(client, "coord_a", PASSWORD, "198.51.100.7")
+    assert from_a_new_address.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_five_failures_from_two_addresses_lock_the_username(client, coordinator_a):
+    for n in range(5):
+        _sign_in(client, "coord_a", "wrong-password-1", f"203.0.113.{n % 2 + 1}")
+    assert _sign_in(client, "coord_a", PASSWORD, "198.51.100.7").status_code == 429
+
+
+def test_password_spraying_from_one_address_is_refused(client, make_user):
+    for name in ("spray_1", "spray_2", "spray_3", "spray_4", "bystander"):
+        make_user(name)
+    statuses = [
+        _sign_in(client, f"spray_{user}", f"Winter-2026-{guess}", "203.0.113.9").status_code
+        for user in range(1, 5)
+        for guess in range(4)
+    ]
+    # No username reaches its limit (4 guesses each): the address does, at its 10th failure.
+    assert statuses == [200] * 9 + [429] * 7
+    assert _sign_in(client, "bystander", PASSWORD, "203.0.113.9").status_code == 429
+    assert _sign_in(client, "bystander", PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_a_sign_in_forgets_only_that_username_s_failures(client, make_user):
+    make_user("user_a"), make_user("user_b")
+    for username in ("user_a", "user_b"):
+        for _ in range(4):
+            _sign_in(client, username, "wrong-password-1", "203.0.113.9")
+    assert _sign_in(client, "user_a", PASSWORD, "203.0.113.9").status_code == 302
+    assert not AccessAttempt.objects.filter(username="user_a").exists()
+    assert AccessAttempt.objects.get(username="user_b").failures_since_start == 4
+    client.logout()
+    # user_b's count survived user_a's success: one more guess locks user_b.
+    _sign_in(client, "user_b", "wrong-password-1", "198.51.100.7")
+    assert _sign_in(client, "user_b", PASSWORD, "198.51.100.7").status_code == 429
 
 
 def test_admin_unlock_lets_the_user_sign_in_again(client, coordinator_a):
