@@ -33,6 +33,28 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    def set_password(self, raw_password):
+        # The hash being replaced is kept for the password history (trial.passwords): a user
+        # made by create_user or createsuperuser got their first one without set_password.
+        self._replaced_password = self.password
+        super().set_password(raw_password)
+
+
+class PasswordHistory(models.Model):
+    """A hash of a password the user has had (never the password itself), one row per change:
+    trial.passwords.PasswordHistoryValidator refuses the last ones again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128, help_text="As User.password: a salted hash.")
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "password history"
+        indexes = [models.Index(fields=["user", "-set_at"])]
+
+    def __str__(self):
+        return f"{self.user} {self.set_at:%Y-%m-%d %H:%M}"
+
 
 @pghistory.track()
 class Site(models.Model):
