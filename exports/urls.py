@@ -19,6 +19,8 @@ urlpatterns = [
     path("exports/<int:pk>/", views.export_run_detail, name="export_run"),
     path("exports/<int:pk>/status/", views.export_run_status, name="export_run_status"),
     path("exports/<int:pk>/download/", views.export_download, name="export_download"),
+    path("api/tokens/", views.api_tokens, name="api_tokens"),
+    path("api/tokens/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include(router.urls)),

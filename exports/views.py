@@ -1,13 +1,15 @@
 """The export page (administrators and data managers), run progress and downloads."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from knox.models import AuthToken
 
-from exports import services
+from exports import services, tokens
 from exports.forms import ExportForm
 from exports.models import ExportChannel, ExportStatus
 from exports.selectors import exportable_sites, get_run_for_user, may_export, runs_for
@@ -85,3 +87,38 @@ def export_download(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("export_run", pk=run.pk)
+
+
+# --- API tokens: the owner's page ----------------------------------------------------------
+
+
+@login_required
+def api_tokens(request):
+    """List the user's tokens; a POST creates one and shows it this once (never stored)."""
+    created = None
+    if request.method == "POST":
+        token, secret = tokens.api_token_create(user=request.user)
+        created = {"token": token, "secret": secret}
+    return render(
+        request,
+        "exports/api_tokens.html",
+        {
+            "tokens": tokens.tokens_of(request.user),
+            "created": created,
+            "ttl_days": settings.API_TOKEN_TTL_DAYS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request):
+    token = AuthToken.objects.filter(
+        user=request.user, digest=request.POST.get("token", "")
+    ).first()
+    if token is None:
+        messages.error(request, "No such token of yours: it may have expired or been revoked.")
+    else:
+        tokens.api_token_revoke(token=token, by=request.user)
+        messages.success(request, f"Token {token.token_key[:8]}… revoked.")
+    return redirect("api_tokens")

@@ -12,7 +12,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from trial.access import roles_of
 from trial.models import RolePolicy
 
-EXEMPT_PREFIXES = ("/accounts/", "/static/")
+# Only signing in and out and the second factor itself: the password change and API token
+# pages come after the second factor, like everything else.
+EXEMPT_PREFIXES = ("/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/static/")
 
 
 def totp_required(user) -> bool:

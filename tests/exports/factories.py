@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
+from knox.models import AuthToken
 
 from adverse_events.models import AdverseEvent
 from adverse_events.services import ae_assess_causality, ae_record, sae_report_sign
@@ -238,3 +239,8 @@ def build_dataset() -> Dataset:
         query_a=query_a,
         query_b=query_b,
     )
+
+
+def api_token(user) -> str:
+    """A new API token of `user` (the secret, as its owner sees it once)."""
+    return AuthToken.objects.create(user=user)[1]

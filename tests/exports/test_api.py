@@ -7,13 +7,13 @@ from django.core import signals
 from django.db import close_old_connections
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.generation.modes import GenerationMode
 
 from adverse_events.models import AdverseEvent
 from config.wsgi import application
 from dosing.models import DosingRecord, TumourAssessment
 from screening.models import EligibilityAssessment
+from tests.exports.factories import api_token
 from trial.models import Visit
 
 ENDPOINTS = [
@@ -28,7 +28,7 @@ ENDPOINTS = [
 
 
 def _token(user) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+    return api_token(user)
 
 
 @pytest.fixture

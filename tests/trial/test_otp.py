@@ -60,3 +60,22 @@ def test_next_cannot_send_the_user_to_another_site(client, monitor, monitors_nee
         reverse("otp_verify"), {"token": _code(device), "next": "https://evil.example/"}
     )
     assert response["Location"] == reverse("home")
+
+
+def test_the_password_change_page_comes_after_the_second_factor(
+    client, monitor, monitors_need_totp
+):
+    TOTPDevice.objects.create(user=monitor, name="app", confirmed=True)
+    client.force_login(monitor)  # password only: someone who knows it cannot change it
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "correct-horse-battery-9",
+            "new_password1": "a-brand-new-passphrase-7",
+            "new_password2": "a-brand-new-passphrase-7",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("otp_verify"))
+    monitor.refresh_from_db()
+    assert monitor.check_password("correct-horse-battery-9")

@@ -201,6 +201,8 @@ MATRIX: dict[str, list[Check]] = {
     # --- the API (lists are also checked for what they contain, against the details) -----
     "api-schema":                   [Check("none", GET, EVERYONE)],
     "api-docs":                     [Check("none", GET, EVERYONE)],
+    "api_tokens":                   [Check("none", GET, SIGNED_IN), Check("none", POST, SIGNED_IN)],
+    "api_token_revoke":             [Check("none", POST, BACK)],
     "api-subject-list":             [Check("none", GET, API)],
     "api-subject-detail":           [Check("subject", GET, API, API_OTHER_SITE)],
     "api-visit-list":               [Check("none", GET, API)],
