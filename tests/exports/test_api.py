@@ -1,6 +1,8 @@
 """The read-only REST API: authentication, site isolation on every endpoint, and the
 OpenAPI schema exercised by schemathesis (every operation, no 5xx, conforming responses)."""
 
+import re
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -151,10 +153,29 @@ def test_tumour_assessment_carries_its_measurements(api, data):
 
 
 def test_docs_use_the_bundled_swagger_ui_not_a_cdn(client, data):
+    client.force_login(data.users["coord_a"])
     page = client.get(reverse("api-docs")).content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist" in page
     assert "cdn.jsdelivr" not in page and "unpkg.com" not in page
     assert client.get(reverse("api-schema")).status_code == 200
+
+
+def test_the_docs_page_has_no_inline_script_and_serves_its_own(client, data):
+    client.force_login(data.users["coord_a"])
+    page = client.get(reverse("api-docs")).content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S)
+    assert scripts and all('src="' in attrs and not body.strip() for attrs, body in scripts)
+    start_up = client.get(reverse("api-docs") + "?script=")
+    assert start_up.status_code == 200
+    assert start_up["Content-Type"].startswith("application/javascript")
+    assert reverse("api-schema") in start_up.content.decode()
+
+
+def test_schema_and_docs_need_a_signed_in_user(client, data):
+    docs = client.get(reverse("api-docs"))
+    assert docs.status_code == 302 and docs["Location"].startswith(reverse("login"))
+    assert client.get(reverse("api-docs") + "?script=").status_code == 302
+    assert client.get(reverse("api-schema")).status_code == 401
 
 
 # --- schemathesis ------------------------------------------------------------------------------
@@ -189,9 +210,11 @@ def wsgi_keeps_the_test_transaction():
 
 
 def test_every_operation_conforms_to_its_schema(data, wsgi_keeps_the_test_transaction):
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
-    existing = {endpoint: _records(data, data.dosed)[endpoint].pk for endpoint in ENDPOINTS}
     tokens = {name: _token(data.users[name]) for name in ("dm", "coord_a")}
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/", application, headers={"Authorization": f"Token {tokens['dm']}"}
+    )
+    existing = {endpoint: _records(data, data.dosed)[endpoint].pk for endpoint in ENDPOINTS}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 2 * len(ENDPOINTS)
     for operation in operations:

@@ -199,8 +199,8 @@ MATRIX: dict[str, list[Check]] = {
     "export_run_status": [Check("export_run", GET, EXPORTERS, EXPORTERS)],
     "export_download":   [Check("export_run", GET, EXPORTERS, EXPORTERS)],
     # --- the API (lists are also checked for what they contain, against the details) -----
-    "api-schema":                   [Check("none", GET, EVERYONE)],
-    "api-docs":                     [Check("none", GET, EVERYONE)],
+    "api-schema":                   [Check("none", GET, API)],
+    "api-docs":                     [Check("none", GET, SIGNED_IN)],
     "api_tokens":                   [Check("none", GET, SIGNED_IN), Check("none", POST, SIGNED_IN)],
     "api_token_revoke":             [Check("none", POST, BACK)],
     "api-subject-list":             [Check("none", GET, API)],
