@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import exceptions
@@ -40,6 +41,13 @@ class ApiTokenAuthentication(TokenAuthentication):
         if second_factor_missing(user):
             raise exceptions.AuthenticationFailed(SECOND_FACTOR_MISSING)
         return user, token
+
+
+class ApiTokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme of ApiTokenAuthentication (`Authorization: Token ...`)."""
+
+    target_class = ApiTokenAuthentication
+    name = "tokenAuth"
 
 
 def tokens_of(user: User):
