@@ -1,11 +1,12 @@
-"""SDTM-style datasets (DM, IE, EX, AE, DS, SV, TU, TR, RS): pure mappings from CRF facts.
+"""SDTM datasets (DM, IE, EX, AE, DS, SV, TU, TR, RS): pure mappings from CRF facts.
 
 No Django and no database: the caller reads the CRFs, passes plain facts (the dataclasses
 below, dates already in the site's local time) and gets one dict per SDTM record, keyed by
-the standard variable names of SDTMIG 3.2 in dataset order. Dates are ISO 8601; where CDISC
-controlled terminology exists (NY, OUT, ACN, ROUTE, UNIT, NCOMPLT, RECIST responses) the
-submission value is used. Choices this module makes where the CRF is coarser than SDTM are
-documented in docs/exports.md ("SDTM mapping").
+the standard variable names of SDTMIG 3.4 (`SDTMIG_VERSION`) in dataset order. Dates are
+ISO 8601; where CDISC controlled terminology exists (NY, OUT, ACN, ROUTE, UNIT, NCOMPLT,
+RECIST responses, LOC, LAT, ARMNULRS) the submission value is used. Choices this module
+makes where the CRF is coarser than SDTM are documented in docs/exports.md ("SDTM
+mapping").
 
 Study days (--DY) follow SDTMIG: the day of the first dose (RFSTDTC) is day 1, the day
 before it is day -1; there is no day 0.
@@ -13,7 +14,8 @@ before it is day -1; there is no day 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -32,6 +34,9 @@ def _vars(*specs) -> tuple[Variable, ...]:
     return tuple(Variable(*spec) for spec in specs)
 
 
+SDTM_VERSION = "2.0"
+SDTMIG_VERSION = "3.4"
+
 _IDENTIFIERS = (
     ("STUDYID", "Study Identifier"),
     ("DOMAIN", "Domain Abbreviation"),
@@ -48,6 +53,11 @@ DATASET_LABELS = {
     "TU": "Tumor/Lesion Identification",
     "TR": "Tumor/Lesion Results",
     "RS": "Disease Response and Clin Classification",
+    "TS": "Trial Summary",
+    "TA": "Trial Arms",
+    "TE": "Trial Elements",
+    "TV": "Trial Visits",
+    "TI": "Trial Inclusion/Exclusion Criteria",
 }
 
 DOMAINS: dict[str, tuple[Variable, ...]] = {
@@ -67,10 +77,14 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("AGE", "Age", True),
         ("AGEU", "Age Units"),
         ("SEX", "Sex"),
+        ("RACE", "Race"),
+        ("ETHNIC", "Ethnicity"),
         ("ARMCD", "Planned Arm Code"),
         ("ARM", "Description of Planned Arm"),
         ("ACTARMCD", "Actual Arm Code"),
         ("ACTARM", "Description of Actual Arm"),
+        ("ARMNRS", "Reason Arm and/or Actual Arm is Null"),
+        ("ACTARMUD", "Description of Unplanned Actual Arm"),
         ("COUNTRY", "Country"),
         ("DMDTC", "Date/Time of Collection"),
         ("DMDY", "Study Day of Collection", True),
@@ -94,7 +108,9 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("EXDOSU", "Dose Units"),
         ("EXDOSFRM", "Dose Form"),
         ("EXROUTE", "Route of Administration"),
+        ("EXLNKID", "Link ID"),
         ("EXLOC", "Location of Dose Administration"),
+        ("EXLAT", "Laterality"),
         ("EXLOT", "Lot Number"),
         ("EXADJ", "Reason for Dose Adjustment"),
         ("VISITNUM", "Visit Number", True),
@@ -109,10 +125,18 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         *_IDENTIFIERS,
         ("AESEQ", "Sequence Number", True),
         ("AETERM", "Reported Term for the Adverse Event"),
+        ("AELLT", "Lowest Level Term"),
+        ("AELLTCD", "Lowest Level Term Code", True),
         ("AEDECOD", "Dictionary-Derived Term"),
         ("AEPTCD", "Preferred Term Code", True),
+        ("AEHLT", "High Level Term"),
+        ("AEHLTCD", "High Level Term Code", True),
+        ("AEHLGT", "High Level Group Term"),
+        ("AEHLGTCD", "High Level Group Term Code", True),
         ("AEBODSYS", "Body System or Organ Class"),
+        ("AEBDSYCD", "Body System or Organ Class Code", True),
         ("AESOC", "Primary System Organ Class"),
+        ("AESOCCD", "Primary System Organ Class Code", True),
         ("AETOXGR", "Standard Toxicity Grade"),
         ("AESER", "Serious Event"),
         ("AEACN", "Action Taken with Study Treatment"),
@@ -147,7 +171,8 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         *_IDENTIFIERS,
         ("VISITNUM", "Visit Number", True),
         ("VISIT", "Visit Name"),
-        ("EPOCH", "Epoch"),
+        ("SVPRESP", "Pre-specified"),
+        ("SVOCCUR", "Occurrence"),
         ("SVSTDTC", "Start Date/Time of Visit"),
         ("SVENDTC", "End Date/Time of Visit"),
         ("SVSTDY", "Study Day of Start of Visit", True),
@@ -162,8 +187,12 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("TUORRES", "Tumor Identification Result"),
         ("TUSTRESC", "Tumor Identification Result Std. Format"),
         ("TULOC", "Location of the Tumor"),
+        ("TULAT", "Laterality"),
         ("TUMETHOD", "Method of Identification"),
+        ("TULOBXFL", "Last Observation Before Exposure Flag"),
         ("TUEVAL", "Evaluator"),
+        ("VISITNUM", "Visit Number", True),
+        ("VISIT", "Visit Name"),
         ("TUDTC", "Date/Time of Tumor Identification"),
         ("TUDY", "Study Day of Tumor Identification", True),
     ),
@@ -179,8 +208,11 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("TRSTRESN", "Numeric Result/Finding in Std Units", True),
         ("TRSTRESU", "Standard Units"),
         ("TRSTAT", "Completion Status"),
-        ("TRMETHOD", "Method used to Identify the Tumor"),
+        ("TRMETHOD", "Method Used to Identify the Tumor"),
+        ("TRLOBXFL", "Last Observation Before Exposure Flag"),
         ("TREVAL", "Evaluator"),
+        ("VISITNUM", "Visit Number", True),
+        ("VISIT", "Visit Name"),
         ("TRDTC", "Date/Time of Tumor Measurement"),
         ("TRDY", "Study Day of Tumor Measurement", True),
     ),
@@ -193,8 +225,66 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("RSORRES", "Response Assessment Original Result"),
         ("RSSTRESC", "Response Assessment Result in Std Format"),
         ("RSEVAL", "Evaluator"),
+        ("VISITNUM", "Visit Number", True),
+        ("VISIT", "Visit Name"),
         ("RSDTC", "Date/Time of Response Assessment"),
         ("RSDY", "Study Day of Response Assessment", True),
+    ),
+}
+
+# Trial design datasets (exports.sdtm_design): no subject, so no USUBJID.
+DOMAINS |= {
+    "TS": _vars(
+        ("STUDYID", "Study Identifier"),
+        ("DOMAIN", "Domain Abbreviation"),
+        ("TSSEQ", "Sequence Number", True),
+        ("TSPARMCD", "Trial Summary Parameter Short Name"),
+        ("TSPARM", "Trial Summary Parameter"),
+        ("TSVAL", "Parameter Value"),
+        ("TSVALNF", "Parameter Null Flavor"),
+        ("TSVALCD", "Parameter Value Code"),
+        ("TSVCDREF", "Name of the Reference Terminology"),
+        ("TSVCDVER", "Version of the Reference Terminology"),
+    ),
+    "TA": _vars(
+        ("STUDYID", "Study Identifier"),
+        ("DOMAIN", "Domain Abbreviation"),
+        ("ARMCD", "Planned Arm Code"),
+        ("ARM", "Description of Planned Arm"),
+        ("TAETORD", "Planned Order of Element within Arm", True),
+        ("ETCD", "Element Code"),
+        ("ELEMENT", "Description of Element"),
+        ("TABRANCH", "Branch"),
+        ("TATRANS", "Transition Rule"),
+        ("EPOCH", "Epoch"),
+    ),
+    "TE": _vars(
+        ("STUDYID", "Study Identifier"),
+        ("DOMAIN", "Domain Abbreviation"),
+        ("ETCD", "Element Code"),
+        ("ELEMENT", "Description of Element"),
+        ("TESTRL", "Rule for Start of Element"),
+        ("TEENRL", "Rule for End of Element"),
+        ("TEDUR", "Planned Duration of Element"),
+    ),
+    "TV": _vars(
+        ("STUDYID", "Study Identifier"),
+        ("DOMAIN", "Domain Abbreviation"),
+        ("VISITNUM", "Visit Number", True),
+        ("VISIT", "Visit Name"),
+        ("VISITDY", "Planned Study Day of Visit", True),
+        ("ARMCD", "Planned Arm Code"),
+        ("ARM", "Description of Planned Arm"),
+        ("TVSTRL", "Visit Start Rule"),
+        ("TVENRL", "Visit End Rule"),
+    ),
+    "TI": _vars(
+        ("STUDYID", "Study Identifier"),
+        ("DOMAIN", "Domain Abbreviation"),
+        ("IETESTCD", "Incl/Excl Criterion Short Name"),
+        ("IETEST", "Inclusion/Exclusion Criterion"),
+        ("IECAT", "Inclusion/Exclusion Category"),
+        ("TIRL", "Inclusion/Exclusion Criterion Rule"),
     ),
 }
 
@@ -248,13 +338,6 @@ DISPOSITION_TERMS = {
     "lost_to_follow_up": ("DISPOSITION EVENT", "LOST TO FOLLOW-UP"),
     "death": ("DISPOSITION EVENT", "DEATH"),
 }
-VISIT_EPOCHS = {
-    "screening": "SCREENING",
-    "dosing": "TREATMENT",
-    "safety": "TREATMENT",
-    "end_of_treatment": "TREATMENT",
-    "follow_up": "FOLLOW-UP",
-}
 PERIOD_EPOCHS = {
     "pre_treatment": "SCREENING",
     "treatment_emergent": "TREATMENT",
@@ -270,9 +353,50 @@ COUNTRIES = {
     "ZA": "ZAF",
 }  # fmt: skip
 
-SCREEN_FAILURE_ARM = ("SCRNFAIL", "Screen Failure")
-NOT_ASSIGNED_ARM = ("NOTASSGN", "Not Assigned")
-NOT_TREATED_ARM = ("NOTTRT", "Not Treated")
+# Codelist ARMNULRS (C142179): SDTMIG 3.4 leaves ARMCD/ARM (ACTARMCD/ACTARM) null and says
+# why in ARMNRS, instead of the pseudo-arms SCRNFAIL / NOTASSGN / NOTTRT of SDTMIG 3.2.
+SCREEN_FAILURE = "SCREEN FAILURE"
+NOT_ASSIGNED = "NOT ASSIGNED"
+NOT_TREATED = "ASSIGNED, NOT TREATED"
+# Codelists RACE (C74457) and ETHNIC (C66790): the CRF stores these submission values.
+RACE_TERMS = (
+    "AMERICAN INDIAN OR ALASKA NATIVE",
+    "ASIAN",
+    "BLACK OR AFRICAN AMERICAN",
+    "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER",
+    "WHITE",
+    "MULTIPLE",
+    "OTHER",
+    "NOT REPORTED",
+    "UNKNOWN",
+)
+ETHNIC_TERMS = ("HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED", "UNKNOWN")
+
+# Codelist LOC (C74456) for the organ or site of a lesion, found by a word of the CRF's free
+# text (first match wins: "lymph node of the neck" is LYMPH NODE); laterality, codelist LAT
+# (C99073), from "left" / "right" / "bilateral". Text with no known organ gives no --LOC.
+LOCATION_WORDS = (
+    (("lymph", "node"), "LYMPH NODE"),
+    (("liver", "hepatic"), "LIVER"),
+    (("lung", "pulmonary"), "LUNG"),
+    (("adrenal",), "ADRENAL GLAND"),
+    (("soft tissue",), "SOFT TISSUE"),
+    (("subcutaneous",), "SUBCUTANEOUS TISSUE"),
+    (("skin", "cutaneous"), "SKIN"),
+    (("bone",), "BONE"),
+    (("brain",), "BRAIN"),
+    (("kidney", "renal"), "KIDNEY"),
+    (("peritone",), "PERITONEUM"),
+    (("pleura",), "PLEURA"),
+    (("breast",), "BREAST"),
+    (("pancrea",), "PANCREAS"),
+    (("spleen", "splenic"), "SPLEEN"),
+    (("stomach", "gastric"), "STOMACH"),
+    (("colon",), "COLON"),
+    (("thyroid",), "THYROID GLAND"),
+    (("tongue",), "TONGUE"),
+)
+LATERALITY_WORDS = (("bilateral", "BILATERAL"), ("left", "LEFT"), ("right", "RIGHT"))
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -315,6 +439,16 @@ def yes_no(flag: bool) -> str:
 
 def unit_term(unit: str) -> str:
     return UNIT_TERMS.get(unit.strip(), unit.strip())
+
+
+def location_terms(*texts: str) -> tuple[str, str]:
+    """(LOC, LAT) submission values read from free text ("Left cervical node" ->
+    ("LYMPH NODE", "LEFT")); "" where the text names no known organ or side."""
+    words = " ".join(t.lower() for t in texts if t)
+    location = next((loc for keys, loc in LOCATION_WORDS if any(k in words for k in keys)), "")
+    tokens = set(re.findall(r"[a-z]+", words))
+    laterality = next((lat for word, lat in LATERALITY_WORDS if word in tokens), "")
+    return location, laterality
 
 
 def criterion_testcd(code: str) -> str:
@@ -373,20 +507,24 @@ class SubjectFacts:
     last_dose_at: datetime | date | None = None
     end_of_participation: date | None = None
     death_date: date | None = None
+    race: str = ""  # RACE submission value; "" not collected (subjects entered before it was)
+    ethnicity: str = ""
 
 
 def dm_record(facts: SubjectFacts) -> dict:
-    """One DM record. Screen failures keep ARMCD SCRNFAIL, subjects not yet enrolled
-    NOTASSGN, and enrolled subjects never dosed have ACTARMCD NOTTRT (SDTMIG 3.2)."""
+    """One DM record. SDTMIG 3.4: a screen failure or a subject not yet assigned has no
+    arm (ARMCD/ARM/ACTARMCD/ACTARM null) and ARMNRS says why; an enrolled subject never
+    dosed has a planned arm, no actual arm and ARMNRS "ASSIGNED, NOT TREATED"."""
     key = subject_key(facts.studyid, facts.subjid)
     first = facts.first_dose_at
+    no_arm = ("", "")
     if facts.status == "screen_failed":
-        arm = actual = SCREEN_FAILURE_ARM
+        arm, actual, reason = no_arm, no_arm, SCREEN_FAILURE
     elif not facts.dose_level_code:
-        arm = actual = NOT_ASSIGNED_ARM
+        arm, actual, reason = no_arm, no_arm, NOT_ASSIGNED
     else:
         arm = (facts.dose_level_code, facts.dose_level_label or facts.dose_level_code)
-        actual = arm if first is not None else NOT_TREATED_ARM
+        actual, reason = (arm, "") if first is not None else (no_arm, NOT_TREATED)
     age_on = facts.consent_at.date() if facts.consent_at else facts.registered_on
     return _record(
         "DM",
@@ -405,10 +543,14 @@ def dm_record(facts: SubjectFacts) -> dict:
         AGE=age_in_years(facts.birth_date, age_on) if facts.birth_date else None,
         AGEU="YEARS" if facts.birth_date else "",
         SEX=facts.sex if facts.sex in ("F", "M") else "U",
+        RACE=facts.race,
+        ETHNIC=facts.ethnicity,
         ARMCD=arm[0],
         ARM=arm[1],
         ACTARMCD=actual[0],
         ACTARM=actual[1],
+        ARMNRS=reason,
+        ACTARMUD="",
         COUNTRY=COUNTRIES.get(facts.country.upper(), facts.country.upper()),
         DMDTC=iso(facts.registered_on),
         DMDY=study_day(facts.registered_on, first),
@@ -468,11 +610,26 @@ class DoseFacts:
     location: str = ""
     dose_change: str = "none"
     dose_change_reason: str = ""
+    # The subject's target lesions: lesion id -> (organ, location text).
+    lesions: Mapping[str, tuple[str, str]] | None = None
+
+
+def injection_site(text: str, lesions: Mapping[str, tuple[str, str]]) -> tuple[str, str, str]:
+    """(EXLNKID, EXLOC, EXLAT) of the injected lesion(s) as the CRF names them: when the text
+    names exactly one of the subject's lesions ("Target lesion T1"), its id and location;
+    otherwise the location the text itself names ("Left cervical node"), no link."""
+    named = {m.upper() for m in re.findall(r"\b(?:N?T|NEW)\d+\b", text, flags=re.IGNORECASE)}
+    known = [lesion_id for lesion_id in lesions if lesion_id.upper() in named]
+    if len(known) == 1 and len(named) == 1:
+        organ, where = lesions[known[0]]
+        return (known[0], *location_terms(organ, where))
+    return ("", *location_terms(text))
 
 
 def ex_record(key: SubjectKey, treatment: str, seq: int, dose: DoseFacts) -> dict:
     """One administration (skipped doses are not exposures and are not passed here)."""
     adjusted = dose.dose_change in ("reduced", "delayed", "stopped")
+    link, location, laterality = injection_site(dose.location, dose.lesions or {})
     return _record(
         "EX",
         key,
@@ -482,7 +639,9 @@ def ex_record(key: SubjectKey, treatment: str, seq: int, dose: DoseFacts) -> dic
         EXDOSU=unit_term(dose.unit),
         EXDOSFRM="INJECTION",
         EXROUTE=ROUTE_TERMS.get(dose.route, dose.route.upper()),
-        EXLOC=dose.location.upper(),
+        EXLNKID=link,
+        EXLOC=location,
+        EXLAT=laterality,
         EXLOT=dose.lot,
         EXADJ=dose.dose_change_reason if adjusted else "",
         VISITNUM=dose.visit_number,
@@ -516,20 +675,34 @@ class AdverseEventFacts:
     outcome: str = ""
     treatment_given: str = ""
     period: str = ""
+    other_specify: bool = False  # a "<SOC> - Other, specify" CTCAE term
+    soc_code: int | None = None  # MedDRA code of the SOC
 
 
 def ae_record(key: SubjectKey, ae: AdverseEventFacts) -> dict:
-    """One AE; AESEQ is the AE's own number (never reused), the grade is AETOXGR."""
+    """One AE; AESEQ is the AE's own number (never reused), the grade is AETOXGR.
+
+    Coding: a CTCAE v5.0 term is a MedDRA lowest level term (AELLT, AELLTCD) and its
+    preferred term (AEDECOD, AEPTCD). CTCAE does not carry the HLT and HLGT: they are
+    present and null. An "Other, specify" term is no MedDRA term: AETERM keeps the verbatim
+    the investigator wrote, AEDECOD the CTCAE placeholder ("<SOC> - Other, specify", under
+    which the event was graded), the LLT and PT codes are null (the placeholder's code is
+    the SOC's) and the SOC and its code are given (docs/exports.md, "AE coding")."""
     criteria = ae.serious_criteria
+    coded = not ae.other_specify
     return _record(
         "AE",
         key,
         AESEQ=ae.sequence,
         AETERM=(ae.verbatim or ae.term)[:200],
+        AELLT=ae.term[:200] if coded else "",
+        AELLTCD=ae.meddra_code if coded else None,
         AEDECOD=ae.term[:200],
-        AEPTCD=ae.meddra_code,
+        AEPTCD=ae.meddra_code if coded else None,
         AEBODSYS=ae.soc,
+        AEBDSYCD=ae.soc_code,
         AESOC=ae.soc,
+        AESOCCD=ae.soc_code,
         AETOXGR=str(ae.grade),
         AESER=yes_no(ae.serious),
         AEACN=ACTION_TERMS.get(ae.action_taken, ""),
@@ -566,12 +739,15 @@ class DispositionFacts:
 
 def disposition_terms(facts: DispositionFacts) -> tuple[str, str, str]:
     """(DSCAT, DSDECOD, EPOCH). The CRF's end-of-treatment reason is free text, so a
-    treatment ended before the last cycle is coded OTHER with the reason in DSTERM."""
+    treatment ended before the last cycle is coded OTHER with the reason in DSTERM. A
+    protocol milestone (informed consent) has no EPOCH."""
     if facts.kind == "end_of_treatment":
         decod = "COMPLETED" if facts.all_cycles_given else "OTHER"
         return "DISPOSITION EVENT", decod, "TREATMENT"
     category, decod = DISPOSITION_TERMS[facts.kind]
-    if facts.kind in ("consent", "screen_failure"):
+    if category == "PROTOCOL MILESTONE":
+        epoch = ""  # SDTMIG: EPOCH is null for protocol milestones
+    elif facts.kind == "screen_failure":
         epoch = "SCREENING"
     elif facts.kind == "end_of_study" or facts.after_end_of_treatment:
         epoch = "FOLLOW-UP"
@@ -627,7 +803,8 @@ def sv_record(key: SubjectKey, visit: VisitFacts) -> dict:
         key,
         VISITNUM=visit.number,
         VISIT=visit.name,
-        EPOCH=VISIT_EPOCHS.get(visit.kind, ""),
+        SVPRESP=YES,  # every visit exported is one of the protocol's schedule
+        SVOCCUR=YES,
         SVSTDTC=iso(visit.performed_on),
         SVENDTC=iso(visit.performed_on),
         SVSTDY=day,
@@ -645,9 +822,25 @@ class TargetLesionFacts:
     is_lymph_node: bool
     identified_on: date
     method: str = "CT"
+    location: str = ""  # free text ("left lobe, segment VI")
+    visit_number: int | None = None
+    visit_name: str = ""
+
+
+def before_exposure(on: date | None, first_dose: date | datetime | None) -> str:
+    """--LOBXFL: "Y" on the baseline observation when it precedes the first dose (on or
+    before its day); null when there is no dose (no exposure to be before)."""
+    if on is None or first_dose is None:
+        return ""
+    if isinstance(first_dose, datetime):
+        first_dose = first_dose.date()
+    return YES if on <= first_dose else ""
 
 
 def tu_record(key: SubjectKey, seq: int, lesion: TargetLesionFacts) -> dict:
+    location, laterality = location_terms(lesion.organ, lesion.location)
+    if lesion.is_lymph_node:
+        location = "LYMPH NODE"
     return _record(
         "TU",
         key,
@@ -657,9 +850,13 @@ def tu_record(key: SubjectKey, seq: int, lesion: TargetLesionFacts) -> dict:
         TUTEST="Tumor Identification",
         TUORRES="TARGET",
         TUSTRESC="TARGET",
-        TULOC=lesion.organ.upper(),
+        TULOC=location,
+        TULAT=laterality,
         TUMETHOD=METHOD_TERMS.get(lesion.method.upper(), lesion.method.upper()),
+        TULOBXFL=before_exposure(lesion.identified_on, key.rfstdtc),
         TUEVAL="INVESTIGATOR",
+        VISITNUM=lesion.visit_number,
+        VISIT=lesion.visit_name,
         TUDTC=iso(lesion.identified_on),
         TUDY=study_day(lesion.identified_on, key.rfstdtc),
     )
@@ -672,6 +869,9 @@ class MeasurementFacts:
     measured_on: date
     diameter_mm: Decimal | None
     method: str = "CT"
+    baseline: bool = False
+    visit_number: int | None = None
+    visit_name: str = ""
 
 
 def tr_record(key: SubjectKey, seq: int, measurement: MeasurementFacts) -> dict:
@@ -694,14 +894,27 @@ def tr_record(key: SubjectKey, seq: int, measurement: MeasurementFacts) -> dict:
         TRSTRESU="mm" if value is not None else "",
         TRSTAT="NOT DONE" if value is None else "",
         TRMETHOD=METHOD_TERMS.get(measurement.method.upper(), measurement.method.upper()),
+        TRLOBXFL=(
+            before_exposure(measurement.measured_on, key.rfstdtc) if measurement.baseline else ""
+        ),
         TREVAL="INVESTIGATOR",
+        VISITNUM=measurement.visit_number,
+        VISIT=measurement.visit_name,
         TRDTC=iso(measurement.measured_on),
         TRDY=study_day(measurement.measured_on, key.rfstdtc),
     )
 
 
 def sum_of_diameters_record(
-    key: SubjectKey, seq: int, measured_on: date, sum_mm: Decimal | None, method: str = "CT"
+    key: SubjectKey,
+    seq: int,
+    measured_on: date,
+    sum_mm: Decimal | None,
+    method: str = "CT",
+    *,
+    baseline: bool = False,
+    visit_number: int | None = None,
+    visit_name: str = "",
 ) -> dict:
     shown = "" if sum_mm is None else format(sum_mm, "f")
     return _record(
@@ -718,7 +931,10 @@ def sum_of_diameters_record(
         TRSTRESU="mm" if sum_mm is not None else "",
         TRSTAT="NOT DONE" if sum_mm is None else "",
         TRMETHOD=METHOD_TERMS.get(method.upper(), method.upper()),
+        TRLOBXFL=before_exposure(measured_on, key.rfstdtc) if baseline else "",
         TREVAL="INVESTIGATOR",
+        VISITNUM=visit_number,
+        VISIT=visit_name,
         TRDTC=iso(measured_on),
         TRDY=study_day(measured_on, key.rfstdtc),
     )
@@ -729,9 +945,11 @@ class ResponseFacts:
     assessed_on: date
     response: str  # cr, pr, sd, pd, ne ("" at baseline)
     non_target: str  # dosing.models.NonTarget value
+    visit_number: int | None = None
+    visit_name: str = ""
 
 
-def _rs(key, seq, testcd, test, result, on) -> dict:
+def _rs(key, seq, testcd, test, result, on, visit: tuple[int | None, str] = (None, "")) -> dict:
     return _record(
         "RS",
         key,
@@ -742,6 +960,8 @@ def _rs(key, seq, testcd, test, result, on) -> dict:
         RSORRES=result,
         RSSTRESC=result,
         RSEVAL="INVESTIGATOR",
+        VISITNUM=visit[0],
+        VISIT=visit[1],
         RSDTC=iso(on),
         RSDY=study_day(on, key.rfstdtc),
     )
@@ -758,6 +978,7 @@ def rs_records(
         if not point.response:
             continue  # baseline: no response
         non_target = NON_TARGET_TERMS.get(point.non_target)
+        visit = (point.visit_number, point.visit_name)
         if non_target:
             records.append(
                 _rs(
@@ -767,11 +988,20 @@ def rs_records(
                     "Non-target Response",
                     non_target,
                     point.assessed_on,
+                    visit,
                 )
             )
         overall = RESPONSE_TERMS[point.response]
         records.append(
-            _rs(key, len(records) + 1, "OVRLRESP", "Overall Response", overall, point.assessed_on)
+            _rs(
+                key,
+                len(records) + 1,
+                "OVRLRESP",
+                "Overall Response",
+                overall,
+                point.assessed_on,
+                visit,
+            )
         )
         scored.append((point.assessed_on, recist.Response(point.response)))
     counted = [s for s in scored if first_dose is not None and s[0] >= first_dose]

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
-from adverse_events.models import AdverseEvent
+from adverse_events.models import AdverseEvent, CtcaeTerm
 from dosing.models import (
     Disposition,
     DispositionKind,
@@ -31,10 +31,19 @@ from dosing.models import (
     TargetLesionDefinition,
     TumourAssessment,
 )
-from exports import sdtm
+from exports import sdtm, sdtm_design
 from exports.xport import MAX_CHAR_LENGTH, XptVariable, ascii_text, write_xpt
-from screening.models import EligibilityAssessment
-from trial.models import Study, Subject, Visit
+from screening.eligibility import CRITERIA
+from screening.models import Consent, EligibilityAssessment
+from trial.models import (
+    DoseLevel,
+    ProtocolThreshold,
+    Study,
+    Subject,
+    Visit,
+    VisitDefinition,
+    VisitKind,
+)
 from trial.spreadsheet import csv_writer, restored
 
 Tick = Callable[[int], None]
@@ -79,8 +88,96 @@ class _Keys:
         return sdtm.subject_key(self.studyid, row["subjid"], row.get("rfst"))
 
 
+def _visit_annotations(subject: str, on: str) -> dict:
+    """VISITNUM and VISIT of a tumour assessment: the screening visit for the baseline, else
+    the subject's latest visit done on or before the assessment date (`_visit_of`)."""
+    done = Visit.objects.filter(
+        subject=OuterRef(subject), completed_on__isnull=False, completed_on__lte=OuterRef(on)
+    ).order_by("-completed_on", "-order")
+    screening = Visit.objects.filter(subject=OuterRef(subject), kind=VisitKind.SCREENING)
+    return {
+        "visit_num": Subquery(done.values("order")[:1]),
+        "visit_name": Subquery(done.values("name")[:1]),
+        "screening_num": Subquery(screening.values("order")[:1]),
+        "screening_name": Subquery(screening.values("name")[:1]),
+    }
+
+
+def _visit_of(row: dict, baseline: bool) -> tuple[int | None, str]:
+    if baseline and row["screening_num"] is not None:
+        return row["screening_num"], row["screening_name"]
+    return row["visit_num"], row["visit_name"] or ""
+
+
 def _in_scope(model_qs: QuerySet, subjects: QuerySet[Subject], path: str = "subject") -> QuerySet:
     return model_qs.filter(**{f"{path}__in": subjects.values("pk")})
+
+
+def arm_label(study: Study, code: str, amount, unit: str) -> str:
+    """ARM (DM, TA): the dose level and its dose, "DL1 25 ug IL-22BP/LNP"."""
+    amount = format(amount.normalize(), "f") if amount is not None else ""
+    unit = sdtm.unit_term(unit or "")
+    return f"{code} {amount} {unit} {study.product}".replace("  ", " ").strip()
+
+
+def design_facts(study: Study, subjects: QuerySet[Subject]) -> sdtm_design.StudyFacts:
+    """The trial design as configured (studies/*.toml, loaded by load_study)."""
+    thresholds = dict(
+        ProtocolThreshold.objects.filter(
+            study=study, key__in=("age_min_years", "age_max_years")
+        ).values_list("key", "value")
+    )
+    first_consent = Consent.objects.filter(subject__in=subjects.values("pk")).aggregate(
+        first=Min("signed_at")
+    )["first"]
+    return sdtm_design.StudyFacts(
+        studyid=study.protocol_number,
+        title=study.title,
+        phase=study.phase,
+        product=study.product,
+        sponsor=study.sponsor,
+        planned_subjects=study.target_enrollment,
+        max_cycles=study.max_cycles,
+        cycle_length_days=study.cycle_length_days,
+        route="INTRATUMOR",
+        arms=tuple(
+            sdtm_design.Arm(d.code, arm_label(study, d.code, d.dose_amount, d.dose_unit))
+            for d in DoseLevel.objects.filter(study=study).order_by("order")
+        ),
+        visits=tuple(
+            sdtm_design.PlannedVisit(
+                number=d.order,
+                name=d.name,
+                kind=d.kind,
+                anchor=d.anchor,
+                offset_days=d.offset_days,
+                offset_months=d.offset_months,
+                window_before_days=d.window_before_days,
+                window_after_days=d.window_after_days,
+            )
+            for d in VisitDefinition.objects.filter(study=study).order_by("order")
+        ),
+        criteria=tuple(sdtm_design.Criterion(c.code, c.title, c.protocol_text) for c in CRITERIA),
+        age_min_years=_whole(thresholds.get("age_min_years")),
+        age_max_years=_whole(thresholds.get("age_max_years")),
+        indication="Refractory advanced malignant solid tumours",
+        study_start=_local(first_consent).date() if first_consent else None,
+        sdtm_version=sdtm.SDTM_VERSION,
+        sdtmig_version=sdtm.SDTMIG_VERSION,
+    )
+
+
+def _whole(value) -> int | None:
+    return int(value) if value is not None else None
+
+
+def _design_reader(domain: str):
+    def records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
+        yield from sdtm_design.design_records(design_facts(study, subjects), sdtm.criterion_testcd)[
+            domain
+        ]
+
+    return records
 
 
 def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
@@ -130,10 +227,9 @@ def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
         level = row["dose_level__code"] or ""
         label = ""
         if level:
-            amount = row["dose_level__dose_amount"]
-            amount = format(amount.normalize(), "f") if amount is not None else ""
-            unit = sdtm.unit_term(row["dose_level__dose_unit"] or "")
-            label = f"{level} {amount} {unit} {study.product}".replace("  ", " ").strip()
+            label = arm_label(
+                study, level, row["dose_level__dose_amount"], row["dose_level__dose_unit"]
+            )
         ended = row["ended_on"]
         if ended is None and row["eligibility__screen_failed_at"]:
             ended = _local(row["eligibility__screen_failed_at"]).date()
@@ -204,7 +300,16 @@ def ex_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
             "dose_change_reason",
         )
     )
-    for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
+    lesion_rows = (
+        _in_scope(TargetLesionDefinition.objects, subjects)
+        .annotate(subjid=_subjid())
+        .order_by("subjid", "lesion_id")
+        .values("subjid", "lesion_id", "organ", "location")
+        .iterator(2000)
+    )
+    lesions_of = _grouped(lesion_rows)
+    for subjid, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
+        lesions = {r["lesion_id"]: (r["organ"], r["location"]) for r in lesions_of(subjid)}
         for seq, row in enumerate(group, start=1):
             yield sdtm.ex_record(
                 keys(row),
@@ -223,12 +328,37 @@ def ex_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
                     location=row["injected_lesions"],
                     dose_change=row["dose_change"],
                     dose_change_reason=row["dose_change_reason"],
+                    lesions=lesions,
                 ),
             )
 
 
+def _grouped(rows: Iterator[dict]) -> Callable[[str], list[dict]]:
+    """Rows sorted by subjid, handed out per subject to a reader walking the subjects in the
+    same order (both streams stay server-side cursors)."""
+    pending = itertools.groupby(rows, key=lambda r: r["subjid"])
+    current: list = [None, []]
+
+    def rows_of(subjid: str) -> list[dict]:
+        while current[0] is None or current[0] < subjid:
+            try:
+                key, group = next(pending)
+            except StopIteration:
+                return []
+            current[:] = [key, list(group)]
+        return current[1] if current[0] == subjid else []
+
+    return rows_of
+
+
+def soc_codes() -> dict[str, int]:
+    """MedDRA code of each SOC: in CTCAE v5.0 the "<SOC> - Other, specify" term carries it."""
+    return dict(CtcaeTerm.objects.filter(is_other_specify=True).values_list("soc", "meddra_code"))
+
+
 def ae_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     keys = _Keys(study.protocol_number)
+    socs = soc_codes()
     rows = (
         _in_scope(AdverseEvent.objects.filter(voided_at__isnull=True), subjects)
         .annotate(subjid=_subjid(), rfst=_first_dose_on())
@@ -240,6 +370,7 @@ def ae_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
             "term__term",
             "term__meddra_code",
             "term__soc",
+            "term__is_other_specify",
             "verbatim_term",
             "grade",
             "onset_date",
@@ -274,6 +405,8 @@ def ae_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
                 outcome=row["outcome"],
                 treatment_given=row["treatment_given"],
                 period=row["period"],
+                other_specify=row["term__is_other_specify"],
+                soc_code=socs.get(row["term__soc"]),
             ),
         )
 
@@ -390,6 +523,16 @@ def tu_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
             rfst=_first_dose_on(),
             baseline_on=Subquery(baseline.values("assessment_date")[:1]),
             baseline_method=Subquery(baseline.values("method")[:1]),
+            screening_num=Subquery(
+                Visit.objects.filter(subject=OuterRef("subject"), kind=VisitKind.SCREENING).values(
+                    "order"
+                )[:1]
+            ),
+            screening_name=Subquery(
+                Visit.objects.filter(subject=OuterRef("subject"), kind=VisitKind.SCREENING).values(
+                    "name"
+                )[:1]
+            ),
         )
         .order_by("subjid", "lesion_id")
         .values(
@@ -398,8 +541,11 @@ def tu_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
             "lesion_id",
             "organ",
             "is_lymph_node",
+            "location",
             "baseline_on",
             "baseline_method",
+            "screening_num",
+            "screening_name",
         )
     )
     for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
@@ -413,6 +559,9 @@ def tu_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
                     is_lymph_node=row["is_lymph_node"],
                     identified_on=row["baseline_on"],
                     method=row["baseline_method"] or "CT",
+                    location=row["location"],
+                    visit_number=row["screening_num"],
+                    visit_name=row["screening_name"] or "",
                 ),
             )
 
@@ -422,7 +571,9 @@ def tr_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     rows = (
         _in_scope(LesionMeasurement.objects, subjects, "assessment__subject")
         .annotate(
-            subjid=_subjid("assessment__subject__"), rfst=_first_dose_on("assessment__subject")
+            subjid=_subjid("assessment__subject__"),
+            rfst=_first_dose_on("assessment__subject"),
+            **_visit_annotations("assessment__subject", "assessment__assessment_date"),
         )
         .order_by("subjid", "assessment__assessment_date", "assessment_id", "lesion__lesion_id")
         .values(
@@ -432,6 +583,11 @@ def tr_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
             "assessment__assessment_date",
             "assessment__sum_mm",
             "assessment__method",
+            "assessment__is_baseline",
+            "visit_num",
+            "visit_name",
+            "screening_num",
+            "screening_name",
             "lesion__lesion_id",
             "lesion__is_lymph_node",
             "diameter_mm",
@@ -440,8 +596,10 @@ def tr_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
         seq = itertools.count(1)
         for _assessment, measurements in itertools.groupby(group, key=lambda r: r["assessment_id"]):
-            row = None
+            row = visit = None
             for row in measurements:
+                baseline = row["assessment__is_baseline"]
+                visit = _visit_of(row, baseline)
                 yield sdtm.tr_record(
                     keys(row),
                     next(seq),
@@ -451,6 +609,9 @@ def tr_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
                         measured_on=row["assessment__assessment_date"],
                         diameter_mm=row["diameter_mm"],
                         method=row["assessment__method"],
+                        baseline=baseline,
+                        visit_number=visit[0],
+                        visit_name=visit[1],
                     ),
                 )
             yield sdtm.sum_of_diameters_record(
@@ -459,6 +620,9 @@ def tr_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
                 row["assessment__assessment_date"],
                 row["assessment__sum_mm"],
                 row["assessment__method"],
+                baseline=baseline,
+                visit_number=visit[0],
+                visit_name=visit[1],
             )
 
 
@@ -466,16 +630,36 @@ def rs_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     keys = _Keys(study.protocol_number)
     rows = (
         _in_scope(TumourAssessment.objects, subjects)
-        .annotate(subjid=_subjid(), rfst=_first_dose_on())
+        .annotate(
+            subjid=_subjid(),
+            rfst=_first_dose_on(),
+            **_visit_annotations("subject", "assessment_date"),
+        )
         .order_by("subjid", "assessment_date")
-        .values("subjid", "rfst", "assessment_date", "response", "non_target")
+        .values(
+            "subjid",
+            "rfst",
+            "assessment_date",
+            "is_baseline",
+            "response",
+            "non_target",
+            "visit_num",
+            "visit_name",
+            "screening_num",
+            "screening_name",
+        )
     )
     for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
         points = list(group)
         yield from sdtm.rs_records(
             keys(points[0]),
             [
-                sdtm.ResponseFacts(p["assessment_date"], p["response"], p["non_target"])
+                sdtm.ResponseFacts(
+                    p["assessment_date"],
+                    p["response"],
+                    p["non_target"],
+                    *_visit_of(p, p["is_baseline"]),
+                )
                 for p in points
             ],
             points[0]["rfst"],
@@ -492,6 +676,7 @@ DOMAIN_READERS = {
     "TU": tu_records,
     "TR": tr_records,
     "RS": rs_records,
+    **{domain: _design_reader(domain) for domain in ("TS", "TA", "TE", "TV", "TI")},
 }
 
 
@@ -591,6 +776,18 @@ def write_sdtm_zip(
             archive.write(xpt_path, f"{name}.xpt")
             counts[domain] = count
         archive.writestr(
-            "manifest.json", json.dumps(manifest | {"row_counts": counts}, indent=2) + "\n"
+            "manifest.json",
+            json.dumps(
+                manifest
+                | {
+                    "standard": {
+                        "model": f"SDTM {sdtm.SDTM_VERSION}",
+                        "implementation_guide": f"SDTMIG {sdtm.SDTMIG_VERSION}",
+                    },
+                    "row_counts": counts,
+                },
+                indent=2,
+            )
+            + "\n",
         )
     return counts

@@ -312,8 +312,27 @@ def sdtm_zip(data):
 
 
 def test_sdtm_zip_has_csv_and_xpt_for_every_domain(sdtm_zip):
-    for domain in ("dm", "ie", "ex", "ae", "ds", "sv", "tu", "tr", "rs"):
+    domains = ("dm", "ie", "ex", "ae", "ds", "sv", "tu", "tr", "rs", "ts", "ta", "te", "tv", "ti")
+    for domain in domains:
         assert f"{domain}.csv" in sdtm_zip and f"{domain}.xpt" in sdtm_zip
+    manifest = json.loads(sdtm_zip["manifest.json"])
+    assert manifest["standard"]["implementation_guide"] == "SDTMIG 3.4"
+
+
+def test_sdtm_trial_design_matches_the_subject_datasets(sdtm_zip):
+    """DM's arms are TA's, SV's visits are TV's, IE's criteria are TI's (CORE checks these)."""
+    dm = csv_rows(sdtm_zip["dm.csv"].decode())
+    ta = csv_rows(sdtm_zip["ta.csv"].decode())
+    arms = {(r["ARMCD"], r["ARM"]) for r in ta}
+    assert {(r["ARMCD"], r["ARM"]) for r in dm if r["ARMCD"]} <= arms
+    assert {r["ETCD"] for r in ta} == {r["ETCD"] for r in csv_rows(sdtm_zip["te.csv"].decode())}
+    tv = {(r["VISITNUM"], r["VISIT"]) for r in csv_rows(sdtm_zip["tv.csv"].decode())}
+    assert {(r["VISITNUM"], r["VISIT"]) for r in csv_rows(sdtm_zip["sv.csv"].decode())} <= tv
+    ti = {(r["IETESTCD"], r["IETEST"]) for r in csv_rows(sdtm_zip["ti.csv"].decode())}
+    assert len(ti) == 20
+    assert {(r["IETESTCD"], r["IETEST"]) for r in csv_rows(sdtm_zip["ie.csv"].decode())} <= ti
+    ts = {r["TSPARMCD"]: r["TSVAL"] for r in csv_rows(sdtm_zip["ts.csv"].decode())}
+    assert ts["SDTIGVER"] == "3.4" and ts["TPHASE"] == "PHASE I TRIAL"
 
 
 def test_sdtm_ae_has_the_standard_variables_and_controlled_terms(sdtm_zip, data):
@@ -338,7 +357,8 @@ def test_sdtm_ae_has_the_standard_variables_and_controlled_terms(sdtm_zip, data)
 
 def test_sdtm_dm_ds_ie_cover_screen_failure_and_withdrawal(sdtm_zip, data):
     dm = {r["SUBJID"]: r for r in csv_rows(sdtm_zip["dm.csv"].decode())}
-    assert dm[data.screen_failed.screening_number]["ARMCD"] == "SCRNFAIL"
+    screen_failed = dm[data.screen_failed.screening_number]
+    assert (screen_failed["ARMCD"], screen_failed["ARMNRS"]) == ("", "SCREEN FAILURE")
     assert dm[data.dosed.subject_number]["ACTARMCD"] == "DL1"
     assert data.voided.screening_number not in dm
     ds = csv_rows(sdtm_zip["ds.csv"].decode())

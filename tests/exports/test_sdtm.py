@@ -122,12 +122,37 @@ def test_ongoing_ae_has_no_end_date_and_is_ongoing_at_end_of_study():
     assert (record["AEENRTPT"], record["AEENTPT"]) == ("ONGOING", "END OF STUDY")
 
 
-def test_other_specify_term_is_reported_by_its_verbatim():
+def test_other_specify_term_is_reported_by_its_verbatim_and_not_coded_to_the_soc_code():
     record = sdtm.ae_record(
-        KEY, _ae(term="Gastrointestinal disorders - Other, specify", verbatim="Hiccups")
+        KEY,
+        _ae(
+            term="Gastrointestinal disorders - Other, specify",
+            verbatim="Tongue ulcer",
+            meddra_code=10017947,
+            soc="Gastrointestinal disorders",
+            other_specify=True,
+            soc_code=10017947,
+        ),
     )
-    assert record["AETERM"] == "Hiccups"
+    assert record["AETERM"] == "Tongue ulcer"
     assert record["AEDECOD"] == "Gastrointestinal disorders - Other, specify"
+    # The placeholder's code is the SOC's: it is no LLT or PT code.
+    assert (record["AEPTCD"], record["AELLT"], record["AELLTCD"]) == (None, "", None)
+    assert (record["AESOCCD"], record["AEBDSYCD"]) == (10017947, 10017947)
+
+
+def test_ae_has_every_meddra_level_present_and_null_where_ctcae_has_none():
+    record = sdtm.ae_record(KEY, _ae(soc_code=10021881))
+    for variable in ("AELLT", "AELLTCD", "AEHLT", "AEHLTCD", "AEHLGT", "AEHLGTCD"):
+        assert variable in record
+    assert (record["AELLT"], record["AELLTCD"]) == (record["AEDECOD"], record["AEPTCD"])
+    assert (record["AEHLT"], record["AEHLTCD"], record["AEHLGT"], record["AEHLGTCD"]) == (
+        "",
+        None,
+        "",
+        None,
+    )
+    assert record["AESOCCD"] == record["AEBDSYCD"] == 10021881
 
 
 @pytest.mark.parametrize(
@@ -183,25 +208,46 @@ def test_dm_of_a_dosed_subject():
 
 
 @pytest.mark.parametrize(
-    ("changes", "arm", "actual"),
+    ("changes", "arm", "actual", "reason"),
     [
         (
             {"status": "screen_failed", "dose_level_code": "", "first_dose_at": None},
-            "SCRNFAIL",
-            "SCRNFAIL",
+            "",
+            "",
+            "SCREEN FAILURE",
         ),
         (
             {"status": "screening", "dose_level_code": "", "first_dose_at": None},
-            "NOTASSGN",
-            "NOTASSGN",
+            "",
+            "",
+            "NOT ASSIGNED",
         ),
-        ({"status": "enrolled", "first_dose_at": None, "last_dose_at": None}, "DL1", "NOTTRT"),
+        (
+            {"status": "enrolled", "first_dose_at": None, "last_dose_at": None},
+            "DL1",
+            "",
+            "ASSIGNED, NOT TREATED",
+        ),
+        ({}, "DL1", "DL1", ""),
     ],
-    ids=["screen-failure", "not-yet-enrolled", "enrolled-never-dosed"],
+    ids=["screen-failure", "not-yet-enrolled", "enrolled-never-dosed", "dosed"],
 )
-def test_dm_arms_follow_sdtmig_conventions(changes, arm, actual):
+def test_dm_arms_follow_sdtmig_3_4(changes, arm, actual, reason):
+    """SDTMIG 3.4: no pseudo-arm (SCRNFAIL...): ARMCD/ACTARMCD null and ARMNRS says why."""
     record = sdtm.dm_record(_subject(**changes))
-    assert (record["ARMCD"], record["ACTARMCD"]) == (arm, actual)
+    assert (record["ARMCD"], record["ACTARMCD"], record["ARMNRS"]) == (arm, actual, reason)
+    assert bool(record["ARM"]) == bool(arm) and bool(record["ACTARM"]) == bool(actual)
+    assert record["ACTARMUD"] == ""
+
+
+@pytest.mark.parametrize(
+    ("race", "ethnicity"),
+    [("WHITE", "NOT HISPANIC OR LATINO"), ("NOT REPORTED", "NOT REPORTED"), ("", "")],
+)
+def test_dm_has_race_and_ethnicity(race, ethnicity):
+    record = sdtm.dm_record(_subject(race=race, ethnicity=ethnicity))
+    assert (record["RACE"], record["ETHNIC"]) == (race, ethnicity)
+    assert list(record).index("RACE") == list(record).index("SEX") + 1
 
 
 def test_age_is_in_whole_years_at_consent():
@@ -259,7 +305,7 @@ EVENT, MILESTONE = "DISPOSITION EVENT", "PROTOCOL MILESTONE"
 DISPOSITIONS = {
     "consent": (
         sdtm.DispositionFacts("consent", date(2026, 11, 13)),
-        (MILESTONE, "INFORMED CONSENT OBTAINED", "SCREENING"),
+        (MILESTONE, "INFORMED CONSENT OBTAINED", ""),  # EPOCH null on a milestone
     ),
     "screen-failure": (
         sdtm.DispositionFacts("screen_failure", date(2026, 11, 19), "ECOG 3"),
@@ -336,6 +382,89 @@ def test_rs_gives_time_point_responses_then_the_best_overall_response():
         ("BESTRESP", "PR"),
     ]
     assert [r["RSSEQ"] for r in records] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (("Lymph nodes", ""), ("LYMPH NODE", "")),
+        (("Left cervical node",), ("LYMPH NODE", "LEFT")),
+        (("Liver", "right lobe, segment VI"), ("LIVER", "RIGHT")),
+        (("Lung", "bilateral"), ("LUNG", "BILATERAL")),
+        (("Soft tissue", "thigh"), ("SOFT TISSUE", "")),
+        (("Adrenal gland",), ("ADRENAL GLAND", "")),
+        (("Skin",), ("SKIN", "")),
+        (("Target lesion T1",), ("", "")),
+        (("Leftover",), ("", "")),  # a word, not the side
+    ],
+)
+def test_location_terms_are_loc_and_lat_submission_values(texts, expected):
+    assert sdtm.location_terms(*texts) == expected
+
+
+LESIONS = {"T1": ("Liver", "left lobe"), "T2": ("Lymph nodes", "right axilla")}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Target lesion T1", ("T1", "LIVER", "LEFT")),
+        ("t2", ("T2", "LYMPH NODE", "RIGHT")),
+        ("Left cervical node", ("", "LYMPH NODE", "LEFT")),
+        ("T1 and T2", ("", "", "")),  # two lesions: no single link
+        ("T9", ("", "", "")),  # not one of the subject's lesions
+    ],
+)
+def test_ex_injection_site_links_the_lesion_and_maps_its_location(text, expected):
+    assert sdtm.injection_site(text, LESIONS) == expected
+    dose = sdtm.DoseFacts(
+        "Cycle 1 Day 1", 2, date(2026, 11, 21), Decimal("25"), "µg", "intratumoural",
+        location=text, lesions=LESIONS,
+    )  # fmt: skip
+    record = sdtm.ex_record(KEY, "IL-22BP/LNP", 1, dose)
+    assert (record["EXLNKID"], record["EXLOC"], record["EXLAT"]) == expected
+
+
+def test_tu_location_link_baseline_flag_and_visit():
+    lesion = sdtm.TargetLesionFacts(
+        "T2", "Lymph nodes", True, date(2026, 11, 14), location="left axilla",
+        visit_number=1, visit_name="Screening",
+    )  # fmt: skip
+    record = sdtm.tu_record(KEY, 1, lesion)
+    assert (record["TULNKID"], record["TULOC"], record["TULAT"]) == ("T2", "LYMPH NODE", "LEFT")
+    assert record["TULOBXFL"] == "Y"  # identified before the first dose (2026-11-21)
+    assert (record["VISITNUM"], record["VISIT"]) == (1, "Screening")
+    not_dosed = sdtm.subject_key("IL22BP-LNP-001", "FR01-002")
+    assert sdtm.tu_record(not_dosed, 1, lesion)["TULOBXFL"] == ""
+
+
+@pytest.mark.parametrize(
+    ("baseline", "on", "flag"),
+    [
+        (True, date(2026, 11, 21), "Y"),  # on the day of the first dose
+        (True, date(2026, 11, 14), "Y"),
+        (True, date(2026, 11, 22), ""),  # a "baseline" after the first dose is not before it
+        (False, date(2026, 11, 14), ""),
+    ],
+)
+def test_tr_last_observation_before_exposure_flag(baseline, on, flag):
+    measurement = sdtm.MeasurementFacts(
+        "T1", False, on, Decimal("30"), baseline=baseline, visit_number=6, visit_name="C2D1"
+    )
+    record = sdtm.tr_record(KEY, 1, measurement)
+    assert (record["TRLOBXFL"], record["VISITNUM"]) == (flag, 6)
+    total = sdtm.sum_of_diameters_record(KEY, 2, on, Decimal("30"), baseline=baseline)
+    assert total["TRLOBXFL"] == flag
+
+
+def test_rs_and_sv_carry_the_visit():
+    point = sdtm.ResponseFacts(date(2027, 1, 10), "pr", "non_cr_non_pd", 7, "Cycle 3 Day 1")
+    records = sdtm.rs_records(KEY, [point], date(2026, 11, 21))
+    assert {(r["VISITNUM"], r["VISIT"]) for r in records[:2]} == {(7, "Cycle 3 Day 1")}
+    visit = sdtm.VisitFacts("C1D1", "Cycle 1 Day 1", 2, "dosing", date(2026, 11, 21))
+    record = sdtm.sv_record(KEY, visit)
+    assert (record["SVPRESP"], record["SVOCCUR"]) == ("Y", "Y")
+    assert "EPOCH" not in record  # SDTMIG 3.4: SV has no EPOCH
 
 
 @pytest.mark.parametrize("domain", sorted(sdtm.DOMAINS))
