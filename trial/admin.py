@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from trial.models import (
     DoseLevel,
+    EscalationDesign,
     Heartbeat,
     LabLimit,
     Membership,
@@ -59,12 +60,33 @@ class VisitDefinitionInline(admin.TabularInline):
     extra = 0
 
 
+class EscalationDesignInline(admin.StackedInline):
+    """Read-only: the design changes only through the study file, and load_study refuses a
+    change once a subject is enrolled."""
+
+    model = EscalationDesign
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Study)
 class StudyAdmin(admin.ModelAdmin):
     """The study's configuration, as loaded from studies/*.toml by `manage.py load_study`."""
 
     list_display = ("protocol_number", "product", "phase", "target_enrollment")
-    inlines = [DoseLevelInline, ThresholdInline, LabLimitInline, VisitDefinitionInline]
+    inlines = [
+        EscalationDesignInline,
+        DoseLevelInline,
+        ThresholdInline,
+        LabLimitInline,
+        VisitDefinitionInline,
+    ]
 
 
 @admin.register(Subject)

@@ -113,3 +113,11 @@ def test_subject_list_query_count_is_flat(
     # 11: one of them is the demo banner's marker (demo.context_processors), on every page.
     with django_assert_max_num_queries(11):
         assert client.get(reverse("subject_list")).status_code == 200
+
+
+def test_admin_shows_the_escalation_design_without_letting_it_be_edited(client, admin_user, study):
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:trial_study_change", args=[study.pk])).content.decode()
+    assert "Escalation design" in page
+    assert "3+3" in page
+    assert 'name="escalation_design-0-design"' not in page
