@@ -283,7 +283,7 @@ def dose_level_figure(data: Overview) -> Figure:
             columns=("Dose level", "Dose per injection", "Enrolled", "With a DLT"),
             rows=tuple((r.code, r.dose, r.enrolled, r.with_dlt) for r in data.dose_levels),
         ),
-        notes=("The 3+3 decisions are on the Escalation page.",),
+        notes=("The dose-escalation decisions are on the Escalation page.",),
     )
 
 
