@@ -264,10 +264,13 @@ def select_mtd(design: BoinDesign, counts: Sequence[tuple[str, int, int]]) -> Mt
         f"{_rate(phi)}"
     )
     if len(tied) > 1:
-        side = "below" if below else "at or above"
-        pick = "highest" if below else "lowest"
-        codes = ", ".join(candidates[i][0] for i in tied)
-        reason += f" (tied with {codes}; the {pick} dose is chosen {side} the target)"
+        others = " and ".join(candidates[i][0] for i in tied if i != chosen)
+        rule = (
+            "the highest tied dose below the target is chosen"
+            if below
+            else "the lowest tied dose is chosen, none being below the target"
+        )
+        reason += f" (tied with {others}: {rule})"
     return MtdSelection(
         estimates=tuple((c[0], e) for c, e in zip(candidates, estimates, strict=True)),
         mtd=code,

@@ -237,6 +237,7 @@ def test_tied_estimates_below_the_target_select_the_higher_dose():
     result = selection([("DL1", 3, 0), ("DL2", 3, 1), ("DL3", 3, 0)])
     assert dict(result.estimates) == {"DL1": 0, "DL2": Fraction(1, 6), "DL3": Fraction(1, 6)}
     assert result.mtd == "DL3"
+    assert "tied with DL2: the highest tied dose below the target is chosen" in result.reason
 
 
 def test_tied_estimates_above_the_target_select_the_lower_dose():
@@ -244,6 +245,7 @@ def test_tied_estimates_above_the_target_select_the_lower_dose():
     result = selection([("DL1", 3, 0), ("DL2", 6, 3), ("DL3", 3, 1)])
     assert dict(result.estimates)["DL3"] == Fraction(4, 9)
     assert result.mtd == "DL2"
+    assert "tied with DL3: the lowest tied dose is chosen" in result.reason
 
 
 def test_equal_distance_either_side_of_the_target_selects_the_dose_below():
