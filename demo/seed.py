@@ -31,11 +31,13 @@ are those of the run: the audit trail says truthfully when each row was written.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.contrib.auth.hashers import make_password
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher, get_hasher, make_password
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -915,6 +917,33 @@ class DemoSeeder:
         exports.export_run(run_id=run.pk)
 
 
+class LightArgon2(Argon2PasswordHasher):
+    """Argon2 with light parameters, preferred only while the demo is seeded (see seed)."""
+
+    time_cost = 1
+    memory_cost = 4096
+    parallelism = 1
+
+
+@contextmanager
+def _light_password_hashing():
+    """Hash and check the published demo password with light Argon2 parameters meanwhile.
+
+    Each of the demo's twenty-odd e-signatures re-enters the password, 0.5 s or more each with
+    the product's parameters. Argon2 verifies with the parameters stored in the hash, and
+    Django re-hashes a password whose parameters differ from the preferred hasher's the first
+    time it is checked: after the seed, each demo account's first sign-in stores a full-strength
+    hash. Only when Argon2 is the preferred hasher (not the tests' fast one).
+    """
+    if get_hasher().algorithm != Argon2PasswordHasher.algorithm:
+        yield
+        return
+    light = f"{LightArgon2.__module__}.{LightArgon2.__qualname__}"
+    with override_settings(PASSWORD_HASHERS=[light, *settings.PASSWORD_HASHERS]):
+        yield
+
+
 def seed(*, study: Study, now: datetime | None = None, out=None) -> dict[str, int]:
     """Build the demo trial as of `now`; the caller holds the transaction."""
-    return DemoSeeder(study=study, now=now or timezone.now(), out=out).run()
+    with _light_password_hashing():
+        return DemoSeeder(study=study, now=now or timezone.now(), out=out).run()

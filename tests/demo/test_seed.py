@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from adverse_events.models import AdverseEvent
 from demo.models import DemoDataset
+from demo.seed import DEMO_PASSWORD, _light_password_hashing
 from dosing import escalation
 from dosing.models import TumourAssessment
 from dosing.tumour import best_response
@@ -442,3 +443,19 @@ def test_the_escalation_page_shows_the_3_3_decisions(demo, client):
     assert "1 DLT in 6 evaluable subjects: escalate" in body  # DL2, expanded to 6
     assert "1 DLT in 1 evaluable subject" in body  # DL3: one DLT decided
     assert "whether DL3 is expanded is decided after that" in body  # DL3 in its window
+
+
+def test_the_demo_password_is_hashed_light_while_seeding_and_in_full_at_first_sign_in(
+    db, django_user_model
+):
+    argon2 = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    with override_settings(PASSWORD_HASHERS=argon2):
+        with _light_password_hashing():
+            user = django_user_model.objects.create_user("light", password=DEMO_PASSWORD)
+            assert "$m=4096,t=1,p=1$" in user.password
+            assert user.check_password(DEMO_PASSWORD)
+            assert "$m=4096,t=1,p=1$" in user.password  # not re-hashed while seeding
+
+        assert user.check_password(DEMO_PASSWORD)
+        user.refresh_from_db()
+        assert "$m=4096" not in user.password and user.password.startswith("argon2$")
