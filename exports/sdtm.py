@@ -366,7 +366,6 @@ RACE_TERMS = (
     "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER",
     "WHITE",
     "MULTIPLE",
-    "OTHER",
     "NOT REPORTED",
     "UNKNOWN",
 )
@@ -439,6 +438,13 @@ def yes_no(flag: bool) -> str:
 
 def unit_term(unit: str) -> str:
     return UNIT_TERMS.get(unit.strip(), unit.strip())
+
+
+def demographic_term(code: str, terms: tuple[str, ...]) -> str:
+    """The CRF's race or ethnicity code as its submission value ("not_reported" ->
+    "NOT REPORTED"); "" when not collected."""
+    term = code.replace("_", " ").upper()
+    return term if term in terms else ""
 
 
 def location_terms(*texts: str) -> tuple[str, str]:

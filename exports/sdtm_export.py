@@ -208,6 +208,8 @@ def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
             "site__country",
             "sex",
             "date_of_birth",
+            "race",
+            "ethnicity",
             "created_at",
             "status",
             "consent__signed_at",
@@ -250,6 +252,8 @@ def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
                 last_dose_at=_combine(row["last_on"], row["last_time"]),
                 end_of_participation=ended,
                 death_date=row["death_on"],
+                race=sdtm.demographic_term(row["race"], sdtm.RACE_TERMS),
+                ethnicity=sdtm.demographic_term(row["ethnicity"], sdtm.ETHNIC_TERMS),
             )
         )
 

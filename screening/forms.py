@@ -7,7 +7,7 @@ from django import forms
 from screening.eligibility import AUTOIMMUNE_CONDITIONS, SEVERE_ALLERGY_KINDS
 from screening.models import EligibilityAssessment
 from screening.services import FACT_FIELDS
-from trial.models import Sex, TumourType
+from trial.models import Ethnicity, Race, Sex, TumourType
 
 NONE_OF_THESE = "none"
 # Browsers' date inputs take ISO values whatever the display locale.
@@ -18,6 +18,14 @@ class RegistrationForm(forms.Form):
     site = forms.ModelChoiceField(queryset=None, empty_label=None)
     sex = forms.ChoiceField(choices=Sex.choices, widget=forms.RadioSelect)
     date_of_birth = forms.DateField(widget=DATE)
+    race = forms.ChoiceField(
+        choices=[("", "---------"), *Race.choices],
+        help_text='Choose "Not reported" when it is not asked (local rules) or declined.',
+    )
+    ethnicity = forms.ChoiceField(
+        choices=[("", "---------"), *Ethnicity.choices],
+        help_text='Choose "Not reported" when it is not asked (local rules) or declined.',
+    )
     tumour_type = forms.ChoiceField(choices=TumourType.choices)
     tumour_type_other = forms.CharField(
         required=False, label="Other tumour type (specify)", max_length=200

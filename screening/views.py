@@ -50,6 +50,8 @@ def register(request):
                 by=request.user,
                 sex=data["sex"],
                 date_of_birth=data["date_of_birth"],
+                race=data["race"],
+                ethnicity=data["ethnicity"],
                 tumour_type=data["tumour_type"],
                 tumour_type_other=data["tumour_type_other"],
                 different_patient_confirmed=data["different_patient_confirmed"],

@@ -306,6 +306,35 @@ class Sex(models.TextChoices):
     MALE = "M", "Male"
 
 
+class Race(models.TextChoices):
+    """CDISC codelist RACE (C74457); "not reported" where it is not asked or declined (in
+    France, for one, collecting it needs a specific justification)."""
+
+    AMERICAN_INDIAN_OR_ALASKA_NATIVE = (
+        "american_indian_or_alaska_native",
+        "American Indian or Alaska Native",
+    )
+    ASIAN = "asian", "Asian"
+    BLACK_OR_AFRICAN_AMERICAN = "black_or_african_american", "Black or African American"
+    NATIVE_HAWAIIAN_OR_OTHER_PACIFIC_ISLANDER = (
+        "native_hawaiian_or_other_pacific_islander",
+        "Native Hawaiian or Other Pacific Islander",
+    )
+    WHITE = "white", "White"
+    MULTIPLE = "multiple", "More than one race"
+    NOT_REPORTED = "not_reported", "Not reported (not asked or declined)"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Ethnicity(models.TextChoices):
+    """CDISC codelist ETHNIC (C66790)."""
+
+    HISPANIC_OR_LATINO = "hispanic_or_latino", "Hispanic or Latino"
+    NOT_HISPANIC_OR_LATINO = "not_hispanic_or_latino", "Not Hispanic or Latino"
+    NOT_REPORTED = "not_reported", "Not reported (not asked or declined)"
+    UNKNOWN = "unknown", "Unknown"
+
+
 class TumourType(models.TextChoices):
     SOFT_TISSUE_SARCOMA = "sts", "Advanced soft tissue sarcoma"
     HNSCC = "hnscc", "Head and neck squamous cell carcinoma"
@@ -332,6 +361,9 @@ class Subject(models.Model):
     )
     sex = models.CharField(max_length=1, choices=Sex.choices)
     date_of_birth = models.DateField()
+    # Blank only for subjects registered before these were collected.
+    race = models.CharField(max_length=45, choices=Race.choices, blank=True)
+    ethnicity = models.CharField(max_length=25, choices=Ethnicity.choices, blank=True)
     tumour_type = models.CharField(max_length=20, choices=TumourType.choices)
     tumour_type_other = models.CharField(max_length=200, blank=True)
     # Enrollment (screening.services.subject_enroll).

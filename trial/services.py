@@ -10,7 +10,14 @@ from trial.access import can_manage_site
 from trial.audit import audit_context
 from trial.models import Role, Site, Study, Subject, SubjectStatus, TumourType, User
 
-SUBJECT_EDITABLE_FIELDS = ("sex", "date_of_birth", "tumour_type", "tumour_type_other")
+SUBJECT_EDITABLE_FIELDS = (
+    "sex",
+    "date_of_birth",
+    "race",
+    "ethnicity",
+    "tumour_type",
+    "tumour_type_other",
+)
 
 
 def _next_screening_number(site: Site) -> str:
@@ -30,6 +37,8 @@ def subject_register(
     date_of_birth: date,
     tumour_type: str,
     tumour_type_other: str = "",
+    race: str = "",
+    ethnicity: str = "",
     different_patient_confirmed: bool = False,
 ) -> Subject:
     """Register a patient for screening at `site`; assigns a new screening number.
@@ -72,6 +81,8 @@ def subject_register(
             screening_number=_next_screening_number(site),
             sex=sex,
             date_of_birth=date_of_birth,
+            race=race,
+            ethnicity=ethnicity,
             tumour_type=tumour_type,
             tumour_type_other=tumour_type_other.strip(),
             created_by=by,

@@ -89,6 +89,8 @@ def test_registration_to_signed_sae_report(
     coordinator.get_by_role("link", name="Register").click()
     coordinator.check("input[name=sex][value=M]")
     coordinator.fill("#id_date_of_birth", "1970-05-17")
+    coordinator.select_option("#id_race", "not_reported")
+    coordinator.select_option("#id_ethnicity", "not_reported")
     coordinator.select_option("#id_tumour_type", "melanoma")
     shots(coordinator, "register")
     coordinator.get_by_role("button", name="Register").click()

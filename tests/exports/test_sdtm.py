@@ -473,3 +473,24 @@ def test_variables_fit_sas_transport_version_5(domain):
         assert len(variable.name) <= 8 and variable.name.isupper(), variable.name
         assert len(variable.label) <= 40, variable.name
     assert len(sdtm.DATASET_LABELS[domain]) <= 40
+
+
+@pytest.mark.parametrize(
+    ("code", "race", "ethnic"),
+    [
+        ("not_reported", "NOT REPORTED", "NOT REPORTED"),
+        ("black_or_african_american", "BLACK OR AFRICAN AMERICAN", ""),
+        ("hispanic_or_latino", "", "HISPANIC OR LATINO"),
+        ("", "", ""),
+    ],
+)
+def test_race_and_ethnicity_codes_are_cdisc_submission_values(code, race, ethnic):
+    assert sdtm.demographic_term(code, sdtm.RACE_TERMS) == race
+    assert sdtm.demographic_term(code, sdtm.ETHNIC_TERMS) == ethnic
+
+
+def test_every_crf_race_and_ethnicity_has_a_submission_value():
+    from trial.models import Ethnicity, Race
+
+    assert all(sdtm.demographic_term(code, sdtm.RACE_TERMS) for code in Race.values)
+    assert all(sdtm.demographic_term(code, sdtm.ETHNIC_TERMS) for code in Ethnicity.values)

@@ -49,22 +49,45 @@ def _form_data(values: dict) -> dict:
     return {k: v for k, v in data.items() if k not in ("pregnant", "lactating")}
 
 
+REGISTRATION = {
+    "sex": "F",
+    "date_of_birth": "1970-02-03",
+    "race": "not_reported",
+    "ethnicity": "not_reported",
+    "tumour_type": "sts",
+}
+
+
 def test_coordinator_registers_a_patient(client, coordinator_a, site_a):
     client.force_login(coordinator_a)
     response = client.post(
-        reverse("screening_register"),
-        {"site": site_a.pk, "sex": "F", "date_of_birth": "1970-02-03", "tumour_type": "sts"},
+        reverse("screening_register"), {"site": site_a.pk, **REGISTRATION, "race": "asian"}
     )
     subject = Subject.objects.get()
     assert response.status_code == 302
     assert subject.screening_number == "FR01-S001"
+    assert (subject.race, subject.ethnicity) == ("asian", "not_reported")
+
+
+@pytest.mark.parametrize("missing", ["race", "ethnicity"])
+def test_registration_needs_race_and_ethnicity_not_reported_allowed(
+    client, coordinator_a, site_a, missing
+):
+    client.force_login(coordinator_a)
+    response = client.post(
+        reverse("screening_register"), {"site": site_a.pk, **REGISTRATION, missing: ""}
+    )
+    assert response.status_code == 200
+    assert missing in response.context["form"].errors
+    assert response.context["form"]["date_of_birth"].value() == "1970-02-03"  # nothing lost
+    assert not Subject.objects.exists()
 
 
 def test_registration_at_another_site_is_refused(client, coordinator_a, site_b):
     client.force_login(coordinator_a)
     response = client.post(
         reverse("screening_register"),
-        {"site": site_b.pk, "sex": "F", "date_of_birth": "1970-02-03", "tumour_type": "sts"},
+        {"site": site_b.pk, **REGISTRATION},
     )
     assert response.status_code == 200
     assert "site" in response.context["form"].errors

@@ -109,6 +109,10 @@ ELIGIBLE_ANSWERS = {
     "pregnancy_plan_within_window": False,
     "investigator_excludes_for_concomitant_disease": False,
 }
+# Cycled through (not drawn) so that the random stream, hence the rest of the seed, is the
+# same as before these were collected.
+RACES = ["not_reported", "white", "asian", "black_or_african_american", "multiple", "unknown"]
+ETHNICITIES = ["not_reported", "not_hispanic_or_latino", "hispanic_or_latino", "unknown"]
 ORGANS = ["Liver", "Lung", "Skin", "Soft tissue", "Lymph nodes", "Adrenal gland"]
 
 
@@ -280,6 +284,8 @@ class _Seeder:
                     status=story["status"],
                     sex=story["sex"],
                     date_of_birth=story["birth"],
+                    race=story["race"],
+                    ethnicity=story["ethnicity"],
                     tumour_type=rng.choice(["sts", "hnscc", "melanoma"]),
                     dose_level=level,
                     planned_c1d1=story.get("c1d1"),
@@ -360,6 +366,8 @@ class _Seeder:
         birth = assessed.replace(year=assessed.year - age) - timedelta(days=rng.randint(1, 300))
         story = {
             "sex": rng.choice("FM"),
+            "race": RACES[self.counts["subjects"] % len(RACES)],
+            "ethnicity": ETHNICITIES[self.counts["subjects"] % len(ETHNICITIES)],
             "birth": birth,
             "consented": consented,
             "assessed": assessed,
