@@ -21,6 +21,7 @@ from adverse_events.forms import (
 )
 from adverse_events.models import AdverseEvent, CtcaeTerm
 from review import selectors as review_selectors
+from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
 from trial.access import get_subject_for_user, subjects_for
 from trial.forms import add_service_errors
@@ -102,6 +103,7 @@ def ae_detail(request, pk):
     form = None
     if can_edit and not ae.voided_at:
         form = AdverseEventForm(request.POST or None, instance=ae, editing=True)
+        annotate_fields(form, field_notes(ae))
         if review.locked:
             make_read_only(form)
         if request.method == "POST" and form.is_valid():

@@ -53,6 +53,15 @@ def visits_for(user: User):
     return scope_to_sites(Visit.objects.all(), user, site_field="subject__site")
 
 
+def next_dosing_visit(visit: Visit) -> Visit | None:
+    """The subject's next dosing visit after `visit` ("Save and go to the next form")."""
+    return (
+        Visit.objects.filter(subject_id=visit.subject_id, kind="dosing", order__gt=visit.order)
+        .order_by("order")
+        .first()
+    )
+
+
 def timeline(subject: Subject, *, today: date, c1d1: date | None) -> list[TimelineRow]:
     doses = {d.visit_id: d for d in DosingRecord.objects.filter(subject=subject)}
     rows = []

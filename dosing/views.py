@@ -17,6 +17,7 @@ from dosing.forms import (
 )
 from dosing.models import DispositionKind, DosingRecord
 from review import selectors as review_selectors
+from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
 from trial import schedule
 from trial.access import get_subject_for_user, subjects_for
@@ -116,6 +117,7 @@ def dosing_form(request, visit_pk):
         editing=record is not None,
     )
     locked = review_selectors.lock_of(record or visit) is not None
+    annotate_fields(form, field_notes(record))
     if locked:
         make_read_only(form)
     if request.method == "POST" and form.is_valid():
@@ -132,6 +134,9 @@ def dosing_form(request, visit_pk):
             add_service_errors(form, error)
         else:
             messages.success(request, f"Dosing of {visit.code} saved.")
+            following = selectors.next_dosing_visit(visit) if "save_next" in request.POST else None
+            if following is not None:
+                return redirect("visit_dosing", visit_pk=following.pk)
             return redirect("subject_detail", pk=subject.pk)
     return render(
         request,
@@ -142,6 +147,7 @@ def dosing_form(request, visit_pk):
             "form": form,
             "record": record,
             "locked": locked,
+            "next_visit": selectors.next_dosing_visit(visit),
             "review": review_selectors.record_panel(record, request.user) if record else None,
         },
         status=400 if form.is_bound else 200,

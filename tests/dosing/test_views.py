@@ -441,3 +441,39 @@ def test_administration_date_rule_is_shown_on_the_date_field(
     messages = [m for errors in response.context["form"].errors.values() for m in errors]
     assert not any("is violated" in m for m in messages)
     assert expected in messages
+
+
+# "Save and go to the next form"
+
+
+def test_save_and_next_goes_to_the_next_dosing_visit_s_form(client, today, subject, coordinator_a):
+    client.force_login(coordinator_a)
+    today(PLANNED_C1D1)
+
+    response = client.post(
+        dosing_url(subject, "C1D1"), form_data(dose_values(subject), save_next="1")
+    )
+
+    assert response.status_code == 302
+    assert response.url == dosing_url(subject, "C2D1")
+    assert DosingRecord.objects.filter(visit__code="C1D1").exists()
+
+
+def test_plain_save_goes_back_to_the_subject_page(client, today, subject, coordinator_a):
+    client.force_login(coordinator_a)
+    today(PLANNED_C1D1)
+
+    response = client.post(dosing_url(subject, "C1D1"), form_data(dose_values(subject)))
+
+    assert response.url == reverse("subject_detail", args=[subject.pk])
+
+
+def test_the_last_dosing_visit_offers_no_next_form(client, today, dosed, coordinator_a):
+    client.force_login(coordinator_a)
+    assert (
+        "Save and go to the next form (C2D1)"
+        in client.get(dosing_url(dosed, "C1D1")).content.decode()
+    )
+    assert (
+        "Save and go to the next form" not in client.get(dosing_url(dosed, "C6D1")).content.decode()
+    )
