@@ -8,7 +8,7 @@ here builds a worklist or the review queue.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Exists, IntegerField, Q, Subquery
 from django.urls import reverse
 
 from adverse_events.models import AdverseEvent
@@ -17,8 +17,8 @@ from dosing.selectors import incomplete_doses
 from review import task_counts
 from review.models import Query, QueryStatus
 from screening.models import EligibilityAssessment, EligibilityStatus
-from trial.access import roles_of, sites_for
-from trial.models import Role, Subject, SubjectStatus, User, Visit
+from trial.access import roles_of
+from trial.models import Membership, Role, Subject, SubjectStatus, User, Visit
 
 DUE_HORIZON_DAYS = 7  # as the worklist and the daily digest
 CLOCKS_SHOWN = 20
@@ -68,24 +68,31 @@ class Section:
 
 
 def _subjects(user: User, role: str):
-    return Subject.objects.filter(site__in=sites_for(user, role), voided_at__isnull=True)
-
-
-def _queries(user: User, role: str, status: str) -> int:
-    return Query.objects.filter(status=status, subject__in=_subjects(user, role)).count()
-
-
-def _visits(user: User, today: date) -> dict[str, int]:
-    return Visit.objects.filter(
-        subject__in=_subjects(user, Role.COORDINATOR),
-        completed_on__isnull=True,
-        not_applicable=False,
-        missed_reason="",
-        window_opens_on__lte=today + timedelta(days=DUE_HORIZON_DAYS),
-    ).aggregate(
-        overdue=Count("id", filter=Q(window_closes_on__lt=today)),
-        due=Count("id", filter=Q(window_closes_on__gte=today)),
+    """The user's subjects for `role`, as one subquery (no query of its own): its sites, or
+    every site for a membership without one (trial.access.sites_for says the same)."""
+    memberships = Membership.objects.filter(user=user, role=role)
+    return Subject.objects.filter(
+        Q(site__in=memberships.filter(site__isnull=False).values("site_id"))
+        | Q(Exists(memberships.filter(site__isnull=True))),
+        voided_at__isnull=True,
     )
+
+
+def _queries(subjects, status: str) -> int:
+    return Query.objects.filter(status=status, subject__in=subjects).count()
+
+
+class _CountOf(Subquery):
+    """COUNT(*) of a queryset, as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
+def _counts(user: User, **querysets) -> dict[str, int]:
+    """Several counts in one query (each a scalar subquery on indexed columns)."""
+    annotations = {name: _CountOf(qs.order_by().values("pk")) for name, qs in querysets.items()}
+    return User.objects.filter(pk=user.pk).annotate(**annotations).values(*annotations).get()
 
 
 def _sae_clocks(subjects, now: datetime, *, show: bool) -> tuple[int, list[Clock]]:
@@ -127,16 +134,29 @@ def my_tasks(user: User, *, today: date, now: datetime, clocks: bool = False) ->
     sections = []
     queries = reverse("query_list")
     if Role.COORDINATOR in roles:
-        visits = _visits(user, today)
         subjects = _subjects(user, Role.COORDINATOR)
-        incomplete = (
-            DosingRecord.objects.filter(incomplete_doses(), subject__in=subjects).count()
-            + EligibilityAssessment.objects.filter(
+        open_visits = Visit.objects.filter(
+            subject__in=subjects,
+            completed_on__isnull=True,
+            not_applicable=False,
+            missed_reason="",
+            window_opens_on__lte=today + timedelta(days=DUE_HORIZON_DAYS),
+        )
+        # The coordinator's badge is on every page they open: its counts in one query.
+        counted = _counts(
+            user,
+            queries=Query.objects.filter(status=QueryStatus.OPEN, subject__in=subjects),
+            overdue=open_visits.filter(window_closes_on__lt=today),
+            due=open_visits.filter(window_closes_on__gte=today),
+            doses=DosingRecord.objects.filter(incomplete_doses(), subject__in=subjects),
+            eligibility=EligibilityAssessment.objects.filter(
                 subject__in=subjects,
                 status=EligibilityStatus.INCOMPLETE,
                 subject__status=SubjectStatus.SCREENING,
-            ).count()
+            ),
         )
+        visits = {"overdue": counted["overdue"], "due": counted["due"]}
+        incomplete = counted["doses"] + counted["eligibility"]
         sections.append(
             Section(
                 Role.COORDINATOR,
@@ -145,7 +165,7 @@ def my_tasks(user: User, *, today: date, now: datetime, clocks: bool = False) ->
                     Task(
                         "queries_to_answer",
                         "Queries to answer",
-                        _queries(user, Role.COORDINATOR, QueryStatus.OPEN),
+                        counted["queries"],
                         f"{queries}?status=open",
                     ),
                     Task(
@@ -196,7 +216,7 @@ def my_tasks(user: User, *, today: date, now: datetime, clocks: bool = False) ->
                     Task(
                         "queries_to_close",
                         "Answered queries to close",
-                        _queries(user, Role.MONITOR, QueryStatus.ANSWERED),
+                        _queries(subjects, QueryStatus.ANSWERED),
                         f"{queries}?status=answered",
                     ),
                     Task(
