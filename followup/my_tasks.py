@@ -127,11 +127,25 @@ def _susar_clocks(subjects, now: datetime, *, show: bool) -> tuple[int, list[Clo
     return susars.count(), clocks
 
 
-def my_tasks(user: User, *, today: date, now: datetime, clocks: bool = False) -> list[Section]:
+class MyTasks(list):
+    """The sections (a list), and `extra`: the counts of the querysets the caller added."""
+
+    extra: dict[str, int]
+
+
+def my_tasks(
+    user: User, *, today: date, now: datetime, clocks: bool = False, extra=None
+) -> MyTasks:
     """The sections of the roles the user holds, in a fixed order. `clocks`: also list the
-    SAE/SUSAR clocks (the page; the navigation needs only the counts)."""
+    SAE/SUSAR clocks (the page; the navigation needs only the counts). `extra`: more counts
+    ({name: queryset}, the navigation's unread notifications) made in the same query as the
+    coordinator's, or in one of their own."""
     roles = roles_of(user)
-    sections = []
+    sections = MyTasks()
+    extra = dict(extra or {})
+    sections.extra = {}
+    if extra and Role.COORDINATOR not in roles:
+        sections.extra = _counts(user, **extra)
     queries = reverse("query_list")
     if Role.COORDINATOR in roles:
         subjects = _subjects(user, Role.COORDINATOR)
@@ -154,7 +168,9 @@ def my_tasks(user: User, *, today: date, now: datetime, clocks: bool = False) ->
                 status=EligibilityStatus.INCOMPLETE,
                 subject__status=SubjectStatus.SCREENING,
             ),
+            **extra,
         )
+        sections.extra = {name: counted[name] for name in extra}
         visits = {"overdue": counted["overdue"], "due": counted["due"]}
         incomplete = counted["doses"] + counted["eligibility"]
         sections.append(

@@ -47,11 +47,14 @@ def navigation(request):
     # the worklists (followup.my_tasks), so every page costs the same whatever the data.
     from django.utils import timezone
 
+    from followup.models import Notification
     from followup.my_tasks import my_tasks
 
     now = timezone.now()
     counts = defaultdict(int)
-    for section in my_tasks(user, today=timezone.localdate(now), now=now):
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    sections = my_tasks(user, today=timezone.localdate(now), now=now, extra={"unread": unread})
+    for section in sections:
         for task in section.tasks:
             counts[task.key] += task.count
     badges = {
@@ -71,12 +74,8 @@ def navigation(request):
                 "menu": "study",
             }
         )
-    from followup.models import Notification
-
     return {
-        "unread_notifications": Notification.objects.filter(
-            user=user, read_at__isnull=True
-        ).count(),
+        "unread_notifications": sections.extra["unread"],
         "nav_items": [i for i in items if i["menu"] == "main"],
         "study_menu": [i for i in items if i["menu"] == "study"],
         "user_roles": sorted(Role(r).label for r in roles),
