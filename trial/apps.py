@@ -20,10 +20,13 @@ class TrialConfig(AppConfig):
 
 
 def _after_migrate(*, using, plan=None, **kwargs):
-    """After every migrate (never after a flush, which sends no plan): the application's role
-    gets exactly its privileges on the tables that now exist."""
+    """After every migrate (never after a flush, which sends no plan): every audit, clinical and
+    context table gets its guard triggers, every event table its hash-chain trigger, and the
+    application's role exactly its privileges on the tables that now exist."""
     if plan is None:
         return
+    from trial.audit_guards import install_guards
     from trial.privileges import sync_privileges
 
+    install_guards(using=using)
     sync_privileges(using=using)

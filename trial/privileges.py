@@ -10,6 +10,7 @@ role (DATABASE_URL) owns nothing and gets, per table:
   trigger of trial/audit_guards.py refuses any update once that block's transaction is over);
 * clinical tables (rows that are voided, never deleted: a trigger refuses DELETE): SELECT,
   INSERT, UPDATE;
+* the audit hash chain (trial/audit_chain.py; written by the database as the owner): SELECT;
 * every other table (sessions, sign-in attempts, tokens, reminders, memberships, ...): SELECT,
   INSERT, UPDATE, DELETE; `django_migrations`: SELECT.
 
@@ -34,6 +35,8 @@ AUDIT = ("SELECT", "INSERT")
 CONTEXT = ("SELECT", "INSERT", "UPDATE")
 CLINICAL = ("SELECT", "INSERT", "UPDATE")
 OTHER = ("SELECT", "INSERT", "UPDATE", "DELETE")
+CHAIN = ("SELECT",)
+CHAIN_TABLES = ("trial_auditchainhead", "trial_auditlink")
 
 
 @contextmanager
@@ -65,7 +68,10 @@ def _protected_operations(model) -> set[str]:
 
 @dataclass
 class TableClasses:
+    # Audit tables; `events` are those of them that are pghistory event tables.
     audit: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    chain: list[str] = field(default_factory=list)
     context: list[str] = field(default_factory=list)
     clinical: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
@@ -81,9 +87,14 @@ def table_classes() -> TableClasses:
             continue
         seen.add(meta.db_table)
         refused = _protected_operations(model)
-        if issubclass(model, pghistory.models.Context):
+        if meta.db_table in CHAIN_TABLES:
+            classes.chain.append(meta.db_table)
+        elif issubclass(model, pghistory.models.Context):
             classes.context.append(meta.db_table)
-        elif issubclass(model, pghistory.models.Event) or refused >= {"UPDATE", "DELETE"}:
+        elif issubclass(model, pghistory.models.Event):
+            classes.audit.append(meta.db_table)
+            classes.events.append(meta.db_table)
+        elif refused >= {"UPDATE", "DELETE"}:
             classes.audit.append(meta.db_table)
         elif "DELETE" in refused:
             classes.clinical.append(meta.db_table)
@@ -144,6 +155,7 @@ def sync_privileges(*, using: str = "default", role: str | None = None) -> bool:
             (AUDIT, classes.audit),
             (CONTEXT, classes.context),
             (CLINICAL, classes.clinical),
+            (CHAIN, classes.chain),
             (OTHER, classes.other),
             (("SELECT",), ["django_migrations"]),
         ):
