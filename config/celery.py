@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -13,6 +14,11 @@ app.conf.beat_schedule = {
     "heartbeat": {"task": "trial.tasks.record_heartbeat", "schedule": 60.0, "args": ("beat",)},
     # Visits, SAE clocks, SUSARs, open queries and the daily digest: one idempotent scan.
     "scan-reminders": {"task": "followup.tasks.scan_reminders", "schedule": 300.0},
+    # The audit trail's hash chain, recomputed nightly; the administrators are alerted if broken.
+    "verify-audit-trail": {
+        "task": "followup.tasks.verify_audit_trail",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # The filesystem broker and result store (development defaults) need their folders first.

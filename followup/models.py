@@ -20,6 +20,7 @@ class ReminderKind(models.TextChoices):
     QUERY_CLOSED = "query_closed", "Query closed"
     QUERY_REOPENED = "query_reopened", "Query re-opened"
     DAILY_DIGEST = "daily_digest", "Daily digest"
+    AUDIT_CHAIN_BROKEN = "audit_chain_broken", "Audit trail hash chain broken"
 
 
 class Reminder(models.Model):

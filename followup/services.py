@@ -508,3 +508,31 @@ def notifications_mark_read(*, user: User, ids: list[int] | None, now: datetime)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=now)
+
+
+def audit_alert(*, problem: str, now: datetime) -> list[int]:
+    """The daily check of the audit trail found `problem`: one reminder (email and in-app
+    notification) per active administrator and day; returns the ids to send."""
+    admins = (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(memberships__role=Role.ADMIN))
+        .distinct()
+    )
+    today = timezone.localtime(now).date()
+    planned = [
+        _reminder(
+            ReminderKind.AUDIT_CHAIN_BROKEN,
+            "audit",
+            today,
+            user,
+            title="Audit trail: the hash chain is broken",
+            body=(
+                f"The daily check of the audit trail (manage.py audit_verify) failed: {problem}. "
+                "Someone with the database owner's or a superuser's rights changed the trail "
+                "outside the application; see docs/operations.md, 'Audit trail verification'."
+            ),
+            due_at=now,
+        )
+        for user in admins
+    ]
+    return _store(planned, now)

@@ -5,11 +5,16 @@ visibility timeout would re-deliver them), so beat drives a frequent scan instea
 beat process; acks_late only on tasks that are safe to run twice (all of these are).
 """
 
+import logging
+
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
 from followup import services
+from trial import audit_chain
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300)
@@ -49,3 +54,17 @@ def sae_alert(ae_id: int) -> int:
 def enqueue_sae_alert(ae_id: int) -> None:
     """Call inside the transaction that marks an AE serious: the alert leaves after commit."""
     transaction.on_commit(lambda: sae_alert.delay(ae_id))
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=1700, time_limit=1800)
+def verify_audit_trail() -> str:
+    """Beat, daily: recompute the audit trail's hash chain and alert the administrators when
+    it is broken. Returns the problem ('' when intact); safe to run twice (one alert a day)."""
+    result = audit_chain.verify()
+    if result.intact:
+        log.info("audit trail intact: %s links, head %s", result.links, result.head_hash)
+        return ""
+    log.error("audit trail broken: %s", result.problem)
+    for reminder_id in services.audit_alert(problem=result.problem, now=timezone.now()):
+        send_reminder.delay(reminder_id)
+    return result.problem

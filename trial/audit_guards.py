@@ -38,6 +38,7 @@ are covered without anyone listing them.
 from django.db import connections, transaction
 from psycopg import sql
 
+from trial import audit_chain
 from trial.privileges import table_classes
 
 FUNCTIONS = r"""
@@ -129,9 +130,11 @@ def planned_guards() -> dict[str, list[tuple[str, str, str, str]]]:
 
 
 def install_guards(*, using: str = "default") -> int:
-    """Create or replace every guard trigger; returns how many were installed."""
+    """Create or replace every guard trigger and the hash chain's linking triggers; returns how
+    many guards were installed."""
     connection = connections[using]
     plan = planned_guards()
+    events = table_classes().events
     installed = 0
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute(FUNCTIONS)
@@ -162,4 +165,5 @@ def install_guards(*, using: str = "default") -> int:
                     .as_string()
                 )
                 installed += 1
+        audit_chain.install_chain(cursor, [t for t in events if t in existing])
     return installed

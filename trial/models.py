@@ -8,6 +8,7 @@ Hard deletes of clinical rows are refused by a trigger; they are voided instead.
 import pghistory
 import pgtrigger
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
@@ -488,3 +489,41 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.process} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditLink(models.Model):
+    """One link of the audit trail's hash chain, one per audit event (trial/audit_chain.py).
+
+    Written only by the database, at commit, as the owner role; append-only."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    event_table = models.CharField(max_length=63)
+    event_id = models.BigIntegerField()
+    # The event's columns the digest covers (those it had when it was linked).
+    columns = ArrayField(models.TextField())
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_table", "event_id"], name="auditlink_unique_event"
+            )
+        ]
+
+    def __str__(self):
+        return f"link {self.seq}: {self.event_table} {self.event_id}"
+
+
+class AuditChainHead(models.Model):
+    """The chain's last link (a single row, id 1): its row lock orders concurrent commits."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    last_seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"head at link {self.last_seq}"
