@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL character in any parameter is a 400 naming the field, not a database error.
+    "trial.input_guard.RejectNulCharacterMiddleware",
     "trial.resilience.DatabaseUnavailableMiddleware",
     "trial.security.SessionTimeoutMiddleware",
     "trial.otp.TotpRequiredMiddleware",
@@ -295,6 +297,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ecrf@localhost")
 # Absolute session lifetime, and sign-out after inactivity (trial.security).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 ECRF_IDLE_TIMEOUT_MINUTES = env_int("ECRF_IDLE_TIMEOUT_MINUTES", 15)
+
+# Dosing CRF plausibility (dosing.dose_checks): a dose above this percentage of its level's
+# dose, or an injected volume above this many mL, is refused as a typing error.
+DOSE_MAX_PERCENT_OF_LEVEL = env_int("DOSE_MAX_PERCENT_OF_LEVEL", 200)
+DOSE_MAX_VOLUME_ML = env_int("DOSE_MAX_VOLUME_ML", 20)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -48,6 +48,9 @@ class DosingForm(forms.ModelForm):
     def __init__(self, *args, subject, editing, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dose_level"].queryset = subject.study.dose_levels.all()
+        # The unit is the dose level's (study file): shown, never typed (dosing.services).
+        self.fields["dose_unit"].disabled = True
+        self.fields["dose_unit"].help_text = "The unit of the dose level (study file)."
         if not self.instance.pk and subject.dose_level:
             # A new form starts from the subject's assigned dose.
             self.initial["dose_level"] = subject.dose_level_id

@@ -1,12 +1,16 @@
 """Dosing visits, visit completion, and the disposition events that move a subject's state."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dosing.disposition_dates import DispositionFacts, disposition_date_problems
+from dosing.dose_checks import DoseLimits, dose_quantity_problems
 from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
 from dosing.vitals import check_vitals
 from review.services import assert_editable, run_edit_checks
@@ -96,6 +100,13 @@ def last_dose_date(subject: Subject) -> date | None:
     return record.administered_on if record else None
 
 
+def dose_limits() -> DoseLimits:
+    return DoseLimits(
+        max_percent_of_level=settings.DOSE_MAX_PERCENT_OF_LEVEL,
+        max_volume_ml=Decimal(settings.DOSE_MAX_VOLUME_ML),
+    )
+
+
 def _dosing_problems(visit: Visit, subject: Subject, values: dict, today: date):
     """(field, message) pairs for a dosing CRF that cannot be saved as it is."""
     problems: list[tuple[str, str]] = []
@@ -162,6 +173,16 @@ def _dosing_problems(visit: Visit, subject: Subject, values: dict, today: date):
             ("stop_time", f"Stop time {stop:%H:%M} is before start time {start:%H:%M}.")
         )
     level = values.get("dose_level")
+    if given:
+        problems.extend(
+            dose_quantity_problems(
+                amount=values.get("dose_amount"),
+                volume_ml=values.get("volume_ml"),
+                level_amount=level.dose_amount if level is not None else None,
+                level_unit=level.dose_unit if level is not None else "",
+                limits=dose_limits(),
+            )
+        )
     if given and level is not None and subject.dose_level_id is not None:
         mismatch = level.pk != subject.dose_level_id or (
             values.get("dose_amount") is not None
@@ -276,6 +297,8 @@ def dose_record(
             if value is None and name in TEXT_FIELDS:
                 value = ""
             setattr(record, name, value)
+        # The unit is the dose level's (study file), never typed.
+        record.dose_unit = record.dose_level.dose_unit if record.dose_level else ""
         if existing is not None:
             record.version = existing.version + 1
         audit_reason = reason.strip() or f"Dosing recorded for {visit.code}"
@@ -387,14 +410,7 @@ def subject_end_treatment(*, subject: Subject, by: User, on: date, reason: str, 
     last_dose = last_dose_date(subject)
     if last_dose is None:
         raise ValidationError("No dose was given: use withdrawal instead of end of treatment.")
-    if on > today or on < last_dose:
-        raise ValidationError(
-            {
-                "event_date": [
-                    f"End of treatment {on} must be between the last dose ({last_dose}) and today."
-                ]
-            }
-        )
+    _check_disposition_date(subject, DispositionKind.END_OF_TREATMENT, on, today)
     with transaction.atomic(), audit_context(by=by, reason=f"End of treatment: {reason}"):
         _disposition(subject, by, DispositionKind.END_OF_TREATMENT, on, reason)
         _transition(subject, SubjectStatus.FOLLOW_UP)
@@ -402,11 +418,26 @@ def subject_end_treatment(*, subject: Subject, by: User, on: date, reason: str, 
     return subject
 
 
+def _check_disposition_date(subject: Subject, kind: str, on: date, today: date) -> None:
+    consent = getattr(subject, "consent", None)
+    problems = disposition_date_problems(
+        DispositionFacts(
+            kind=kind,
+            label=DispositionKind(kind).label,
+            event_date=on,
+            consent_date=timezone.localtime(consent.signed_at).date() if consent else None,
+            last_dose_date=last_dose_date(subject),
+        ),
+        today=today,
+    )
+    if problems:
+        raise ValidationError({"event_date": problems})
+
+
 def _exit(*, subject, by, on, reason, today, kind, target):
     _require_staff(by, subject, "record this")
     assert_editable(subject)
-    if on > today:
-        raise ValidationError({"event_date": [f"Date {on} is in the future."]})
+    _check_disposition_date(subject, kind, on, today)
     with (
         transaction.atomic(),
         audit_context(by=by, reason=f"{DispositionKind(kind).label}: {reason}"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from trial.access import can_manage_site
 from trial.audit import audit_context
+from trial.dates import implausible_date
 from trial.models import Role, Site, Study, Subject, SubjectStatus, TumourType, User
 
 SUBJECT_EDITABLE_FIELDS = (
@@ -49,8 +50,9 @@ def subject_register(
     """
     if not can_manage_site(by, site, Role.COORDINATOR, Role.INVESTIGATOR):
         raise PermissionDenied("Only the site's coordinators and investigators register patients.")
-    if date_of_birth > timezone.localdate():
-        raise ValidationError({"date_of_birth": f"Date of birth {date_of_birth} is in the future."})
+    problem = implausible_date("Date of birth", date_of_birth, today=timezone.localdate())
+    if problem:
+        raise ValidationError({"date_of_birth": problem})
     if tumour_type == TumourType.OTHER and not tumour_type_other.strip():
         raise ValidationError({"tumour_type_other": "Specify the tumour type when it is 'Other'."})
     duplicate = (
@@ -111,6 +113,12 @@ def subject_update(*, subject: Subject, by: User, reason: str, **changes) -> Sub
     if subject.voided_at:
         raise ValidationError("This subject was voided; voided records cannot be edited.")
     _assert_editable(subject)
+    if "date_of_birth" in changes:
+        problem = implausible_date(
+            "Date of birth", changes["date_of_birth"], today=timezone.localdate()
+        )
+        if problem:
+            raise ValidationError({"date_of_birth": problem})
     changed = [name for name, value in changes.items() if getattr(subject, name) != value]
     if not changed:
         return subject

@@ -509,3 +509,35 @@ def test_edit_from_a_stale_page_is_refused_and_keeps_the_input(
     assert form.data["treatment_given"] == "Ibuprofen"
     mild.refresh_from_db()
     assert (mild.grade, mild.version) == (2, 2)
+
+
+# A NUL character anywhere is refused with a 400 naming the field (it used to reach
+# PostgreSQL and end in a 500).
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "field"),
+    [("ctcae_grades", {"term": "Fever\x00"}, "term"), ("ctcae_search", {"q": "Fe\x00ver"}, "q")],
+)
+def test_a_nul_character_in_a_dictionary_lookup_is_a_400_naming_the_field(
+    client, coordinator_a, url, params, field
+):
+    client.force_login(coordinator_a)
+
+    response = client.get(reverse(url), params)
+
+    assert response.status_code == 400
+    assert f"{field}: contains a NUL character" in response.content.decode()
+
+
+def test_a_nul_character_in_the_ae_term_is_a_400_and_records_nothing(
+    client, subject_a, coordinator_a
+):
+    client.force_login(coordinator_a)
+    data = form_data(ae_values()) | {"term": "Fever\x00"}
+
+    response = client.post(reverse("ae_new", args=[subject_a.pk]), data)
+
+    assert response.status_code == 400
+    assert "term: contains a NUL character" in response.content.decode()
+    assert not AdverseEvent.objects.exists()

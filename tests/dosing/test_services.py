@@ -27,7 +27,7 @@ from tests.dosing.factories import (
     record_dose,
     visit_of,
 )
-from tests.screening.factories import PLANNED_C1D1, TODAY, assessed_subject
+from tests.screening.factories import CONSENTED, PLANNED_C1D1, TODAY, assessed_subject
 from trial.audit import history_for
 from trial.models import SubjectStatus, Visit
 from trial.schedule import VisitStatus, add_months
@@ -736,7 +736,7 @@ def test_end_of_treatment_outside_last_dose_to_today_is_refused(
     last_dose = C2D1_TARGET + timedelta(days=1)
     on = last_dose + timedelta(days=days_after_last_dose)
 
-    with pytest.raises(ValidationError, match="must be between the last dose"):
+    with pytest.raises(ValidationError, match="before the last recorded dose|in the future"):
         subject_end_treatment(
             subject=after_c2d1, by=coordinator_a, on=on, reason="PD", today=last_dose
         )
@@ -887,3 +887,68 @@ def test_death_dated_before_the_exit_already_recorded_is_refused(dosed, coordina
     dosed.refresh_from_db()
     assert dosed.status != SubjectStatus.DIED
     assert Disposition.objects.filter(subject=dosed).count() == 1
+
+
+# Implausible dates and quantities (issue 15, "Bad input that gets through")
+
+
+def test_withdrawal_dated_before_consent_is_refused(dosed, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        subject_withdraw(
+            subject=dosed,
+            by=coordinator_a,
+            on=CONSENTED - timedelta(days=1),
+            reason="Consent withdrawn",
+            today=PLANNED_C1D1,
+        )
+    assert "is before informed consent" in " ".join(field_errors(excinfo)["event_date"])
+    dosed.refresh_from_db()
+    assert dosed.status == SubjectStatus.ON_TREATMENT and not Disposition.objects.exists()
+
+
+def test_death_before_the_last_recorded_dose_is_refused(dosed, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        subject_died(
+            subject=dosed,
+            by=coordinator_a,
+            on=PLANNED_C1D1 - timedelta(days=1),
+            reason="Died",
+            today=PLANNED_C1D1 + timedelta(days=3),
+        )
+    assert field_errors(excinfo)["event_date"] == [
+        f"Death date {PLANNED_C1D1 - timedelta(days=1)} is before the last recorded dose "
+        f"({PLANNED_C1D1})."
+    ]
+    assert not Disposition.objects.exists()
+
+
+def test_end_of_study_on_0001_01_01_is_refused(dosed, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        subject_complete_study(
+            subject=dosed, by=coordinator_a, on=date(1, 1, 1), reason="Done", today=PLANNED_C1D1
+        )
+    assert "0001-01-01 is before 1900-01-01" in " ".join(field_errors(excinfo)["event_date"])
+    assert not Disposition.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"dose_amount": Decimal("-5")}, "dose_amount", "must be more than 0 µg"),
+        ({"dose_amount": Decimal("9999999.999")}, "dose_amount", "not plausible"),
+        ({"volume_ml": Decimal("-5")}, "volume_ml", "Volume must be more than 0 mL"),
+        ({"volume_ml": Decimal("0")}, "volume_ml", "Volume must be more than 0 mL"),
+    ],
+    ids=["amount-negative", "amount-huge", "volume-negative", "volume-zero"],
+)
+def test_implausible_dose_quantities_are_refused(subject, coordinator_a, changes, field, message):
+    with pytest.raises(ValidationError) as excinfo:
+        record_dose(subject, "C1D1", coordinator_a, deviation_reason="Typed", **changes)
+    assert message in " ".join(field_errors(excinfo)[field])
+    assert not DosingRecord.objects.exists()
+
+
+def test_the_dose_unit_is_the_dose_level_s_not_the_typed_text(subject, coordinator_a):
+    record = record_dose(subject, "C1D1", coordinator_a, dose_unit="mg (typed)")
+    record.refresh_from_db()
+    assert record.dose_unit == subject.dose_level.dose_unit == "µg"

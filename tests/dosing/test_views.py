@@ -477,3 +477,27 @@ def test_the_last_dosing_visit_offers_no_next_form(client, today, dosed, coordin
     assert (
         "Save and go to the next form" not in client.get(dosing_url(dosed, "C6D1")).content.decode()
     )
+
+
+def test_tumour_baseline_for_a_subject_in_screening_is_a_400_with_the_reason(
+    client, study, site_a, coordinator_a
+):
+    from tests.screening.factories import consented_subject
+
+    screening = consented_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_a)
+
+    response = client.post(
+        reverse("tumour_baseline", args=[screening.pk]),
+        {
+            "assessment_date": "2026-11-19",
+            "method": "CT",
+            "non_target": "not_present",
+            "lesion_1_organ": "Liver",
+            "lesion_1_diameter": "30",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Tumour assessments are recorded for enrolled subjects." in response.content.decode()
+    assert 'value="Liver"' in response.content.decode()  # what was typed is kept

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from trial.models import Subject
-from trial.services import subject_register, subject_void
+from trial.services import subject_register, subject_update, subject_void
 
 
 def _register(study, site, by, **extra):
@@ -74,3 +74,23 @@ def test_date_of_birth_in_the_future_is_refused(study, site_a, coordinator_a):
     with pytest.raises(ValidationError) as excinfo:
         _register(study, site_a, coordinator_a, date_of_birth=tomorrow)
     assert "in the future" in excinfo.value.message_dict["date_of_birth"][0]
+
+
+def test_date_of_birth_0001_01_01_is_refused_at_registration(study, site_a, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        _register(study, site_a, coordinator_a, date_of_birth=date(1, 1, 1))
+    assert excinfo.value.message_dict["date_of_birth"] == [
+        "Date of birth 0001-01-01 is before 1900-01-01: not plausible."
+    ]
+    assert not Subject.objects.exists()
+
+
+def test_date_of_birth_0001_01_01_is_refused_as_a_correction(study, site_a, coordinator_a):
+    subject = _register(study, site_a, coordinator_a)
+    with pytest.raises(ValidationError) as excinfo:
+        subject_update(
+            subject=subject, by=coordinator_a, reason="Typo", date_of_birth=date(1, 1, 1)
+        )
+    assert "before 1900-01-01" in excinfo.value.message_dict["date_of_birth"][0]
+    subject.refresh_from_db()
+    assert subject.date_of_birth == date(1965, 4, 1)
