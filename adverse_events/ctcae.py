@@ -6,6 +6,7 @@ them.
 """
 
 import csv
+import dataclasses
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -14,10 +15,11 @@ from pathlib import Path
 from typing import IO
 
 import openpyxl
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from openpyxl.utils.exceptions import InvalidFileException
 
-from adverse_events.models import CtcaeTerm
+from adverse_events.models import AdverseEvent, CtcaeDictionaryVersion, CtcaeTerm
 from trial.audit import audit_context
 from trial.models import User
 
@@ -78,9 +80,84 @@ class ImportCounts:
     created: int
     updated: int
     unchanged: int
+    # What changed (dictionary_changes) and the dictionary version the import made, if any.
+    changes: dict = dataclasses.field(default_factory=dict, compare=False)
+    version: int | None = dataclasses.field(default=None, compare=False)
 
     def __str__(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if self.version is not None:
+            text += f"; dictionary version {self.version}"
+        return text
+
+
+CHANGE_KINDS = {
+    "added": "Terms added",
+    "renamed": "Terms renamed (recorded AEs keep the wording they were recorded with)",
+    "soc_changed": "Terms moved to another SOC",
+    "grades_changed": "Grade texts changed",
+    "other_changed": "Definition, navigational note or other text changed",
+    "not_in_file": "Terms not in the file (kept: recorded AEs may use them)",
+}
+
+
+def describe_change(kind: str, entry: dict) -> str:
+    """One line of a version's report ("10028813 Nausea: renamed "Nausea" -> "..."")."""
+    head = f"{entry['meddra_code']} {entry['term']}"
+    if kind == "renamed":
+        text = (
+            f"{entry['meddra_code']}: \u201c{entry['old']}\u201d \u2192 \u201c{entry['new']}\u201d"
+        )
+        if "recorded_aes" in entry:
+            text += f" ({entry['recorded_aes']} recorded AE(s) keep the old wording)"
+        return text
+    if kind == "soc_changed":
+        return f"{head}: SOC \u201c{entry['old']}\u201d \u2192 \u201c{entry['new']}\u201d"
+    if kind == "grades_changed":
+        return f"{head}: grade {', '.join(str(g) for g in entry['grades'])}"
+    if kind == "other_changed":
+        return f"{head}: {', '.join(f.replace('_', ' ') for f in entry['fields'])}"
+    return f"{head} ({entry['soc']})"
+
+
+def dictionary_changes(
+    stored: dict[int, dict], rows: Sequence[TermRow], *, create_only: bool = False
+) -> dict[str, list[dict]]:
+    """What importing `rows` changes in the `stored` dictionary (MedDRA code -> field values).
+
+    Pure: compares values only. With `create_only` (the starter list) stored terms are left
+    as they are, so only additions count and a partial file reports nothing as missing.
+    """
+    changes: dict[str, list[dict]] = {kind: [] for kind in CHANGE_KINDS}
+    in_file = set()
+    for row in rows:
+        in_file.add(row.meddra_code)
+        old = stored.get(row.meddra_code)
+        entry = {"meddra_code": row.meddra_code, "term": row.term}
+        if old is None:
+            changes["added"].append(entry | {"soc": row.soc})
+            continue
+        if create_only:
+            continue
+        if old["term"] != row.term:
+            changes["renamed"].append(entry | {"old": old["term"], "new": row.term})
+        if old["soc"] != row.soc:
+            changes["soc_changed"].append(entry | {"old": old["soc"], "new": row.soc})
+        grades = [
+            g for g, name in enumerate(GRADE_FIELDS, start=1) if old[name] != getattr(row, name)
+        ]
+        if grades:
+            changes["grades_changed"].append(entry | {"grades": grades})
+        other = [n for n in ("definition", "navigational_note") if old[n] != getattr(row, n)]
+        if other:
+            changes["other_changed"].append(entry | {"fields": other})
+    if not create_only:
+        changes["not_in_file"] = [
+            {"meddra_code": code, "term": old["term"], "soc": old["soc"]}
+            for code, old in sorted(stored.items())
+            if code not in in_file
+        ]
+    return {kind: entries for kind, entries in changes.items() if entries}
 
 
 def _normalise_header(value: object) -> str:
@@ -218,22 +295,35 @@ def _model_values(row: TermRow) -> dict:
     return values | {"is_other_specify": row.is_other_specify, "version": CTCAE_VERSION}
 
 
+_COMPARED = ("term", "soc", *GRADE_FIELDS, "definition", "navigational_note")
+
+
 def import_terms(
-    rows: Sequence[TermRow], *, by: User | None = None, reason: str, create_only: bool = False
+    rows: Sequence[TermRow],
+    *,
+    by: User | None = None,
+    reason: str,
+    create_only: bool = False,
+    source: str = "",
 ) -> ImportCounts:
     """Create or update the terms by MedDRA code, all or nothing.
 
     Only the fields that differ are saved, so importing the same file again writes nothing
     and leaves no audit events. With `create_only`, terms already present are left as they are
     (the bundled starter list must never overwrite NCI's own wording once that is loaded).
+    An import that changes anything is a new CtcaeDictionaryVersion with its report of
+    changes; AEs keep the wording their term had when recorded (AdverseEvent.recorded_term).
     """
     rows = _check_unique((f"row {i}", row) for i, row in enumerate(rows, start=1))
     created = updated = unchanged = 0
     try:
         with transaction.atomic(), audit_context(by=by, reason=reason):
-            existing = CtcaeTerm.objects.select_for_update().in_bulk(
-                [row.meddra_code for row in rows], field_name="meddra_code"
-            )
+            existing = CtcaeTerm.objects.select_for_update().in_bulk(field_name="meddra_code")
+            stored = {
+                code: {name: getattr(term, name) for name in _COMPARED}
+                for code, term in existing.items()
+            }
+            changes = dictionary_changes(stored, rows, create_only=create_only)
             new_terms = []
             for row in rows:
                 values = _model_values(row)
@@ -251,7 +341,40 @@ def import_terms(
                     unchanged += 1
             CtcaeTerm.objects.bulk_create(new_terms)
             created = len(new_terms)
+            version = None
+            if created or updated:
+                version = _new_version(changes, by=by, reason=reason, source=source)
     except IntegrityError as exc:
         # E.g. a file that moved a SOC + term to another MedDRA code than the one stored.
         raise CtcaeImportError(f"The terms clash with the stored dictionary: {exc}") from None
-    return ImportCounts(created=created, updated=updated, unchanged=unchanged)
+    return ImportCounts(
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        changes=changes,
+        version=version.number if version else None,
+    )
+
+
+def _new_version(changes: dict, *, by, reason: str, source: str) -> CtcaeDictionaryVersion:
+    renamed = changes.get("renamed", [])
+    if renamed:
+        # How many recorded AEs use each renamed term (they keep their recorded wording).
+        used = dict(
+            AdverseEvent.objects.filter(term__meddra_code__in=[e["meddra_code"] for e in renamed])
+            .values("term__meddra_code")
+            .annotate(n=models.Count("id"))
+            .values_list("term__meddra_code", "n")
+        )
+        for entry in renamed:
+            entry["recorded_aes"] = used.get(entry["meddra_code"], 0)
+    last = CtcaeDictionaryVersion.objects.select_for_update().order_by("-number").first()
+    return CtcaeDictionaryVersion.objects.create(
+        number=(last.number if last else 0) + 1,
+        imported_at=timezone.now(),
+        imported_by=by,
+        source=source or reason,
+        reason=reason,
+        term_count=CtcaeTerm.objects.count(),
+        changes=changes,
+    )

@@ -58,6 +58,37 @@ class CtcaeTerm(models.Model):
         return [g for g in range(1, 6) if self.grade_text(g)]
 
 
+@pghistory.track(pghistory.InsertEvent())
+class CtcaeDictionaryVersion(models.Model):
+    """Each import that changed the dictionary, with its report of what changed.
+
+    `changes` (adverse_events.ctcae.dictionary_changes): {"added": [...], "renamed": [...],
+    "soc_changed": [...], "grades_changed": [...], "other_changed": [...], "not_in_file":
+    [...]}, each entry naming the MedDRA code and term. Rows are never changed nor deleted.
+    """
+
+    number = models.PositiveIntegerField(unique=True)
+    imported_at = models.DateTimeField()
+    imported_by = models.ForeignKey(
+        "trial.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=200)
+    reason = models.TextField()
+    term_count = models.PositiveIntegerField(help_text="Terms in the dictionary after the import")
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = "CTCAE dictionary version"
+        triggers = [
+            pgtrigger.Protect(name="append_only_update", operation=pgtrigger.Update),
+            pgtrigger.Protect(name="append_only_delete", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"CTCAE dictionary version {self.number} ({self.source})"
+
+
 def _choices(enum):
     return [(m.value, m.label) for m in enum]
 
@@ -75,6 +106,11 @@ class AdverseEvent(models.Model):
     )
     sequence = models.PositiveIntegerField(help_text="AESEQ: per subject, never reused")
     term = models.ForeignKey(CtcaeTerm, on_delete=models.PROTECT, related_name="+")
+    # The term as it read in the dictionary when it was chosen (as SDTM's AEDECOD): a later
+    # dictionary version that renames the term does not change what was recorded.
+    recorded_term = models.CharField("CTCAE term (as recorded)", max_length=200)
+    recorded_meddra_code = models.PositiveIntegerField("MedDRA code (as recorded)")
+    recorded_soc = models.CharField("MedDRA SOC (as recorded)", max_length=120)
     verbatim_term = models.CharField(
         max_length=200, blank=True, help_text='Required for an "Other, specify" term'
     )
@@ -144,4 +180,11 @@ class AdverseEvent(models.Model):
 
     @property
     def display_term(self) -> str:
-        return self.verbatim_term if self.term.is_other_specify else self.term.term
+        return self.verbatim_term if self.term.is_other_specify else self.recorded_term
+
+    def record_term(self, term: CtcaeTerm) -> None:
+        """Point at `term` and keep its wording as of now (when the term is (re)chosen)."""
+        self.term = term
+        self.recorded_term = term.term
+        self.recorded_meddra_code = term.meddra_code
+        self.recorded_soc = term.soc

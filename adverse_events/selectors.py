@@ -52,7 +52,7 @@ def filtered(queryset, data: dict):
     elif data.get("related") == "pending":
         queryset = queryset.filter(relationship="")
     if data.get("soc"):
-        queryset = queryset.filter(term__soc__icontains=data["soc"])
+        queryset = queryset.filter(recorded_soc__icontains=data["soc"])
     if data.get("state") == "open":
         queryset = queryset.filter(ongoing=True)
     elif data.get("state") == "closed":
@@ -64,8 +64,8 @@ def worst_grade_by_subject_and_term(queryset):
     """(subject number, term, worst grade) rows: one per subject per term."""
     return (
         queryset.values(
-            "subject__id", "subject__subject_number", "subject__screening_number", "term__term"
+            "subject__id", "subject__subject_number", "subject__screening_number", "recorded_term"
         )
         .annotate(worst=Max("worst_grade"))
-        .order_by("subject__subject_number", "term__term")
+        .order_by("subject__subject_number", "recorded_term")
     )

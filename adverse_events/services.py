@@ -172,6 +172,11 @@ def _refresh_subject_dlt(subject: Subject) -> None:
 def _apply(ae: AdverseEvent, values: dict, now: datetime) -> None:
     for name in AE_FIELDS:
         value = values.get(name)
+        if name == "term":
+            # The recorded wording changes only when another term is chosen.
+            if ae.term_id != value.pk or not ae.recorded_term:
+                ae.record_term(value)
+            continue
         if name in ("verbatim_term", "treatment_given") and value is None:
             value = ""
         if name == "serious_criteria":

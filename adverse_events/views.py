@@ -262,7 +262,7 @@ def ae_list(request):
                     ae.subject,
                     ae.sequence,
                     ae.display_term,
-                    ae.term.soc,
+                    ae.recorded_soc,
                     ae.grade,
                     ae.worst_grade,
                     "Y" if ae.serious else "N",

@@ -303,12 +303,12 @@ def safety_for(user: User, *, today: date) -> Safety:
 
 def events_by_soc(events: QuerySet[AdverseEvent]) -> tuple[GradedRow, ...]:
     grid: dict[str, dict[int, int]] = defaultdict(dict)
-    for row in events.values("term__soc", "worst_grade").annotate(n=Count("id")):
-        grid[row["term__soc"]][row["worst_grade"]] = row["n"]
+    for row in events.values("recorded_soc", "worst_grade").annotate(n=Count("id")):
+        grid[row["recorded_soc"]][row["worst_grade"]] = row["n"]
     subjects = dict(
-        events.values("term__soc")
+        events.values("recorded_soc")
         .annotate(n=Count("subject", distinct=True))
-        .values_list("term__soc", "n")
+        .values_list("recorded_soc", "n")
     )
     rows = [GradedRow(soc, _by_grade(grades), subjects.get(soc, 0)) for soc, grades in grid.items()]
     rows.sort(key=lambda r: (-r.total, -r.by_grade[4], -r.by_grade[3], r.label))

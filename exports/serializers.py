@@ -126,9 +126,9 @@ class TumourAssessmentSerializer(serializers.ModelSerializer):
 
 
 class AdverseEventSerializer(serializers.ModelSerializer):
-    term = serializers.CharField(source="term.term", read_only=True)
-    meddra_code = serializers.IntegerField(source="term.meddra_code", read_only=True)
-    soc = serializers.CharField(source="term.soc", read_only=True)
+    term = serializers.CharField(source="recorded_term", read_only=True)
+    meddra_code = serializers.IntegerField(source="recorded_meddra_code", read_only=True)
+    soc = serializers.CharField(source="recorded_soc", read_only=True)
     recorded_by = _username()
     relationship_by = _username(allow_null=True)
     sae_reported_by = _username(allow_null=True)

@@ -1,5 +1,6 @@
 """Importing the CTCAE v5.0 dictionary: NCI's spreadsheet, the starter list, command and admin."""
 
+import dataclasses
 from io import StringIO
 from pathlib import Path
 
@@ -14,11 +15,12 @@ from adverse_events.ctcae import (
     CtcaeImportError,
     ImportCounts,
     TermRow,
+    dictionary_changes,
     import_terms,
     read_starter_csv,
     read_workbook,
 )
-from adverse_events.models import CtcaeTerm, CtcaeTermEvent
+from adverse_events.models import CtcaeDictionaryVersion, CtcaeTerm, CtcaeTermEvent
 
 # CI clones the repository beside shared/, as on the development machine.
 OFFICIAL_WORKBOOK = (
@@ -387,14 +389,21 @@ def test_admin_upload_imports_and_reports_counts(client, admin_user, workbook):
     client.force_login(admin_user)
     assert client.get(reverse(UPLOAD_URL)).status_code == 200
     response = _upload(client, workbook, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("admin:adverse_events_ctcaeterm_changelist")
-    assert "ctcae.xlsx: 3 created, 0 updated, 0 unchanged" in response.content.decode()
+    version = CtcaeDictionaryVersion.objects.get()
+    assert response.redirect_chain[-1][0] == reverse(
+        "admin:adverse_events_ctcaedictionaryversion_change", args=[version.pk]
+    )
+    page = response.content.decode()
+    assert "ctcae.xlsx: 3 created, 0 updated, 0 unchanged; dictionary version 1" in page
+    assert "Terms added (3)" in page and "10002272 Anemia" in page
     assert CtcaeTerm.objects.count() == 3
     event = CtcaeTermEvent.objects.filter(pgh_obj__meddra_code=10002272).get()
     assert event.pgh_context.metadata["username"] == admin_user.username
     assert event.pgh_context.metadata["reason"] == "CTCAE v5.0 spreadsheet uploaded: ctcae.xlsx"
     again = _upload(client, workbook, follow=True)
+    assert again.redirect_chain[-1][0] == reverse("admin:adverse_events_ctcaeterm_changelist")
     assert "0 created, 0 updated, 3 unchanged" in again.content.decode()
+    assert CtcaeDictionaryVersion.objects.count() == 1
 
 
 def test_admin_upload_shows_the_error_and_imports_nothing(client, admin_user, tmp_path):
@@ -434,3 +443,169 @@ def test_admin_terms_are_searchable_by_code_and_cannot_be_edited(client, admin_u
     assert delete.status_code == 403
     add = client.get(reverse("admin:adverse_events_ctcaeterm_add"))
     assert add["Location"] == reverse(UPLOAD_URL)
+
+
+# Dictionary versions: what changed, and recorded AEs keep their wording.
+
+
+def _stored(*rows: TermRow) -> dict:
+    return {
+        r.meddra_code: {
+            "term": r.term,
+            "soc": r.soc,
+            **{f"grade_{g}": getattr(r, f"grade_{g}") for g in range(1, 6)},
+            "definition": r.definition,
+            "navigational_note": r.navigational_note,
+        }
+        for r in rows
+    }
+
+
+NAUSEA = TermRow(10028813, "Gastrointestinal disorders", "Nausea", "Loss of appetite", "Oral")
+FEVER_ROW = TermRow(10005911, "General disorders", "Fever", "38.0 - 39.0", "39.1 - 40.0")
+
+
+@pytest.mark.parametrize(
+    ("rows", "create_only", "expected"),
+    [
+        ([NAUSEA, FEVER_ROW], False, {}),
+        (
+            [dataclasses.replace(NAUSEA, term="Nausea RENAMED BY UPLOAD"), FEVER_ROW],
+            False,
+            {
+                "renamed": [
+                    {
+                        "meddra_code": 10028813,
+                        "term": "Nausea RENAMED BY UPLOAD",
+                        "old": "Nausea",
+                        "new": "Nausea RENAMED BY UPLOAD",
+                    }
+                ]
+            },
+        ),
+        (
+            [dataclasses.replace(NAUSEA, grade_2="Oral intake decreased"), FEVER_ROW],
+            False,
+            {"grades_changed": [{"meddra_code": 10028813, "term": "Nausea", "grades": [2]}]},
+        ),
+        (
+            [dataclasses.replace(NAUSEA, soc="Other SOC", definition="New"), FEVER_ROW],
+            False,
+            {
+                "soc_changed": [
+                    {
+                        "meddra_code": 10028813,
+                        "term": "Nausea",
+                        "old": "Gastrointestinal disorders",
+                        "new": "Other SOC",
+                    }
+                ],
+                "other_changed": [
+                    {"meddra_code": 10028813, "term": "Nausea", "fields": ["definition"]}
+                ],
+            },
+        ),
+        (
+            [NAUSEA, TermRow(10000001, "Investigations", "New term", "Mild")],
+            False,
+            {
+                "added": [{"meddra_code": 10000001, "term": "New term", "soc": "Investigations"}],
+                "not_in_file": [
+                    {"meddra_code": 10005911, "term": "Fever", "soc": "General disorders"}
+                ],
+            },
+        ),
+        # The starter list (create only): stored wording is never compared nor missed.
+        ([dataclasses.replace(NAUSEA, term="Other wording")], True, {}),
+    ],
+    ids=["same", "renamed", "grade-text", "soc-and-definition", "added-and-missing", "starter"],
+)
+def test_dictionary_changes(rows, create_only, expected):
+    assert dictionary_changes(_stored(NAUSEA, FEVER_ROW), rows, create_only=create_only) == (
+        expected
+    )
+
+
+@pytest.fixture
+def recorded_fevers(db, study, site_a, coordinator_a, investigator_a):
+    from tests.adverse_events.factories import load_starter_dictionary, record_ae
+    from tests.dosing.factories import dosed_subject
+
+    load_starter_dictionary()
+    subject = dosed_subject(study, site_a, coordinator_a, investigator_a)
+    return [record_ae(subject, coordinator_a, term="Fever") for _ in range(3)]
+
+
+def test_renaming_a_term_keeps_the_wording_of_recorded_aes_and_makes_a_version(
+    recorded_fevers, admin_user
+):
+    from adverse_events.models import AdverseEvent, AdverseEventEvent
+
+    events_before = AdverseEventEvent.objects.count()
+    rows = [
+        dataclasses.replace(r, term="Fever RENAMED BY UPLOAD") if r.term == "Fever" else r
+        for r in read_starter_csv()
+    ]
+
+    counts = import_terms(rows, by=admin_user, reason="New NCI file", source="new.xlsx")
+
+    assert counts.updated == 1
+    version = CtcaeDictionaryVersion.objects.get(number=counts.version)
+    assert version.number == 2  # the starter list was version 1
+    assert version.source == "new.xlsx" and version.imported_by == admin_user
+    assert version.changes["renamed"] == [
+        {
+            "meddra_code": CtcaeTerm.objects.get(term="Fever RENAMED BY UPLOAD").meddra_code,
+            "term": "Fever RENAMED BY UPLOAD",
+            "old": "Fever",
+            "new": "Fever RENAMED BY UPLOAD",
+            "recorded_aes": 3,
+        }
+    ]
+    for ae in AdverseEvent.objects.all():
+        assert (ae.display_term, ae.recorded_term) == ("Fever", "Fever")
+    assert AdverseEventEvent.objects.count() == events_before  # no AE changed
+
+
+def test_an_import_that_changes_nothing_makes_no_version(db):
+    import_terms(read_starter_csv(), reason="first")
+    import_terms(read_starter_csv(), reason="again")
+    assert list(CtcaeDictionaryVersion.objects.values_list("number", flat=True)) == [1]
+
+
+def test_dictionary_versions_cannot_be_changed_or_deleted(db):
+    from django.db import DatabaseError, transaction
+
+    import_terms(read_starter_csv(), reason="first")
+    version = CtcaeDictionaryVersion.objects.get()
+    for attempt in (
+        lambda: CtcaeDictionaryVersion.objects.filter(pk=version.pk).update(reason="edited"),
+        lambda: CtcaeDictionaryVersion.objects.filter(pk=version.pk).delete(),
+    ):
+        with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic():
+            attempt()
+
+
+# Committed transactions: the dictionary's history is timed by each transaction's NOW().
+@pytest.mark.django_db(transaction=True)
+def test_the_data_migration_restores_the_wording_an_ae_was_recorded_with(recorded_fevers):
+    """AEs recorded before this change, whose term was since renamed in place."""
+    import importlib
+
+    from django.apps import apps
+
+    from adverse_events.models import AdverseEvent
+
+    migration = importlib.import_module(
+        "adverse_events.migrations.0003_term_as_recorded_and_dictionary_versions"
+    )
+    fever = CtcaeTerm.objects.get(term="Fever")
+    # As the old code did: the term renamed in place, after the AEs were recorded.
+    CtcaeTerm.objects.filter(pk=fever.pk).update(term="Fever RENAMED BY UPLOAD")
+    AdverseEvent.objects.update(recorded_term="", recorded_soc="", recorded_meddra_code=0)
+
+    migration.fill_term_as_recorded(apps, None)
+
+    assert set(
+        AdverseEvent.objects.values_list("recorded_term", "recorded_soc", "recorded_meddra_code")
+    ) == {("Fever", fever.soc, fever.meddra_code)}

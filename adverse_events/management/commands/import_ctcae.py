@@ -3,8 +3,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from adverse_events.ctcae import (
+    CHANGE_KINDS,
     STARTER_CSV,
     CtcaeImportError,
+    describe_change,
     import_terms,
     read_starter_csv,
     read_workbook,
@@ -33,7 +35,16 @@ class Command(BaseCommand):
                 reason=f"CTCAE v5.0 imported from {source.name} (import_ctcae)",
                 # The starter's wording is ours; it must not overwrite NCI's once loaded.
                 create_only=path is None,
+                source=source.name,
             )
         except CtcaeImportError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"CTCAE v5.0 from {source.name}: {counts}."))
+        for kind, title in CHANGE_KINDS.items():
+            entries = counts.changes.get(kind, [])
+            if entries and not (kind == "added" and len(entries) > 20):
+                self.stdout.write(f"{title}:")
+                for entry in entries:
+                    self.stdout.write(f"  {describe_change(kind, entry)}")
+            elif entries:
+                self.stdout.write(f"{title}: {len(entries)}")
