@@ -20,6 +20,8 @@ from adverse_events.forms import (
     term_label,
 )
 from adverse_events.models import AdverseEvent, CtcaeTerm
+from exports.models import BulkDownload
+from exports.services import download_record
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
@@ -255,7 +257,10 @@ def ae_list(request):
                 "outcome",
             ]
         )
+        sites, count = set(), 0
         for ae in events.order_by("subject__site__code", "subject__subject_number", "sequence"):
+            sites.add(ae.subject.site.code)
+            count += 1
             writer.writerow(
                 [
                     ae.subject.site.code,
@@ -272,6 +277,13 @@ def ae_list(request):
                     ae.outcome,
                 ]
             )
+        download_record(
+            by=request.user,
+            what=BulkDownload.AE_LIST,
+            filters=data,
+            rows=count,
+            site_codes=sites,
+        )
         return response
     return render(
         request,

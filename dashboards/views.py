@@ -9,6 +9,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from dashboards import figures, selectors
+from exports.models import BulkDownload
+from exports.services import download_record
+from trial.access import subjects_for
 
 
 def _today():
@@ -96,5 +99,12 @@ def download(request, page: str, chart: str, fmt: str):
         response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
     else:
         response = HttpResponse(figure.table.csv(), content_type="text/csv; charset=utf-8")
+        download_record(
+            by=request.user,
+            what=BulkDownload.DASHBOARD,
+            filters={"page": page, "chart": chart, "as_of": today},
+            rows=len(figure.table.rows),
+            site_codes=subjects_for(request.user).values_list("site__code", flat=True).distinct(),
+        )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

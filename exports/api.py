@@ -16,6 +16,7 @@ from rest_framework.pagination import LimitOffsetPagination
 
 from adverse_events.selectors import adverse_events_for, saes_for
 from dosing.models import DosingRecord, TumourAssessment
+from exports.models import BulkDownload, ExportChannel
 from exports.serializers import (
     AdverseEventSerializer,
     DosingRecordSerializer,
@@ -26,11 +27,12 @@ from exports.serializers import (
     TumourAssessmentSerializer,
     VisitSerializer,
 )
+from exports.services import download_record
 from review.models import Query
 from review.selectors import QUERY_READERS
 from screening.models import EligibilityAssessment
 from trial.access import scope_to_sites, subjects_for
-from trial.models import SubjectStatus, Visit
+from trial.models import Subject, SubjectStatus, Visit
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint
 MAX_OFFSET = 2**31 - 1
@@ -147,6 +149,30 @@ class _ScopedViewSet(viewsets.ReadOnlyModelViewSet):
         if "subject" in data:
             queryset = queryset.filter(**{f"{self.subject_field}_id": data["subject"]})
         return queryset
+
+    def paginate_queryset(self, queryset):
+        self.listed = super().paginate_queryset(queryset)
+        return self.listed
+
+    def list(self, request, *args, **kwargs):
+        """A list page is a bulk download: recorded as one (detail reads are not)."""
+        response = super().list(request, *args, **kwargs)
+        listed = getattr(self, "listed", None) or []
+        subject_ids = {
+            obj.pk if isinstance(obj, Subject) else getattr(obj, f"{self.subject_field}_id")
+            for obj in listed
+        }
+        download_record(
+            by=request.user,
+            what=BulkDownload.API_LIST,
+            filters={"endpoint": request.path, **request.query_params.dict()},
+            rows=len(listed),
+            site_codes=Subject.objects.filter(pk__in=subject_ids)
+            .values_list("site__code", flat=True)
+            .distinct(),
+            channel=ExportChannel.API,
+        )
+        return response
 
 
 SITE_CODE = r"[A-Za-z0-9_-]{1,10}"

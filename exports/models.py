@@ -1,5 +1,8 @@
 """Every export is a row: who asked for what, with which filters, and what came out.
 
+Bulk downloads served straight from a page (AE list, query list, screening log, dashboard
+tables) or the API's list pages are rows too, recorded done and without a file.
+
 Status changes and downloads are audited by pghistory; progress ticks are not (they would
 flood the trail), so the update trigger fires only on the fields listed in AUDITED_FIELDS.
 """
@@ -18,6 +21,16 @@ class ExportFormat(models.TextChoices):
     ODM = "odm", "CDISC ODM 1.3.2 XML (with audit records and signatures)"
     SDTM = "sdtm", "SDTM datasets (zip: CSV and SAS XPORT v5)"
     AUDIT = "audit", "Audit trail (CSV)"
+
+
+class BulkDownload(models.TextChoices):
+    """Downloads produced directly by a page or the API, recorded as runs without a file."""
+
+    AE_LIST = "ae_list", "Adverse event list (CSV)"
+    QUERY_LIST = "query_list", "Query list (CSV)"
+    SCREENING_LOG = "screening_log", "Screening log (CSV)"
+    DASHBOARD = "dashboard", "Dashboard table (CSV)"
+    API_LIST = "api_list", "REST API list page (JSON)"
 
 
 FILE_EXTENSIONS = {
@@ -40,6 +53,8 @@ class ExportChannel(models.TextChoices):
     WEB = "web", "Web page (produced in the request)"
     TASK = "task", "Web page (background task)"
     COMMAND = "command", "Management command"
+    PAGE = "page", "Download from a list page (no file kept)"
+    API = "api", "REST API (no file kept)"
 
 
 @pghistory.track(
@@ -53,8 +68,9 @@ class ExportRun(models.Model):
     )
     requested_at = models.DateTimeField()
     channel = models.CharField(max_length=10, choices=ExportChannel.choices)
-    format = models.CharField(max_length=10, choices=ExportFormat.choices)
-    # {"sites": [codes actually exported], "statuses": [...], "date_from": iso, "date_to": iso}
+    format = models.CharField(max_length=20, choices=[*ExportFormat.choices, *BulkDownload.choices])
+    # {"sites": [codes actually exported], "statuses": [...], "date_from": iso, "date_to": iso};
+    # a bulk download records its page's filters ({"sites": [...], "serious": "yes", ...}).
     filters = models.JSONField(default=dict)
     status = models.CharField(
         max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING

@@ -28,6 +28,7 @@ from exports import audit_trail, odm, sdtm_export, tabular
 from exports.crfs import crf_specs
 from exports.models import (
     FILE_EXTENSIONS,
+    BulkDownload,
     ExportChannel,
     ExportFormat,
     ExportRun,
@@ -287,6 +288,54 @@ def export_run(*, run_id: int) -> ExportRun:
             )
     run.refresh_from_db()
     return run
+
+
+def download_record(
+    *,
+    by: User,
+    what: str,
+    filters: dict,
+    rows: int,
+    site_codes: Iterable[str],
+    channel: str = ExportChannel.PAGE,
+) -> ExportRun:
+    """Record a bulk download served directly (who, when, what, filters, how many rows).
+
+    `site_codes`: the sites whose data the download holds. Called by the page or API view
+    that builds the download, before the response is sent.
+    """
+    if what not in BulkDownload.values:
+        raise ValueError(f"Unknown bulk download {what!r}")
+    now = timezone.now()
+    recorded = {k: v for k, v in filters.items() if v not in (None, "", [], ())}
+    recorded["sites"] = sorted(set(site_codes))
+    label = BulkDownload(what).label
+    with transaction.atomic(), audit_context(by=by, reason=f"Downloaded: {label}"):
+        return ExportRun.objects.create(
+            requested_by=by,
+            requested_at=now,
+            started_at=now,
+            finished_at=now,
+            channel=channel,
+            format=what,
+            filters=json_safe(recorded),
+            status=ExportStatus.DONE,
+            progress=100,
+            row_counts={"rows": rows},
+        )
+
+
+def json_safe(value):
+    """Filter values as JSON: dates as ISO text, model rows by their str, sets as lists."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 def export_file(run: ExportRun) -> Path:

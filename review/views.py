@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from exports.models import BulkDownload
+from exports.services import download_record
 from review import selectors, services
 from review.form_status import LEGEND, OPEN_QUERY_LABEL, OPEN_QUERY_SYMBOL
 from review.forms import (
@@ -277,6 +279,13 @@ def query_list(request):
     queries = selectors.filtered_queries(selectors.queries_for(request.user), data)
     rows = selectors.with_records(list(queries.order_by("raised_at", "id")[:1000]))
     if request.GET.get("format") == "csv":
+        download_record(
+            by=request.user,
+            what=BulkDownload.QUERY_LIST,
+            filters=data,
+            rows=len(rows),
+            site_codes={q.subject.site.code for q in rows},
+        )
         return _queries_csv(rows)
     return render(request, "review/query_list.html", {"filters": filters, "queries": rows})
 

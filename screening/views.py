@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dosing.boin import BoinState
+from exports.models import BulkDownload
+from exports.services import download_record
 from review import selectors as review_selectors
 from review.forms import SignForm, make_read_only
 from screening import services
@@ -318,6 +320,13 @@ def screening_log(request):
                     a.screen_failure_reason if a else "",
                 ]
             )
+        download_record(
+            by=request.user,
+            what=BulkDownload.SCREENING_LOG,
+            filters={},
+            rows=len(rows),
+            site_codes={r["subject"].site.code for r in rows},
+        )
         return response
     return render(
         request,
