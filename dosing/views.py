@@ -94,6 +94,11 @@ def subject_page(request, pk):
         "overdue": overdue,
         "dispositions": subject.dispositions.all(),
         "can_edit": can_edit,
+        # Voiding or correcting a subject entered in error: data managers and admins.
+        "can_correct": subject.voided_at is None
+        and subjects_for(request.user, Role.DATA_MANAGER, Role.ADMIN)
+        .filter(pk=subject.pk)
+        .exists(),
         "visit_date_form": VisitDateForm(initial={"completed_on": today}),
         "missed_form": MissedForm(),
         "disposition_form": DispositionForm(initial={"event_date": today}),

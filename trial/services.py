@@ -108,8 +108,11 @@ def subject_update(*, subject: Subject, by: User, reason: str, **changes) -> Sub
     unknown = set(changes) - set(SUBJECT_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
-    if not can_manage_site(by, subject.site, Role.COORDINATOR, Role.INVESTIGATOR):
-        raise PermissionDenied("Only the site's coordinators and investigators edit its subjects.")
+    editors = (Role.COORDINATOR, Role.INVESTIGATOR, Role.DATA_MANAGER, Role.ADMIN)
+    if not can_manage_site(by, subject.site, *editors):
+        raise PermissionDenied(
+            "Only the site's coordinators, investigators and data managers edit its subjects."
+        )
     if subject.voided_at:
         raise ValidationError("This subject was voided; voided records cannot be edited.")
     _assert_editable(subject)
@@ -136,6 +139,8 @@ def subject_void(*, subject: Subject, by: User, reason: str) -> Subject:
         raise ValidationError({"reason": "A reason is required to void a record."})
     if not can_manage_site(by, subject.site, Role.COORDINATOR, Role.DATA_MANAGER, Role.ADMIN):
         raise PermissionDenied("You may not void subjects at this site.")
+    if subject.voided_at:
+        raise ValidationError("This subject is already voided.")
     _assert_editable(subject)
     subject.voided_at = timezone.now()
     subject.void_reason = reason.strip()

@@ -1,13 +1,17 @@
 from datetime import timedelta
 
 from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from trial.access import roles_of, sites_for, subjects_for
+from trial import services
+from trial.access import get_subject_for_user, has_role, roles_of, sites_for, subjects_for
 from trial.audit import history_for, history_scope
+from trial.forms import SubjectCorrectForm, SubjectVoidForm, add_service_errors
 from trial.models import Heartbeat, Role, Study, SubjectStatus
 
 HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
@@ -78,3 +82,70 @@ def healthz(request):
     """Liveness for load balancers and the load benchmark's bare-view ceiling: no database,
     no session, no template."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+# A subject entered in error: voided or corrected by the data manager (or an administrator).
+SUBJECT_DATA_MANAGERS = (Role.DATA_MANAGER, Role.ADMIN)
+
+
+def _subject_for_data_manager(request, pk):
+    """403 for a role that never voids or corrects subjects; 404 outside the user's sites."""
+    if not has_role(request.user, *SUBJECT_DATA_MANAGERS):
+        raise PermissionDenied("Only data managers and administrators void or correct subjects.")
+    subject = get_subject_for_user(request.user, pk, *SUBJECT_DATA_MANAGERS)
+    if subject.voided_at:
+        raise Http404("This subject was voided")
+    return subject
+
+
+def _subject_form_page(request, subject, form, template, apply, done: str):
+    if request.method == "POST" and form.is_valid():
+        try:
+            apply(form)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, done)
+            return None
+    return render(
+        request,
+        template,
+        {"subject": subject, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def subject_void(request, pk):
+    """Void a subject entered in error (nothing is deleted; the reason is audited)."""
+    subject = _subject_for_data_manager(request, pk)
+    form = SubjectVoidForm(request.POST if request.method == "POST" else None)
+    page = _subject_form_page(
+        request,
+        subject,
+        form,
+        "trial/subject_void.html",
+        lambda f: services.subject_void(
+            subject=subject, by=request.user, reason=f.cleaned_data["reason"]
+        ),
+        f"Subject {subject} voided as entered in error.",
+    )
+    return page or redirect("subject_list")
+
+
+@login_required
+def subject_correct(request, pk):
+    """Correct a subject's registration data (sex, date of birth, tumour type), with a reason."""
+    subject = _subject_for_data_manager(request, pk)
+    form = SubjectCorrectForm(request.POST if request.method == "POST" else None, instance=subject)
+    page = _subject_form_page(
+        request,
+        subject,
+        form,
+        "trial/subject_correct.html",
+        lambda f: services.subject_update(
+            subject=subject, by=request.user, reason=f.cleaned_data["reason"], **f.changes()
+        ),
+        f"Registration data of subject {subject} corrected.",
+    )
+    return page or redirect("subject_detail", pk=subject.pk)

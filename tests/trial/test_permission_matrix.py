@@ -119,6 +119,10 @@ INVESTIGATOR_ONLY                = (302, 403, 200, 403, 403, 403, 403)
 RECIPIENT_ONLY                   = (302, 302, 404, 404, 404, 404, 404)
 # Exports: administrators and data managers (the runs are a data manager's of all sites).
 EXPORTERS                        = (302, 403, 403, 403, 200, 403, 200)
+# Voiding and correcting a subject entered in error: data managers and administrators (all
+# sites here); every other role is refused (403) before the subject is looked up.
+SUBJECT_DATA_MANAGER             = (302, 403, 403, 403, 200, 403, 200)
+SUBJECT_DATA_MANAGER_INVALID     = (302, 403, 403, 403, 400, 403, 400)
 # The API answers 401 (TokenAuthentication asks for credentials) instead of the redirect.
 API                              = (401, 200, 200, 200, 200, 200, 200)
 API_OTHER_SITE                   = (401, 404, 404, 200, 200, 200, 200)
@@ -136,6 +140,12 @@ MATRIX: dict[str, list[Check]] = {
     # --- trial ----------------------------------------------------------------------------
     "home":           [Check("none", GET, SIGNED_IN)],
     "subject_list":   [Check("none", GET, SIGNED_IN)],
+    "subject_void":    [Check("subject", GET, SUBJECT_DATA_MANAGER, SUBJECT_DATA_MANAGER),
+                        Check("subject", POST, SUBJECT_DATA_MANAGER_INVALID,
+                              SUBJECT_DATA_MANAGER_INVALID)],
+    "subject_correct": [Check("subject", GET, SUBJECT_DATA_MANAGER, SUBJECT_DATA_MANAGER),
+                        Check("subject", POST, SUBJECT_DATA_MANAGER_INVALID,
+                              SUBJECT_DATA_MANAGER_INVALID)],
     "record_history": [Check("history", GET, SIGNED_IN, OTHER_SITE)],
     "study_overview": [Check("none", GET, SIGNED_IN)],
     "healthz":        [Check("none", GET, EVERYONE)],  # liveness: no session, no data

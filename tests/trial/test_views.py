@@ -121,3 +121,102 @@ def test_admin_shows_the_escalation_design_without_letting_it_be_edited(client, 
     assert "Escalation design" in page
     assert "3+3" in page
     assert 'name="escalation_design-0-design"' not in page
+
+
+# Voiding and correcting a subject entered in error (data manager and administrator).
+
+
+@pytest.fixture
+def data_manager_a(make_user, site_a):
+    from trial.models import Role
+
+    return make_user("dm_a", Role.DATA_MANAGER, site_a)
+
+
+def test_a_data_manager_voids_a_subject_with_a_reason(client, subject_a, data_manager_a):
+    from trial.audit import history_for
+    from trial.models import Subject
+
+    client.force_login(data_manager_a)
+    page = client.get(reverse("subject_detail", args=[subject_a.pk])).content.decode()
+    assert reverse("subject_void", args=[subject_a.pk]) in page
+
+    response = client.post(
+        reverse("subject_void", args=[subject_a.pk]), {"reason": "Registered twice"}
+    )
+
+    assert response.status_code == 302 and response["Location"] == reverse("subject_list")
+    subject = Subject.objects.get(pk=subject_a.pk)
+    assert subject.voided_at is not None and subject.void_reason == "Registered twice"
+    assert history_for(subject)[-1].reason == "Registered twice"
+    assert client.get(reverse("subject_void", args=[subject_a.pk])).status_code == 404
+
+
+def test_voiding_without_a_reason_is_refused_and_changes_nothing(client, subject_a, data_manager_a):
+    client.force_login(data_manager_a)
+    response = client.post(reverse("subject_void", args=[subject_a.pk]), {"reason": ""})
+    assert response.status_code == 400
+    subject_a.refresh_from_db()
+    assert subject_a.voided_at is None
+
+
+def test_a_data_manager_corrects_the_date_of_birth_with_a_reason(client, subject_a, data_manager_a):
+    from datetime import date
+
+    client.force_login(data_manager_a)
+    data = {
+        "sex": subject_a.sex,
+        "date_of_birth": "1961-05-04",
+        "tumour_type": subject_a.tumour_type,
+        "tumour_type_other": subject_a.tumour_type_other,
+        "race": subject_a.race,
+        "ethnicity": subject_a.ethnicity,
+        "reason": "Transcription error (source: hospital record)",
+    }
+
+    response = client.post(reverse("subject_correct", args=[subject_a.pk]), data)
+
+    assert response.status_code == 302
+    subject_a.refresh_from_db()
+    assert subject_a.date_of_birth == date(1961, 5, 4)
+
+
+def test_an_implausible_correction_is_refused_and_the_input_kept(client, subject_a, data_manager_a):
+    client.force_login(data_manager_a)
+    before = subject_a.date_of_birth
+    data = {
+        "sex": subject_a.sex,
+        "date_of_birth": "0001-01-01",
+        "tumour_type": subject_a.tumour_type,
+        "race": subject_a.race,
+        "ethnicity": subject_a.ethnicity,
+        "reason": "Typo",
+    }
+
+    response = client.post(reverse("subject_correct", args=[subject_a.pk]), data)
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "before 1900-01-01: not plausible" in body and "Typo" in body
+    subject_a.refresh_from_db()
+    assert subject_a.date_of_birth == before
+
+
+@pytest.mark.parametrize("url", ["subject_void", "subject_correct"])
+def test_other_roles_may_not_void_or_correct(client, subject_a, coordinator_a, url):
+    client.force_login(coordinator_a)
+    page = client.get(reverse("subject_detail", args=[subject_a.pk])).content.decode()
+    assert reverse(url, args=[subject_a.pk]) not in page
+    assert client.get(reverse(url, args=[subject_a.pk])).status_code == 403
+    assert client.post(reverse(url, args=[subject_a.pk]), {"reason": "x"}).status_code == 403
+    subject_a.refresh_from_db()
+    assert subject_a.voided_at is None
+
+
+@pytest.mark.parametrize("url", ["subject_void", "subject_correct"])
+def test_a_data_manager_of_another_site_does_not_find_the_subject(
+    client, subject_b, data_manager_a, url
+):
+    client.force_login(data_manager_a)
+    assert client.get(reverse(url, args=[subject_b.pk])).status_code == 404
+    assert client.post(reverse(url, args=[subject_b.pk]), {"reason": "x"}).status_code == 404
