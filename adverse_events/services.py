@@ -6,7 +6,7 @@ checks who may do what at which site, stores the derived columns and writes the 
 
 from datetime import date, datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -17,7 +17,7 @@ from dosing.services import first_dose_date, last_dose_date
 from followup.tasks import enqueue_sae_alert
 from review.models import SignatureMeaning
 from review.services import assert_editable, password_verify, run_edit_checks, signature_add
-from trial.access import can_manage_site
+from trial.access import require_data_entry, require_investigator
 from trial.audit import audit_context
 from trial.models import Role, Subject, SubjectStatus, User
 
@@ -37,12 +37,6 @@ AE_FIELDS = (
     "death_date",
     "treatment_given",
 )
-
-
-def _require(user: User, subject: Subject, *roles: str, action: str) -> None:
-    if not can_manage_site(user, subject.site, *roles):
-        names = " or ".join(Role(r).label.lower() for r in roles)
-        raise PermissionDenied(f"Only a {names} of site {subject.site.code} may {action}.")
 
 
 def _threshold(subject: Subject, key: str) -> int:
@@ -190,7 +184,7 @@ def _apply(ae: AdverseEvent, values: dict, now: datetime) -> None:
 
 def ae_record(*, subject: Subject, by: User, values: dict, now: datetime) -> AdverseEvent:
     """Record a new AE. Marking it serious starts the 24-hour clock from awareness."""
-    _require(by, subject, *SITE_STAFF, action="record adverse events")
+    require_data_entry(by, subject, action="record adverse events")
     assert_editable(subject)
     if subject.voided_at or subject.status in (SubjectStatus.SCREEN_FAILED,):
         raise ValidationError("Adverse events are not recorded for this subject.")
@@ -215,7 +209,7 @@ def ae_update(
     *, ae: AdverseEvent, by: User, values: dict, reason: str, expected_version: int, now: datetime
 ) -> AdverseEvent:
     """Correct or follow up an AE; grade changes are kept and the worst grade derived."""
-    _require(by, ae.subject, *SITE_STAFF, action="edit adverse events")
+    require_data_entry(by, ae.subject, action="edit adverse events")
     assert_editable(ae)
     if not reason.strip():
         raise ValidationError({"reason": ["A reason for change is required to edit saved data."]})
@@ -255,7 +249,7 @@ def ae_assess_causality(
     *, ae: AdverseEvent, by: User, relationship: str, expectedness: str, now: datetime
 ) -> AdverseEvent:
     """The investigator's causality and expectedness assessment (never a coordinator's)."""
-    _require(by, ae.subject, Role.INVESTIGATOR, action="assess causality")
+    require_investigator(by, ae.subject, action="assess causality")
     assert_editable(ae)
     relationship = rules.Relationship(relationship).value
     expectedness = rules.Expectedness(expectedness).value if expectedness else ""
@@ -276,7 +270,7 @@ def ae_assess_causality(
 
 def ae_decide_dlt(*, ae: AdverseEvent, by: User, is_dlt: bool, now: datetime) -> AdverseEvent:
     """The investigator decides whether a candidate is a DLT; the 3+3 state follows."""
-    _require(by, ae.subject, Role.INVESTIGATOR, action="decide DLTs")
+    require_investigator(by, ae.subject, action="decide DLTs")
     assert_editable(ae)
     with transaction.atomic():
         current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
@@ -302,7 +296,7 @@ def sae_report_sign(
     An e-signature (review.signing): a wrong password counts as a failed login, and the
     approval is stored as a signature bound to the AE's content.
     """
-    _require(by, ae.subject, Role.INVESTIGATOR, action="sign SAE reports")
+    require_investigator(by, ae.subject, action="sign SAE reports")
     password_verify(user=by, password=password, request=request)
     with transaction.atomic():
         current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
@@ -321,7 +315,7 @@ def sae_report_sign(
 
 def ae_void(*, ae: AdverseEvent, by: User, reason: str, now: datetime) -> AdverseEvent:
     """Void an AE entered in error: the row stays, with the reason; a DLT stops counting."""
-    _require(by, ae.subject, *SITE_STAFF, action="void adverse events")
+    require_data_entry(by, ae.subject, action="void adverse events")
     assert_editable(ae)
     if not reason.strip():
         raise ValidationError({"reason": ["A reason is required to void a record."]})

@@ -25,7 +25,7 @@ from exports.services import download_record
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
-from trial.access import get_subject_for_user, subjects_for
+from trial.access import can_act_as_investigator, can_enter_data, get_subject_for_user
 from trial.forms import add_service_errors
 from trial.models import Role
 from trial.spreadsheet import csv_writer
@@ -79,6 +79,7 @@ def ae_new(request, pk):
             "terms": _terms(),
             "ae": None,
             "selected_term": _selected_term(form),
+            "chosen_grade": str(form["grade"].value() or ""),
         },
         status=400 if form.is_bound else 200,
     )
@@ -97,10 +98,7 @@ def _selected_term(form):
 @login_required
 def ae_detail(request, pk):
     ae = _get_ae_for_user(request, pk)
-    can_edit = subjects_for(request.user, *SITE_STAFF).filter(pk=ae.subject_id).exists()
-    is_investigator = (
-        subjects_for(request.user, Role.INVESTIGATOR).filter(pk=ae.subject_id).exists()
-    )
+    can_edit = can_enter_data(request.user, ae.subject)
     review = review_selectors.record_panel(ae, request.user)
     form = None
     if can_edit and not ae.voided_at:
@@ -123,9 +121,34 @@ def ae_detail(request, pk):
             else:
                 messages.success(request, f"AE{ae.sequence} updated.")
                 return redirect("ae_detail", pk=ae.pk)
+    return _render_detail(
+        request, ae, form=form, review=review, status=400 if form and form.is_bound else 200
+    )
+
+
+def _render_detail(request, ae, *, form=None, review=None, status=200, **bound):
+    """The AE page; `bound` replaces one of its side forms by the one just posted with its
+    errors, so that what was typed stays on the page."""
+    if review is None:
+        review = review_selectors.record_panel(ae, request.user)
+    can_edit = can_enter_data(request.user, ae.subject)
+    if form is None and can_edit and not ae.voided_at:
+        form = AdverseEventForm(None, instance=ae, editing=True)
+        if review.locked:
+            make_read_only(form)
     clock = None
     if ae.serious and ae.aware_at:
         clock = rules.sae_clock_status(ae.aware_at, now=_now(), reported_at=ae.sae_reported_at)
+    forms = {
+        "causality_form": CausalityForm(
+            initial={"relationship": ae.relationship, "expectedness": ae.expectedness}
+        ),
+        "dlt_form": DltDecisionForm(
+            initial={"is_dlt": None if ae.dlt is None else ("yes" if ae.dlt else "no")}
+        ),
+        "sign_form": SignForm(),
+        "void_form": VoidForm(),
+    } | bound
     return render(
         request,
         "adverse_events/ae_detail.html",
@@ -140,36 +163,31 @@ def ae_detail(request, pk):
             "chosen_grade": str(form["grade"].value() or "") if form is not None else "",
             "clock": clock,
             "can_edit": can_edit,
-            "is_investigator": is_investigator,
+            "is_investigator": can_act_as_investigator(request.user, ae.subject),
             "review": review,
             "locked": review.locked,
-            "causality_form": CausalityForm(
-                initial={"relationship": ae.relationship, "expectedness": ae.expectedness}
-            ),
-            "dlt_form": DltDecisionForm(),
-            "sign_form": SignForm(),
-            "void_form": VoidForm(),
+            **forms,
         },
-        status=400 if form is not None and form.is_bound else 200,
+        status=status,
     )
 
 
-def _action(request, pk, form_class, run, done):
+def _action(request, pk, form_class, run, done, *, context_name):
+    """A side form of the AE page (causality, DLT decision, signature, void): on success
+    back to the page; on an error the page again with the posted form and its errors."""
     ae = _get_ae_for_user(request, pk)
     form = form_class(request.POST)
-    if not form.is_valid():
-        for errs in form.errors.values():
-            for e in errs:
-                messages.error(request, e)
-        return redirect("ae_detail", pk=ae.pk)
-    try:
-        run(ae, form.cleaned_data)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, done)
-    return redirect("ae_detail", pk=ae.pk)
+    if form.is_valid():
+        try:
+            run(ae, form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, done)
+            return redirect("ae_detail", pk=ae.pk)
+    ae.refresh_from_db()
+    return _render_detail(request, ae, status=400, **{context_name: form})
 
 
 @login_required
@@ -187,6 +205,7 @@ def ae_causality(request, pk):
             now=_now(),
         ),
         "Causality recorded.",
+        context_name="causality_form",
     )
 
 
@@ -201,6 +220,7 @@ def ae_dlt(request, pk):
             ae=ae, by=request.user, is_dlt=d["is_dlt"], now=_now()
         ),
         "DLT decision recorded.",
+        context_name="dlt_form",
     )
 
 
@@ -215,6 +235,7 @@ def ae_sign(request, pk):
             ae=ae, by=request.user, password=d["password"], now=_now(), request=request
         ),
         "SAE report signed.",
+        context_name="sign_form",
     )
 
 
@@ -227,6 +248,7 @@ def ae_void(request, pk):
         VoidForm,
         lambda ae, d: services.ae_void(ae=ae, by=request.user, reason=d["reason"], now=_now()),
         "Adverse event voided.",
+        context_name="void_form",
     )
 
 

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,7 +15,7 @@ from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
 from dosing.vitals import check_vitals
 from review.services import assert_editable, run_edit_checks
 from trial import lifecycle, schedule
-from trial.access import can_manage_site
+from trial.access import require_data_entry
 from trial.audit import audit_context
 from trial.models import Role, Subject, SubjectStatus, User, Visit, VisitKind
 from trial.study_config import definitions_of
@@ -68,10 +68,7 @@ TEXT_FIELDS = frozenset(
 
 
 def _require_staff(user: User, subject: Subject, action: str) -> None:
-    if not can_manage_site(user, subject.site, *SITE_STAFF):
-        raise PermissionDenied(
-            f"Only a coordinator or investigator of site {subject.site.code} may {action}."
-        )
+    require_data_entry(user, subject, action=action)
 
 
 def _transition(subject: Subject, target: str) -> None:

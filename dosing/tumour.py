@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,9 +13,9 @@ from dosing.models import (
     TargetLesionDefinition,
     TumourAssessment,
 )
-from dosing.services import SITE_STAFF, first_dose_date
+from dosing.services import first_dose_date
 from review.services import assert_editable
-from trial.access import can_manage_site
+from trial.access import require_data_entry
 from trial.audit import audit_context
 from trial.models import Subject, SubjectStatus, User
 
@@ -40,11 +40,7 @@ def _assessment_of(row: TumourAssessment, lesions) -> recist.Assessment:
 
 
 def _check_common(subject: Subject, by: User, assessment_date: date, today: date) -> None:
-    if not can_manage_site(by, subject.site, *SITE_STAFF):
-        raise PermissionDenied(
-            f"Only a coordinator or investigator of site {subject.site.code} may record "
-            "tumour assessments."
-        )
+    require_data_entry(by, subject, action="record tumour assessments")
     assert_editable(subject)
     if subject.status in (SubjectStatus.SCREENING, SubjectStatus.SCREEN_FAILED):
         raise ValidationError("Tumour assessments are recorded for enrolled subjects.")

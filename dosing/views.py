@@ -20,9 +20,9 @@ from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
 from trial import schedule
-from trial.access import get_subject_for_user, subjects_for
+from trial.access import can_enter_data, get_subject_for_user, subjects_for
 from trial.forms import add_service_errors
-from trial.models import Role, Visit
+from trial.models import Role, Visit, VisitKind
 
 SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
 DISPOSITION_SERVICES = {
@@ -68,17 +68,19 @@ def _errors_to_messages(request, error: ValidationError) -> None:
 
 @login_required
 def subject_page(request, pk):
-    subject = get_subject_for_user(request.user, pk)
+    return _subject_page(request, get_subject_for_user(request.user, pk))
+
+
+def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
+    """The subject page; after a refused visit or disposition form, `bound` is that form
+    (and `posted_visit` its visit) so the page shows what was typed with the message."""
     today = _today()
     c1d1 = services.first_dose_date(subject) or subject.planned_c1d1
     rows = selectors.timeline(subject, today=today, c1d1=c1d1)
     overdue = [r for r in rows if r.status == "missed" and not r.visit.missed_reason]
     subject_review = review_selectors.subject_review(subject, request.user)
     # A locked subject is read-only for everyone: no editing buttons.
-    can_edit = (
-        subject_review.lock is None
-        and subjects_for(request.user, *SITE_STAFF).filter(pk=subject.pk).exists()
-    )
+    can_edit = subject_review.lock is None and can_enter_data(request.user, subject)
     context = {
         "subject": subject,
         "subject_review": subject_review,
@@ -99,6 +101,8 @@ def subject_page(request, pk):
         and subjects_for(request.user, Role.DATA_MANAGER, Role.ADMIN)
         .filter(pk=subject.pk)
         .exists(),
+        "today": today,
+        "posted_visit": posted_visit,
         "visit_date_form": VisitDateForm(initial={"completed_on": today}),
         "missed_form": MissedForm(),
         "disposition_form": DispositionForm(initial={"event_date": today}),
@@ -106,13 +110,15 @@ def subject_page(request, pk):
         "assessments": subject.tumour_assessments.all(),
         "best_response": tumour.best_response(subject),
         "adverse_events": ae_summary(subject, request.user),
-    }
-    return render(request, "dosing/subject_page.html", context)
+    } | bound
+    return render(request, "dosing/subject_page.html", context, status=status)
 
 
 @login_required
 def dosing_form(request, visit_pk):
     visit = _get_visit_for_user(request, visit_pk)
+    if visit.kind != VisitKind.DOSING:
+        raise Http404("No dosing form at this visit")
     subject = visit.subject
     record = DosingRecord.objects.filter(visit=visit).first()
     form = DosingForm(
@@ -123,7 +129,10 @@ def dosing_form(request, visit_pk):
     )
     locked = review_selectors.lock_of(record or visit) is not None
     annotate_fields(form, field_notes(record))
-    if locked:
+    # Read-only for the roles that may read the form but not change it (the service's own
+    # rule decides), and for everyone while it is locked.
+    editable = can_enter_data(request.user, subject) and not locked
+    if not editable:
         make_read_only(form)
     if request.method == "POST" and form.is_valid():
         try:
@@ -153,6 +162,7 @@ def dosing_form(request, visit_pk):
             "record": record,
             "locked": locked,
             "next_visit": selectors.next_dosing_visit(visit),
+            "editable": editable,
             "review": review_selectors.record_panel(record, request.user) if record else None,
         },
         status=400 if form.is_bound else 200,
@@ -169,12 +179,16 @@ def visit_complete(request, visit_pk):
             services.visit_complete(
                 visit=visit, by=request.user, on=form.cleaned_data["completed_on"], today=_today()
             )
-            messages.success(request, f"{visit.code} recorded as performed.")
         except ValidationError as error:
             _errors_to_messages(request, error)
+        else:
+            messages.success(request, f"{visit.code} recorded as performed.")
+            return redirect("subject_detail", pk=visit.subject_id)
     else:
-        messages.error(request, "Enter the visit date.")
-    return redirect("subject_detail", pk=visit.subject_id)
+        messages.error(request, f"{visit.code}: enter the visit date (YYYY-MM-DD).")
+    return _subject_page(
+        request, visit.subject, status=400, posted_visit=visit.pk, visit_date_form=form
+    )
 
 
 @login_required
@@ -187,12 +201,16 @@ def visit_missed(request, visit_pk):
             services.visit_mark_missed(
                 visit=visit, by=request.user, reason=form.cleaned_data["reason"]
             )
-            messages.success(request, f"{visit.code} recorded as missed.")
         except ValidationError as error:
             _errors_to_messages(request, error)
+        else:
+            messages.success(request, f"{visit.code} recorded as missed.")
+            return redirect("subject_detail", pk=visit.subject_id)
     else:
-        messages.error(request, "Give the reason the visit was missed.")
-    return redirect("subject_detail", pk=visit.subject_id)
+        messages.error(request, f"{visit.code}: give the reason the visit was missed.")
+    return _subject_page(
+        request, visit.subject, status=400, posted_visit=visit.pk, missed_form=form
+    )
 
 
 @login_required
@@ -210,14 +228,16 @@ def disposition(request, pk):
                 reason=form.cleaned_data["reason"],
                 today=_today(),
             )
+        except ValidationError as error:
+            _errors_to_messages(request, error)
+        else:
             messages.success(
                 request, f"{DispositionKind(form.cleaned_data['kind']).label} recorded."
             )
-        except ValidationError as error:
-            _errors_to_messages(request, error)
+            return redirect("subject_detail", pk=subject.pk)
     else:
         messages.error(request, "Choose the event, its date and a reason.")
-    return redirect("subject_detail", pk=subject.pk)
+    return _subject_page(request, subject, status=400, disposition_form=form)
 
 
 @login_required

@@ -9,7 +9,7 @@ inside one transaction with the audit context.
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from screening import eligibility
 from screening.enrollment import EnrollmentFacts, enrollment_blockers
 from screening.models import Consent, EligibilityAssessment
 from trial import schedule
-from trial.access import can_manage_site
+from trial.access import require_data_entry, require_investigator
 from trial.audit import audit_context
 from trial.models import (
     EscalationDesign,
@@ -36,12 +36,6 @@ from trial.models import (
 from trial.study_config import definitions_of
 
 SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
-
-
-def _require(user: User, subject: Subject, *roles: str, action: str) -> None:
-    if not can_manage_site(user, subject.site, *roles):
-        names = " or ".join(Role(r).label.lower() for r in roles)
-        raise PermissionDenied(f"Only a {names} of site {subject.site.code} may {action}.")
 
 
 def _require_screening(subject: Subject) -> None:
@@ -146,7 +140,7 @@ def _findings_json(result: eligibility.EligibilityResult) -> list[dict]:
 def consent_record(
     *, subject: Subject, by: User, icf_version: str, signed_at: datetime, now: datetime
 ) -> Consent:
-    _require(by, subject, *SITE_STAFF, action="record consent")
+    require_data_entry(by, subject, action="record consent")
     _require_screening(subject)
     assert_editable(subject)
     errors = {}
@@ -185,7 +179,7 @@ def eligibility_save(
     *, subject: Subject, by: User, values: dict, today: date, reason: str = ""
 ) -> EligibilityAssessment:
     """Record or correct the eligibility CRF; the verdict is computed, never typed."""
-    _require(by, subject, *SITE_STAFF, action="record eligibility")
+    require_data_entry(by, subject, action="record eligibility")
     _require_screening(subject)
     if not Consent.objects.filter(subject=subject).exists():
         raise ValidationError("Record informed consent before any other screening data.")
@@ -237,7 +231,7 @@ def eligibility_confirm(
     stored with a signature bound to the assessment's content (review.signing), dated
     `now` (the clock by default).
     """
-    _require(by, subject, Role.INVESTIGATOR, action="confirm eligibility")
+    require_investigator(by, subject, action="confirm eligibility")
     _require_screening(subject)
     assessment = EligibilityAssessment.objects.filter(subject=subject).first()
     if assessment is None:
@@ -274,7 +268,7 @@ def subject_screen_fail(
 
     `now` is the moment recorded (the clock by default; the demo seed dates its history).
     """
-    _require(by, subject, *SITE_STAFF, action="record a screen failure")
+    require_data_entry(by, subject, action="record a screen failure")
     _require_screening(subject)
     assert_editable(subject)
     if not reason.strip():
@@ -384,7 +378,7 @@ def subject_enroll(
 
     `now` stamps `enrolled_at` (the clock by default); the rules run as of `today`.
     """
-    _require(by, subject, *SITE_STAFF, action="enroll subjects")
+    require_data_entry(by, subject, action="enroll subjects")
     assert_editable(subject)
     with transaction.atomic():
         # Lock the study's subjects' row for this one so two enrollments cannot both take

@@ -16,7 +16,13 @@ from review.forms import SignForm, make_read_only
 from screening import services
 from screening.forms import ConsentForm, EligibilityForm, EnrollForm, ReasonForm, RegistrationForm
 from screening.models import EligibilityAssessment
-from trial.access import get_subject_for_user, has_role, sites_for, subjects_for
+from trial.access import (
+    can_act_as_investigator,
+    can_enter_data,
+    get_subject_for_user,
+    sites_for,
+    subjects_for,
+)
 from trial.forms import add_service_errors
 from trial.models import Role, Study, SubjectStatus
 from trial.services import subject_register
@@ -81,11 +87,8 @@ def _screening_context(request, subject, **extra):
         "consent": getattr(subject, "consent", None),
         "assessment": assessment,
         "review": review,
-        "can_edit": unlocked
-        and has_role(request.user, *SITE_STAFF)
-        and subjects_for(request.user, *SITE_STAFF).filter(pk=subject.pk).exists(),
-        "can_confirm": unlocked
-        and subjects_for(request.user, Role.INVESTIGATOR).filter(pk=subject.pk).exists(),
+        "can_edit": unlocked and can_enter_data(request.user, subject),
+        "can_confirm": unlocked and can_act_as_investigator(request.user, subject),
         "confirm_form": SignForm(),
         "enroll_blockers": blockers,
         "escalation": state,
@@ -141,7 +144,9 @@ def eligibility(request, pk):
     assessment = EligibilityAssessment.objects.filter(subject=subject).first()
     form = _eligibility_form(request, subject, assessment, request.POST or None)
     locked = review_selectors.lock_of(assessment or subject) is not None
-    if locked:
+    # Read-only for the roles that may read it but not change it (the service's rule).
+    editable = can_enter_data(request.user, subject) and not locked
+    if not editable:
         make_read_only(form)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -179,6 +184,7 @@ def eligibility(request, pk):
             "result": result,
             "assessment": assessment,
             "locked": locked,
+            "editable": editable,
             "open_queries": review_selectors.open_queries_for(assessment) if assessment else [],
         },
         status=status,
@@ -233,13 +239,12 @@ def screen_fail(request, pk):
                 subject=subject, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            messages.error(request, " ".join(_messages_of(error)))
+            form.add_error(None, _messages_of(error))
         else:
             messages.success(request, f"{subject} recorded as a screen failure.")
             return redirect("screening_subject", pk=subject.pk)
-    else:
-        messages.error(request, "Give the reason for the screen failure.")
-    return redirect("screening_subject", pk=subject.pk)
+    context = _screening_context(request, subject, fail_form=form)
+    return render(request, "screening/subject.html", context, status=400)
 
 
 @login_required

@@ -4,6 +4,7 @@ Views, exports and the API all go through these selectors, so a coordinator at s
 reaches a subject of site B whatever id is sent: out-of-scope objects are simply not found.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -78,3 +79,34 @@ def roles_at(user: User, site: Site) -> frozenset[str]:
     if user.is_superuser:
         roles |= {Role.ADMIN.value}
     return roles
+
+
+# --- Who may change what ----------------------------------------------------------------
+# One function per rule, called by the service that refuses the write and by the view that
+# decides whether to offer the form (editable) or show it read-only: the two cannot differ.
+
+SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
+
+
+def can_enter_data(user: User, subject: Subject) -> bool:
+    """Coordinators and investigators of the subject's site enter and correct its CRFs;
+    every other role reads them at most."""
+    return can_manage_site(user, subject.site, *SITE_STAFF)
+
+
+def require_data_entry(user: User, subject: Subject, *, action: str) -> None:
+    if not can_enter_data(user, subject):
+        raise PermissionDenied(
+            f"Only a site coordinator or investigator of site {subject.site.code} may {action}."
+        )
+
+
+def can_act_as_investigator(user: User, subject: Subject) -> bool:
+    """The investigator's acts: eligibility confirmation, causality, DLT decisions, the
+    SAE report's signature."""
+    return can_manage_site(user, subject.site, Role.INVESTIGATOR)
+
+
+def require_investigator(user: User, subject: Subject, *, action: str) -> None:
+    if not can_act_as_investigator(user, subject):
+        raise PermissionDenied(f"Only an investigator of site {subject.site.code} may {action}.")

@@ -26,6 +26,7 @@ from tests.adverse_events.factories import (
 )
 from tests.conftest import PASSWORD
 from tests.dosing.factories import dosed_subject
+from tests.rendered_form import lost_values, submitted_values
 from tests.screening.factories import at
 from trial.models import Role
 
@@ -207,6 +208,35 @@ def test_grade_that_does_not_exist_for_the_term_is_refused_with_the_input_kept(
     assert f'value="{term_label(ctcae(FATIGUE))}"' in content
     assert "Rest at home" in content
     assert not AdverseEvent.objects.exists()
+
+
+def test_chosen_grade_and_every_value_are_kept_after_a_validation_error(
+    client, subject_a, coordinator_a
+):
+    """Issue 13: the grade was cleared after any error, so the next save failed again."""
+    client.force_login(coordinator_a)
+    url = reverse("ae_new", args=[subject_a.pk])
+    # Serious without an ICH E2A criterion: refused, with everything typed kept.
+    posted = form_data(
+        ae_values(
+            grade=3,
+            serious=True,
+            aware_at=at(AE_ONSET, 9),
+            treatment_given="Paracetamol 1 g",
+            verbatim_term="High fever",
+            ongoing=False,
+            end_date=AE_ONSET + timedelta(days=1),
+            outcome="recovered",
+        )
+    )
+
+    response = client.post(url, posted)
+
+    assert response.status_code == 400
+    assert "serious_criteria" in response.context["form"].errors
+    html = response.content.decode()
+    assert 'id="grade-3" value="3" checked' in html
+    assert lost_values(posted, html) == {}
 
 
 def test_grade_texts_show_only_the_grades_of_the_chosen_term(client, coordinator_a):
@@ -541,3 +571,51 @@ def test_a_nul_character_in_the_ae_term_is_a_400_and_records_nothing(
     assert response.status_code == 400
     assert "term: contains a NUL character" in response.content.decode()
     assert not AdverseEvent.objects.exists()
+
+
+# The AE page's side forms keep what was typed (issue 13)
+
+
+def test_void_refused_keeps_the_reason_typed(client, aes, coordinator_a):
+    mild = aes["mild"]
+    client.force_login(coordinator_a)
+    action = reverse("ae_void", args=[mild.pk])
+    posted = {"reason": "Duplicate of AE2 " * 40}  # over the 500 characters allowed
+
+    response = client.post(action, posted)
+
+    assert response.status_code == 400
+    assert response.context["void_form"].errors
+    assert lost_values(posted, response.content.decode(), action) == {}
+    mild.refresh_from_db()
+    assert mild.voided_at is None
+
+
+def test_causality_refused_keeps_the_expectedness_chosen(client, aes, investigator_a):
+    mild = aes["mild"]
+    client.force_login(investigator_a)
+    action = reverse("ae_causality", args=[mild.pk])
+    posted = {"expectedness": "unexpected"}  # the relationship is missing
+
+    response = client.post(action, posted)
+
+    assert response.status_code == 400
+    assert "relationship" in response.context["causality_form"].errors
+    assert lost_values(posted, response.content.decode(), action) == {}
+
+
+def test_dlt_decision_is_shown_chosen_after_it_was_recorded(client, aes, investigator_a):
+    from adverse_events.services import ae_decide_dlt
+
+    severe = aes["severe"]  # grade 3, possibly related, in the DLT window: a candidate
+    severe.refresh_from_db()
+    assert severe.dlt_candidate, severe.dlt_candidate_reason
+    ae_decide_dlt(ae=severe, by=investigator_a, is_dlt=True, now=VIEW_NOW)
+    client.force_login(investigator_a)
+
+    response = client.get(reverse("ae_detail", args=[severe.pk]))
+
+    html = response.content.decode()
+    assert submitted_values(html, reverse("ae_dlt", args=[severe.pk])) == {"is_dlt": ["yes"]}
+    assert "DLT candidate: DLT candidate" not in html
+    assert html.count("DLT candidate") == 1

@@ -17,6 +17,7 @@ from tests.dosing.factories import (
     make_room_in_cohort,
     visit_of,
 )
+from tests.rendered_form import disabled_fields, enabled_fields, lost_values
 from tests.screening.factories import PLANNED_C1D1
 from trial.models import Role, SubjectStatus, Visit
 
@@ -268,7 +269,7 @@ def test_visit_missed_without_a_reason_is_refused(client, today, dosed, coordina
 
     response = client.post(reverse("visit_missed", args=[c1d2.pk]), {"reason": ""}, follow=True)
 
-    assert "Give the reason the visit was missed." in response.content.decode()
+    assert "C1D2: give the reason the visit was missed." in response.content.decode()
     c1d2.refresh_from_db()
     assert c1d2.missed_reason == ""
 
@@ -501,3 +502,163 @@ def test_tumour_baseline_for_a_subject_in_screening_is_a_400_with_the_reason(
     assert response.status_code == 400
     assert "Tumour assessments are recorded for enrolled subjects." in response.content.decode()
     assert 'value="Liver"' in response.content.decode()  # what was typed is kept
+
+
+# Nothing typed is lost (issue 13): each form posted with something invalid comes back with
+# every value that was sent.
+
+
+def test_dosing_form_refused_keeps_every_value(client, today, subject, coordinator_a):
+    today(PLANNED_C1D1)
+    client.force_login(coordinator_a)
+    values = dose_values(subject, stop_time=None, pre_pulse_bpm=None)
+    posted = form_data(values) | {"pre_pulse_bpm": "seventy", "immediate_reaction": "Mild flush"}
+    del posted["pregnancy_test"]  # not asked for a man
+
+    response = client.post(reverse("visit_dosing", args=[visit_of(subject, "C1D1").pk]), posted)
+
+    assert response.status_code == 400
+    assert "pre_pulse_bpm" in response.context["form"].errors
+    assert lost_values(posted, response.content.decode()) == {}
+    assert not DosingRecord.objects.exists()
+
+
+def test_visit_performed_refused_keeps_the_date_typed(client, today, dosed, coordinator_a):
+    client.force_login(coordinator_a)
+    c1d8 = visit_of(dosed, "C1D8")
+    action = reverse("visit_complete", args=[c1d8.pk])
+    posted = {"completed_on": "2026-13-40"}
+
+    response = client.post(action, posted)
+
+    assert response.status_code == 400
+    assert "C1D8: enter the visit date" in response.content.decode()
+    assert lost_values(posted, response.content.decode(), action) == {}
+
+
+def test_visit_missed_refused_keeps_the_reason_typed(client, today, dosed, coordinator_a):
+    client.force_login(coordinator_a)
+    c1d2 = visit_of(dosed, "C1D2")
+    action = reverse("visit_missed", args=[c1d2.pk])
+    posted = {"reason": "Patient in hospital " * 30}  # over the 500 characters allowed
+
+    response = client.post(action, posted)
+
+    assert response.status_code == 400
+    assert lost_values(posted, response.content.decode(), action) == {}
+    c1d2.refresh_from_db()
+    assert c1d2.missed_reason == ""
+
+
+def test_disposition_refused_keeps_every_value(client, today, dosed, coordinator_a):
+    client.force_login(coordinator_a)
+    action = reverse("subject_disposition", args=[dosed.pk])
+    posted = {"kind": "withdrawal", "event_date": "2026-02-30", "reason": "Consent withdrawn"}
+
+    response = client.post(action, posted)
+
+    assert response.status_code == 400
+    assert lost_values(posted, response.content.decode(), action) == {}
+    dosed.refresh_from_db()
+    assert dosed.status != SubjectStatus.WITHDRAWN
+
+
+def test_tumour_baseline_refused_keeps_every_value(client, today, dosed, coordinator_a):
+    client.force_login(coordinator_a)
+    posted = {
+        "assessment_date": (PLANNED_C1D1 - timedelta(days=3)).isoformat(),
+        "method": "MRI",
+        "non_target": "not_present",
+        "lesion_1_organ": "Liver",
+        "lesion_1_location": "Segment VI",
+        "lesion_1_diameter": "32",
+        "lesion_2_organ": "Lymph nodes",
+        "lesion_2_node": "on",
+        "lesion_2_diameter": "",  # an organ without its diameter
+    }
+
+    response = client.post(reverse("tumour_baseline", args=[dosed.pk]), posted)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors
+    assert lost_values(posted, response.content.decode()) == {}
+
+
+def test_tumour_follow_up_refused_keeps_every_value(client, today, dosed, coordinator_a):
+    from dosing.tumour import baseline_record
+
+    baseline_record(
+        subject=dosed,
+        by=coordinator_a,
+        assessment_date=PLANNED_C1D1 - timedelta(days=3),
+        lesions=[{"lesion_id": "T1", "organ": "Liver", "is_lymph_node": False, "diameter_mm": 30}],
+        non_target="not_present",
+        method="CT",
+        today=PLANNED_C1D1,
+    )
+    client.force_login(coordinator_a)
+    posted = {
+        "assessment_date": "2026-02-30",  # no such day
+        "method": "CT",
+        "non_target": "not_present",
+        "new_lesions": "no",
+        "diameter_T1": "21.5",
+    }
+
+    response = client.post(reverse("tumour_follow_up", args=[dosed.pk]), posted)
+
+    assert response.status_code == 400
+    assert "assessment_date" in response.context["form"].errors
+    assert lost_values(posted, response.content.decode()) == {}
+
+
+def test_no_dosing_form_at_a_visit_without_a_dose(client, today, dosed, coordinator_a):
+    client.force_login(coordinator_a)
+
+    response = client.get(reverse("visit_dosing", args=[visit_of(dosed, "C1D8").pk]))
+
+    assert response.status_code == 404
+
+
+# Read-only for the roles that may read a CRF but not change it (issue 13).
+
+
+def test_monitor_reads_the_dosing_form_without_a_save_button_or_enabled_input(
+    client, today, dosed, monitor
+):
+    client.force_login(monitor)
+    url = reverse("visit_dosing", args=[visit_of(dosed, "C1D1").pk])
+
+    response = client.get(url)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Save dosing" not in html
+    assert enabled_fields(html, action="") == set()
+    assert {"lot_number", "administered_on", "pre_pulse_bpm"} <= disabled_fields(html, action="")
+    assert 'data-testid="read-only"' in html
+
+
+def test_monitor_posting_the_dosing_form_anyway_is_refused(client, today, dosed, monitor):
+    client.force_login(monitor)
+    record = DosingRecord.objects.get()
+    posted = form_data(dose_values(dosed, lot_number="CHANGED")) | {
+        "version": str(record.version),
+        "reason": "try",
+    }
+
+    response = client.post(reverse("visit_dosing", args=[visit_of(dosed, "C1D1").pk]), posted)
+
+    assert response.status_code == 403
+    record.refresh_from_db()
+    assert record.lot_number != "CHANGED"
+
+
+def test_coordinator_gets_the_dosing_form_editable(client, today, dosed, coordinator_a):
+    client.force_login(coordinator_a)
+
+    response = client.get(reverse("visit_dosing", args=[visit_of(dosed, "C1D1").pk]))
+
+    html = response.content.decode()
+    assert "Save dosing" in html
+    assert {"lot_number", "administered_on", "reason"} <= enabled_fields(html, action="")

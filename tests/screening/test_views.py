@@ -10,6 +10,7 @@ from django.urls import reverse
 from screening.models import Consent, EligibilityAssessment
 from screening.services import subject_screen_fail
 from tests.conftest import PASSWORD
+from tests.rendered_form import lost_values
 from tests.screening.factories import (
     ASSESSED,
     PLANNED_C1D1,
@@ -290,3 +291,84 @@ def test_saved_dates_are_shown_back_in_the_form(client, study, site_a, coordinat
     client.force_login(coordinator_a)
     page = client.get(reverse("screening_eligibility", args=[subject.pk])).content.decode()
     assert f'value="{ASSESSED.isoformat()}"' in page
+
+
+# Nothing typed is lost (issue 13): each form posted with something invalid comes back with
+# every value that was sent.
+
+
+def test_registration_refused_keeps_every_value(client, coordinator_a, site_a):
+    client.force_login(coordinator_a)
+    posted = {
+        "site": str(site_a.pk),
+        "sex": "F",
+        "date_of_birth": "1970-02-31",  # no such day
+        "tumour_type": "other",
+        "tumour_type_other": "Uveal melanoma",
+        "different_patient_confirmed": "on",
+    }
+
+    response = client.post(reverse("screening_register"), posted)
+
+    assert response.status_code == 200
+    assert "date_of_birth" in response.context["form"].errors
+    assert lost_values(posted, response.content.decode()) == {}
+    assert not Subject.objects.exists()
+
+
+def test_consent_refused_keeps_every_value(client, study, site_a, coordinator_a):
+    subject = register_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_a)
+    action = reverse("screening_consent", args=[subject.pk])
+    # Signed tomorrow: consent cannot be in the future.
+    posted = {"icf_version": "2.1", "signed_at": "2099-01-02T10:30"}
+
+    response = client.post(action, posted)
+
+    assert response.status_code == 400
+    assert response.context["consent_form"].errors
+    assert lost_values(posted, response.content.decode(), action) == {}
+    assert not Consent.objects.exists()
+
+
+def test_enrollment_refused_keeps_the_planned_date(client, study, site_a, coordinator_a):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_a)
+    action = reverse("screening_enroll", args=[subject.pk])
+    posted = {"planned_c1d1": PLANNED_C1D1.isoformat()}
+
+    response = client.post(action, posted)  # not assessed yet: cannot enroll
+
+    assert response.status_code == 400
+    assert response.context["enroll_form"].errors
+    assert lost_values(posted, response.content.decode(), action) == {}
+
+
+def test_screen_failure_refused_keeps_the_reason(client, study, site_a, coordinator_a):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_a)
+    action = reverse("screening_screen_fail", args=[subject.pk])
+    posted = {"reason": "x" * 1001}  # over the 1,000 characters allowed
+
+    response = client.post(action, posted)
+
+    assert response.status_code == 400
+    assert response.context["fail_form"].errors
+    assert lost_values(posted, response.content.decode(), action) == {}
+    subject.refresh_from_db()
+    assert subject.status == SubjectStatus.SCREENING
+
+
+def test_eligibility_refused_keeps_every_value(client, study, site_a, coordinator_a):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_a)
+    posted = _form_data(eligible_values()) | {"ecog": "7"}  # ECOG is 0..5
+    for women_only in ("childbearing_potential", "pregnancy_test_result"):
+        posted.pop(women_only, None)  # not asked for a man
+
+    response = client.post(reverse("screening_eligibility", args=[subject.pk]), posted)
+
+    assert response.status_code == 400
+    assert "ecog" in response.context["form"].errors
+    assert lost_values(posted, response.content.decode()) == {}
+    assert not EligibilityAssessment.objects.exists()

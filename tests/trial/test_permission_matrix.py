@@ -80,7 +80,6 @@ SIGNED_IN                        = (302, 200, 200, 200, 200, 200, 200)
 OTHER_SITE                       = (302, 404, 404, 200, 200, 200, 200)
 # An empty POST every role in scope may make: sent back to the page with a message.
 BACK                             = (302, 302, 302, 302, 302, 302, 302)
-BACK_OTHER_SITE                  = (302, 404, 404, 302, 302, 302, 302)
 # An empty POST of a form that the view re-renders with its errors.
 INVALID                          = (302, 400, 400, 400, 400, 400, 400)
 INVALID_OTHER_SITE               = (302, 404, 404, 400, 400, 400, 400)
@@ -91,8 +90,9 @@ NOBODY_FINDS                     = (302, 404, 404, 404, 404, 404, 404)
 # AE log readers and query readers: every role but sponsor safety (SAEs only).
 WITHOUT_SAFETY                   = (302, 200, 200, 200, 200, 404, 200)
 WITHOUT_SAFETY_OTHER_SITE        = (302, 404, 404, 200, 200, 404, 200)
-AE_ACTION                        = (302, 302, 302, 302, 302, 404, 302)
-AE_ACTION_OTHER_SITE             = (302, 404, 404, 302, 302, 404, 302)
+# An empty side form of an AE (causality, DLT, void): the page again with the form's errors.
+AE_ACTION                        = (302, 400, 400, 400, 400, 404, 400)
+AE_ACTION_OTHER_SITE             = (302, 404, 404, 400, 400, 404, 400)
 # Queries: answered by the site; closed and re-opened by monitors and data managers (or by
 # the investigator who raised it: here the monitor did).
 QUERY_ANSWER                     = (302, 302, 302, 403, 403, 404, 403)
@@ -159,14 +159,14 @@ MATRIX: dict[str, list[Check]] = {
     "screening_eligibility_preview": [Check("subject", POST, SIGNED_IN, OTHER_SITE)],
     "screening_eligibility_confirm": [Check("subject", POST, INVESTIGATOR_ACTS,
                                             INVESTIGATOR_ACTS_OTHER_SITE)],
-    "screening_screen_fail":         [Check("subject", POST, BACK, BACK_OTHER_SITE)],
+    "screening_screen_fail":         [Check("subject", POST, INVALID, INVALID_OTHER_SITE)],
     "screening_enroll":              [Check("subject", POST, INVALID, INVALID_OTHER_SITE)],
     # --- dosing ---------------------------------------------------------------------------
     "subject_detail":      [Check("subject", GET, SIGNED_IN, OTHER_SITE)],
-    "subject_disposition": [Check("subject", POST, BACK, BACK_OTHER_SITE)],
+    "subject_disposition": [Check("subject", POST, INVALID, INVALID_OTHER_SITE)],
     "visit_dosing":        [Check("visit", GET, SIGNED_IN, OTHER_SITE)],
-    "visit_complete":      [Check("visit", POST, BACK, BACK_OTHER_SITE)],
-    "visit_missed":        [Check("visit", POST, BACK, BACK_OTHER_SITE)],
+    "visit_complete":      [Check("visit", POST, INVALID, INVALID_OTHER_SITE)],
+    "visit_missed":        [Check("visit", POST, INVALID, INVALID_OTHER_SITE)],
     "worklist":            [Check("none", GET, SIGNED_IN)],
     "tumour_baseline":     [Check("subject", GET, SITE_STAFF, NOBODY_FINDS)],
     "tumour_follow_up":    [Check("subject", GET, SITE_STAFF, NOBODY_FINDS)],
@@ -177,7 +177,7 @@ MATRIX: dict[str, list[Check]] = {
                      Check("sae", GET, SIGNED_IN, OTHER_SITE)],
     "ae_causality": [Check("ae", POST, AE_ACTION, AE_ACTION_OTHER_SITE)],
     "ae_dlt":       [Check("ae", POST, AE_ACTION, AE_ACTION_OTHER_SITE)],
-    "ae_sign":      [Check("sae", POST, BACK, BACK_OTHER_SITE)],
+    "ae_sign":      [Check("sae", POST, INVALID, INVALID_OTHER_SITE)],
     "ae_void":      [Check("ae", POST, AE_ACTION, AE_ACTION_OTHER_SITE)],
     "sae_list":     [Check("none", GET, SIGNED_IN)],
     "ctcae_grades": [Check("none", GET, SIGNED_IN)],
