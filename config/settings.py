@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "trial.context_processors.navigation",
                 "demo.context_processors.demo_banner",
+                "trial.security.session_context",
             ],
         },
     },
@@ -297,6 +298,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ecrf@localhost")
 # Absolute session lifetime, and sign-out after inactivity (trial.security).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 ECRF_IDLE_TIMEOUT_MINUTES = env_int("ECRF_IDLE_TIMEOUT_MINUTES", 15)
+# The page warns this long before the idle sign-out, with a "stay signed in" button.
+ECRF_IDLE_WARNING_SECONDS = env_int("ECRF_IDLE_WARNING_SECONDS", 120)
+# A form posted on an ended session is kept this long for its user to get back.
+ECRF_FORM_DRAFT_HOURS = env_int("ECRF_FORM_DRAFT_HOURS", 24)
 
 # Dosing CRF plausibility (dosing.dose_checks): a dose above this percentage of its level's
 # dose, or an injected volume above this many mL, is refused as a typing error.

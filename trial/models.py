@@ -527,3 +527,25 @@ class AuditChainHead(models.Model):
 
     def __str__(self):
         return f"head at link {self.last_seq}"
+
+
+class FormDraft(models.Model):
+    """What a user had posted when the session had already ended (idle or too long), kept
+    so that it goes back on the form after the user signs in again (trial.security).
+
+    Server-side only: never in a URL or a log. The CSRF token and any password field are
+    not kept; a draft expires after ECRF_FORM_DRAFT_HOURS and is deleted once restored.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="form_drafts")
+    page = models.CharField(max_length=500, help_text="Path of the page the form was on.")
+    action = models.CharField(max_length=500, help_text="Path the form was posted to.")
+    values = models.JSONField(help_text="The posted values, a list per field name.")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "page"])]
+
+    def __str__(self):
+        return f"draft of {self.user} for {self.page}"

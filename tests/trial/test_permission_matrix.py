@@ -149,6 +149,9 @@ MATRIX: dict[str, list[Check]] = {
     "record_history": [Check("history", GET, SIGNED_IN, OTHER_SITE)],
     "study_overview": [Check("none", GET, SIGNED_IN)],
     "healthz":        [Check("none", GET, EVERYONE)],  # liveness: no session, no data
+    # The idle warning's "stay signed in", and the values kept when a session ended.
+    "session_keepalive":  [Check("none", POST, SIGNED_IN)],
+    "form_draft_restore": [Check("none", POST, SIGNED_IN)],
     # --- screening ------------------------------------------------------------------------
     "screening_register":            [Check("none", GET, REGISTERS)],
     "screening_log":                 [Check("none", GET, SIGNED_IN)],

@@ -164,3 +164,158 @@ def test_lockout_is_logged(client, coordinator_a, caplog):
     caplog.set_level(logging.INFO, logger="ecrf.security")
     _fail(client, "coord_a", 5)
     assert any("locked out user=coord_a" in r.getMessage() for r in caplog.records)
+
+
+# A form posted on an ended session is kept and put back after sign-in (issue 13)
+
+
+def _expire(client):
+    session = client.session
+    session["last_activity"] = time.time() - 16 * 60
+    session.save()
+
+
+@pytest.fixture
+def expired_post(client, coordinator_a, caplog):
+    """A form posted on the subject list 16 minutes after the last request (the list has
+    no form: the middleware keeps the post before any view runs)."""
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="ecrf.security")
+    client.force_login(coordinator_a)
+    client.get(reverse("home"))
+    _expire(client)
+    page = reverse("subject_list")
+    response = client.post(
+        page,
+        {
+            "csrfmiddlewaretoken": "old-token",
+            "lot_number": "LOT-SECRET-0425",
+            "injected_lesions": "T1 left cervical node",
+            "serious_criteria": ["hospitalisation", "disability"],
+            "password": "my-signing-password",
+            "reason": "",
+        },
+        HTTP_REFERER=f"http://testserver{page}",
+    )
+    return page, response
+
+
+def test_post_on_an_expired_session_is_kept_as_a_draft_of_the_user(expired_post, coordinator_a):
+    from trial.models import FormDraft
+
+    page, response = expired_post
+
+    draft = FormDraft.objects.get()
+    assert (draft.user, draft.page, draft.action) == (coordinator_a, page, page)
+    assert draft.values == {
+        "lot_number": ["LOT-SECRET-0425"],
+        "injected_lesions": ["T1 left cervical node"],
+        "serious_criteria": ["hospitalisation", "disability"],
+    }
+    assert draft.expires_at > draft.created_at
+
+
+def test_draft_is_never_in_the_url_nor_the_logs(expired_post, caplog):
+    page, response = expired_post
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={page.replace('/', '%2F')}"
+    logged = " ".join(r.getMessage() for r in caplog.get_records("setup"))
+    assert "LOT-SECRET" not in logged and "LOT-SECRET" not in response["Location"]
+    assert "session ended (idle) user=coord_a" in logged
+
+
+def test_after_sign_in_the_draft_is_handed_back_once(expired_post, client):
+    page, _response = expired_post
+    signed_in = client.post(
+        f"{reverse('login')}?next={page}",
+        {"username": "coord_a", "password": PASSWORD, "next": page},
+    )
+    assert signed_in["Location"] == page
+    home = client.get(reverse("home"))
+    assert home.context["form_draft_pending"] is False  # not this page's draft
+
+    first = client.post(reverse("form_draft_restore"), {"page": page}).json()
+    again = client.post(reverse("form_draft_restore"), {"page": page}).json()
+
+    assert first == {
+        "action": page,
+        "values": {
+            "lot_number": ["LOT-SECRET-0425"],
+            "injected_lesions": ["T1 left cervical node"],
+            "serious_criteria": ["hospitalisation", "disability"],
+        },
+    }
+    assert again == {"values": {}}
+
+
+def test_page_with_a_draft_tells_the_script_to_restore_it(expired_post, client, coordinator_a):
+    page, _response = expired_post
+    client.post(reverse("login"), {"username": "coord_a", "password": PASSWORD})
+
+    assert client.session["form_draft_pages"] == [page]
+    assert "data-draft-url" in client.get(page).content.decode()
+    assert "data-draft-url" not in client.get(reverse("home")).content.decode()
+
+
+def test_another_user_never_gets_the_draft(expired_post, client, monitor):
+    page, _response = expired_post
+    client.force_login(monitor)
+
+    assert client.post(reverse("form_draft_restore"), {"page": page}).json() == {"values": {}}
+
+
+def test_expired_draft_is_not_handed_back(expired_post, client):
+    from trial.models import FormDraft
+
+    page, _response = expired_post
+    FormDraft.objects.update(expires_at=FormDraft.objects.get().created_at)
+    client.post(reverse("login"), {"username": "coord_a", "password": PASSWORD})
+
+    assert client.post(reverse("form_draft_restore"), {"page": page}).json() == {"values": {}}
+    assert not FormDraft.objects.exists()
+
+
+def test_htmx_post_on_an_expired_session_keeps_the_page_s_form(client, coordinator_a):
+    from trial.models import FormDraft
+
+    client.force_login(coordinator_a)
+    client.get(reverse("home"))
+    _expire(client)
+    response = client.post(
+        "/subjects/7/eligibility/preview/",
+        {"ecog": "1", "assessment_date": "2026-11-19"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/subjects/7/eligibility/",
+    )
+
+    assert response.status_code == 401
+    assert response["HX-Redirect"].endswith("next=%2Fsubjects%2F7%2Feligibility%2F")
+    draft = FormDraft.objects.get()
+    assert (draft.page, draft.action) == (
+        "/subjects/7/eligibility/",
+        "/subjects/7/eligibility/preview/",
+    )
+
+
+def test_stay_signed_in_refreshes_the_session_activity(client, coordinator_a, settings):
+    client.force_login(coordinator_a)
+    client.get(reverse("home"))
+    session = client.session
+    session["last_activity"] = time.time() - 14 * 60  # the warning is showing
+    session.save()
+
+    response = client.post(reverse("session_keepalive"))
+
+    assert response.status_code == 200
+    assert response.json() == {"idle_timeout_seconds": settings.ECRF_IDLE_TIMEOUT_MINUTES * 60}
+    assert time.time() - client.session["last_activity"] < 5
+
+
+def test_pages_carry_the_idle_limit_and_warning_for_the_script(client, coordinator_a):
+    client.force_login(coordinator_a)
+
+    html = client.get(reverse("home")).content.decode()
+
+    assert 'data-idle-timeout="900"' in html and 'data-idle-warning="120"' in html
+    assert 'id="idle-stay"' in html and "Stay signed in" in html
