@@ -79,3 +79,31 @@ def make_read_only(form: forms.BaseForm) -> None:
     stored values even if a changed value is posted)."""
     for field in form.fields.values():
         field.disabled = True
+
+
+SMALL_DATE = forms.DateInput(
+    attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"
+)
+
+
+class AuditFilterForm(forms.Form):
+    """The subject audit trail's filters: one record, and a range of local dates."""
+
+    record = forms.ChoiceField(
+        required=False,
+        label="Record",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    since = forms.DateField(required=False, label="From", widget=SMALL_DATE)
+    until = forms.DateField(required=False, label="To", widget=SMALL_DATE)
+
+    def __init__(self, *args, records, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["record"].choices = [("", "All records"), *records]
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end date is before the start date.")
+        return data

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +16,7 @@ from exports.services import download_record
 from review import selectors, services
 from review.form_status import LEGEND, OPEN_QUERY_LABEL, OPEN_QUERY_SYMBOL
 from review.forms import (
+    AuditFilterForm,
     FieldForm,
     MatrixFilterForm,
     QueryFilterForm,
@@ -26,7 +29,7 @@ from review.matrix import subject_matrix as build_matrix
 from review.models import Query
 from review.records import KINDS, field_label, record_title, record_url
 from trial.access import get_subject_for_user, has_role, sites_for, subjects_for
-from trial.audit import history_scope
+from trial.audit import history_scope, readable_entries
 from trial.models import Role, Study
 from trial.spreadsheet import csv_writer
 
@@ -189,13 +192,49 @@ def subject_unlock(request, pk):
 
 @login_required
 def subject_audit(request, pk):
-    """Everything that happened to the subject's records, in one printable page."""
+    """Everything that happened to the subject's records, filtered by record and dates, as a
+    page or a print view (?view=print)."""
     subject = get_subject_for_user(request.user, pk, *selectors.AUDIT_READERS)
+    rows = selectors.subject_history(subject)
+    records = sorted(
+        {(_record_key(row), f"{row.kind}: {row.title}") for row in rows}, key=lambda r: r[1]
+    )
+    filters = AuditFilterForm(request.GET or None, records=records)
+    if filters.is_valid():
+        wanted = filters.cleaned_data
+        rows = [
+            row
+            for row in rows
+            if (not wanted["record"] or _record_key(row) == wanted["record"])
+            and (not wanted["since"] or timezone.localdate(row.entry.at) >= wanted["since"])
+            and (not wanted["until"] or timezone.localdate(row.entry.at) <= wanted["until"])
+        ]
+    readable = readable_entries([row.entry for row in rows])
+    rows = [replace(row, entry=entry) for row, entry in zip(rows, readable, strict=True)]
+    printing = request.GET.get("view") == "print"
     return render(
         request,
-        "review/subject_audit.html",
-        {"subject": subject, "rows": selectors.subject_history(subject)},
+        "review/subject_audit_print.html" if printing else "review/subject_audit.html",
+        {
+            "subject": subject,
+            "rows": rows,
+            "filters": filters,
+            "time_zone": timezone.get_current_timezone_name(),
+            "printed_at": timezone.localtime(),
+            "print_query": _with(request.GET, view="print"),
+        },
     )
+
+
+def _record_key(row) -> str:
+    return f"{row.entry.model}:{row.entry.object_id}"
+
+
+def _with(params, **changes) -> str:
+    kept = params.copy()
+    for name, value in changes.items():
+        kept[name] = value
+    return kept.urlencode()
 
 
 # --- the subject matrix ------------------------------------------------------------------------

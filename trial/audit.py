@@ -4,14 +4,21 @@ The events themselves are written by PostgreSQL triggers (django-pghistory), so 
 and raw SQL are caught too; the event tables refuse UPDATE and DELETE.
 """
 
+import json
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pghistory
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Model, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from pghistory import runtime as pghistory_runtime
 from pghistory.models import Events
 
@@ -60,6 +67,11 @@ class FieldChange:
     field: str
     old: object
     new: object
+    # As a reader sees them (readable_entries): the field's label, and the values as the
+    # form shows them (a choice's label, the related record's name, a local time).
+    label: str = ""
+    old_display: str = ""
+    new_display: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,3 +123,99 @@ def entries_from(events) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+# --- the audit trail as a person reads it --------------------------------------------------
+
+
+def _model_of(label: str):
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field_of(model, name: str):
+    """The model field a history column stores: by name, or by column (site_id -> site)."""
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        for field in model._meta.concrete_fields:
+            if field.attname == name:
+                return field
+    return None
+
+
+def _label_of(field, name: str) -> str:
+    if field is None:
+        return name.removesuffix("_id").replace("_", " ").capitalize()
+    if name == "id" or getattr(field, "primary_key", False):
+        return "Record ID"
+    return str(field.verbose_name)[:1].upper() + str(field.verbose_name)[1:]
+
+
+def _display(field, value, related_names: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    if field is not None:
+        if field.many_to_one and field.related_model is not None:
+            return related_names.get(field.related_model, {}).get(str(value), f"#{value}")
+        if field.choices:
+            choices = {str(k): str(v) for k, v in field.flatchoices}
+            if isinstance(value, list):
+                return ", ".join(choices.get(str(v), str(v)) for v in value)
+            return choices.get(str(value), str(value))
+        if isinstance(field, models.DateTimeField) and isinstance(value, str):
+            moment = parse_datetime(value)
+            if moment is not None:
+                if timezone.is_naive(moment):
+                    moment = timezone.make_aware(moment, timezone.utc)
+                return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        if all(isinstance(v, str | int | float) for v in value):
+            return ", ".join(str(v) for v in value) or "none"
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def readable_entries(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """The entries as the audit pages show them: each change with its field's label and its
+    values as displayed (a choice's label, the related record, local time with its zone)
+    instead of columns and codes. One query per kind of related record, not per row."""
+    wanted: dict[type[Model], set[str]] = defaultdict(set)
+    for entry in entries:
+        model = _model_of(entry.model)
+        for change in entry.changes:
+            field = _field_of(model, change.field)
+            if field is not None and field.many_to_one and field.related_model is not None:
+                wanted[field.related_model] |= {
+                    str(v) for v in (change.old, change.new) if v not in (None, "")
+                }
+    related_names = {
+        related: {str(obj.pk): str(obj) for obj in related._default_manager.filter(pk__in=ids)}
+        for related, ids in wanted.items()
+    }
+    readable = []
+    for entry in entries:
+        model = _model_of(entry.model)
+        changes = []
+        for change in entry.changes:
+            field = _field_of(model, change.field)
+            changes.append(
+                replace(
+                    change,
+                    label=_label_of(field, change.field),
+                    old_display=""
+                    if change.old is None
+                    else _display(field, change.old, related_names),
+                    new_display=_display(field, change.new, related_names),
+                )
+            )
+        readable.append(replace(entry, changes=tuple(changes)))
+    return readable

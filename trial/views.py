@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from trial import services
 from trial.access import get_subject_for_user, has_role, roles_of, sites_for, subjects_for
-from trial.audit import history_for, history_scope
+from trial.audit import history_for, history_scope, readable_entries
 from trial.forms import SubjectCorrectForm, SubjectVoidForm, add_service_errors
 from trial.models import Heartbeat, Role, Study, SubjectStatus
 
@@ -66,7 +66,12 @@ def record_history(request, model_label, pk):
     return render(
         request,
         "trial/record_history.html",
-        {"record": record, "kind": record._meta.verbose_name, "entries": history_for(record)},
+        {
+            "record": record,
+            "kind": record._meta.verbose_name,
+            "entries": readable_entries(history_for(record)),
+            "time_zone": timezone.get_current_timezone_name(),
+        },
     )
 
 

@@ -2,6 +2,8 @@
 
 import csv
 import io
+import zoneinfo
+from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
@@ -11,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from adverse_events.models import AdverseEvent
 from adverse_events.services import ae_assess_causality
@@ -438,7 +441,71 @@ def test_subject_audit_shows_old_and_new_values_with_who_and_why(
     kinds = {r.kind for r in rows}
     assert {"Subject registration", "Informed consent", "Eligibility", "Visit", "Dosing"} <= kinds
     page = response.content.decode()
-    assert 'data-action="print"' in page and "LOT-2026-09" in page
+    assert "view=print" in page and "LOT-2026-09" in page
+
+
+def test_subject_audit_shows_labels_display_values_and_local_time(
+    client, dosed, coordinator_a, monitor, settings
+):
+    """Issue 13: raw columns (site_id), codes and UTC times under the words "local time"."""
+    settings.TIME_ZONE = "Europe/Paris"
+    correct_c1d1(dosed, coordinator_a, reason="Lot misread on the label", lot_number="LOT-2026-09")
+    client.force_login(monitor)
+
+    response = client.get(reverse("subject_audit", args=[dosed.pk]))
+
+    page = response.content.decode()
+    assert ">site_id<" not in page and ">created_by_id<" not in page and ">site<" not in page
+    assert ">Site<" in page and ">Product lot<" in page
+    assert dosed.site.name in page  # the related record, not its id
+    assert "Intratumoural injection" in page  # a choice's label, not its code
+    rows = response.context["rows"]
+    [edit] = [r for r in rows if r.entry.reason == "Lot misread on the label"]
+    local = timezone.localtime(edit.entry.at, zoneinfo.ZoneInfo("Europe/Paris"))
+    assert f"{local:%Y-%m-%d %H:%M:%S} {local:%Z}" in page  # CET or CEST, not UTC
+    assert "Europe/Paris" in page
+
+
+def _record_choice(client, subject, label) -> str:
+    choices = client.get(reverse("subject_audit", args=[subject.pk])).context["filters"]
+    [key] = [k for k, shown in choices.fields["record"].choices if shown == label]
+    return key
+
+
+def test_subject_audit_filters_by_record_and_dates(client, dosed, coordinator_a, monitor):
+    correct_c1d1(dosed, coordinator_a, reason="Lot misread on the label", lot_number="LOT-2026-09")
+    client.force_login(monitor)
+    record = _record_choice(client, dosed, "Dosing: Dosing C1D1")
+
+    only_dose = client.get(reverse("subject_audit", args=[dosed.pk]), {"record": record})
+    today = timezone.localdate()
+    none_yet = client.get(
+        reverse("subject_audit", args=[dosed.pk]), {"since": (today + timedelta(days=1))}
+    )
+    today_only = client.get(
+        reverse("subject_audit", args=[dosed.pk]), {"since": today, "until": today}
+    )
+
+    assert only_dose.status_code == 200
+    assert {r.title for r in only_dose.context["rows"]} == {"Dosing C1D1"}
+    assert none_yet.context["rows"] == []
+    assert len(today_only.context["rows"]) == len(
+        client.get(reverse("subject_audit", args=[dosed.pk])).context["rows"]
+    )
+
+
+def test_subject_audit_print_view_has_no_navigation_and_keeps_the_filters(client, dosed, monitor):
+    client.force_login(monitor)
+    params = {"record": _record_choice(client, dosed, "Dosing: Dosing C1D1"), "view": "print"}
+
+    response = client.get(reverse("subject_audit", args=[dosed.pk]), params)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<nav" not in page and "Printed " in page and "by monitor" in page
+    assert {r.title for r in response.context["rows"]} == {"Dosing C1D1"}
+    screen = client.get(reverse("subject_audit", args=[dosed.pk]), {"record": params["record"]})
+    assert "view=print" in screen.content.decode()
 
 
 def test_subject_audit_is_404_for_another_sites_subject(client, dosed, coordinator_b):
