@@ -20,7 +20,8 @@ from dosing import recist
 from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord, TumourAssessment
 from review.models import Query, QueryStatus
 from screening.eligibility import CRITERIA
-from screening.models import EligibilityAssessment, EligibilityStatus
+from screening.models import EligibilityAssessment
+from screening.selectors import Funnel, screening_funnel
 from trial.access import has_role, sites_for, subjects_for
 from trial.models import DoseLevel, Site, Study, Subject, SubjectStatus, User, Visit
 
@@ -35,16 +36,6 @@ OFF_STUDY = (
 
 
 # --- study overview ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Funnel:
-    registered: int
-    screened: int  # informed consent signed
-    eligible: int  # eligibility computed "eligible" (confirmed or not yet)
-    enrolled: int
-    screen_failed: int
-    in_screening: int
 
 
 @dataclass(frozen=True)
@@ -128,18 +119,6 @@ def enrollments_by_day(subjects: QuerySet[Subject]) -> tuple[tuple[date, int], .
         .order_by("day")
     )
     return tuple((row["day"], row["n"]) for row in rows)
-
-
-def screening_funnel(subjects: QuerySet[Subject]) -> Funnel:
-    counts = subjects.aggregate(
-        registered=Count("id"),
-        screened=Count("id", filter=Q(consent__isnull=False)),
-        eligible=Count("id", filter=Q(eligibility__status=EligibilityStatus.ELIGIBLE)),
-        enrolled=Count("id", filter=Q(enrolled_at__isnull=False)),
-        screen_failed=Count("id", filter=Q(status=SubjectStatus.SCREEN_FAILED)),
-        in_screening=Count("id", filter=Q(status=SubjectStatus.SCREENING)),
-    )
-    return Funnel(**counts)
 
 
 def screen_failure_criteria(subjects: QuerySet[Subject], *, screen_failed: int) -> dict:

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from review.models import SignatureMeaning
 from trial.models import Subject
@@ -24,21 +25,65 @@ class RecordKind:
     sign_meaning: str | None
     # A record that can carry a signature can be locked on its own.
     lockable: bool
+    # The fields the site enters on this CRF (what a query or a verification may name): the
+    # dotted path of its app's field list, read lazily (no import cycle), or the names.
+    entered_fields: str | tuple[str, ...] = ()
+    # Of those, the ones asked for women only (not shown, nor offered, for a man).
+    women_only: tuple[str, ...] = ()
 
     @property
     def model(self) -> type[Model]:
         return apps.get_model(self.label)
 
+    def fields(self) -> tuple[str, ...]:
+        if isinstance(self.entered_fields, str):
+            return tuple(import_string(self.entered_fields))
+        return self.entered_fields
+
 
 KINDS = {
     kind.label: kind
     for kind in (
-        RecordKind("dosing.dosingrecord", "Dosing", SignatureMeaning.REVIEWED, True),
-        RecordKind("adverse_events.adverseevent", "Adverse event", SignatureMeaning.REVIEWED, True),
-        RecordKind("screening.eligibilityassessment", "Eligibility", None, True),
-        RecordKind("screening.consent", "Informed consent", None, False),
-        RecordKind("trial.visit", "Visit", None, False),
-        RecordKind("trial.subject", "Subject registration", None, False),
+        RecordKind(
+            "dosing.dosingrecord",
+            "Dosing",
+            SignatureMeaning.REVIEWED,
+            True,
+            entered_fields="dosing.services.DOSING_FIELDS",
+            women_only=("pregnancy_test",),
+        ),
+        RecordKind(
+            "adverse_events.adverseevent",
+            "Adverse event",
+            SignatureMeaning.REVIEWED,
+            True,
+            entered_fields="adverse_events.services.AE_FIELDS",
+        ),
+        RecordKind(
+            "screening.eligibilityassessment",
+            "Eligibility",
+            None,
+            True,
+            entered_fields="screening.services.FACT_FIELDS",
+            women_only=("pregnant", "lactating", "childbearing_potential", "pregnancy_test_result"),
+        ),
+        RecordKind(
+            "screening.consent",
+            "Informed consent",
+            None,
+            False,
+            entered_fields=("icf_version", "signed_at"),
+        ),
+        RecordKind(
+            "trial.visit", "Visit", None, False, entered_fields=("completed_on", "missed_reason")
+        ),
+        RecordKind(
+            "trial.subject",
+            "Subject registration",
+            None,
+            False,
+            entered_fields=("sex", "date_of_birth", "tumour_type", "tumour_type_other"),
+        ),
     )
 }
 
@@ -69,12 +114,18 @@ def record_url(record: Model) -> str:
 
 
 def field_choices(record: Model) -> list[tuple[str, str]]:
-    """(name, label) of the fields a query or a verification may name on this record."""
+    """(name, label) of the fields a query or a verification may name on this record: the
+    ones the site enters on its CRF (never derived ones such as the SAE report's due time),
+    and for a man not those asked for women only (a pregnancy test)."""
+    kind = kind_of(record)
+    entered = set(kind.fields()) if kind and kind.fields() else None
+    if kind and kind.women_only and subject_of(record).sex != "F":
+        entered = (entered or set()) - set(kind.women_only)
     skip = {"id", "subject", "visit", "version", "recorded_by", "recorded_at", "updated_at"}
     return [
         (field.name, str(field.verbose_name))
         for field in record._meta.concrete_fields
-        if field.name not in skip and field.editable
+        if field.editable and field.name not in skip and (entered is None or field.name in entered)
     ]
 
 

@@ -545,8 +545,8 @@ def _washout(facts: EligibilityFacts, treatment: _PriorTreatment, minimum_days: 
     # "More than N days since": the interval must be strictly greater than N.
     def judge(text: str, days: int) -> _Part:
         if days > minimum_days:
-            return _met(f"{text}, more than {minimum_days}")
-        return _failed(f"{text}; the protocol needs more than {minimum_days}")
+            return _met(f"{text}, more than {minimum_days} days")
+        return _failed(f"{text}; the protocol needs more than {minimum_days} days")
 
     return _days_since(facts, treatment, judge)
 

@@ -275,10 +275,15 @@ class EligibilityForm(forms.ModelForm):
                 self.add_error(field, message)
 
 
+def _plain(number) -> str:
+    """100, not 1E+2: Decimal.normalize() alone writes an exponent."""
+    return format(number.normalize(), "f")
+
+
 def _limit_text(lab, unit) -> str:
     parts = []
     if lab.minimum is not None:
-        parts.append(f"≥ {lab.minimum.normalize()} {unit}")
+        parts.append(f"≥ {_plain(lab.minimum)} {unit}")
     if lab.maximum is not None:
-        parts.append(f"≤ {lab.maximum.normalize()} {unit}")
+        parts.append(f"≤ {_plain(lab.maximum)} {unit}")
     return "Protocol limit: " + " and ".join(parts)

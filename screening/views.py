@@ -16,6 +16,7 @@ from review.forms import SignForm, make_read_only
 from screening import services
 from screening.forms import ConsentForm, EligibilityForm, EnrollForm, ReasonForm, RegistrationForm
 from screening.models import EligibilityAssessment
+from screening.selectors import screening_funnel
 from trial.access import (
     can_act_as_investigator,
     can_enter_data,
@@ -89,6 +90,15 @@ def _screening_context(request, subject, **extra):
         "review": review,
         "can_edit": unlocked and can_enter_data(request.user, subject),
         "can_confirm": unlocked and can_act_as_investigator(request.user, subject),
+        # What the investigator signs for: every criterion with its facts and outcome, as
+        # the rules judge the saved assessment today.
+        "criteria": (
+            services.eligibility_evaluate(
+                subject=subject, values=services.assessment_values(assessment), today=today
+            )[0].findings
+            if assessment is not None and subject.status == SubjectStatus.SCREENING
+            else ()
+        ),
         "confirm_form": SignForm(),
         "enroll_blockers": blockers,
         "escalation": state,
@@ -289,12 +299,7 @@ def screening_log(request):
         if subject.status == SubjectStatus.SCREEN_FAILED:
             failures.update(failed or ["(reason only)"])
         rows.append({"subject": subject, "assessment": assessment, "failed": failed})
-    counts = {
-        "screened": len(rows),
-        "screen_failed": sum(r["subject"].status == SubjectStatus.SCREEN_FAILED for r in rows),
-        "enrolled": sum(r["subject"].enrolled_at is not None for r in rows),
-        "in_screening": sum(r["subject"].status == SubjectStatus.SCREENING for r in rows),
-    }
+    counts = screening_funnel(subjects)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="screening-log.csv"'

@@ -381,7 +381,7 @@ def test_chemo_exactly_28_days_ago_is_ineligible():
     assert result.outcome == Outcome.FAILED
     assert result.reason == (
         "last chemotherapy 2026-10-29 is 28 days before the assessment on 2026-11-26; "
-        "the protocol needs more than 28"
+        "the protocol needs more than 28 days"
     )
 
 
@@ -395,7 +395,7 @@ def test_chemo_27_days_ago_reason_gives_dates_and_rule():
     reason = finding(man(last_chemotherapy_date=date(2026, 10, 30)), "IN5").reason
     assert reason == (
         "last chemotherapy 2026-10-30 is 27 days before the assessment on 2026-11-26; "
-        "the protocol needs more than 28"
+        "the protocol needs more than 28 days"
     )
 
 
@@ -456,7 +456,7 @@ def test_nitrosourea_exactly_42_days_ago_is_ineligible():
     assert result.outcome == Outcome.FAILED
     assert result.reason == (
         "last nitrosourea or mitomycin C 2026-10-15 is 42 days before the assessment on "
-        "2026-11-26; the protocol needs more than 42"
+        "2026-11-26; the protocol needs more than 42 days"
     )
 
 

@@ -372,3 +372,66 @@ def test_eligibility_refused_keeps_every_value(client, study, site_a, coordinato
     assert "ecog" in response.context["form"].errors
     assert lost_values(posted, response.content.decode()) == {}
     assert not EligibilityAssessment.objects.exists()
+
+
+# Reading what is there (issue 13)
+
+
+def test_screening_log_and_overview_count_screened_the_same_way(
+    client, study, site_a, coordinator_a
+):
+    """One definition (consent signed), one selector: the log said 2 where the overview said 0."""
+    from dashboards.selectors import overview_for
+
+    register_subject(study=study, site=site_a, by=coordinator_a)  # registered, no consent
+    consented_subject(study=study, site=site_a, by=coordinator_a, tumour_type="sts")
+    client.force_login(coordinator_a)
+
+    log = client.get(reverse("screening_log"))
+    overview = overview_for(coordinator_a, today=TODAY)
+
+    assert log.context["counts"] == overview.funnel
+    assert (overview.funnel.registered, overview.funnel.screened) == (2, 1)
+    assert "Registered 2 · screened (consent signed) 1" in log.content.decode()
+
+
+def test_lab_limits_are_written_as_plain_numbers(client, study, site_a, coordinator_a):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_a)
+
+    page = client.get(reverse("screening_eligibility", args=[subject.pk])).content.decode()
+
+    assert "Protocol limit: ≥ 100 10^9/L" in page
+    assert "E+" not in page
+
+
+def test_investigator_reads_every_criterion_above_the_signature(
+    client, study, site_a, coordinator_a, investigator_a
+):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
+    client.force_login(investigator_a)
+
+    page = client.get(reverse("screening_subject", args=[subject.pk])).content.decode()
+
+    section = page[page.index('data-testid="criteria-to-confirm"') :]
+    assert section.index("IN5") < section.index('name="password"')
+    for code in ("IN1", "IN3", "IN5", "IN7", "EX3", "EX7", "EX12"):
+        assert f"{code} · " in section
+    assert "more than 28 days" in section  # the facts behind the outcome
+
+
+def test_coordinator_is_not_offered_the_confirmation(client, study, site_a, coordinator_a):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
+    client.force_login(coordinator_a)
+
+    page = client.get(reverse("screening_subject", args=[subject.pk])).content.decode()
+
+    assert 'data-testid="criteria-to-confirm"' not in page
+
+
+def test_dose_escalation_page_shows_no_raw_codes(client, study, coordinator_a):
+    client.force_login(coordinator_a)
+
+    page = client.get(reverse("dose_escalation")).content.decode()
+
+    assert "not_started" not in page and "Not started" in page

@@ -99,6 +99,22 @@ def test_study_page_shows_thresholds(client, coordinator_a):
     assert "DL4" in content
 
 
+def test_study_page_shows_no_raw_codes_nor_exponents(client, coordinator_a):
+    client.force_login(coordinator_a)
+    content = client.get(reverse("study_overview")).content.decode()
+    assert "age_max_years" not in content and "Age max years" in content
+    assert "E+" not in content and "≥ 100 10^9/L" in content
+
+
+def test_record_history_shows_field_labels_and_choice_labels(client, coordinator_a, subject_a):
+    client.force_login(coordinator_a)
+    text = client.get(reverse("record_history", args=["trial.subject", subject_a.pk])).content
+    text = text.decode()
+    assert ">site_id<" not in text and ">Site<" in text
+    assert subject_a.site.name in text
+    assert subject_a.get_sex_display() in text
+
+
 def test_subject_admin_refuses_hard_delete(client, admin_user, subject_a):
     client.force_login(admin_user)
     url = reverse("admin:trial_subject_delete", args=[subject_a.pk])
