@@ -152,6 +152,11 @@ class BaselineForm(forms.Form):
                 decimal_places=1,
                 label=f"T{i} diameter (mm)",
             )
+        # The lesion table shows its column headers instead of labels: the inputs carry
+        # their label for assistive technology.
+        for name, field in self.fields.items():
+            if name.startswith("lesion_"):
+                field.widget.attrs.setdefault("aria-label", field.label)
 
     def rows(self):
         return [
