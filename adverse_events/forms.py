@@ -200,3 +200,13 @@ class AeFilterForm(forms.Form):
     state = forms.ChoiceField(
         required=False, choices=[("", "Open or closed"), ("open", "Ongoing"), ("closed", "Ended")]
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Bootstrap's block controls: each label sits above its own control.
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs.setdefault(
+                "class",
+                "form-select form-select-sm" if is_select else "form-control form-control-sm",
+            )

@@ -986,5 +986,9 @@ def waterfall_chart(
         else:
             _text(root, left + 4, y + 14, label, size=11, weight="600")
     if not ordered:
-        _empty_message(root, left + plot_w / 2, top + plot_h / 2, empty_text)
+        # Between the zero line and the nearest reference line above it, never across the
+        # -30 % line that sits at the middle of an empty plot.
+        above = [y_of(v) for v, _label in reference_lines if 0 < v <= y_max]
+        ceiling = max(above) if above else top
+        _empty_message(root, left + plot_w / 2, (zero + ceiling) / 2 + 5, empty_text)
     return _finish(root)

@@ -619,3 +619,14 @@ def test_dlt_decision_is_shown_chosen_after_it_was_recorded(client, aes, investi
     assert submitted_values(html, reverse("ae_dlt", args=[severe.pk])) == {"is_dlt": ["yes"]}
     assert "DLT candidate: DLT candidate" not in html
     assert html.count("DLT candidate") == 1
+
+
+def test_ae_list_filters_are_block_controls_under_their_labels(client, coordinator_a):
+    """Issue 13: inline selects ran into their labels."""
+    client.force_login(coordinator_a)
+
+    page = client.get(reverse("ae_list")).content.decode()
+
+    for name in ("grade", "serious", "related", "state"):
+        assert f'<select name="{name}" class="form-select form-select-sm"' in page
+    assert '<input type="text" name="soc" class="form-control form-control-sm"' in page

@@ -342,3 +342,16 @@ def test_waterfall_without_assessment_says_so():
     root = parse(charts.waterfall_chart(slug="wf", title="W", desc="d", bars=[]))
     assert by_class(root, "bar") == []
     assert "No follow-up tumour assessment yet" in "".join(root.itertext())
+
+
+def test_waterfall_empty_text_is_clear_of_the_reference_lines():
+    """Issue 13: the empty-state text was written over the -30 % line."""
+    root = parse(charts.waterfall_chart(slug="wf", title="W", desc="d", bars=[]))
+    [text] = [
+        t for t in root.iter("{http://www.w3.org/2000/svg}text") if "No follow-up" in (t.text or "")
+    ]
+    baseline = float(text.get("y"))
+    for line in by_class(root, "reference"):
+        y = float(line.get("y1"))
+        # 14 px text: its box runs from about baseline - 11 to baseline + 3.
+        assert not baseline - 14 <= y <= baseline + 6, (baseline, y)
