@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import ARTIFACTS
 from tests.dosing.factories import dosed_subject, enrolled_subject, visit_of
 from tests.review.factories import correct_c1d1
 
@@ -19,6 +20,7 @@ def test_audit_trail_fits_1366_px_with_its_reason_in_view(
     page = new_page("monitor", PASSWORD)
     page.goto(live_server.url + reverse("subject_audit", args=[subject.pk]))
     shots(page, "audit-1366")
+    page.screenshot(path=str(ARTIFACTS / "audit-1366-viewport.png"))
 
     reason = page.get_by_role("columnheader", name="Reason").bounding_box()
     assert reason["x"] + reason["width"] <= 1366
