@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS
 from tests.dosing.factories import dosed_subject, enrolled_subject, visit_of
+from tests.e2e.conftest import ARTIFACTS
 from tests.review.factories import correct_c1d1
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,7 +17,9 @@ def test_ae_field_picker_lists_entered_fields_not_derived_ones(
 ):
     load_starter_dictionary()
     subject = dosed_subject(study, site_a, coordinator_a, investigator_a)
-    ae = record_ae(subject, coordinator_a, grade=3, serious=True, serious_criteria=["hospitalisation"])
+    ae = record_ae(
+        subject, coordinator_a, grade=3, serious=True, serious_criteria=["hospitalisation"]
+    )
 
     names = [name for name, _label in field_choices(ae)]
 
