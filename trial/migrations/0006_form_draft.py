@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trial", "0004_escalation_design"),
+        ("trial", "0005_passwordhistory"),
     ]
 
     operations = [
