@@ -181,8 +181,9 @@ def _action(request, pk, form_class, run, done, *, context_name):
         try:
             run(ae, form.cleaned_data)
         except ValidationError as error:
+            # The service's refusal is the page's message; the form keeps what was typed.
             for message in error.messages:
-                form.add_error(None, message)
+                messages.error(request, message)
         else:
             messages.success(request, done)
             return redirect("ae_detail", pk=ae.pk)

@@ -380,7 +380,14 @@ def record_panel(record: Model, user: User) -> RecordPanel:
         verification_state=verified,
         open_queries=open_queries_for(record),
         fields=field_choices(record),
-        can_sign=bool(kind and kind.sign_meaning and Role.INVESTIGATOR in roles and lock is None),
+        # Not while a valid signature stands: signing again would sign the same content.
+        can_sign=bool(
+            kind
+            and kind.sign_meaning
+            and Role.INVESTIGATOR in roles
+            and lock is None
+            and state != SignatureState.VALID
+        ),
         can_lock=bool(
             kind
             and kind.lockable

@@ -569,3 +569,21 @@ def test_a_monitor_verifies_a_field_on_the_page(client, dosed, monitor):
     client.post(record_url_of("record_verify", dose), {"field_name": ""})
     page = client.get(reverse("visit_dosing", args=[dose.visit_id])).content.decode()
     assert "Verified</span> by monitor" in page
+
+
+def test_the_sign_box_is_gone_once_signed_and_back_after_an_edit(
+    client, dosed, coordinator_a, investigator_a
+):
+    """Issue 13: the Sign box was still offered after signing."""
+    client.force_login(investigator_a)
+    url = reverse("visit_dosing", args=[c1d1_dose(dosed).visit_id])
+    sign(c1d1_dose(dosed), investigator_a)
+
+    signed = client.get(url)
+    correct_c1d1(dosed, coordinator_a, reason="Lot misread", lot_number="LOT-2026-09")
+    edited = client.get(url)
+
+    assert signed.context["review"].can_sign is False
+    assert 'id="sign-password"' not in signed.content.decode()
+    assert edited.context["review"].signature_state == "invalidated"
+    assert 'id="sign-password"' in edited.content.decode()
