@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trial", "0005_passwordhistory"),
+        ("trial", "0006_subject_race_ethnicity"),
     ]
 
     operations = [
