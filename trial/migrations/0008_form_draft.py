@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trial", "0006_subject_race_ethnicity"),
+        ("trial", "0007_audit_chain"),
     ]
 
     operations = [
