@@ -215,6 +215,14 @@ def database_url_of_tests() -> str:
     return _database_url_of(connection)
 
 
+def database_env_of_tests() -> dict:
+    """The database variables of a process the tests start: the test database, as both roles.
+    An inherited DATABASE_OWNER_URL (CI sets one) names the development database, which the
+    settings refuse beside a DATABASE_URL naming another."""
+    url = database_url_of_tests()
+    return {"DATABASE_URL": url, "DATABASE_OWNER_URL": url}
+
+
 @pytest.fixture
 def live_worker(transactional_db):
     """A real Celery worker process on the configured broker (Redis in CI, the filesystem
@@ -230,11 +238,14 @@ def live_worker(transactional_db):
 
     connection.ensure_connection()
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = os.environ | {
-        "DATABASE_URL": _database_url_of(connection),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-    }
+    env = (
+        os.environ
+        | database_env_of_tests()
+        | {
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        }
+    )
     proc = start_worker(queue, env)
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue

@@ -7,7 +7,6 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -16,22 +15,11 @@ from django.db import connection
 from exports import services
 from exports.models import ExportRun, ExportStatus
 from exports.tasks import run_export
+from tests.conftest import database_env_of_tests
 from trial.models import Membership, Role, User
 from trial.study_config import load_study, read_config
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _test_database_url() -> str:
-    params = connection.get_connection_params()
-    host = params.get("host") or ""
-    port = params.get("port") or ""
-    user = quote(params.get("user") or "postgres")
-    password = f":{quote(params['password'])}" if params.get("password") else ""
-    dbname = params["dbname"]
-    if host.startswith("/"):
-        return f"postgresql://{user}{password}@/{dbname}?host={quote(host, safe='/')}"
-    return f"postgresql://{user}{password}@{host}{':' + str(port) if port else ''}/{dbname}"
 
 
 @pytest.fixture
@@ -39,7 +27,7 @@ def worker_queue(transactional_db):
     """A worker consuming a queue of its own, writing to the test database."""
     connection.ensure_connection()
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = os.environ | {"DATABASE_URL": _test_database_url()}
+    env = os.environ | database_env_of_tests()
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue,
          "--concurrency", "1", "--pool", "solo", "--loglevel", "WARNING"],

@@ -24,7 +24,7 @@ with psycopg.connect(embedded_postgres.owner_url()) as conn:
 
 
 def test_embedded_server_starts_creates_the_roles_and_database_and_answers(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_OWNER_URL")}
     env["ECRF_EMBEDDED_PGDATA"] = str(tmp_path / "pgdata")
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT],
