@@ -51,6 +51,8 @@ def test_a_crf_opens_with_its_first_field_focused_and_a_save_focuses_the_message
     page.goto(live_server.url + reverse("screening_register"))
     page.check("input[name=sex][value=F]")
     page.fill("#id_date_of_birth", "1980-03-04")
+    page.select_option("#id_race", "not_reported")
+    page.select_option("#id_ethnicity", "not_reported")
     page.select_option("#id_tumour_type", "sts")
     page.get_by_role("button", name="Register").click()
     page.get_by_text("Registered FR01-S002").first.wait_for()
