@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 import openpyxl
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -368,7 +368,12 @@ def _new_version(changes: dict, *, by, reason: str, source: str) -> CtcaeDiction
         )
         for entry in renamed:
             entry["recorded_aes"] = used.get(entry["meddra_code"], 0)
-    last = CtcaeDictionaryVersion.objects.select_for_update().order_by("-number").first()
+    # Versions are append-only: the application's role may not UPDATE them, so it cannot take
+    # SELECT ... FOR UPDATE on them either. A transaction-level advisory lock serialises the
+    # numbering of concurrent imports instead (the unique number refuses any race left).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ecrf.ctcae_dictionary_version'))")
+    last = CtcaeDictionaryVersion.objects.order_by("-number").first()
     return CtcaeDictionaryVersion.objects.create(
         number=(last.number if last else 0) + 1,
         imported_at=timezone.now(),

@@ -177,6 +177,20 @@ def test_the_application_works_as_its_role(application_role, django_user_model):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_start_commands_dictionary_import_works_as_the_application_role(application_role):
+    """bin/start imports the CTCAE starter list as the application's role: numbering a new
+    dictionary version must not need a privilege the append-only version table refuses it
+    (SELECT ... FOR UPDATE needs UPDATE)."""
+    from adverse_events.models import CtcaeDictionaryVersion
+
+    with _as_application(application_role):
+        call_command("import_ctcae", verbosity=0)
+        assert CtcaeDictionaryVersion.objects.count() == 1
+        call_command("import_ctcae", verbosity=0)  # unchanged: no new version
+        assert list(CtcaeDictionaryVersion.objects.values_list("number", flat=True)) == [1]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_migrate_runs_as_the_owner_and_grants_the_application(application_role, monkeypatch):
     """Run from a process connected as the application's role, migrate swaps to the owner
     (DATABASE_OWNER_URL) for its run, grants as the owner, then swaps back."""
