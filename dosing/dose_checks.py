@@ -26,6 +26,9 @@ def dose_quantity_problems(
     limits: DoseLimits,
 ) -> list[tuple[str, str]]:
     """(field, reason) for each quantity of a given dose that is not plausible."""
+    # Services are also called with the text of a form or a fixture ("1.50"): compare numbers.
+    amount = None if amount is None else Decimal(str(amount))
+    volume_ml = None if volume_ml is None else Decimal(str(volume_ml))
     problems = []
     if amount is not None:
         if amount <= 0:
