@@ -258,3 +258,16 @@ def live_worker(transactional_db):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery tasks run inline (in the test, or in the live server's thread), not on the
+    configured broker, where no worker listens: Django's CELERY_* settings do not reach the
+    already configured app, so this sets the app's own configuration."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -11,18 +11,6 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def eager_tasks():
-    """Tasks enqueued on commit (the SAE alert) run inline in the live server: the worker
-    path itself is tested in tests/followup/test_worker.py."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
 ANSWERS = {
     "histology_confirmed": "true",
     "refractory_to_second_line": "true",

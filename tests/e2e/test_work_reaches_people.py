@@ -15,17 +15,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def eager_tasks():
-    """The e-mails of notifications (sent after commit) run inline in the live server."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def data_manager(make_user, study):
     from trial.models import Role
 

@@ -156,17 +156,6 @@ def test_a_rewritten_link_is_found(trail):
     assert verify().problem.startswith(f"link {second} ")
 
 
-@pytest.fixture
-def eager_tasks():
-    """Tasks run here, not on the configured broker (Redis in CI, where no worker listens)."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
 def test_the_daily_check_alerts_every_administrator_once(trail, admin_user, eager_tasks):
     from followup.tasks import verify_audit_trail
 
