@@ -22,12 +22,29 @@ from decimal import Decimal
 
 from dosing import recist
 
+TEXT, INTEGER, FLOAT = "text", "integer", "float"
+
 
 @dataclass(frozen=True)
 class Variable:
+    """One SDTM variable: its name, label and type (text, integer or float).
+
+    The SAS transport files, the Dataset-JSON files and define.xml are all written from
+    this one specification (`DOMAINS`).
+    """
+
     name: str
     label: str
-    numeric: bool = False
+    type: str = TEXT
+
+    @property
+    def numeric(self) -> bool:
+        return self.type != TEXT
+
+    @property
+    def temporal(self) -> bool:
+        """An ISO 8601 date or date/time held as text (--DTC)."""
+        return self.type == TEXT and self.name.endswith("DTC")
 
 
 def _vars(*specs) -> tuple[Variable, ...]:
@@ -74,7 +91,7 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("DTHFL", "Subject Death Flag"),
         ("SITEID", "Study Site Identifier"),
         ("BRTHDTC", "Date/Time of Birth"),
-        ("AGE", "Age", True),
+        ("AGE", "Age", INTEGER),
         ("AGEU", "Age Units"),
         ("SEX", "Sex"),
         ("RACE", "Race"),
@@ -87,24 +104,24 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("ACTARMUD", "Description of Unplanned Actual Arm"),
         ("COUNTRY", "Country"),
         ("DMDTC", "Date/Time of Collection"),
-        ("DMDY", "Study Day of Collection", True),
+        ("DMDY", "Study Day of Collection", INTEGER),
     ),
     "IE": _vars(
         *_IDENTIFIERS,
-        ("IESEQ", "Sequence Number", True),
+        ("IESEQ", "Sequence Number", INTEGER),
         ("IETESTCD", "Inclusion/Exclusion Criterion Short Name"),
         ("IETEST", "Inclusion/Exclusion Criterion"),
         ("IECAT", "Inclusion/Exclusion Category"),
         ("IEORRES", "I/E Criterion Original Result"),
         ("IESTRESC", "I/E Criterion Result in Std Format"),
         ("IEDTC", "Date/Time of Collection"),
-        ("IEDY", "Study Day of Collection", True),
+        ("IEDY", "Study Day of Collection", INTEGER),
     ),
     "EX": _vars(
         *_IDENTIFIERS,
-        ("EXSEQ", "Sequence Number", True),
+        ("EXSEQ", "Sequence Number", INTEGER),
         ("EXTRT", "Name of Treatment"),
-        ("EXDOSE", "Dose", True),
+        ("EXDOSE", "Dose", FLOAT),
         ("EXDOSU", "Dose Units"),
         ("EXDOSFRM", "Dose Form"),
         ("EXROUTE", "Route of Administration"),
@@ -113,30 +130,30 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("EXLAT", "Laterality"),
         ("EXLOT", "Lot Number"),
         ("EXADJ", "Reason for Dose Adjustment"),
-        ("VISITNUM", "Visit Number", True),
+        ("VISITNUM", "Visit Number", INTEGER),
         ("VISIT", "Visit Name"),
         ("EPOCH", "Epoch"),
         ("EXSTDTC", "Start Date/Time of Treatment"),
         ("EXENDTC", "End Date/Time of Treatment"),
-        ("EXSTDY", "Study Day of Start of Treatment", True),
-        ("EXENDY", "Study Day of End of Treatment", True),
+        ("EXSTDY", "Study Day of Start of Treatment", INTEGER),
+        ("EXENDY", "Study Day of End of Treatment", INTEGER),
     ),
     "AE": _vars(
         *_IDENTIFIERS,
-        ("AESEQ", "Sequence Number", True),
+        ("AESEQ", "Sequence Number", INTEGER),
         ("AETERM", "Reported Term for the Adverse Event"),
         ("AELLT", "Lowest Level Term"),
-        ("AELLTCD", "Lowest Level Term Code", True),
+        ("AELLTCD", "Lowest Level Term Code", INTEGER),
         ("AEDECOD", "Dictionary-Derived Term"),
-        ("AEPTCD", "Preferred Term Code", True),
+        ("AEPTCD", "Preferred Term Code", INTEGER),
         ("AEHLT", "High Level Term"),
-        ("AEHLTCD", "High Level Term Code", True),
+        ("AEHLTCD", "High Level Term Code", INTEGER),
         ("AEHLGT", "High Level Group Term"),
-        ("AEHLGTCD", "High Level Group Term Code", True),
+        ("AEHLGTCD", "High Level Group Term Code", INTEGER),
         ("AEBODSYS", "Body System or Organ Class"),
-        ("AEBDSYCD", "Body System or Organ Class Code", True),
+        ("AEBDSYCD", "Body System or Organ Class Code", INTEGER),
         ("AESOC", "Primary System Organ Class"),
-        ("AESOCCD", "Primary System Organ Class Code", True),
+        ("AESOCCD", "Primary System Organ Class Code", INTEGER),
         ("AETOXGR", "Standard Toxicity Grade"),
         ("AESER", "Serious Event"),
         ("AEACN", "Action Taken with Study Treatment"),
@@ -152,35 +169,35 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("EPOCH", "Epoch"),
         ("AESTDTC", "Start Date/Time of Adverse Event"),
         ("AEENDTC", "End Date/Time of Adverse Event"),
-        ("AESTDY", "Study Day of Start of Adverse Event", True),
-        ("AEENDY", "Study Day of End of Adverse Event", True),
+        ("AESTDY", "Study Day of Start of Adverse Event", INTEGER),
+        ("AEENDY", "Study Day of End of Adverse Event", INTEGER),
         ("AEENRTPT", "End Relative to Reference Time Point"),
         ("AEENTPT", "End Reference Time Point"),
     ),
     "DS": _vars(
         *_IDENTIFIERS,
-        ("DSSEQ", "Sequence Number", True),
+        ("DSSEQ", "Sequence Number", INTEGER),
         ("DSTERM", "Reported Term for the Disposition Event"),
         ("DSDECOD", "Standardized Disposition Term"),
         ("DSCAT", "Category for Disposition Event"),
         ("EPOCH", "Epoch"),
         ("DSSTDTC", "Start Date/Time of Disposition Event"),
-        ("DSSTDY", "Study Day of Start of Disposition Event", True),
+        ("DSSTDY", "Study Day of Start of Disposition Event", INTEGER),
     ),
     "SV": _vars(
         *_IDENTIFIERS,
-        ("VISITNUM", "Visit Number", True),
+        ("VISITNUM", "Visit Number", INTEGER),
         ("VISIT", "Visit Name"),
         ("SVPRESP", "Pre-specified"),
         ("SVOCCUR", "Occurrence"),
         ("SVSTDTC", "Start Date/Time of Visit"),
         ("SVENDTC", "End Date/Time of Visit"),
-        ("SVSTDY", "Study Day of Start of Visit", True),
-        ("SVENDY", "Study Day of End of Visit", True),
+        ("SVSTDY", "Study Day of Start of Visit", INTEGER),
+        ("SVENDY", "Study Day of End of Visit", INTEGER),
     ),
     "TU": _vars(
         *_IDENTIFIERS,
-        ("TUSEQ", "Sequence Number", True),
+        ("TUSEQ", "Sequence Number", INTEGER),
         ("TULNKID", "Link ID"),
         ("TUTESTCD", "Tumor Identification Short Name"),
         ("TUTEST", "Tumor Identification Test Name"),
@@ -191,44 +208,44 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("TUMETHOD", "Method of Identification"),
         ("TULOBXFL", "Last Observation Before Exposure Flag"),
         ("TUEVAL", "Evaluator"),
-        ("VISITNUM", "Visit Number", True),
+        ("VISITNUM", "Visit Number", INTEGER),
         ("VISIT", "Visit Name"),
         ("TUDTC", "Date/Time of Tumor Identification"),
-        ("TUDY", "Study Day of Tumor Identification", True),
+        ("TUDY", "Study Day of Tumor Identification", INTEGER),
     ),
     "TR": _vars(
         *_IDENTIFIERS,
-        ("TRSEQ", "Sequence Number", True),
+        ("TRSEQ", "Sequence Number", INTEGER),
         ("TRLNKID", "Link ID"),
         ("TRTESTCD", "Tumor Assessment Short Name"),
         ("TRTEST", "Tumor Assessment Test Name"),
         ("TRORRES", "Result or Finding in Original Units"),
         ("TRORRESU", "Original Units"),
         ("TRSTRESC", "Character Result/Finding in Std Format"),
-        ("TRSTRESN", "Numeric Result/Finding in Std Units", True),
+        ("TRSTRESN", "Numeric Result/Finding in Std Units", FLOAT),
         ("TRSTRESU", "Standard Units"),
         ("TRSTAT", "Completion Status"),
         ("TRMETHOD", "Method Used to Identify the Tumor"),
         ("TRLOBXFL", "Last Observation Before Exposure Flag"),
         ("TREVAL", "Evaluator"),
-        ("VISITNUM", "Visit Number", True),
+        ("VISITNUM", "Visit Number", INTEGER),
         ("VISIT", "Visit Name"),
         ("TRDTC", "Date/Time of Tumor Measurement"),
-        ("TRDY", "Study Day of Tumor Measurement", True),
+        ("TRDY", "Study Day of Tumor Measurement", INTEGER),
     ),
     "RS": _vars(
         *_IDENTIFIERS,
-        ("RSSEQ", "Sequence Number", True),
+        ("RSSEQ", "Sequence Number", INTEGER),
         ("RSTESTCD", "Response Assessment Short Name"),
         ("RSTEST", "Response Assessment Name"),
         ("RSCAT", "Category for Response Assessment"),
         ("RSORRES", "Response Assessment Original Result"),
         ("RSSTRESC", "Response Assessment Result in Std Format"),
         ("RSEVAL", "Evaluator"),
-        ("VISITNUM", "Visit Number", True),
+        ("VISITNUM", "Visit Number", INTEGER),
         ("VISIT", "Visit Name"),
         ("RSDTC", "Date/Time of Response Assessment"),
-        ("RSDY", "Study Day of Response Assessment", True),
+        ("RSDY", "Study Day of Response Assessment", INTEGER),
     ),
 }
 
@@ -237,7 +254,7 @@ DOMAINS |= {
     "TS": _vars(
         ("STUDYID", "Study Identifier"),
         ("DOMAIN", "Domain Abbreviation"),
-        ("TSSEQ", "Sequence Number", True),
+        ("TSSEQ", "Sequence Number", INTEGER),
         ("TSPARMCD", "Trial Summary Parameter Short Name"),
         ("TSPARM", "Trial Summary Parameter"),
         ("TSVAL", "Parameter Value"),
@@ -251,7 +268,7 @@ DOMAINS |= {
         ("DOMAIN", "Domain Abbreviation"),
         ("ARMCD", "Planned Arm Code"),
         ("ARM", "Description of Planned Arm"),
-        ("TAETORD", "Planned Order of Element within Arm", True),
+        ("TAETORD", "Planned Order of Element within Arm", INTEGER),
         ("ETCD", "Element Code"),
         ("ELEMENT", "Description of Element"),
         ("TABRANCH", "Branch"),
@@ -270,9 +287,9 @@ DOMAINS |= {
     "TV": _vars(
         ("STUDYID", "Study Identifier"),
         ("DOMAIN", "Domain Abbreviation"),
-        ("VISITNUM", "Visit Number", True),
+        ("VISITNUM", "Visit Number", INTEGER),
         ("VISIT", "Visit Name"),
-        ("VISITDY", "Planned Study Day of Visit", True),
+        ("VISITDY", "Planned Study Day of Visit", INTEGER),
         ("ARMCD", "Planned Arm Code"),
         ("ARM", "Description of Planned Arm"),
         ("TVSTRL", "Visit Start Rule"),
@@ -286,6 +303,25 @@ DOMAINS |= {
         ("IECAT", "Inclusion/Exclusion Category"),
         ("TIRL", "Inclusion/Exclusion Criterion Rule"),
     ),
+}
+
+# Key variables of each dataset (define.xml KeySequence, Dataset-JSON keySequence): unique
+# for every record. Subject datasets: the subject and --SEQ (SV: the visit; DM: the subject).
+DATASET_KEYS: dict[str, tuple[str, ...]] = {
+    "DM": ("STUDYID", "USUBJID"),
+    "IE": ("STUDYID", "USUBJID", "IESEQ"),
+    "EX": ("STUDYID", "USUBJID", "EXSEQ"),
+    "AE": ("STUDYID", "USUBJID", "AESEQ"),
+    "DS": ("STUDYID", "USUBJID", "DSSEQ"),
+    "SV": ("STUDYID", "USUBJID", "VISITNUM"),
+    "TU": ("STUDYID", "USUBJID", "TUSEQ"),
+    "TR": ("STUDYID", "USUBJID", "TRSEQ"),
+    "RS": ("STUDYID", "USUBJID", "RSSEQ"),
+    "TS": ("STUDYID", "TSPARMCD", "TSSEQ"),
+    "TA": ("STUDYID", "ARMCD", "TAETORD"),
+    "TE": ("STUDYID", "ETCD"),
+    "TV": ("STUDYID", "VISITNUM"),
+    "TI": ("STUDYID", "IETESTCD"),
 }
 
 # --- controlled terminology (CDISC submission values) ----------------------------------------

@@ -1,7 +1,8 @@
 """SDTM datasets from the CRFs: one streamed query per domain, mapped by exports.sdtm.
 
 Each domain is written as CSV, then the CSV (whose longest value per variable is now known)
-is converted to SAS transport v5; both go into one zip with a manifest. Rows are sorted by
+is converted to SAS transport v5 and to Dataset-JSON v1.1 (the same rows); all three go
+into one zip with a manifest. Rows are sorted by
 USUBJID (byte order) and --SEQ restarts at 1 for each subject.
 """
 
@@ -31,7 +32,7 @@ from dosing.models import (
     TargetLesionDefinition,
     TumourAssessment,
 )
-from exports import sdtm, sdtm_design
+from exports import dataset_json, sdtm, sdtm_design
 from exports.xport import MAX_CHAR_LENGTH, XptVariable, ascii_text, write_xpt
 from screening.eligibility import CRITERIA
 from screening.models import Consent, EligibilityAssessment
@@ -47,12 +48,20 @@ from trial.models import (
 from trial.spreadsheet import csv_writer, restored
 
 Tick = Callable[[int], None]
+SOURCE_SYSTEM = "IL-22BP/LNP eCRF"
+SOURCE_SYSTEM_VERSION = "1.0"
+METADATA_VERSION_OID = "MDV.SDTM"
 ENDS_PARTICIPATION = (
     DispositionKind.END_OF_STUDY,
     DispositionKind.WITHDRAWAL,
     DispositionKind.LOST_TO_FOLLOW_UP,
     DispositionKind.DEATH,
 )
+
+
+def study_oid(study: Study) -> str:
+    """The study's OID in define.xml and the Dataset-JSON files."""
+    return f"STUDY.{study.protocol_number}"
 
 
 def _subjid(prefix: str = "subject__"):
@@ -705,10 +714,37 @@ def _csv_value(value) -> str:
     return str(value)
 
 
+class _Shape:
+    """What the CSV pass learns of each variable: the longest ASCII value of a character
+    variable (the transport length) and whether a --DTC variable ever holds a time."""
+
+    def __init__(self, variables):
+        self.lengths = {v.name: 1 for v in variables if not v.numeric}
+        self.timed: set[str] = set()
+
+    def see(self, variable, value: str) -> None:
+        if variable.numeric or not value:
+            return
+        size = len(ascii_text(value))
+        if size > self.lengths[variable.name]:
+            self.lengths[variable.name] = min(size, MAX_CHAR_LENGTH)
+        if variable.temporal and "T" in value:
+            self.timed.add(variable.name)
+
+    def json_type(self, variable) -> str:
+        if variable.type == sdtm.INTEGER:
+            return "integer"
+        if variable.type == sdtm.FLOAT:
+            return "double"
+        if variable.temporal:
+            return "datetime" if variable.name in self.timed else "date"
+        return "string"
+
+
 def _write_domain_csv(path: Path, domain: str, records: Iterable[dict], tick: Tick):
-    """Write the CSV; returns (row count, longest ASCII value per character variable)."""
+    """Write the CSV; returns (row count, what it learnt of the variables)."""
     variables = sdtm.DOMAINS[domain]
-    lengths = {v.name: 1 for v in variables if not v.numeric}
+    shape = _Shape(variables)
     count = 0
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv_writer(handle)
@@ -716,19 +752,18 @@ def _write_domain_csv(path: Path, domain: str, records: Iterable[dict], tick: Ti
         for record in records:
             values = [_csv_value(record[v.name]) for v in variables]
             for variable, value in zip(variables, values, strict=True):
-                if not variable.numeric and value:
-                    size = len(ascii_text(value))
-                    if size > lengths[variable.name]:
-                        lengths[variable.name] = min(size, MAX_CHAR_LENGTH)
+                shape.see(variable, value)
             writer.writerow(values)
             count += 1
             if count % 2000 == 0:
                 tick(2000)
     tick(count % 2000)
-    return count, lengths
+    return count, shape
 
 
 def _csv_rows_for_xpt(path: Path, domain: str, lengths: dict) -> Iterator[list]:
+    """The rows of the transport file (and of the Dataset-JSON file): the CSV's text as it
+    was before neutralising, ASCII, numbers as floats."""
     variables = sdtm.DOMAINS[domain]
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
@@ -744,6 +779,20 @@ def _csv_rows_for_xpt(path: Path, domain: str, lengths: dict) -> Iterator[list]:
             yield row
 
 
+def json_columns(domain: str, shape: _Shape) -> list[dataset_json.Column]:
+    keys = sdtm.DATASET_KEYS[domain]
+    return [
+        dataset_json.Column(
+            name=v.name,
+            label=v.label,
+            data_type=shape.json_type(v),
+            length=None if v.numeric else shape.lengths[v.name],
+            key_sequence=keys.index(v.name) + 1 if v.name in keys else None,
+        )
+        for v in sdtm.DOMAINS[domain]
+    ]
+
+
 def write_sdtm_zip(
     path: Path,
     *,
@@ -751,9 +800,22 @@ def write_sdtm_zip(
     subjects: QuerySet[Subject],
     manifest: dict,
     created: datetime,
+    as_of: datetime,
     tick: Tick,
 ) -> dict:
+    """The SDTM zip: per dataset the CSV, the SAS transport file and the Dataset-JSON file
+    (the last two with the same rows), and the manifest. `created` is the site-local time
+    the transport headers carry, `as_of` the (aware) time of the snapshot read."""
     counts = {}
+    facts = dataset_json.FileFacts(
+        study_oid=study_oid(study),
+        metadata_version_oid=METADATA_VERSION_OID,
+        originator=study.sponsor or "eCRF",
+        system=SOURCE_SYSTEM,
+        system_version=SOURCE_SYSTEM_VERSION,
+        created=timezone.now(),
+        database_as_of=as_of,
+    )
     with (
         tempfile.TemporaryDirectory(dir=path.parent, prefix=".sdtm-") as workdir,
         zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
@@ -761,11 +823,11 @@ def write_sdtm_zip(
         for domain, reader in DOMAIN_READERS.items():
             name = domain.lower()
             csv_path = Path(workdir) / f"{name}.csv"
-            count, lengths = _write_domain_csv(csv_path, domain, reader(study, subjects), tick)
+            count, shape = _write_domain_csv(csv_path, domain, reader(study, subjects), tick)
             archive.write(csv_path, f"{name}.csv")
             xpt_path = Path(workdir) / f"{name}.xpt"
             variables = [
-                XptVariable(v.name, v.label, v.numeric, 8 if v.numeric else lengths[v.name])
+                XptVariable(v.name, v.label, v.numeric, 8 if v.numeric else shape.lengths[v.name])
                 for v in sdtm.DOMAINS[domain]
             ]
             with open(xpt_path, "wb") as handle:
@@ -774,10 +836,22 @@ def write_sdtm_zip(
                     dataset=domain,
                     label=sdtm.DATASET_LABELS[domain],
                     variables=variables,
-                    rows=_csv_rows_for_xpt(csv_path, domain, lengths),
+                    rows=_csv_rows_for_xpt(csv_path, domain, shape.lengths),
                     created=created,
                 )
             archive.write(xpt_path, f"{name}.xpt")
+            json_path = Path(workdir) / f"{name}.json"
+            with open(json_path, "w", encoding="utf-8") as handle:
+                dataset_json.write_dataset_json(
+                    handle,
+                    domain=domain,
+                    label=sdtm.DATASET_LABELS[domain],
+                    columns=json_columns(domain, shape),
+                    rows=_csv_rows_for_xpt(csv_path, domain, shape.lengths),
+                    records=count,
+                    facts=facts,
+                )
+            archive.write(json_path, f"{name}.json")
             counts[domain] = count
         archive.writestr(
             "manifest.json",
@@ -787,6 +861,7 @@ def write_sdtm_zip(
                     "standard": {
                         "model": f"SDTM {sdtm.SDTM_VERSION}",
                         "implementation_guide": f"SDTMIG {sdtm.SDTMIG_VERSION}",
+                        "dataset_json": dataset_json.VERSION,
                     },
                     "row_counts": counts,
                 },

@@ -216,6 +216,7 @@ def _produce(run: ExportRun, path: Path, progress: _Progress) -> dict:
             subjects=subjects,
             manifest=manifest,
             created=timezone.localtime(as_of).replace(tzinfo=None),
+            as_of=as_of,
             tick=progress,
         )
     # The audit trail: the date range selects changes, not subjects; the study-wide changes

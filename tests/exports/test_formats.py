@@ -18,6 +18,7 @@ from exports.models import ExportRun, ExportRunEvent, ExportStatus
 from exports.odm import event_model_for
 from review.models import Signature
 from screening.models import EligibilityAssessment
+from tests.exports import sdtm_checks
 from tests.exports.test_xport import read_xpt
 
 ODM_XSD = Path(__file__).resolve().parents[3] / "shared" / "data" / "odm-1.3.2" / "ODM1-3-2.xsd"
@@ -311,12 +312,30 @@ def sdtm_zip(data):
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def test_sdtm_zip_has_csv_and_xpt_for_every_domain(sdtm_zip):
+def test_sdtm_zip_has_csv_xpt_and_dataset_json_for_every_domain(sdtm_zip):
     domains = ("dm", "ie", "ex", "ae", "ds", "sv", "tu", "tr", "rs", "ts", "ta", "te", "tv", "ti")
     for domain in domains:
-        assert f"{domain}.csv" in sdtm_zip and f"{domain}.xpt" in sdtm_zip
+        for extension in ("csv", "xpt", "json"):
+            assert f"{domain}.{extension}" in sdtm_zip
     manifest = json.loads(sdtm_zip["manifest.json"])
     assert manifest["standard"]["implementation_guide"] == "SDTMIG 3.4"
+    assert manifest["standard"]["dataset_json"] == "1.1.0"
+
+
+def test_sdtm_dataset_json_is_valid_and_holds_the_rows_of_the_xpt(sdtm_zip):
+    for domain in sdtm_checks.DOMAINS:
+        assert sdtm_checks.dataset_json_problems(sdtm_zip, domain) == []
+        assert sdtm_checks.dataset_json_differences(sdtm_zip, domain) == []
+    ae = json.loads(sdtm_zip["ae.json"])
+    assert ae["datasetJSONVersion"] == "1.1.0" and ae["records"] == len(ae["rows"]) > 0
+    types = {c["name"]: c["dataType"] for c in ae["columns"]}
+    assert (types["AESEQ"], types["AETERM"], types["AESTDTC"]) == ("integer", "string", "date")
+    keys = [c["name"] for c in sorted(ae["columns"], key=lambda c: c.get("keySequence", 99))]
+    assert keys[:3] == ["STUDYID", "USUBJID", "AESEQ"]
+    first = dict(zip([c["name"] for c in ae["columns"]], ae["rows"][0], strict=True))
+    assert isinstance(first["AESEQ"], int) and first["AEHLT"] is None
+    ex = json.loads(sdtm_zip["ex.json"])
+    assert {c["name"]: c["dataType"] for c in ex["columns"]}["EXDOSE"] == "double"
 
 
 def test_sdtm_trial_design_matches_the_subject_datasets(sdtm_zip):

@@ -1,5 +1,7 @@
 """The benchmark seed, scaled down: consistent data that every export can read."""
 
+import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from dosing.models import DosingRecord
 from exports import services
 from exports.models import ExportStatus
 from screening.models import EligibilityAssessment
+from tests.exports import sdtm_checks
 from trial import lifecycle
 from trial.models import Site, Subject, SubjectEvent, Visit
 
@@ -84,3 +87,16 @@ def test_seeded_data_exports_to_valid_odm(seeded):
     assert run.status == ExportStatus.DONE, run.error
     schema = etree.XMLSchema(etree.parse(str(ODM_XSD)))
     assert schema.validate(etree.parse(str(services.export_file(run)))), schema.error_log
+
+
+def test_seeded_sdtm_dataset_json_is_valid_and_equal_to_the_xpt(seeded):
+    run = services.export_to_path(
+        by=None, format="sdtm", output=Path(services.export_dir()) / "sdtm.zip"
+    )
+    assert run.status == ExportStatus.DONE, run.error
+    with zipfile.ZipFile(services.export_file(run)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    for domain in sdtm_checks.DOMAINS:
+        assert sdtm_checks.dataset_json_problems(files, domain) == []
+        assert sdtm_checks.dataset_json_differences(files, domain) == []
+    assert json.loads(files["tr.json"])["records"] > 100
