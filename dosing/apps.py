@@ -5,15 +5,16 @@ class DosingConfig(AppConfig):
     name = "dosing"
 
     def ready(self):
-        from dosing.models import Disposition, DosingRecord
+        from dosing import crf
+        from dosing.models import Disposition
+        from review.records import register
         from trial.access import scope_to_sites
         from trial.audit import register_history
-        from trial.models import Visit
 
-        for model in (DosingRecord, Disposition, Visit):
-            register_history(
-                model,
-                lambda user, model=model: scope_to_sites(
-                    model.objects.all(), user, site_field="subject__site"
-                ),
-            )
+        register(*crf.KINDS)
+        register_history(
+            Disposition,
+            lambda user: scope_to_sites(
+                Disposition.objects.all(), user, site_field="subject__site"
+            ),
+        )

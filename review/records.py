@@ -1,35 +1,66 @@
-"""The kinds of record the review app works on, named by model label ("dosing.dosingrecord").
+"""The registry of CRF kinds: what review, exports, the API and the subject pages know of a CRF.
 
-Models are resolved lazily (apps.get_model), so the CRF apps can import review.services
-without an import cycle.
+Each CRF app declares its kinds in its own `crf.py` and registers them from its
+`AppConfig.ready()` (`review.records.register(*KINDS)`); trial's own records (the subject's
+registration, its visits) are registered by review, the floor above trial. A kind is data and
+callables, not a base class: outside its own app no code names a CRF. Models are resolved
+lazily (apps.get_model), so a kind can be declared before its app's models are imported.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db.models import Model, QuerySet
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from review.models import SignatureMeaning
-from trial.models import Subject
+from trial.access import scope_to_sites
+from trial.audit import register_history
+from trial.models import Subject, User
 
 
 @dataclass(frozen=True)
-class RecordKind:
+class CrfKind:
     label: str
     name: str
     # The meaning an investigator signs this CRF with through review.services.record_sign;
     # None: signed through its own service (eligibility confirmation) or not signed at all.
-    sign_meaning: str | None
+    sign_meaning: str | None = None
+    # Why record_sign refuses a CRF signed by its own service (its sign_meaning is None).
+    signed_elsewhere: str = ""
     # A record that can carry a signature can be locked on its own.
-    lockable: bool
+    lockable: bool = False
     # The fields the site enters on this CRF (what a query or a verification may name): the
     # dotted path of its app's field list, read lazily (no import cycle), or the names.
     entered_fields: str | tuple[str, ...] = ()
     # Of those, the ones asked for women only (not shown, nor offered, for a man).
     women_only: tuple[str, ...] = ()
+    # The page where a record is read (and edited, when it may be); None: its subject's page.
+    url: Callable[[Model], str] | None = None
+    # A short name of a record within its subject ("Dosing C2D1"); None: the kind's name.
+    title: Callable[[Model], str] | None = None
+    # What `title` reads beyond the row (select_related / prefetch), to load with it.
+    title_related: tuple[str, ...] = ()
+    # Stamps of acts recorded beside the content (not hashed by a signature; review.signing).
+    stamps: frozenset[str] = frozenset()
+    # Facts kept on another row that the content depends on (row attribute paths; hashed).
+    related_content: tuple[str, ...] = ()
+    # Why a stored record cannot be signed yet ("" when it can), checked under the row lock.
+    sign_blocker: Callable[[Model], str] | None = None
+    # The automatic edit checks of a saved record: (record, now) -> [review.checks.Failure].
+    edit_checks: Callable[[Model, datetime], list] | None = None
+    # The rows of this kind a user may read the audit history of (trial.audit.history_scope);
+    # None: the kind has no per-record history page.
+    history_scope: Callable[[User], QuerySet] | None = None
+    # Child rows whose history belongs to this record's subject: (event model label of the
+    # child's pghistory events, attribute of the subject giving the parents).
+    history_children: tuple[tuple[str, str], ...] = ()
+    # Model labels of child rows entered on this CRF (lesion measurements of an assessment).
+    children: tuple[str, ...] = field(default=())
 
     @property
     def model(self) -> type[Model]:
@@ -41,55 +72,41 @@ class RecordKind:
         return self.entered_fields
 
 
-KINDS = {
-    kind.label: kind
-    for kind in (
-        RecordKind(
-            "dosing.dosingrecord",
-            "Dosing",
-            SignatureMeaning.REVIEWED,
-            True,
-            entered_fields="dosing.services.DOSING_FIELDS",
-            women_only=("pregnancy_test",),
-        ),
-        RecordKind(
-            "adverse_events.adverseevent",
-            "Adverse event",
-            SignatureMeaning.REVIEWED,
-            True,
-            entered_fields="adverse_events.services.AE_FIELDS",
-        ),
-        RecordKind(
-            "screening.eligibilityassessment",
-            "Eligibility",
-            None,
-            True,
-            entered_fields="screening.services.FACT_FIELDS",
-            women_only=("pregnant", "lactating", "childbearing_potential", "pregnancy_test_result"),
-        ),
-        RecordKind(
-            "screening.consent",
-            "Informed consent",
-            None,
-            False,
-            entered_fields=("icf_version", "signed_at"),
-        ),
-        RecordKind(
-            "trial.visit", "Visit", None, False, entered_fields=("completed_on", "missed_reason")
-        ),
-        RecordKind(
-            "trial.subject",
-            "Subject registration",
-            None,
-            False,
-            entered_fields=("sex", "date_of_birth", "tumour_type", "tumour_type_other"),
-        ),
-    )
-}
+# Kept for the readers of the former name.
+RecordKind = CrfKind
+
+_REGISTRY: dict[str, CrfKind] = {}
+# Read-only view of the registry, by model label ("dosing.dosingrecord").
+KINDS: Mapping[str, CrfKind] = MappingProxyType(_REGISTRY)
 
 
-def kind_of(record: Model) -> RecordKind | None:
-    return KINDS.get(record._meta.label_lower)
+def register(*kinds: CrfKind) -> None:
+    """Add CRF kinds (from an AppConfig.ready()); a label registered twice is a wiring error."""
+    for kind in kinds:
+        if kind.label != kind.label.lower():
+            raise ImproperlyConfigured(f"CRF kind label {kind.label!r} must be lower case.")
+        if kind.label in _REGISTRY and _REGISTRY[kind.label] != kind:
+            raise ImproperlyConfigured(f"CRF kind {kind.label!r} is registered twice.")
+        _REGISTRY[kind.label] = kind
+        if kind.history_scope is not None:
+            register_history(kind.model, kind.history_scope)
+
+
+def site_scoped(label: str, site_field: str = "subject__site") -> Callable[[User], QuerySet]:
+    """A history scope: the rows of `label` at the user's sites."""
+
+    def scope(user: User) -> QuerySet:
+        return scope_to_sites(apps.get_model(label).objects.all(), user, site_field=site_field)
+
+    return scope
+
+
+def all_kinds() -> Iterator[CrfKind]:
+    return iter(tuple(_REGISTRY.values()))
+
+
+def kind_of(record: Model) -> CrfKind | None:
+    return _REGISTRY.get(record._meta.label_lower)
 
 
 def subject_of(record: Model) -> Subject:
@@ -101,15 +118,9 @@ def subject_of(record: Model) -> Subject:
 
 def record_url(record: Model) -> str:
     """The page where the record is read (and edited, when it may be)."""
-    label = record._meta.label_lower
-    if label == "dosing.dosingrecord":
-        return reverse("visit_dosing", args=[record.visit_id])
-    if label == "adverse_events.adverseevent":
-        return reverse("ae_detail", args=[record.pk])
-    if label in ("screening.eligibilityassessment", "screening.consent"):
-        return reverse("screening_subject", args=[record.subject_id])
-    if label == "trial.subject":
-        return reverse("subject_detail", args=[record.pk])
+    kind = kind_of(record)
+    if kind and kind.url:
+        return kind.url(record)
     return reverse("subject_detail", args=[subject_of(record).pk])
 
 
@@ -138,21 +149,15 @@ def field_label(record_or_model, field_name: str) -> str:
         return field_name
 
 
-# What record_title reads beyond the row, to load with it (select_related / prefetch).
-TITLE_RELATED = {
-    "dosing.dosingrecord": ("visit",),
-    "adverse_events.adverseevent": ("term",),
-}
-
-
 def record_title(record: Model) -> str:
     """A short name of the record within its subject ("Dosing C2D1", "AE3 Fever")."""
-    label = record._meta.label_lower
-    if label == "dosing.dosingrecord":
-        return f"Dosing {record.visit.code}"
-    if label == "adverse_events.adverseevent":
-        return f"AE{record.sequence} {record.display_term}"
-    if label == "trial.visit":
-        return f"Visit {record.code}"
-    kind = KINDS.get(label)
+    kind = kind_of(record)
+    if kind and kind.title:
+        return kind.title(record)
     return kind.name if kind else f"{record._meta.verbose_name} #{record.pk}"
+
+
+def title_related(label: str) -> tuple[str, ...]:
+    """What record_title reads beyond a row of this label, to load with it."""
+    kind = _REGISTRY.get(label)
+    return kind.title_related if kind else ()

@@ -24,13 +24,13 @@ from review.models import (
 )
 from review.records import (
     KINDS,
-    TITLE_RELATED,
     field_choices,
     field_label,
     kind_of,
     record_title,
     record_url,
     subject_of,
+    title_related,
 )
 from screening.models import EligibilityAssessment, EligibilityStatus
 from trial.access import roles_at, scope_to_sites, sites_for
@@ -69,7 +69,7 @@ def fresh(record: Model) -> Model:
     """The record as stored: hashes are computed from the database's values, never from
     in-memory ones a save may not have normalised yet."""
     rows = type(record)._base_manager.all()
-    if signing.RELATED_CONTENT.get(record._meta.label_lower):
+    if signing.related_content(record._meta.label_lower):
         rows = rows.select_related("subject")
     return rows.get(pk=record.pk)
 
@@ -193,8 +193,8 @@ def with_records(queries: list[Query]) -> list[Query]:
         if query.record is not None:
             by_label[query.record._meta.label_lower].append(query.record)
     for label, records in by_label.items():
-        if TITLE_RELATED.get(label):
-            prefetch_related_objects(records, *TITLE_RELATED[label])
+        if title_related(label):
+            prefetch_related_objects(records, *title_related(label))
     for query in queries:
         query.record_title = record_title(query.record) if query.record else ""
         query.field_label = field_label(query.content_type.model_class(), query.field_name)
@@ -420,7 +420,7 @@ def _titles(entries: list[HistoryEntry]) -> dict[tuple[str, str], str]:
     for model_label, ids in ids_by_model.items():
         model = apps.get_model(model_label)
         rows = model._base_manager.filter(pk__in=ids)
-        related = TITLE_RELATED.get(model._meta.label_lower)
+        related = title_related(model._meta.label_lower)
         if related:
             rows = rows.select_related(*related)
         for row in rows:

@@ -120,10 +120,8 @@ def record_sign(
     """An investigator of the subject's site signs a CRF, re-entering their password."""
     _require(user, record, Role.INVESTIGATOR, action="sign CRFs")
     kind = _kind(record)
-    if kind.label == "screening.eligibilityassessment":
-        message = "Eligibility is signed by confirming it on the screening page."
-    elif kind.sign_meaning is None:
-        message = f"{kind.name} records are not signed."
+    if kind.sign_meaning is None:
+        message = kind.signed_elsewhere or f"{kind.name} records are not signed."
     elif meaning != kind.sign_meaning:
         message = f"{kind.name} is signed as '{SignatureMeaning(kind.sign_meaning).label}'."
     else:
@@ -136,8 +134,9 @@ def record_sign(
         title = record_title(current)
         if getattr(current, "voided_at", None):
             raise ValidationError(f"{title} was voided: voided records are not signed.")
-        if kind.label == "adverse_events.adverseevent" and not current.relationship:
-            raise ValidationError(f"Assess the causality of {title} before signing it.")
+        blocker = kind.sign_blocker(current) if kind.sign_blocker else ""
+        if blocker:
+            raise ValidationError(blocker)
         latest = latest_signature(current)
         state = signature_state(latest, signing.record_hash(fresh(current)))
         if state == SignatureState.VALID and latest.meaning == meaning:
@@ -406,51 +405,13 @@ def query_reopen(*, query: Query, by: User, text: str, now: datetime) -> Query:
 
 # --- automatic edit checks --------------------------------------------------------------------
 
-VITAL_FIELDS = tuple(
-    prefix + limit.field for prefix in checks.TIMEPOINTS for limit in checks.CLINICAL_LIMITS
-)
 AUTO_CLOSED = "Closed automatically: the data no longer fails the check."
 
 
 def edit_check_failures(record: Model, now: datetime) -> list[checks.Failure]:
     """The failed edit checks of a saved record (see review.checks)."""
-    label = record._meta.label_lower
-    if label == "dosing.dosingrecord":
-        visit = record.visit
-        return [
-            *checks.vitals_out_of_range({name: getattr(record, name) for name in VITAL_FIELDS}),
-            *checks.visit_out_of_window(
-                checks.VisitDate(
-                    code=visit.code,
-                    performed_on=record.administered_on,
-                    window_opens_on=visit.window_opens_on,
-                    window_closes_on=visit.window_closes_on,
-                ),
-                check_code="dose_out_of_window",
-                field_name="administered_on",
-            ),
-        ]
-    if label == "trial.visit":
-        if record.kind == "dosing":  # its dosing CRF carries the window check
-            return []
-        return checks.visit_out_of_window(
-            checks.VisitDate(
-                record.code, record.completed_on, record.window_opens_on, record.window_closes_on
-            )
-        )
-    if label == "adverse_events.adverseevent":
-        return checks.ae_inconsistencies(
-            checks.AeReview(
-                sequence=record.sequence,
-                grade=record.grade,
-                serious=record.serious,
-                relationship=record.relationship,
-                aware_at=record.aware_at,
-                voided=record.voided_at is not None,
-            ),
-            now=now,
-        )
-    return []
+    kind = kind_of(record)
+    return kind.edit_checks(record, now) if kind and kind.edit_checks else []
 
 
 def run_edit_checks(record: Model, now: datetime) -> None:

@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
+from review.records import KINDS
+
 # Columns that are never content, on any CRF.
 BOOKKEEPING = frozenset(
     {
@@ -43,34 +45,17 @@ BOOKKEEPING = frozenset(
     }
 )
 
-# Per CRF (model label): the stamps of acts recorded beside the content.
-STAMPS: dict[str, frozenset[str]] = {
-    "screening.eligibilityassessment": frozenset(
-        {
-            "confirmed_by",
-            "confirmed_at",
-            # A screen failure ends screening; its stamp is not the assessment's content.
-            "screen_failed_by",
-            "screen_failed_at",
-            "screen_failure_reason",
-        }
-    ),
-    "adverse_events.adverseevent": frozenset(
-        {
-            "relationship_by",
-            "relationship_at",
-            "dlt_decided_by",
-            "dlt_decided_at",
-            "sae_reported_by",
-            "sae_reported_at",
-        }
-    ),
-}
+# Per CRF, the stamps of acts recorded beside the content and the facts kept on another row
+# that the content depends on are declared by its kind (review.records.CrfKind).
 
-# Per CRF: facts kept on another row that the CRF's content depends on (row attribute paths).
-RELATED_CONTENT: dict[str, tuple[str, ...]] = {
-    "screening.eligibilityassessment": ("subject.sex", "subject.date_of_birth"),
-}
+
+def _kind(label: str):
+    return KINDS.get(label)
+
+
+def related_content(label: str) -> tuple[str, ...]:
+    kind = _kind(label)
+    return kind.related_content if kind else ()
 
 
 def canonical(value):
@@ -110,7 +95,8 @@ def content_hash(fields: Mapping[str, object]) -> str:
 
 
 def excluded_fields(label: str) -> frozenset[str]:
-    return BOOKKEEPING | STAMPS.get(label, frozenset())
+    kind = _kind(label)
+    return BOOKKEEPING | (kind.stamps if kind else frozenset())
 
 
 def content_fields(record) -> dict[str, object]:
@@ -126,7 +112,7 @@ def content_fields(record) -> dict[str, object]:
         for field in record._meta.concrete_fields
         if field.name not in skip
     }
-    for path in RELATED_CONTENT.get(label, ()):
+    for path in related_content(label):
         value = record
         for part in path.split("."):
             value = getattr(value, part)

@@ -7,8 +7,9 @@ sure, so only the records saved since their latest row (a correction after signi
 are loaded and hashed. Each count is a fixed number of indexed queries, whatever the data.
 
 Known gap: eligibility's hash also covers the subject's sex and date of birth
-(review.signing.RELATED_CONTENT); a correction of those after confirmation does not touch the
-assessment's `saved_at`, so these counts miss it while the review queue page shows it.
+(the kind's related_content, review.records); a correction of those after confirmation
+does not touch the assessment's `saved_at`, so these counts miss it while the review queue page
+shows it.
 """
 
 from dataclasses import dataclass

@@ -1,0 +1,63 @@
+"""The CRF kinds of the adverse-events app, registered from AdverseEventsConfig.ready()."""
+
+from django.urls import reverse
+
+from review import checks
+from review.models import SignatureMeaning
+from review.records import CrfKind
+
+
+def ae_edit_checks(record, now) -> list[checks.Failure]:
+    """Inconsistencies between grade, seriousness, causality and the SAE clock."""
+    return checks.ae_inconsistencies(
+        checks.AeReview(
+            sequence=record.sequence,
+            grade=record.grade,
+            serious=record.serious,
+            relationship=record.relationship,
+            aware_at=record.aware_at,
+            voided=record.voided_at is not None,
+        ),
+        now=now,
+    )
+
+
+def ae_sign_blocker(record) -> str:
+    if not record.relationship:
+        title = f"AE{record.sequence} {record.display_term}"
+        return f"Assess the causality of {title} before signing it."
+    return ""
+
+
+def ae_history_scope(user):
+    """SAE readers (sponsor safety included) may read the history of the SAEs they see."""
+    from adverse_events.selectors import adverse_events_for, saes_for
+
+    return saes_for(user) | adverse_events_for(user)
+
+
+KINDS = (
+    CrfKind(
+        "adverse_events.adverseevent",
+        "Adverse event",
+        sign_meaning=SignatureMeaning.REVIEWED,
+        lockable=True,
+        entered_fields="adverse_events.services.AE_FIELDS",
+        url=lambda record: reverse("ae_detail", args=[record.pk]),
+        title=lambda record: f"AE{record.sequence} {record.display_term}",
+        title_related=("term",),
+        stamps=frozenset(
+            {
+                "relationship_by",
+                "relationship_at",
+                "dlt_decided_by",
+                "dlt_decided_at",
+                "sae_reported_by",
+                "sae_reported_at",
+            }
+        ),
+        sign_blocker=ae_sign_blocker,
+        edit_checks=ae_edit_checks,
+        history_scope=ae_history_scope,
+    ),
+)

@@ -1,0 +1,64 @@
+"""The registry of CRF kinds (review.records): every model holding a subject's clinical data is
+a kind declared by its own app, so review, exports and the API cannot miss it."""
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from pghistory.models import Event
+
+from review.records import KINDS, CrfKind, register
+from trial.models import Subject
+
+# Rows about a subject that are not clinical data entered on a CRF: review's own records
+# about CRFs, and the reminder scan's work list.
+NOT_CRFS = {
+    "review.signature": "an e-signature of a CRF",
+    "review.query": "a query on a CRF",
+    "review.recordlock": "a lock of a CRF or subject",
+    "review.sourceverification": "a monitor's verification of a CRF",
+    "followup.reminder": "the reminder scan's work list",
+}
+# Clinical models not yet wired as kinds (issue 16): each must leave this set when its kind is
+# registered, and test_not_yet_registered_kinds_are_really_missing keeps the set honest.
+NOT_YET_KINDS = {"dosing.disposition", "dosing.targetlesiondefinition", "dosing.tumourassessment"}
+
+
+def _models_about_subjects() -> set[str]:
+    labels = {"trial.subject"}
+    for model in apps.get_models():
+        if issubclass(model, Event):
+            continue  # a pghistory event table: the audit of a model, not a model
+        if any(f.is_relation and f.related_model is Subject for f in model._meta.concrete_fields):
+            labels.add(model._meta.label_lower)
+    return labels
+
+
+def test_every_model_with_a_subjects_clinical_data_is_a_registered_kind():
+    children = {child for kind in KINDS.values() for child in kind.children}
+    unregistered = _models_about_subjects() - set(KINDS) - children - set(NOT_CRFS)
+    assert unregistered - NOT_YET_KINDS == set()
+
+
+def test_not_yet_registered_kinds_are_really_missing():
+    assert NOT_YET_KINDS & set(KINDS) == set()
+
+
+def test_each_kind_is_declared_with_a_model_and_its_entered_fields_exist():
+    for label, kind in KINDS.items():
+        model = kind.model
+        names = {f.name for f in model._meta.get_fields()}
+        assert set(kind.fields()) <= names, label
+        assert set(kind.women_only) <= set(kind.fields()), label
+
+
+def test_a_kind_registered_twice_with_another_declaration_is_refused():
+    existing = KINDS["dosing.dosingrecord"]
+    with pytest.raises(ImproperlyConfigured, match="registered twice"):
+        register(CrfKind(existing.label, "Another dosing"))
+    register(existing)  # the same declaration again is harmless
+    assert KINDS["dosing.dosingrecord"] is existing
+
+
+def test_a_kind_label_must_be_lower_case():
+    with pytest.raises(ImproperlyConfigured, match="lower case"):
+        register(CrfKind("dosing.DosingRecord", "Dosing"))
