@@ -75,6 +75,8 @@ MIDDLEWARE = [
     # A NUL character in any parameter is a 400 naming the field, not a database error.
     "trial.input_guard.RejectNulCharacterMiddleware",
     "trial.resilience.DatabaseUnavailableMiddleware",
+    # One read of the study per request, and a 503 naming the fix when none is loaded.
+    "trial.study.CurrentStudyMiddleware",
     "trial.security.SessionTimeoutMiddleware",
     "trial.otp.TotpRequiredMiddleware",
     "trial.security.NoStoreMiddleware",

@@ -24,6 +24,7 @@ from screening.models import EligibilityAssessment
 from screening.selectors import Funnel, screening_funnel
 from trial.access import has_role, sites_for, subjects_for
 from trial.models import DoseLevel, Site, Study, Subject, SubjectStatus, User, Visit
+from trial.study import current_study_or_none
 
 GRADES = (1, 2, 3, 4, 5)
 # Dispositions that take a subject off study; the earliest one ends the swimmer bar.
@@ -78,7 +79,7 @@ class Overview:
 
 
 def _study() -> Study | None:
-    return Study.objects.first()
+    return current_study_or_none()
 
 
 def _sites(user: User) -> tuple[list[Site], bool]:

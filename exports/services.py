@@ -36,7 +36,8 @@ from exports.models import (
 )
 from exports.selectors import ExportScope, exportable_sites, may_export, subjects_in
 from trial.audit import audit_context
-from trial.models import Site, Study, SubjectStatus, User
+from trial.models import Site, SubjectStatus, User
+from trial.study import current_study
 
 logger = logging.getLogger(__name__)
 
@@ -176,9 +177,7 @@ def _snapshot_time() -> datetime:
 def _produce(run: ExportRun, path: Path, progress: _Progress) -> dict:
     scope = ExportScope.from_filters(run.filters)
     subjects = subjects_in(scope)
-    study = Study.objects.order_by("pk").first()
-    if study is None:
-        raise ValidationError("No study is configured: run `manage.py load_study` first.")
+    study = current_study()
     labs = study.lab_limits.order_by("order").values_list("code", "label")
     crfs = crf_specs(labs)
     as_of = _snapshot_time()

@@ -30,8 +30,9 @@ from review.models import Query
 from review.records import KINDS, field_label, record_title, record_url
 from trial.access import get_subject_for_user, has_role, sites_for, subjects_for
 from trial.audit import history_scope, readable_entries
-from trial.models import Role, Study
+from trial.models import Role
 from trial.spreadsheet import csv_writer
+from trial.study import current_study
 
 
 def _now():
@@ -245,11 +246,11 @@ MATRIX_PAGE_SIZE = 50
 @login_required
 def subject_matrix(request):
     """Subjects × visits of the user's sites, each cell the visit's forms and their status."""
-    study = Study.objects.first()
+    study = current_study()
     filters = MatrixFilterForm(
         request.GET or None,
         sites=sites_for(request.user),
-        dose_levels=study.dose_levels.all() if study else Study.objects.none(),
+        dose_levels=study.dose_levels.all(),
     )
     data = filters.cleaned_data if filters.is_valid() else {}
     subjects = subjects_for(request.user).active().select_related("site", "dose_level")

@@ -25,9 +25,10 @@ from trial.access import (
     subjects_for,
 )
 from trial.forms import add_service_errors
-from trial.models import Role, Study, SubjectStatus
+from trial.models import Role, SubjectStatus
 from trial.services import subject_register
 from trial.spreadsheet import csv_writer
+from trial.study import current_study
 
 SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
 
@@ -54,7 +55,7 @@ def register(request):
         data = form.cleaned_data
         try:
             subject = subject_register(
-                study=Study.objects.get(),
+                study=current_study(),
                 site=data["site"],
                 by=request.user,
                 sex=data["sex"],
@@ -347,7 +348,7 @@ def screening_log(request):
 
 @login_required
 def dose_escalation(request):
-    study = Study.objects.get()
+    study = current_study()
     state = services.escalation_for(study, today=_today())
     doses = {d.code: d for d in study.dose_levels.all()}
     context = {

@@ -4,6 +4,7 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +13,8 @@ from trial import services
 from trial.access import get_subject_for_user, has_role, roles_of, sites_for, subjects_for
 from trial.audit import history_for, history_scope, readable_entries
 from trial.forms import SubjectCorrectForm, SubjectVoidForm, add_service_errors
-from trial.models import Heartbeat, Role, Study, SubjectStatus
+from trial.models import Heartbeat, Role, SubjectStatus
+from trial.study import current_study, current_study_or_none
 
 HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
 
@@ -42,7 +44,7 @@ def home(request):
             "sites": sites_for(request.user),
             "counts": counts,
             "heartbeats": heartbeats,
-            "study": Study.objects.first(),
+            "study": current_study_or_none(),
         },
     )
 
@@ -77,9 +79,10 @@ def record_history(request, model_label, pk):
 
 @login_required
 def study_overview(request):
-    study = Study.objects.prefetch_related(
-        "dose_levels", "thresholds", "lab_limits", "visit_definitions", "sites"
-    ).first()
+    study = current_study()
+    prefetch_related_objects(
+        [study], "dose_levels", "thresholds", "lab_limits", "visit_definitions", "sites"
+    )
     return render(request, "trial/study_overview.html", {"study": study})
 
 

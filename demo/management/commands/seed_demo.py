@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from demo.models import DemoDataset
 from demo.seed import DEMO_PASSWORD, DEMO_USERS, seed
-from trial.models import Study, Subject
+from trial.models import Subject
 from trial.privileges import as_owner
+from trial.study import CurrentStudyError, current_study
 
 
 def reset_database() -> None:
@@ -67,9 +68,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Resetting database {connection.settings_dict['NAME']}...")
             reset_database()
             reset_seconds = monotonic() - started
-        study = Study.objects.order_by("pk").first()
-        if study is None:
-            raise CommandError("No study loaded: run `manage.py load_study` first.")
+        try:
+            study = current_study()
+        except CurrentStudyError as exc:
+            raise CommandError(str(exc)) from None
         existing = DemoDataset.objects.first()
         if existing is not None:
             self.stdout.write(

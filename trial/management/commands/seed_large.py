@@ -53,6 +53,7 @@ from screening.services import thresholds_for
 from trial import schedule
 from trial.audit import audit_context
 from trial.models import Membership, Role, Site, Study, Subject, User, Visit
+from trial.study import current_study_or_none
 from trial.study_config import definitions_of, load_study, read_config
 
 MARKER_USERNAME = "seed_large"
@@ -175,7 +176,7 @@ class _Seeder:
     # --- reference data ---------------------------------------------------------------------
 
     def _study(self) -> Study:
-        study = Study.objects.order_by("pk").first()
+        study = current_study_or_none()
         if study is None:
             study, _ = load_study(read_config(settings.STUDY_CONFIG_FILE), by=self.marker)
         if not CtcaeTerm.objects.exists():
