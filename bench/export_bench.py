@@ -39,6 +39,7 @@ def child_export(fmt: str, sites: list[str], trace: bool) -> dict:
     """One export through the real services (recorded as an ExportRun, channel command)."""
     _django()
     from exports import services
+    from exports.storage import export_storage
 
     baseline = _peak_rss_mb()
     run = services.export_request(by=None, format=fmt, sites=sites, channel="command")
@@ -50,9 +51,8 @@ def child_export(fmt: str, sites: list[str], trace: bool) -> dict:
     traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
     if run.status != "done":
         raise SystemExit(f"export {run.pk} failed: {run.error}")
-    path = services.export_file(run)
-    size = path.stat().st_size
-    path.unlink()  # keep var/exports small; the run stays recorded
+    size = run.file_size
+    export_storage().delete(run.file_path)  # keep the exports storage small; the run stays
     return {
         "seconds": elapsed,
         "peak_rss_mb": _peak_rss_mb(),

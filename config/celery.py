@@ -15,6 +15,8 @@ app.conf.beat_schedule = {
     # Visits, SAE clocks, SUSARs, open queries and the daily digest: one idempotent scan.
     "scan-reminders": {"task": "followup.tasks.scan_reminders", "schedule": 300.0},
     # The audit trail's hash chain, recomputed nightly; the administrators are alerted if broken.
+    # Export files past EXPORT_RETENTION_DAYS deleted; runs left "running" by a dead worker failed.
+    "scan-exports": {"task": "exports.tasks.scan_exports", "schedule": 3600.0},
     "verify-audit-trail": {
         "task": "followup.tasks.verify_audit_trail",
         "schedule": crontab(hour=2, minute=30),

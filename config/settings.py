@@ -5,6 +5,7 @@ filesystem broker when nothing else is configured) or "production" (debug off, a
 SECRET_KEY, HTTPS-only cookies and HSTS; `manage.py check --deploy` passes).
 """
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -206,6 +207,41 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 if not PRODUCTION:
     # WhiteNoise serves from the finders in development; it only needs the folder to exist.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Generated files (exports) through Django's storage API (exports/storage.py): this machine's
+# var/exports in development; in production the database by default, so that every web node
+# and worker sees every file with no shared disk; S3-compatible object storage when chosen.
+EXPORT_STORAGE = env_choice(
+    "EXPORT_STORAGE", "database" if PRODUCTION else "filesystem", ("filesystem", "database", "s3")
+)
+EXPORT_CHUNK_BYTES = env_int("EXPORT_CHUNK_BYTES", 1 << 20)
+if EXPORT_STORAGE == "filesystem":
+    _export_storage = {"BACKEND": "exports.storage.ExportFileSystemStorage"}
+elif EXPORT_STORAGE == "database":
+    _export_storage = {"BACKEND": "exports.storage.DatabaseStorage"}
+else:
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            "EXPORT_STORAGE=s3 needs django-storages: pip install 'django-storages[s3]'"
+        )
+    # Credentials come from boto3's own variables (AWS_ACCESS_KEY_ID, ...) or the node's role.
+    _export_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_required("EXPORT_S3_BUCKET"),
+            "endpoint_url": env_str("EXPORT_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("EXPORT_S3_REGION") or None,
+            "location": env_str("EXPORT_S3_PREFIX", "exports"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+# Finished export files are deleted this many days after they were produced (the run stays,
+# marked expired); a run still "running" this long after it started is from a worker that died.
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 30)
+EXPORT_RUNNING_TIMEOUT_MINUTES = env_int("EXPORT_RUNNING_TIMEOUT_MINUTES", 90)
+if EXPORT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("EXPORT_RETENTION_DAYS must be at least 1.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -215,6 +251,7 @@ STORAGES = {
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
+    "exports": _export_storage,
 }
 
 # Read-only REST API (exports app): token or session authentication, scoped like the web.

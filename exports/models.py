@@ -47,6 +47,9 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    # The file was deleted after the retention period (EXPORT_RETENTION_DAYS); the run, its
+    # size and checksum stay on record.
+    EXPIRED = "expired", "File deleted after the retention period"
 
 
 class ExportChannel(models.TextChoices):
@@ -79,17 +82,22 @@ class ExportRun(models.Model):
     row_counts = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Relative to settings.VAR_DIR / "exports"; never a user-supplied path.
+    # The file's name in the exports storage (exports/storage.py); never a user-supplied path.
     file_path = models.CharField(max_length=200, blank=True)
     file_size = models.BigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
     download_count = models.PositiveIntegerField(default=0)
     last_downloaded_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
-        indexes = [models.Index(fields=["requested_by", "requested_at"])]
+        indexes = [
+            models.Index(fields=["requested_by", "requested_at"]),
+            # The housekeeping scan: finished files past retention, runs left running.
+            models.Index(fields=["status", "finished_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(progress__lte=100), name="exportrun_progress_percent"
@@ -105,4 +113,35 @@ class ExportRun(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)
+
+
+class StoredFile(models.Model):
+    """A generated file kept in PostgreSQL (exports.storage.DatabaseStorage), so that every
+    web node and worker sees it without a shared disk. Not clinical data: the export run that
+    produced it is the record, and the file may be deleted after its retention period."""
+
+    name = models.CharField(max_length=255, unique=True)
+    size = models.BigIntegerField(default=0)
+    chunk_size = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.name
+
+
+class StoredFileChunk(models.Model):
+    """One piece of a stored file, in order: rows of at most `chunk_size` bytes keep every
+    read and write bounded in memory, whatever the file's size."""
+
+    file = models.ForeignKey(StoredFile, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["file", "number"], name="storedfilechunk_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.file_id}#{self.number}"

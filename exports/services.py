@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from time import monotonic
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -35,6 +38,7 @@ from exports.models import (
     ExportStatus,
 )
 from exports.selectors import ExportScope, exportable_sites, may_export, subjects_in
+from exports.storage import export_storage
 from trial.audit import audit_context
 from trial.models import Site, SubjectStatus, User
 from trial.study import current_study
@@ -46,8 +50,10 @@ logger = logging.getLogger(__name__)
 STREAM_MAX_SUBJECTS = getattr(settings, "EXPORT_STREAM_MAX_SUBJECTS", 200)
 
 
-def export_dir() -> Path:
-    directory = Path(settings.VAR_DIR) / "exports"
+def scratch_dir() -> Path:
+    """Where this process writes a file being produced, before it goes to the exports
+    storage: local to the worker (its own var/), never shared."""
+    directory = Path(settings.VAR_DIR) / "tmp"
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 
@@ -256,27 +262,23 @@ def export_run(*, run_id: int) -> ExportRun:
     if not claimed:
         run.refresh_from_db()
         return run
-    directory = export_dir()
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     name = f"{run.pk:06d}-{run.format}-{stamp}.{FILE_EXTENSIONS[run.format]}"
-    partial = directory / f".{name}.part"
+    handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=scratch_dir())
+    os.close(handle)  # the writers open the path themselves
+    partial = Path(partial)
     try:
         with _snapshot() as own_transaction, _progress_writer(run.pk, own_transaction) as write:
             counts = _produce(run, partial, _Progress(write))
-        final = directory / name
-        partial.rename(final)
-        size, digest = final.stat().st_size, _sha256(final)
-    except Exception as exc:
-        partial.unlink(missing_ok=True)
-        logger.exception("Export %s failed", run_id)
-        with transaction.atomic(), audit_context(by=run.requested_by, reason="Export failed"):
-            ExportRun.objects.filter(pk=run_id).update(
-                status=ExportStatus.FAILED,
-                finished_at=timezone.now(),
-                error=f"{type(exc).__name__}: {exc}"[:2000],
-            )
-    else:
-        with transaction.atomic(), audit_context(by=run.requested_by, reason="Export finished"):
+        size, digest = partial.stat().st_size, _sha256(partial)
+        # The file and the run's "done" in one transaction: with the database storage a
+        # crash leaves neither; with another storage at worst an unreferenced file.
+        with (
+            transaction.atomic(),
+            audit_context(by=run.requested_by, reason="Export finished"),
+            open(partial, "rb") as produced,
+        ):
+            name = export_storage().save(name, File(produced, name=name))
             ExportRun.objects.filter(pk=run_id).update(
                 status=ExportStatus.DONE,
                 progress=100,
@@ -286,6 +288,16 @@ def export_run(*, run_id: int) -> ExportRun:
                 sha256=digest,
                 row_counts=counts,
             )
+    except Exception as exc:
+        logger.exception("Export %s failed", run_id)
+        with transaction.atomic(), audit_context(by=run.requested_by, reason="Export failed"):
+            ExportRun.objects.filter(pk=run_id).update(
+                status=ExportStatus.FAILED,
+                finished_at=timezone.now(),
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+    finally:
+        partial.unlink(missing_ok=True)
     run.refresh_from_db()
     return run
 
@@ -338,28 +350,74 @@ def json_safe(value):
     return str(value)
 
 
-def export_file(run: ExportRun) -> Path:
-    """Where a finished run's file is (never outside the exports folder)."""
+def export_open(run: ExportRun) -> File:
+    """A finished run's file, open for reading from the exports storage (close it)."""
+    if run.status == ExportStatus.EXPIRED:
+        raise ValidationError(
+            f"The file of this export was deleted after {settings.EXPORT_RETENTION_DAYS} days "
+            "(retention period); request the export again."
+        )
     if run.status != ExportStatus.DONE or not run.file_path:
         raise ValidationError("This export has no file (yet).")
-    directory = export_dir().resolve()
-    path = (directory / run.file_path).resolve()
-    if path.parent != directory or not path.is_file():
-        raise ValidationError("The file of this export is missing.")
-    return path
+    try:
+        return export_storage().open(run.file_path, "rb")
+    except FileNotFoundError:
+        raise ValidationError("The file of this export is missing.") from None
 
 
-def export_download(*, run: ExportRun, by: User) -> Path:
-    """The file to send, after recording the download in the run's audit trail.
+def export_download(*, run: ExportRun, by: User) -> File:
+    """The file to send, open, after recording the download in the run's audit trail.
 
     Who may download is decided by exports.selectors.get_run_for_user (404 otherwise).
     """
-    path = export_file(run)
+    handle = export_open(run)
     with transaction.atomic(), audit_context(by=by, reason="Export downloaded"):
         ExportRun.objects.filter(pk=run.pk).update(
             download_count=F("download_count") + 1, last_downloaded_at=timezone.now()
         )
-    return path
+    return handle
+
+
+def exports_expire(*, now: datetime) -> int:
+    """Delete the files of runs finished more than EXPORT_RETENTION_DAYS ago; the runs stay,
+    marked expired. Safe to run twice at once: each run is claimed by a conditional update
+    (the second scan's update waits on the row lock, then matches nothing)."""
+    cutoff = now - timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    due = ExportRun.objects.filter(status=ExportStatus.DONE, finished_at__lt=cutoff).exclude(
+        file_path=""
+    )
+    expired = 0
+    storage = export_storage()
+    for run_id, name in due.values_list("pk", "file_path"):
+        reason = f"Export file deleted after {settings.EXPORT_RETENTION_DAYS} days (retention)"
+        with transaction.atomic(), audit_context(by=None, reason=reason):
+            claimed = ExportRun.objects.filter(pk=run_id, status=ExportStatus.DONE).update(
+                status=ExportStatus.EXPIRED, expired_at=now
+            )
+            if claimed:
+                # Inside the claim's transaction: if the delete fails the run stays done and
+                # the next scan tries again (with the database storage both commit together).
+                storage.delete(name)
+                expired += 1
+    return expired
+
+
+def exports_fail_stale(*, now: datetime) -> int:
+    """Mark failed the runs left "running" for longer than EXPORT_RUNNING_TIMEOUT_MINUTES:
+    their worker died (a task past its time limit is killed without recording anything)."""
+    minutes = settings.EXPORT_RUNNING_TIMEOUT_MINUTES
+    stale = ExportRun.objects.filter(
+        status=ExportStatus.RUNNING, started_at__lt=now - timedelta(minutes=minutes)
+    )
+    failed = 0
+    for run_id in stale.values_list("pk", flat=True):
+        with transaction.atomic(), audit_context(by=None, reason="Export abandoned by its worker"):
+            failed += ExportRun.objects.filter(pk=run_id, status=ExportStatus.RUNNING).update(
+                status=ExportStatus.FAILED,
+                finished_at=now,
+                error=f"The worker stopped: still running after {minutes} minutes.",
+            )
+    return failed
 
 
 def export_to_path(
@@ -384,5 +442,6 @@ def export_to_path(
     )
     run = export_run(run_id=run.pk)
     if run.status == ExportStatus.DONE:
-        shutil.copyfile(export_file(run), output)
+        with export_open(run) as source, open(output, "wb") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
     return run

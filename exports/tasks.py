@@ -1,6 +1,7 @@
 """Large exports run on a worker: the task takes the run's id and calls the service."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from exports import services
 
@@ -16,3 +17,11 @@ def run_export(run_id: int) -> None:
     A soft time limit raises inside the export, which records the run as failed.
     """
     services.export_run(run_id=run_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300)
+def scan_exports() -> tuple[int, int]:
+    """Beat, hourly: delete files past their retention period, fail runs whose worker died.
+    Both claim each run with a conditional update: two scans at once do the work once."""
+    now = timezone.now()
+    return services.exports_expire(now=now), services.exports_fail_stale(now=now)

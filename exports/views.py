@@ -1,5 +1,7 @@
 """The export page (administrators and data managers), run progress and downloads."""
 
+from pathlib import PurePath
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,8 +24,14 @@ def _require_exporter(request) -> None:
 
 
 def _file_response(request, run) -> FileResponse:
-    path = services.export_download(run=run, by=request.user)
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
+    """Streamed from the exports storage in blocks, whichever node wrote the file."""
+    handle = services.export_download(run=run, by=request.user)
+    response = FileResponse(handle, as_attachment=True, filename=PurePath(run.file_path).name)
+    if run.file_size is not None:
+        response["Content-Length"] = str(run.file_size)
+    if run.sha256:
+        response["X-Checksum-SHA256"] = run.sha256
+    return response
 
 
 @login_required

@@ -25,13 +25,14 @@ ODM_XSD = Path(__file__).resolve().parents[3] / "shared" / "data" / "odm-1.3.2" 
 ODM = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
 
 
-def export(data, fmt, user="dm", **filters) -> tuple[ExportRun, Path]:
+def export(data, fmt, user="dm", **filters) -> tuple[ExportRun, io.BytesIO]:
     run = services.export_request(
         by=data.users[user] if user else None, format=fmt, channel="command", **filters
     )
     run = services.export_run(run_id=run.pk)
     assert run.status == ExportStatus.DONE, run.error
-    return run, services.export_file(run)
+    with services.export_open(run) as handle:
+        return run, io.BytesIO(handle.read())
 
 
 def csv_rows(text: str) -> list[dict]:
@@ -40,8 +41,8 @@ def csv_rows(text: str) -> list[dict]:
 
 @pytest.fixture
 def csv_zip(data):
-    run, path = export(data, "csv")
-    with zipfile.ZipFile(path) as archive:
+    run, content = export(data, "csv")
+    with zipfile.ZipFile(content) as archive:
         files = {name: archive.read(name).decode() for name in archive.namelist()}
     return run, files
 
@@ -113,8 +114,8 @@ def test_eligibility_findings_give_one_row_per_criterion(csv_zip, data):
 
 
 def test_xlsx_has_a_sheet_per_crf_with_the_same_rows(data):
-    run, path = export(data, "xlsx")
-    workbook = openpyxl.load_workbook(path, read_only=True)
+    run, content = export(data, "xlsx")
+    workbook = openpyxl.load_workbook(content, read_only=True)
     assert workbook.sheetnames[:2] == ["About", "Data dictionary"]
     sheet = workbook["adverse_events"]
     rows = list(sheet.values)
@@ -136,8 +137,8 @@ def odm_schema():
 
 @pytest.fixture
 def odm_doc(data):
-    _run, path = export(data, "odm")
-    return etree.parse(str(path))
+    _run, content = export(data, "odm")
+    return etree.parse(content)
 
 
 def test_odm_validates_against_the_official_schema(odm_doc, odm_schema):
@@ -291,8 +292,8 @@ def test_odm_an_entity_is_inserted_before_any_context_on_it(data):
         signed_at=entered.pgh_created_at - timedelta(days=3),
         content_hash="0" * 64,
     )
-    _run, path = export(data, "odm")
-    doc = etree.parse(str(path))
+    _run, content = export(data, "odm")
+    doc = etree.parse(content)
     first = _first_transactions(doc)
     assert first and set(first.values()) == {"Insert"}, first
     subject = doc.find(f".//odm:SubjectData[@SubjectKey='{data.dosed.subject_number}']", ODM)
@@ -307,8 +308,8 @@ def test_odm_an_entity_is_inserted_before_any_context_on_it(data):
 
 @pytest.fixture
 def sdtm_zip(data):
-    _run, path = export(data, "sdtm")
-    with zipfile.ZipFile(path) as archive:
+    _run, content = export(data, "sdtm")
+    with zipfile.ZipFile(content) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
@@ -407,8 +408,8 @@ def test_sdtm_xpt_reads_back_as_the_csv(sdtm_zip):
 
 
 def test_audit_trail_has_who_when_old_new_and_why(data):
-    _run, path = export(data, "audit")
-    rows = csv_rows(path.read_text())
+    _run, content = export(data, "audit")
+    rows = csv_rows(content.read().decode())
     volume = next(
         r
         for r in rows
@@ -424,8 +425,8 @@ def test_audit_trail_has_who_when_old_new_and_why(data):
 
 
 def test_audit_trail_keeps_the_voided_subject_and_its_void(data):
-    _run, path = export(data, "audit")
-    rows = csv_rows(path.read_text())
+    _run, content = export(data, "audit")
+    rows = csv_rows(content.read().decode())
     void = [
         r
         for r in rows
@@ -435,24 +436,24 @@ def test_audit_trail_keeps_the_voided_subject_and_its_void(data):
 
 
 def test_audit_trail_date_range_selects_changes(data):
-    _run, path = export(
+    _run, content = export(
         data,
         "audit",
         date_from=data.dosed.created_at.date().replace(year=2000),
         date_to=data.dosed.created_at.date().replace(year=2001),
     )
-    assert csv_rows(path.read_text()) == []
+    assert csv_rows(content.read().decode()) == []
 
 
 def test_audit_trail_of_every_site_includes_study_configuration_and_exports(data):
-    _run, path = export(data, "audit", user="admin")
-    types = {r["record_type"] for r in csv_rows(path.read_text())}
+    _run, content = export(data, "audit", user="admin")
+    types = {r["record_type"] for r in csv_rows(content.read().decode())}
     assert {"trial.Study", "trial.Membership", "exports.ExportRun"} <= types
 
 
 def test_audit_trail_of_one_site_has_only_that_sites_subjects(data):
-    _run, path = export(data, "audit", user="dm_a")
-    rows = csv_rows(path.read_text())
+    _run, content = export(data, "audit", user="dm_a")
+    rows = csv_rows(content.read().decode())
     assert rows and {r["site"] for r in rows} == {"FR01"}
 
 
@@ -472,9 +473,9 @@ def test_export_run_records_who_format_and_filters(data):
 
 
 def test_data_managers_site_filter_is_honoured(data):
-    run, path = export(data, "csv", user="dm_a")
+    run, content = export(data, "csv", user="dm_a")
     assert run.filters["sites"] == ["FR01"]
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(content) as archive:
         subjects = csv_rows(archive.read("subjects.csv").decode())
     assert {r["site"] for r in subjects} == {"FR01"}
 

@@ -81,20 +81,18 @@ def test_seed_refuses_to_run_twice_without_force(seeded):
 def test_seeded_data_exports_to_valid_odm(seeded):
     if not ODM_XSD.exists():
         pytest.skip(f"the ODM 1.3.2 schema is not at {ODM_XSD}")
-    run = services.export_to_path(
-        by=None, format="odm", output=Path(services.export_dir()) / "x.xml"
-    )
+    output = Path(services.scratch_dir()) / "x.xml"
+    run = services.export_to_path(by=None, format="odm", output=output)
     assert run.status == ExportStatus.DONE, run.error
     schema = etree.XMLSchema(etree.parse(str(ODM_XSD)))
-    assert schema.validate(etree.parse(str(services.export_file(run)))), schema.error_log
+    assert schema.validate(etree.parse(str(output))), schema.error_log
 
 
 def test_seeded_sdtm_dataset_json_is_valid_and_equal_to_the_xpt(seeded):
-    run = services.export_to_path(
-        by=None, format="sdtm", output=Path(services.export_dir()) / "sdtm.zip"
-    )
+    output = Path(services.scratch_dir()) / "sdtm.zip"
+    run = services.export_to_path(by=None, format="sdtm", output=output)
     assert run.status == ExportStatus.DONE, run.error
-    with zipfile.ZipFile(services.export_file(run)) as archive:
+    with zipfile.ZipFile(output) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     for domain in sdtm_checks.DOMAINS:
         assert sdtm_checks.dataset_json_problems(files, domain) == []

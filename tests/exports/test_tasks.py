@@ -5,6 +5,7 @@ import pytest
 from exports import services
 from exports.models import ExportChannel, ExportRun, ExportStatus
 from exports.services import _Progress
+from exports.storage import export_storage
 from exports.tasks import SOFT_TIME_LIMIT, TIME_LIMIT, run_export
 
 
@@ -18,7 +19,8 @@ def test_task_produces_the_export(data):
     run.refresh_from_db()
     assert run.status == ExportStatus.DONE and run.progress == 100
     assert run.started_at and run.finished_at
-    assert services.export_file(run).read_bytes().startswith(b"<?xml")
+    with services.export_open(run) as handle:
+        assert handle.read().startswith(b"<?xml")
     assert run.row_counts["subjects"] == 3
 
 
@@ -30,7 +32,7 @@ def test_running_the_task_twice_produces_the_file_once(data):
     run_export(run.pk)  # a retry, or a second worker
     run.refresh_from_db()
     assert (run.file_path, run.sha256, run.finished_at) == first
-    assert len(list(services.export_dir().iterdir())) == 1
+    assert export_storage().listdir("")[1] == [run.file_path]
 
 
 def test_a_failing_export_is_recorded_and_leaves_no_partial_file(data, monkeypatch):
@@ -43,7 +45,8 @@ def test_a_failing_export_is_recorded_and_leaves_no_partial_file(data, monkeypat
     run.refresh_from_db()
     assert run.status == ExportStatus.FAILED
     assert "No space left on device" in run.error
-    assert list(services.export_dir().iterdir()) == []
+    assert not export_storage().exists("") or export_storage().listdir("")[1] == []
+    assert list(services.scratch_dir().iterdir()) == []
 
 
 def test_task_takes_an_id_and_has_time_limits():

@@ -14,6 +14,7 @@ from django.db import connection
 
 from exports import services
 from exports.models import ExportRun, ExportStatus
+from exports.storage import export_storage
 from exports.tasks import run_export
 from tests.conftest import database_env_of_tests
 from trial.models import Membership, Role, User
@@ -63,9 +64,9 @@ def test_worker_produces_a_queued_export(worker_queue, monkeypatch):
         assert proc.poll() is None, proc.stdout.read()
         time.sleep(0.5)
     assert run.status == ExportStatus.DONE, run.error or "the worker did not finish the export"
-    path = services.export_file(run)
     try:
-        assert path.read_bytes().startswith(b"<?xml")
+        with services.export_open(run) as handle:
+            assert handle.read().startswith(b"<?xml")
         assert ExportRun.objects.get(pk=run.pk).requested_by == manager
     finally:
-        path.unlink()
+        export_storage().delete(run.file_path)

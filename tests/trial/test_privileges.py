@@ -111,6 +111,10 @@ def test_application_role_cannot_create_tables_or_functions(application_role):
         ("review_signature", {"SELECT", "INSERT"}),
         ("pghistory_context", {"SELECT", "INSERT", "UPDATE"}),
         ("django_session", {"SELECT", "INSERT", "UPDATE", "DELETE"}),
+        # Generated files (exports.storage.DatabaseStorage): written and deleted by the
+        # workers' retention scan, which run as the application's role.
+        ("exports_storedfile", {"SELECT", "INSERT", "UPDATE", "DELETE"}),
+        ("exports_storedfilechunk", {"SELECT", "INSERT", "UPDATE", "DELETE"}),
     ],
 )
 def test_application_role_has_exactly_its_privileges(application_role, table, privileges):

@@ -146,3 +146,34 @@ def test_unknown_environment_name_is_refused(monkeypatch):
     monkeypatch.setenv("ECRF_ENV", "prod")
     with pytest.raises(ImproperlyConfigured, match="ECRF_ENV"):
         env.env_choice("ECRF_ENV", "development", ("development", "production"))
+
+
+PRINT_EXPORT_STORAGE = (
+    "import django; from django.conf import settings; django.setup(); "
+    "print(settings.STORAGES['exports']['BACKEND'])"
+)
+PRODUCTION = {
+    "ECRF_ENV": "production",
+    "SECRET_KEY": "x7!kq2#v9@" * 6,
+    "DATABASE_URL": "postgresql://u@db.example:5432/x",
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "backend"),
+    [
+        ({}, "exports.storage.ExportFileSystemStorage"),  # bin/start: this machine's var/
+        (PRODUCTION, "exports.storage.DatabaseStorage"),  # every node shares the database
+        ({**PRODUCTION, "EXPORT_STORAGE": "filesystem"}, "exports.storage.ExportFileSystemStorage"),
+    ],
+)
+def test_export_storage_defaults(extra, backend):
+    result = _run(PRINT_EXPORT_STORAGE, **extra)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == backend
+
+
+def test_s3_export_storage_needs_a_bucket():
+    result = _run(PRINT_EXPORT_STORAGE, **PRODUCTION, EXPORT_STORAGE="s3")
+    assert result.returncode != 0
+    assert "EXPORT_S3_BUCKET" in result.stderr or "django-storages" in result.stderr
