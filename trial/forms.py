@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from trial.dates import MissingCode, PartialDate, missing_code
 from trial.models import Subject
 from trial.services import SUBJECT_EDITABLE_FIELDS
 
@@ -45,3 +46,37 @@ class SubjectCorrectForm(forms.ModelForm):
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in SUBJECT_EDITABLE_FIELDS}
+
+
+class PartialDateField(forms.CharField):
+    """A date known to the year, month or day (2019, 2019-03, 2019-03-14), or, when `codes`
+    are allowed, a missing-data code (UNK, NA, ND, NASK). Cleans to the normalised text the
+    model stores; whether the date is plausible or in order is the CRF's rules' to say."""
+
+    def __init__(self, *, codes: tuple[MissingCode, ...] = (), **kwargs):
+        self.codes = tuple(codes)
+        kwargs.setdefault("max_length", 10)
+        hint = "YYYY, YYYY-MM or YYYY-MM-DD"
+        if self.codes:
+            hint += ", or " + ", ".join(f"{c.value} ({c.label})" for c in self.codes)
+        kwargs.setdefault("help_text", hint)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("placeholder", "YYYY-MM-DD")
+
+    def clean(self, value):
+        text = super().clean(value).strip()
+        if not text:
+            return ""
+        code = missing_code(text)
+        if code is not None:
+            if code not in self.codes:
+                allowed = ", ".join(c.value for c in self.codes) or "none"
+                raise ValidationError(
+                    f"{code.value} is not accepted here (missing-data codes allowed: {allowed}).",
+                    code="code_not_allowed",
+                )
+            return code.value
+        try:
+            return PartialDate.parse(text).iso()
+        except ValueError as error:
+            raise ValidationError(str(error), code="partial_date") from None
