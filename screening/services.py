@@ -1,7 +1,7 @@
 """Screening writes: consent, the eligibility CRF, confirmation, screen failure, enrollment.
 
 Each service checks the user's role at the subject's site on the server, runs the pure rules
-(screening.eligibility, screening.enrollment, dosing.escalation or dosing.boin, trial.schedule)
+(screening.eligibility, screening.enrollment, trial.escalation or trial.boin, trial.schedule)
 and saves
 inside one transaction with the audit context.
 """
@@ -13,13 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dosing import boin, escalation
 from review.models import SignatureMeaning
 from review.services import assert_editable, password_verify, signature_add
 from screening import eligibility
 from screening.enrollment import EnrollmentFacts, enrollment_blockers
 from screening.models import Consent, EligibilityAssessment
-from trial import schedule
+from trial import boin, escalation, schedule
 from trial.access import require_data_entry, require_investigator
 from trial.audit import audit_context
 from trial.models import (

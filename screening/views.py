@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dosing.boin import BoinState
 from exports.models import BulkDownload
 from exports.services import download_record
 from review import selectors as review_selectors
@@ -24,6 +23,7 @@ from trial.access import (
     sites_for,
     subjects_for,
 )
+from trial.boin import BoinState
 from trial.forms import add_service_errors
 from trial.models import Role, SubjectStatus
 from trial.services import subject_register

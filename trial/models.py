@@ -204,7 +204,7 @@ class EscalationDesignKind(models.TextChoices):
 class EscalationDesign(models.Model):
     """The study's dose-escalation design, as the study file chooses it ([escalation]).
 
-    The BOIN parameters (dosing/boin.py) are stored as the design uses them: the loader
+    The BOIN parameters (trial/boin.py) are stored as the design uses them: the loader
     writes the defaults of phi1/phi2 (0.6 and 1.4 times the target) and of the cut-off, so
     the row says exactly what the decisions were computed with. They are empty for 3+3.
     """

@@ -54,7 +54,7 @@ def read_config(path: Path) -> dict:
     return config
 
 
-# [escalation] for design = "boin" (dosing/boin.py); Liu & Yuan 2015 recommend phi1 = 0.6 and
+# [escalation] for design = "boin" (trial/boin.py); Liu & Yuan 2015 recommend phi1 = 0.6 and
 # phi2 = 1.4 times the target, and 0.95 for the elimination cut-off.
 BOIN_REQUIRED = ("target_dlt_rate", "max_sample_size", "stop_at_n")
 BOIN_RATES = ("target_dlt_rate", "phi1", "phi2", "elimination_cutoff")

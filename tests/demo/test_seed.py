@@ -19,7 +19,6 @@ from django.utils import timezone
 from adverse_events.models import AdverseEvent
 from demo.models import DemoDataset
 from demo.seed import DEMO_PASSWORD, _light_password_hashing
-from dosing import escalation
 from dosing.models import TumourAssessment
 from dosing.tumour import best_response
 from exports.models import ExportRun, ExportStatus
@@ -28,6 +27,7 @@ from review.models import Query, RecordLock, Signature, SignatureMeaning, Source
 from review.services import assert_editable
 from screening.models import EligibilityAssessment
 from screening.services import escalation_for
+from trial import escalation
 from trial.access import subjects_for
 from trial.audit import history_for
 from trial.models import Membership, Role, Site, Study, Subject, SubjectStatus, User, Visit

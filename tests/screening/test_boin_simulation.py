@@ -5,7 +5,7 @@ at the dose the services open; C1D1 is recorded through the dosing service; a pa
 to have a DLT gets a grade 3 AE, the investigator's causality and the DLT decision through the
 AE services. Time moves past each cohort's DLT window before the next cohort. The cohorts and
 the MTD must be those of the independent reference written from the published decision table
-(tests/dosing/boin_reference.py), and the escalation page must show the final selection.
+(tests/trial/boin_reference.py), and the escalation page must show the final selection.
 """
 
 import random
@@ -15,7 +15,6 @@ import pytest
 from django.urls import reverse
 
 from adverse_events.services import ae_assess_causality, ae_decide_dlt, ae_record
-from dosing.boin import BoinState, Outcome
 from dosing.services import dose_record
 from screening.services import (
     consent_record,
@@ -26,9 +25,10 @@ from screening.services import (
 )
 from tests.adverse_events.factories import ae_values, load_starter_dictionary
 from tests.conftest import PASSWORD
-from tests.dosing.boin_reference import reference_trial
 from tests.dosing.factories import dose_values, visit_of
 from tests.screening.factories import at, eligible_values, register_subject
+from tests.trial.boin_reference import reference_trial
+from trial.boin import BoinState, Outcome
 from trial.models import Subject
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from dosing.boin import BoinState
-from dosing.boin import Outcome as BoinOutcome
-from dosing.escalation import Decision, Outcome
 from screening.models import Consent, EligibilityAssessment
 from screening.services import (
     eligibility_confirm,
@@ -32,6 +29,9 @@ from tests.screening.factories import (
     register_subject,
 )
 from trial.audit import history_for
+from trial.boin import BoinState
+from trial.boin import Outcome as BoinOutcome
+from trial.escalation import Decision, Outcome
 from trial.models import Role, Subject, SubjectStatus, Visit
 from trial.services import subject_update, subject_void
 from trial.study_config import load_study

@@ -25,7 +25,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from dosing.escalation import (
+from trial.escalation import (
     CohortSubject,
     DoseLevelSpec,
     Place,

@@ -8,7 +8,7 @@ Shared by test_escalation.py (3+3) and test_boin.py (BOIN). One letter per subje
 
 from datetime import date, timedelta
 
-from dosing.escalation import CohortSubject, DoseLevelSpec
+from trial.escalation import CohortSubject, DoseLevelSpec
 
 TODAY = date(2026, 12, 1)
 WINDOW_ENDED = TODAY - timedelta(days=1)

@@ -11,7 +11,9 @@ from fractions import Fraction
 
 import pytest
 
-from dosing.boin import (
+from tests.trial.boin_reference import PUBLISHED_TABLES, isotonic_by_min_max
+from tests.trial.cohorts import LEVELS, TODAY, cohort
+from trial.boin import (
     Action,
     BoinDesign,
     BoinState,
@@ -27,8 +29,6 @@ from dosing.boin import (
     select_mtd,
     table_length,
 )
-from tests.dosing.boin_reference import PUBLISHED_TABLES, isotonic_by_min_max
-from tests.dosing.cohorts import LEVELS, TODAY, cohort
 
 
 def design(target=0.30, **changes) -> BoinDesign:
@@ -147,7 +147,7 @@ def test_the_elimination_cutoff_is_a_strict_inequality():
 # λe = 0.2365, λd = 0.3585 (φ = 0.30) and λe = 0.1968, λd = 0.2984 (φ = 0.25); e.g. φ = 0.30,
 # n = 9: 9*0.2365 = 2.13, escalate at <= 2; 9*0.3585 = 3.23, de-escalate at >= 4. Elimination
 # from the Beta(1 + y, 1 + n - y) tail, e.g. φ = 0.30, n = 9: Pr(Bin(10, 0.3) <= 5) = 0.9527.
-# The published rows are in tests/dosing/boin_reference.py.
+# The published rows are in tests/trial/boin_reference.py.
 
 
 @pytest.mark.parametrize("target", [0.30, 0.25])
@@ -267,7 +267,7 @@ def test_lowest_dose_eliminated_means_no_mtd():
 
 
 # --- the trial on one day --------------------------------------------------------------------
-# The enrollments in order, as (level, letters) of tests/dosing/cohorts.py.
+# The enrollments in order, as (level, letters) of tests/trial/cohorts.py.
 
 
 def trial(*history: tuple[str, str], **changes) -> BoinState:

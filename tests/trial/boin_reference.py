@@ -1,5 +1,5 @@
 """An independent BOIN reference for the tests: the published decision table and a trial
-written directly from it, sharing no code with dosing/boin.py.
+written directly from it, sharing no code with trial/boin.py.
 
 The tables are the ones published with the design (Liu & Yuan 2015; the BOIN software's
 boundaries for targets 0.30 and 0.25, φ1 = 0.6φ, φ2 = 1.4φ, cut-off 0.95), n = 1..12:

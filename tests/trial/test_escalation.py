@@ -4,7 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from dosing.escalation import (
+from tests.trial.cohorts import LEVELS, TODAY, WINDOW_ENDED, WINDOW_OPEN_UNTIL, cohort
+from trial.escalation import (
     CohortSubject,
     Decision,
     DoseLevelSpec,
@@ -13,9 +14,8 @@ from dosing.escalation import (
     Outcome,
     escalation_state,
 )
-from tests.dosing.cohorts import LEVELS, TODAY, WINDOW_ENDED, WINDOW_OPEN_UNTIL, cohort
 
-# Cohorts are written as letters, one per subject (tests/dosing/cohorts.py).
+# Cohorts are written as letters, one per subject (tests/trial/cohorts.py).
 
 
 def state(cohorts: dict[str, str], *, today: date = TODAY) -> EscalationState:

@@ -88,7 +88,7 @@ class Place(StrEnum):
 def cohort_place(subject: CohortSubject, today: date) -> Place:
     """DLT, evaluable without DLT, still in the DLT window, or replaced (not evaluable).
 
-    Shared by the 3+3 and BOIN designs (dosing/boin.py): a DLT always counts, whatever
+    Shared by the 3+3 and BOIN designs (trial/boin.py): a DLT always counts, whatever
     ``evaluable`` says, since dropping one could escalate past a toxic dose.
     """
     if subject.dlt:
