@@ -2,7 +2,8 @@
 
 Each domain is written as CSV, then the CSV (whose longest value per variable is now known)
 is converted to SAS transport v5 and to Dataset-JSON v1.1 (the same rows); all three go
-into one zip with a manifest. Rows are sorted by
+into one zip with define.xml (Define-XML 2.1, from what the CSV pass learnt of each
+variable) and a manifest. Rows are sorted by
 USUBJID (byte order) and --SEQ restarts at 1 for each subject.
 """
 
@@ -32,8 +33,8 @@ from dosing.models import (
     TargetLesionDefinition,
     TumourAssessment,
 )
-from exports import dataset_json, sdtm, sdtm_design
-from exports.xport import MAX_CHAR_LENGTH, XptVariable, ascii_text, write_xpt
+from exports import dataset_json, define_xml, sdtm, sdtm_design
+from exports.xport import XptVariable, ascii_text, write_xpt
 from screening.eligibility import CRITERIA
 from screening.models import Consent, EligibilityAssessment
 from trial.models import (
@@ -61,7 +62,7 @@ ENDS_PARTICIPATION = (
 
 def study_oid(study: Study) -> str:
     """The study's OID in define.xml and the Dataset-JSON files."""
-    return f"STUDY.{study.protocol_number}"
+    return f"ST.{study.protocol_number}"
 
 
 def _subjid(prefix: str = "subject__"):
@@ -714,45 +715,17 @@ def _csv_value(value) -> str:
     return str(value)
 
 
-class _Shape:
-    """What the CSV pass learns of each variable: the longest ASCII value of a character
-    variable (the transport length) and whether a --DTC variable ever holds a time."""
-
-    def __init__(self, variables):
-        self.lengths = {v.name: 1 for v in variables if not v.numeric}
-        self.timed: set[str] = set()
-
-    def see(self, variable, value: str) -> None:
-        if variable.numeric or not value:
-            return
-        size = len(ascii_text(value))
-        if size > self.lengths[variable.name]:
-            self.lengths[variable.name] = min(size, MAX_CHAR_LENGTH)
-        if variable.temporal and "T" in value:
-            self.timed.add(variable.name)
-
-    def json_type(self, variable) -> str:
-        if variable.type == sdtm.INTEGER:
-            return "integer"
-        if variable.type == sdtm.FLOAT:
-            return "double"
-        if variable.temporal:
-            return "datetime" if variable.name in self.timed else "date"
-        return "string"
-
-
 def _write_domain_csv(path: Path, domain: str, records: Iterable[dict], tick: Tick):
     """Write the CSV; returns (row count, what it learnt of the variables)."""
     variables = sdtm.DOMAINS[domain]
-    shape = _Shape(variables)
+    shape = define_xml.DatasetShape(domain)
     count = 0
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv_writer(handle)
         writer.writerow([v.name for v in variables])
         for record in records:
             values = [_csv_value(record[v.name]) for v in variables]
-            for variable, value in zip(variables, values, strict=True):
-                shape.see(variable, value)
+            shape.see(values)
             writer.writerow(values)
             count += 1
             if count % 2000 == 0:
@@ -779,14 +752,15 @@ def _csv_rows_for_xpt(path: Path, domain: str, lengths: dict) -> Iterator[list]:
             yield row
 
 
-def json_columns(domain: str, shape: _Shape) -> list[dataset_json.Column]:
+def json_columns(domain: str, shape: define_xml.DatasetShape) -> list[dataset_json.Column]:
     keys = sdtm.DATASET_KEYS[domain]
+    lengths = shape.lengths
     return [
         dataset_json.Column(
             name=v.name,
             label=v.label,
             data_type=shape.json_type(v),
-            length=None if v.numeric else shape.lengths[v.name],
+            length=None if v.numeric else lengths[v.name],
             key_sequence=keys.index(v.name) + 1 if v.name in keys else None,
         )
         for v in sdtm.DOMAINS[domain]
@@ -806,7 +780,7 @@ def write_sdtm_zip(
     """The SDTM zip: per dataset the CSV, the SAS transport file and the Dataset-JSON file
     (the last two with the same rows), and the manifest. `created` is the site-local time
     the transport headers carry, `as_of` the (aware) time of the snapshot read."""
-    counts = {}
+    counts, shapes = {}, []
     facts = dataset_json.FileFacts(
         study_oid=study_oid(study),
         metadata_version_oid=METADATA_VERSION_OID,
@@ -824,10 +798,12 @@ def write_sdtm_zip(
             name = domain.lower()
             csv_path = Path(workdir) / f"{name}.csv"
             count, shape = _write_domain_csv(csv_path, domain, reader(study, subjects), tick)
+            shapes.append(shape)
+            lengths = shape.lengths
             archive.write(csv_path, f"{name}.csv")
             xpt_path = Path(workdir) / f"{name}.xpt"
             variables = [
-                XptVariable(v.name, v.label, v.numeric, 8 if v.numeric else shape.lengths[v.name])
+                XptVariable(v.name, v.label, v.numeric, 8 if v.numeric else lengths[v.name])
                 for v in sdtm.DOMAINS[domain]
             ]
             with open(xpt_path, "wb") as handle:
@@ -836,7 +812,7 @@ def write_sdtm_zip(
                     dataset=domain,
                     label=sdtm.DATASET_LABELS[domain],
                     variables=variables,
-                    rows=_csv_rows_for_xpt(csv_path, domain, shape.lengths),
+                    rows=_csv_rows_for_xpt(csv_path, domain, lengths),
                     created=created,
                 )
             archive.write(xpt_path, f"{name}.xpt")
@@ -847,12 +823,28 @@ def write_sdtm_zip(
                     domain=domain,
                     label=sdtm.DATASET_LABELS[domain],
                     columns=json_columns(domain, shape),
-                    rows=_csv_rows_for_xpt(csv_path, domain, shape.lengths),
+                    rows=_csv_rows_for_xpt(csv_path, domain, lengths),
                     records=count,
                     facts=facts,
                 )
             archive.write(json_path, f"{name}.json")
             counts[domain] = count
+        define_path = Path(workdir) / "define.xml"
+        define_xml.write_define(
+            define_path,
+            define_xml.StudyFacts(
+                study_oid=facts.study_oid,
+                metadata_version_oid=METADATA_VERSION_OID,
+                protocol=study.protocol_number,
+                title=study.title,
+                sponsor=study.sponsor,
+                system=SOURCE_SYSTEM,
+                system_version=SOURCE_SYSTEM_VERSION,
+                created=facts.created,
+            ),
+            shapes,
+        )
+        archive.write(define_path, "define.xml")
         archive.writestr(
             "manifest.json",
             json.dumps(
@@ -862,6 +854,7 @@ def write_sdtm_zip(
                         "model": f"SDTM {sdtm.SDTM_VERSION}",
                         "implementation_guide": f"SDTMIG {sdtm.SDTMIG_VERSION}",
                         "dataset_json": dataset_json.VERSION,
+                        "define_xml": define_xml.DEFINE_VERSION,
                     },
                     "row_counts": counts,
                 },

@@ -313,11 +313,12 @@ def sdtm_zip(data):
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def test_sdtm_zip_has_csv_xpt_and_dataset_json_for_every_domain(sdtm_zip):
+def test_sdtm_zip_has_csv_xpt_dataset_json_and_define_xml(sdtm_zip):
     domains = ("dm", "ie", "ex", "ae", "ds", "sv", "tu", "tr", "rs", "ts", "ta", "te", "tv", "ti")
     for domain in domains:
         for extension in ("csv", "xpt", "json"):
             assert f"{domain}.{extension}" in sdtm_zip
+    assert "define.xml" in sdtm_zip
     manifest = json.loads(sdtm_zip["manifest.json"])
     assert manifest["standard"]["implementation_guide"] == "SDTMIG 3.4"
     assert manifest["standard"]["dataset_json"] == "1.1.0"
@@ -337,6 +338,63 @@ def test_sdtm_dataset_json_is_valid_and_holds_the_rows_of_the_xpt(sdtm_zip):
     assert isinstance(first["AESEQ"], int) and first["AEHLT"] is None
     ex = json.loads(sdtm_zip["ex.json"])
     assert {c["name"]: c["dataType"] for c in ex["columns"]}["EXDOSE"] == "double"
+
+
+def test_sdtm_define_xml_is_valid_define_xml_2_1_and_describes_the_datasets(sdtm_zip):
+    assert sdtm_checks.define_schema_errors(sdtm_zip["define.xml"]) == []
+    assert sdtm_checks.define_problems(sdtm_zip) == []
+    define = etree.fromstring(sdtm_zip["define.xml"])
+    ns = sdtm_checks.DEFINE
+    version = define.find(".//odm:MetaDataVersion", ns)
+    assert version.get(f"{{{ns['def']}}}DefineVersion") == "2.1.0"
+    standard = version.find("def:Standards/def:Standard", ns)
+    assert (standard.get("Name"), standard.get("Version")) == ("SDTMIG", "3.4")
+    # Dataset-JSON and define.xml name the same items and the same study.
+    for domain in sdtm_checks.DOMAINS:
+        document = json.loads(sdtm_zip[f"{domain}.json"])
+        assert document["studyOID"] == define.find("odm:Study", ns).get("OID")
+        assert document["metaDataVersionOID"] == version.get("OID")
+        for column in document["columns"]:
+            item = define.find(f".//odm:ItemDef[@OID='{column['itemOID']}']", ns)
+            assert item is not None and item.get("Name") == column["name"]
+            if column["dataType"] == "string":
+                assert int(item.get("Length")) == column["length"]
+    age = define.find(".//odm:ItemDef[@OID='IT.DM.AGE']", ns)
+    assert age.get("DataType") == "integer"
+    assert age.find("def:Origin", ns).get("Type") == "Derived"
+    sex = define.find(".//odm:ItemDef[@OID='IT.DM.SEX']", ns)
+    assert sex.find("def:Origin", ns).attrib == {"Type": "Collected", "Source": "Investigator"}
+    ny = define.find(".//odm:CodeList[@OID='CL.NY']", ns)
+    assert ny.find("odm:Alias", ns).get("Name") == "C66742"
+    assert {i.get("CodedValue") for i in ny.iterfind("odm:EnumeratedItem", ns)} <= {"Y", "N"}
+    ref = define.find(".//odm:ItemGroupDef[@OID='IG.AE']/odm:ItemRef[@ItemOID='IT.AE.AEHLT']", ns)
+    assert ref.get(f"{{{ns['def']}}}HasNoData") == "Yes" and ref.get("MethodOID")
+
+
+def test_sdtm_define_xml_has_value_level_metadata_per_test_code(sdtm_zip):
+    define = etree.fromstring(sdtm_zip["define.xml"])
+    ns = sdtm_checks.DEFINE
+    tr = define.find(".//odm:ItemDef[@OID='IT.TR.TRORRES']", ns)
+    assert tr.find("def:ValueListRef", ns).get("ValueListOID") == "VL.TR.TRORRES"
+    tests = {
+        r.find("def:WhereClauseRef", ns).get("WhereClauseOID")
+        for r in define.find(".//def:ValueListDef[@OID='VL.TR.TRORRES']", ns)
+    }
+    assert {"WC.TR.TRTESTCD.LDIAM", "WC.TR.TRTESTCD.SUMDIAM"} <= tests
+    clause = define.find(".//def:WhereClauseDef[@OID='WC.TR.TRTESTCD.SUMDIAM']", ns)
+    check = clause.find("odm:RangeCheck", ns)
+    assert check.get(f"{{{ns['def']}}}ItemOID") == "IT.TR.TRTESTCD"
+    assert check.findtext("odm:CheckValue", namespaces=ns) == "SUMDIAM"
+    total = define.find(".//odm:ItemDef[@OID='IT.TR.TRORRES.SUMDIAM']", ns)
+    assert total.get("DataType") in ("integer", "float")
+    assert total.find("def:Origin", ns).get("Type") == "Derived"
+    overall = define.find(".//odm:ItemDef[@OID='IT.RS.RSORRES.OVRLRESP']", ns)
+    codelist = define.find(
+        f".//odm:CodeList[@OID='{overall.find('odm:CodeListRef', ns).get('CodeListOID')}']", ns
+    )
+    values = {i.get("CodedValue") for i in codelist.iterfind("odm:EnumeratedItem", ns)}
+    assert values and values <= {"CR", "PR", "SD", "PD", "NE"}
+    assert define.find(".//odm:ItemDef[@OID='IT.TS.TSVAL.SDTIGVER']", ns) is not None
 
 
 def test_sdtm_trial_design_matches_the_subject_datasets(sdtm_zip):

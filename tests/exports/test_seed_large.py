@@ -88,7 +88,7 @@ def test_seeded_data_exports_to_valid_odm(seeded):
     assert schema.validate(etree.parse(str(output))), schema.error_log
 
 
-def test_seeded_sdtm_dataset_json_is_valid_and_equal_to_the_xpt(seeded):
+def test_seeded_sdtm_dataset_json_and_define_xml_are_valid_and_match_the_xpt(seeded):
     output = Path(services.scratch_dir()) / "sdtm.zip"
     run = services.export_to_path(by=None, format="sdtm", output=output)
     assert run.status == ExportStatus.DONE, run.error
@@ -98,3 +98,5 @@ def test_seeded_sdtm_dataset_json_is_valid_and_equal_to_the_xpt(seeded):
         assert sdtm_checks.dataset_json_problems(files, domain) == []
         assert sdtm_checks.dataset_json_differences(files, domain) == []
     assert json.loads(files["tr.json"])["records"] > 100
+    assert sdtm_checks.define_schema_errors(files["define.xml"]) == []
+    assert sdtm_checks.define_problems(files) == []

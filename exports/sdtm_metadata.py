@@ -1,0 +1,320 @@
+"""What define.xml says of the SDTM variables beyond name, label and type: origin (and how a
+derived value is computed), whether the SDTMIG requires a value, the codelist, the
+value-level metadata, and each dataset's class and structure. Pure data and functions.
+
+Every entry is keyed by a variable of exports.sdtm.DOMAINS (the one specification the
+transport files, the Dataset-JSON files and define.xml are written from); a test checks
+that no name here is outside it and that every derived variable says how it is derived.
+A variable named alone ("AGE") holds in every dataset, "TR.TRORRES" in one. Variables not
+named are collected on the CRF by the investigator's site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exports import sdtm
+
+ASSIGNED, COLLECTED, DERIVED, PROTOCOL = "Assigned", "Collected", "Derived", "Protocol"
+TRIAL_DESIGN = ("TS", "TA", "TE", "TV", "TI")
+
+
+@dataclass(frozen=True)
+class Origin:
+    type: str
+    source: str = ""  # Investigator, Sponsor, Subject, Vendor ("" for Protocol)
+    method: str = ""  # how a derived value is computed
+
+
+_STUDY_DAY = (
+    "Days from RFSTDTC: the date minus RFSTDTC plus 1 on or after RFSTDTC, the date minus "
+    "RFSTDTC before it (there is no day 0)."
+)
+_VISIT = (
+    "The screening visit for a baseline assessment, otherwise the subject's latest visit "
+    "done on or before the assessment date."
+)
+_BEFORE_EXPOSURE = "Y when the observation is dated on or before the first dose (RFXSTDTC)."
+_AS_ORIGINAL = "The original result (--ORRES) in standard format."
+_CODED = "From the CTCAE v5.0 term chosen on the AE form (the version it was recorded with)."
+
+DERIVATIONS: dict[str, str] = {
+    "USUBJID": "STUDYID, '-' and the subject number (the screening number before enrollment).",
+    "RFSTDTC": "Date/time of the first dose given (EX).",
+    "RFXSTDTC": "Date/time of the first dose given (EX).",
+    "RFENDTC": "Date/time of the last dose given (EX).",
+    "RFXENDTC": "Date/time of the last dose given (EX).",
+    "RFICDTC": "Date/time the informed consent was signed (consent form).",
+    "RFPENDTC": (
+        "Date of the last disposition ending participation (end of study, withdrawal, lost to "
+        "follow-up, death), else of the screen failure."
+    ),
+    "DTHDTC": "Date of the death disposition.",
+    "DTHFL": "Y when a death disposition is recorded.",
+    "AGE": "Whole years from BRTHDTC to the date of informed consent.",
+    "ACTARMCD": "The planned arm when at least one dose was given, else null.",
+    "ACTARM": "The planned arm when at least one dose was given, else null.",
+    "ARMNRS": (
+        "SCREEN FAILURE for a screen failure, NOT ASSIGNED before a dose level is assigned, "
+        "ASSIGNED, NOT TREATED when no dose was given."
+    ),
+    "COUNTRY": "The site's country as ISO 3166-1 alpha-3.",
+    "DMDTC": "Date the subject was registered for screening.",
+    "EPOCH": (
+        "From the dates: TREATMENT for doses; for AEs the CRF's period (pre-treatment "
+        "SCREENING, treatment-emergent TREATMENT, post-treatment FOLLOW-UP); for dispositions "
+        "the epoch the date falls in (null for protocol milestones)."
+    ),
+    "IEORRES": "N for an inclusion criterion not met, Y for an exclusion criterion met.",
+    "IESTRESC": "N for an inclusion criterion not met, Y for an exclusion criterion met.",
+    "EXLNKID": "The target lesion the injection site text names, when it names exactly one.",
+    "EXLOC": "LOC term read from the named lesion's location, else from the injection site text.",
+    "EXLAT": "LAT term read from the named lesion's location, else from the injection site text.",
+    "AELLT": _CODED + " Null for an 'Other, specify' term.",
+    "AELLTCD": _CODED + " Null for an 'Other, specify' term.",
+    "AEDECOD": _CODED,
+    "AEPTCD": _CODED + " Null for an 'Other, specify' term.",
+    "AEHLT": "CTCAE carries no high level term: null.",
+    "AEHLTCD": "CTCAE carries no high level term: null.",
+    "AEHLGT": "CTCAE carries no high level group term: null.",
+    "AEHLGTCD": "CTCAE carries no high level group term: null.",
+    "AEBODSYS": _CODED,
+    "AEBDSYCD": "MedDRA code of the SOC (the code CTCAE gives the SOC's 'Other, specify' term).",
+    "AESOC": _CODED,
+    "AESOCCD": "MedDRA code of the SOC (the code CTCAE gives the SOC's 'Other, specify' term).",
+    "AESCONG": "Y when the seriousness criterion is ticked on the AE form, else N.",
+    "AESDISAB": "Y when the seriousness criterion is ticked on the AE form, else N.",
+    "AESDTH": "Y when the seriousness criterion is ticked on the AE form, else N.",
+    "AESHOSP": "Y when the seriousness criterion is ticked on the AE form, else N.",
+    "AESLIFE": "Y when the seriousness criterion is ticked on the AE form, else N.",
+    "AESMIE": "Y when the seriousness criterion is ticked on the AE form, else N.",
+    "AEENRTPT": "ONGOING when the AE form says ongoing.",
+    "AEENTPT": "END OF STUDY when the AE form says ongoing.",
+    "DSDECOD": (
+        "Consent, screen failure and the disposition's kind as NCOMPLT (or protocol "
+        "milestone) term; end of treatment COMPLETED when every planned cycle was given."
+    ),
+    "SVOCCUR": "Y: only visits done are recorded.",
+    "TULOC": "LOC term read from the lesion's organ and location text.",
+    "TULAT": "LAT term read from the lesion's location text.",
+    "TULOBXFL": _BEFORE_EXPOSURE,
+    "TRSTRESC": _AS_ORIGINAL,
+    "TRSTRESN": "TRSTRESC as a number.",
+    "TRSTAT": "NOT DONE when no measurement is recorded.",
+    "TRLOBXFL": _BEFORE_EXPOSURE,
+    "RSSTRESC": _AS_ORIGINAL,
+    "TU.VISITNUM": _VISIT,
+    "TU.VISIT": _VISIT,
+    "TR.VISITNUM": _VISIT,
+    "TR.VISIT": _VISIT,
+    "RS.VISITNUM": _VISIT,
+    "RS.VISIT": _VISIT,
+    "TSSEQ": "Counts the values of each parameter from 1.",
+}
+
+# Values the sponsor or the system sets, not read from a CRF field.
+ASSIGNED_VARIABLES = frozenset(
+    {
+        "STUDYID", "DOMAIN", "SUBJID", "SITEID", "ARMCD", "ARM", "ACTARMUD", "AGEU",
+        "IETESTCD", "IETEST", "IECAT", "EXTRT", "EXDOSFRM", "DSCAT", "VISITNUM", "VISIT",
+        "SVPRESP", "TUTESTCD", "TUTEST", "TUORRES", "TUSTRESC", "TUEVAL", "TRTESTCD",
+        "TRTEST", "TRORRESU", "TRSTRESU", "TREVAL", "RSTESTCD", "RSTEST", "RSCAT", "RSEVAL",
+    }
+)  # fmt: skip
+
+# The SDTMIG's Required variables: never null.
+REQUIRED_VARIABLES = frozenset(
+    {
+        "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY", "IESEQ",
+        "IETESTCD", "IETEST", "IECAT", "EXSEQ", "EXTRT", "AESEQ", "AETERM", "AEDECOD",
+        "DSSEQ", "DSTERM", "DSDECOD", "SV.VISITNUM", "TUSEQ", "TUTESTCD", "TUTEST", "TRSEQ",
+        "TRTESTCD", "TRTEST", "RSSEQ", "RSTESTCD", "RSTEST", "TSSEQ", "TSPARMCD", "TSPARM",
+        "TA.ARMCD", "TA.ARM", "TAETORD", "TA.ETCD", "TA.ELEMENT", "TA.EPOCH", "TE.ETCD",
+        "TE.ELEMENT", "TESTRL", "TV.VISITNUM", "TI.IETESTCD", "TI.IETEST", "TI.IECAT",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Codelist:
+    oid: str
+    name: str
+    nci_code: str = ""  # the CDISC codelist's NCI code, where it is one
+    dictionary: str = ""  # an external dictionary (ExternalCodeList) instead of values
+    version: str = ""
+
+
+_NY = Codelist("CL.NY", "No Yes Response", "C66742")
+_UNIT = Codelist("CL.UNIT", "Unit", "C71620")
+_LOC = Codelist("CL.LOC", "Anatomical Location", "C74456")
+_LAT = Codelist("CL.LAT", "Laterality", "C99073")
+_METHOD = Codelist("CL.METHOD", "Method")
+_CTCAE = Codelist("CL.CTCAE", "CTCAE", dictionary="CTCAE", version="5.0")
+
+CODELISTS: dict[str, Codelist] = {
+    **{
+        name: _NY
+        for name in (
+            "DTHFL",
+            "AESER",
+            "AESCONG",
+            "AESDISAB",
+            "AESDTH",
+            "AESHOSP",
+            "AESLIFE",
+            "AESMIE",
+            "AECONTRT",
+            "SVPRESP",
+            "SVOCCUR",
+            "TULOBXFL",
+            "TRLOBXFL",
+            "IEORRES",
+            "IESTRESC",
+        )
+    },  # fmt: skip
+    "SEX": Codelist("CL.SEX", "Sex", "C66731"),
+    "AGEU": Codelist("CL.AGEU", "Age Unit", "C66781"),
+    "RACE": Codelist("CL.RACE", "Race", "C74457"),
+    "ETHNIC": Codelist("CL.ETHNIC", "Ethnic Group", "C66790"),
+    "COUNTRY": Codelist("CL.COUNTRY", "Country", dictionary="ISO 3166", version="2020"),
+    "ARMNRS": Codelist("CL.ARMNULRS", "Arm Null Reason", "C142179"),
+    "EPOCH": Codelist("CL.EPOCH", "Epoch"),
+    "EXDOSU": _UNIT,
+    "TRORRESU": _UNIT,
+    "TRSTRESU": _UNIT,
+    "EXROUTE": Codelist("CL.ROUTE", "Route of Administration", "C66729"),
+    "EXDOSFRM": Codelist("CL.FRM", "Pharmaceutical Dosage Form"),
+    "EXLOC": _LOC,
+    "TULOC": _LOC,
+    "EXLAT": _LAT,
+    "TULAT": _LAT,
+    "AEACN": Codelist("CL.ACN", "Action Taken with Study Treatment", "C66767"),
+    "AEOUT": Codelist("CL.OUT", "Outcome of Event", "C66768"),
+    "AEREL": Codelist("CL.AEREL", "Causality (the protocol's scale)"),
+    "AETOXGR": Codelist("CL.TOXGR", "Toxicity Grade (CTCAE)"),
+    "AEDECOD": _CTCAE,
+    "AELLT": _CTCAE,
+    "AEBODSYS": _CTCAE,
+    "AESOC": _CTCAE,
+    "AEENRTPT": Codelist("CL.STENRF", "Relation to Reference Period"),
+    "DSDECOD": Codelist("CL.DSDECOD", "Disposition Event and Protocol Milestone"),
+    "DSCAT": Codelist("CL.DSCAT", "Category for Disposition Event"),
+    "IECAT": Codelist("CL.IECAT", "Category for Inclusion/Exclusion"),
+    "IE.IETESTCD": Codelist("CL.IETESTCD", "Inclusion/Exclusion Criterion Short Name"),
+    "TI.IETESTCD": Codelist("CL.IETESTCD", "Inclusion/Exclusion Criterion Short Name"),
+    "TUTESTCD": Codelist("CL.TUTESTCD", "Tumor Identification Test Code"),
+    "TRTESTCD": Codelist("CL.TRTESTCD", "Tumor Assessment Test Code"),
+    "RSTESTCD": Codelist("CL.RSTESTCD", "Response Assessment Test Code"),
+    "TSPARMCD": Codelist("CL.TSPARMCD", "Trial Summary Parameter Test Code", "C66738"),
+    "TUMETHOD": _METHOD,
+    "TRMETHOD": _METHOD,
+    "TRSTAT": Codelist("CL.ND", "Not Done"),
+}
+
+# Value-level metadata: where a test code decides what a result means (its type, length,
+# unit or codelist), define.xml describes the result once per test code. dataset ->
+# (the test code variable, the results it qualifies, whether text results are coded).
+VALUE_LEVEL: dict[str, tuple[str, tuple[str, ...], bool]] = {
+    "TU": ("TUTESTCD", ("TUORRES", "TUSTRESC"), True),
+    "TR": ("TRTESTCD", ("TRORRES", "TRSTRESC", "TRSTRESN"), False),
+    "RS": ("RSTESTCD", ("RSORRES", "RSSTRESC"), True),
+    "TS": ("TSPARMCD", ("TSVAL",), False),
+}
+# Value-level origins that differ from the variable's.
+VALUE_DERIVATIONS: dict[tuple[str, str, str], str] = {
+    ("TR", "TRORRES", "SUMDIAM"): "Sum of the target lesions' diameters (short axis for nodes).",
+    ("RS", "RSORRES", "BESTRESP"): (
+        "Best overall response of the time points after the first dose (RECIST 1.1, "
+        "without confirmation)."
+    ),
+    ("RS", "RSORRES", "OVRLRESP"): "Overall response of the time point (RECIST 1.1 table).",
+}
+
+CLASSES = {
+    "DM": "SPECIAL PURPOSE",
+    "SV": "SPECIAL PURPOSE",
+    "IE": "FINDINGS",
+    "TU": "FINDINGS",
+    "TR": "FINDINGS",
+    "RS": "FINDINGS",
+    "EX": "INTERVENTIONS",
+    "AE": "EVENTS",
+    "DS": "EVENTS",
+    **{domain: "TRIAL DESIGN" for domain in TRIAL_DESIGN},
+}
+STRUCTURES = {
+    "DM": "One record per subject",
+    "IE": "One record per inclusion/exclusion criterion not met per subject",
+    "EX": "One record per constant dosing interval per subject",
+    "AE": "One record per adverse event per subject",
+    "DS": "One record per disposition status or protocol milestone per subject",
+    "SV": "One record per actual visit per subject",
+    "TU": "One record per identified tumor per subject per assessor",
+    "TR": "One record per tumor measurement per time point per subject per assessor",
+    "RS": "One record per response assessment per time point per subject per assessor",
+    "TS": "One record per trial summary parameter value",
+    "TA": "One record per planned Element per Arm",
+    "TE": "One record per planned Element",
+    "TV": "One record per planned Visit per Arm",
+    "TI": "One record per I/E criterion",
+}
+
+
+def _lookup(table, domain: str, name: str):
+    return table.get(f"{domain}.{name}", table.get(name))
+
+
+def origin(domain: str, name: str) -> Origin:
+    if name in ("STUDYID", "DOMAIN"):
+        return Origin(ASSIGNED, "Sponsor")
+    method = _lookup(DERIVATIONS, domain, name)
+    if method is None and (name.endswith("SEQ") or name.endswith("DY")) and name != "VISITDY":
+        method = (
+            "Counts the subject's records from 1 in the dataset's order (USUBJID, date)."
+            if name.endswith("SEQ")
+            else _STUDY_DAY
+        )
+    if method is not None:
+        return Origin(DERIVED, "Sponsor", method)
+    if domain in TRIAL_DESIGN:
+        return Origin(PROTOCOL)
+    if name in ASSIGNED_VARIABLES:
+        return Origin(ASSIGNED, "Sponsor")
+    return Origin(COLLECTED, "Investigator")
+
+
+def value_origin(domain: str, name: str, testcd: str) -> Origin:
+    method = VALUE_DERIVATIONS.get((domain, name, testcd))
+    return Origin(DERIVED, "Sponsor", method) if method else origin(domain, name)
+
+
+def required(domain: str, name: str) -> bool:
+    return f"{domain}.{name}" in REQUIRED_VARIABLES or name in REQUIRED_VARIABLES
+
+
+def codelist(domain: str, name: str) -> Codelist | None:
+    return _lookup(CODELISTS, domain, name)
+
+
+def names_used() -> set[str]:
+    """Every variable name (or dataset.name) this module speaks of, for the test that
+    keeps it within exports.sdtm.DOMAINS."""
+    value_level = {
+        f"{domain}.{n}" for domain, (testcd, names, _c) in VALUE_LEVEL.items() for n in names
+    } | {f"{domain}.{testcd}" for domain, (testcd, _n, _c) in VALUE_LEVEL.items()}
+    return (
+        set(DERIVATIONS)
+        | ASSIGNED_VARIABLES
+        | REQUIRED_VARIABLES
+        | set(CODELISTS)
+        | value_level
+        | {f"{d}.{n}" for d, n, _t in VALUE_DERIVATIONS}
+    )
+
+
+def known(name: str) -> bool:
+    """Whether `name` ("AGE" or "TR.TRORRES") is a variable of exports.sdtm.DOMAINS."""
+    if "." in name:
+        domain, variable = name.split(".", 1)
+        return any(v.name == variable for v in sdtm.DOMAINS.get(domain, ()))
+    return any(v.name == name for variables in sdtm.DOMAINS.values() for v in variables)
