@@ -143,6 +143,29 @@ else:
 DATABASE_APPLICATION = {key: DATABASES["default"].get(key) or "" for key in _CREDENTIALS}
 DATABASE_APPLICATION_ROLE = DATABASE_APPLICATION["USER"]
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Connection pool (docs/operations.md, "Database connections"): psycopg's pool inside each
+# process, which Django 5.2 manages, rather than PgBouncer: no extra service, and the session
+# state this application relies on (REPEATABLE READ snapshots, server-side cursors, advisory
+# locks, pghistory's context) stays on one server connection for as long as it is used.
+# On by default in production; DATABASE_POOL_MAX_SIZE=0 turns it off (persistent connections
+# of CONN_MAX_AGE seconds instead). A pool needs CONN_MAX_AGE 0: Django returns the
+# connection to the pool at the end of each request instead of closing it.
+DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 4 if PRODUCTION else 0)
+DATABASE_POOL_MIN_SIZE = env_int("DATABASE_POOL_MIN_SIZE", 1)
+if DATABASE_POOL_MAX_SIZE < 0 or not 0 <= DATABASE_POOL_MIN_SIZE <= max(DATABASE_POOL_MAX_SIZE, 1):
+    raise ImproperlyConfigured(
+        "DATABASE_POOL_MIN_SIZE must be between 0 and DATABASE_POOL_MAX_SIZE."
+    )
+if DATABASE_POOL_MAX_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": DATABASE_POOL_MIN_SIZE,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        # Seconds a request waits for a free connection before it fails (a 503 page).
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+        "max_idle": 300,
+        "max_lifetime": 3600,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "trial.User"

@@ -48,13 +48,21 @@ def as_owner(alias: str = "default") -> Iterator[None]:
     if alias != "default" or current == owner:
         yield
         return
-    connection.close()
+    _disconnect(connection)
     connection.settings_dict.update(owner)
     try:
         yield
     finally:
-        connection.close()
+        _disconnect(connection)
         connection.settings_dict.update(current)
+
+
+def _disconnect(connection) -> None:
+    """Close the connection; with a pool, the pool too: it would hand back a connection of
+    the role it was opened as, whatever the settings now say."""
+    connection.close()
+    if connection.settings_dict.get("OPTIONS", {}).get("pool"):
+        connection.close_pool()
 
 
 def _protected_operations(model) -> set[str]:
