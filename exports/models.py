@@ -19,7 +19,7 @@ class ExportFormat(models.TextChoices):
     CSV = "csv", "CSV (zip: one file per CRF and a data dictionary)"
     XLSX = "xlsx", "Excel workbook (one sheet per CRF)"
     ODM = "odm", "CDISC ODM 1.3.2 XML (with audit records and signatures)"
-    SDTM = "sdtm", "SDTM datasets (zip: CSV and SAS XPORT v5)"
+    SDTM = "sdtm", "SDTM datasets (zip: CSV, SAS XPORT v5, Dataset-JSON v1.1, define.xml 2.1)"
     AUDIT = "audit", "Audit trail (CSV)"
 
 

@@ -1,5 +1,8 @@
 """The export page, progress and downloads, through Django's client as each role."""
 
+import io
+import zipfile
+
 import pytest
 from django.urls import reverse
 
@@ -61,6 +64,15 @@ def test_small_export_comes_back_as_a_download_and_is_recorded(as_user, data):
         ExportStatus.DONE,
     )
     assert run.filters["sites"] == ["FR01"] and run.download_count == 1
+
+
+def test_sdtm_download_from_the_page_is_one_zip_with_every_format_and_define_xml(as_user, data):
+    response = as_user("dm").post(reverse("export_page"), {"format": "sdtm"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        names = set(archive.namelist())
+    assert {"ae.csv", "ae.xpt", "ae.json", "ts.json", "define.xml", "manifest.json"} <= names
 
 
 def test_data_manager_cannot_post_a_site_outside_their_role(as_user):

@@ -21,7 +21,8 @@ def _day(value: str) -> date:
 class Command(BaseCommand):
     help = (
         "Export the trial data to a file: csv (zip per CRF), xlsx, odm (CDISC ODM 1.3.2), "
-        "sdtm (zip of CSV and XPT) or audit (audit trail CSV). Recorded as an export run."
+        "sdtm (zip of CSV, XPT, Dataset-JSON and define.xml) or audit (audit trail CSV). "
+        "Recorded as an export run."
     )
 
     def add_arguments(self, parser):
