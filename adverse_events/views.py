@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,6 +27,7 @@ from review.forms import make_read_only
 from trial.access import can_act_as_investigator, can_enter_data, get_subject_for_user
 from trial.forms import add_service_errors
 from trial.models import Role
+from trial.paging import page_of, query_string_without
 from trial.spreadsheet import csv_writer
 
 SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
@@ -313,23 +313,15 @@ def ae_list(request):
         "adverse_events/ae_list.html",
         {
             "filters": filters,
-            "events": Paginator(
-                events.order_by("-onset_date", "subject__subject_number", "sequence"), 50
-            ).get_page(request.GET.get("page")),
-            "worst": Paginator(selectors.worst_grade_by_subject_and_term(events), 50).get_page(
-                request.GET.get("wpage")
+            "events": page_of(
+                request, events.order_by("-onset_date", "subject__subject_number", "sequence")
             ),
-            "query_string": _without(request.GET, "page", "wpage"),
+            "worst": page_of(
+                request, selectors.worst_grade_by_subject_and_term(events), param="wpage"
+            ),
+            "query_string": query_string_without(request.GET, "page", "wpage"),
         },
     )
-
-
-def _without(params, *names) -> str:
-    """The current filters as a query string, for the pagination links."""
-    kept = params.copy()
-    for name in names:
-        kept.pop(name, None)
-    return kept.urlencode()
 
 
 @login_required
@@ -342,11 +334,12 @@ def sae_list(request):
         # signed ones, latest first. PostgreSQL sorts NULL last in ascending order.
         .order_by(F("sae_reported_at").desc(nulls_first=True), "sae_report_due_at", "pk")
     )
+    page = page_of(request, saes)
     rows = [
         (ae, rules.sae_clock_status(ae.aware_at, now=now, reported_at=ae.sae_reported_at))
-        for ae in saes
+        for ae in page
     ]
-    return render(request, "adverse_events/sae_list.html", {"rows": rows})
+    return render(request, "adverse_events/sae_list.html", {"rows": rows, "page": page})
 
 
 @login_required

@@ -16,6 +16,7 @@ from exports.forms import ExportForm
 from exports.models import ExportChannel, ExportStatus
 from exports.selectors import exportable_sites, get_run_for_user, may_export, runs_for
 from trial.forms import add_service_errors
+from trial.paging import page_of
 
 
 def _require_exporter(request) -> None:
@@ -64,7 +65,7 @@ def export_page(request):
     return render(
         request,
         "exports/export_page.html",
-        {"form": form, "runs": runs_for(request.user)[:25]},
+        {"form": form, "runs": page_of(request, runs_for(request.user), per_page=25)},
     )
 
 

@@ -31,6 +31,7 @@ from review.records import KINDS, field_label, record_title, record_url
 from trial.access import get_subject_for_user, has_role, sites_for, subjects_for
 from trial.audit import history_scope, readable_entries
 from trial.models import Role
+from trial.paging import page_of, query_string_without
 from trial.spreadsheet import csv_writer
 from trial.study import current_study
 
@@ -191,6 +192,9 @@ def subject_unlock(request, pk):
     return redirect("subject_detail", pk=subject.pk)
 
 
+AUDIT_PAGE_SIZE = 100
+
+
 @login_required
 def subject_audit(request, pk):
     """Everything that happened to the subject's records, filtered by record and dates, as a
@@ -210,15 +214,20 @@ def subject_audit(request, pk):
             and (not wanted["since"] or timezone.localdate(row.entry.at) >= wanted["since"])
             and (not wanted["until"] or timezone.localdate(row.entry.at) <= wanted["until"])
         ]
-    readable = readable_entries([row.entry for row in rows])
-    rows = [replace(row, entry=entry) for row, entry in zip(rows, readable, strict=True)]
     printing = request.GET.get("view") == "print"
+    # On screen one page of the trail (the diffs are worked out for it only); printed whole.
+    page = None if printing else page_of(request, rows, per_page=AUDIT_PAGE_SIZE)
+    shown = rows if printing else list(page)
+    readable = readable_entries([row.entry for row in shown])
+    rows = [replace(row, entry=entry) for row, entry in zip(shown, readable, strict=True)]
     return render(
         request,
         "review/subject_audit_print.html" if printing else "review/subject_audit.html",
         {
             "subject": subject,
             "rows": rows,
+            "page": page,
+            "query_string": query_string_without(request.GET, "page"),
             "filters": filters,
             "time_zone": timezone.get_current_timezone_name(),
             "printed_at": timezone.localtime(),
@@ -317,8 +326,9 @@ def query_list(request):
     filters = QueryFilterForm(request.GET or None, sites=sites)
     data = filters.cleaned_data if filters.is_valid() else {}
     queries = selectors.filtered_queries(selectors.queries_for(request.user), data)
-    rows = selectors.with_records(list(queries.order_by("raised_at", "id")[:1000]))
+    queries = queries.order_by("raised_at", "id")
     if request.GET.get("format") == "csv":
+        rows = selectors.with_records(list(queries[:1000]))
         download_record(
             by=request.user,
             what=BulkDownload.QUERY_LIST,
@@ -327,7 +337,17 @@ def query_list(request):
             site_codes={q.subject.site.code for q in rows},
         )
         return _queries_csv(rows)
-    return render(request, "review/query_list.html", {"filters": filters, "queries": rows})
+    page = page_of(request, queries)
+    return render(
+        request,
+        "review/query_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "queries": selectors.with_records(list(page)),
+            "query_string": query_string_without(request.GET, "page"),
+        },
+    )
 
 
 def _queries_csv(queries) -> HttpResponse:

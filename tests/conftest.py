@@ -271,3 +271,30 @@ def eager_tasks():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def seed_subjects(study, settings, tmp_path):
+    """seed_large up to `total` subjects in all, at the study's two sites (one batch per
+    call): for the list pages' query counts at 5 and at 200 subjects."""
+    from django.core.management import call_command
+
+    from trial.models import Subject
+
+    settings.VAR_DIR = tmp_path
+
+    def seed(total: int, *, aes_per_subject: int = 2) -> None:
+        missing = total - Subject.objects.count()
+        assert missing > 0, "seed_subjects only adds subjects"
+        call_command(
+            "seed_large",
+            f"--subjects={missing}",
+            "--sites=2",
+            f"--aes-per-subject={aes_per_subject}",
+            "--screen-failures=0",
+            "--force",
+            verbosity=0,
+        )
+        assert Subject.objects.count() == total
+
+    return seed

@@ -14,6 +14,7 @@ from trial.access import get_subject_for_user, has_role, roles_of, sites_for, su
 from trial.audit import history_for, history_scope, readable_entries
 from trial.forms import SubjectCorrectForm, SubjectVoidForm, add_service_errors
 from trial.models import Heartbeat, Role, SubjectStatus
+from trial.paging import page_of
 from trial.study import current_study, current_study_or_none
 
 HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
@@ -51,8 +52,13 @@ def home(request):
 
 @login_required
 def subject_list(request):
-    subjects = subjects_for(request.user).active().select_related("site")
-    return render(request, "trial/subject_list.html", {"subjects": subjects})
+    subjects = (
+        subjects_for(request.user)
+        .active()
+        .select_related("site")
+        .order_by("site__code", "screening_number", "pk")
+    )
+    return render(request, "trial/subject_list.html", {"subjects": page_of(request, subjects)})
 
 
 @login_required

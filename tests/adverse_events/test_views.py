@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -630,3 +631,43 @@ def test_ae_list_filters_are_block_controls_under_their_labels(client, coordinat
     for name in ("grade", "serious", "related", "state"):
         assert f'<select name="{name}" class="form-select form-select-sm"' in page
     assert '<input type="text" name="soc" class="form-control form-control-sm"' in page
+
+
+# The AE and SAE lists are one page whatever the size of the trial (issue 22): the same
+# queries at 5 and at 200 subjects, one page of rows and the total from one count.
+
+
+@pytest.mark.parametrize(
+    ("page", "rows"),
+    [("ae_list", lambda r: r.context["events"]), ("sae_list", lambda r: r.context["page"])],
+)
+def test_ae_lists_queries_do_not_grow_with_the_subjects(
+    client, monitor, seed_subjects, django_assert_max_num_queries, page, rows
+):
+    from trial.paging import PAGE_SIZE
+
+    client.force_login(monitor)
+    seed_subjects(5, aes_per_subject=4)
+    with CaptureQueriesContext(connection) as five:
+        small = rows(client.get(reverse(page)))
+    assert 0 < small.paginator.count < PAGE_SIZE
+    seed_subjects(200, aes_per_subject=4)
+    with django_assert_max_num_queries(len(five)):
+        response = client.get(reverse(page))
+    large = rows(response)
+    assert len(large) == PAGE_SIZE < large.paginator.count
+    assert f"({large.paginator.count})" in response.content.decode()
+    assert len(response.content) < 200 * 1024
+
+
+def test_sae_list_second_page_continues_in_the_same_order(client, monitor, seed_subjects):
+    client.force_login(monitor)
+    seed_subjects(200, aes_per_subject=4)
+    first = [ae.pk for ae, _ in client.get(reverse("sae_list")).context["rows"]]
+    second = [ae.pk for ae, _ in client.get(reverse("sae_list"), {"page": 2}).context["rows"]]
+    ordered = list(
+        AdverseEvent.objects.filter(serious=True, voided_at__isnull=True)
+        .order_by(F("sae_reported_at").desc(nulls_first=True), "sae_report_due_at", "pk")
+        .values_list("pk", flat=True)[:100]
+    )
+    assert first + second == ordered[: len(first) + len(second)] and len(second) > 0

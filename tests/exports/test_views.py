@@ -160,3 +160,27 @@ def test_an_export_runs_own_audit_trail_is_shown_to_who_may_see_the_run(as_user,
     page = as_user("dm").get(url)
     assert page.status_code == 200 and "Export requested: audit" in page.content.decode()
     assert as_user("dm_a").get(url).status_code == 404
+
+
+def test_export_list_is_one_page_whatever_the_number_of_runs(
+    as_user, data, django_assert_max_num_queries
+):
+    """Issue 22: the recent exports are paginated, the total from one count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user("dm")
+    dm = data.users["dm"]
+    for _ in range(3):
+        services.export_request(by=dm, format="csv", channel="command")
+    with CaptureQueriesContext(connection) as three:
+        assert len(client.get(reverse("export_page")).context["runs"]) == 3
+    for _ in range(57):
+        services.export_request(by=dm, format="csv", channel="command")
+    with django_assert_max_num_queries(len(three)):
+        response = client.get(reverse("export_page"))
+    runs = response.context["runs"]
+    assert len(runs) == 25 and runs.paginator.count == 60
+    newest = list(ExportRun.objects.filter(requested_by=dm).order_by("-requested_at", "-id"))
+    assert list(runs) == newest[:25]
+    assert list(client.get(reverse("export_page"), {"page": 3}).context["runs"]) == newest[50:]

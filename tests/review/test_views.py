@@ -587,3 +587,57 @@ def test_the_sign_box_is_gone_once_signed_and_back_after_an_edit(
     assert 'id="sign-password"' not in signed.content.decode()
     assert edited.context["review"].signature_state == "invalidated"
     assert 'id="sign-password"' in edited.content.decode()
+
+
+# The query list and the audit viewer are one page whatever the size of the trial (issue 22).
+
+
+def test_query_list_queries_do_not_grow_with_the_subjects(
+    client, monitor, seed_subjects, monkeypatch, django_assert_max_num_queries
+):
+    PAGE_SIZE = 10  # the seed raises a query for about one subject in ten
+    monkeypatch.setattr("trial.paging.PAGE_SIZE", PAGE_SIZE)
+    client.force_login(monitor)
+    seed_subjects(5)
+    for dose in DosingRecord.objects.order_by("pk")[:3]:  # the seed's few have none yet
+        query_raise(record=dose, by=monitor, text="Which lot?", field_name="lot_number", now=LATER)
+    with CaptureQueriesContext(connection) as five:
+        small = client.get(reverse("query_list")).context["page"]
+    assert 0 < small.paginator.count < PAGE_SIZE
+    seed_subjects(200)
+    with django_assert_max_num_queries(len(five)):
+        response = client.get(reverse("query_list"))
+    assert len(response.context["queries"]) == PAGE_SIZE < response.context["page"].paginator.count
+    assert len(response.content) < 200 * 1024
+
+
+def test_query_list_pager_keeps_the_filters(client, monitor, seed_subjects, monkeypatch):
+    monkeypatch.setattr("trial.paging.PAGE_SIZE", 5)
+    client.force_login(monitor)
+    seed_subjects(200)
+    response = client.get(reverse("query_list"), {"status": "active"})
+    assert 'href="?status=active&amp;page=2"' in response.content.decode()
+    second = client.get(reverse("query_list"), {"status": "active", "page": 2})
+    assert all(q.status != QueryStatus.CLOSED for q in second.context["queries"])
+
+
+def test_subject_audit_is_one_page_and_its_queries_do_not_grow_with_the_subjects(
+    client, monitor, seed_subjects, monkeypatch, django_assert_max_num_queries
+):
+    from trial.models import Subject
+
+    monkeypatch.setattr("review.views.AUDIT_PAGE_SIZE", 10)
+    client.force_login(monitor)
+    seed_subjects(5)
+    subject = Subject.objects.exclude(subject_number=None).order_by("pk").first()
+    url = reverse("subject_audit", args=[subject.pk])
+    with CaptureQueriesContext(connection) as five:
+        first = client.get(url)
+    total = first.context["page"].paginator.count
+    assert len(first.context["rows"]) == 10 < total
+    seed_subjects(200)
+    with django_assert_max_num_queries(len(five)):
+        again = client.get(url)
+    assert again.context["page"].paginator.count == total
+    printed = client.get(url, {"view": "print"})
+    assert len(printed.context["rows"]) == total

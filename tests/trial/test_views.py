@@ -126,8 +126,9 @@ def test_subject_list_query_count_is_flat(
 ):
     SubjectFactory.create_batch(30, study=study, site=site_a, created_by=coordinator_a)
     client.force_login(coordinator_a)
-    # 11: one of them is the demo banner's marker (demo.context_processors), on every page.
-    with django_assert_max_num_queries(11):
+    # 12: one of them is the demo banner's marker (demo.context_processors), on every page,
+    # one the page's total (the pager).
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("subject_list")).status_code == 200
 
 
@@ -236,3 +237,36 @@ def test_a_data_manager_of_another_site_does_not_find_the_subject(
     client.force_login(data_manager_a)
     assert client.get(reverse(url, args=[subject_b.pk])).status_code == 404
     assert client.post(reverse(url, args=[subject_b.pk]), {"reason": "x"}).status_code == 404
+
+
+# The subject list is one page whatever the size of the trial (issue 22).
+
+
+def test_subject_list_queries_do_not_grow_with_the_subjects(
+    client, monitor, seed_subjects, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from trial.paging import PAGE_SIZE
+
+    client.force_login(monitor)
+    seed_subjects(5)
+    with CaptureQueriesContext(connection) as five:
+        response = client.get(reverse("subject_list"))
+    assert len(response.context["subjects"]) == 5
+    seed_subjects(200)
+    with django_assert_max_num_queries(len(five)):
+        response = client.get(reverse("subject_list"))
+    page = response.context["subjects"]
+    assert len(page) == PAGE_SIZE and page.paginator.count == 200
+    assert "Page 1 of 4 (200)" in response.content.decode()
+
+
+def test_subject_list_pages_show_every_subject_once(client, monitor, seed_subjects):
+    client.force_login(monitor)
+    seed_subjects(60)
+    seen = []
+    for number in (1, 2):
+        seen += list(client.get(reverse("subject_list"), {"page": number}).context["subjects"])
+    assert len(seen) == len({s.pk for s in seen}) == 60
