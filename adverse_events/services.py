@@ -7,7 +7,6 @@ checks who may do what at which site, stores the derived columns and writes the 
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -15,10 +14,10 @@ from adverse_events import rules
 from adverse_events.models import AdverseEvent, CtcaeTerm
 from dosing.services import first_dose_date, last_dose_date
 from followup.tasks import enqueue_sae_alert
+from review.contract import crf_write
 from review.models import SignatureMeaning
-from review.services import assert_editable, password_verify, run_edit_checks, signature_add
+from review.services import password_verify, signature_add
 from trial.access import require_data_entry, require_investigator
-from trial.audit import audit_context
 from trial.models import Role, Subject, SubjectStatus, User
 
 SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
@@ -182,26 +181,32 @@ def _apply(ae: AdverseEvent, values: dict, now: datetime) -> None:
         ae.end_date = None
 
 
-def ae_record(*, subject: Subject, by: User, values: dict, now: datetime) -> AdverseEvent:
-    """Record a new AE. Marking it serious starts the 24-hour clock from awareness."""
+def _may_record_ae(by: User, subject: Subject) -> None:
     require_data_entry(by, subject, action="record adverse events")
-    assert_editable(subject)
     if subject.voided_at or subject.status in (SubjectStatus.SCREEN_FAILED,):
         raise ValidationError("Adverse events are not recorded for this subject.")
-    problems = check(subject, values, now=now)
-    if problems:
-        _raise(problems)
-    with transaction.atomic():
-        Subject.objects.select_for_update().get(pk=subject.pk)
+
+
+def ae_record(*, subject: Subject, by: User, values: dict, now: datetime) -> AdverseEvent:
+    """Record a new AE. Marking it serious starts the 24-hour clock from awareness."""
+    with crf_write(
+        require=lambda: _may_record_ae(by, subject),
+        subject=subject,
+        by=by,
+        now=now,
+        audit_reason="Adverse event recorded",
+    ) as write:
+        problems = check(subject, values, now=now)
+        if problems:
+            _raise(problems)
+        # The subject's row is locked: the next sequence number is ours alone.
         last = AdverseEvent.objects.filter(subject=subject).aggregate(m=Max("sequence"))["m"]
         ae = AdverseEvent(subject=subject, sequence=(last or 0) + 1, recorded_by=by)
         _apply(ae, values, now)
         _derive(ae, previous_worst=None)
-        with audit_context(by=by, reason="Adverse event recorded"):
-            ae.save()
-            run_edit_checks(ae, now=now)
-        if ae.serious:
-            enqueue_sae_alert(ae.pk)
+        write.save(ae)
+    if ae.serious:
+        enqueue_sae_alert(ae.pk)
     return ae
 
 
@@ -209,25 +214,15 @@ def ae_update(
     *, ae: AdverseEvent, by: User, values: dict, reason: str, expected_version: int, now: datetime
 ) -> AdverseEvent:
     """Correct or follow up an AE; grade changes are kept and the worst grade derived."""
-    require_data_entry(by, ae.subject, action="edit adverse events")
-    assert_editable(ae)
-    if not reason.strip():
-        raise ValidationError({"reason": ["A reason for change is required to edit saved data."]})
-    with transaction.atomic():
-        current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
-        if current.voided_at:
-            raise ValidationError("This adverse event was voided; it cannot be edited.")
-        if current.version != expected_version:
-            raise ValidationError(
-                {
-                    "__all__": ValidationError(
-                        f"This AE was saved by someone else after you opened it (it is now "
-                        f"version {current.version}; you edited version {expected_version}). "
-                        "Your input is kept below: check the saved values and save again.",
-                        code="stale",
-                    )
-                }
-            )
+    with crf_write(
+        require=lambda: require_data_entry(by, ae.subject, action="edit adverse events"),
+        record=ae,
+        by=by,
+        now=now,
+        expected_version=expected_version,
+        reason=reason,
+    ) as write:
+        current = write.record
         problems = check(current.subject, values, relationship=current.relationship, now=now)
         if problems:
             _raise(problems)
@@ -235,13 +230,10 @@ def ae_update(
         was_serious = current.serious
         _apply(current, values, now)
         _derive(current, previous_worst=previous_worst)
-        current.version += 1
-        with audit_context(by=by, reason=reason.strip()):
-            current.save()
-            _refresh_subject_dlt(current.subject)
-            run_edit_checks(current, now=now)
-        if current.serious and not was_serious:
-            enqueue_sae_alert(current.pk)
+        write.save(current)
+        _refresh_subject_dlt(current.subject)
+    if current.serious and not was_serious:
+        enqueue_sae_alert(current.pk)
     return current
 
 
@@ -249,31 +241,38 @@ def ae_assess_causality(
     *, ae: AdverseEvent, by: User, relationship: str, expectedness: str, now: datetime
 ) -> AdverseEvent:
     """The investigator's causality and expectedness assessment (never a coordinator's)."""
-    require_investigator(by, ae.subject, action="assess causality")
-    assert_editable(ae)
     relationship = rules.Relationship(relationship).value
     expectedness = rules.Expectedness(expectedness).value if expectedness else ""
-    with transaction.atomic():
-        current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
+    with crf_write(
+        require=lambda: require_investigator(by, ae.subject, action="assess causality"),
+        record=ae,
+        by=by,
+        now=now,
+        reason_required=False,
+        audit_reason="Causality assessed by the investigator",
+    ) as write:
+        current = write.record
         current.relationship = relationship
         current.expectedness = expectedness
         current.relationship_by = by
         current.relationship_at = now
         _derive(current, previous_worst=current.worst_grade)
-        current.version += 1
-        with audit_context(by=by, reason="Causality assessed by the investigator"):
-            current.save()
-            _refresh_subject_dlt(current.subject)
-            run_edit_checks(current, now=now)
+        write.save(current)
+        _refresh_subject_dlt(current.subject)
     return current
 
 
 def ae_decide_dlt(*, ae: AdverseEvent, by: User, is_dlt: bool, now: datetime) -> AdverseEvent:
     """The investigator decides whether a candidate is a DLT; the 3+3 state follows."""
-    require_investigator(by, ae.subject, action="decide DLTs")
-    assert_editable(ae)
-    with transaction.atomic():
-        current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
+    with crf_write(
+        require=lambda: require_investigator(by, ae.subject, action="decide DLTs"),
+        record=ae,
+        by=by,
+        now=now,
+        reason_required=False,
+        audit_reason=f"DLT decision: {'DLT' if is_dlt else 'not a DLT'}",
+    ) as write:
+        current = write.record
         if is_dlt and not current.dlt_candidate:
             raise ValidationError(
                 f"AE{current.sequence} is not a DLT candidate: {current.dlt_candidate_reason}"
@@ -281,11 +280,15 @@ def ae_decide_dlt(*, ae: AdverseEvent, by: User, is_dlt: bool, now: datetime) ->
         current.dlt = is_dlt
         current.dlt_decided_by = by
         current.dlt_decided_at = now
-        current.version += 1
-        with audit_context(by=by, reason=f"DLT decision: {'DLT' if is_dlt else 'not a DLT'}"):
-            current.save()
-            _refresh_subject_dlt(current.subject)
+        write.save(current)
+        _refresh_subject_dlt(current.subject)
     return current
+
+
+def _require_sae_signer(by: User, ae: AdverseEvent, password: str, request) -> None:
+    require_investigator(by, ae.subject, action="sign SAE reports")
+    # Outside the write's transaction: a wrong password's failed-login count must stand.
+    password_verify(user=by, password=password, request=request)
 
 
 def sae_report_sign(
@@ -296,38 +299,36 @@ def sae_report_sign(
     An e-signature (review.signing): a wrong password counts as a failed login, and the
     approval is stored as a signature bound to the AE's content.
     """
-    require_investigator(by, ae.subject, action="sign SAE reports")
-    password_verify(user=by, password=password, request=request)
-    with transaction.atomic():
-        current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
+    with crf_write(
+        require=lambda: _require_sae_signer(by, ae, password, request),
+        record=ae,
+        by=by,
+        now=now,
+        reason_required=False,
+        audit_reason="SAE report approved (signed)",
+    ) as write:
+        current = write.record
         if not current.serious:
             raise ValidationError("Only serious adverse events have a report to sign.")
         if current.sae_reported_at:
             raise ValidationError("The SAE report is already signed.")
         current.sae_reported_at = now
         current.sae_reported_by = by
-        current.version += 1
-        with audit_context(by=by, reason="SAE report approved (signed)"):
-            current.save()
-            signature_add(record=current, signer=by, meaning=SignatureMeaning.SAE_REPORT, now=now)
+        write.save(current)
+        signature_add(record=current, signer=by, meaning=SignatureMeaning.SAE_REPORT, now=now)
     return current
 
 
 def ae_void(*, ae: AdverseEvent, by: User, reason: str, now: datetime) -> AdverseEvent:
     """Void an AE entered in error: the row stays, with the reason; a DLT stops counting."""
-    require_data_entry(by, ae.subject, action="void adverse events")
-    assert_editable(ae)
-    if not reason.strip():
-        raise ValidationError({"reason": ["A reason is required to void a record."]})
-    with transaction.atomic():
-        current = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
-        if current.voided_at:
-            raise ValidationError("This adverse event is already voided.")
-        current.voided_at = now
-        current.void_reason = reason.strip()
-        current.version += 1
-        with audit_context(by=by, reason=f"Voided: {reason.strip()}"):
-            current.save(update_fields=["voided_at", "void_reason", "version"])
-            _refresh_subject_dlt(current.subject)
-            run_edit_checks(current, now=now)
+    with crf_write(
+        require=lambda: require_data_entry(by, ae.subject, action="void adverse events"),
+        record=ae,
+        by=by,
+        now=now,
+        reason=reason,
+        void=True,
+    ) as write:
+        current = write.void()
+        _refresh_subject_dlt(current.subject)
     return current

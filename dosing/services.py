@@ -13,7 +13,8 @@ from dosing.disposition_dates import DispositionFacts, disposition_date_problems
 from dosing.dose_checks import DoseLimits, dose_quantity_problems
 from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
 from dosing.vitals import check_vitals
-from review.services import assert_editable, run_edit_checks
+from review.contract import crf_write
+from review.services import assert_editable
 from trial import lifecycle, schedule
 from trial.access import require_data_entry
 from trial.audit import audit_context
@@ -246,38 +247,21 @@ def dose_record(
     save is refused (optimistic locking) instead of silently overwriting their change.
     `now` dates the automatic queries the edit checks raise (the clock by default).
     """
-    subject = visit.subject
-    _require_staff(by, subject, "record doses")
-    with transaction.atomic():
-        visit = Visit.objects.select_for_update().select_related("subject").get(pk=visit.pk)
+    with crf_write(
+        require=lambda: _require_staff(by, visit.subject, "record doses"),
+        parent=visit,
+        find=lambda: DosingRecord.objects.filter(visit=visit).first(),
+        by=by,
+        now=now or timezone.now(),
+        expected_version=expected_version,
+        already_recorded=f"A dose is already recorded for {visit.code}; open it to correct it.",
+        reason=reason,
+        audit_reason=f"Dosing recorded for {visit.code}",
+    ) as write:
+        visit = write.parent
         subject = Subject.objects.select_related("dose_level", "site").get(pk=visit.subject_id)
-        existing = DosingRecord.objects.filter(visit=visit).first()
-        assert_editable(existing or visit)
+        existing = write.record
         if existing is not None:
-            if expected_version is None:
-                raise ValidationError(
-                    {
-                        "__all__": [
-                            f"A dose is already recorded for {visit.code}; open it to correct it."
-                        ]
-                    }
-                )
-            if existing.version != expected_version:
-                raise ValidationError(
-                    {
-                        "__all__": ValidationError(
-                            f"This form was saved by someone else after you opened it (it is "
-                            f"now version {existing.version}; you edited version "
-                            f"{expected_version}). Your input is kept below: compare with the "
-                            "saved values in the audit trail and save again.",
-                            code="stale",
-                        )
-                    }
-                )
-            if not reason.strip():
-                raise ValidationError(
-                    {"reason": ["A reason for change is required to edit saved data."]}
-                )
             # Status may have moved on (follow-up) since the dose: corrections stay possible.
             problems = [
                 p
@@ -296,27 +280,22 @@ def dose_record(
             setattr(record, name, value)
         # The unit is the dose level's (study file), never typed.
         record.dose_unit = record.dose_level.dose_unit if record.dose_level else ""
-        if existing is not None:
-            record.version = existing.version + 1
-        audit_reason = reason.strip() or f"Dosing recorded for {visit.code}"
-        with audit_context(by=by, reason=audit_reason):
-            record.save()
-            if visit.code == "C1D1" and record.administered_on is not None:
-                if subject.status == SubjectStatus.ENROLLED:
-                    _transition(subject, SubjectStatus.ON_TREATMENT)
-                _replan_first_dose_visits(subject, record.administered_on)
-                visit.refresh_from_db()
-            if record.administered_on is not None and visit.completed_on != record.administered_on:
-                visit.completed_on = record.administered_on
-                visit.save(update_fields=["completed_on"])
-            if (
-                existing is not None
-                and subject.dispositions.filter(kind=DispositionKind.END_OF_TREATMENT).exists()
-            ):
-                # A corrected dose date after end of treatment moves the follow-up anchor.
-                _reanchor_follow_up(subject, last_dose_date(subject))
-            record.visit = visit
-            run_edit_checks(record, now=now or timezone.now())
+        write.save(record)
+        if visit.code == "C1D1" and record.administered_on is not None:
+            if subject.status == SubjectStatus.ENROLLED:
+                _transition(subject, SubjectStatus.ON_TREATMENT)
+            _replan_first_dose_visits(subject, record.administered_on)
+            visit.refresh_from_db()
+        if record.administered_on is not None and visit.completed_on != record.administered_on:
+            visit.completed_on = record.administered_on
+            visit.save(update_fields=["completed_on"])
+        if (
+            existing is not None
+            and subject.dispositions.filter(kind=DispositionKind.END_OF_TREATMENT).exists()
+        ):
+            # A corrected dose date after end of treatment moves the follow-up anchor.
+            _reanchor_follow_up(subject, last_dose_date(subject))
+        record.visit = visit  # the edit checks (on leaving) read its window as replanned
     return record
 
 
@@ -327,36 +306,50 @@ def visit_complete(
 
     `now` dates the automatic queries the edit checks raise (the clock by default).
     """
-    _require_staff(by, visit.subject, "record visits")
-    assert_editable(visit)
-    if visit.kind == VisitKind.DOSING:
-        raise ValidationError("A dosing visit is completed by its dosing form.")
-    if visit.not_applicable:
-        raise ValidationError(f"{visit.code} is not applicable for this subject.")
-    if on > today:
-        raise ValidationError({"completed_on": [f"Visit date {on} is in the future."]})
-    c1d1 = first_dose_date(visit.subject)
-    if visit.kind != VisitKind.SCREENING and c1d1 is None:
-        raise ValidationError({"completed_on": ["Record the C1D1 dose before later visits."]})
-    if c1d1 and visit.kind != VisitKind.SCREENING and on < c1d1:
-        raise ValidationError({"completed_on": [f"Visit date {on} is before C1D1 ({c1d1})."]})
-    visit.completed_on = on
-    with transaction.atomic(), audit_context(by=by, reason=f"{visit.code} performed"):
-        visit.save(update_fields=["completed_on"])
-        run_edit_checks(visit, now=now or timezone.now())
+    with crf_write(
+        require=lambda: _require_staff(by, visit.subject, "record visits"),
+        record=visit,
+        by=by,
+        now=now or timezone.now(),
+        reason_required=False,
+        audit_reason=f"{visit.code} performed",
+    ) as write:
+        current = write.record
+        if current.kind == VisitKind.DOSING:
+            raise ValidationError("A dosing visit is completed by its dosing form.")
+        if current.not_applicable:
+            raise ValidationError(f"{current.code} is not applicable for this subject.")
+        if on > today:
+            raise ValidationError({"completed_on": [f"Visit date {on} is in the future."]})
+        c1d1 = first_dose_date(current.subject)
+        if current.kind != VisitKind.SCREENING and c1d1 is None:
+            raise ValidationError({"completed_on": ["Record the C1D1 dose before later visits."]})
+        if c1d1 and current.kind != VisitKind.SCREENING and on < c1d1:
+            raise ValidationError({"completed_on": [f"Visit date {on} is before C1D1 ({c1d1})."]})
+        current.completed_on = on
+        write.save(current, update_fields=["completed_on"])
+    visit.refresh_from_db()
     return visit
 
 
 def visit_mark_missed(*, visit: Visit, by: User, reason: str) -> Visit:
-    _require_staff(by, visit.subject, "record missed visits")
-    assert_editable(visit)
     if not reason.strip():
+        _require_staff(by, visit.subject, "record missed visits")
         raise ValidationError({"reason": ["Give the reason the visit was missed."]})
-    if visit.completed_on:
-        raise ValidationError(f"{visit.code} was performed on {visit.completed_on}.")
-    visit.missed_reason = reason.strip()
-    with transaction.atomic(), audit_context(by=by, reason=f"{visit.code} missed: {reason}"):
-        visit.save(update_fields=["missed_reason"])
+    with crf_write(
+        require=lambda: _require_staff(by, visit.subject, "record missed visits"),
+        record=visit,
+        by=by,
+        now=timezone.now(),
+        reason_required=False,
+        audit_reason=f"{visit.code} missed: {reason}",
+    ) as write:
+        current = write.record
+        if current.completed_on:
+            raise ValidationError(f"{current.code} was performed on {current.completed_on}.")
+        current.missed_reason = reason.strip()
+        write.save(current, update_fields=["missed_reason"])
+    visit.refresh_from_db()
     return visit
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from review.contract import crf_write
 from review.models import SignatureMeaning
 from review.services import assert_editable, password_verify, signature_add
 from screening import eligibility
@@ -136,30 +137,39 @@ def _findings_json(result: eligibility.EligibilityResult) -> list[dict]:
 # --- consent -------------------------------------------------------------------------------
 
 
+def _may_record_screening(by: User, subject: Subject, action: str) -> None:
+    require_data_entry(by, subject, action=action)
+    _require_screening(subject)
+
+
 def consent_record(
     *, subject: Subject, by: User, icf_version: str, signed_at: datetime, now: datetime
 ) -> Consent:
-    require_data_entry(by, subject, action="record consent")
-    _require_screening(subject)
-    assert_editable(subject)
-    errors = {}
-    if not icf_version.strip():
-        errors["icf_version"] = "ICF version is required."
-    if signed_at > now:
-        errors["signed_at"] = (
-            f"Date and time signed ({timezone.localtime(signed_at):%Y-%m-%d %H:%M}) is in the "
-            "future."
-        )
-    elif timezone.localtime(signed_at).date() < subject.date_of_birth:
-        errors["signed_at"] = "Consent cannot be signed before the date of birth."
-    if Consent.objects.filter(subject=subject).exists():
-        errors["icf_version"] = "Consent is already recorded for this subject."
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic(), audit_context(by=by, reason="Informed consent recorded"):
-        return Consent.objects.create(
+    with crf_write(
+        require=lambda: _may_record_screening(by, subject, "record consent"),
+        subject=subject,
+        by=by,
+        now=now,
+        audit_reason="Informed consent recorded",
+    ) as write:
+        errors = {}
+        if not icf_version.strip():
+            errors["icf_version"] = "ICF version is required."
+        if signed_at > now:
+            errors["signed_at"] = (
+                f"Date and time signed ({timezone.localtime(signed_at):%Y-%m-%d %H:%M}) is in "
+                "the future."
+            )
+        elif timezone.localtime(signed_at).date() < subject.date_of_birth:
+            errors["signed_at"] = "Consent cannot be signed before the date of birth."
+        if Consent.objects.filter(subject=subject).exists():
+            errors["icf_version"] = "Consent is already recorded for this subject."
+        if errors:
+            raise ValidationError(errors)
+        consent = Consent(
             subject=subject, icf_version=icf_version.strip(), signed_at=signed_at, recorded_by=by
         )
+        return write.save(consent)
 
 
 # --- eligibility ---------------------------------------------------------------------------
@@ -174,44 +184,47 @@ def eligibility_evaluate(*, subject: Subject, values: dict, today: date):
     return eligibility.assess_eligibility(facts, thresholds_for(subject.study)), errors
 
 
+def _may_record_eligibility(by: User, subject: Subject) -> None:
+    _may_record_screening(by, subject, "record eligibility")
+    if not Consent.objects.filter(subject=subject).exists():
+        raise ValidationError("Record informed consent before any other screening data.")
+
+
 def eligibility_save(
     *, subject: Subject, by: User, values: dict, today: date, reason: str = ""
 ) -> EligibilityAssessment:
     """Record or correct the eligibility CRF; the verdict is computed, never typed."""
-    require_data_entry(by, subject, action="record eligibility")
-    _require_screening(subject)
-    if not Consent.objects.filter(subject=subject).exists():
-        raise ValidationError("Record informed consent before any other screening data.")
-    existing = EligibilityAssessment.objects.filter(subject=subject).first()
-    assert_editable(existing or subject)
-    if existing and not reason.strip():
-        raise ValidationError({"reason": "A reason for change is required to edit saved data."})
-    result, errors = eligibility_evaluate(subject=subject, values=values, today=today)
-    if errors:
-        collected: dict[str, list[str]] = {}
-        for field, message in errors:
-            sentence = message[0].upper() + message[1:]
-            collected.setdefault(field, []).append(sentence.rstrip(".") + ".")
-        raise ValidationError(collected)
-    assessment = existing or EligibilityAssessment(subject=subject)
-    for name in (*FACT_FIELDS, "labs"):
-        value = values.get(name)
-        if name == "pregnancy_test_result" and value is None:
-            value = ""
-        if name in SET_FIELDS and value is not None:
-            value = sorted(value)
-        setattr(assessment, name, value)
-    assessment.status = str(result.status)
-    assessment.findings = _findings_json(result)
-    assessment.saved_by = by
-    # A changed CRF needs the investigator to confirm again.
-    assessment.confirmed_by = None
-    assessment.confirmed_at = None
-    with (
-        transaction.atomic(),
-        audit_context(by=by, reason=reason.strip() or "Eligibility assessment recorded"),
-    ):
-        assessment.save()
+    with crf_write(
+        require=lambda: _may_record_eligibility(by, subject),
+        parent=subject,
+        find=lambda: EligibilityAssessment.objects.filter(subject=subject).first(),
+        by=by,
+        now=timezone.now(),
+        reason=reason,
+        audit_reason="Eligibility assessment recorded",
+    ) as write:
+        result, errors = eligibility_evaluate(subject=subject, values=values, today=today)
+        if errors:
+            collected: dict[str, list[str]] = {}
+            for field, message in errors:
+                sentence = message[0].upper() + message[1:]
+                collected.setdefault(field, []).append(sentence.rstrip(".") + ".")
+            raise ValidationError(collected)
+        assessment = write.record or EligibilityAssessment(subject=subject)
+        for name in (*FACT_FIELDS, "labs"):
+            value = values.get(name)
+            if name == "pregnancy_test_result" and value is None:
+                value = ""
+            if name in SET_FIELDS and value is not None:
+                value = sorted(value)
+            setattr(assessment, name, value)
+        assessment.status = str(result.status)
+        assessment.findings = _findings_json(result)
+        assessment.saved_by = by
+        # A changed CRF needs the investigator to confirm again.
+        assessment.confirmed_by = None
+        assessment.confirmed_at = None
+        write.save(assessment)
     return assessment
 
 
@@ -235,22 +248,38 @@ def eligibility_confirm(
     assessment = EligibilityAssessment.objects.filter(subject=subject).first()
     if assessment is None:
         raise ValidationError("No eligibility assessment to confirm.")
-    assert_editable(assessment)
-    result, _errors = eligibility_evaluate(
-        subject=subject, values=assessment_values(assessment), today=today
-    )
-    if result.status != eligibility.Status.ELIGIBLE:
-        reasons = "; ".join(f"{f.code}: {f.reason}" for f in (*result.failed, *result.missing))
-        raise ValidationError(f"Eligibility cannot be confirmed: {reasons}")
-    password_verify(user=by, password=password, request=request)
-    # The verdict is re-computed from today's facts (the date of birth may have been
-    # corrected since the CRF was saved): what is confirmed is what is stored.
-    assessment.status = str(result.status)
-    assessment.findings = _findings_json(result)
-    assessment.confirmed_by = by
-    assessment.confirmed_at = now or timezone.now()
-    with transaction.atomic(), audit_context(by=by, reason="Eligibility confirmed"):
-        assessment.save(update_fields=["status", "findings", "confirmed_by", "confirmed_at"])
+    result = None
+
+    def may_confirm() -> None:
+        nonlocal result
+        assert_editable(assessment)
+        result, _errors = eligibility_evaluate(
+            subject=subject, values=assessment_values(assessment), today=today
+        )
+        if result.status != eligibility.Status.ELIGIBLE:
+            failed = (*result.failed, *result.missing)
+            reasons = "; ".join(f"{f.code}: {f.reason}" for f in failed)
+            raise ValidationError(f"Eligibility cannot be confirmed: {reasons}")
+        # Outside the write's transaction: a wrong password's failed-login count must stand.
+        password_verify(user=by, password=password, request=request)
+
+    now = now or timezone.now()
+    with crf_write(
+        require=may_confirm,
+        record=assessment,
+        by=by,
+        now=now,
+        reason_required=False,
+        audit_reason="Eligibility confirmed",
+    ) as write:
+        assessment = write.record
+        # The verdict is re-computed from today's facts (the date of birth may have been
+        # corrected since the CRF was saved): what is confirmed is what is stored.
+        assessment.status = str(result.status)
+        assessment.findings = _findings_json(result)
+        assessment.confirmed_by = by
+        assessment.confirmed_at = now
+        write.save(assessment, update_fields=["status", "findings", "confirmed_by", "confirmed_at"])
         signature_add(
             record=assessment,
             signer=by,
