@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads: a user who just wrote reads the primary, not the replica.
+    "trial.replica.ReplicaPinningMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -139,6 +141,18 @@ else:
     DATABASE_OWNER = {"USER": embedded_postgres.OWNER_ROLE, "PASSWORD": "", "HOST": "", "PORT": ""}
     if _owner_url:
         raise ImproperlyConfigured("DATABASE_OWNER_URL is set but DATABASE_URL is not")
+# An optional read replica (trial/replica.py): the dashboards read from it, except for a user
+# who wrote in the last REPLICA_PIN_SECONDS (they read the primary, to see their own write).
+# Connected as the application's role, like DATABASE_URL; never migrated (it is a copy).
+_replica_url = env_str("DATABASE_REPLICA_URL")
+if _replica_url:
+    if not _database_url:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL is set but DATABASE_URL is not")
+    DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=60)
+    # The tests have no replica: they read the primary under the replica's name.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["trial.replica.ReplicaRouter"]
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
 # The application's role, which trial/privileges.py grants to after each migrate.
 DATABASE_APPLICATION = {key: DATABASES["default"].get(key) or "" for key in _CREDENTIALS}
 DATABASE_APPLICATION_ROLE = DATABASE_APPLICATION["USER"]
@@ -157,15 +171,16 @@ if DATABASE_POOL_MAX_SIZE < 0 or not 0 <= DATABASE_POOL_MIN_SIZE <= max(DATABASE
         "DATABASE_POOL_MIN_SIZE must be between 0 and DATABASE_POOL_MAX_SIZE."
     )
 if DATABASE_POOL_MAX_SIZE:
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": DATABASE_POOL_MIN_SIZE,
-        "max_size": DATABASE_POOL_MAX_SIZE,
-        # Seconds a request waits for a free connection before it fails (a 503 page).
-        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
-        "max_idle": 300,
-        "max_lifetime": 3600,
-    }
+    for _alias in DATABASES:
+        DATABASES[_alias]["CONN_MAX_AGE"] = 0
+        DATABASES[_alias].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": DATABASE_POOL_MIN_SIZE,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            # Seconds a request waits for a free connection before it fails (a 503 page).
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+            "max_idle": 300,
+            "max_lifetime": 3600,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "trial.User"

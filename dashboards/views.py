@@ -12,6 +12,7 @@ from dashboards import figures, selectors
 from exports.models import BulkDownload
 from exports.services import download_record
 from trial.access import subjects_for
+from trial.replica import replica_reads
 
 
 def _today():
@@ -69,21 +70,25 @@ def _render_page(request, key: str):
 
 
 @login_required
+@replica_reads
 def overview(request):
     return _render_page(request, "overview")
 
 
 @login_required
+@replica_reads
 def safety(request):
     return _render_page(request, "safety")
 
 
 @login_required
+@replica_reads
 def oncology(request):
     return _render_page(request, "oncology")
 
 
 @login_required
+@replica_reads
 def download(request, page: str, chart: str, fmt: str):
     """One chart as SVG, or its data table as CSV, scoped like the page it is on."""
     if page not in PAGES:
