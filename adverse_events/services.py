@@ -13,10 +13,10 @@ from django.utils import timezone
 from adverse_events import rules
 from adverse_events.models import AdverseEvent, CtcaeTerm
 from dosing.services import first_dose_date, last_dose_date
-from followup.tasks import enqueue_sae_alert
 from review.contract import crf_write
 from review.models import SignatureMeaning
 from review.services import password_verify, signature_add
+from trial import hooks
 from trial.access import require_data_entry, require_investigator
 from trial.models import Role, Subject, SubjectStatus, User
 
@@ -206,7 +206,7 @@ def ae_record(*, subject: Subject, by: User, values: dict, now: datetime) -> Adv
         _derive(ae, previous_worst=None)
         write.save(ae)
     if ae.serious:
-        enqueue_sae_alert(ae.pk)
+        hooks.call("sae_alert", ae_id=ae.pk)
     return ae
 
 
@@ -233,7 +233,7 @@ def ae_update(
         write.save(current)
         _refresh_subject_dlt(current.subject)
     if current.serious and not was_serious:
-        enqueue_sae_alert(current.pk)
+        hooks.call("sae_alert", ae_id=current.pk)
     return current
 
 

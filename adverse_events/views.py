@@ -19,11 +19,10 @@ from adverse_events.forms import (
     term_label,
 )
 from adverse_events.models import AdverseEvent, CtcaeTerm
-from exports.models import BulkDownload
-from exports.services import download_record
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
+from trial import hooks
 from trial.access import can_act_as_investigator, can_enter_data, get_subject_for_user
 from trial.forms import add_service_errors
 from trial.models import Role
@@ -300,9 +299,10 @@ def ae_list(request):
                     ae.outcome,
                 ]
             )
-        download_record(
+        hooks.call(
+            "download_record",
             by=request.user,
-            what=BulkDownload.AE_LIST,
+            what="ae_list",  # exports.models.BulkDownload
             filters=data,
             rows=count,
             site_codes=sites,

@@ -11,3 +11,8 @@ class ExportsConfig(AppConfig):
 
         # An export run's own audit trail (requested, started, finished, downloaded).
         register_history(ExportRun, runs_for)
+
+        from exports.services import download_record
+        from trial import hooks
+
+        hooks.provide("download_record", download_record)

@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from followup.services import query_event_notify
 from review import checks, signing
 from review.models import (
     Query,
@@ -42,7 +41,7 @@ from review.selectors import (
     signature_state,
     signature_status,
 )
-from trial import security
+from trial import hooks, security
 from trial.access import can_manage_site
 from trial.audit import audit_context
 from trial.models import Role, Subject, User
@@ -318,7 +317,7 @@ def query_raise(
         message = QueryMessage.objects.create(
             query=query, kind=QueryMessage.Kind.RAISED, author=by, text=text, created_at=now
         )
-        query_event_notify(message=message, now=now)
+        hooks.call("query_event", message=message, now=now)
     return query
 
 
@@ -341,7 +340,7 @@ def query_answer(*, query: Query, by: User, text: str, now: datetime) -> Query:
         message = QueryMessage.objects.create(
             query=current, kind=QueryMessage.Kind.ANSWERED, author=by, text=text, created_at=now
         )
-        query_event_notify(message=message, now=now)
+        hooks.call("query_event", message=message, now=now)
     return current
 
 
@@ -375,7 +374,7 @@ def query_close(*, query: Query, by: User, text: str = "", now: datetime) -> Que
             text=(text or "").strip(),
             created_at=now,
         )
-        query_event_notify(message=message, now=now)
+        hooks.call("query_event", message=message, now=now)
     return current
 
 
@@ -399,7 +398,7 @@ def query_reopen(*, query: Query, by: User, text: str, now: datetime) -> Query:
         message = QueryMessage.objects.create(
             query=current, kind=QueryMessage.Kind.REOPENED, author=by, text=text, created_at=now
         )
-        query_event_notify(message=message, now=now)
+        hooks.call("query_event", message=message, now=now)
     return current
 
 

@@ -11,8 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from exports.models import BulkDownload
-from exports.services import download_record
 from review import selectors, services
 from review.form_status import LEGEND, OPEN_QUERY_LABEL, OPEN_QUERY_SYMBOL
 from review.forms import (
@@ -28,6 +26,7 @@ from review.forms import (
 from review.matrix import subject_matrix as build_matrix
 from review.models import Query
 from review.records import KINDS, field_label, record_title, record_url
+from trial import hooks
 from trial.access import get_subject_for_user, has_role, sites_for, subjects_for
 from trial.audit import history_scope, readable_entries
 from trial.models import Role
@@ -329,9 +328,10 @@ def query_list(request):
     queries = queries.order_by("raised_at", "id")
     if request.GET.get("format") == "csv":
         rows = selectors.with_records(list(queries[:1000]))
-        download_record(
+        hooks.call(
+            "download_record",
             by=request.user,
-            what=BulkDownload.QUERY_LIST,
+            what="query_list",  # exports.models.BulkDownload
             filters=data,
             rows=len(rows),
             site_codes={q.subject.site.code for q in rows},

@@ -8,14 +8,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from exports.models import BulkDownload
-from exports.services import download_record
 from review import selectors as review_selectors
 from review.forms import SignForm, make_read_only
 from screening import services
 from screening.forms import ConsentForm, EligibilityForm, EnrollForm, ReasonForm, RegistrationForm
 from screening.models import EligibilityAssessment
 from screening.selectors import screening_funnel
+from trial import hooks
 from trial.access import (
     can_act_as_investigator,
     can_enter_data,
@@ -331,9 +330,10 @@ def screening_log(request):
                     a.screen_failure_reason if a else "",
                 ]
             )
-        download_record(
+        hooks.call(
+            "download_record",
             by=request.user,
-            what=BulkDownload.SCREENING_LOG,
+            what="screening_log",  # exports.models.BulkDownload
             filters={},
             rows=len(rows),
             site_codes={r["subject"].site.code for r in rows},

@@ -1,0 +1,41 @@
+"""Calls up the floors: a lower app announces what an app above it must act on.
+
+The apps stand on floors that import only downward (`.importlinter`; `trial` at the bottom,
+then review, the CRF apps, followup, exports, dashboards and the demo). Where a write on a
+lower floor must cause work owned by a floor above — a step of a query's thread notifies the
+people who must act (followup), a new SAE alerts safety at once (followup), a list page's
+download is recorded as an export run (exports) — the lower floor calls the event by its name
+here and the app above provides the one handler from its AppConfig.ready(). Calling an event
+no app provides raises, so a missing wiring fails loudly rather than losing the effect.
+"""
+
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
+
+# Every event: what it means, who calls it, who provides it.
+EVENTS = {
+    "query_event": "A step of a query's thread was written (review.services); notify who must "
+    "act (followup.services.query_event_notify). Call inside the transaction.",
+    "sae_alert": "An AE became serious (adverse_events.services); alert safety after commit "
+    "without waiting for the scan (followup.tasks.enqueue_sae_alert).",
+    "download_record": "A page served a bulk download; record who, what, filters and rows "
+    "(exports.services.download_record).",
+}
+
+_handlers: dict[str, Callable] = {}
+
+
+def provide(event: str, handler: Callable) -> None:
+    if event not in EVENTS:
+        raise ImproperlyConfigured(f"Unknown event {event!r}: declare it in trial.hooks.EVENTS.")
+    if _handlers.get(event, handler) is not handler:
+        raise ImproperlyConfigured(f"Event {event!r} already has a handler.")
+    _handlers[event] = handler
+
+
+def call(event: str, **kwargs):
+    handler = _handlers.get(event)
+    if handler is None:
+        raise ImproperlyConfigured(f"No installed app provides the event {event!r}.")
+    return handler(**kwargs)
