@@ -72,7 +72,7 @@ def test_xlsx_keeps_negative_numbers_numeric(data, formula_ae):
 
 def test_audit_trail_csv_neutralises_formulas(data, formula_ae):
     _run, path = export(data, "audit")
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(path.getvalue().decode("utf-8"))))
     changed = [r for r in rows if r["field"] == "verbatim_term" and PAYLOAD in r["new_value"]]
     assert changed and all(r["new_value"] == NEUTRALISED for r in changed)
     assert {r["reason"] for r in rows if r["field"] == "verbatim_term"} >= {"'-1+2 as a reason"}
