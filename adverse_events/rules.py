@@ -8,6 +8,7 @@ caller passes the facts of one AE (``AeFacts``), the study's numbers and, where 
   rule, naming the field and the rule;
 - ``classify_period``: medical history, pre-treatment, treatment-emergent or post-treatment;
 - ``worst_grade``;
+- ``baseline_comparison``: an AE of a term ongoing at baseline against its baseline grade;
 - the SAE 24-hour clock (``sae_report_due_at``, ``sae_clock_status``);
 - SUSARs (``is_susar``, ``susar_report_due_at``: 7 or 15 calendar days);
 - ``dlt_candidate``: whether an AE must be reviewed as a dose-limiting toxicity.
@@ -414,6 +415,50 @@ def classify_period(
 def worst_grade(grades: Iterable[int | None]) -> int | None:
     """The highest grade, ignoring ungraded entries; None when nothing is graded."""
     return max((g for g in grades if g is not None), default=None)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A medical-history condition of the AE's term, ongoing at the first dose."""
+
+    title: str  # "MH2 Hypertension"
+    grade: int | None  # None: the baseline grade is unknown or was not done
+
+
+def baseline_comparison(
+    grade: int | None, period: Period | None, baselines: Iterable[Baseline]
+) -> str | None:
+    """What the AE form says of an AE whose term was ongoing at baseline; None otherwise.
+
+    A treatment-emergent AE of such a term is an AE only if its grade is worse than the
+    baseline grade (the condition continues in the medical history otherwise).
+    """
+    baselines = list(baselines)
+    if not baselines or period not in (None, Period.TREATMENT_EMERGENT):
+        return None
+    known = [b for b in baselines if b.grade is not None]
+    names = ", ".join(b.title for b in baselines)
+    if len(known) < len(baselines):
+        return (
+            f"Ongoing at baseline ({names}) with the baseline grade unknown: whether this is "
+            "worse than baseline, and so an adverse event, is the investigator's judgement."
+        )
+    worst = max(known, key=lambda b: b.grade)
+    if grade is None:
+        return (
+            f"Ongoing at baseline: {worst.title}, baseline grade {worst.grade}. Record this "
+            f"term as an adverse event only if its grade is worse than {worst.grade}."
+        )
+    if grade > worst.grade:
+        return (
+            f"Grade {grade} is worse than the baseline grade {worst.grade} of {worst.title}: "
+            "a treatment-emergent adverse event."
+        )
+    return (
+        f"Grade {grade} is not worse than the baseline grade {worst.grade} of {worst.title}: "
+        "not an adverse event. The condition continues in the medical history; record an "
+        "adverse event when it worsens beyond its baseline grade."
+    )
 
 
 # --- SAE 24-hour clock ----------------------------------------------------------------------

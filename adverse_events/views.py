@@ -19,6 +19,7 @@ from adverse_events.forms import (
     term_label,
 )
 from adverse_events.models import AdverseEvent, CtcaeTerm
+from history.selectors import baselines_of_term
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
@@ -79,8 +80,22 @@ def ae_new(request, pk):
             "ae": None,
             "selected_term": _selected_term(form),
             "chosen_grade": str(form["grade"].value() or ""),
+            "baseline_note": _baseline_note(subject, _selected_term(form), form["grade"].value()),
         },
         status=400 if form.is_bound else 200,
+    )
+
+
+def _baseline_note(subject, term, grade, period=None) -> str | None:
+    """What the medical history's baseline grade says of this AE (history app)."""
+    if term is None:
+        return None
+    try:
+        grade = int(grade) if grade not in (None, "") else None
+    except (TypeError, ValueError):
+        grade = None
+    return rules.baseline_comparison(
+        grade, rules.Period(period) if period else None, baselines_of_term(subject, term.pk)
     )
 
 
@@ -160,6 +175,12 @@ def _render_detail(request, ae, *, form=None, review=None, status=200, **bound):
             if form is not None and form.is_bound
             else ae.term,
             "chosen_grade": str(form["grade"].value() or "") if form is not None else "",
+            "baseline_note": _baseline_note(
+                ae.subject,
+                _selected_term(form) if form is not None and form.is_bound else ae.term,
+                form["grade"].value() if form is not None and form.is_bound else ae.grade,
+                ae.period,
+            ),
             "clock": clock,
             "can_edit": can_edit,
             "is_investigator": can_act_as_investigator(request.user, ae.subject),

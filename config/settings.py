@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "screening",
     "dosing",
     "adverse_events",
+    "history",
     "followup",
     "review",
     "exports",

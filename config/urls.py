@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("screening.urls")),
     path("", include("dosing.urls")),
     path("", include("adverse_events.urls")),
+    path("", include("history.urls")),
     path("", include("followup.urls")),
     path("", include("review.urls")),
     path("", include("exports.urls")),

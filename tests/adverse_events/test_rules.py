@@ -9,6 +9,7 @@ import pytest
 from adverse_events.rules import (
     ActionTaken,
     AeFacts,
+    Baseline,
     ClockState,
     DltCandidate,
     Expectedness,
@@ -16,6 +17,7 @@ from adverse_events.rules import (
     Period,
     Relationship,
     SeriousCriterion,
+    baseline_comparison,
     check_consistency,
     classify_period,
     dlt_candidate,
@@ -779,3 +781,47 @@ def test_dlt_window_follows_the_configured_length():
 def test_dlt_window_shorter_than_a_day_is_refused():
     with pytest.raises(ValueError, match="dlt_window_days"):
         dlt(dlt_window_days=0)
+
+
+# --- baseline grade (medical history) -----------------------------------------------------
+
+HTN = Baseline("MH2 Hypertension", 2)
+
+
+@pytest.mark.parametrize(
+    ("grade", "period", "baselines", "starts"),
+    [
+        (3, Period.TREATMENT_EMERGENT, [HTN], "Grade 3 is worse than the baseline grade 2 of MH2"),
+        (2, Period.TREATMENT_EMERGENT, [HTN], "Grade 2 is not worse than the baseline grade 2"),
+        (1, Period.TREATMENT_EMERGENT, [HTN], "Grade 1 is not worse than the baseline grade 2"),
+        (3, None, [HTN], "Grade 3 is worse"),  # a new AE, its period not yet derived
+        (None, None, [HTN], "Ongoing at baseline: MH2 Hypertension, baseline grade 2."),
+        # Two entries of the term: the worse baseline is the one to exceed.
+        (
+            3,
+            None,
+            [Baseline("MH1 Hypertension", 1), Baseline("MH4 Hypertension", 3)],
+            "Grade 3 is not worse than the baseline grade 3 of MH4 Hypertension",
+        ),
+        (
+            2,
+            None,
+            [Baseline("MH1 Hypertension", None)],
+            "Ongoing at baseline (MH1 Hypertension) with the baseline grade unknown",
+        ),
+        (2, Period.TREATMENT_EMERGENT, [], None),
+        (2, Period.PRE_TREATMENT, [HTN], None),
+        (2, Period.POST_TREATMENT, [HTN], None),
+    ],
+)
+def test_baseline_comparison(grade, period, baselines, starts):
+    note = baseline_comparison(grade, period, baselines)
+    if starts is None:
+        assert note is None
+    else:
+        assert note.startswith(starts), note
+
+
+def test_an_ae_not_worse_than_baseline_is_not_an_ae():
+    assert "not an adverse event" in baseline_comparison(2, None, [HTN])
+    assert "a treatment-emergent adverse event" in baseline_comparison(3, None, [HTN])

@@ -671,3 +671,41 @@ def test_sae_list_second_page_continues_in_the_same_order(client, monitor, seed_
         .values_list("pk", flat=True)[:100]
     )
     assert first + second == ordered[: len(first) + len(second)] and len(second) > 0
+
+
+# --- the medical history's baseline grade, on the AE form -------------------------------------
+
+
+def test_the_ae_form_says_an_ae_not_worse_than_baseline_is_not_an_ae(
+    client, subject_a, coordinator_a
+):
+    from history.services import medical_history_record
+    from tests.history.factories import history_values, hypertension_term
+
+    medical_history_record(
+        subject=subject_a, by=coordinator_a, values=history_values(), now=REPORTED_AT
+    )
+    ae = record_ae(subject_a, coordinator_a, term=hypertension_term().term, grade=2)
+    client.force_login(coordinator_a)
+
+    page = client.get(reverse("ae_detail", args=[ae.pk])).content.decode()
+    assert 'data-testid="baseline-note"' in page
+    assert "Grade 2 is not worse than the baseline grade 2 of MH1 Hypertension" in page
+
+    ae_update(
+        ae=ae,
+        by=coordinator_a,
+        values=ae_values(term=hypertension_term().term, grade=3),
+        reason="Worsened",
+        expected_version=ae.version,
+        now=REPORTED_AT,
+    )
+    page = client.get(reverse("ae_detail", args=[ae.pk])).content.decode()
+    assert "Grade 3 is worse than the baseline grade 2 of MH1 Hypertension" in page
+
+
+def test_the_ae_form_says_nothing_of_baselines_without_a_history(client, subject_a, coordinator_a):
+    ae = record_ae(subject_a, coordinator_a, grade=2)
+    client.force_login(coordinator_a)
+    page = client.get(reverse("ae_detail", args=[ae.pk])).content.decode()
+    assert 'data-testid="baseline-note"' not in page

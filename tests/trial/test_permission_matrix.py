@@ -185,6 +185,12 @@ MATRIX: dict[str, list[Check]] = {
     "sae_list":     [Check("none", GET, SIGNED_IN)],
     "ctcae_grades": [Check("none", GET, SIGNED_IN)],
     "ctcae_search": [Check("none", GET, SIGNED_IN)],
+    # --- medical history -------------------------------------------------------------------
+    "medical_history_list":   [Check("subject", GET, WITHOUT_SAFETY, WITHOUT_SAFETY_OTHER_SITE)],
+    "medical_history_new":    [Check("subject", GET, SITE_STAFF, NOBODY_FINDS)],
+    "medical_history_detail": [Check("medical_history", GET, WITHOUT_SAFETY,
+                                     WITHOUT_SAFETY_OTHER_SITE)],
+    "medical_history_void":   [Check("medical_history", POST, AE_ACTION, AE_ACTION_OTHER_SITE)],
     # --- follow-up ------------------------------------------------------------------------
     "my_tasks":           [Check("none", GET, SIGNED_IN)],
     "notifications":      [Check("none", GET, SIGNED_IN)],

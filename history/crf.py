@@ -1,0 +1,51 @@
+"""The CRF kinds of the history app, registered from HistoryConfig.ready() (review.records)."""
+
+from django.urls import reverse
+
+from review.checks import Failure
+from review.models import SignatureMeaning
+from review.records import CrfKind, site_scoped
+
+
+def eligibility_answers(subject):
+    """What the subject's eligibility CRF says of its history, or None before one is saved."""
+    from history.rules import EligibilityAnswers
+    from screening.models import EligibilityAssessment
+
+    assessment = EligibilityAssessment.objects.filter(subject=subject).first()
+    if assessment is None:
+        return None
+    conditions = assessment.autoimmune_conditions
+    return EligibilityAnswers(
+        assessment_date=assessment.assessment_date,
+        autoimmune_conditions=None if conditions is None else tuple(conditions),
+        had_myocardial_infarction=assessment.had_myocardial_infarction,
+        last_myocardial_infarction_date=assessment.last_myocardial_infarction_date,
+    )
+
+
+def medical_history_edit_checks(record, now) -> list[Failure]:
+    """A condition the eligibility answers contradict (autoimmune disease, MI)."""
+    from history import rules, services
+
+    if record.voided_at:
+        return []
+    facts = services.facts_for({name: getattr(record, name) for name in services.MH_FIELDS})
+    return rules.eligibility_inconsistencies(
+        record.sequence, facts, eligibility_answers(record.subject)
+    )
+
+
+KINDS = (
+    CrfKind(
+        "history.medicalhistory",
+        "Medical history",
+        sign_meaning=SignatureMeaning.REVIEWED,
+        lockable=True,
+        entered_fields="history.services.MH_FIELDS",
+        url=lambda record: reverse("medical_history_detail", args=[record.pk]),
+        title=lambda record: record.title,
+        edit_checks=medical_history_edit_checks,
+        history_scope=site_scoped("history.medicalhistory"),
+    ),
+)

@@ -1,0 +1,50 @@
+"""Medical-history reads scoped by site and role (trial.access)."""
+
+from django.db.models import QuerySet
+
+from adverse_events.rules import Baseline
+from dosing.services import first_dose_date
+from history import rules
+from history.models import MedicalHistory
+from trial.access import scope_to_sites
+from trial.models import Role, Subject, User
+
+# Who reads a subject's history: the site's staff, monitors, data managers, administrators
+# (not sponsor safety, who reads SAEs only).
+READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN)
+
+
+def medical_history_for(user: User) -> QuerySet[MedicalHistory]:
+    """Every entry the user may read, voided ones included (lists filter them out)."""
+    return scope_to_sites(
+        MedicalHistory.objects.all(), user, *READERS, site_field="subject__site"
+    ).select_related("subject", "subject__site", "term")
+
+
+def live_history(subject: Subject) -> QuerySet[MedicalHistory]:
+    return MedicalHistory.objects.filter(subject=subject, voided_at__isnull=True).select_related(
+        "term"
+    )
+
+
+def baselines_of_term(subject: Subject, term_id: int | None) -> list[Baseline]:
+    """The subject's live conditions of this CTCAE term ongoing at the first dose (or now,
+    before it): what an AE of the term is compared with (adverse_events.rules)."""
+    if term_id is None:
+        return []
+    first_dose = first_dose_date(subject)
+    return [
+        Baseline(title=entry.title, grade=entry.baseline_grade)
+        for entry in live_history(subject).filter(term_id=term_id)
+        if rules.ongoing_at_first_dose(
+            rules.ConditionFacts(
+                condition=entry.condition,
+                start=entry.start_date,
+                ongoing=entry.ongoing,
+                end=entry.end_date,
+                baseline_grade=entry.baseline_grade,
+                baseline_grade_code=entry.baseline_grade_code,
+            ),
+            first_dose,
+        )
+    ]

@@ -1,0 +1,141 @@
+"""Medical-history pages: a subject's list, a new entry, one entry (read, edit, void)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from adverse_events.models import CtcaeTerm
+from history import selectors, services
+from history.forms import MedicalHistoryForm, VoidForm
+from history.models import MedicalHistory
+from review import selectors as review_selectors
+from review.field_notes import annotate_fields, field_notes
+from review.forms import make_read_only
+from trial.access import SITE_STAFF, can_enter_data, get_subject_for_user
+from trial.forms import add_service_errors
+
+
+def _now():
+    return timezone.now()
+
+
+def _terms():
+    return CtcaeTerm.objects.only("term", "soc", "meddra_code").order_by("term")
+
+
+def _get_history_for_user(request, pk) -> MedicalHistory:
+    """An entry at one of the user's sites (for the roles that read histories), else 404."""
+    try:
+        return (
+            selectors.medical_history_for(request.user).select_related("subject__study").get(pk=pk)
+        )
+    except (MedicalHistory.DoesNotExist, ValueError):
+        raise Http404("No such medical history entry") from None
+
+
+@login_required
+def medical_history_list(request, pk):
+    subject = get_subject_for_user(request.user, pk, *selectors.READERS)
+    entries = subject.medical_history.select_related("term").order_by("sequence")
+    return render(
+        request,
+        "history/medical_history_list.html",
+        {"subject": subject, "entries": entries, "can_edit": can_enter_data(request.user, subject)},
+    )
+
+
+@login_required
+def medical_history_new(request, pk):
+    subject = get_subject_for_user(request.user, pk, *SITE_STAFF)
+    form = MedicalHistoryForm(request.POST or None, editing=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.medical_history_record(
+                subject=subject, by=request.user, values=form.values(), now=_now()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{record.title} recorded.")
+            return redirect("medical_history_list", pk=subject.pk)
+    return render(
+        request,
+        "history/medical_history_form.html",
+        {"subject": subject, "form": form, "terms": _terms()},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def medical_history_detail(request, pk):
+    record = _get_history_for_user(request, pk)
+    review = review_selectors.record_panel(record, request.user)
+    form = None
+    if can_enter_data(request.user, record.subject) and not record.voided_at:
+        form = MedicalHistoryForm(request.POST or None, instance=record, editing=True)
+        annotate_fields(form, field_notes(record))
+        if review.locked:
+            make_read_only(form)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.medical_history_update(
+                    record=record,
+                    by=request.user,
+                    values=form.values(),
+                    reason=form.cleaned_data.get("reason") or "",
+                    expected_version=form.cleaned_data.get("version") or 0,
+                    now=_now(),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{record.title} updated.")
+                return redirect("medical_history_detail", pk=record.pk)
+    return _render_detail(request, record, form=form, review=review)
+
+
+def _render_detail(request, record, *, form, review, void_form=None):
+    bound = (form is not None and form.is_bound) or (void_form is not None)
+    return render(
+        request,
+        "history/medical_history_detail.html",
+        {
+            "record": record,
+            "subject": record.subject,
+            "form": form,
+            "terms": _terms() if form else [],
+            "review": review,
+            "locked": review.locked,
+            "can_edit": can_enter_data(request.user, record.subject),
+            "void_form": void_form or VoidForm(initial={"version": record.version}),
+        },
+        status=400 if bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def medical_history_void(request, pk):
+    record = _get_history_for_user(request, pk)
+    form = VoidForm(request.POST)
+    if form.is_valid():
+        try:
+            services.medical_history_void(
+                record=record,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+                now=_now(),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, f"{record.title} voided.")
+            return redirect("medical_history_list", pk=record.subject_id)
+    review = review_selectors.record_panel(record, request.user)
+    return _render_detail(request, record, form=None, review=review, void_form=form)
