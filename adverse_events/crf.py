@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from review import checks
+from review.export_spec import ApiEndpoint, Dataset, ExportSpec, subject_dataset
 from review.models import SignatureMeaning
 from review.records import CrfKind
 
@@ -36,6 +37,36 @@ def ae_history_scope(user):
     return saes_for(user) | adverse_events_for(user)
 
 
+def _adverse_events(context) -> tuple[Dataset, ...]:
+    from adverse_events.models import CtcaeTerm
+
+    return (
+        subject_dataset(
+            "adverse_events.adverseevent",
+            "adverse_events",
+            "Adverse events (CTCAE v5.0)",
+            "AE",
+            order_by=("sequence",),
+            # The coded term: its CTCAE term, MedDRA code and system organ class.
+            related={CtcaeTerm: (("", "term"), ("_meddra_code", "meddra_code"), ("_soc", "soc"))},
+        ),
+    )
+
+
+def _api_adverse_events(user):
+    """Sponsor safety reads the serious ones only; voided ones are left out."""
+    from adverse_events.selectors import adverse_events_for, saes_for
+
+    readable = adverse_events_for(user) | saes_for(user)
+    return (
+        readable.filter(voided_at__isnull=True, subject__voided_at__isnull=True)
+        .select_related(
+            "term", "recorded_by", "relationship_by", "sae_reported_by", "dlt_decided_by"
+        )
+        .order_by("subject", "sequence")
+    )
+
+
 KINDS = (
     CrfKind(
         "adverse_events.adverseevent",
@@ -59,5 +90,18 @@ KINDS = (
         sign_blocker=ae_sign_blocker,
         edit_checks=ae_edit_checks,
         history_scope=ae_history_scope,
+        export=ExportSpec(
+            80,
+            _adverse_events,
+            api=(
+                ApiEndpoint(
+                    "adverse-events",
+                    "api-adverse-event",
+                    "adverse_events.serializers.AdverseEventSerializer",
+                    _api_adverse_events,
+                    "Adverse events (sponsor safety: serious ones only), voided ones left out.",
+                ),
+            ),
+        ),
     ),
 )

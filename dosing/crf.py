@@ -3,6 +3,17 @@
 from django.urls import reverse
 
 from review import checks
+from review.export_spec import (
+    RECORD_ID,
+    ApiEndpoint,
+    Column,
+    Dataset,
+    ExportSpec,
+    api_rows,
+    model_columns,
+    subject_dataset,
+    subject_keys,
+)
 from review.models import SignatureMeaning
 from review.records import CrfKind, site_scoped
 
@@ -29,6 +40,104 @@ def dosing_edit_checks(record, now) -> list[checks.Failure]:
     ]
 
 
+def _dosing(context) -> tuple[Dataset, ...]:
+    return (
+        subject_dataset(
+            "dosing.dosingrecord",
+            "dosing",
+            "Dosing visit",
+            "EX",
+            order_by=("visit__order",),
+            keys=(Column("visit", "visit__code", "Visit", "text", key=True),),
+            exclude=("visit",),
+        ),
+    )
+
+
+def _api_dosing(user):
+    from dosing.models import DosingRecord
+
+    return (
+        api_rows(DosingRecord.objects.all(), user)
+        .select_related("visit", "dose_level", "recorded_by")
+        .order_by("subject", "visit__order")
+    )
+
+
+def _target_lesions(context) -> tuple[Dataset, ...]:
+    return (
+        subject_dataset(
+            "dosing.targetlesiondefinition",
+            "target_lesions",
+            "Target lesions (RECIST 1.1 baseline)",
+            "TL",
+            order_by=("lesion_id",),
+        ),
+    )
+
+
+def _tumour_assessments(context) -> tuple[Dataset, ...]:
+    """The time points, and their target lesion measurements (one row per lesion)."""
+    from dosing.models import LesionMeasurement
+
+    return (
+        subject_dataset(
+            "dosing.tumourassessment",
+            "tumour_assessments",
+            "Tumour assessments (RECIST 1.1 time points)",
+            "TU",
+            order_by=("assessment_date",),
+        ),
+        Dataset(
+            "lesion_measurements",
+            "Target lesion measurements",
+            "TR",
+            LesionMeasurement,
+            "assessment__subject",
+            (
+                RECORD_ID,
+                *subject_keys("assessment__subject__"),
+                Column(
+                    "assessment_id", "assessment_id", "Tumour assessment id", "integer", key=True
+                ),
+                Column(
+                    "assessment_date",
+                    "assessment__assessment_date",
+                    "Assessment date",
+                    "date",
+                    key=True,
+                ),
+                Column("lesion_id", "lesion__lesion_id", "Lesion id", "text", key=True),
+                *model_columns(LesionMeasurement, exclude=("assessment", "lesion")),
+            ),
+            ("assessment__assessment_date", "lesion__lesion_id"),
+        ),
+    )
+
+
+def _api_tumour_assessments(user):
+    from dosing.models import TumourAssessment
+
+    return (
+        api_rows(TumourAssessment.objects.all(), user)
+        .select_related("recorded_by")
+        .prefetch_related("measurements__lesion")
+        .order_by("subject", "assessment_date")
+    )
+
+
+def _dispositions(context) -> tuple[Dataset, ...]:
+    return (
+        subject_dataset(
+            "dosing.disposition",
+            "dispositions",
+            "End of treatment, end of study, withdrawal, death",
+            "DS",
+            order_by=("event_date", "id"),
+        ),
+    )
+
+
 KINDS = (
     CrfKind(
         "dosing.dosingrecord",
@@ -42,5 +151,38 @@ KINDS = (
         title_related=("visit",),
         edit_checks=dosing_edit_checks,
         history_scope=site_scoped("dosing.dosingrecord"),
+        export=ExportSpec(
+            50,
+            _dosing,
+            api=(
+                ApiEndpoint(
+                    "dosing-records",
+                    "api-dosing-record",
+                    "dosing.serializers.DosingRecordSerializer",
+                    _api_dosing,
+                    "Dosing CRFs (one per dosing visit).",
+                ),
+            ),
+        ),
     ),
 )
+
+# The exports of this app's records that are not CRF kinds yet (review.records.register_export):
+# each moves into its kind's `export` when the kind is registered.
+EXPORT_ONLY = {
+    "dosing.targetlesiondefinition": ExportSpec(60, _target_lesions),
+    "dosing.tumourassessment": ExportSpec(
+        70,
+        _tumour_assessments,
+        api=(
+            ApiEndpoint(
+                "tumour-assessments",
+                "api-tumour-assessment",
+                "dosing.serializers.TumourAssessmentSerializer",
+                _api_tumour_assessments,
+                "RECIST 1.1 time points with their target lesion measurements.",
+            ),
+        ),
+    ),
+    "dosing.disposition": ExportSpec(90, _dispositions),
+}

@@ -1,5 +1,5 @@
-"""The read-only REST API: subjects, visits, eligibility, dosing, tumour assessments, adverse
-events and queries.
+"""The read-only REST API: subjects, and the endpoints the exported kinds declare (visits,
+eligibility, dosing, tumour assessments, adverse events, queries: review.records.api_endpoints).
 
 Every queryset starts from trial.access (the same scoping as the web pages): a record of a
 site the user has no role at is never listed and its detail answers 404. Voided subjects
@@ -9,30 +9,18 @@ site the user has no role at is never listed and its detail answers 404. Voided 
 import re
 
 from django.db.models import QuerySet
+from django.utils.module_loading import import_string
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
-from adverse_events.selectors import adverse_events_for, saes_for
-from dosing.models import DosingRecord, TumourAssessment
 from exports.models import BulkDownload, ExportChannel
-from exports.serializers import (
-    AdverseEventSerializer,
-    DosingRecordSerializer,
-    EligibilitySerializer,
-    ErrorSerializer,
-    QuerySerializer,
-    SubjectSerializer,
-    TumourAssessmentSerializer,
-    VisitSerializer,
-)
+from exports.serializers import ErrorSerializer, SubjectSerializer
 from exports.services import download_record
-from review.models import Query
-from review.selectors import QUERY_READERS
-from screening.models import EligibilityAssessment
-from trial.access import scope_to_sites, subjects_for
-from trial.models import Subject, SubjectStatus, Visit
+from review.export_spec import ApiEndpoint
+from trial.access import subjects_for
+from trial.models import Subject, SubjectStatus
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint
 MAX_OFFSET = 2**31 - 1
@@ -213,92 +201,24 @@ class SubjectViewSet(_ScopedViewSet):
         return queryset
 
 
-def _site_scoped(queryset: QuerySet, user, *roles, path="subject__") -> QuerySet:
-    return scope_to_sites(
-        queryset.filter(**{f"{path}voided_at__isnull": True}),
-        user,
-        *roles,
-        site_field=f"{path}site",
+def viewset_for(endpoint: ApiEndpoint) -> type[_ScopedViewSet]:
+    """The list and detail views of an endpoint a kind declares (review.export_spec)."""
+    serializer = endpoint.serializer
+    if isinstance(serializer, str):
+        serializer = import_string(serializer)
+
+    def scoped(self):
+        return endpoint.queryset(self.request.user)
+
+    name = "".join(part.title() for part in re.split(r"[^A-Za-z0-9]+", endpoint.path))
+    viewset = type(
+        f"{name}ViewSet",
+        (_ScopedViewSet,),
+        {
+            "serializer_class": serializer,
+            "subject_field": endpoint.subject_field,
+            "scoped": scoped,
+            "__module__": __name__,
+        },
     )
-
-
-@_documented(VisitSerializer, [SUBJECT_PARAMETER], "The visit schedule and its completion.")
-class VisitViewSet(_ScopedViewSet):
-    serializer_class = VisitSerializer
-
-    def scoped(self):
-        return _site_scoped(Visit.objects.all(), self.request.user).order_by("subject", "order")
-
-
-@_documented(EligibilitySerializer, [SUBJECT_PARAMETER], "Eligibility CRFs and their findings.")
-class EligibilityViewSet(_ScopedViewSet):
-    serializer_class = EligibilitySerializer
-
-    def scoped(self):
-        return (
-            _site_scoped(EligibilityAssessment.objects.all(), self.request.user)
-            .select_related("saved_by", "confirmed_by", "screen_failed_by")
-            .order_by("subject", "id")
-        )
-
-
-@_documented(DosingRecordSerializer, [SUBJECT_PARAMETER], "Dosing CRFs (one per dosing visit).")
-class DosingRecordViewSet(_ScopedViewSet):
-    serializer_class = DosingRecordSerializer
-
-    def scoped(self):
-        return (
-            _site_scoped(DosingRecord.objects.all(), self.request.user)
-            .select_related("visit", "dose_level", "recorded_by")
-            .order_by("subject", "visit__order")
-        )
-
-
-@_documented(
-    TumourAssessmentSerializer,
-    [SUBJECT_PARAMETER],
-    "RECIST 1.1 time points with their target lesion measurements.",
-)
-class TumourAssessmentViewSet(_ScopedViewSet):
-    serializer_class = TumourAssessmentSerializer
-
-    def scoped(self):
-        return (
-            _site_scoped(TumourAssessment.objects.all(), self.request.user)
-            .select_related("recorded_by")
-            .prefetch_related("measurements__lesion")
-            .order_by("subject", "assessment_date")
-        )
-
-
-@_documented(
-    AdverseEventSerializer,
-    [SUBJECT_PARAMETER],
-    "Adverse events (sponsor safety: serious ones only), voided ones left out.",
-)
-class AdverseEventViewSet(_ScopedViewSet):
-    serializer_class = AdverseEventSerializer
-
-    def scoped(self):
-        user = self.request.user
-        readable = adverse_events_for(user) | saes_for(user)
-        return (
-            readable.filter(voided_at__isnull=True, subject__voided_at__isnull=True)
-            .select_related(
-                "term", "recorded_by", "relationship_by", "sae_reported_by", "dlt_decided_by"
-            )
-            .order_by("subject", "sequence")
-        )
-
-
-@_documented(QuerySerializer, [SUBJECT_PARAMETER], "Queries with their message threads.")
-class QueryViewSet(_ScopedViewSet):
-    serializer_class = QuerySerializer
-
-    def scoped(self):
-        return (
-            _site_scoped(Query.objects.all(), self.request.user, *QUERY_READERS)
-            .select_related("content_type", "raised_by", "closed_by")
-            .prefetch_related("messages__author")
-            .order_by("subject", "raised_at", "id")
-        )
+    return _documented(serializer, [SUBJECT_PARAMETER], endpoint.description)(viewset)

@@ -18,6 +18,7 @@ from django.db.models import Model, QuerySet
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
+from review.export_spec import ApiEndpoint, ExportSpec
 from trial.access import scope_to_sites
 from trial.audit import register_history
 from trial.models import Subject, User
@@ -61,6 +62,8 @@ class CrfKind:
     history_children: tuple[tuple[str, str], ...] = ()
     # Model labels of child rows entered on this CRF (lesion measurements of an assessment).
     children: tuple[str, ...] = field(default=())
+    # What exports (CSV, XLSX, data dictionary, ODM) and the API read of it; None: not exported.
+    export: ExportSpec | None = None
 
     @property
     def model(self) -> type[Model]:
@@ -161,3 +164,35 @@ def title_related(label: str) -> tuple[str, ...]:
     """What record_title reads beyond a row of this label, to load with it."""
     kind = _REGISTRY.get(label)
     return kind.title_related if kind else ()
+
+
+# --- exports: the datasets and API endpoints of every kind (review.export_spec) -------------
+
+# Exported records that are not CRF kinds (review's signatures and queries), and CRF records
+# whose kind is not registered yet: each moves into its kind's `export` once it has one.
+_EXPORT_ONLY: dict[str, ExportSpec] = {}
+
+
+def register_export(label: str, spec: ExportSpec) -> None:
+    """Export the records of `label` that are not (yet) a CRF kind (from an AppConfig.ready())."""
+    if label in _REGISTRY:
+        raise ImproperlyConfigured(f"{label!r} is a CRF kind: declare its export on the kind.")
+    if label in _EXPORT_ONLY and _EXPORT_ONLY[label] != spec:
+        raise ImproperlyConfigured(f"The export of {label!r} is registered twice.")
+    _EXPORT_ONLY[label] = spec
+
+
+def export_specs() -> list[ExportSpec]:
+    """Every exported kind's specification, in export order (position, then model label)."""
+    specs = {label: kind.export for label, kind in _REGISTRY.items() if kind.export}
+    if both := set(specs) & set(_EXPORT_ONLY):
+        raise ImproperlyConfigured(f"{sorted(both)} are CRF kinds: declare their export there.")
+    specs |= _EXPORT_ONLY
+    return [
+        specs[label] for label in sorted(specs, key=lambda label: (specs[label].position, label))
+    ]
+
+
+def api_endpoints() -> list[ApiEndpoint]:
+    """Every read-only API endpoint the exported kinds declare, in export order."""
+    return [endpoint for spec in export_specs() for endpoint in spec.api]

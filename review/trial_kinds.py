@@ -3,7 +3,18 @@
 from django.urls import reverse
 
 from review import checks
+from review.export_spec import (
+    RECORD_ID,
+    ApiEndpoint,
+    Dataset,
+    ExportSpec,
+    api_rows,
+    model_columns,
+    subject_dataset,
+    subject_keys,
+)
 from review.records import CrfKind, site_scoped
+from trial.models import Subject, Visit
 
 
 def visit_edit_checks(record, now) -> list[checks.Failure]:
@@ -17,6 +28,38 @@ def visit_edit_checks(record, now) -> list[checks.Failure]:
     )
 
 
+def _subjects(context) -> tuple[Dataset, ...]:
+    return (
+        Dataset(
+            "subjects",
+            "Registration and demographics",
+            "DM",
+            Subject,
+            "",
+            (
+                RECORD_ID,
+                *subject_keys(""),
+                *model_columns(
+                    Subject, exclude=("study", "site", "screening_number", "subject_number")
+                ),
+            ),
+            (),
+        ),
+    )
+
+
+def _visits(context) -> tuple[Dataset, ...]:
+    return (
+        subject_dataset(
+            "trial.visit", "visits", "Visits (schedule and completion)", "SV", order_by=("order",)
+        ),
+    )
+
+
+def _api_visits(user):
+    return api_rows(Visit.objects.all(), user).order_by("subject", "order")
+
+
 KINDS = (
     CrfKind(
         "trial.visit",
@@ -25,11 +68,26 @@ KINDS = (
         title=lambda record: f"Visit {record.code}",
         edit_checks=visit_edit_checks,
         history_scope=site_scoped("trial.visit"),
+        export=ExportSpec(
+            40,
+            _visits,
+            api=(
+                ApiEndpoint(
+                    "visits",
+                    "api-visit",
+                    "trial.serializers.VisitSerializer",
+                    _api_visits,
+                    "The visit schedule and its completion.",
+                ),
+            ),
+        ),
     ),
     CrfKind(
         "trial.subject",
         "Subject registration",
         entered_fields=("sex", "date_of_birth", "tumour_type", "tumour_type_other"),
         url=lambda record: reverse("subject_detail", args=[record.pk]),
+        # The subjects endpoint of the API (filters by site and status) is exports.api's own.
+        export=ExportSpec(10, _subjects),
     ),
 )

@@ -2,11 +2,91 @@
 
 from django.urls import reverse
 
+from review.export_spec import (
+    RECORD_ID,
+    SUBJECT,
+    ApiEndpoint,
+    Column,
+    Dataset,
+    ExportSpec,
+    api_rows,
+    model_columns,
+    subject_dataset,
+)
 from review.records import CrfKind, site_scoped
+from screening.eligibility import CRITERIA
 
 
 def _screening_page(record) -> str:
     return reverse("screening_subject", args=[record.subject_id])
+
+
+def _eligibility(context) -> tuple[Dataset, ...]:
+    """The assessment, its organ-function labs (one JSON field: a value and a ULN column per
+    lab of the study), and its computed findings, one row per criterion."""
+    from screening.models import EligibilityAssessment
+
+    labs = []
+    for code, label in context.lab_codes:
+        labs += [
+            Column(f"lab_{code}", f"labs__{code}__value", f"{label} (result)", "text"),
+            Column(f"lab_{code}_uln", f"labs__{code}__uln", f"{label} (ULN)", "text"),
+        ]
+    criteria = tuple((c.code, c.title) for c in CRITERIA)
+    return (
+        Dataset(
+            "eligibility",
+            "Eligibility assessment",
+            "IE",
+            EligibilityAssessment,
+            "subject",
+            (
+                RECORD_ID,
+                *SUBJECT,
+                *model_columns(EligibilityAssessment, exclude=("subject", "labs", "findings")),
+                *labs,
+            ),
+            (),
+        ),
+        Dataset(
+            "eligibility_findings",
+            "Eligibility findings (one row per criterion, computed)",
+            "IEF",
+            EligibilityAssessment,
+            "subject",
+            (
+                Column("assessment_id", "id", "Eligibility assessment id", "integer", key=True),
+                *SUBJECT,
+                Column("code", "findings.code", "Criterion code", "text", criteria),
+                Column("criterion", "findings.criterion", "Criterion", "text"),
+                Column(
+                    "outcome",
+                    "findings.outcome",
+                    "Outcome",
+                    "text",
+                    (("met", "Met"), ("failed", "Failed"), ("missing", "Missing")),
+                ),
+                Column("reason", "findings.reason", "Reason", "text"),
+            ),
+            (),
+            items_from="findings",
+            items_per_row=len(CRITERIA),
+        ),
+    )
+
+
+def _api_eligibility(user):
+    from screening.models import EligibilityAssessment
+
+    return (
+        api_rows(EligibilityAssessment.objects.all(), user)
+        .select_related("saved_by", "confirmed_by", "screen_failed_by")
+        .order_by("subject", "id")
+    )
+
+
+def _consent(context) -> tuple[Dataset, ...]:
+    return (subject_dataset("screening.consent", "consent", "Informed consent", "IC"),)
 
 
 KINDS = (
@@ -31,6 +111,19 @@ KINDS = (
         # Age limits and exclusion 4 (women) read the subject's sex and date of birth.
         related_content=("subject.sex", "subject.date_of_birth"),
         history_scope=site_scoped("screening.eligibilityassessment"),
+        export=ExportSpec(
+            30,
+            _eligibility,
+            api=(
+                ApiEndpoint(
+                    "eligibility",
+                    "api-eligibility",
+                    "screening.serializers.EligibilitySerializer",
+                    _api_eligibility,
+                    "Eligibility CRFs and their findings.",
+                ),
+            ),
+        ),
     ),
     CrfKind(
         "screening.consent",
@@ -38,5 +131,6 @@ KINDS = (
         entered_fields=("icf_version", "signed_at"),
         url=_screening_page,
         history_scope=site_scoped("screening.consent"),
+        export=ExportSpec(20, _consent),
     ),
 )

@@ -227,3 +227,18 @@ def test_every_operation_conforms_to_its_schema(data, wsgi_keeps_the_test_transa
                 endpoint = operation.path.split("/")[2]
                 known = operation.as_strategy(path_parameters={"id": existing[endpoint]})
                 _run(known, headers)
+
+
+def test_a_kind_registered_in_a_test_is_served_by_the_api(throwaway_kind, api, data):
+    listed = api("coord_a").get("/api/reminders/").json()["results"]
+    assert listed == [
+        {
+            "id": throwaway_kind.pk,
+            "subject": data.dosed.pk,
+            "kind": "visit_upcoming",
+            "title": "A test-only record",
+        }
+    ]
+    # Scoped like every endpoint: a site B coordinator neither lists nor reads it.
+    assert api("coord_b").get("/api/reminders/").json()["results"] == []
+    assert api("coord_b").get(f"/api/reminders/{throwaway_kind.pk}/").status_code == 404
