@@ -81,6 +81,13 @@ FIELD_ERRORS = {
     "type": "object",
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
 }
+# trial.input_guard's answer to a NUL character in any parameter or the path, before DRF.
+INPUT_REFUSED = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+BAD_REQUEST = {"oneOf": [FIELD_ERRORS, INPUT_REFUSED]}
 ERRORS = {
     401: ErrorSerializer,
     403: ErrorSerializer,
@@ -103,12 +110,12 @@ def _documented(serializer, parameters=(), description=""):
     return extend_schema_view(
         list=extend_schema(
             parameters=list(parameters),
-            responses={200: serializer(many=True), 400: FIELD_ERRORS, **ERRORS},
+            responses={200: serializer(many=True), 400: BAD_REQUEST, **ERRORS},
             description=description,
         ),
         retrieve=extend_schema(
             parameters=[ID_PARAMETER],
-            responses={200: serializer, 404: ErrorSerializer, **ERRORS},
+            responses={200: serializer, 400: INPUT_REFUSED, 404: ErrorSerializer, **ERRORS},
             description=description,
         ),
     )
