@@ -251,6 +251,30 @@ def best_overall_response(
     return best
 
 
+def best_response_on_treatment(
+    time_points: Iterable[tuple[date, Response | str | None]],
+    *,
+    first_dose: date | None,
+    min_sd_days: int = MIN_SD_DAYS,
+) -> Response | None:
+    """The subject's best overall response from its recorded time points: the one home of
+    which time points count (subject page, dashboards and SDTM RS alike).
+
+    RECIST 1.1 (section 4.4.1): the best overall response is "the best response recorded from
+    the start of the study treatment". So a time point counts once treatment has started
+    (assessed on or after the first dose) and when it has a response (the baseline has none).
+    None before the first dose: no response can be assessed yet.
+    """
+    if first_dose is None:
+        return None
+    counted = [
+        (assessed_on, Response(response))
+        for assessed_on, response in time_points
+        if response and assessed_on >= first_dose
+    ]
+    return best_overall_response(counted, first_dose=first_dose, min_sd_days=min_sd_days)
+
+
 _BOR_RANK = {Response.CR: 4, Response.PR: 3, Response.SD: 2, Response.PD: 1, Response.NE: 0}
 
 

@@ -187,9 +187,10 @@ def best_response(subject: Subject) -> str | None:
     first_dose = first_dose_date(subject)
     if first_dose is None:
         return None
-    responses = [
-        (row.assessment_date, recist.Response(row.response))
-        for row in subject.tumour_assessments.filter(is_baseline=False).exclude(response="")
-    ]
-    best = recist.best_overall_response(responses, first_dose=first_dose)
+    best = recist.best_response_on_treatment(
+        subject.tumour_assessments.filter(is_baseline=False).values_list(
+            "assessment_date", "response"
+        ),
+        first_dose=first_dose,
+    )
     return best.value if best else None

@@ -1045,19 +1045,17 @@ def rs_records(
                 visit,
             )
         )
-        scored.append((point.assessed_on, recist.Response(point.response)))
-    counted = [s for s in scored if first_dose is not None and s[0] >= first_dose]
-    if counted:
-        best = recist.best_overall_response(counted, first_dose=first_dose)
-        if best is not None:
-            records.append(
-                _rs(
-                    key,
-                    len(records) + 1,
-                    "BESTRESP",
-                    "Best Overall Response",
-                    RESPONSE_TERMS[best.value],
-                    counted[-1][0],
-                )
+        scored.append((point.assessed_on, point.response))
+    best = recist.best_response_on_treatment(scored, first_dose=first_dose)
+    if best is not None:
+        records.append(
+            _rs(
+                key,
+                len(records) + 1,
+                "BESTRESP",
+                "Best Overall Response",
+                RESPONSE_TERMS[best.value],
+                scored[-1][0],
             )
+        )
     return records

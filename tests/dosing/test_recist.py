@@ -17,6 +17,7 @@ from dosing.recist import (
     ResponseResult,
     TargetLesion,
     best_overall_response,
+    best_response_on_treatment,
     overall_response,
     sum_of_diameters,
     validate_baseline,
@@ -680,6 +681,32 @@ def test_no_responses_yet_has_no_best_response():
 def test_best_response_refuses_impossible_input(responses, min_sd_days, message):
     with pytest.raises(ValueError, match=message):
         best_overall_response(responses, first_dose=FIRST_DOSE, min_sd_days=min_sd_days)
+
+
+@pytest.mark.parametrize(
+    ("time_points", "first_dose", "best"),
+    [
+        pytest.param([(day(56), "pr")], None, None, id="no first dose: no best response"),
+        pytest.param([], FIRST_DOSE, None, id="no time point yet"),
+        pytest.param([(day(0), "")], FIRST_DOSE, None, id="baseline only (no response)"),
+        pytest.param([(day(56), None)], FIRST_DOSE, None, id="response not computed"),
+        pytest.param(
+            [(day(-1), "pr"), (day(56), "sd")], FIRST_DOSE, Response.SD, id="day before dose"
+        ),
+        pytest.param([(day(0), "pr")], FIRST_DOSE, Response.PR, id="on the first-dose day"),
+        pytest.param(
+            [(day(-7), "cr"), (day(0), ""), (day(56), "pd")],
+            FIRST_DOSE,
+            Response.PD,
+            id="pre-treatment CR does not count",
+        ),
+        pytest.param([(day(30), "sd")], FIRST_DOSE, Response.NE, id="early SD still NE"),
+    ],
+)
+def test_best_response_counts_time_points_with_a_response_from_the_first_dose_on(
+    time_points, first_dose, best
+):
+    assert best_response_on_treatment(time_points, first_dose=first_dose) is best
 
 
 # --- purity ---------------------------------------------------------------------------------------
