@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 
 from adverse_events.models import AdverseEvent
 from adverse_events.selectors import AE_READERS, RELATED, adverse_events_for, saes_for
 from dosing import recist
-from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord, TumourAssessment
+from dosing.models import Disposition, DispositionKind, DosingRecord, TumourAssessment
 from review.models import Query, QueryStatus
 from screening.eligibility import CRITERIA
 from screening.models import EligibilityAssessment
@@ -419,22 +419,18 @@ def subject_courses(enrolled: QuerySet[Subject], user: User) -> tuple[SubjectCou
             "dose_level__code",
             "status",
             "dlt",
+            "first_dose_on",
+            "last_dose_on",
         ).order_by("subject_number")
     )
-    doses = {
-        row["subject_id"]: row
-        for row in DosingRecord.objects.filter(subject__in=enrolled)
-        .values("subject_id")
-        .annotate(
-            # As dosing.services.first_dose_date: the C1D1 dose, if it was given.
-            first=Min(
-                "administered_on",
-                filter=Q(visit__code="C1D1") & ~Q(dose_change=DoseChange.SKIPPED),
-            ),
-            last=Max("administered_on"),
-            given=Count("id", filter=Q(administered_on__isnull=False)),
+    given = dict(
+        DosingRecord.objects.filter(
+            subject__in=enrolled, administered_on__isnull=False, voided_at__isnull=True
         )
-    }
+        .values("subject_id")
+        .annotate(given=Count("id"))
+        .values_list("subject_id", "given")
+    )
     dispositions: dict[int, dict[str, date]] = defaultdict(dict)
     for subject_id, kind, on in Disposition.objects.filter(subject__in=enrolled).values_list(
         "subject_id", "kind", "event_date"
@@ -464,8 +460,7 @@ def subject_courses(enrolled: QuerySet[Subject], user: User) -> tuple[SubjectCou
     courses = []
     for row in subjects:
         sid = row["id"]
-        dosing = doses.get(sid, {})
-        first = dosing.get("first")
+        first = row["first_dose_on"]
         events = dispositions.get(sid, {})
         exits = sorted((events[k], k) for k in OFF_STUDY if k in events)
         time_points = tuple(points.get(sid, ()))
@@ -478,8 +473,8 @@ def subject_courses(enrolled: QuerySet[Subject], user: User) -> tuple[SubjectCou
                 status=row["status"],
                 dlt=row["dlt"],
                 first_dose=first,
-                last_dose=dosing.get("last"),
-                doses_given=dosing.get("given", 0),
+                last_dose=row["last_dose_on"],
+                doses_given=given.get(sid, 0),
                 end_of_treatment=events.get(DispositionKind.END_OF_TREATMENT),
                 off_study=exits[0][0] if exits else None,
                 off_study_kind=exits[0][1] if exits else "",
@@ -494,15 +489,10 @@ def subject_courses(enrolled: QuerySet[Subject], user: User) -> tuple[SubjectCou
 
 
 def best_response(time_points, *, first_dose: date | None) -> str | None:
-    """RECIST 1.1 best overall response (unconfirmed), as dosing.tumour.best_response."""
-    if first_dose is None:
-        return None
-    responses = [
-        (p.assessed_on, recist.Response(p.response))
-        for p in time_points
-        if p.response and p.assessed_on >= first_dose
-    ]
-    best = recist.best_overall_response(responses, first_dose=first_dose)
+    """RECIST 1.1 best overall response (unconfirmed): dosing.recist's, as on the subject page."""
+    best = recist.best_response_on_treatment(
+        ((p.assessed_on, p.response) for p in time_points), first_dose=first_dose
+    )
     return best.value if best else None
 
 

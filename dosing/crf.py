@@ -23,7 +23,11 @@ CHECKED_VITALS = tuple(
 
 
 def dosing_edit_checks(record, now) -> list[checks.Failure]:
-    """Vital signs outside their clinical range; a dose given outside its visit's window."""
+    """Vital signs outside their clinical range; a dose given outside its visit's window.
+
+    None for a voided dose (its open automatic queries close)."""
+    if record.voided_at is not None:
+        return []
     visit = record.visit
     return [
         *checks.vitals_out_of_range({name: getattr(record, name) for name in CHECKED_VITALS}),

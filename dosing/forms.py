@@ -110,6 +110,10 @@ class VisitDateForm(forms.Form):
     completed_on = forms.DateField(label="Visit date", widget=DATE)
 
 
+class DoseVoidForm(forms.Form):
+    reason = forms.CharField(label="Reason (entered in error, wrong subject, ...)", max_length=500)
+
+
 class MissedForm(forms.Form):
     reason = forms.CharField(label="Reason missed", max_length=500)
 

@@ -91,6 +91,9 @@ class DosingRecord(models.Model):
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Entered in error: the row stays, with the reason (dosing.services.dose_void).
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True)
 
     class Meta:
         triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from dosing.disposition_dates import DispositionFacts, disposition_date_problems
@@ -81,21 +81,35 @@ def _transition(subject: Subject, target: str) -> None:
 
 
 def first_dose_date(subject: Subject) -> date | None:
-    record = (
-        DosingRecord.objects.filter(subject=subject, visit__code="C1D1")
-        .exclude(dose_change=DoseChange.SKIPPED)
-        .first()
-    )
-    return record.administered_on if record else None
+    """Subject.first_dose_on as stored now (the caller's instance may predate a dose)."""
+    return Subject.objects.values_list("first_dose_on", flat=True).get(pk=subject.pk)
 
 
 def last_dose_date(subject: Subject) -> date | None:
-    record = (
-        DosingRecord.objects.filter(subject=subject, administered_on__isnull=False)
-        .order_by("-administered_on")
-        .first()
+    """Subject.last_dose_on as stored now (the caller's instance may predate a dose)."""
+    return Subject.objects.values_list("last_dose_on", flat=True).get(pk=subject.pk)
+
+
+def _doses_given(subject: Subject):
+    """The subject's doses given: a date, and not voided (a skipped dose has no date)."""
+    return DosingRecord.objects.filter(
+        subject=subject, administered_on__isnull=False, voided_at__isnull=True
     )
-    return record.administered_on if record else None
+
+
+def keep_dose_dates(subject: Subject) -> None:
+    """Store the first and last dose dates from the doses given (inside the dose write).
+
+    The first dose is the earliest given: C1D1, since no other dose may be recorded before
+    it nor dated on or before it (`_dosing_problems`), and C1D1 is not voided while later
+    doses stand (`dose_void`). The caller holds the subject's row lock.
+    """
+    dates = _doses_given(subject).aggregate(
+        first=Min("administered_on"), last=Max("administered_on")
+    )
+    if (subject.first_dose_on, subject.last_dose_on) != (dates["first"], dates["last"]):
+        subject.first_dose_on, subject.last_dose_on = dates["first"], dates["last"]
+        subject.save(update_fields=["first_dose_on", "last_dose_on"])
 
 
 def dose_limits() -> DoseLimits:
@@ -137,7 +151,7 @@ def _dosing_problems(visit: Visit, subject: Subject, values: dict, today: date):
     if on is not None:
         if on > today:
             problems.append(("administered_on", f"Administration date {on} is in the future."))
-        c1d1 = first_dose_date(subject) if visit.code != "C1D1" else None
+        c1d1 = subject.first_dose_on if visit.code != "C1D1" else None
         if visit.code != "C1D1" and c1d1 is None:
             problems.append(("administered_on", "Record the C1D1 dose first."))
         elif c1d1 is not None and on <= c1d1:
@@ -149,7 +163,8 @@ def _dosing_problems(visit: Visit, subject: Subject, values: dict, today: date):
             )
         if visit.code == "C1D1":
             later = (
-                DosingRecord.objects.filter(subject=subject, administered_on__lte=on)
+                _doses_given(subject)
+                .filter(administered_on__lte=on)
                 .exclude(visit=visit)
                 .order_by("administered_on")
                 .first()
@@ -247,8 +262,9 @@ def dose_record(
     save is refused (optimistic locking) instead of silently overwriting their change.
     `now` dates the automatic queries the edit checks raise (the clock by default).
     """
+    caller_subject = visit.subject
     with crf_write(
-        require=lambda: _require_staff(by, visit.subject, "record doses"),
+        require=lambda: _require_staff(by, caller_subject, "record doses"),
         parent=visit,
         find=lambda: DosingRecord.objects.filter(visit=visit).first(),
         by=by,
@@ -259,7 +275,13 @@ def dose_record(
         audit_reason=f"Dosing recorded for {visit.code}",
     ) as write:
         visit = write.parent
-        subject = Subject.objects.select_related("dose_level", "site").get(pk=visit.subject_id)
+        # The subject's row lock serialises its dose writes: its first and last dose dates
+        # are computed from all of its doses.
+        subject = (
+            Subject.objects.select_for_update(of=("self",))
+            .select_related("dose_level", "site")
+            .get(pk=visit.subject_id)
+        )
         existing = write.record
         if existing is not None:
             # Status may have moved on (follow-up) since the dose: corrections stay possible.
@@ -281,6 +303,7 @@ def dose_record(
         # The unit is the dose level's (study file), never typed.
         record.dose_unit = record.dose_level.dose_unit if record.dose_level else ""
         write.save(record)
+        keep_dose_dates(subject)
         if visit.code == "C1D1" and record.administered_on is not None:
             if subject.status == SubjectStatus.ENROLLED:
                 _transition(subject, SubjectStatus.ON_TREATMENT)
@@ -294,9 +317,73 @@ def dose_record(
             and subject.dispositions.filter(kind=DispositionKind.END_OF_TREATMENT).exists()
         ):
             # A corrected dose date after end of treatment moves the follow-up anchor.
-            _reanchor_follow_up(subject, last_dose_date(subject))
+            _reanchor_follow_up(subject, subject.last_dose_on)
         record.visit = visit  # the edit checks (on leaving) read its window as replanned
+    _refresh_caller_subject(caller_subject, subject)
     return record
+
+
+def _refresh_caller_subject(caller: Subject, stored: Subject) -> None:
+    """The instance the caller holds sees the dose dates just stored (and the status)."""
+    if caller is not stored and caller.pk == stored.pk:
+        caller.first_dose_on, caller.last_dose_on = stored.first_dose_on, stored.last_dose_on
+        caller.status = stored.status
+
+
+def dose_void(*, record: DosingRecord, by: User, reason: str, now: datetime) -> DosingRecord:
+    """Void a dose entered in error: the row stays, with the reason; the dose dates follow.
+
+    The visit is no longer performed by this dose. C1D1 is voided only as the subject's last
+    standing dose (void the later doses first), and only while the subject is on treatment:
+    the subject is then enrolled again, not yet dosed, and the schedule returns to the
+    planned C1D1. A later dose voided after end of treatment moves the follow-up anchor back
+    to the new last dose.
+    """
+    with crf_write(
+        require=lambda: _require_staff(by, record.subject, "void doses"),
+        record=record,
+        by=by,
+        now=now,
+        reason=reason,
+        void=True,
+    ) as write:
+        current = write.record
+        subject = Subject.objects.select_for_update(of=("self",)).get(pk=current.subject_id)
+        visit = current.visit
+        first_dose = visit.code == "C1D1" and current.administered_on is not None
+        later = list(
+            _doses_given(subject)
+            .exclude(pk=current.pk)
+            .order_by("administered_on")
+            .values_list("visit__code", flat=True)
+        )
+        if first_dose and later:
+            raise ValidationError(
+                f"C1D1 cannot be voided while later doses stand ({', '.join(later)}): "
+                "void them first."
+            )
+        if first_dose and subject.status != SubjectStatus.ON_TREATMENT:
+            raise ValidationError(
+                f"Subject {subject} is {subject.get_status_display().lower()}: the only dose "
+                "is voided only while the subject is on treatment."
+            )
+        write.void()
+        keep_dose_dates(subject)
+        if visit.completed_on is not None:
+            visit.completed_on = None
+            visit.save(update_fields=["completed_on"])
+        if first_dose:
+            # Entered in error: the subject was never dosed, so never on treatment.
+            subject.status = SubjectStatus.ENROLLED
+            subject.save(update_fields=["status"])
+            _replan_first_dose_visits(subject, subject.planned_c1d1)
+        elif (
+            subject.last_dose_on is not None
+            and subject.dispositions.filter(kind=DispositionKind.END_OF_TREATMENT).exists()
+        ):
+            _reanchor_follow_up(subject, subject.last_dose_on)
+    _refresh_caller_subject(record.subject, subject)
+    return current
 
 
 def visit_complete(

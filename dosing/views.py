@@ -10,6 +10,7 @@ from dosing import selectors, services, tumour
 from dosing.forms import (
     BaselineForm,
     DispositionForm,
+    DoseVoidForm,
     DosingForm,
     FollowUpAssessmentForm,
     MissedForm,
@@ -75,7 +76,8 @@ def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
     """The subject page; after a refused visit or disposition form, `bound` is that form
     (and `posted_visit` its visit) so the page shows what was typed with the message."""
     today = _today()
-    c1d1 = services.first_dose_date(subject) or subject.planned_c1d1
+    # The subject was read in this request: its stored dose dates are current.
+    c1d1 = subject.first_dose_on or subject.planned_c1d1
     rows = selectors.timeline(subject, today=today, c1d1=c1d1)
     overdue = [r for r in rows if r.status == "missed" and not r.visit.missed_reason]
     subject_review = review_selectors.subject_review(subject, request.user)
@@ -86,11 +88,11 @@ def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
         "subject_review": subject_review,
         "rows": rows,
         "c1d1": c1d1,
-        "first_dose": services.first_dose_date(subject),
-        "last_dose": services.last_dose_date(subject),
+        "first_dose": subject.first_dose_on,
+        "last_dose": subject.last_dose_on,
         "pregnancy_window_closes": (
-            schedule.followup_window_closes_on(services.last_dose_date(subject))
-            if services.last_dose_date(subject)
+            schedule.followup_window_closes_on(subject.last_dose_on)
+            if subject.last_dose_on
             else None
         ),
         "overdue": overdue,
@@ -131,7 +133,8 @@ def dosing_form(request, visit_pk):
     annotate_fields(form, field_notes(record))
     # Read-only for the roles that may read the form but not change it (the service's own
     # rule decides), and for everyone while it is locked.
-    editable = can_enter_data(request.user, subject) and not locked
+    voided = record is not None and record.voided_at is not None
+    editable = can_enter_data(request.user, subject) and not locked and not voided
     if not editable:
         make_read_only(form)
     if request.method == "POST" and form.is_valid():
@@ -163,10 +166,34 @@ def dosing_form(request, visit_pk):
             "locked": locked,
             "next_visit": selectors.next_dosing_visit(visit),
             "editable": editable,
+            "void_form": DoseVoidForm(),
             "review": review_selectors.record_panel(record, request.user) if record else None,
         },
         status=400 if form.is_bound else 200,
     )
+
+
+@login_required
+@require_POST
+def dose_void(request, visit_pk):
+    """Void the dose of a visit entered in error (the service checks role, site and lock)."""
+    visit = _get_visit_for_user(request, visit_pk)
+    record = DosingRecord.objects.filter(visit=visit).first()
+    if record is None:
+        raise Http404("No dose recorded at this visit")
+    form = DoseVoidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the reason the dose is voided.")
+        return redirect("visit_dosing", visit_pk=visit.pk)
+    try:
+        services.dose_void(
+            record=record, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now()
+        )
+    except ValidationError as error:
+        _errors_to_messages(request, error)
+        return redirect("visit_dosing", visit_pk=visit.pk)
+    messages.success(request, f"Dose of {visit.code} voided.")
+    return redirect("subject_detail", pk=visit.subject_id)
 
 
 @login_required

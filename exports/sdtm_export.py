@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.db.models import F, Min, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
@@ -72,12 +72,13 @@ def _subjid(prefix: str = "subject__"):
 
 def _doses_given(outer: str):
     return DosingRecord.objects.filter(
-        subject=OuterRef(outer), administered_on__isnull=False
+        subject=OuterRef(outer), administered_on__isnull=False, voided_at__isnull=True
     ).exclude(dose_change=DoseChange.SKIPPED)
 
 
 def _first_dose_on(outer: str = "subject"):
-    return Subquery(_doses_given(outer).order_by("administered_on").values("administered_on")[:1])
+    """RFSTDTC's date: Subject.first_dose_on (kept by dosing.services), from `outer`."""
+    return F("first_dose_on" if outer == "pk" else f"{outer}__first_dose_on")
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -191,15 +192,18 @@ def _design_reader(domain: str):
 
 
 def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-    last = _doses_given("pk").order_by("-administered_on")
-    first = _doses_given("pk").order_by("administered_on")
+    # The dates are the subject's stored ones; the times those of the doses given on them.
+    first = _doses_given("pk").filter(administered_on=OuterRef("first_dose_on"))
+    last = _doses_given("pk").filter(administered_on=OuterRef("last_dose_on"))
     rows = (
         subjects.annotate(
             subjid=_subjid(""),
-            first_on=Subquery(first.values("administered_on")[:1]),
-            first_time=Subquery(first.values("start_time")[:1]),
-            last_on=Subquery(last.values("administered_on")[:1]),
-            last_time=Subquery(last.values("stop_time")[:1]),
+            first_on=F("first_dose_on"),
+            first_time=Subquery(first.order_by("start_time").values("start_time")[:1]),
+            last_on=F("last_dose_on"),
+            last_time=Subquery(
+                last.order_by(F("stop_time").desc(nulls_last=True)).values("stop_time")[:1]
+            ),
             death_on=Subquery(
                 Disposition.objects.filter(
                     subject=OuterRef("pk"), kind=DispositionKind.DEATH
@@ -293,7 +297,7 @@ def ex_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     keys = _Keys(study.protocol_number)
     rows = (
         _in_scope(DosingRecord.objects, subjects)
-        .filter(administered_on__isnull=False)
+        .filter(administered_on__isnull=False, voided_at__isnull=True)
         .exclude(dose_change=DoseChange.SKIPPED)
         .annotate(subjid=_subjid(), rfst=_first_dose_on())
         .order_by("subjid", "administered_on", "start_time", "id")
@@ -448,7 +452,7 @@ def ds_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     )
     dose_counts = (
         _in_scope(DosingRecord.objects, subjects)
-        .filter(administered_on__isnull=False)
+        .filter(administered_on__isnull=False, voided_at__isnull=True)
         .exclude(dose_change=DoseChange.SKIPPED)
         .annotate(subjid=_subjid())
         .order_by("subjid")
@@ -698,7 +702,7 @@ def source_counts(subjects: QuerySet[Subject]) -> int:
     """Roughly how many records the datasets will hold (for progress)."""
     return (
         subjects.count() * 3
-        + _in_scope(DosingRecord.objects, subjects).count()
+        + _in_scope(DosingRecord.objects, subjects).filter(voided_at__isnull=True).count()
         + _in_scope(AdverseEvent.objects, subjects).count()
         + _in_scope(Visit.objects.filter(completed_on__isnull=False), subjects).count()
         + _in_scope(LesionMeasurement.objects, subjects, "assessment__subject").count()

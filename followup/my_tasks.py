@@ -162,7 +162,9 @@ def my_tasks(
             queries=Query.objects.filter(status=QueryStatus.OPEN, subject__in=subjects),
             overdue=open_visits.filter(window_closes_on__lt=today),
             due=open_visits.filter(window_closes_on__gte=today),
-            doses=DosingRecord.objects.filter(incomplete_doses(), subject__in=subjects),
+            doses=DosingRecord.objects.filter(
+                incomplete_doses(), subject__in=subjects, voided_at__isnull=True
+            ),
             eligibility=EligibilityAssessment.objects.filter(
                 subject__in=subjects,
                 status=EligibilityStatus.INCOMPLETE,

@@ -256,7 +256,9 @@ def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:
     """
     subjects = subjects.filter(voided_at__isnull=True)
     doses = list(
-        DosingRecord.objects.filter(subject__in=subjects).select_related("subject__site", "visit")
+        DosingRecord.objects.filter(subject__in=subjects, voided_at__isnull=True).select_related(
+            "subject__site", "visit"
+        )
     )
     events = list(
         AdverseEvent.objects.filter(subject__in=subjects, voided_at__isnull=True).select_related(

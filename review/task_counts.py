@@ -92,7 +92,7 @@ def with_current(queryset: QuerySet, rows: _Rows = SIGNATURES) -> int:
 def review_count(subjects: QuerySet[Subject]) -> int:
     """The length of review.selectors.awaiting_review(subjects), counted (tested equal)."""
     subjects = subjects.filter(voided_at__isnull=True)
-    doses = DosingRecord.objects.filter(subject__in=subjects)
+    doses = DosingRecord.objects.filter(subject__in=subjects, voided_at__isnull=True)
     events = AdverseEvent.objects.filter(subject__in=subjects, voided_at__isnull=True)
     assessments = EligibilityAssessment.objects.filter(subject__in=subjects)
     unconfirmed = assessments.filter(
@@ -122,7 +122,9 @@ def lockable_count(subjects: QuerySet[Subject]) -> int:
     """Signed records (valid signature) not locked yet: a data manager's to lock."""
     subjects = subjects.filter(voided_at__isnull=True)
     return (
-        with_current(_unlocked(DosingRecord.objects.filter(subject__in=subjects)))
+        with_current(
+            _unlocked(DosingRecord.objects.filter(subject__in=subjects, voided_at__isnull=True))
+        )
         + with_current(
             _unlocked(AdverseEvent.objects.filter(subject__in=subjects, voided_at__isnull=True))
         )
@@ -134,7 +136,7 @@ def to_verify_count(subjects: QuerySet[Subject]) -> int:
     """Dosing CRFs and AEs without a current whole-form source-data verification."""
     subjects = subjects.filter(voided_at__isnull=True)
     return without_current(
-        DosingRecord.objects.filter(subject__in=subjects), VERIFICATIONS
+        DosingRecord.objects.filter(subject__in=subjects, voided_at__isnull=True), VERIFICATIONS
     ) + without_current(
         AdverseEvent.objects.filter(subject__in=subjects, voided_at__isnull=True), VERIFICATIONS
     )

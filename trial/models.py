@@ -372,6 +372,11 @@ class Subject(models.Model):
         DoseLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="subjects"
     )
     planned_c1d1 = models.DateField(null=True, blank=True)
+    # The dates of the first and last dose given, kept by dosing.services on every dose
+    # write, correction and void (never typed): the actual C1D1 (study day 1, the DLT window,
+    # SDTM RFSTDTC) and the anchor of end of treatment and follow-up.
+    first_dose_on = models.DateField(null=True, blank=True, editable=False)
+    last_dose_on = models.DateField(null=True, blank=True, editable=False)
     enrolled_at = models.DateTimeField(null=True, blank=True)
     enrolled_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -84,6 +84,10 @@ def bulk_subjects(count: int, *, study, site, by, offset: int = 0) -> list[Subje
         for v in visits
         if v.code == "C1D1"
     )
+    # As dosing.services.keep_dose_dates stores them for doses written through the service.
+    Subject.objects.filter(pk__in=[s.pk for s in enrolled]).update(
+        first_dose_on=PLANNED_C1D1, last_dose_on=PLANNED_C1D1
+    )
     TumourAssessment.objects.bulk_create(
         TumourAssessment(
             subject=s,

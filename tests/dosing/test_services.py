@@ -1,6 +1,6 @@
 """Dosing services against PostgreSQL: dosing CRF, visits, windows and disposition events."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
 from dosing.services import (
     dose_record,
+    dose_void,
     first_dose_date,
     last_dose_date,
     subject_complete_study,
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.django_db
 C1D8_TARGET = PLANNED_C1D1 + timedelta(days=7)
 C1D8_OPENS = C1D8_TARGET - timedelta(days=1)
 C1D8_CLOSES = C1D8_TARGET + timedelta(days=1)
+NOW = datetime(2026, 12, 20, 10, 0, tzinfo=UTC)
 LATER_CYCLES = ("C3D1", "C4D1", "C5D1", "C6D1")
 FOLLOW_UP_MONTHS = (1, 3, 6, 9, 12)
 
@@ -483,6 +485,15 @@ def _missed(subject, user):
     visit_mark_missed(visit=visit_of(subject, "C1D8"), by=user, reason="Patient unwell")
 
 
+def _void(subject, user):
+    dose_void(
+        record=DosingRecord.objects.get(visit=visit_of(subject, "C1D1")),
+        by=user,
+        reason="Entered for the wrong subject",
+        now=NOW,
+    )
+
+
 def _disposition(service):
     def call(subject, user):
         on = PLANNED_C1D1 + timedelta(days=3)
@@ -496,6 +507,7 @@ SERVICES = [
     _dose,
     _complete,
     _missed,
+    _void,
     _disposition(subject_end_treatment),
     _disposition(subject_withdraw),
     _disposition(subject_lost_to_follow_up),
@@ -952,3 +964,181 @@ def test_the_dose_unit_is_the_dose_level_s_not_the_typed_text(subject, coordinat
     record = record_dose(subject, "C1D1", coordinator_a, dose_unit="mg (typed)")
     record.refresh_from_db()
     assert record.dose_unit == subject.dose_level.dose_unit == "µg"
+
+
+# The stored first and last dose dates (Subject.first_dose_on / last_dose_on)
+
+
+def stored_dose_dates(subject) -> tuple:
+    subject.refresh_from_db()
+    return subject.first_dose_on, subject.last_dose_on
+
+
+def void(subject, code, by, reason="Entered for the wrong subject"):
+    return dose_void(
+        record=DosingRecord.objects.get(visit=visit_of(subject, code)),
+        by=by,
+        reason=reason,
+        now=NOW,
+    )
+
+
+def test_a_subject_not_dosed_has_no_dose_dates(subject):
+    assert stored_dose_dates(subject) == (None, None)
+
+
+def test_the_first_dose_stores_both_dates(dosed):
+    assert stored_dose_dates(dosed) == (PLANNED_C1D1, PLANNED_C1D1)
+
+
+def test_a_later_dose_moves_only_the_last_dose_date(after_c2d1):
+    assert stored_dose_dates(after_c2d1) == (PLANNED_C1D1, C2D1_TARGET + timedelta(days=1))
+
+
+def test_a_skipped_dose_moves_no_date(dosed, coordinator_a):
+    record_dose(
+        dosed,
+        "C2D1",
+        coordinator_a,
+        administered_on=None,
+        dose_change=DoseChange.SKIPPED,
+        dose_change_reason="Grade 2 fatigue",
+        today=C2D1_TARGET,
+    )
+    assert stored_dose_dates(dosed) == (PLANNED_C1D1, PLANNED_C1D1)
+
+
+def test_correcting_the_c1d1_date_moves_the_first_and_last_dose_dates(dosed, coordinator_a):
+    earlier = PLANNED_C1D1 - timedelta(days=1)
+    dose_record(
+        visit=visit_of(dosed, "C1D1"),
+        by=coordinator_a,
+        values=dose_values(dosed, administered_on=earlier),
+        today=PLANNED_C1D1,
+        expected_version=1,
+        reason="Date misread from the source",
+    )
+    assert stored_dose_dates(dosed) == (earlier, earlier)
+
+
+def test_correcting_the_last_dose_date_moves_the_last_dose_date(after_c2d1, coordinator_a):
+    dose_record(
+        visit=visit_of(after_c2d1, "C2D1"),
+        by=coordinator_a,
+        values=dose_values(after_c2d1, administered_on=C2D1_TARGET),
+        today=C2D1_TARGET + timedelta(days=1),
+        expected_version=1,
+        reason="Date misread from the source",
+    )
+    assert stored_dose_dates(after_c2d1) == (PLANNED_C1D1, C2D1_TARGET)
+
+
+def test_the_callers_subject_sees_the_dates_the_dose_stored(subject, coordinator_a):
+    visit = visit_of(subject, "C1D1")
+    dose_record(visit=visit, by=coordinator_a, values=dose_values(subject), today=PLANNED_C1D1)
+    held = visit.subject
+    assert (held.first_dose_on, held.status) == (PLANNED_C1D1, SubjectStatus.ON_TREATMENT)
+
+
+def test_voiding_the_only_dose_clears_both_dates_and_the_subject_is_enrolled_again(
+    dosed, coordinator_a
+):
+    late = PLANNED_C1D1 + timedelta(days=2)
+    dose_record(
+        visit=visit_of(dosed, "C1D1"),
+        by=coordinator_a,
+        values=dose_values(dosed, administered_on=late),
+        today=late,
+        expected_version=1,
+        reason="Late",
+    )
+    record = void(dosed, "C1D1", coordinator_a)
+
+    assert stored_dose_dates(dosed) == (None, None)
+    assert (record.voided_at, record.void_reason, record.version) == (
+        NOW,
+        "Entered for the wrong subject",
+        3,
+    )
+    assert dosed.status == SubjectStatus.ENROLLED
+    c1d1 = visit_of(dosed, "C1D1")
+    # Back to the schedule of the planned C1D1, with nothing performed.
+    assert (c1d1.completed_on, c1d1.target_date) == (None, PLANNED_C1D1)
+    assert visit_of(dosed, "C1D8").target_date == C1D8_TARGET
+    assert DosingRecord.objects.filter(subject=dosed).count() == 1  # kept, voided
+
+
+def test_voiding_a_later_dose_moves_the_last_dose_date_back(after_c2d1, coordinator_a):
+    void(after_c2d1, "C2D1", coordinator_a)
+
+    assert stored_dose_dates(after_c2d1) == (PLANNED_C1D1, PLANNED_C1D1)
+    assert visit_of(after_c2d1, "C2D1").completed_on is None
+    assert after_c2d1.status == SubjectStatus.ON_TREATMENT
+
+
+def test_voiding_the_last_dose_after_end_of_treatment_re_anchors_follow_up(
+    after_c2d1, coordinator_a
+):
+    end = C2D1_TARGET + timedelta(days=2)
+    subject_end_treatment(subject=after_c2d1, by=coordinator_a, on=end, reason="PD", today=end)
+
+    void(after_c2d1, "C2D1", coordinator_a)
+
+    assert stored_dose_dates(after_c2d1) == (PLANNED_C1D1, PLANNED_C1D1)
+    assert visit_of(after_c2d1, "FU12M").target_date == add_months(PLANNED_C1D1, 12)
+
+
+def test_c1d1_is_not_voided_while_a_later_dose_stands(after_c2d1, coordinator_a):
+    with pytest.raises(ValidationError, match=r"while later doses stand \(C2D1\)"):
+        void(after_c2d1, "C1D1", coordinator_a)
+    assert stored_dose_dates(after_c2d1) == (PLANNED_C1D1, C2D1_TARGET + timedelta(days=1))
+
+
+def test_the_only_dose_is_not_voided_once_treatment_has_ended(dosed, coordinator_a):
+    end = PLANNED_C1D1 + timedelta(days=3)
+    subject_end_treatment(subject=dosed, by=coordinator_a, on=end, reason="PD", today=end)
+    with pytest.raises(ValidationError, match="only while the subject is on treatment"):
+        void(dosed, "C1D1", coordinator_a)
+    assert stored_dose_dates(dosed) == (PLANNED_C1D1, PLANNED_C1D1)
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_dose_is_not_voided_without_a_reason(dosed, coordinator_a, reason):
+    with pytest.raises(ValidationError, match="reason is required"):
+        void(dosed, "C1D1", coordinator_a, reason=reason)
+
+
+def test_a_voided_dose_is_neither_voided_again_nor_edited(after_c2d1, coordinator_a):
+    void(after_c2d1, "C2D1", coordinator_a)
+    with pytest.raises(ValidationError, match="already voided"):
+        void(after_c2d1, "C2D1", coordinator_a)
+    with pytest.raises(ValidationError, match="was voided"):
+        dose_record(
+            visit=visit_of(after_c2d1, "C2D1"),
+            by=coordinator_a,
+            values=dose_values(after_c2d1, administered_on=C2D1_TARGET),
+            today=C2D1_TARGET,
+            expected_version=2,
+            reason="Try again",
+        )
+
+
+def test_a_voided_later_dose_no_longer_blocks_a_c1d1_correction(after_c2d1, coordinator_a):
+    void(after_c2d1, "C2D1", coordinator_a)
+    corrected = C2D1_TARGET + timedelta(days=2)
+    dose_record(
+        visit=visit_of(after_c2d1, "C1D1"),
+        by=coordinator_a,
+        values=dose_values(after_c2d1, administered_on=PLANNED_C1D1 + timedelta(days=1)),
+        today=corrected,
+        expected_version=1,
+        reason="Date misread from the source",
+    )
+    assert stored_dose_dates(after_c2d1) == ((PLANNED_C1D1 + timedelta(days=1),) * 2)
+
+
+def test_a_void_is_audited_with_its_reason(after_c2d1, coordinator_a):
+    record = void(after_c2d1, "C2D1", coordinator_a, reason="Duplicate entry")
+    last = history_for(record)[-1]
+    assert "Voided: Duplicate entry" in last.reason
+    assert last.username == coordinator_a.username

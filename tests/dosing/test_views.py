@@ -663,3 +663,55 @@ def test_coordinator_gets_the_dosing_form_editable(client, today, dosed, coordin
     html = response.content.decode()
     assert "Save dosing" in html
     assert {"lot_number", "administered_on", "reason"} <= enabled_fields(html, action="")
+
+
+# Voiding a dose entered in error
+
+
+def test_coordinator_voids_a_dose_with_a_reason_and_the_subject_page_says_so(
+    client, dosed, coordinator_a, today
+):
+    client.force_login(coordinator_a)
+    visit = visit_of(dosed, "C1D1")
+
+    response = client.post(
+        reverse("visit_dosing_void", args=[visit.pk]), {"reason": "Wrong subject"}
+    )
+
+    assert response.status_code == 302
+    record = DosingRecord.objects.get(visit=visit)
+    assert (record.void_reason, record.voided_at is not None) == ("Wrong subject", True)
+    page = client.get(reverse("subject_detail", args=[dosed.pk])).content.decode()
+    assert "Dosing: voided" in page
+    form = client.get(reverse("visit_dosing", args=[visit.pk])).content.decode()
+    assert "Voided" in form and "Wrong subject" in form
+    assert "Void the dose" not in form
+
+
+def test_void_without_a_reason_changes_nothing(client, dosed, coordinator_a, today):
+    client.force_login(coordinator_a)
+    visit = visit_of(dosed, "C1D1")
+
+    client.post(reverse("visit_dosing_void", args=[visit.pk]), {"reason": ""})
+
+    assert DosingRecord.objects.get(visit=visit).voided_at is None
+
+
+def test_a_monitor_cannot_void_a_dose(client, dosed, monitor):
+    client.force_login(monitor)
+    visit = visit_of(dosed, "C1D1")
+
+    response = client.post(reverse("visit_dosing_void", args=[visit.pk]), {"reason": "x"})
+
+    assert response.status_code == 403
+    assert DosingRecord.objects.get(visit=visit).voided_at is None
+
+
+def test_a_coordinator_of_another_site_cannot_void_a_dose(client, dosed, coordinator_b):
+    client.force_login(coordinator_b)
+    visit = visit_of(dosed, "C1D1")
+
+    response = client.post(reverse("visit_dosing_void", args=[visit.pk]), {"reason": "x"})
+
+    assert response.status_code == 404
+    assert DosingRecord.objects.get(visit=visit).voided_at is None

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from adverse_events import rules
@@ -348,6 +348,14 @@ class _Seeder:
                 )
             )
         DosingRecord.objects.bulk_create(doses, batch_size=2000)
+        # As dosing.services.keep_dose_dates does for each dose written through the service.
+        given = DosingRecord.objects.filter(
+            subject=OuterRef("pk"), administered_on__isnull=False
+        ).values("subject")
+        Subject.objects.filter(pk__in=[s.pk for s in subjects]).update(
+            first_dose_on=Subquery(given.annotate(on=Min("administered_on")).values("on")),
+            last_dose_on=Subquery(given.annotate(on=Max("administered_on")).values("on")),
+        )
         AdverseEvent.objects.bulk_create(events, batch_size=2000)
         Signature.objects.bulk_create(signatures)
         self.counts["doses"] += len(doses)
