@@ -348,13 +348,17 @@ def escalation_for(study: Study, *, today: date) -> escalation.EscalationState |
         escalation.DoseLevelSpec(code=dl.code, order=dl.order) for dl in study.dose_levels.all()
     ]
     # In enrollment order: BOIN's current dose is the dose of the last subject enrolled.
+    # The DLT window is cycle 1 from the actual first dose (the product brief: "DLT
+    # observation window (cycle 1, 21 days)", the schedule "relative to C1D1, the first
+    # dose"), as DLT candidacy reads it (adverse_events.rules.dlt_candidate): a subject not
+    # yet dosed has not started it, whatever the planned C1D1 said.
     subjects = [
         escalation.CohortSubject(
             subject_id=s.pk,
             dose_level=s.dose_level.code,
-            dlt_window_end=dlt_window_end(study, s.planned_c1d1) if s.planned_c1d1 else None,
+            dlt_window_end=dlt_window_end(study, s.first_dose_on) if s.first_dose_on else None,
             dlt=s.dlt,
-            evaluable=s.dlt_evaluable,
+            evaluable=_dlt_evaluable(s),
         )
         for s in Subject.objects.active()
         .filter(study=study, dose_level__isnull=False)
@@ -365,6 +369,19 @@ def escalation_for(study: Study, *, today: date) -> escalation.EscalationState |
     if design is not None:
         return boin.boin_state(levels, subjects, today=today, design=design)
     return escalation.escalation_state(levels, subjects, today=today)
+
+
+NEVER_DOSED_EXITS = (SubjectStatus.WITHDRAWN, SubjectStatus.LOST_TO_FOLLOW_UP, SubjectStatus.DIED)
+
+
+def _dlt_evaluable(subject: Subject) -> bool | None:
+    """The investigator's word (Subject.dlt_evaluable) when given; otherwise a subject who
+    left the study without any dose is not evaluable (replaced): no window will ever end."""
+    if subject.dlt_evaluable is not None:
+        return subject.dlt_evaluable
+    if subject.first_dose_on is None and subject.status in NEVER_DOSED_EXITS:
+        return False
+    return None
 
 
 def _next_subject_number(site: Site) -> str:

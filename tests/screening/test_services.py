@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from dosing.services import subject_withdraw
 from screening.models import Consent, EligibilityAssessment
 from screening.services import (
     eligibility_confirm,
@@ -15,6 +16,7 @@ from screening.services import (
     subject_screen_fail,
 )
 from tests.conftest import BOIN_ESCALATION, PASSWORD, study_config_with
+from tests.dosing.factories import record_dose
 from tests.screening.factories import (
     ASSESSED,
     CONSENTED,
@@ -481,18 +483,23 @@ def test_a_voided_subject_cannot_be_enrolled(confirmed_subject, coordinator_a):
 # --- 3+3 dose escalation through the services -------------------------------------------------
 
 
+def enrolled_and_dosed(study, site, coordinator, investigator, *, on=PLANNED_C1D1):
+    """Enrolled with C1D1 planned on PLANNED_C1D1, and dosed (C1D1 given) on `on`."""
+    subject = enroll(
+        assessed_subject(
+            study=study, site=site, coordinator=coordinator, investigator=investigator
+        ),
+        coordinator,
+    )
+    record_dose(subject, "C1D1", coordinator, administered_on=on)
+    subject.refresh_from_db()
+    return subject
+
+
 @pytest.fixture
 def dl1_cohort(study, site_a, coordinator_a, investigator_a):
     """Three subjects enrolled at DL1, all dosed on PLANNED_C1D1."""
-    return [
-        enroll(
-            assessed_subject(
-                study=study, site=site_a, coordinator=coordinator_a, investigator=investigator_a
-            ),
-            coordinator_a,
-        )
-        for _ in range(3)
-    ]
+    return [enrolled_and_dosed(study, site_a, coordinator_a, investigator_a) for _ in range(3)]
 
 
 def test_three_subjects_fill_dl1_with_consecutive_numbers(dl1_cohort):
@@ -546,6 +553,61 @@ def test_two_dlts_in_three_at_dl1_stop_the_study(study, dl1_cohort):
     assert state.open_level is None
 
 
+def test_the_dlt_window_runs_from_the_actual_c1d1_not_the_planned_one(
+    study, site_a, coordinator_a, investigator_a
+):
+    """Two subjects dosed as planned, one two days late: DL1 clears only when the late
+    subject's cycle 1 (from the C1D1 actually given) is over."""
+    late = PLANNED_C1D1 + timedelta(days=2)
+    cohort = [enrolled_and_dosed(study, site_a, coordinator_a, investigator_a) for _ in range(2)]
+    cohort.append(enrolled_and_dosed(study, site_a, coordinator_a, investigator_a, on=late))
+    assert (cohort[2].planned_c1d1, cohort[2].first_dose_on) == (PLANNED_C1D1, late)
+
+    planned_window_over = DLT_WINDOW_END + timedelta(days=1)
+    state = escalation_for(study, today=planned_window_over)
+    assert state.level("DL1").in_window == 1
+    assert state.level("DL1").decision == Decision.AWAITING_DLT_WINDOW
+    assert state.open_level is None
+    assert escalation_for(study, today=late + timedelta(days=20)).open_level is None
+    assert escalation_for(study, today=late + timedelta(days=21)).open_level == "DL2"
+
+
+def test_a_subject_enrolled_but_not_dosed_stays_in_the_window_after_the_planned_one(
+    study, dl1_cohort, site_a, coordinator_a, investigator_a
+):
+    Subject.objects.filter(pk=dl1_cohort[0].pk).update(dlt_evaluable=False)  # replaced
+    waiting = enroll(
+        assessed_subject(
+            study=study, site=site_a, coordinator=coordinator_a, investigator=investigator_a
+        ),
+        coordinator_a,
+    )
+    assert waiting.first_dose_on is None
+
+    state = escalation_for(study, today=DLT_WINDOW_END + timedelta(days=30))
+    assert (state.level("DL1").in_window, state.level("DL1").evaluable) == (1, 2)
+    assert state.open_level is None
+
+
+def test_a_subject_who_left_before_any_dose_is_replaced_not_counted(
+    study, dl1_cohort, site_a, coordinator_a, investigator_a
+):
+    Subject.objects.filter(pk=dl1_cohort[0].pk).update(dlt_evaluable=False)
+    left = enroll(
+        assessed_subject(
+            study=study, site=site_a, coordinator=coordinator_a, investigator=investigator_a
+        ),
+        coordinator_a,
+    )
+    subject_withdraw(
+        subject=left, by=coordinator_a, on=TODAY, reason="Consent withdrawn", today=TODAY
+    )
+
+    state = escalation_for(study, today=DLT_WINDOW_END + timedelta(days=1))
+    assert (state.level("DL1").in_window, state.level("DL1").evaluable) == (0, 2)
+    assert state.open_level == "DL1"  # two evaluable of three: the cohort needs a third
+
+
 def test_escalation_is_study_wide(study, site_b, coordinator_b, investigator_b, dl1_cohort):
     subject = assessed_subject(
         study=study, site=site_b, coordinator=coordinator_b, investigator=investigator_b
@@ -559,19 +621,8 @@ def test_escalation_is_study_wide(study, site_b, coordinator_b, investigator_b, 
 
 @pytest.fixture
 def boin_cohort(boin_study, site_a, coordinator_a, investigator_a):
-    """Three subjects enrolled under BOIN, all with C1D1 planned on PLANNED_C1D1."""
-    return [
-        enroll(
-            assessed_subject(
-                study=boin_study,
-                site=site_a,
-                coordinator=coordinator_a,
-                investigator=investigator_a,
-            ),
-            coordinator_a,
-        )
-        for _ in range(3)
-    ]
+    """Three subjects enrolled under BOIN, all dosed on PLANNED_C1D1 as planned."""
+    return [enrolled_and_dosed(boin_study, site_a, coordinator_a, investigator_a) for _ in range(3)]
 
 
 def test_boin_enrolls_the_first_cohort_at_the_start_dose(boin_study, boin_cohort):
