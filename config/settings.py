@@ -253,6 +253,8 @@ EXPORT_STORAGE = env_choice(
     "EXPORT_STORAGE", "database" if PRODUCTION else "filesystem", ("filesystem", "database", "s3")
 )
 EXPORT_CHUNK_BYTES = env_int("EXPORT_CHUNK_BYTES", 1 << 20)
+# Up to this many subjects the page produces an export in the request; above, a worker does.
+EXPORT_STREAM_MAX_SUBJECTS = env_int("EXPORT_STREAM_MAX_SUBJECTS", 200)
 if EXPORT_STORAGE == "filesystem":
     _export_storage = {"BACKEND": "exports.storage.ExportFileSystemStorage"}
 elif EXPORT_STORAGE == "database":

@@ -215,6 +215,22 @@ def database_url_of_tests() -> str:
     return _database_url_of(connection)
 
 
+def application_database_url(application_role: dict) -> str:
+    """DATABASE_URL of the application's role on the test database (the `application_role`
+    fixture's connection arguments), for processes that run as the application does."""
+    from urllib.parse import quote
+
+    host = application_role.get("host", "")
+    password = f":{quote(application_role['password'])}" if application_role.get("password") else ""
+    user = quote(application_role["user"])
+    dbname = application_role["dbname"]
+    if not host or host.startswith("/"):
+        query = f"?host={quote(host, safe='/')}" if host else ""
+        return f"postgresql://{user}{password}@/{dbname}{query}"
+    port = f":{application_role['port']}" if application_role.get("port") else ""
+    return f"postgresql://{user}{password}@{host}{port}/{dbname}"
+
+
 def database_env_of_tests() -> dict:
     """The database variables of a process the tests start: the test database, as both roles.
     An inherited DATABASE_OWNER_URL (CI sets one) names the development database, which the

@@ -5,11 +5,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import database_url_of_tests
+from tests.conftest import application_database_url, database_url_of_tests
 from tests.trial.test_settings import PRODUCTION, _run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,12 +68,7 @@ def test_owner_switch_with_a_pool_connects_as_each_role(application_role):
     """A pool keeps the connections it opened: without closing it the owner's block would
     run as the application's role (and migrate's grants would fail)."""
     owner_url = database_url_of_tests()
-    app = application_role
-    password = f":{quote(app['password'])}" if app.get("password") else ""
-    host = app.get("host", "")
-    location = f"@{host}:{app['port']}" if host and not host.startswith("/") else "@"
-    query = f"?host={quote(host, safe='/')}" if host.startswith("/") else ""
-    app_url = f"postgresql://{quote(app['user'])}{password}{location}/{app['dbname']}{query}"
+    app_url = application_database_url(application_role)
     result = subprocess.run(
         [sys.executable, "-c", SWITCH_ROLES],
         cwd=ROOT,
@@ -92,4 +86,5 @@ def test_owner_switch_with_a_pool_connects_as_each_role(application_role):
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     owner = owner_url.split("//", 1)[1].split("@", 1)[0].split(":", 1)[0]
-    assert seen == [app["user"], owner, app["user"]]
+    app = application_role["user"]
+    assert seen == [app, owner, app]
