@@ -153,15 +153,15 @@ class StudyFacts:
 
 
 class _Methods:
-    """One MethodDef per distinct derivation text."""
+    """One MethodDef per distinct derivation text, named after the first variable using it."""
 
     def __init__(self):
-        self.by_text: dict[str, str] = {}
+        self.by_text: dict[str, tuple[str, str]] = {}
 
-    def oid(self, text: str) -> str:
+    def oid(self, text: str, name: str) -> str:
         if text not in self.by_text:
-            self.by_text[text] = f"MT.{len(self.by_text) + 1:03d}"
-        return self.by_text[text]
+            self.by_text[text] = (f"MT.{len(self.by_text) + 1:03d}", name)
+        return self.by_text[text][0]
 
 
 def _data_type(variable: sdtm.Variable, values: _Values, shape: DatasetShape) -> str:
@@ -297,7 +297,7 @@ def define_document(facts: StudyFacts, shapes: Iterable[DatasetShape]) -> etree.
             if variable.name in keys:
                 ref["KeySequence"] = str(keys.index(variable.name) + 1)
             if origin.method:
-                ref["MethodOID"] = methods.oid(origin.method)
+                ref["MethodOID"] = methods.oid(origin.method, f"{domain}.{variable.name}")
             if not values.present:
                 ref[_d("HasNoData")] = "Yes"
             etree.SubElement(group, _o("ItemRef"), ref)
@@ -341,11 +341,11 @@ def define_document(facts: StudyFacts, shapes: Iterable[DatasetShape]) -> etree.
         _item_def(version, *item)
     for codelist, values in codelists.values():
         _codelist(version, codelist, values)
-    for text, oid in methods.by_text.items():
+    for text, (oid, name) in methods.by_text.items():
         method = etree.SubElement(
             version,
             _o("MethodDef"),
-            {"OID": oid, "Name": f"Derivation {oid}", "Type": "Computation"},
+            {"OID": oid, "Name": f"Algorithm for {name}", "Type": "Computation"},
         )
         _described(method, text)
     return etree.ElementTree(root)
@@ -375,13 +375,15 @@ def _value_list(shape, variable, testcd_name, oid, where_clauses, vl_items, meth
         origin = sdtm_metadata.value_origin(domain, variable.name, testcd)
         attributes = {"ItemOID": item, "OrderNumber": str(order), "Mandatory": "No"}
         if origin.method:
-            attributes["MethodOID"] = methods.oid(origin.method)
+            attributes["MethodOID"] = methods.oid(
+                origin.method, f"{domain}.{variable.name}.{testcd}"
+            )
         ref = etree.SubElement(value_list, _o("ItemRef"), attributes)
         etree.SubElement(ref, _d("WhereClauseRef"), {"WhereClauseOID": where})
         codelist_oid = None
         if values.coded:
             codelist_oid = use_codelist(
-                sdtm_metadata.Codelist(f"CL.{domain}.{variable.name}.{testcd}", f"{test} results"),
+                sdtm_metadata.Codelist(f"CL.{domain}.{testcd}", f"{test} results"),
                 values.coded,
             )
         elif codelist is not None:
