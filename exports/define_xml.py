@@ -33,6 +33,7 @@ DEFINE_VERSION = "2.1.0"
 STANDARD_OID = "STD.SDTMIG"
 MAX_CODED_VALUES = 500
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML
 
 
 def _o(tag: str) -> str:
@@ -70,7 +71,7 @@ class _Values:
         else:
             self.all_numbers = self.all_integers = False
         if coded and len(self.coded) < MAX_CODED_VALUES:
-            self.coded.add(ascii_text(text)[:MAX_CHAR_LENGTH])
+            self.coded.add(_CONTROL_CHARACTERS.sub("", ascii_text(text)[:MAX_CHAR_LENGTH]))
 
 
 class DatasetShape:
@@ -134,9 +135,13 @@ def _test_name_variable(testcd: str) -> str:
     return testcd.replace("TESTCD", "TEST").replace("PARMCD", "PARM")
 
 
+def _xml_text(text: str) -> str:
+    return _CONTROL_CHARACTERS.sub("", text)
+
+
 def _described(parent, text: str):
     description = etree.SubElement(parent, _o("Description"))
-    etree.SubElement(description, _o("TranslatedText"), {XML_LANG: "en"}).text = text
+    etree.SubElement(description, _o("TranslatedText"), {XML_LANG: "en"}).text = _xml_text(text)
     return description
 
 
@@ -230,7 +235,7 @@ def define_document(facts: StudyFacts, shapes: Iterable[DatasetShape]) -> etree.
     study = etree.SubElement(root, _o("Study"), {"OID": facts.study_oid})
     globals_ = etree.SubElement(study, _o("GlobalVariables"))
     etree.SubElement(globals_, _o("StudyName")).text = facts.protocol
-    etree.SubElement(globals_, _o("StudyDescription")).text = facts.title
+    etree.SubElement(globals_, _o("StudyDescription")).text = _xml_text(facts.title)
     etree.SubElement(globals_, _o("ProtocolName")).text = facts.protocol
     version = etree.SubElement(
         study,
@@ -369,7 +374,7 @@ def _value_list(shape, variable, testcd_name, oid, where_clauses, vl_items, meth
                     _d("ItemOID"): item_oid(domain, testcd_name),
                 },
             )
-            etree.SubElement(check, _o("CheckValue")).text = testcd
+            etree.SubElement(check, _o("CheckValue")).text = _xml_text(testcd)
             where_clauses.append(clause)
         item = f"IT.{domain}.{variable.name}.{testcd}"
         origin = sdtm_metadata.value_origin(domain, variable.name, testcd)
@@ -383,7 +388,7 @@ def _value_list(shape, variable, testcd_name, oid, where_clauses, vl_items, meth
         codelist_oid = None
         if values.coded:
             codelist_oid = use_codelist(
-                sdtm_metadata.Codelist(f"CL.{domain}.{testcd}", f"{test} results"),
+                sdtm_metadata.Codelist(f"CL.{domain}.{testcd}", _xml_text(f"{test} results")),
                 values.coded,
             )
         elif codelist is not None:

@@ -85,3 +85,30 @@ def test_shape_learns_lengths_times_codes_and_the_results_of_each_test_code():
     assert (ldiam.all_numbers, ldiam.all_integers) == (True, True)
     assert (total.all_numbers, total.all_integers, total.decimals) == (True, False, 1)
     assert not shape.values["TRSTAT"].present
+
+
+def test_define_document_of_empty_and_odd_datasets_is_schema_valid():
+    """No records at all (HasNoData everywhere, no codelist without values), and a control
+    character in a test name or a coded value (not allowed in XML) are written validly."""
+    from datetime import UTC, datetime
+
+    from lxml import etree
+
+    from tests.exports import sdtm_checks
+
+    shapes = [define_xml.DatasetShape(domain) for domain in sdtm.DOMAINS]
+    rs = shapes[list(sdtm.DOMAINS).index("RS")]
+    rs.see(_row("RS", RSTESTCD="OVRLRESP", RSTEST="Overall\x01Response", RSORRES="P\x02R"))
+    facts = define_xml.StudyFacts(
+        study_oid="ST.X", metadata_version_oid="MDV.SDTM", protocol="X", title="T\x0bitle",
+        sponsor="", system="eCRF", system_version="1.0", created=datetime(2026, 12, 1, tzinfo=UTC),
+    )  # fmt: skip
+    data = etree.tostring(define_xml.define_document(facts, shapes))
+    assert sdtm_checks.define_schema_errors(data) == []
+    document = etree.fromstring(data)
+    ns = sdtm_checks.DEFINE
+    ae_refs = document.findall(".//odm:ItemGroupDef[@OID='IG.AE']/odm:ItemRef", ns)
+    assert ae_refs and all(r.get(f"{{{ns['def']}}}HasNoData") == "Yes" for r in ae_refs)
+    assert document.find(".//odm:CodeList[@OID='CL.NY']", ns) is None
+    overall = document.find(".//odm:CodeList[@OID='CL.RS.OVRLRESP']", ns)
+    assert [i.get("CodedValue") for i in overall] == ["PR"]
