@@ -1,14 +1,13 @@
 """Recording a subject's medical history: who may, checked against history.rules, audited.
 
-The write pattern of the other CRFs (adverse_events.services): data entry at the subject's
-site, the lock (review.services.assert_editable), a row lock and version check on edits, a
-reason for every change of saved data, the audit context, then the automatic edit checks.
+Each write goes through the CRF write contract (review.contract.crf_write: data entry at the
+subject's site, the row lock, the record lock, the version, the reason for change, the audit
+context, the automatic edit checks); this module adds the clinical rules.
 """
 
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -16,9 +15,8 @@ from adverse_events.models import CtcaeTerm
 from dosing.services import first_dose_date
 from history import rules
 from history.models import MedicalHistory
-from review.services import assert_editable, run_edit_checks
+from review.contract import crf_write
 from trial.access import require_data_entry
-from trial.audit import audit_context
 from trial.models import Subject, User
 
 MH_FIELDS = (
@@ -84,44 +82,31 @@ def _apply(record: MedicalHistory, values: dict) -> None:
         setattr(record, name, value.strip() if isinstance(value, str) else value)
 
 
+def _require_entry(by: User, subject: Subject, action: str):
+    return lambda: require_data_entry(by, subject, action=action)
+
+
 def medical_history_record(
     *, subject: Subject, by: User, values: dict, now: datetime
 ) -> MedicalHistory:
     """Add a condition to the subject's medical history."""
-    require_data_entry(by, subject, action="record medical history")
-    assert_editable(subject)
     if subject.voided_at:
         raise ValidationError("This subject was voided: nothing more is recorded for it.")
-    problems = check(subject, values, now=now)
-    if problems:
-        _raise(problems)
-    with transaction.atomic():
-        Subject.objects.select_for_update().get(pk=subject.pk)
+    with crf_write(
+        require=_require_entry(by, subject, "record medical history"),
+        by=by,
+        now=now,
+        subject=subject,
+        audit_reason="Medical history recorded",
+    ) as write:
+        problems = check(subject, values, now=now)
+        if problems:
+            _raise(problems)
         last = MedicalHistory.objects.filter(subject=subject).aggregate(m=Max("sequence"))["m"]
         record = MedicalHistory(subject=subject, sequence=(last or 0) + 1, recorded_by=by)
         _apply(record, values)
-        with audit_context(by=by, reason="Medical history recorded"):
-            record.save()
-            run_edit_checks(record, now=now)
+        write.save(record)
     return record
-
-
-def _locked_current(record: MedicalHistory, expected_version: int) -> MedicalHistory:
-    current = MedicalHistory.objects.select_for_update().get(pk=record.pk)
-    if current.voided_at:
-        raise ValidationError("This medical history entry was voided; it cannot be changed.")
-    if current.version != expected_version:
-        raise ValidationError(
-            {
-                "__all__": ValidationError(
-                    f"{current.title} was saved by someone else after you opened it (it is "
-                    f"now version {current.version}; you edited version {expected_version}). "
-                    "Your input is kept below: check the saved values and save again.",
-                    code="stale",
-                )
-            }
-        )
-    return current
 
 
 def medical_history_update(
@@ -134,20 +119,20 @@ def medical_history_update(
     now: datetime,
 ) -> MedicalHistory:
     """Correct a condition; the reason is kept in the audit trail."""
-    require_data_entry(by, record.subject, action="edit medical history")
-    assert_editable(record)
-    if not reason.strip():
-        raise ValidationError({"reason": ["A reason for change is required to edit saved data."]})
-    with transaction.atomic():
-        current = _locked_current(record, expected_version)
+    with crf_write(
+        require=_require_entry(by, record.subject, "edit medical history"),
+        by=by,
+        now=now,
+        record=record,
+        expected_version=expected_version,
+        reason=reason,
+    ) as write:
+        current = write.record
         problems = check(current.subject, values, now=now)
         if problems:
             _raise(problems)
         _apply(current, values)
-        current.version += 1
-        with audit_context(by=by, reason=reason.strip()):
-            current.save()
-            run_edit_checks(current, now=now)
+        write.save(current)
     return current
 
 
@@ -155,16 +140,13 @@ def medical_history_void(
     *, record: MedicalHistory, by: User, reason: str, expected_version: int, now: datetime
 ) -> MedicalHistory:
     """Void an entry made in error: the row stays, with the reason; its queries close."""
-    require_data_entry(by, record.subject, action="void medical history")
-    assert_editable(record)
-    if not reason.strip():
-        raise ValidationError({"reason": ["A reason is required to void a record."]})
-    with transaction.atomic():
-        current = _locked_current(record, expected_version)
-        current.voided_at = now
-        current.void_reason = reason.strip()
-        current.version += 1
-        with audit_context(by=by, reason=f"Voided: {reason.strip()}"):
-            current.save(update_fields=["voided_at", "void_reason", "version", "updated_at"])
-            run_edit_checks(current, now=now)
-    return current
+    with crf_write(
+        require=_require_entry(by, record.subject, "void medical history"),
+        by=by,
+        now=now,
+        record=record,
+        expected_version=expected_version,
+        reason=reason,
+        void=True,
+    ) as write:
+        return write.void()
