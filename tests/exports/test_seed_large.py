@@ -100,3 +100,11 @@ def test_seeded_sdtm_dataset_json_and_define_xml_are_valid_and_match_the_xpt(see
     assert json.loads(files["tr.json"])["records"] > 100
     assert sdtm_checks.define_schema_errors(files["define.xml"]) == []
     assert sdtm_checks.define_problems(files) == []
+
+
+def test_seed_large_leaves_what_it_wrote_analysed(seeded):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'trial_visit'::regclass")
+        assert cursor.fetchone()[0] == Visit.objects.count() == 20 * 16

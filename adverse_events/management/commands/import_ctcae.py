@@ -11,6 +11,7 @@ from adverse_events.ctcae import (
     read_starter_csv,
     read_workbook,
 )
+from trial.bulk_load import bulk_load
 
 
 class Command(BaseCommand):
@@ -30,16 +31,18 @@ class Command(BaseCommand):
         if reader is None:
             raise CommandError(f"{source}: expected an .xlsx workbook or a .csv file")
         try:
-            counts = import_terms(
-                reader(source),
-                reason=f"CTCAE v5.0 imported from {source.name} (import_ctcae)",
-                # The starter's wording is ours; it must not overwrite NCI's once loaded.
-                create_only=path is None,
-                source=source.name,
-            )
+            with bulk_load() as analyzed:
+                counts = import_terms(
+                    reader(source),
+                    reason=f"CTCAE v5.0 imported from {source.name} (import_ctcae)",
+                    # The starter's wording is ours; it must not overwrite NCI's once loaded.
+                    create_only=path is None,
+                    source=source.name,
+                )
         except CtcaeImportError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"CTCAE v5.0 from {source.name}: {counts}."))
+        self.stdout.write(str(analyzed))
         for kind, title in CHANGE_KINDS.items():
             entries = counts.changes.get(kind, [])
             if entries and not (kind == "added" and len(entries) > 20):

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from demo.models import DemoDataset
 from demo.seed import DEMO_PASSWORD, DEMO_USERS, seed
+from trial.bulk_load import bulk_load
 from trial.models import Subject
 from trial.privileges import as_owner
 from trial.study import CurrentStudyError, current_study
@@ -86,7 +87,7 @@ class Command(BaseCommand):
             return
         else:
             now = timezone.now()
-            with transaction.atomic():
+            with bulk_load() as analyzed:
                 counts = seed(study=study, now=now)
                 elapsed = monotonic() - started
                 DemoDataset.objects.create(
@@ -97,6 +98,7 @@ class Command(BaseCommand):
                 )
             summary = ", ".join(f"{n} {name}" for name, n in counts.items())
             self.stdout.write(f"Demo data set loaded: {summary}.")
+            self.stdout.write(str(analyzed))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, _first, _last, role, site_code in DEMO_USERS:
             self.stdout.write(f"  {username:<14} {role.label:<17} {site_code or 'all sites'}")

@@ -31,7 +31,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.db.models import F, Max, Min, OuterRef, Subquery
 from django.utils import timezone
 
@@ -52,6 +51,7 @@ from screening.models import Consent, EligibilityAssessment
 from screening.services import thresholds_for
 from trial import schedule
 from trial.audit import audit_context
+from trial.bulk_load import bulk_load
 from trial.models import Membership, Role, Site, Study, Subject, User, Visit
 from trial.study import current_study_or_none
 from trial.study_config import definitions_of, load_study, read_config
@@ -143,7 +143,7 @@ class Command(BaseCommand):
                 "use --force to add another batch."
             )
         started = timezone.now()
-        with transaction.atomic():
+        with bulk_load() as analyzed:
             marker, created = User.objects.get_or_create(
                 username=MARKER_USERNAME,
                 defaults={"first_name": "Benchmark", "last_name": "Seed"},
@@ -160,6 +160,7 @@ class Command(BaseCommand):
         elapsed = (timezone.now() - started).total_seconds()
         summary = ", ".join(f"{name} {n}" for name, n in counts.items())
         self.stdout.write(f"Seeded in {elapsed:.1f} s: {summary}")
+        self.stdout.write(str(analyzed))
 
 
 class _Seeder:
