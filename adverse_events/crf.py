@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from adverse_events.selectors import adverse_events_for, saes_for
 from review import checks
 from review.export_spec import ApiEndpoint, Dataset, ExportSpec, subject_dataset
 from review.models import SignatureMeaning
@@ -32,8 +33,6 @@ def ae_sign_blocker(record) -> str:
 
 def ae_history_scope(user):
     """SAE readers (sponsor safety included) may read the history of the SAEs they see."""
-    from adverse_events.selectors import adverse_events_for, saes_for
-
     return saes_for(user) | adverse_events_for(user)
 
 
@@ -65,6 +64,17 @@ def _api_adverse_events(user):
         )
         .order_by("subject", "sequence")
     )
+
+
+def ae_subject_section(subject, user) -> dict:
+    """The subject's AEs this user may read (sponsor safety: the serious ones only)."""
+    readable = adverse_events_for(user) | saes_for(user)
+    events = (
+        readable.filter(subject=subject, voided_at__isnull=True)
+        .select_related("term")
+        .order_by("sequence")
+    )
+    return {"events": events, "subject": subject}
 
 
 KINDS = (
@@ -103,5 +113,7 @@ KINDS = (
                 ),
             ),
         ),
+        subject_section=ae_subject_section,
+        subject_template="adverse_events/_subject_section.html",
     ),
 )

@@ -20,6 +20,7 @@ from dosing.models import DispositionKind, DosingRecord
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
+from review.records import subject_sections
 from trial import schedule
 from trial.access import can_enter_data, get_subject_for_user, subjects_for
 from trial.forms import add_service_errors
@@ -33,18 +34,6 @@ DISPOSITION_SERVICES = {
     DispositionKind.DEATH: services.subject_died,
     DispositionKind.END_OF_STUDY: services.subject_complete_study,
 }
-
-
-def ae_summary(subject, user):
-    """The subject's AEs this user may read (sponsor safety: the serious ones only)."""
-    from adverse_events.selectors import adverse_events_for, saes_for
-
-    readable = adverse_events_for(user) | saes_for(user)
-    return (
-        readable.filter(subject=subject, voided_at__isnull=True)
-        .select_related("term")
-        .order_by("sequence")
-    )
 
 
 def _today():
@@ -111,7 +100,7 @@ def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
         "eligibility": getattr(subject, "eligibility", None),
         "assessments": subject.tumour_assessments.all(),
         "best_response": tumour.best_response(subject),
-        "adverse_events": ae_summary(subject, request.user),
+        "subject_sections": subject_sections(subject, request.user),
     } | bound
     return render(request, "dosing/subject_page.html", context, status=status)
 

@@ -60,6 +60,10 @@ class CrfKind:
     # Child rows whose history belongs to this record's subject: (event model label of the
     # child's pghistory events, attribute of the subject giving the parents).
     history_children: tuple[tuple[str, str], ...] = ()
+    # The kind's section of the subject page: (subject, user) -> the context of the template
+    # `subject_template` (None: no section for this user), shown in registration order.
+    subject_section: Callable[[Subject, User], dict | None] | None = None
+    subject_template: str = ""
     # Model labels of child rows entered on this CRF (lesion measurements of an assessment).
     children: tuple[str, ...] = field(default=())
     # What exports (CSV, XLSX, data dictionary, ODM) and the API read of it; None: not exported.
@@ -196,3 +200,21 @@ def export_specs() -> list[ExportSpec]:
 def api_endpoints() -> list[ApiEndpoint]:
     """Every read-only API endpoint the exported kinds declare, in export order."""
     return [endpoint for spec in export_specs() for endpoint in spec.api]
+
+
+@dataclass(frozen=True)
+class SubjectSection:
+    template: str
+    context: dict
+
+
+def subject_sections(subject: Subject, user: User) -> list[SubjectSection]:
+    """The sections the registered kinds add to the subject page, for this user."""
+    sections = []
+    for kind in all_kinds():
+        if kind.subject_section is None:
+            continue
+        context = kind.subject_section(subject, user)
+        if context is not None:
+            sections.append(SubjectSection(kind.subject_template, context))
+    return sections

@@ -62,3 +62,37 @@ def test_a_kind_registered_twice_with_another_declaration_is_refused():
 def test_a_kind_label_must_be_lower_case():
     with pytest.raises(ImproperlyConfigured, match="lower case"):
         register(CrfKind("dosing.DosingRecord", "Dosing"))
+
+
+@pytest.mark.django_db
+def test_a_kinds_subject_section_shows_on_the_subject_page_without_naming_it_there(
+    client, monkeypatch, study, site_a, coordinator_a, investigator_a
+):
+    from review import records
+    from tests.dosing.factories import dosed_subject
+
+    subject = dosed_subject(study, site_a, coordinator_a, investigator_a)
+    client.force_login(coordinator_a)
+    url = f"/subjects/{subject.pk}/"
+    assert client.get(url).content.decode().count("Adverse events (") == 1
+
+    seen = []
+
+    def section(subject_, user):
+        seen.append((subject_.pk, user.pk))
+        return {"events": []}
+
+    monkeypatch.setitem(
+        records._REGISTRY,
+        "trial.site",
+        CrfKind(
+            "trial.site",
+            "A kind added by a test",
+            subject_section=section,
+            subject_template="adverse_events/_subject_section.html",
+        ),
+    )
+    page = client.get(url).content.decode()
+
+    assert page.count("Adverse events (") == 2
+    assert seen == [(subject.pk, coordinator_a.pk)]
