@@ -7,11 +7,12 @@ drawn, what is tabulated and what is downloaded cannot disagree.
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.utils.safestring import SafeString, mark_safe
 
 from dashboards import charts
@@ -95,6 +96,10 @@ class Figure:
     table: Table
     notes: tuple[str, ...] = field(default=())
     wide: bool = False
+    # On the page, a figure of one row per subject shows one page of them (issue 22: the
+    # oncology page drew 2,400 bars, 3.9 MB); the downloads are whole (page None).
+    page: Page | None = None
+    page_query: str = ""  # the other parameters of the request, for the pager's links
 
     @property
     def inline_svg(self) -> SafeString:
@@ -443,8 +448,29 @@ def relationship_figure(data: Safety) -> Figure:
 # --- oncology ------------------------------------------------------------------------------
 
 
-def oncology_figures(data: Oncology) -> list[Figure]:
-    return [swimmer_figure(data), waterfall_figure(data)]
+ONCOLOGY_PAGE_SIZE = 50
+
+
+def oncology_figures(data: Oncology, pages: Mapping[str, str] | None = None) -> list[Figure]:
+    """Whole figures (the downloads), or with `pages` ({figure slug: page number}, as in the
+    page's query string) one page of ONCOLOGY_PAGE_SIZE subjects per figure, in its order."""
+    return [swimmer_figure(data, pages=pages), waterfall_figure(data, pages=pages)]
+
+
+def _page(items: list, slug: str, pages: Mapping[str, str] | None) -> tuple[list, Page | None]:
+    if pages is None:
+        return items, None
+    page = Paginator(items, ONCOLOGY_PAGE_SIZE).get_page(pages.get(slug))
+    return list(page), page
+
+
+def _of_page(page: Page | None, noun: str) -> str:
+    if page is None or not page.has_other_pages():
+        return ""
+    return (
+        f" Shown here: {noun} {page.start_index()}–{page.end_index()} of "
+        f"{page.paginator.count}; the downloads hold them all."
+    )
 
 
 def _day(course: SubjectCourse, on: date) -> int:
@@ -499,19 +525,21 @@ def swimmer_lane(course: SubjectCourse, *, today: date) -> charts.SwimmerLane:
     )
 
 
-def swimmer_figure(data: Oncology) -> Figure:
+def swimmer_figure(data: Oncology, *, pages: Mapping[str, str] | None = None) -> Figure:
     pairs = sorted(
         ((c, swimmer_lane(c, today=data.today)) for c in data.dosed),
         key=lambda pair: (-pair[1].end_day, pair[0].label),
     )
-    lanes = [lane for _c, lane in pairs]
     title = "Swimmer plot: time on study per subject"
-    ongoing = sum(1 for lane in lanes if lane.ongoing)
+    ongoing = sum(1 for _c, lane in pairs if lane.ongoing)
     desc = (
-        f"One bar per dosed subject ({len(lanes)}, {ongoing} still on study) from the first "
+        f"One bar per dosed subject ({len(pairs)}, {ongoing} still on study) from the first "
         "dose, coloured by dose level, full height while on treatment, with markers for tumour "
         "responses, SAEs, DLTs, end of treatment and death. Longest first."
     )
+    pairs, page = _page(pairs, "swimmer", pages)
+    desc += _of_page(page, "subjects")
+    lanes = [lane for _c, lane in pairs]
     rows = []
     for c, lane in pairs:
         rows.append(
@@ -542,9 +570,11 @@ def swimmer_figure(data: Oncology) -> Figure:
         "treatment, or to today while on treatment), the thin part follow-up after it.",
     ]
     if data.not_dosed:
-        notes.append(
-            f"Enrolled but not dosed yet (no bar): {', '.join(c.label for c in data.not_dosed)}."
-        )
+        names = ", ".join(c.label for c in data.not_dosed[:30])
+        more = f" and {len(data.not_dosed) - 30} more" if len(data.not_dosed) > 30 else ""
+        notes.append(f"Enrolled but not dosed yet (no bar): {names}{more}.")
+    if page is not None and page.has_other_pages():
+        notes.append(_of_page(page, "subjects").strip())
     return Figure(
         slug="swimmer",
         title=title,
@@ -577,6 +607,7 @@ def swimmer_figure(data: Oncology) -> Figure:
         ),
         notes=tuple(notes),
         wide=True,
+        page=page,
     )
 
 
@@ -594,7 +625,7 @@ def waterfall_bar(course: SubjectCourse) -> charts.WaterfallBar | None:
     )
 
 
-def waterfall_figure(data: Oncology) -> Figure:
+def waterfall_figure(data: Oncology, *, pages: Mapping[str, str] | None = None) -> Figure:
     measured = [(c, waterfall_bar(c)) for c in data.courses]
     bars = [(c, bar) for c, bar in measured if bar is not None]
     bars.sort(key=lambda item: -item[1].pct)
@@ -618,6 +649,10 @@ def waterfall_figure(data: Oncology) -> Figure:
             f"Dosed subjects without a measured follow-up assessment (not shown): "
             f"{len(missing)} ({names})."
         )
+    bars, page = _page(bars, "waterfall", pages)
+    desc += _of_page(page, "bars")
+    if page is not None and page.has_other_pages():
+        notes.append(_of_page(page, "bars").strip())
     return Figure(
         slug="waterfall",
         title=title,
@@ -646,6 +681,7 @@ def waterfall_figure(data: Oncology) -> Figure:
         ),
         notes=tuple(notes),
         wide=True,
+        page=page,
     )
 
 

@@ -1,7 +1,7 @@
 """Study dashboards: overview, safety and oncology pages, and their chart downloads."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -12,6 +12,7 @@ from dashboards import figures, selectors
 from exports.models import BulkDownload
 from exports.services import download_record
 from trial.access import subjects_for
+from trial.paging import query_string_without
 from trial.replica import replica_reads
 
 
@@ -56,6 +57,13 @@ PAGES = {
 def _render_page(request, key: str):
     page = PAGES[key]
     data = page.select(request.user, today=_today())
+    if key == "oncology":  # one row per subject: one page of them on screen (issue 22)
+        shown = [
+            replace(figure, page_query=query_string_without(request.GET, figure.slug))
+            for figure in figures.oncology_figures(data, pages=request.GET)
+        ]
+    else:
+        shown = page.figures(data)
     return render(
         request,
         page.template,
@@ -63,7 +71,7 @@ def _render_page(request, key: str):
             "page": key,
             "title": page.title,
             "data": data,
-            "figures": page.figures(data),
+            "figures": shown,
             "kpis": page.kpis(data),
         },
     )

@@ -212,3 +212,45 @@ def test_queries_per_page_are_the_same_for_5_and_200_subjects(
 
     assert COUNTED[page](response.context["data"]) == expected
     assert len(many) == len(few)
+
+
+# The oncology page for a large trial (issue 22): one page of subjects per plot and table,
+# the downloads whole.
+
+
+def test_oncology_page_shows_one_page_of_subjects_and_the_downloads_all(
+    client, monitor, seed_subjects
+):
+    from dashboards.figures import ONCOLOGY_PAGE_SIZE
+
+    seed_subjects(200, aes_per_subject=1)
+    client.force_login(monitor)
+    response = client.get(reverse("dashboard_oncology"))
+    swimmer, waterfall = response.context["figures"]
+    dosed = len(response.context["data"].dosed)
+    assert dosed > ONCOLOGY_PAGE_SIZE
+    assert swimmer.page.paginator.count == dosed
+    assert len(swimmer.table.rows) == ONCOLOGY_PAGE_SIZE
+    assert len(response.content) < 200 * 1024
+    assert f"1–{ONCOLOGY_PAGE_SIZE} of {dosed}" in response.content.decode()
+
+    second = client.get(reverse("dashboard_oncology"), {"swimmer": 2, "waterfall": 2})
+    page_two = second.context["figures"][0]
+    assert page_two.page.number == 2
+    assert not {r[0] for r in page_two.table.rows} & {r[0] for r in swimmer.table.rows}
+    # Each plot's pager keeps the other plot's page.
+    assert 'href="?waterfall=2&amp;swimmer=1"' in second.content.decode()
+
+    svg = client.get(reverse("dashboard_download", args=["oncology", "swimmer", "svg"]))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    reverse("dashboard_download", args=["oncology", "swimmer", "csv"])
+                ).content.decode()
+            )
+        )
+    )
+    assert len(rows) == dosed + 1
+    assert svg.content.decode().count('class="lane"') == dosed
+    assert swimmer.svg.count('class="lane"') == ONCOLOGY_PAGE_SIZE
