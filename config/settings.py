@@ -106,7 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "trial.context_processors.navigation",
+                "followup.context_processors.navigation",
                 "demo.context_processors.demo_banner",
                 "trial.security.session_context",
             ],

@@ -1,7 +1,15 @@
+"""The navigation bar of every page, with the counts of the work waiting for the user.
+
+In followup, the floor that knows every app's work (followup.my_tasks); it names the pages by
+URL only."""
+
 from collections import defaultdict
 
 from django.urls import reverse
+from django.utils import timezone
 
+from followup.models import Notification
+from followup.my_tasks import my_tasks
 from trial.access import roles_of
 from trial.models import Role
 
@@ -45,11 +53,6 @@ def navigation(request):
     ]
     # The work waiting for the user's roles: counted on indexed columns, never by building
     # the worklists (followup.my_tasks), so every page costs the same whatever the data.
-    from django.utils import timezone
-
-    from followup.models import Notification
-    from followup.my_tasks import my_tasks
-
     now = timezone.now()
     counts = defaultdict(int)
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
