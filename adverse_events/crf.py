@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from adverse_events.selectors import adverse_events_for, saes_for
 from review import checks
-from review.export_spec import ApiEndpoint, Dataset, ExportSpec, subject_dataset
+from review.export_spec import ApiEndpoint, Dataset, ExportSpec, Odm, subject_dataset
 from review.models import SignatureMeaning
 from review.records import CrfKind
 
@@ -48,6 +48,7 @@ def _adverse_events(context) -> tuple[Dataset, ...]:
             order_by=("sequence",),
             # The coded term: its CTCAE term, MedDRA code and system organ class.
             related={CtcaeTerm: (("", "term"), ("_meddra_code", "meddra_code"), ("_soc", "soc"))},
+            odm=Odm("log", repeat_key="sequence"),
         ),
     )
 

@@ -9,6 +9,7 @@ from review.export_spec import (
     Column,
     Dataset,
     ExportSpec,
+    Odm,
     api_rows,
     model_columns,
     subject_dataset,
@@ -54,6 +55,7 @@ def _dosing(context) -> tuple[Dataset, ...]:
             order_by=("visit__order",),
             keys=(Column("visit", "visit__code", "Visit", "text", key=True),),
             exclude=("visit",),
+            odm=Odm("dosing visit"),
         ),
     )
 
@@ -76,6 +78,7 @@ def _target_lesions(context) -> tuple[Dataset, ...]:
             "Target lesions (RECIST 1.1 baseline)",
             "TL",
             order_by=("lesion_id",),
+            odm=Odm("log", repeat_key="lesion_id"),
         ),
     )
 
@@ -91,6 +94,7 @@ def _tumour_assessments(context) -> tuple[Dataset, ...]:
             "Tumour assessments (RECIST 1.1 time points)",
             "TU",
             order_by=("assessment_date",),
+            odm=Odm("log"),
         ),
         Dataset(
             "lesion_measurements",
@@ -115,6 +119,14 @@ def _tumour_assessments(context) -> tuple[Dataset, ...]:
                 *model_columns(LesionMeasurement, exclude=("assessment", "lesion")),
             ),
             ("assessment__assessment_date", "lesion__lesion_id"),
+            odm=Odm(
+                "group",
+                subject_lookup="assessment__subject_id",
+                repeat_key="lesion_id",
+                parent="tumour_assessments",
+                parent_key="assessment_id",
+                repeat_key_via=("target_lesions", "lesion_id"),
+            ),
         ),
     )
 
@@ -138,6 +150,7 @@ def _dispositions(context) -> tuple[Dataset, ...]:
             "End of treatment, end of study, withdrawal, death",
             "DS",
             order_by=("event_date", "id"),
+            odm=Odm("log", repeat_key="kind"),
         ),
     )
 

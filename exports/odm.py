@@ -32,10 +32,9 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from lxml import etree
 
-from adverse_events.models import CtcaeTerm
 from exports.crfs import LIST_SEPARATOR, Column, Crf, crf_specs
 from review.models import Signature, SignatureMeaning
-from trial.models import DoseLevel, Site, Study, Subject, User, VisitDefinition, VisitKind
+from trial.models import Site, Study, Subject, User, VisitDefinition, VisitKind
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -99,10 +98,21 @@ def event_model_for(model: type[models.Model]) -> type[models.Model]:
 
 @dataclass(frozen=True)
 class OdmForm:
+    """A form, or a repeating item group of a form ("group"): review.export_spec.Odm."""
+
     crf: Crf
-    placement: str  # "screening", "visit" (its own), "dosing visit" or "log"
-    repeating: bool
-    subject_lookup: str  # from the event model to the subject's id
+
+    @property
+    def placement(self) -> str:  # "screening", "visit" (its own), "dosing visit" or "log"
+        return self.crf.odm.placement
+
+    @property
+    def repeating(self) -> bool:
+        return self.placement == "log"
+
+    @property
+    def subject_lookup(self) -> str:  # from the event model to the subject's id
+        return self.crf.odm.subject_lookup
 
     @property
     def oid(self) -> str:
@@ -122,22 +132,19 @@ class OdmForm:
 
 
 def odm_forms(crfs: dict[str, Crf]) -> tuple[OdmForm, ...]:
-    return (
-        OdmForm(crfs["subjects"], "screening", False, "pgh_obj_id"),
-        OdmForm(crfs["consent"], "screening", False, "subject_id"),
-        OdmForm(crfs["eligibility"], "screening", False, "subject_id"),
-        OdmForm(crfs["visits"], "visit", False, "subject_id"),
-        OdmForm(crfs["dosing"], "dosing visit", False, "subject_id"),
-        OdmForm(crfs["target_lesions"], "log", True, "subject_id"),
-        OdmForm(crfs["tumour_assessments"], "log", True, "subject_id"),
-        OdmForm(crfs["adverse_events"], "log", True, "subject_id"),
-        OdmForm(crfs["dispositions"], "log", True, "subject_id"),
-    )
+    """The forms of the exported datasets that the ODM file carries, in export order."""
+    return tuple(OdmForm(crf) for crf in crfs.values() if crf.odm and crf.odm.placement != "group")
 
 
-# Sub-records written as repeating item groups of their parent's form.
-MEASUREMENTS_GROUP = "IG.TR"
-FINDINGS_GROUP = "IG.IEF"
+def odm_groups(crfs: dict[str, Crf]) -> tuple[OdmForm, ...]:
+    """Sub-records written as repeating item groups of their parent's form: a row's own
+    exploded list (eligibility findings) or the rows of a child model (lesion measurements)."""
+    return tuple(OdmForm(crf) for crf in crfs.values() if crf.odm and crf.odm.placement == "group")
+
+
+def _child_groups(crfs: dict[str, Crf]) -> tuple[OdmForm, ...]:
+    """The groups read from event rows of their own model (not the parent row's list)."""
+    return tuple(group for group in odm_groups(crfs) if group.crf.odm.parent_key)
 
 
 # --- reading values out of event rows ---------------------------------------------------------
@@ -351,13 +358,10 @@ def _item_groups(forms, crfs):
     groups = {}
     for form in forms:
         groups[form.oid] = [(form.group_oid, form.crf, _item_specs(form.crf, form.items), False)]
-    for parent, child, group_oid in (
-        ("eligibility", "eligibility_findings", FINDINGS_GROUP),
-        ("tumour_assessments", "lesion_measurements", MEASUREMENTS_GROUP),
-    ):
-        crf = crfs[child]
-        specs = _item_specs(crf, [c for c in crf.columns if not c.key])
-        groups[f"F.{crfs[parent].oid}"].append((group_oid, crf, specs, True))
+    for group in odm_groups(crfs):
+        parent = crfs[group.crf.odm.parent]
+        specs = _item_specs(group.crf, group.items)
+        groups[f"F.{parent.oid}"].append((group.group_oid, group.crf, specs, True))
     return groups
 
 
@@ -458,16 +462,30 @@ def _transaction_order(transaction: _Transaction) -> tuple:
 class _SubjectWriter:
     """Builds one SubjectData from all the event rows and signatures of that subject."""
 
-    def __init__(self, forms, groups, refs, screening_oid, user_oids, lengths: LengthTracker):
+    def __init__(
+        self, forms, sub_groups, groups, refs, screening_oid, user_oids, lengths: LengthTracker
+    ):
         self.forms = {f.crf.oid: f for f in forms}
         self.refs = refs
         self.screening_oid = screening_oid
         self.user_oids = user_oids
         self.lengths = lengths
         self.specs = {f.crf.oid: groups[f.oid][0][2] for f in forms}
-        sub_groups = {oid: specs for g in groups.values() for oid, _c, specs, _r in g[1:]}
-        self.finding_specs = sub_groups[FINDINGS_GROUP]
-        self.measurement_specs = sub_groups[MEASUREMENTS_GROUP]
+        specs_of = {oid: specs for g in groups.values() for oid, _c, specs, _r in g[1:]}
+        by_name = {f.crf.name: f for f in forms}
+        # Per form: its groups exploded from the row's own list; and the groups of child rows
+        # (group, its parent form, the form whose rows give the repeat key, or None).
+        self.exploded = defaultdict(list)
+        self.children = []
+        for group in sub_groups:
+            odm = group.crf.odm
+            parent = by_name[odm.parent]
+            specs = specs_of[group.group_oid]
+            if odm.parent_key:
+                via = by_name[odm.repeat_key_via[0]] if odm.repeat_key_via else None
+                self.children.append((group, specs, parent, via))
+            else:
+                self.exploded[parent.crf.oid].append((group, specs))
         self.form_for_label = {f.crf.model._meta.label_lower: f.crf.oid for f in forms}
 
     def _audit_record(self, parent, row, label: str, location_oid: str) -> None:
@@ -517,9 +535,10 @@ class _SubjectWriter:
         _sub(root, "SiteRef", {"LocationOID": location})
 
         visits = {}  # visit id -> (code, order)
-        for row in rows_by_form.get("SV", ()):
-            visits[row["pgh_obj_id"]] = (row["code"], row["order"])
-        lesions = {row["pgh_obj_id"]: row["lesion_id"] for row in rows_by_form.get("TL", ())}
+        for form in self.forms.values():
+            if form.placement == "visit":
+                for row in rows_by_form.get(form.crf.oid, ()):
+                    visits[row["pgh_obj_id"]] = (row["code"], row["order"])
 
         # (study event OID, form OID, repeat key) -> transactions
         entities: dict[tuple, list[_Transaction]] = defaultdict(list)
@@ -545,41 +564,52 @@ class _SubjectWriter:
                 changed = self._items(group, values, before[0] if before else None)
                 if not changed:
                     form_data.remove(group)
-                findings = None
-                if crf_oid == "IE":
-                    findings = {f.get("code"): f for f in row.get("findings") or []}
-                    changed += self._findings(form_data, findings, before[1] if before else None)
-                previous[obj] = (values, findings)
+                elements = {}
+                for group, group_specs in self.exploded.get(crf_oid, ()):
+                    key = group.crf.odm.repeat_key
+                    items = {e.get(key): e for e in row.get(group.crf.items_from) or []}
+                    elements[group.group_oid] = items
+                    old = before[1].get(group.group_oid) if before else None
+                    changed += self._elements(form_data, group, group_specs, items, old)
+                previous[obj] = (values, elements)
                 if changed or before is None:
                     entities[entity].append(
                         _Transaction(row["pgh_created_at"], 0, next(counter), form_data)
                     )
 
-        measurement_label = "dosing.LesionMeasurementEvent"
-        previous = {}
-        for row in rows_by_form.get("TR", ()):
-            entity = of_record.get(("TU", row["assessment_id"]))
-            if entity is None:
-                continue
-            values = _item_values(self.measurement_specs, row, self.refs)
-            before = previous.get(row["pgh_obj_id"])
-            previous[row["pgh_obj_id"]] = values
-            form_data = etree.Element(_tag("FormData"), self._form_attrib(self.forms["TU"], entity))
-            form_data.set("TransactionType", "Context")
-            group = _sub(
-                form_data,
-                "ItemGroupData",
-                {
-                    "ItemGroupOID": MEASUREMENTS_GROUP,
-                    "ItemGroupRepeatKey": str(lesions.get(row["lesion_id"], row["lesion_id"])),
-                    "TransactionType": "Insert" if before is None else "Update",
-                },
-            )
-            self._audit_record(group, row, measurement_label, location)
-            if self._items(group, values, before) or before is None:
-                entities[entity].append(
-                    _Transaction(row["pgh_created_at"], 1, next(counter), form_data)
+        for child, child_specs, parent, via in self.children:
+            odm = child.crf.odm
+            shown = {}  # the repeat key (a row id of the `via` form) -> its value shown
+            if via is not None:
+                field = odm.repeat_key_via[1]
+                for row in rows_by_form.get(via.crf.oid, ()):
+                    shown[row["pgh_obj_id"]] = row[field]
+            child_label = child.event_model._meta.label
+            previous = {}
+            for row in rows_by_form.get(child.crf.oid, ()):
+                entity = of_record.get((parent.crf.oid, row[odm.parent_key]))
+                if entity is None:
+                    continue
+                values = _item_values(child_specs, row, self.refs)
+                before = previous.get(row["pgh_obj_id"])
+                previous[row["pgh_obj_id"]] = values
+                form_data = etree.Element(_tag("FormData"), self._form_attrib(parent, entity))
+                form_data.set("TransactionType", "Context")
+                key = row[odm.repeat_key]
+                group = _sub(
+                    form_data,
+                    "ItemGroupData",
+                    {
+                        "ItemGroupOID": child.group_oid,
+                        "ItemGroupRepeatKey": str(shown.get(key, key)),
+                        "TransactionType": "Insert" if before is None else "Update",
+                    },
                 )
+                self._audit_record(group, row, child_label, location)
+                if self._items(group, values, before) or before is None:
+                    entities[entity].append(
+                        _Transaction(row["pgh_created_at"], 1, next(counter), form_data)
+                    )
 
         for signature in signatures:
             crf_oid = self.form_for_label.get(signature["record_label"])
@@ -617,7 +647,6 @@ class _SubjectWriter:
         return root
 
     def _entity(self, form: OdmForm, row: dict, visits: dict):
-        crf_oid = form.crf.oid
         if form.placement == "screening":
             return (self.screening_oid, form.oid, None)
         if form.placement == "visit":
@@ -625,8 +654,7 @@ class _SubjectWriter:
         if form.placement == "dosing visit":
             visit = visits.get(row["visit_id"])
             return (f"SE.{visit[0]}", form.oid, None) if visit else None
-        keys = {"TL": "lesion_id", "AE": "sequence", "DS": "kind"}
-        key = row[keys[crf_oid]] if crf_oid in keys else row["pgh_obj_id"]
+        key = row[form.crf.odm.repeat_key or "pgh_obj_id"]
         return (LOG_EVENT_OID, form.oid, str(key))
 
     @staticmethod
@@ -648,17 +676,19 @@ class _SubjectWriter:
         sort_key = (len(key), key) if key is not None else (0, "")
         return (event_rank, order.get(form_oid[2:], 99), sort_key)
 
-    def _findings(self, form_data, findings: dict, before: dict | None) -> int:
+    def _elements(self, form_data, group, specs, elements: dict, before: dict | None) -> int:
+        """The repeating groups of a row's exploded list, one per element (by its key)."""
+        group_oid = group.group_oid
         written = 0
-        for code, finding in findings.items():
+        for code, element in elements.items():
             old = (before or {}).get(code)
-            values = _item_values(self.finding_specs, finding, self.refs)
-            old_values = None if old is None else _item_values(self.finding_specs, old, self.refs)
+            values = _item_values(specs, element, self.refs)
+            old_values = None if old is None else _item_values(specs, old, self.refs)
             group = _sub(
                 form_data,
                 "ItemGroupData",
                 {
-                    "ItemGroupOID": FINDINGS_GROUP,
+                    "ItemGroupOID": group_oid,
                     "ItemGroupRepeatKey": str(code),
                     "TransactionType": "Insert" if old is None else "Update",
                 },
@@ -689,11 +719,31 @@ def _tagged(rows, tag: str) -> Iterator[tuple[int, str, dict]]:
         yield row["odm_subject"], tag, row
 
 
+def _references(forms: Iterable[OdmForm]) -> dict[type[models.Model], dict[int, dict]]:
+    """The rows foreign keys point to, by model and id: what an item read through a key
+    (`term__soc`, `recorded_by__username`) shows, looked up once for the whole file. Every
+    user is read: the file's user OIDs come from them."""
+    attributes: dict[type[models.Model], set[str]] = defaultdict(set, {User: {"username"}})
+    for form in forms:
+        model = form.crf.model
+        for column in form.items:
+            head, _, rest = column.path.partition("__")
+            if not rest or "__" in rest or "." in column.path:
+                continue
+            model_field = model._meta.get_field(head)
+            if model_field.is_relation:
+                attributes[model_field.related_model].add(rest)
+    return {
+        related: {row["pk"]: row for row in related.objects.values("pk", *sorted(names))}
+        for related, names in attributes.items()
+    }
+
+
 def event_counts(subjects: QuerySet[Subject]) -> int:
     """How many event rows the ODM export will read (for progress)."""
     crfs = {c.name: c for c in crf_specs()}
-    streams = [(form.crf.model, form.subject_lookup) for form in odm_forms(crfs)]
-    streams.append((crfs["lesion_measurements"].model, "assessment__subject_id"))
+    forms = odm_forms(crfs) + _child_groups(crfs)
+    streams = [(form.crf.model, form.subject_lookup) for form in forms]
     return sum(_event_stream(model, lookup, subjects).count() for model, lookup in streams)
 
 
@@ -720,18 +770,12 @@ def write_odm(
     definitions = list(VisitDefinition.objects.filter(study=study).order_by("order"))
     mdv_oid = "MDV.1"
     screening_oid = screening_event_oid(definitions)
-    refs = {
-        User: {u["pk"]: u for u in User.objects.values("pk", "username")},
-        CtcaeTerm: {
-            t["pk"]: t for t in CtcaeTerm.objects.values("pk", "term", "meddra_code", "soc")
-        },
-        DoseLevel: {d["pk"]: d for d in DoseLevel.objects.values("pk", "code")},
-        Site: {s["pk"]: s for s in Site.objects.values("pk", "code")},
-    }
+    sub_groups = odm_groups(crfs)
+    refs = _references(forms + sub_groups)
     user_oids = {pk: f"USR.{pk}" for pk in refs[User]}
     groups = _item_groups(forms, crfs)
     lengths = LengthTracker()
-    writer = _SubjectWriter(forms, groups, refs, screening_oid, user_oids, lengths)
+    writer = _SubjectWriter(forms, sub_groups, groups, refs, screening_oid, user_oids, lengths)
     sites = list(sites)
 
     streams = [
@@ -739,17 +783,8 @@ def write_odm(
             _event_stream(form.crf.model, form.subject_lookup, subjects).iterator(chunk_size),
             form.crf.oid,
         )
-        for form in forms
+        for form in forms + _child_groups(crfs)
     ]
-    measurements = crfs["lesion_measurements"]
-    streams.append(
-        _tagged(
-            _event_stream(measurements.model, "assessment__subject_id", subjects).iterator(
-                chunk_size
-            ),
-            "TR",
-        )
-    )
     signature_rows = (
         Signature.objects.filter(subject__in=subjects.values("pk"))
         .order_by("subject_id", "signed_at", "id")

@@ -38,6 +38,28 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Odm:
+    """Where a dataset sits in the ODM file (exports.odm)."""
+
+    # "screening": a form of the screening event; "visit": the visit rows themselves, a form
+    # in each visit's event; "dosing visit": a form in the event of the row's visit
+    # (`visit_id`); "log": a repeating form of the log event; "group": a repeating item group
+    # of its parent's form.
+    placement: str
+    subject_lookup: str = "subject_id"  # from the event model to the subject's id
+    # The repeat key: of a log form, the event row's field (default: the record's id); of a
+    # group, the key of each element of its exploded list or the row's field.
+    repeat_key: str = ""
+    # A group: its parent dataset (by name), and the field of a group row holding the parent
+    # record's id (empty: the group is the parent row's own exploded list, `items_from`).
+    parent: str = ""
+    parent_key: str = ""
+    # A group whose repeat key is the id of a row of another form, shown as that row's field:
+    # (dataset name, field) (a lesion measurement is keyed by its lesion's "T1").
+    repeat_key_via: tuple[str, str] = ()
+
+
+@dataclass(frozen=True)
 class Dataset:
     """One exported dataset: a file of the CSV zip, a sheet of the XLSX workbook."""
 
@@ -53,6 +75,7 @@ class Dataset:
     items_from: str = ""
     # How many elements that list holds on every row (one finding per criterion).
     items_per_row: int = 0
+    odm: Odm | None = None  # None: not in the ODM file
 
 
 @dataclass(frozen=True)
@@ -205,6 +228,7 @@ def subject_dataset(
     keys: Iterable[Column] = (),
     exclude: Iterable[str] = (),
     related: Mapping[type[models.Model], tuple[tuple[str, str], ...]] | None = None,
+    odm: Odm | None = None,
 ) -> Dataset:
     """The common dataset: a row per record of a model keyed to its subject, its record id,
     the subject's keys, the record's other `keys` (its visit), then a column per field."""
@@ -222,6 +246,7 @@ def subject_dataset(
             *model_columns(model, exclude=("subject", *exclude), related=related),
         ),
         order_by,
+        odm=odm,
     )
 
 

@@ -8,6 +8,7 @@ from review.export_spec import (
     ApiEndpoint,
     Dataset,
     ExportSpec,
+    Odm,
     api_rows,
     model_columns,
     subject_dataset,
@@ -44,6 +45,7 @@ def _subjects(context) -> tuple[Dataset, ...]:
                 ),
             ),
             (),
+            odm=Odm("screening", subject_lookup="pgh_obj_id"),
         ),
     )
 
@@ -51,7 +53,12 @@ def _subjects(context) -> tuple[Dataset, ...]:
 def _visits(context) -> tuple[Dataset, ...]:
     return (
         subject_dataset(
-            "trial.visit", "visits", "Visits (schedule and completion)", "SV", order_by=("order",)
+            "trial.visit",
+            "visits",
+            "Visits (schedule and completion)",
+            "SV",
+            order_by=("order",),
+            odm=Odm("visit"),
         ),
     )
 

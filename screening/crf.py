@@ -9,6 +9,7 @@ from review.export_spec import (
     Column,
     Dataset,
     ExportSpec,
+    Odm,
     api_rows,
     model_columns,
     subject_dataset,
@@ -47,6 +48,7 @@ def _eligibility(context) -> tuple[Dataset, ...]:
                 *labs,
             ),
             (),
+            odm=Odm("screening"),
         ),
         Dataset(
             "eligibility_findings",
@@ -71,6 +73,7 @@ def _eligibility(context) -> tuple[Dataset, ...]:
             (),
             items_from="findings",
             items_per_row=len(CRITERIA),
+            odm=Odm("group", repeat_key="code", parent="eligibility"),
         ),
     )
 
@@ -86,7 +89,11 @@ def _api_eligibility(user):
 
 
 def _consent(context) -> tuple[Dataset, ...]:
-    return (subject_dataset("screening.consent", "consent", "Informed consent", "IC"),)
+    return (
+        subject_dataset(
+            "screening.consent", "consent", "Informed consent", "IC", odm=Odm("screening")
+        ),
+    )
 
 
 KINDS = (
