@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "dosing",
     "adverse_events",
     "history",
+    "medications",
     "followup",
     "review",
     "exports",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("dosing.urls")),
     path("", include("adverse_events.urls")),
     path("", include("history.urls")),
+    path("", include("medications.urls")),
     path("", include("followup.urls")),
     path("", include("review.urls")),
     path("", include("exports.urls")),

@@ -2,10 +2,11 @@
 
 Two sites. At each (FR01 = "own" for the site roles, FR02 = "other"): one subject enrolled and
 given its C1D1 dose, a serious grade 3 fever (an SAE) and a non-serious grade 1 fatigue, a
-baseline tumour assessment, a past condition in its medical history and a monitor's query on
-the C1D1 dosing record. A data manager of all sites has run one CSV export of each site. One
-user per role: the site roles at FR01, the study-wide roles for all sites, the administrator a
-superuser; FR02 has its own coordinator and investigator, who entered its data.
+baseline tumour assessment, a past condition in its medical history, a medication and a
+monitor's query on the C1D1 dosing record. A data manager of all sites has run one CSV export
+of each site. One user per role: the site roles at FR01, the study-wide roles for all sites,
+the administrator a superuser; FR02 has its own coordinator and investigator, who entered its
+data.
 """
 
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from exports import services as exports
 from exports.models import ExportRun
 from followup.models import Notification
 from history.services import medical_history_record
+from medications.services import medication_record
 from review.services import query_raise
 from screening.models import EligibilityAssessment
 from tests.adverse_events.factories import (
@@ -132,6 +134,12 @@ def _site_data(study, site: Site, coordinator: User, investigator: User, monitor
         values={"condition": "Appendicitis", "start_date": "2001", "end_date": "2001"},
         now=at(TODAY, 16),
     )
+    medication = medication_record(
+        subject=subject,
+        by=coordinator,
+        values={"medication": "Paracetamol", "start_date": "2019", "ongoing": True},
+        now=at(TODAY, 16),
+    )
     subject.refresh_from_db()
     return {
         "subject": subject,
@@ -145,6 +153,7 @@ def _site_data(study, site: Site, coordinator: User, investigator: User, monitor
         "sae": sae,
         "query": query,
         "medical_history": medical_history,
+        "medication": medication,
         # The site coordinator's notification of that query.
         "notification": Notification.objects.get(user=coordinator, url__contains=f"/{query.pk}/"),
     }

@@ -185,12 +185,16 @@ MATRIX: dict[str, list[Check]] = {
     "sae_list":     [Check("none", GET, SIGNED_IN)],
     "ctcae_grades": [Check("none", GET, SIGNED_IN)],
     "ctcae_search": [Check("none", GET, SIGNED_IN)],
-    # --- medical history -------------------------------------------------------------------
+    # --- medical history and medications -------------------------------------------------
     "medical_history_list":   [Check("subject", GET, WITHOUT_SAFETY, WITHOUT_SAFETY_OTHER_SITE)],
     "medical_history_new":    [Check("subject", GET, SITE_STAFF, NOBODY_FINDS)],
     "medical_history_detail": [Check("medical_history", GET, WITHOUT_SAFETY,
                                      WITHOUT_SAFETY_OTHER_SITE)],
     "medical_history_void":   [Check("medical_history", POST, AE_ACTION, AE_ACTION_OTHER_SITE)],
+    "medication_list":   [Check("subject", GET, WITHOUT_SAFETY, WITHOUT_SAFETY_OTHER_SITE)],
+    "medication_new":    [Check("subject", GET, SITE_STAFF, NOBODY_FINDS)],
+    "medication_detail": [Check("medication", GET, WITHOUT_SAFETY, WITHOUT_SAFETY_OTHER_SITE)],
+    "medication_void":   [Check("medication", POST, AE_ACTION, AE_ACTION_OTHER_SITE)],
     # --- follow-up ------------------------------------------------------------------------
     "my_tasks":           [Check("none", GET, SIGNED_IN)],
     "notifications":      [Check("none", GET, SIGNED_IN)],

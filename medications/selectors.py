@@ -1,0 +1,26 @@
+"""Medication reads scoped by site and role (trial.access), and prior/concomitant on read."""
+
+from datetime import date
+
+from django.db.models import QuerySet
+
+from medications import rules
+from medications.models import ConcomitantMedication
+from medications.services import CM_FIELDS, facts_for
+from trial.access import scope_to_sites
+from trial.models import Role, User
+
+# As the medical history: not sponsor safety (SAEs only).
+READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN)
+
+
+def medications_for(user: User) -> QuerySet[ConcomitantMedication]:
+    return scope_to_sites(
+        ConcomitantMedication.objects.all(), user, *READERS, site_field="subject__site"
+    ).select_related("subject", "subject__site", "indication_ae", "indication_history")
+
+
+def timing_of(record: ConcomitantMedication, first_dose: date | None) -> rules.Timing | None:
+    """Prior or concomitant, from the subject's first dose (dosing.services.first_dose_date)."""
+    values = {name: getattr(record, name) for name in CM_FIELDS}
+    return rules.timing(facts_for(record.subject, values), first_dose)

@@ -1,0 +1,148 @@
+"""Medication pages: a subject's list, a new entry, one entry (read, edit, void)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dosing.services import first_dose_date
+from medications import selectors, services
+from medications.forms import MedicationForm, VoidForm
+from medications.models import ConcomitantMedication
+from review import selectors as review_selectors
+from review.field_notes import annotate_fields, field_notes
+from review.forms import make_read_only
+from trial.access import SITE_STAFF, can_enter_data, get_subject_for_user
+from trial.forms import add_service_errors
+
+
+def _now():
+    return timezone.now()
+
+
+def _get_medication_for_user(request, pk) -> ConcomitantMedication:
+    """An entry at one of the user's sites (for the roles that read medications), else 404."""
+    try:
+        return selectors.medications_for(request.user).get(pk=pk)
+    except (ConcomitantMedication.DoesNotExist, ValueError):
+        raise Http404("No such medication") from None
+
+
+@login_required
+def medication_list(request, pk):
+    subject = get_subject_for_user(request.user, pk, *selectors.READERS)
+    first_dose = first_dose_date(subject)
+    entries = [
+        (entry, selectors.timing_of(entry, first_dose))
+        for entry in subject.medications.select_related(
+            "indication_ae", "indication_history"
+        ).order_by("sequence")
+    ]
+    return render(
+        request,
+        "medications/medication_list.html",
+        {
+            "subject": subject,
+            "entries": entries,
+            "first_dose": first_dose,
+            "can_edit": can_enter_data(request.user, subject),
+        },
+    )
+
+
+@login_required
+def medication_new(request, pk):
+    subject = get_subject_for_user(request.user, pk, *SITE_STAFF)
+    form = MedicationForm(request.POST or None, subject=subject, editing=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.medication_record(
+                subject=subject, by=request.user, values=form.values(), now=_now()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{record.title} recorded.")
+            return redirect("medication_list", pk=subject.pk)
+    return render(
+        request,
+        "medications/medication_form.html",
+        {"subject": subject, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def medication_detail(request, pk):
+    record = _get_medication_for_user(request, pk)
+    review = review_selectors.record_panel(record, request.user)
+    form = None
+    if can_enter_data(request.user, record.subject) and not record.voided_at:
+        form = MedicationForm(
+            request.POST or None, instance=record, subject=record.subject, editing=True
+        )
+        annotate_fields(form, field_notes(record))
+        if review.locked:
+            make_read_only(form)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.medication_update(
+                    record=record,
+                    by=request.user,
+                    values=form.values(),
+                    reason=form.cleaned_data.get("reason") or "",
+                    expected_version=form.cleaned_data.get("version") or 0,
+                    now=_now(),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{record.title} updated.")
+                return redirect("medication_detail", pk=record.pk)
+    return _render_detail(request, record, form=form, review=review)
+
+
+def _render_detail(request, record, *, form, review, void_form=None):
+    bound = (form is not None and form.is_bound) or (void_form is not None)
+    return render(
+        request,
+        "medications/medication_detail.html",
+        {
+            "record": record,
+            "subject": record.subject,
+            "timing": selectors.timing_of(record, first_dose_date(record.subject)),
+            "form": form,
+            "review": review,
+            "locked": review.locked,
+            "can_edit": can_enter_data(request.user, record.subject),
+            "void_form": void_form or VoidForm(initial={"version": record.version}),
+        },
+        status=400 if bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def medication_void(request, pk):
+    record = _get_medication_for_user(request, pk)
+    form = VoidForm(request.POST)
+    if form.is_valid():
+        try:
+            services.medication_void(
+                record=record,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+                now=_now(),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, f"{record.title} voided.")
+            return redirect("medication_list", pk=record.subject_id)
+    review = review_selectors.record_panel(record, request.user)
+    return _render_detail(request, record, form=None, review=review, void_form=form)
