@@ -36,6 +36,16 @@ def medical_history_edit_checks(record, now) -> list[Failure]:
     )
 
 
+def history_subject_section(subject, user) -> dict | None:
+    """The subject's live conditions, for the roles that read histories (not sponsor safety)."""
+    from history.selectors import READERS, live_history
+    from trial.access import can_manage_site
+
+    if not can_manage_site(user, subject.site, *READERS):
+        return None
+    return {"entries": live_history(subject).order_by("sequence"), "subject": subject}
+
+
 KINDS = (
     CrfKind(
         "history.medicalhistory",
@@ -47,5 +57,7 @@ KINDS = (
         title=lambda record: record.title,
         edit_checks=medical_history_edit_checks,
         history_scope=site_scoped("history.medicalhistory"),
+        subject_section=history_subject_section,
+        subject_template="history/_subject_section.html",
     ),
 )

@@ -21,6 +21,18 @@ def medication_edit_checks(record, now) -> list[Failure]:
     )
 
 
+def medication_subject_section(subject, user) -> dict | None:
+    """The subject's live medications, for the roles that read them (not sponsor safety)."""
+    from medications.models import ConcomitantMedication
+    from medications.selectors import READERS
+    from trial.access import can_manage_site
+
+    if not can_manage_site(user, subject.site, *READERS):
+        return None
+    entries = ConcomitantMedication.objects.filter(subject=subject, voided_at__isnull=True)
+    return {"entries": entries.order_by("sequence"), "subject": subject}
+
+
 KINDS = (
     CrfKind(
         "medications.concomitantmedication",
@@ -32,5 +44,7 @@ KINDS = (
         title=lambda record: record.title,
         edit_checks=medication_edit_checks,
         history_scope=site_scoped("medications.concomitantmedication"),
+        subject_section=medication_subject_section,
+        subject_template="medications/_subject_section.html",
     ),
 )

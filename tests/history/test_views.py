@@ -124,7 +124,15 @@ def test_void_keeps_the_row_with_its_reason(client, entry, coordinator_a):
     assert entry.void_reason == "Another patient's letter" and entry.voided_at is not None
 
 
-def test_the_subject_page_links_to_the_history(client, subject, coordinator_a):
+def test_the_subject_page_has_a_history_section_for_its_readers_only(
+    client, subject, entry, coordinator_a, sponsor_safety
+):
     client.force_login(coordinator_a)
     page = client.get(reverse("subject_detail", args=[subject.pk])).content.decode()
     assert reverse("medical_history_list", args=[subject.pk]) in page
+    assert reverse("medical_history_detail", args=[entry.pk]) in page
+    assert reverse("medication_list", args=[subject.pk]) in page
+    client.force_login(sponsor_safety)
+    page = client.get(reverse("subject_detail", args=[subject.pk])).content.decode()
+    assert reverse("medical_history_list", args=[subject.pk]) not in page
+    assert reverse("medication_list", args=[subject.pk]) not in page
