@@ -1,0 +1,180 @@
+"""CTCAE v5.0 grade of a lab value, as pure functions (no ORM, no clock).
+
+Thresholds are those of NCI's "CTCAE v5.0 Clean Copy" sheet (/work/shared/data/ctcae/
+CTCAE_v5.0.xlsx, rows quoted beside each rule). Every value, limit and baseline is in the
+test's standard unit (``labs.units``), passed exact (``Fraction`` or ``Decimal``). A value
+below the first threshold is grade 0. Grades that need clinical facts (transfusion,
+life-threatening consequences, death) are not given from a number: the highest grade a value
+alone can give is returned and the AE form grades the event.
+
+CTCAE writes grades as ranges "A - B" followed by ">B - C": a value equal to B belongs to the
+lower grade, and for decreases ("<B - C") a value equal to B belongs to the lower grade too.
+
+Choices the text leaves to the reader, made here and tested:
+- "baseline was abnormal" for an *increased* term means the baseline was above ULN; a
+  baseline below LLN, or no baseline, is read as normal.
+- Creatinine's baseline criteria ("> 1.5 - 3.0 x baseline" for grade 2, "> 3.0 x baseline"
+  for grade 3) apply only to a value above ULN, since grade 1 ("> ULN") is where the term
+  starts; the grade is the higher of the ULN and the baseline readings.
+- The decreases' fixed thresholds (neutrophils < 1.5, platelets < 75, haemoglobin < 100 g/L)
+  give grade 2 and above even when the site's LLN is lower than them; grade 1 needs a value
+  below LLN.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+Number = Fraction | Decimal | int
+
+# Test code -> CTCAE v5.0 term (SDTM LBTESTCD -> the term LBTOXGR grades).
+CTCAE_TERMS = {
+    "NEUT": "Neutrophil count decreased",
+    "PLAT": "Platelet count decreased",
+    "WBC": "White blood cell decreased",
+    "HGB": "Anemia",
+    "ALT": "Alanine aminotransferase increased",
+    "AST": "Aspartate aminotransferase increased",
+    "BILI": "Blood bilirubin increased",
+    "CREAT": "Creatinine increased",
+}
+GRADED_TESTS = frozenset(CTCAE_TERMS)
+
+
+@dataclass(frozen=True)
+class Grade:
+    grade: int  # 0: not graded as a toxicity
+    term: str
+    reason: str
+
+
+def _f(x: Number) -> Fraction:
+    return Fraction(x)
+
+
+# Decreases, in 10^9/L or g/L: (lower bound of grade 2, grade 3, grade 4); None: no grade.
+# "Neutrophil count decreased": G1 <LLN - 1.5 x 10e9/L; G2 <1.5 - 1.0; G3 <1.0 - 0.5; G4 <0.5.
+# "Platelet count decreased": G1 <LLN - 75.0 x 10e9/L; G2 <75.0 - 50.0; G3 <50.0 - 25.0; G4 <25.0.
+# "White blood cell decreased": G1 <LLN - 3.0 x 10e9/L; G2 <3.0 - 2.0; G3 <2.0 - 1.0; G4 <1.0.
+# "Anemia": G1 Hgb <LLN - 100 g/L; G2 <100 - 80 g/L; G3 <80 g/L (G4 life-threatening: clinical).
+_DECREASE_THRESHOLDS = {
+    "NEUT": (Fraction("1.5"), Fraction("1.0"), Fraction("0.5")),
+    "PLAT": (Fraction(75), Fraction(50), Fraction(25)),
+    "WBC": (Fraction(3), Fraction(2), Fraction(1)),
+    "HGB": (Fraction(100), Fraction(80), None),
+}
+
+# "... increased" with a baseline rule: multiples of ULN (baseline normal) and of baseline
+# (baseline abnormal) at which grades 1-4 start, and whether the start is inclusive.
+# ALT/AST: G1 ">ULN - 3.0 x ULN if baseline was normal; 1.5 - 3.0 x baseline if baseline was
+#   abnormal"; G2 ">3.0 - 5.0 x"; G3 ">5.0 - 20.0 x"; G4 ">20.0 x".
+# Bilirubin: G1 ">ULN - 1.5 x ULN if baseline was normal; > 1.0 - 1.5 x baseline if baseline
+#   was abnormal"; G2 ">1.5 - 3.0 x"; G3 ">3.0 - 10.0 x"; G4 ">10.0 x".
+_TRANSAMINASE = {
+    "uln": (Fraction(1), Fraction(3), Fraction(5), Fraction(20)),
+    # grade 1 of an abnormal baseline starts at 1.5 x baseline inclusive ("1.5 - 3.0").
+    "baseline": (Fraction("1.5"), Fraction(3), Fraction(5), Fraction(20)),
+    "baseline_g1_inclusive": True,
+}
+_INCREASE_THRESHOLDS = {
+    "ALT": _TRANSAMINASE,
+    "AST": _TRANSAMINASE,
+    "BILI": {
+        "uln": (Fraction(1), Fraction("1.5"), Fraction(3), Fraction(10)),
+        "baseline": (Fraction(1), Fraction("1.5"), Fraction(3), Fraction(10)),
+        "baseline_g1_inclusive": False,
+    },
+}
+
+
+def baseline_is_abnormal(*, baseline: Number | None, uln: Number) -> bool:
+    """For an *increased* term: the baseline was above ULN."""
+    return baseline is not None and _f(baseline) > _f(uln)
+
+
+def grade_lab(
+    *,
+    test: str,
+    value: Number,
+    lln: Number | None,
+    uln: Number | None,
+    baseline: Number | None = None,
+) -> Grade:
+    """The CTCAE v5.0 grade of ``value`` for ``test`` against its range and baseline."""
+    term = CTCAE_TERMS.get(test)
+    if term is None:
+        raise ValueError(f"{test!r} has no CTCAE v5.0 grading here")
+    v = _f(value)
+    if v < 0:
+        raise ValueError(f"{term}: a value cannot be negative, got {value}")
+    if test in _DECREASE_THRESHOLDS:
+        if lln is None:
+            raise ValueError(f"{term}: grading needs the lower limit of normal")
+        return _grade_decrease(test, term, v, _f(lln))
+    if uln is None:
+        raise ValueError(f"{term}: grading needs the upper limit of normal")
+    if test == "CREAT":
+        return _grade_creatinine(term, v, _f(uln), None if baseline is None else _f(baseline))
+    return _grade_increase(test, term, v, _f(uln), None if baseline is None else _f(baseline))
+
+
+def _grade_decrease(test: str, term: str, v: Fraction, lln: Fraction) -> Grade:
+    g2, g3, g4 = _DECREASE_THRESHOLDS[test]
+    if g4 is not None and v < g4:
+        return Grade(4, term, f"{float(v):g} < {float(g4):g}")
+    if v < g3:
+        return Grade(3, term, f"{float(v):g} < {float(g3):g}")
+    if v < g2:
+        return Grade(2, term, f"{float(v):g} < {float(g2):g}")
+    if v < lln:
+        return Grade(1, term, f"{float(v):g} < LLN {float(lln):g}")
+    return Grade(0, term, "not below LLN")
+
+
+def _grade_increase(
+    test: str, term: str, v: Fraction, uln: Fraction, baseline: Fraction | None
+) -> Grade:
+    rule = _INCREASE_THRESHOLDS[test]
+    if baseline_is_abnormal(baseline=baseline, uln=uln):
+        ref, label, starts = baseline, "baseline (abnormal)", rule["baseline"]
+        g1_inclusive = rule["baseline_g1_inclusive"]
+    else:
+        ref, label, starts = uln, "ULN (baseline normal)", rule["uln"]
+        g1_inclusive = False
+    ratio = v / ref
+    for grade in (4, 3, 2):
+        if ratio > starts[grade - 1]:
+            return Grade(
+                grade, term, f"{float(ratio):.3g} x {label} > {float(starts[grade - 1]):g}"
+            )
+    if ratio > starts[0] or (g1_inclusive and ratio == starts[0]):
+        return Grade(1, term, f"{float(ratio):.3g} x {label}")
+    return Grade(0, term, f"{float(ratio):.3g} x {label}: below grade 1")
+
+
+def _grade_creatinine(term: str, v: Fraction, uln: Fraction, baseline: Fraction | None) -> Grade:
+    # "Creatinine increased": G1 >ULN - 1.5 x ULN; G2 >1.5 - 3.0 x baseline; >1.5 - 3.0 x ULN;
+    # G3 >3.0 x baseline; >3.0 - 6.0 x ULN; G4 >6.0 x ULN.
+    if v <= uln:
+        return Grade(0, term, "not above ULN")
+    by_uln = v / uln
+    grade = 4 if by_uln > 6 else 3 if by_uln > 3 else 2 if by_uln > Fraction("1.5") else 1
+    reason = f"{float(by_uln):.3g} x ULN"
+    if baseline:
+        by_baseline = v / baseline
+        from_baseline = 3 if by_baseline > 3 else 2 if by_baseline > Fraction("1.5") else 0
+        if from_baseline > grade:
+            grade, reason = from_baseline, f"{float(by_baseline):.3g} x baseline"
+    return Grade(grade, term, reason)
+
+
+def range_indicator(*, value: Number, lln: Number | None, uln: Number | None) -> str:
+    """SDTM LBNRIND: LOW, HIGH, NORMAL, or "" without a range."""
+    if lln is None and uln is None:
+        return ""
+    v = _f(value)
+    if lln is not None and v < _f(lln):
+        return "LOW"
+    if uln is not None and v > _f(uln):
+        return "HIGH"
+    return "NORMAL"

@@ -1,0 +1,142 @@
+"""Lab units: each graded test is read in one standard unit, the value as entered is kept.
+
+``standardise`` converts a value entered in one of the units a test accepts into the test's
+standard unit (SI, as SDTM's LBSTRESN/LBSTRESU carry it). Conversion is exact (fractions), so
+a value that is exactly 3 x ULN stays exactly 3 x ULN after both are converted; rounding is
+only for display (``StandardValue.value``). No ORM, no clock.
+
+Molar masses: creatinine C4H7N3O 113.12 g/mol; bilirubin C33H36N4O6 584.66 g/mol;
+haemoglobin by its monomer (16,114.5 g/mol), as CTCAE v5.0's "Anemia" row pairs
+10.0 g/dL with 6.2 mmol/L.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+CREATININE_G_PER_MOL = Fraction("113.12")
+BILIRUBIN_G_PER_MOL = Fraction("584.66")
+HAEMOGLOBIN_MONOMER_G_PER_MOL = Fraction("16114.5")
+
+# 1 mg/dL = 10 mg/L = 10 000 µg/L; divided by g/mol gives µmol/L.
+_MG_PER_DL_TO_UMOL_PER_L_CREATININE = Fraction(10_000) / CREATININE_G_PER_MOL  # 88.40
+_MG_PER_DL_TO_UMOL_PER_L_BILIRUBIN = Fraction(10_000) / BILIRUBIN_G_PER_MOL  # 17.10
+# 1 mmol/L of monomer = 16.1145 g/L.
+_MMOL_PER_L_TO_G_PER_L_HAEMOGLOBIN = HAEMOGLOBIN_MONOMER_G_PER_MOL / 1000
+
+CELLS_SI = "10^9/L"
+_COUNT_UNITS = {
+    CELLS_SI: Fraction(1),
+    "10^3/uL": Fraction(1),
+    "10^3/µL": Fraction(1),
+    # 1/mm³ = 1/µL = 10^6/L: 1500/mm³ is 1.5 x 10^9/L (CTCAE v5.0, "Neutrophil count decreased").
+    "/mm3": Fraction(1, 1000),
+    "/mm³": Fraction(1, 1000),
+    "/uL": Fraction(1, 1000),
+    "/µL": Fraction(1, 1000),
+}
+_ENZYME_UNITS = {"U/L": Fraction(1), "IU/L": Fraction(1), "ukat/L": Fraction(60)}
+_ENZYME_UNITS["µkat/L"] = Fraction(60)
+
+
+@dataclass(frozen=True)
+class LabTest:
+    code: str  # SDTM LBTESTCD
+    name: str  # SDTM LBTEST
+    standard_unit: str
+    # unit as entered -> factor to the standard unit
+    units: dict[str, Fraction]
+    # display places of the standardised value
+    places: int
+
+
+TESTS: dict[str, LabTest] = {
+    t.code: t
+    for t in (
+        LabTest("NEUT", "Neutrophils", CELLS_SI, _COUNT_UNITS, 2),
+        LabTest("PLAT", "Platelets", CELLS_SI, _COUNT_UNITS, 1),
+        LabTest("WBC", "Leukocytes", CELLS_SI, _COUNT_UNITS, 2),
+        LabTest(
+            "HGB",
+            "Hemoglobin",
+            "g/L",
+            {
+                "g/L": Fraction(1),
+                "g/dL": Fraction(10),
+                "mmol/L": _MMOL_PER_L_TO_G_PER_L_HAEMOGLOBIN,
+            },
+            1,
+        ),
+        LabTest("ALT", "Alanine Aminotransferase", "U/L", _ENZYME_UNITS, 1),
+        LabTest("AST", "Aspartate Aminotransferase", "U/L", _ENZYME_UNITS, 1),
+        LabTest(
+            "BILI",
+            "Bilirubin",
+            "umol/L",
+            {
+                "umol/L": Fraction(1),
+                "µmol/L": Fraction(1),
+                "mg/dL": _MG_PER_DL_TO_UMOL_PER_L_BILIRUBIN,
+            },
+            1,
+        ),
+        LabTest(
+            "CREAT",
+            "Creatinine",
+            "umol/L",
+            {
+                "umol/L": Fraction(1),
+                "µmol/L": Fraction(1),
+                "mg/dL": _MG_PER_DL_TO_UMOL_PER_L_CREATININE,
+            },
+            1,
+        ),
+    )
+}
+
+
+class UnitError(ValueError):
+    """A unit missing or not accepted for the test; the message names the accepted ones."""
+
+
+@dataclass(frozen=True)
+class StandardValue:
+    """A value in the test's standard unit, with what was entered kept beside it."""
+
+    test: str
+    original_value: Decimal
+    original_unit: str
+    exact: Fraction  # for grading: no rounding
+    unit: str
+
+    @property
+    def value(self) -> Decimal:
+        """The standardised value rounded for display and storage (LBSTRESN)."""
+        places = TESTS[self.test].places
+        quantum = Decimal(1).scaleb(-places)
+        return (Decimal(self.exact.numerator) / Decimal(self.exact.denominator)).quantize(
+            quantum, rounding=ROUND_HALF_UP
+        )
+
+
+def accepted_units(test: str) -> tuple[str, ...]:
+    return tuple(TESTS[test].units)
+
+
+def standardise(*, test: str, value: Decimal, unit: str) -> StandardValue:
+    """``value`` in ``unit`` read in the standard unit of ``test``."""
+    lab_test = TESTS.get(test)
+    if lab_test is None:
+        raise UnitError(f"unknown lab test {test!r}")
+    if not unit or not unit.strip():
+        raise UnitError(f"{lab_test.name}: a value needs its unit")
+    factor = lab_test.units.get(unit.strip())
+    if factor is None:
+        raise UnitError(f"{lab_test.name}: unit {unit!r} is not one of {', '.join(lab_test.units)}")
+    return StandardValue(
+        test=test,
+        original_value=value,
+        original_unit=unit.strip(),
+        exact=Fraction(value) * factor,
+        unit=lab_test.standard_unit,
+    )

@@ -1,0 +1,66 @@
+"""Lab unit conversion (labs/units.py): one standard unit per test, the entry kept."""
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from labs.units import UnitError, accepted_units, standardise
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("test", "value", "unit", "standard", "standard_unit"),
+    [
+        ("HGB", "10.0", "g/dL", "100.0", "g/L"),
+        ("HGB", "100", "g/L", "100.0", "g/L"),
+        # CTCAE v5.0 "Anemia" pairs 10.0 g/dL with 6.2 mmol/L: 6.2 mmol/L is 99.9 g/L.
+        ("HGB", "6.2", "mmol/L", "99.9", "g/L"),
+        ("NEUT", "1500", "/mm3", "1.50", "10^9/L"),
+        ("NEUT", "1.5", "10^3/uL", "1.50", "10^9/L"),
+        ("PLAT", "75000", "/mm³", "75.0", "10^9/L"),
+        # creatinine 113.12 g/mol: 1 mg/dL = 88.4 µmol/L.
+        ("CREAT", "1", "mg/dL", "88.4", "umol/L"),
+        ("CREAT", "1.13", "mg/dL", "99.9", "umol/L"),
+        # bilirubin 584.66 g/mol: 1 mg/dL = 17.1 µmol/L.
+        ("BILI", "1", "mg/dL", "17.1", "umol/L"),
+        ("BILI", "1.2", "mg/dL", "20.5", "umol/L"),
+        ("BILI", "20.5", "µmol/L", "20.5", "umol/L"),
+        ("ALT", "1", "ukat/L", "60.0", "U/L"),
+        ("AST", "35", "IU/L", "35.0", "U/L"),
+    ],
+)
+def test_standardise_converts_to_the_tests_standard_unit(
+    test, value, unit, standard, standard_unit
+):
+    result = standardise(test=test, value=D(value), unit=unit)
+    assert result.value == D(standard)
+    assert result.unit == standard_unit
+    assert (result.original_value, result.original_unit) == (D(value), unit)
+
+
+def test_the_exact_value_is_kept_unrounded_for_grading():
+    result = standardise(test="BILI", value=D(1), unit="mg/dL")
+    assert isinstance(result.exact, Fraction)
+    assert float(result.exact) == pytest.approx(17.10396, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("test", "unit", "message"),
+    [
+        ("HGB", "", "needs its unit"),
+        ("HGB", "   ", "needs its unit"),
+        ("HGB", "mg/dL", "not one of g/L, g/dL, mmol/L"),
+        ("CREAT", "g/L", "not one of"),
+        ("XYZ", "g/L", "unknown lab test"),
+    ],
+)
+def test_a_missing_or_foreign_unit_is_refused_naming_the_accepted_ones(test, unit, message):
+    with pytest.raises(UnitError, match=message):
+        standardise(test=test, value=D(1), unit=unit)
+
+
+def test_each_test_accepts_its_standard_unit():
+    for test in ("NEUT", "PLAT", "WBC", "HGB", "ALT", "AST", "BILI", "CREAT"):
+        assert standardise(test=test, value=D(1), unit=accepted_units(test)[0]).exact == 1
