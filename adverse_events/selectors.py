@@ -5,26 +5,19 @@ from django.db.models import Max, QuerySet
 from adverse_events import rules
 from adverse_events.models import AdverseEvent
 from trial.access import scope_to_sites
-from trial.models import Role, User
+from trial.capabilities import Capability
+from trial.models import User
 
-# Sponsor safety reads SAEs across sites, not the whole AE log.
-AE_READERS = (
-    Role.COORDINATOR,
-    Role.INVESTIGATOR,
-    Role.MONITOR,
-    Role.DATA_MANAGER,
-    Role.ADMIN,
-)
-SAE_READERS = (*AE_READERS, Role.SPONSOR_SAFETY)
 RELATED = [r.value for r in rules.Relationship if rules.is_related(r)]
 
 
 def adverse_events_for(user: User) -> QuerySet[AdverseEvent]:
-    """Every AE the user may read, voided ones included (lists filter those out)."""
+    """Every AE the user may read, voided ones included (lists filter those out); sponsor
+    safety reads SAEs only (`saes_for`)."""
     return scope_to_sites(
         AdverseEvent.objects.all(),
         user,
-        *AE_READERS,
+        Capability.READ_AES,
         site_field="subject__site",
     ).select_related("term", "subject", "subject__site")
 
@@ -33,7 +26,7 @@ def saes_for(user: User) -> QuerySet[AdverseEvent]:
     return scope_to_sites(
         AdverseEvent.objects.filter(serious=True),
         user,
-        *SAE_READERS,
+        Capability.READ_SAES,
         site_field="subject__site",
     ).select_related("term", "subject", "subject__site")
 

@@ -17,10 +17,10 @@ from review.contract import crf_write
 from review.models import SignatureMeaning
 from review.services import password_verify, signature_add
 from trial import hooks
-from trial.access import require_data_entry, require_investigator
-from trial.models import Role, Subject, SubjectStatus, User
+from trial.access import require
+from trial.capabilities import Capability
+from trial.models import Subject, SubjectStatus, User
 
-SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
 AE_FIELDS = (
     "term",
     "verbatim_term",
@@ -182,7 +182,7 @@ def _apply(ae: AdverseEvent, values: dict, now: datetime) -> None:
 
 
 def _may_record_ae(by: User, subject: Subject) -> None:
-    require_data_entry(by, subject, action="record adverse events")
+    require(by, Capability.ENTER_DATA, subject, action="record adverse events")
     if subject.voided_at or subject.status in (SubjectStatus.SCREEN_FAILED,):
         raise ValidationError("Adverse events are not recorded for this subject.")
 
@@ -215,7 +215,9 @@ def ae_update(
 ) -> AdverseEvent:
     """Correct or follow up an AE; grade changes are kept and the worst grade derived."""
     with crf_write(
-        require=lambda: require_data_entry(by, ae.subject, action="edit adverse events"),
+        require=lambda: require(
+            by, Capability.ENTER_DATA, ae.subject, action="edit adverse events"
+        ),
         record=ae,
         by=by,
         now=now,
@@ -244,7 +246,7 @@ def ae_assess_causality(
     relationship = rules.Relationship(relationship).value
     expectedness = rules.Expectedness(expectedness).value if expectedness else ""
     with crf_write(
-        require=lambda: require_investigator(by, ae.subject, action="assess causality"),
+        require=lambda: require(by, Capability.ASSESS_AE, ae.subject, action="assess causality"),
         record=ae,
         by=by,
         now=now,
@@ -265,7 +267,7 @@ def ae_assess_causality(
 def ae_decide_dlt(*, ae: AdverseEvent, by: User, is_dlt: bool, now: datetime) -> AdverseEvent:
     """The investigator decides whether a candidate is a DLT; the 3+3 state follows."""
     with crf_write(
-        require=lambda: require_investigator(by, ae.subject, action="decide DLTs"),
+        require=lambda: require(by, Capability.ASSESS_AE, ae.subject, action="decide DLTs"),
         record=ae,
         by=by,
         now=now,
@@ -286,7 +288,7 @@ def ae_decide_dlt(*, ae: AdverseEvent, by: User, is_dlt: bool, now: datetime) ->
 
 
 def _require_sae_signer(by: User, ae: AdverseEvent, password: str, request) -> None:
-    require_investigator(by, ae.subject, action="sign SAE reports")
+    require(by, Capability.SIGN, ae.subject, action="sign SAE reports")
     # Outside the write's transaction: a wrong password's failed-login count must stand.
     password_verify(user=by, password=password, request=request)
 
@@ -322,7 +324,9 @@ def sae_report_sign(
 def ae_void(*, ae: AdverseEvent, by: User, reason: str, now: datetime) -> AdverseEvent:
     """Void an AE entered in error: the row stays, with the reason; a DLT stops counting."""
     with crf_write(
-        require=lambda: require_data_entry(by, ae.subject, action="void adverse events"),
+        require=lambda: require(
+            by, Capability.ENTER_DATA, ae.subject, action="void adverse events"
+        ),
         record=ae,
         by=by,
         now=now,

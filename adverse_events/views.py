@@ -24,13 +24,11 @@ from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
 from trial import hooks
-from trial.access import can_act_as_investigator, can_enter_data, get_subject_for_user
+from trial.access import can, get_subject_for_user
+from trial.capabilities import Capability
 from trial.forms import add_service_errors
-from trial.models import Role
 from trial.paging import page_of, query_string_without
 from trial.spreadsheet import csv_writer
-
-SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
 
 
 def _now():
@@ -52,7 +50,7 @@ def _terms():
 
 @login_required
 def ae_new(request, pk):
-    subject = get_subject_for_user(request.user, pk, *SITE_STAFF)
+    subject = get_subject_for_user(request.user, pk, Capability.ENTER_DATA)
     form = AdverseEventForm(request.POST or None, editing=False)
     if request.method == "POST" and form.is_valid():
         try:
@@ -112,7 +110,7 @@ def _selected_term(form):
 @login_required
 def ae_detail(request, pk):
     ae = _get_ae_for_user(request, pk)
-    can_edit = can_enter_data(request.user, ae.subject)
+    can_edit = can(request.user, Capability.ENTER_DATA, ae.subject)
     review = review_selectors.record_panel(ae, request.user)
     form = None
     if can_edit and not ae.voided_at:
@@ -145,7 +143,7 @@ def _render_detail(request, ae, *, form=None, review=None, status=200, **bound):
     errors, so that what was typed stays on the page."""
     if review is None:
         review = review_selectors.record_panel(ae, request.user)
-    can_edit = can_enter_data(request.user, ae.subject)
+    can_edit = can(request.user, Capability.ENTER_DATA, ae.subject)
     if form is None and can_edit and not ae.voided_at:
         form = AdverseEventForm(None, instance=ae, editing=True)
         if review.locked:
@@ -183,7 +181,8 @@ def _render_detail(request, ae, *, form=None, review=None, status=200, **bound):
             ),
             "clock": clock,
             "can_edit": can_edit,
-            "is_investigator": can_act_as_investigator(request.user, ae.subject),
+            "can_assess": can(request.user, Capability.ASSESS_AE, ae.subject),
+            "can_sign": can(request.user, Capability.SIGN, ae.subject),
             "review": review,
             "locked": review.locked,
             **forms,

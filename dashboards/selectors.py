@@ -15,14 +15,15 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 
 from adverse_events.models import AdverseEvent
-from adverse_events.selectors import AE_READERS, RELATED, adverse_events_for, saes_for
+from adverse_events.selectors import RELATED, adverse_events_for, saes_for
 from dosing import recist
 from dosing.models import Disposition, DispositionKind, DosingRecord, TumourAssessment
 from review.models import Query, QueryStatus
 from screening.eligibility import CRITERIA
 from screening.models import EligibilityAssessment
 from screening.selectors import Funnel, screening_funnel
-from trial.access import has_role, sites_for, subjects_for
+from trial.access import can, sites_for, subjects_for
+from trial.capabilities import Capability
 from trial.models import DoseLevel, Site, Study, Subject, SubjectStatus, User, Visit
 from trial.study import current_study_or_none
 
@@ -272,7 +273,7 @@ def safety_for(user: User, *, today: date) -> Safety:
     )
     return Safety(
         today=today,
-        serious_only=not has_role(user, *AE_READERS),
+        serious_only=not can(user, Capability.READ_AES),
         all_sites=all_sites,
         totals=SafetyTotals(**totals),
         by_soc=events_by_soc(events),

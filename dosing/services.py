@@ -16,12 +16,12 @@ from dosing.vitals import check_vitals
 from review.contract import crf_write
 from review.services import assert_editable
 from trial import lifecycle, schedule
-from trial.access import require_data_entry
+from trial.access import require
 from trial.audit import audit_context
-from trial.models import Role, Subject, SubjectStatus, User, Visit, VisitKind
+from trial.capabilities import Capability
+from trial.models import Subject, SubjectStatus, User, Visit, VisitKind
 from trial.study_config import definitions_of
 
-SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
 DOSING_FIELDS = (
     "dose_change",
     "dose_change_reason",
@@ -69,7 +69,7 @@ TEXT_FIELDS = frozenset(
 
 
 def _require_staff(user: User, subject: Subject, action: str) -> None:
-    require_data_entry(user, subject, action=action)
+    require(user, Capability.ENTER_DATA, subject, action=action)
 
 
 def _transition(subject: Subject, target: str) -> None:

@@ -15,8 +15,9 @@ from dosing.models import (
 )
 from dosing.services import first_dose_date
 from review.services import assert_editable
-from trial.access import require_data_entry
+from trial.access import require
 from trial.audit import audit_context
+from trial.capabilities import Capability
 from trial.models import Subject, SubjectStatus, User
 
 
@@ -40,7 +41,7 @@ def _assessment_of(row: TumourAssessment, lesions) -> recist.Assessment:
 
 
 def _check_common(subject: Subject, by: User, assessment_date: date, today: date) -> None:
-    require_data_entry(by, subject, action="record tumour assessments")
+    require(by, Capability.ENTER_DATA, subject, action="record tumour assessments")
     assert_editable(subject)
     if subject.status in (SubjectStatus.SCREENING, SubjectStatus.SCREEN_FAILED):
         raise ValidationError("Tumour assessments are recorded for enrolled subjects.")

@@ -22,11 +22,11 @@ from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
 from review.records import subject_sections
 from trial import schedule
-from trial.access import can_enter_data, get_subject_for_user, subjects_for
+from trial.access import can, get_subject_for_user
+from trial.capabilities import Capability
 from trial.forms import add_service_errors
-from trial.models import Role, Visit, VisitKind
+from trial.models import Visit, VisitKind
 
-SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
 DISPOSITION_SERVICES = {
     DispositionKind.END_OF_TREATMENT: services.subject_end_treatment,
     DispositionKind.WITHDRAWAL: services.subject_withdraw,
@@ -71,7 +71,7 @@ def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
     overdue = [r for r in rows if r.status == "missed" and not r.visit.missed_reason]
     subject_review = review_selectors.subject_review(subject, request.user)
     # A locked subject is read-only for everyone: no editing buttons.
-    can_edit = subject_review.lock is None and can_enter_data(request.user, subject)
+    can_edit = subject_review.lock is None and can(request.user, Capability.ENTER_DATA, subject)
     context = {
         "subject": subject,
         "subject_review": subject_review,
@@ -89,9 +89,7 @@ def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
         "can_edit": can_edit,
         # Voiding or correcting a subject entered in error: data managers and admins.
         "can_correct": subject.voided_at is None
-        and subjects_for(request.user, Role.DATA_MANAGER, Role.ADMIN)
-        .filter(pk=subject.pk)
-        .exists(),
+        and can(request.user, Capability.CORRECT_SUBJECT, subject),
         "today": today,
         "posted_visit": posted_visit,
         "visit_date_form": VisitDateForm(initial={"completed_on": today}),
@@ -123,7 +121,7 @@ def dosing_form(request, visit_pk):
     # Read-only for the roles that may read the form but not change it (the service's own
     # rule decides), and for everyone while it is locked.
     voided = record is not None and record.voided_at is not None
-    editable = can_enter_data(request.user, subject) and not locked and not voided
+    editable = can(request.user, Capability.ENTER_DATA, subject) and not locked and not voided
     if not editable:
         make_read_only(form)
     if request.method == "POST" and form.is_valid():
@@ -263,7 +261,7 @@ def worklist(request):
 
 
 def _staff_subject(request, pk):
-    return get_subject_for_user(request.user, pk, *SITE_STAFF)
+    return get_subject_for_user(request.user, pk, Capability.ENTER_DATA)
 
 
 @login_required

@@ -1,7 +1,7 @@
 """Who may export, which subjects an export contains, and which runs a user may see.
 
 Site scoping goes through trial.access like every other read: the sites an export may cover
-are `sites_for(user, *EXPORTERS)`, and a run is downloadable only by someone who could have
+are `sites_for(user, Capability.EXPORT)`, and a run is downloadable only by someone who could have
 produced it.
 """
 
@@ -14,21 +14,20 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from exports.models import ExportRun
-from trial.access import has_role, roles_of, sites_for
-from trial.models import Role, Site, Subject, User
-
-EXPORTERS = (Role.ADMIN, Role.DATA_MANAGER)
+from trial.access import can, sites_for
+from trial.capabilities import Capability
+from trial.models import Site, Subject, User
 
 
 def may_export(user: User) -> bool:
-    return has_role(user, *EXPORTERS)
+    return can(user, Capability.EXPORT)
 
 
 def exportable_sites(user: User | None) -> QuerySet[Site]:
     """Sites a user may export; None is an operator at the command line (every site)."""
     if user is None:
         return Site.objects.all()
-    return sites_for(user, *EXPORTERS)
+    return sites_for(user, Capability.EXPORT)
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def runs_for(user: User) -> QuerySet[ExportRun]:
     if not may_export(user):
         return ExportRun.objects.none()
     runs = ExportRun.objects.select_related("requested_by")
-    if Role.ADMIN in roles_of(user):
+    if can(user, Capability.READ_ALL_EXPORTS):
         return runs
     return runs.filter(requested_by=user)
 

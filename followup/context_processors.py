@@ -10,28 +10,28 @@ from django.utils import timezone
 
 from followup.models import Notification
 from followup.my_tasks import my_tasks
-from trial.access import roles_of
+from trial.access import can, roles_of
+from trial.capabilities import Capability
 from trial.models import Role
 
-# (label, url name, roles that see it (empty: everyone signed in), menu). "main" items sit on
-# the bar; "study" items in the Study menu, so the bar fits a laptop screen.
-AE_READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN)
+# (label, url name, capability that shows it (None: everyone signed in), menu). "main" items
+# sit on the bar; "study" items in the Study menu, so the bar fits a laptop screen.
 NAVIGATION = [
-    ("Home", "home", (), "main"),
-    ("My tasks", "my_tasks", (), "main"),
-    ("Worklist", "worklist", (Role.COORDINATOR, Role.INVESTIGATOR), "main"),
-    ("Subjects", "subject_list", (), "main"),
-    ("Matrix", "subject_matrix", (), "main"),
-    ("Register", "screening_register", (Role.COORDINATOR, Role.INVESTIGATOR), "main"),
-    ("AEs", "ae_list", AE_READERS, "main"),
-    ("SAEs", "sae_list", (), "main"),
-    ("Review", "review_queue", (Role.INVESTIGATOR,), "main"),
-    ("Queries", "query_list", AE_READERS, "main"),
-    ("Overview", "dashboard_overview", (), "study"),
-    ("Screening log", "screening_log", (), "study"),
-    ("Dose escalation", "dose_escalation", (), "study"),
-    ("Study configuration", "study_overview", (), "study"),
-    ("Exports", "export_page", (Role.ADMIN, Role.DATA_MANAGER), "study"),
+    ("Home", "home", None, "main"),
+    ("My tasks", "my_tasks", None, "main"),
+    ("Worklist", "worklist", Capability.ENTER_DATA, "main"),
+    ("Subjects", "subject_list", None, "main"),
+    ("Matrix", "subject_matrix", None, "main"),
+    ("Register", "screening_register", Capability.ENTER_DATA, "main"),
+    ("AEs", "ae_list", Capability.READ_AES, "main"),
+    ("SAEs", "sae_list", None, "main"),
+    ("Review", "review_queue", Capability.SIGN, "main"),
+    ("Queries", "query_list", Capability.READ_QUERIES, "main"),
+    ("Overview", "dashboard_overview", None, "study"),
+    ("Screening log", "screening_log", None, "study"),
+    ("Dose escalation", "dose_escalation", None, "study"),
+    ("Study configuration", "study_overview", None, "study"),
+    ("Exports", "export_page", Capability.EXPORT, "study"),
 ]
 
 
@@ -39,7 +39,6 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_roles": []}
-    roles = roles_of(user)
     items = [
         {
             "label": label,
@@ -49,7 +48,7 @@ def navigation(request):
             "name": name,
         }
         for label, name, needed, menu in NAVIGATION
-        if not needed or roles & set(needed)
+        if needed is None or can(user, needed)
     ]
     # The work waiting for the user's roles: counted on indexed columns, never by building
     # the worklists (followup.my_tasks), so every page costs the same whatever the data.
@@ -68,7 +67,7 @@ def navigation(request):
     for item in items:
         if badges.get(item["name"]):
             item["count"] = badges[item["name"]]
-    if Role.ADMIN in roles and user.is_staff:
+    if user.is_staff and can(user, Capability.ADMINISTER):
         items.append(
             {
                 "label": "Administration",
@@ -81,5 +80,5 @@ def navigation(request):
         "unread_notifications": sections.extra["unread"],
         "nav_items": [i for i in items if i["menu"] == "main"],
         "study_menu": [i for i in items if i["menu"] == "study"],
-        "user_roles": sorted(Role(r).label for r in roles),
+        "user_roles": sorted(Role(r).label for r in roles_of(user)),
     }

@@ -38,10 +38,11 @@ def medical_history_edit_checks(record, now) -> list[Failure]:
 
 def history_subject_section(subject, user) -> dict | None:
     """The subject's live conditions, for the roles that read histories (not sponsor safety)."""
-    from history.selectors import READERS, live_history
-    from trial.access import can_manage_site
+    from history.selectors import live_history
+    from trial.access import can
+    from trial.capabilities import Capability
 
-    if not can_manage_site(user, subject.site, *READERS):
+    if not can(user, Capability.READ_BACKGROUND, subject):
         return None
     return {"entries": live_history(subject).order_by("sequence"), "subject": subject}
 

@@ -7,17 +7,18 @@ from dosing.services import first_dose_date
 from history import rules
 from history.models import MedicalHistory
 from trial.access import scope_to_sites
-from trial.models import Role, Subject, User
-
-# Who reads a subject's history: the site's staff, monitors, data managers, administrators
-# (not sponsor safety, who reads SAEs only).
-READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN)
+from trial.capabilities import Capability
+from trial.models import Subject, User
 
 
 def medical_history_for(user: User) -> QuerySet[MedicalHistory]:
-    """Every entry the user may read, voided ones included (lists filter them out)."""
+    """Every entry the user may read, voided ones included (lists filter them out): the
+    site's staff, monitors, data managers, administrators (not sponsor safety)."""
     return scope_to_sites(
-        MedicalHistory.objects.all(), user, *READERS, site_field="subject__site"
+        MedicalHistory.objects.all(),
+        user,
+        Capability.READ_BACKGROUND,
+        site_field="subject__site",
     ).select_related("subject", "subject__site", "term")
 
 

@@ -16,7 +16,8 @@ from dosing.services import first_dose_date
 from history import rules
 from history.models import MedicalHistory
 from review.contract import crf_write
-from trial.access import require_data_entry
+from trial.access import require
+from trial.capabilities import Capability
 from trial.models import Subject, User
 
 MH_FIELDS = (
@@ -83,7 +84,7 @@ def _apply(record: MedicalHistory, values: dict) -> None:
 
 
 def _require_entry(by: User, subject: Subject, action: str):
-    return lambda: require_data_entry(by, subject, action=action)
+    return lambda: require(by, Capability.ENTER_DATA, subject, action=action)
 
 
 def medical_history_record(

@@ -15,7 +15,8 @@ from history.models import MedicalHistory
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
-from trial.access import SITE_STAFF, can_enter_data, get_subject_for_user
+from trial.access import can, get_subject_for_user
+from trial.capabilities import Capability
 from trial.forms import add_service_errors
 
 
@@ -39,18 +40,22 @@ def _get_history_for_user(request, pk) -> MedicalHistory:
 
 @login_required
 def medical_history_list(request, pk):
-    subject = get_subject_for_user(request.user, pk, *selectors.READERS)
+    subject = get_subject_for_user(request.user, pk, Capability.READ_BACKGROUND)
     entries = subject.medical_history.select_related("term").order_by("sequence")
     return render(
         request,
         "history/medical_history_list.html",
-        {"subject": subject, "entries": entries, "can_edit": can_enter_data(request.user, subject)},
+        {
+            "subject": subject,
+            "entries": entries,
+            "can_edit": can(request.user, Capability.ENTER_DATA, subject),
+        },
     )
 
 
 @login_required
 def medical_history_new(request, pk):
-    subject = get_subject_for_user(request.user, pk, *SITE_STAFF)
+    subject = get_subject_for_user(request.user, pk, Capability.ENTER_DATA)
     form = MedicalHistoryForm(request.POST or None, editing=False)
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,7 +80,7 @@ def medical_history_detail(request, pk):
     record = _get_history_for_user(request, pk)
     review = review_selectors.record_panel(record, request.user)
     form = None
-    if can_enter_data(request.user, record.subject) and not record.voided_at:
+    if can(request.user, Capability.ENTER_DATA, record.subject) and not record.voided_at:
         form = MedicalHistoryForm(request.POST or None, instance=record, editing=True)
         annotate_fields(form, field_notes(record))
         if review.locked:
@@ -110,7 +115,7 @@ def _render_detail(request, record, *, form, review, void_form=None):
             "terms": _terms() if form else [],
             "review": review,
             "locked": review.locked,
-            "can_edit": can_enter_data(request.user, record.subject),
+            "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
             "void_form": void_form or VoidForm(initial={"version": record.version}),
         },
         status=400 if bound else 200,

@@ -24,10 +24,10 @@ def medication_edit_checks(record, now) -> list[Failure]:
 def medication_subject_section(subject, user) -> dict | None:
     """The subject's live medications, for the roles that read them (not sponsor safety)."""
     from medications.models import ConcomitantMedication
-    from medications.selectors import READERS
-    from trial.access import can_manage_site
+    from trial.access import can
+    from trial.capabilities import Capability
 
-    if not can_manage_site(user, subject.site, *READERS):
+    if not can(user, Capability.READ_BACKGROUND, subject):
         return None
     entries = ConcomitantMedication.objects.filter(subject=subject, voided_at__isnull=True)
     return {"entries": entries.order_by("sequence"), "subject": subject}

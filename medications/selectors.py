@@ -8,15 +8,16 @@ from medications import rules
 from medications.models import ConcomitantMedication
 from medications.services import CM_FIELDS, facts_for
 from trial.access import scope_to_sites
-from trial.models import Role, User
-
-# As the medical history: not sponsor safety (SAEs only).
-READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN)
+from trial.capabilities import Capability
+from trial.models import User
 
 
 def medications_for(user: User) -> QuerySet[ConcomitantMedication]:
     return scope_to_sites(
-        ConcomitantMedication.objects.all(), user, *READERS, site_field="subject__site"
+        ConcomitantMedication.objects.all(),
+        user,
+        Capability.READ_BACKGROUND,
+        site_field="subject__site",
     ).select_related("subject", "subject__site", "indication_ae", "indication_history")
 
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from medications import rules
 from medications.models import ConcomitantMedication
 from review.contract import crf_write
-from trial.access import require_data_entry
+from trial.access import require
+from trial.capabilities import Capability
 from trial.models import Subject, User
 
 CM_FIELDS = (
@@ -79,7 +80,7 @@ def _apply(record: ConcomitantMedication, values: dict) -> None:
 
 
 def _require_entry(by: User, subject: Subject, action: str):
-    return lambda: require_data_entry(by, subject, action=action)
+    return lambda: require(by, Capability.ENTER_DATA, subject, action=action)
 
 
 def medication_record(

@@ -15,7 +15,8 @@ from medications.models import ConcomitantMedication
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
-from trial.access import SITE_STAFF, can_enter_data, get_subject_for_user
+from trial.access import can, get_subject_for_user
+from trial.capabilities import Capability
 from trial.forms import add_service_errors
 
 
@@ -33,7 +34,7 @@ def _get_medication_for_user(request, pk) -> ConcomitantMedication:
 
 @login_required
 def medication_list(request, pk):
-    subject = get_subject_for_user(request.user, pk, *selectors.READERS)
+    subject = get_subject_for_user(request.user, pk, Capability.READ_BACKGROUND)
     first_dose = first_dose_date(subject)
     entries = [
         (entry, selectors.timing_of(entry, first_dose))
@@ -48,14 +49,14 @@ def medication_list(request, pk):
             "subject": subject,
             "entries": entries,
             "first_dose": first_dose,
-            "can_edit": can_enter_data(request.user, subject),
+            "can_edit": can(request.user, Capability.ENTER_DATA, subject),
         },
     )
 
 
 @login_required
 def medication_new(request, pk):
-    subject = get_subject_for_user(request.user, pk, *SITE_STAFF)
+    subject = get_subject_for_user(request.user, pk, Capability.ENTER_DATA)
     form = MedicationForm(request.POST or None, subject=subject, editing=False)
     if request.method == "POST" and form.is_valid():
         try:
@@ -80,7 +81,7 @@ def medication_detail(request, pk):
     record = _get_medication_for_user(request, pk)
     review = review_selectors.record_panel(record, request.user)
     form = None
-    if can_enter_data(request.user, record.subject) and not record.voided_at:
+    if can(request.user, Capability.ENTER_DATA, record.subject) and not record.voided_at:
         form = MedicationForm(
             request.POST or None, instance=record, subject=record.subject, editing=True
         )
@@ -117,7 +118,7 @@ def _render_detail(request, record, *, form, review, void_form=None):
             "form": form,
             "review": review,
             "locked": review.locked,
-            "can_edit": can_enter_data(request.user, record.subject),
+            "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
             "void_form": void_form or VoidForm(initial={"version": record.version}),
         },
         status=400 if bound else 200,

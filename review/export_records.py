@@ -13,6 +13,7 @@ from review.export_spec import (
     subject_dataset,
     subject_keys,
 )
+from trial.capabilities import Capability
 
 
 def _signatures(context) -> tuple[Dataset, ...]:
@@ -61,10 +62,9 @@ def _queries(context) -> tuple[Dataset, ...]:
 
 def _api_queries(user):
     from review.models import Query
-    from review.selectors import QUERY_READERS
 
     return (
-        api_rows(Query.objects.all(), user, *QUERY_READERS)
+        api_rows(Query.objects.all(), user, Capability.READ_QUERIES)
         .select_related("content_type", "raised_by", "closed_by")
         .prefetch_related("messages__author")
         .order_by("subject", "raised_at", "id")

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import QuerySet
 
 from trial.access import scope_to_sites
+from trial.capabilities import Capability
 from trial.models import DoseLevel, Site, User
 
 # ODM 1.3.2 data types used here; "list" is several codes in one text value ("a|b").
@@ -253,12 +254,14 @@ def subject_dataset(
 # --- reading for the API -------------------------------------------------------------------
 
 
-def api_rows(queryset: QuerySet, user: User, *roles: str, path: str = "subject__") -> QuerySet:
-    """The rows of the user's sites (with one of `roles`, any role if none), voided subjects
-    (entered in error) and their records left out, as on the web."""
+def api_rows(
+    queryset: QuerySet, user: User, capability: Capability | None = None, path: str = "subject__"
+) -> QuerySet:
+    """The rows of the user's sites (where they hold `capability`, any role if None), voided
+    subjects (entered in error) and their records left out, as on the web."""
     return scope_to_sites(
         queryset.filter(**{f"{path}voided_at__isnull": True}),
         user,
-        *roles,
+        capability,
         site_field=f"{path}site",
     )

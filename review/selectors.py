@@ -33,15 +33,10 @@ from review.records import (
     title_related,
 )
 from screening.models import EligibilityAssessment, EligibilityStatus
-from trial.access import roles_at, scope_to_sites, sites_for
+from trial.access import can, roles_at, scope_to_sites, sites_for
 from trial.audit import HistoryEntry, entries_from
-from trial.models import Role, Subject, SubjectStatus, User
-
-QUERY_READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.DATA_MANAGER, Role.ADMIN)
-QUERY_RAISERS = (Role.MONITOR, Role.DATA_MANAGER, Role.INVESTIGATOR)
-QUERY_ANSWERERS = (Role.COORDINATOR, Role.INVESTIGATOR)
-QUERY_CLOSERS = (Role.MONITOR, Role.DATA_MANAGER)
-AUDIT_READERS = QUERY_READERS
+from trial.capabilities import Capability, allows
+from trial.models import Subject, SubjectStatus, User
 
 
 class SignatureState(StrEnum):
@@ -169,7 +164,7 @@ def verification_status(record: Model, field_name: str = "") -> VerificationStat
 
 def queries_for(user: User) -> QuerySet[Query]:
     return scope_to_sites(
-        Query.objects.all(), user, *QUERY_READERS, site_field="subject__site"
+        Query.objects.all(), user, Capability.READ_QUERIES, site_field="subject__site"
     ).select_related("subject", "subject__site", "raised_by", "closed_by", "content_type")
 
 
@@ -320,7 +315,7 @@ def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:
 
 def review_queue(user: User) -> list[QueueItem]:
     """The queue of an investigator: their sites' subjects."""
-    return awaiting_review(Subject.objects.filter(site__in=sites_for(user, Role.INVESTIGATOR)))
+    return awaiting_review(Subject.objects.filter(site__in=sites_for(user, Capability.SIGN)))
 
 
 # --- the review panel of a CRF page ----------------------------------------------------------
@@ -386,20 +381,20 @@ def record_panel(record: Model, user: User) -> RecordPanel:
         can_sign=bool(
             kind
             and kind.sign_meaning
-            and Role.INVESTIGATOR in roles
+            and allows(Capability.SIGN, roles)
             and lock is None
             and state != SignatureState.VALID
         ),
         can_lock=bool(
             kind
             and kind.lockable
-            and Role.DATA_MANAGER in roles
+            and allows(Capability.LOCK, roles)
             and lock is None
             and state == SignatureState.VALID
         ),
-        can_unlock=Role.DATA_MANAGER in roles and own,
-        can_verify=Role.MONITOR in roles,
-        can_raise=bool(roles & set(QUERY_RAISERS)),
+        can_unlock=allows(Capability.LOCK, roles) and own,
+        can_verify=allows(Capability.VERIFY, roles),
+        can_raise=allows(Capability.RAISE_QUERY, roles),
     )
 
 
@@ -459,14 +454,22 @@ def subject_history(subject: Subject) -> list[SubjectHistoryRow]:
     return rows
 
 
+def can_close_query(user: User, query: Query, roles=None) -> bool:
+    """Monitors and data managers close and re-open any query; an investigator, the ones
+    they raised. `roles`: the user's roles at the query's site, when already read."""
+    if roles is None:
+        roles = roles_at(user, query.subject.site)
+    return allows(Capability.CLOSE_QUERY, roles) or (
+        query.raised_by_id == user.pk and allows(Capability.CLOSE_OWN_QUERY, roles)
+    )
+
+
 def query_actions(query: Query, user: User) -> dict[str, bool]:
     """Which of answer / close / re-open the user may do on this query now."""
     roles = roles_at(user, query.subject.site)
-    closer = bool(roles & set(QUERY_CLOSERS)) or (
-        query.raised_by_id == user.pk and Role.INVESTIGATOR in roles
-    )
+    closer = can_close_query(user, query, roles)
     return {
-        "answer": query.status == QueryStatus.OPEN and bool(roles & set(QUERY_ANSWERERS)),
+        "answer": query.status == QueryStatus.OPEN and allows(Capability.ANSWER_QUERY, roles),
         "close": query.status != QueryStatus.CLOSED and closer,
         "reopen": query.status == QueryStatus.CLOSED and closer,
     }
@@ -484,10 +487,10 @@ class SubjectReview:
 
 def subject_review(subject: Subject, user: User) -> SubjectReview:
     lock = own_lock(subject)
-    data_manager = Role.DATA_MANAGER in roles_at(user, subject.site)
+    may_lock = can(user, Capability.LOCK, subject)
     return SubjectReview(
         lock=lock,
         open_queries=open_queries_of_subject(subject),
-        can_lock=data_manager and lock is None,
-        can_unlock=data_manager and lock is not None,
+        can_lock=may_lock and lock is None,
+        can_unlock=may_lock and lock is not None,
     )

@@ -26,12 +26,10 @@ from review.models import (
 )
 from review.records import field_choices, kind_of, record_title, subject_of
 from review.selectors import (
-    QUERY_ANSWERERS,
-    QUERY_CLOSERS,
-    QUERY_RAISERS,
     SignatureState,
     _ct,
     awaiting_review,
+    can_close_query,
     fresh,
     latest_signature,
     latest_verification,
@@ -42,19 +40,18 @@ from review.selectors import (
     signature_status,
 )
 from trial import hooks, security
-from trial.access import can_manage_site
+from trial.access import require
 from trial.audit import audit_context
-from trial.models import Role, Subject, User
+from trial.capabilities import Capability
+from trial.models import Subject, User
 
 WRONG_PASSWORD = "The password is not correct."
 PASSWORD_MISSING = "Re-enter your password to sign."
 
 
-def _require(user: User, record: Model, *roles: str, action: str) -> Subject:
+def _require(user: User, record: Model, capability: Capability, *, action: str) -> Subject:
     subject = subject_of(record)
-    if not can_manage_site(user, subject.site, *roles):
-        names = " or ".join(Role(r).label.lower() for r in roles)
-        raise PermissionDenied(f"Only a {names} of site {subject.site.code} may {action}.")
+    require(user, capability, subject, action=action)
     return subject
 
 
@@ -117,7 +114,7 @@ def record_sign(
     *, record: Model, user: User, meaning: str, password: str, now: datetime, request=None
 ) -> Signature:
     """An investigator of the subject's site signs a CRF, re-entering their password."""
-    _require(user, record, Role.INVESTIGATOR, action="sign CRFs")
+    _require(user, record, Capability.SIGN, action="sign CRFs")
     kind = _kind(record)
     if kind.sign_meaning is None:
         message = kind.signed_elsewhere or f"{kind.name} records are not signed."
@@ -176,7 +173,7 @@ def assert_editable(record: Model) -> None:
 
 def record_lock(*, record: Model, by: User, now: datetime) -> RecordLock:
     """A data manager locks a record that carries a valid signature."""
-    subject = _require(by, record, Role.DATA_MANAGER, action="lock records")
+    subject = _require(by, record, Capability.LOCK, action="lock records")
     kind = _kind(record)
     if not kind.lockable:
         raise ValidationError(f"{kind.name} records are locked with their subject.")
@@ -205,7 +202,7 @@ def record_lock(*, record: Model, by: User, now: datetime) -> RecordLock:
 
 def subject_lock(*, subject: Subject, by: User, now: datetime) -> RecordLock:
     """A data manager locks a whole subject once every CRF awaiting a signature is signed."""
-    _require(by, subject, Role.DATA_MANAGER, action="lock subjects")
+    _require(by, subject, Capability.LOCK, action="lock subjects")
     with transaction.atomic():
         subject = Subject.objects.select_for_update().get(pk=subject.pk)
         pending = awaiting_review(Subject.objects.filter(pk=subject.pk))
@@ -226,7 +223,7 @@ def subject_lock(*, subject: Subject, by: User, now: datetime) -> RecordLock:
 
 def record_unlock(*, record: Model, by: User, reason: str, now: datetime) -> RecordLock:
     """A data manager unlocks a record (or a subject, record = the subject) with a reason."""
-    _require(by, record, Role.DATA_MANAGER, action="unlock records")
+    _require(by, record, Capability.LOCK, action="unlock records")
     if not reason or not reason.strip():
         raise ValidationError({"reason": ["A reason is required to unlock a record."]})
     title = f"Subject {record}" if isinstance(record, Subject) else record_title(record)
@@ -260,7 +257,7 @@ def record_verify(
     *, record: Model, by: User, field_name: str = "", now: datetime
 ) -> SourceVerification:
     """A monitor marks a record (or one field) as verified against the source."""
-    subject = _require(by, record, Role.MONITOR, action="verify source data")
+    subject = _require(by, record, Capability.VERIFY, action="verify source data")
     _kind(record)
     _check_field(record, field_name)
     stored = fresh(record)
@@ -299,7 +296,7 @@ def query_raise(
     *, record: Model, by: User, text: str, field_name: str = "", now: datetime
 ) -> Query:
     """A monitor, data manager or the site's investigator raises a query on a record or field."""
-    subject = _require(by, record, *QUERY_RAISERS, action="raise queries")
+    subject = _require(by, record, Capability.RAISE_QUERY, action="raise queries")
     _kind(record)
     text = _text(text, "text", "Say what needs checking.")
     _check_field(record, field_name)
@@ -327,7 +324,7 @@ def _locked_query(query: Query) -> Query:
 
 def query_answer(*, query: Query, by: User, text: str, now: datetime) -> Query:
     """The site (coordinator or investigator) answers an open query."""
-    _require(by, query.subject, *QUERY_ANSWERERS, action="answer queries for the site")
+    _require(by, query.subject, Capability.ANSWER_QUERY, action="answer queries for the site")
     text = _text(text, "text", "Write the answer.")
     with transaction.atomic(), audit_context(by=by, reason="Query answered"):
         current = _locked_query(query)
@@ -346,10 +343,7 @@ def query_answer(*, query: Query, by: User, text: str, now: datetime) -> Query:
 
 def _require_closer(user: User, query: Query, action: str) -> None:
     """Monitors and data managers close and re-open queries; an investigator, their own."""
-    site = query.subject.site
-    if can_manage_site(user, site, *QUERY_CLOSERS):
-        return
-    if query.raised_by_id == user.pk and can_manage_site(user, site, Role.INVESTIGATOR):
+    if can_close_query(user, query):
         return
     raise PermissionDenied(
         f"Only a monitor or data manager (or the investigator who raised it) may {action} "

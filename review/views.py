@@ -27,9 +27,9 @@ from review.matrix import subject_matrix as build_matrix
 from review.models import Query
 from review.records import KINDS, field_label, record_title, record_url
 from trial import hooks
-from trial.access import get_subject_for_user, has_role, sites_for, subjects_for
+from trial.access import can, get_subject_for_user, sites_for, subjects_for
 from trial.audit import history_scope, readable_entries
-from trial.models import Role
+from trial.capabilities import Capability
 from trial.paging import page_of, query_string_without
 from trial.spreadsheet import csv_writer
 from trial.study import current_study
@@ -198,7 +198,7 @@ AUDIT_PAGE_SIZE = 100
 def subject_audit(request, pk):
     """Everything that happened to the subject's records, filtered by record and dates, as a
     page or a print view (?view=print)."""
-    subject = get_subject_for_user(request.user, pk, *selectors.AUDIT_READERS)
+    subject = get_subject_for_user(request.user, pk, Capability.READ_AUDIT_TRAIL)
     rows = selectors.subject_history(subject)
     records = sorted(
         {(_record_key(row), f"{row.kind}: {row.title}") for row in rows}, key=lambda r: r[1]
@@ -296,7 +296,7 @@ def subject_matrix(request):
 
 @login_required
 def review_queue(request):
-    if not has_role(request.user, Role.INVESTIGATOR):
+    if not can(request.user, Capability.SIGN):
         raise PermissionDenied("The review queue is an investigator's.")
     return render(request, "review/queue.html", {"items": selectors.review_queue(request.user)})
 
@@ -321,7 +321,7 @@ CSV_COLUMNS = [
 
 @login_required
 def query_list(request):
-    sites = sites_for(request.user, *selectors.QUERY_READERS)
+    sites = sites_for(request.user, Capability.READ_QUERIES)
     filters = QueryFilterForm(request.GET or None, sites=sites)
     data = filters.cleaned_data if filters.is_valid() else {}
     queries = selectors.filtered_queries(selectors.queries_for(request.user), data)

@@ -20,12 +20,12 @@ from screening import eligibility
 from screening.enrollment import EnrollmentFacts, enrollment_blockers
 from screening.models import Consent, EligibilityAssessment
 from trial import boin, escalation, schedule
-from trial.access import require_data_entry, require_investigator
+from trial.access import require
 from trial.audit import audit_context
+from trial.capabilities import Capability
 from trial.models import (
     EscalationDesign,
     EscalationDesignKind,
-    Role,
     Site,
     Study,
     Subject,
@@ -34,8 +34,6 @@ from trial.models import (
     Visit,
 )
 from trial.study_config import definitions_of
-
-SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
 
 
 def _require_screening(subject: Subject) -> None:
@@ -138,7 +136,7 @@ def _findings_json(result: eligibility.EligibilityResult) -> list[dict]:
 
 
 def _may_record_screening(by: User, subject: Subject, action: str) -> None:
-    require_data_entry(by, subject, action=action)
+    require(by, Capability.ENTER_DATA, subject, action=action)
     _require_screening(subject)
 
 
@@ -243,7 +241,7 @@ def eligibility_confirm(
     stored with a signature bound to the assessment's content (review.signing), dated
     `now` (the clock by default).
     """
-    require_investigator(by, subject, action="confirm eligibility")
+    require(by, Capability.CONFIRM_ELIGIBILITY, subject, action="confirm eligibility")
     _require_screening(subject)
     assessment = EligibilityAssessment.objects.filter(subject=subject).first()
     if assessment is None:
@@ -296,7 +294,7 @@ def subject_screen_fail(
 
     `now` is the moment recorded (the clock by default; the demo seed dates its history).
     """
-    require_data_entry(by, subject, action="record a screen failure")
+    require(by, Capability.ENTER_DATA, subject, action="record a screen failure")
     _require_screening(subject)
     assert_editable(subject)
     if not reason.strip():
@@ -423,7 +421,7 @@ def subject_enroll(
 
     `now` stamps `enrolled_at` (the clock by default); the rules run as of `today`.
     """
-    require_data_entry(by, subject, action="enroll subjects")
+    require(by, Capability.ENTER_DATA, subject, action="enroll subjects")
     assert_editable(subject)
     with transaction.atomic():
         # Lock the study's subjects' row for this one so two enrollments cannot both take

@@ -15,21 +15,14 @@ from screening.forms import ConsentForm, EligibilityForm, EnrollForm, ReasonForm
 from screening.models import EligibilityAssessment
 from screening.selectors import screening_funnel
 from trial import hooks
-from trial.access import (
-    can_act_as_investigator,
-    can_enter_data,
-    get_subject_for_user,
-    sites_for,
-    subjects_for,
-)
+from trial.access import can, get_subject_for_user, sites_for, subjects_for
 from trial.boin import BoinState
+from trial.capabilities import Capability
 from trial.forms import add_service_errors
-from trial.models import Role, SubjectStatus
+from trial.models import SubjectStatus
 from trial.services import subject_register
 from trial.spreadsheet import csv_writer
 from trial.study import current_study
-
-SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
 
 
 def _today():
@@ -46,7 +39,7 @@ def _messages_of(error: ValidationError) -> list[str]:
 
 @login_required
 def register(request):
-    sites = sites_for(request.user, *SITE_STAFF)
+    sites = sites_for(request.user, Capability.ENTER_DATA)
     if not sites.exists():
         raise PermissionDenied("Only site coordinators and investigators register patients.")
     form = RegistrationForm(request.POST or None, sites=sites)
@@ -88,8 +81,8 @@ def _screening_context(request, subject, **extra):
         "consent": getattr(subject, "consent", None),
         "assessment": assessment,
         "review": review,
-        "can_edit": unlocked and can_enter_data(request.user, subject),
-        "can_confirm": unlocked and can_act_as_investigator(request.user, subject),
+        "can_edit": unlocked and can(request.user, Capability.ENTER_DATA, subject),
+        "can_confirm": unlocked and can(request.user, Capability.CONFIRM_ELIGIBILITY, subject),
         # What the investigator signs for: every criterion with its facts and outcome, as
         # the rules judge the saved assessment today.
         "criteria": (
@@ -155,7 +148,7 @@ def eligibility(request, pk):
     form = _eligibility_form(request, subject, assessment, request.POST or None)
     locked = review_selectors.lock_of(assessment or subject) is not None
     # Read-only for the roles that may read it but not change it (the service's rule).
-    editable = can_enter_data(request.user, subject) and not locked
+    editable = can(request.user, Capability.ENTER_DATA, subject) and not locked
     if not editable:
         make_read_only(form)
     result = None

@@ -1,4 +1,5 @@
-"""Who may see what: every read of clinical data is scoped here, per site and per role.
+"""Who may see and do what: every read of clinical data is scoped here, per site and per role,
+and every right is asked here by its name (trial.capabilities holds the table).
 
 Views, exports and the API all go through these selectors, so a coordinator at site A never
 reaches a subject of site B whatever id is sent: out-of-scope objects are simply not found.
@@ -8,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from trial.capabilities import CAPABILITIES, Capability, Scope, allows, roles_for, who
 from trial.models import Membership, Role, Site, Subject, User
 
 
@@ -24,47 +26,42 @@ def roles_of(user: User) -> frozenset[str]:
     return cached
 
 
-def has_role(user: User, *roles: str) -> bool:
-    return bool(roles_of(user) & set(roles))
-
-
-def sites_for(user: User, *roles: str) -> QuerySet[Site]:
-    """Sites where the user holds one of `roles` (any role when none given).
+def sites_for(user: User, capability: Capability | None = None) -> QuerySet[Site]:
+    """Sites where the user holds `capability` (where they hold any role when None).
 
     A membership without a site grants its role at every site; a superuser is an admin
     everywhere.
     """
     if not user.is_authenticated or not user.is_active:
         return Site.objects.none()
-    if user.is_superuser and (not roles or Role.ADMIN in roles):
+    roles = roles_for(capability) if capability else None
+    if user.is_superuser and (roles is None or Role.ADMIN in roles):
         return Site.objects.all()
     memberships = Membership.objects.filter(user=user)
-    if roles:
-        memberships = memberships.filter(role__in=roles)
+    if roles is not None:
+        memberships = memberships.filter(role__in=sorted(roles))
     if memberships.filter(site__isnull=True).exists():
         return Site.objects.all()
     return Site.objects.filter(id__in=memberships.values("site_id"))
 
 
-def scope_to_sites(queryset: QuerySet, user: User, *roles: str, site_field: str = "site"):
-    """Restrict any queryset of site-owned rows to the user's sites (for `roles`)."""
-    return queryset.filter(**{f"{site_field}__in": sites_for(user, *roles)})
+def scope_to_sites(
+    queryset: QuerySet, user: User, capability: Capability | None = None, *, site_field="site"
+):
+    """Restrict any queryset of site-owned rows to the user's sites (for `capability`)."""
+    return queryset.filter(**{f"{site_field}__in": sites_for(user, capability)})
 
 
-def subjects_for(user: User, *roles: str) -> QuerySet[Subject]:
-    return scope_to_sites(Subject.objects.all(), user, *roles)
+def subjects_for(user: User, capability: Capability | None = None) -> QuerySet[Subject]:
+    return scope_to_sites(Subject.objects.all(), user, capability)
 
 
-def get_subject_for_user(user: User, pk, *roles: str) -> Subject:
+def get_subject_for_user(user: User, pk, capability: Capability | None = None) -> Subject:
     """The subject if the user may see it, else 404 (never 403: ids are not confirmed)."""
     try:
-        return subjects_for(user, *roles).select_related("site", "study").get(pk=pk)
+        return subjects_for(user, capability).select_related("site", "study").get(pk=pk)
     except (Subject.DoesNotExist, ValueError):
         raise Http404("No such subject") from None
-
-
-def can_manage_site(user: User, site: Site, *roles: str) -> bool:
-    return sites_for(user, *roles).filter(pk=site.pk).exists()
 
 
 def roles_at(user: User, site: Site) -> frozenset[str]:
@@ -81,32 +78,34 @@ def roles_at(user: User, site: Site) -> frozenset[str]:
     return roles
 
 
-# --- Who may change what ----------------------------------------------------------------
-# One function per rule, called by the service that refuses the write and by the view that
-# decides whether to offer the form (editable) or show it read-only: the two cannot differ.
-
-SITE_STAFF = (Role.COORDINATOR, Role.INVESTIGATOR)
+# --- Who may do what ---------------------------------------------------------------------
+# The service that refuses a write and the view that decides whether to offer the form (or
+# show it read-only) ask the same question: the two cannot differ.
 
 
-def can_enter_data(user: User, subject: Subject) -> bool:
-    """Coordinators and investigators of the subject's site enter and correct its CRFs;
-    every other role reads them at most."""
-    return can_manage_site(user, subject.site, *SITE_STAFF)
+def _site_of(where) -> Site:
+    """The site an object belongs to: a site, a subject, or a record of a subject."""
+    if isinstance(where, Site):
+        return where
+    if isinstance(where, Subject):
+        return where.site
+    return where.subject.site
 
 
-def require_data_entry(user: User, subject: Subject, *, action: str) -> None:
-    if not can_enter_data(user, subject):
-        raise PermissionDenied(
-            f"Only a site coordinator or investigator of site {subject.site.code} may {action}."
-        )
+def can(user: User, capability: Capability, where=None) -> bool:
+    """Whether `user` holds `capability` at the site of `where` (a site, a subject or one of
+    its records); for a site capability asked without an object, at one site at least."""
+    grant = CAPABILITIES[capability]
+    if where is None:
+        return allows(capability, roles_of(user))
+    if grant.scope == Scope.STUDY:
+        raise ValueError(f"{capability} is not about a site: ask it without an object.")
+    return allows(capability, roles_at(user, _site_of(where)))
 
 
-def can_act_as_investigator(user: User, subject: Subject) -> bool:
-    """The investigator's acts: eligibility confirmation, causality, DLT decisions, the
-    SAE report's signature."""
-    return can_manage_site(user, subject.site, Role.INVESTIGATOR)
-
-
-def require_investigator(user: User, subject: Subject, *, action: str) -> None:
-    if not can_act_as_investigator(user, subject):
-        raise PermissionDenied(f"Only an investigator of site {subject.site.code} may {action}.")
+def require(user: User, capability: Capability, where=None, *, action: str) -> None:
+    """Refuse (PermissionDenied, a 403) unless `can(user, capability, where)`."""
+    if can(user, capability, where):
+        return
+    at = f" of site {_site_of(where).code}" if where is not None else ""
+    raise PermissionDenied(f"Only {who(capability)}{at} may {action}.")

@@ -6,10 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from trial.access import can_manage_site
+from trial.access import can
 from trial.audit import audit_context
+from trial.capabilities import Capability
 from trial.dates import implausible_date
-from trial.models import Role, Site, Study, Subject, SubjectStatus, TumourType, User
+from trial.models import Site, Study, Subject, SubjectStatus, TumourType, User
 
 SUBJECT_EDITABLE_FIELDS = (
     "sex",
@@ -48,7 +49,7 @@ def subject_register(
     screening at the same site with the same sex, birth date and tumour type: that needs the
     coordinator's explicit confirmation that it is another patient.
     """
-    if not can_manage_site(by, site, Role.COORDINATOR, Role.INVESTIGATOR):
+    if not can(by, Capability.ENTER_DATA, site):
         raise PermissionDenied("Only the site's coordinators and investigators register patients.")
     problem = implausible_date("Date of birth", date_of_birth, today=timezone.localdate())
     if problem:
@@ -108,8 +109,7 @@ def subject_update(*, subject: Subject, by: User, reason: str, **changes) -> Sub
     unknown = set(changes) - set(SUBJECT_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
-    editors = (Role.COORDINATOR, Role.INVESTIGATOR, Role.DATA_MANAGER, Role.ADMIN)
-    if not can_manage_site(by, subject.site, *editors):
+    if not can(by, Capability.EDIT_SUBJECT, subject):
         raise PermissionDenied(
             "Only the site's coordinators, investigators and data managers edit its subjects."
         )
@@ -137,7 +137,7 @@ def subject_void(*, subject: Subject, by: User, reason: str) -> Subject:
     """Mark a subject entered in error; clinical rows are never deleted."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": "A reason is required to void a record."})
-    if not can_manage_site(by, subject.site, Role.COORDINATOR, Role.DATA_MANAGER, Role.ADMIN):
+    if not can(by, Capability.VOID_SUBJECT, subject):
         raise PermissionDenied("You may not void subjects at this site.")
     if subject.voided_at:
         raise ValidationError("This subject is already voided.")

@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from trial import services
-from trial.access import get_subject_for_user, has_role, roles_of, sites_for, subjects_for
+from trial.access import can, get_subject_for_user, sites_for, subjects_for
 from trial.audit import history_for, history_scope, readable_entries
+from trial.capabilities import Capability
 from trial.forms import SubjectCorrectForm, SubjectVoidForm, add_service_errors
-from trial.models import Heartbeat, Role, SubjectStatus
+from trial.models import Heartbeat, SubjectStatus
 from trial.paging import page_of
 from trial.study import current_study, current_study_or_none
 
@@ -28,7 +29,7 @@ def home(request):
         for status in (SubjectStatus.SCREENING, SubjectStatus.ENROLLED, SubjectStatus.ON_TREATMENT)
     }
     heartbeats = []
-    if Role.ADMIN in roles_of(request.user):
+    if can(request.user, Capability.ADMINISTER):
         now = timezone.now()
         heartbeats = [
             {
@@ -98,15 +99,11 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-# A subject entered in error: voided or corrected by the data manager (or an administrator).
-SUBJECT_DATA_MANAGERS = (Role.DATA_MANAGER, Role.ADMIN)
-
-
 def _subject_for_data_manager(request, pk):
     """403 for a role that never voids or corrects subjects; 404 outside the user's sites."""
-    if not has_role(request.user, *SUBJECT_DATA_MANAGERS):
+    if not can(request.user, Capability.CORRECT_SUBJECT):
         raise PermissionDenied("Only data managers and administrators void or correct subjects.")
-    subject = get_subject_for_user(request.user, pk, *SUBJECT_DATA_MANAGERS)
+    subject = get_subject_for_user(request.user, pk, Capability.CORRECT_SUBJECT)
     if subject.voided_at:
         raise Http404("This subject was voided")
     return subject

@@ -9,8 +9,9 @@ from review.contract import crf_write
 from review.models import Query, QueryOrigin, QueryStatus
 from review.selectors import rows_of
 from tests.review.factories import LATER, c1d1_dose, signed_and_locked
-from trial.access import require_data_entry
+from trial.access import require
 from trial.audit import history_for
+from trial.capabilities import Capability
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def write(record, by, **kwargs):
     kwargs.setdefault("reason", "Transcribed from the source")
     return crf_write(
-        require=lambda: require_data_entry(by, record.subject, action="edit doses"),
+        require=lambda: require(by, Capability.ENTER_DATA, record.subject, action="edit doses"),
         record=record,
         by=by,
         now=LATER,

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from trial.models import Subject
+from trial.models import Role, Subject
 from trial.services import subject_register, subject_update, subject_void
 
 
@@ -94,3 +94,61 @@ def test_date_of_birth_0001_01_01_is_refused_as_a_correction(study, site_a, coor
     assert "before 1900-01-01" in excinfo.value.message_dict["date_of_birth"][0]
     subject.refresh_from_db()
     assert subject.date_of_birth == date(1965, 4, 1)
+
+
+# Who may correct or void a subject through the services (trial.capabilities: edit_subject,
+# void_subject); the pages are the data manager's and administrator's (the permission matrix).
+EDITORS = {Role.COORDINATOR, Role.INVESTIGATOR, Role.DATA_MANAGER, Role.ADMIN}
+VOIDERS = {Role.COORDINATOR, Role.DATA_MANAGER, Role.ADMIN}
+
+
+def _holder(make_user, role, site_a):
+    site = site_a if role in (Role.COORDINATOR, Role.INVESTIGATOR) else None
+    return make_user(f"as_{role}", role, site)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_corrects_a_subject_only_if_it_holds_edit_subject(
+    study, site_a, coordinator_a, make_user, role
+):
+    subject = _register(study, site_a, coordinator_a)
+    user = _holder(make_user, role, site_a)
+    correct = {"reason": "Typo", "date_of_birth": date(1965, 4, 2)}
+    if role in EDITORS:
+        subject_update(subject=subject, by=user, **correct)
+        subject.refresh_from_db()
+        assert subject.date_of_birth == date(1965, 4, 2)
+    else:
+        with pytest.raises(PermissionDenied):
+            subject_update(subject=subject, by=user, **correct)
+        subject.refresh_from_db()
+        assert subject.date_of_birth == date(1965, 4, 1)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_voids_a_subject_only_if_it_holds_void_subject(
+    study, site_a, coordinator_a, make_user, role
+):
+    subject = _register(study, site_a, coordinator_a)
+    user = _holder(make_user, role, site_a)
+    if role in VOIDERS:
+        subject_void(subject=subject, by=user, reason="Entered in error")
+        subject.refresh_from_db()
+        assert subject.voided_at is not None
+    else:
+        with pytest.raises(PermissionDenied):
+            subject_void(subject=subject, by=user, reason="Entered in error")
+        subject.refresh_from_db()
+        assert subject.voided_at is None
+
+
+def test_a_coordinator_of_another_site_neither_corrects_nor_voids(
+    study, site_a, coordinator_a, coordinator_b
+):
+    subject = _register(study, site_a, coordinator_a)
+    with pytest.raises(PermissionDenied):
+        subject_update(subject=subject, by=coordinator_b, reason="Typo", sex="F")
+    with pytest.raises(PermissionDenied):
+        subject_void(subject=subject, by=coordinator_b, reason="Entered in error")
+    subject.refresh_from_db()
+    assert (subject.sex, subject.voided_at) == ("M", None)

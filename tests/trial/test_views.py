@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from tests.conftest import PASSWORD
 from tests.trial.factories import SubjectFactory
+from trial.models import Role
 
 
 @pytest.fixture
@@ -46,6 +47,31 @@ def test_navigation_shows_administration_only_to_admins(client, coordinator_a, a
     assert b"Administration" not in client.get(reverse("home")).content
     client.force_login(admin_user)
     assert b"Administration" in client.get(reverse("home")).content
+
+
+EVERYONE_SEES = {"Home", "My tasks", "Subjects", "Matrix", "SAEs"}
+STUDY_MENU = {"Overview", "Screening log", "Dose escalation", "Study configuration"}
+READERS_SEE = EVERYONE_SEES | {"AEs", "Queries"}
+DATA_ENTRY_SEES = READERS_SEE | {"Worklist", "Register"}
+
+
+@pytest.mark.parametrize(
+    ("role", "items"),
+    [
+        (Role.COORDINATOR, DATA_ENTRY_SEES),
+        (Role.INVESTIGATOR, DATA_ENTRY_SEES | {"Review"}),
+        (Role.MONITOR, READERS_SEE),
+        (Role.DATA_MANAGER, READERS_SEE | {"Exports"}),
+        (Role.SPONSOR_SAFETY, EVERYONE_SEES),
+        (Role.ADMIN, READERS_SEE | {"Exports"}),
+    ],
+)
+def test_each_role_sees_the_menu_items_of_its_capabilities(client, make_user, site_a, role, items):
+    site = site_a if role in (Role.COORDINATOR, Role.INVESTIGATOR) else None
+    client.force_login(make_user(f"as_{role}", role, site))
+    context = client.get(reverse("home")).context
+    shown = {item["label"] for item in context["nav_items"] + context["study_menu"]}
+    assert shown == items | STUDY_MENU
 
 
 def test_subject_list_is_scoped_to_own_site(client, coordinator_a, subject_a, subject_b):
