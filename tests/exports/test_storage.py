@@ -23,9 +23,47 @@ BACKENDS = {
 }
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+S3 = {
+    "BACKEND": "storages.backends.s3.S3Storage",
+    "OPTIONS": {
+        "bucket_name": "ecrf-exports-test",
+        "region_name": "eu-west-3",
+        "location": "exports",
+        "default_acl": None,
+        "file_overwrite": False,
+    },
+}
+
+
+@pytest.fixture
+def s3_bucket(monkeypatch):
+    """moto's S3, inside this process (no network): django-storages talks to it through
+    boto3 exactly as it would to a real bucket."""
+    import boto3
+    from moto import mock_aws
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-3",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        client = boto3.client("s3", region_name="eu-west-3")
+        client.create_bucket(
+            Bucket=S3["OPTIONS"]["bucket_name"],
+            CreateBucketConfiguration={"LocationConstraint": "eu-west-3"},
+        )
+        yield client
+
+
+@pytest.fixture(params=[*sorted(BACKENDS), "s3"])
 def backend(request, settings):
-    settings.STORAGES = settings.STORAGES | {"exports": BACKENDS[request.param]}
+    if request.param == "s3":
+        request.getfixturevalue("s3_bucket")
+        settings.STORAGES = settings.STORAGES | {"exports": S3}
+    else:
+        settings.STORAGES = settings.STORAGES | {"exports": BACKENDS[request.param]}
     return request.param
 
 
@@ -231,3 +269,13 @@ def test_the_housekeeping_task_is_on_the_beat_schedule():
 
     entries = {e["task"] for e in app.conf.beat_schedule.values()}
     assert "exports.tasks.scan_exports" in entries
+
+
+def test_s3_export_is_an_object_in_the_bucket(data, settings, s3_bucket):
+    settings.STORAGES = settings.STORAGES | {"exports": S3}
+    run = _done(data)
+    listed = s3_bucket.list_objects_v2(Bucket=S3["OPTIONS"]["bucket_name"])
+    assert [o["Key"] for o in listed["Contents"]] == [f"exports/{run.file_path}"]
+    assert listed["Contents"][0]["Size"] == run.file_size
+    services.exports_expire(now=run.finished_at + timedelta(days=365))
+    assert "Contents" not in s3_bucket.list_objects_v2(Bucket=S3["OPTIONS"]["bucket_name"])
