@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from review.checks import Failure
+from review.export_spec import Dataset, ExportSpec, Odm, subject_dataset
 from review.models import SignatureMeaning
 from review.records import CrfKind, site_scoped
 
@@ -47,6 +48,23 @@ def history_subject_section(subject, user) -> dict | None:
     return {"entries": live_history(subject).order_by("sequence"), "subject": subject}
 
 
+def _medical_history(context) -> tuple[Dataset, ...]:
+    """Dates as the text typed, at its precision (2019-03), codes kept (UNK): ODM text."""
+    from adverse_events.models import CtcaeTerm
+
+    return (
+        subject_dataset(
+            "history.medicalhistory",
+            "medical_history",
+            "Medical history",
+            "MH",
+            order_by=("sequence",),
+            related={CtcaeTerm: (("", "term"),)},
+            odm=Odm("log", repeat_key="sequence"),
+        ),
+    )
+
+
 KINDS = (
     CrfKind(
         "history.medicalhistory",
@@ -58,6 +76,7 @@ KINDS = (
         title=lambda record: record.title,
         edit_checks=medical_history_edit_checks,
         history_scope=site_scoped("history.medicalhistory"),
+        export=ExportSpec(85, _medical_history),
         subject_section=history_subject_section,
         subject_template="history/_subject_section.html",
     ),

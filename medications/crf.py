@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from review.checks import Failure
+from review.export_spec import Dataset, ExportSpec, Odm, subject_dataset
 from review.models import SignatureMeaning
 from review.records import CrfKind, site_scoped
 
@@ -33,6 +34,28 @@ def medication_subject_section(subject, user) -> dict | None:
     return {"entries": entries.order_by("sequence"), "subject": subject}
 
 
+def _medications(context) -> tuple[Dataset, ...]:
+    """Dates as the text typed, at its precision, codes kept; a linked indication by its
+    sequence within the subject (AESEQ, MHSEQ)."""
+    from adverse_events.models import AdverseEvent
+    from history.models import MedicalHistory
+
+    return (
+        subject_dataset(
+            "medications.concomitantmedication",
+            "medications",
+            "Prior and concomitant medications",
+            "CM",
+            order_by=("sequence",),
+            related={
+                AdverseEvent: (("_sequence", "sequence"),),
+                MedicalHistory: (("_sequence", "sequence"),),
+            },
+            odm=Odm("log", repeat_key="sequence"),
+        ),
+    )
+
+
 KINDS = (
     CrfKind(
         "medications.concomitantmedication",
@@ -44,6 +67,7 @@ KINDS = (
         title=lambda record: record.title,
         edit_checks=medication_edit_checks,
         history_scope=site_scoped("medications.concomitantmedication"),
+        export=ExportSpec(86, _medications),
         subject_section=medication_subject_section,
         subject_template="medications/_subject_section.html",
     ),

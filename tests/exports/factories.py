@@ -21,6 +21,8 @@ from adverse_events.models import AdverseEvent
 from adverse_events.services import ae_assess_causality, ae_record, sae_report_sign
 from dosing.services import dose_record, subject_withdraw, visit_complete
 from dosing.tumour import baseline_record, follow_up_record
+from history.services import medical_history_record
+from medications.services import medication_record
 from review.models import Query, QueryMessage, Signature
 from screening.models import EligibilityAssessment
 from screening.services import subject_screen_fail
@@ -185,6 +187,32 @@ def build_dataset() -> Dataset:
         non_target="non_cr_non_pd",
         new_lesions=False,
         today=FOLLOW_UP_ON,
+    )
+    # Remembered, not documented: a month-precision start, an unknown baseline grade and dose.
+    medical_history_record(
+        subject=dosed,
+        by=coord_a,
+        values={
+            "condition": "Type 2 diabetes",
+            "start_date": "2019-03",
+            "ongoing": True,
+            "baseline_grade_code": "UNK",
+            "treatment": "Metformin",
+        },
+        now=REPORTED_AT,
+    )
+    medication_record(
+        subject=dosed,
+        by=coord_a,
+        values={
+            "medication": "Paracetamol",
+            "indication_ae": serious,
+            "dose_code": "UNK",
+            "route": "oral",
+            "start_date": "2019",
+            "ongoing": True,
+        },
+        now=REPORTED_AT,
     )
     _sign(dosed, EligibilityAssessment.objects.get(subject=dosed), inv_a, "eligibility_confirmed")
     _sign(dosed, serious, inv_a, "sae_report_approved")

@@ -95,6 +95,23 @@ def test_csv_rows_carry_the_crf_values(csv_zip, data):
     assert (dose["visit"], dose["volume_ml"]) == ("C1D1", "1.20")
 
 
+def test_partial_dates_and_missing_data_codes_are_exported_as_typed(csv_zip, odm_doc, data):
+    _run, files = csv_zip
+    [history] = csv_rows(files["medical_history.csv"])
+    assert (history["start_date"], history["baseline_grade_code"]) == ("2019-03", "UNK")
+    [medication] = csv_rows(files["medications.csv"])
+    assert (medication["start_date"], medication["dose_code"]) == ("2019", "UNK")
+    assert medication["indication_ae_sequence"] == str(data.serious_ae.sequence)
+    # ODM: text items, the precision and the code kept.
+    values = {
+        item.get("ItemOID"): item.get("Value")
+        for item in odm_doc.iter("{http://www.cdisc.org/ns/odm/v1.3}ItemData")
+    }
+    assert values["IT.MH.START_DATE"] == "2019-03"
+    assert values["IT.MH.BASELINE_GRADE_CODE"] == "UNK"
+    assert values["IT.CM.START_DATE"] == "2019"
+
+
 def test_voided_subject_is_not_exported(csv_zip, data):
     _run, files = csv_zip
     numbers = {r["screening_number"] for r in csv_rows(files["subjects.csv"])}
