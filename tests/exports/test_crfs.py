@@ -24,6 +24,8 @@ DATASETS = [
     "tumour_assessments",
     "lesion_measurements",
     "adverse_events",
+    "medical_history",
+    "medications",
     "dispositions",
     "signatures",
     "queries",
