@@ -7,6 +7,7 @@ from django import forms
 from adverse_events import rules
 from adverse_events.models import AdverseEvent, CtcaeTerm
 from adverse_events.services import AE_FIELDS
+from trial.study import product_name
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _CODE = re.compile(r"\[(\d+)\]\s*$")
@@ -151,11 +152,14 @@ class CausalityForm(forms.Form):
     relationship = forms.ChoiceField(
         choices=rules.Relationship.choices(),
         widget=forms.RadioSelect,
-        label="Relationship to IL-22BP/LNP",
     )
     expectedness = forms.ChoiceField(
         choices=[("", "Not assessed"), *rules.Expectedness.choices()], required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["relationship"].label = f"Relationship to {product_name()}"
 
 
 class DltDecisionForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Adverse event rules of the IL-22BP/LNP phase I trial, as pure functions.
+"""Adverse event rules of the phase I trial, as pure functions.
 
 Graded by NCI-CTCAE v5.0, seriousness by ICH E2A. No Django, no database, no clock: the
 caller passes the facts of one AE (``AeFacts``), the study's numbers and, where time matters,
@@ -45,7 +45,7 @@ class _Choices(StrEnum):
 
 
 class Relationship(_Choices):
-    """Causality to IL-22BP/LNP, assessed by the investigator."""
+    """Causality to the study drug, assessed by the investigator."""
 
     NOT_RELATED = "not_related", "Not related"
     UNLIKELY = "unlikely", "Unlikely related"
@@ -96,7 +96,7 @@ class Expectedness(_Choices):
 
 
 class ActionTaken(_Choices):
-    """Action taken with IL-22BP/LNP because of the AE."""
+    """Action taken with the study drug because of the AE."""
 
     DOSE_NOT_CHANGED = "dose_not_changed", "Dose not changed"
     DOSE_REDUCED = "dose_reduced", "Dose reduced"

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "followup.context_processors.navigation",
+                "trial.context_processors.study_frame",
                 "demo.context_processors.demo_banner",
                 "trial.security.session_context",
             ],

@@ -413,10 +413,11 @@ def sae_figure(data: Safety) -> Figure:
 
 def relationship_figure(data: Safety) -> Figure:
     kind = "SAEs" if data.serious_only else "AEs"
-    title = f"{kind} related and not related to IL-22BP/LNP"
+    product = data.product
+    title = f"{kind} related and not related to {product}"
     related, unrelated, pending = (r.total for r in data.by_relationship)
     desc = (
-        f"{related} {kind} related to IL-22BP/LNP, {unrelated} not related and {pending} not "
+        f"{related} {kind} related to {product}, {unrelated} not related and {pending} not "
         "yet assessed by the investigator, stacked by worst grade."
     )
     return Figure(
@@ -435,7 +436,7 @@ def relationship_figure(data: Safety) -> Figure:
         ),
         table=Table(
             caption=f"{kind} by the investigator's causality assessment and worst grade",
-            columns=_graded_columns("Relationship to IL-22BP/LNP"),
+            columns=_graded_columns(f"Relationship to {product}"),
             rows=tuple((r.label, *r.by_grade, r.total) for r in data.by_relationship),
         ),
         notes=(

@@ -247,6 +247,7 @@ class Safety:
     by_soc: tuple[GradedRow, ...]  # most events first
     sae_by_month: tuple[tuple[date, tuple[int, ...]], ...]  # first of month, by grade
     by_relationship: tuple[GradedRow, ...]  # related, not related, not yet assessed
+    product: str = "the study drug"  # [study] product of the study file
 
 
 def safety_events_for(user: User) -> QuerySet[AdverseEvent]:
@@ -279,6 +280,7 @@ def safety_for(user: User, *, today: date) -> Safety:
         by_soc=events_by_soc(events),
         sae_by_month=saes_by_month(events, today=today),
         by_relationship=events_by_relationship(events),
+        product=study.product if (study := _study()) else Safety.product,
     )
 
 

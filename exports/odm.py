@@ -843,7 +843,7 @@ def write_odm(
             "AsOfDateTime": as_of.isoformat(),
             "ODMVersion": "1.3.2",
             "Originator": study.sponsor or "eCRF",
-            "SourceSystem": "IL-22BP/LNP eCRF",
+            "SourceSystem": f"{study.product} eCRF",
             "SourceSystemVersion": "1.0",
             "Description": description,
         }

@@ -37,6 +37,7 @@ from trial.access import can, roles_at, scope_to_sites, sites_for
 from trial.audit import HistoryEntry, entries_from
 from trial.capabilities import Capability, allows
 from trial.models import Subject, SubjectStatus, User
+from trial.study import product_name
 
 
 class SignatureState(StrEnum):
@@ -293,11 +294,12 @@ def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:
         state = state_of(dose)
         if state != SignatureState.VALID:
             add("Sign the dosing CRF", _signature_detail(state), dose, dose.updated_at)
+    product = product_name() if events else ""
     for ae in events:
         if ae.serious and ae.sae_reported_at is None:
             add("Sign the SAE report", "serious: 24-hour report to the sponsor", ae, ae.aware_at)
         if not ae.relationship:
-            add("Assess causality", "relationship to IL-22BP/LNP not assessed", ae, ae.recorded_at)
+            add("Assess causality", f"relationship to {product} not assessed", ae, ae.recorded_at)
             continue
         state = state_of(ae)
         if state != SignatureState.VALID:

@@ -56,6 +56,11 @@ def current_study() -> Study:
     return cache["study"]
 
 
+def product_name() -> str:
+    """The study drug's name from the study file ([study] product), for labels and texts."""
+    return current_study().product
+
+
 def current_study_or_none() -> Study | None:
     """For the few pages that render before any study is loaded (home, the page frame)."""
     try:

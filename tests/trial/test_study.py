@@ -76,3 +76,24 @@ def test_home_renders_before_any_study_is_loaded(client, make_user):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     assert "No study loaded" in response.content.decode()
+
+
+def test_the_page_frame_names_the_product_of_the_study_file(client, study, make_user):
+    client.force_login(make_user("someone"))
+    page = client.get(reverse("home")).content.decode()
+    assert "IL-22BP/LNP eCRF</title>" in page
+    assert '">IL-22BP/LNP eCRF</a>' in page
+
+
+def test_a_renamed_product_is_what_the_pages_say(client, study, make_user):
+    Study.objects.filter(pk=study.pk).update(product="XY-1")
+    client.force_login(make_user("someone"))
+    page = client.get(reverse("home")).content.decode()
+    assert "XY-1 eCRF</title>" in page
+    assert "IL-22BP/LNP eCRF" not in page
+
+
+def test_without_a_study_the_frame_says_ecrf(client, make_user):
+    client.force_login(make_user("someone"))
+    page = client.get(reverse("home")).content.decode()
+    assert " · eCRF</title>" in page
