@@ -2,6 +2,8 @@
 
 from django.urls import reverse
 
+from dosing.models import VITAL_FIELDS
+from dosing.selectors import clinical_vital_limits
 from review import checks
 from review.export_spec import (
     RECORD_ID,
@@ -18,9 +20,7 @@ from review.export_spec import (
 from review.models import SignatureMeaning
 from review.records import CrfKind, site_scoped
 
-CHECKED_VITALS = tuple(
-    prefix + limit.field for prefix in checks.TIMEPOINTS for limit in checks.CLINICAL_LIMITS
-)
+CHECKED_VITALS = tuple(prefix + name for prefix in checks.TIMEPOINTS for name in VITAL_FIELDS)
 
 
 def dosing_edit_checks(record, now) -> list[checks.Failure]:
@@ -31,7 +31,10 @@ def dosing_edit_checks(record, now) -> list[checks.Failure]:
         return []
     visit = record.visit
     return [
-        *checks.vitals_out_of_range({name: getattr(record, name) for name in CHECKED_VITALS}),
+        *checks.vitals_out_of_range(
+            {name: getattr(record, name) for name in CHECKED_VITALS},
+            limits=clinical_vital_limits(subject_id=record.subject_id),
+        ),
         *checks.visit_out_of_window(
             checks.VisitDate(
                 code=visit.code,

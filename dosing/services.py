@@ -12,6 +12,7 @@ from django.utils import timezone
 from dosing.disposition_dates import DispositionFacts, disposition_date_problems
 from dosing.dose_checks import DoseLimits, dose_quantity_problems
 from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
+from dosing.selectors import plausible_vitals
 from dosing.vitals import check_vitals
 from review.contract import crf_write
 from review.services import assert_editable
@@ -210,8 +211,9 @@ def _dosing_problems(visit: Visit, subject: Subject, values: dict, today: date):
                     f"{subject.dose_level}: a deviation reason is required.",
                 )
             )
+    ranges = plausible_vitals(subject_id=subject.pk)
     for when in ("pre", "post"):
-        problems.extend(check_vitals(values, prefix=f"{when}_"))
+        problems.extend(check_vitals(values, ranges=ranges, prefix=f"{when}_"))
     if subject.sex == "F" and values.get("pregnancy_test") == "positive" and given:
         problems.append(
             ("pregnancy_test", "A dose cannot be given after a positive pregnancy test.")

@@ -1,5 +1,10 @@
-"""Plausible ranges for vital signs: values outside are typing errors, not clinical findings."""
+"""Plausible ranges for vital signs: values outside are typing errors, not clinical findings.
 
+The ranges are the study file's ([vital_signs] plausible_min / plausible_max, loaded as
+trial.models.VitalSignLimit); dosing.services.plausible_vitals reads them for a study.
+"""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,22 +18,16 @@ class VitalRange:
     high: Decimal
 
 
-# Physiologically possible bounds for an adult; clinically abnormal values inside them are
-# recorded (and may be AEs), values outside them are refused as entry errors.
-PLAUSIBLE = (
-    VitalRange("temperature_c", "Temperature", "°C", Decimal("30"), Decimal("43")),
-    VitalRange("pulse_bpm", "Pulse", "beats/min", Decimal("20"), Decimal("250")),
-    VitalRange("systolic_mmhg", "Systolic blood pressure", "mmHg", Decimal("50"), Decimal("260")),
-    VitalRange("diastolic_mmhg", "Diastolic blood pressure", "mmHg", Decimal("20"), Decimal("160")),
-    VitalRange("respiratory_rate", "Respiratory rate", "breaths/min", Decimal("4"), Decimal("60")),
-    VitalRange("spo2_pct", "SpO2", "%", Decimal("50"), Decimal("100")),
-)
+def check_vitals(
+    values: dict, *, ranges: Sequence[VitalRange], prefix: str = ""
+) -> list[tuple[str, str]]:
+    """(field, message) for each implausible value; missing values are not checked here.
 
-
-def check_vitals(values: dict, *, prefix: str = "") -> list[tuple[str, str]]:
-    """(field, message) for each implausible value; missing values are not checked here."""
+    `ranges`: physiologically possible bounds for an adult; clinically abnormal values inside
+    them are recorded (and may be AEs), values outside them are refused as entry errors.
+    """
     problems = []
-    for vital in PLAUSIBLE:
+    for vital in ranges:
         value = values.get(prefix + vital.field)
         if value is None:
             continue

@@ -36,22 +36,15 @@ class VitalLimit:
     high: Decimal | None = None
 
 
-# Beyond these the value is plausible (dosing.vitals refuses implausible ones) but abnormal:
-# fever, hypoxaemia, hypertension (CTCAE grade 2 and above), tachycardia.
-CLINICAL_LIMITS = (
-    VitalLimit("temperature_c", "Temperature", "°C", high=Decimal("38.0")),
-    VitalLimit("spo2_pct", "SpO2", "%", low=Decimal("92")),
-    VitalLimit("systolic_mmhg", "Systolic blood pressure", "mmHg", high=Decimal("160")),
-    VitalLimit("diastolic_mmhg", "Diastolic blood pressure", "mmHg", high=Decimal("100")),
-    VitalLimit("pulse_bpm", "Pulse", "beats/min", high=Decimal("120")),
-)
 TIMEPOINTS = {"pre_": "Pre-dose", "post_": "Post-dose"}
 
 
-def vitals_out_of_range(
-    values: dict, *, limits: tuple[VitalLimit, ...] = CLINICAL_LIMITS
-) -> list[Failure]:
-    """A failure per pre- or post-dose vital sign outside its clinical range."""
+def vitals_out_of_range(values: dict, *, limits: tuple[VitalLimit, ...]) -> list[Failure]:
+    """A failure per pre- or post-dose vital sign outside its clinical range.
+
+    `limits`: the study file's clinical limits ([vital_signs] clinical_min / clinical_max),
+    beyond which a plausible value is abnormal (fever, hypoxaemia, hypertension, tachycardia).
+    """
     failures = []
     for prefix, timepoint in TIMEPOINTS.items():
         for limit in limits:

@@ -14,6 +14,7 @@ from trial.models import (
     Subject,
     User,
     VisitDefinition,
+    VitalSignLimit,
 )
 
 
@@ -47,6 +48,11 @@ class ThresholdInline(admin.TabularInline):
 
 class LabLimitInline(admin.TabularInline):
     model = LabLimit
+    extra = 0
+
+
+class VitalSignLimitInline(admin.TabularInline):
+    model = VitalSignLimit
     extra = 0
 
 
@@ -85,6 +91,7 @@ class StudyAdmin(admin.ModelAdmin):
         DoseLevelInline,
         ThresholdInline,
         LabLimitInline,
+        VitalSignLimitInline,
         VisitDefinitionInline,
     ]
 

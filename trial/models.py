@@ -10,7 +10,7 @@ import pgtrigger
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from trial import schedule
 
@@ -168,6 +168,35 @@ class LabLimit(models.Model):
             models.CheckConstraint(
                 condition=Q(minimum__isnull=False) | Q(maximum__isnull=False),
                 name="lablimit_has_a_bound",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+@pghistory.track()
+class VitalSignLimit(models.Model):
+    """A vital sign's limits ([vital_signs] of the study file): outside the plausible range a
+    value is a typing error (refused); beyond a clinical limit it is saved and queried."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="vital_sign_limits")
+    code = models.SlugField(max_length=30)
+    label = models.CharField(max_length=100)
+    unit = models.CharField(max_length=30)
+    plausible_min = models.DecimalField(max_digits=8, decimal_places=2)
+    plausible_max = models.DecimalField(max_digits=8, decimal_places=2)
+    clinical_min = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    clinical_max = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["study", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "code"], name="vitalsignlimit_unique_code"),
+            models.CheckConstraint(
+                condition=Q(plausible_min__lt=F("plausible_max")),
+                name="vitalsignlimit_plausible_range",
             ),
         ]
 

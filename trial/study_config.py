@@ -20,6 +20,7 @@ from trial.models import (
     Subject,
     User,
     VisitDefinition,
+    VitalSignLimit,
 )
 
 STUDY_FIELDS = (
@@ -44,14 +45,109 @@ def read_config(path: Path) -> dict:
         raise ImproperlyConfigured(f"Study file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ImproperlyConfigured(f"Study file {path} is not valid TOML: {exc}") from None
-    for section in ("study", "sites", "dose_levels", "schedule", "thresholds", "lab_limits"):
+    sections = ("study", "sites", "dose_levels", "schedule", "thresholds", "lab_limits")
+    for section in (*sections, "vital_signs"):
         if section not in config:
             raise ImproperlyConfigured(f"Study file {path} has no [{section}] section")
     missing = [f for f in STUDY_FIELDS if f not in config["study"] and f != "sponsor"]
     if missing:
         raise ImproperlyConfigured(f"[study] in {path} lacks: {', '.join(missing)}")
+    product = config["study"]["product"]
+    if not isinstance(product, str) or not product.strip():
+        raise ImproperlyConfigured(
+            f"[study] in {path}: product must be the study drug's name, got {product!r}"
+        )
     escalation_values(config, path=path)
+    vital_sign_values(config, path=path)
     return config
+
+
+# The vital signs the dosing CRF records (dosing.models.VITAL_FIELDS, in that order; a test
+# keeps the two the same): each needs its limits in [vital_signs].
+VITAL_SIGNS = (
+    "temperature_c",
+    "pulse_bpm",
+    "systolic_mmhg",
+    "diastolic_mmhg",
+    "respiratory_rate",
+    "spo2_pct",
+)
+VITAL_BOUNDS = ("plausible_min", "plausible_max", "clinical_min", "clinical_max")
+VITAL_KEYS = ("label", "unit", *VITAL_BOUNDS)
+
+
+def vital_sign_values(config: dict, *, path: object = "the study file") -> list[dict]:
+    """The [vital_signs] limits checked, one dict per vital sign as stored (VitalSignLimit).
+
+    Errors name the key and the rule: the plausible range is required and ordered, a
+    clinical limit lies inside it.
+    """
+    section = config.get("vital_signs")
+    where = f"[vital_signs] in {path}"
+    if not isinstance(section, dict):
+        raise ImproperlyConfigured(f"Study file {path} has no [vital_signs] section")
+    unknown = sorted(set(section) - set(VITAL_SIGNS))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{where}: unknown vital signs {', '.join(unknown)} "
+            f"(the dosing CRF records {', '.join(VITAL_SIGNS)})"
+        )
+    missing = [name for name in VITAL_SIGNS if name not in section]
+    if missing:
+        raise ImproperlyConfigured(f"{where}: no limits for {', '.join(missing)}")
+    rows = []
+    for order, name in enumerate(VITAL_SIGNS, start=1):
+        spec = section[name]
+        if not isinstance(spec, dict):
+            raise ImproperlyConfigured(
+                f"{where}: {name} must be a table of {', '.join(VITAL_KEYS)}"
+            )
+        extra = sorted(set(spec) - set(VITAL_KEYS))
+        if extra:
+            raise ImproperlyConfigured(f"{where}: {name} has unknown keys {', '.join(extra)}")
+        for key in ("label", "unit", "plausible_min", "plausible_max"):
+            if key not in spec or spec[key] == "":
+                raise ImproperlyConfigured(f"{where}: {name}.{key} is required")
+        bounds = {key: _vital_bound(spec, name, key, where) for key in VITAL_BOUNDS}
+        low, high = bounds["plausible_min"], bounds["plausible_max"]
+        if not low < high:
+            raise ImproperlyConfigured(
+                f"{where}: {name}.plausible_min ({low}) must be below plausible_max ({high})"
+            )
+        for key in ("clinical_min", "clinical_max"):
+            value = bounds[key]
+            if value is not None and not low < value < high:
+                raise ImproperlyConfigured(
+                    f"{where}: {name}.{key} ({value}) must lie inside the plausible range "
+                    f"{low}..{high}"
+                )
+        if None not in (bounds["clinical_min"], bounds["clinical_max"]) and not (
+            bounds["clinical_min"] < bounds["clinical_max"]
+        ):
+            raise ImproperlyConfigured(
+                f"{where}: {name}.clinical_min ({bounds['clinical_min']}) must be below "
+                f"clinical_max ({bounds['clinical_max']})"
+            )
+        rows.append(
+            {"code": name, "label": str(spec["label"]), "unit": str(spec["unit"]), "order": order}
+            | bounds
+        )
+    return rows
+
+
+def _vital_bound(spec: dict, name: str, key: str, where: str) -> Decimal | None:
+    if key not in spec:
+        return None
+    value = spec[key]
+    try:
+        number = None if isinstance(value, bool) else Decimal(str(value))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise ImproperlyConfigured(f"{where}: {name}.{key} must be a number, got {value!r}")
+    if number != number.quantize(Decimal("0.01")):
+        raise ImproperlyConfigured(f"{where}: {name}.{key} has more than 2 decimals ({number})")
+    return number
 
 
 # [escalation] for design = "boin" (trial/boin.py); Liu & Yuan 2015 recommend phi1 = 0.6 and
@@ -214,6 +310,13 @@ def load_study(config: dict, *, by: User | None = None) -> tuple[Study, dict]:
                     "relative_to_uln": lab.get("relative_to_uln", False),
                     "order": order,
                 },
+                counts,
+            )
+        for limit in vital_sign_values(config):
+            _sync(
+                VitalSignLimit,
+                {"study": study, "code": limit.pop("code")},
+                limit,
                 counts,
             )
         for definition in visit_definitions(config):

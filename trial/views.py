@@ -88,7 +88,13 @@ def record_history(request, model_label, pk):
 def study_overview(request):
     study = current_study()
     prefetch_related_objects(
-        [study], "dose_levels", "thresholds", "lab_limits", "visit_definitions", "sites"
+        [study],
+        "dose_levels",
+        "thresholds",
+        "lab_limits",
+        "vital_sign_limits",
+        "visit_definitions",
+        "sites",
     )
     return render(request, "trial/study_overview.html", {"study": study})
 

@@ -3,8 +3,22 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
-from dosing.vitals import PLAUSIBLE, check_vitals
+from dosing.models import VITAL_FIELDS
+from dosing.vitals import VitalRange, check_vitals
+from trial.study_config import VITAL_SIGNS, read_config, vital_sign_values
+
+# The plausible ranges of the study file ([vital_signs]), as dosing.selectors builds them.
+PLAUSIBLE = tuple(
+    VitalRange(v["code"], v["label"], v["unit"], v["plausible_min"], v["plausible_max"])
+    for v in vital_sign_values(read_config(settings.STUDY_CONFIG_FILE))
+)
+
+
+def check(values: dict, **kwargs):
+    return check_vitals(values, ranges=PLAUSIBLE, **kwargs)
+
 
 # The smallest step a value is typed in: one decimal for temperature, whole numbers otherwise.
 STEP = {"temperature_c": Decimal("0.1")}
@@ -12,6 +26,10 @@ STEP = {"temperature_c": Decimal("0.1")}
 
 def step(vital) -> Decimal:
     return STEP.get(vital.field, Decimal("1"))
+
+
+def test_the_study_file_knows_every_vital_of_the_dosing_crf_in_order():
+    assert VITAL_SIGNS == VITAL_FIELDS
 
 
 def test_every_vital_of_the_dosing_crf_has_a_range():
@@ -44,7 +62,7 @@ def test_plausible_bounds_are_the_documented_ones(field, low, high):
 @pytest.mark.parametrize("vital", PLAUSIBLE, ids=lambda v: v.field)
 @pytest.mark.parametrize("bound", ["low", "high"])
 def test_value_exactly_at_a_plausible_bound_is_accepted(vital, bound):
-    assert check_vitals({vital.field: getattr(vital, bound)}) == []
+    assert check({vital.field: getattr(vital, bound)}) == []
 
 
 @pytest.mark.parametrize("vital", PLAUSIBLE, ids=lambda v: v.field)
@@ -52,7 +70,7 @@ def test_value_exactly_at_a_plausible_bound_is_accepted(vital, bound):
 def test_value_just_outside_the_plausible_range_is_refused_naming_vital_and_range(vital, side):
     value = vital.low - step(vital) if side == "below" else vital.high + step(vital)
 
-    problems = check_vitals({vital.field: value})
+    problems = check({vital.field: value})
 
     assert len(problems) == 1
     field, message = problems[0]
@@ -62,10 +80,10 @@ def test_value_just_outside_the_plausible_range_is_refused_naming_vital_and_rang
 
 
 def test_values_given_as_int_float_or_text_are_range_checked():
-    assert check_vitals({"pulse_bpm": 251}) != []
-    assert check_vitals({"temperature_c": 43.1}) != []
-    assert check_vitals({"spo2_pct": "101"}) != []
-    assert check_vitals({"pulse_bpm": 250, "temperature_c": 30.0, "spo2_pct": "100"}) == []
+    assert check({"pulse_bpm": 251}) != []
+    assert check({"temperature_c": 43.1}) != []
+    assert check({"spo2_pct": "101"}) != []
+    assert check({"pulse_bpm": 250, "temperature_c": 30.0, "spo2_pct": "100"}) == []
 
 
 @pytest.mark.parametrize(
@@ -74,7 +92,7 @@ def test_values_given_as_int_float_or_text_are_range_checked():
     ids=["equal", "one-above", "far-above"],
 )
 def test_diastolic_at_or_above_systolic_is_refused(systolic, diastolic):
-    problems = check_vitals({"systolic_mmhg": systolic, "diastolic_mmhg": diastolic})
+    problems = check({"systolic_mmhg": systolic, "diastolic_mmhg": diastolic})
 
     assert problems == [
         (
@@ -85,22 +103,22 @@ def test_diastolic_at_or_above_systolic_is_refused(systolic, diastolic):
 
 
 def test_diastolic_one_below_systolic_is_accepted():
-    assert check_vitals({"systolic_mmhg": Decimal("120"), "diastolic_mmhg": Decimal("119")}) == []
+    assert check({"systolic_mmhg": Decimal("120"), "diastolic_mmhg": Decimal("119")}) == []
 
 
 def test_blood_pressure_given_as_text_is_compared_as_numbers():
     # As text, "90" >= "120": the comparison must be numeric, like the range check.
-    assert check_vitals({"systolic_mmhg": "120", "diastolic_mmhg": "90"}) == []
-    assert [f for f, _ in check_vitals({"systolic_mmhg": "90", "diastolic_mmhg": "120"})] == [
+    assert check({"systolic_mmhg": "120", "diastolic_mmhg": "90"}) == []
+    assert [f for f, _ in check({"systolic_mmhg": "90", "diastolic_mmhg": "120"})] == [
         "diastolic_mmhg"
     ]
 
 
 def test_missing_values_are_not_checked():
-    assert check_vitals({}) == []
-    assert check_vitals({f: None for f in (v.field for v in PLAUSIBLE)}) == []
-    assert check_vitals({"systolic_mmhg": None, "diastolic_mmhg": Decimal("90")}) == []
-    assert check_vitals({"systolic_mmhg": Decimal("120"), "diastolic_mmhg": None}) == []
+    assert check({}) == []
+    assert check({f: None for f in (v.field for v in PLAUSIBLE)}) == []
+    assert check({"systolic_mmhg": None, "diastolic_mmhg": Decimal("90")}) == []
+    assert check({"systolic_mmhg": Decimal("120"), "diastolic_mmhg": None}) == []
 
 
 def test_prefix_selects_the_pre_or_post_dose_values_and_names_the_prefixed_field():
@@ -111,8 +129,8 @@ def test_prefix_selects_the_pre_or_post_dose_values_and_names_the_prefixed_field
         "post_diastolic_mmhg": Decimal("110"),
     }
 
-    pre = check_vitals(values, prefix="pre_")
-    post = check_vitals(values, prefix="post_")
+    pre = check(values, prefix="pre_")
+    post = check(values, prefix="post_")
 
     assert [field for field, _ in pre] == ["pre_pulse_bpm"]
     assert "Pulse 300 beats/min" in pre[0][1]
@@ -120,7 +138,7 @@ def test_prefix_selects_the_pre_or_post_dose_values_and_names_the_prefixed_field
 
 
 def test_unprefixed_check_ignores_prefixed_values():
-    assert check_vitals({"pre_pulse_bpm": Decimal("300")}) == []
+    assert check({"pre_pulse_bpm": Decimal("300")}) == []
 
 
 def test_every_implausible_value_is_reported():
@@ -130,5 +148,5 @@ def test_every_implausible_value_is_reported():
         "respiratory_rate": Decimal("70"),
         "spo2_pct": Decimal("40"),
     }
-    fields = [field for field, _ in check_vitals(values)]
+    fields = [field for field, _ in check(values)]
     assert fields == ["temperature_c", "pulse_bpm", "respiratory_rate", "spo2_pct"]

@@ -4,13 +4,23 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
 from review.checks import (
     AeReview,
     VisitDate,
+    VitalLimit,
     ae_inconsistencies,
     visit_out_of_window,
     vitals_out_of_range,
+)
+from trial.study_config import read_config, vital_sign_values
+
+# The clinical limits of the study file ([vital_signs]), as dosing.selectors builds them.
+CLINICAL = tuple(
+    VitalLimit(v["code"], v["label"], v["unit"], low=v["clinical_min"], high=v["clinical_max"])
+    for v in vital_sign_values(read_config(settings.STUDY_CONFIG_FILE))
+    if v["clinical_min"] is not None or v["clinical_max"] is not None
 )
 
 AWARE = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -31,7 +41,7 @@ AWARE = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
     ],
 )
 def test_vital_sign_limits(field, value, fails):
-    failures = vitals_out_of_range({field: Decimal(value)})
+    failures = vitals_out_of_range({field: Decimal(value)}, limits=CLINICAL)
     assert [f.field_name for f in failures] == ([field] if fails else [])
     if fails:
         assert failures[0].check_code == f"vital_out_of_range:{field}"
@@ -39,12 +49,13 @@ def test_vital_sign_limits(field, value, fails):
 
 
 def test_missing_vital_signs_are_not_checked():
-    assert vitals_out_of_range({"pre_temperature_c": None}) == []
+    assert vitals_out_of_range({"pre_temperature_c": None}, limits=CLINICAL) == []
 
 
 def test_pre_and_post_dose_fever_are_two_failures():
     failures = vitals_out_of_range(
-        {"pre_temperature_c": Decimal("38.2"), "post_temperature_c": Decimal("38.6")}
+        {"pre_temperature_c": Decimal("38.2"), "post_temperature_c": Decimal("38.6")},
+        limits=CLINICAL,
     )
     assert [f.message.split()[0] for f in failures] == ["Pre-dose", "Post-dose"]
 

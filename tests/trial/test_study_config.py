@@ -20,8 +20,14 @@ from trial.models import (
     Subject,
     VisitDefinition,
     VisitDefinitionEvent,
+    VitalSignLimit,
 )
-from trial.study_config import escalation_values, load_study, read_config
+from trial.study_config import (
+    escalation_values,
+    load_study,
+    read_config,
+    vital_sign_values,
+)
 
 
 def _row_counts():
@@ -161,3 +167,111 @@ def test_the_design_cannot_change_once_a_subject_is_enrolled(study, site_a, coor
     with pytest.raises(ImproperlyConfigured, match="design cannot change once subjects are"):
         load_study(study_config_with(**BOIN_ESCALATION))
     assert EscalationDesign.objects.get(study=study).design == "3+3"
+
+
+# --- [study] product and [vital_signs] ------------------------------------------------------
+
+
+def test_the_vital_sign_limits_of_the_file_are_loaded(study):
+    limits = {v.code: v for v in VitalSignLimit.objects.filter(study=study)}
+    assert list(limits) == [
+        "temperature_c",
+        "pulse_bpm",
+        "systolic_mmhg",
+        "diastolic_mmhg",
+        "respiratory_rate",
+        "spo2_pct",
+    ]
+    temperature = limits["temperature_c"]
+    assert (temperature.plausible_min, temperature.plausible_max) == (Decimal(30), Decimal(43))
+    assert (temperature.clinical_min, temperature.clinical_max) == (None, Decimal("38.0"))
+    assert limits["spo2_pct"].clinical_min == Decimal(92)
+
+
+def test_a_changed_vital_sign_limit_is_updated_in_place(study):
+    config = read_config(settings.STUDY_CONFIG_FILE)
+    config["vital_signs"]["pulse_bpm"]["clinical_max"] = "130"
+    _, counts = load_study(config)
+    assert counts["updated"] == 1
+    assert VitalSignLimit.objects.get(study=study, code="pulse_bpm").clinical_max == 130
+
+
+def _vitals(**changes) -> dict:
+    config = read_config(settings.STUDY_CONFIG_FILE)
+    for name, spec in changes.items():
+        if spec is None:
+            del config["vital_signs"][name]
+        else:
+            config["vital_signs"][name] = spec
+    return config
+
+
+PULSE = {"label": "Pulse", "unit": "beats/min", "plausible_min": "20", "plausible_max": "250"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"pulse_bpm": None}, "[vital_signs] in the study file: no limits for pulse_bpm"),
+        ({"weight_kg": PULSE}, "unknown vital signs weight_kg"),
+        ({"pulse_bpm": "20-250"}, "pulse_bpm must be a table of label, unit"),
+        ({"pulse_bpm": {**PULSE, "max": "1"}}, "pulse_bpm has unknown keys max"),
+        ({"pulse_bpm": {k: v for k, v in PULSE.items() if k != "unit"}}, "pulse_bpm.unit is"),
+        (
+            {"pulse_bpm": {k: v for k, v in PULSE.items() if k != "plausible_max"}},
+            "pulse_bpm.plausible_max is required",
+        ),
+        ({"pulse_bpm": {**PULSE, "plausible_min": "fast"}}, "plausible_min must be a number"),
+        ({"pulse_bpm": {**PULSE, "plausible_min": True}}, "plausible_min must be a number"),
+        ({"pulse_bpm": {**PULSE, "plausible_min": "nan"}}, "plausible_min must be a number"),
+        ({"pulse_bpm": {**PULSE, "plausible_min": "20.001"}}, "more than 2 decimals"),
+        (
+            {"pulse_bpm": {**PULSE, "plausible_min": "250"}},
+            "pulse_bpm.plausible_min (250) must be below plausible_max (250)",
+        ),
+        (
+            {"pulse_bpm": {**PULSE, "clinical_max": "250"}},
+            "pulse_bpm.clinical_max (250) must lie inside the plausible range 20..250",
+        ),
+        (
+            {"pulse_bpm": {**PULSE, "clinical_min": "20"}},
+            "pulse_bpm.clinical_min (20) must lie inside the plausible range",
+        ),
+        (
+            {"pulse_bpm": {**PULSE, "clinical_min": "100", "clinical_max": "100"}},
+            "pulse_bpm.clinical_min (100) must be below clinical_max (100)",
+        ),
+    ],
+)
+def test_a_bad_vital_signs_section_is_a_clear_error_naming_the_key(changes, message):
+    with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
+        vital_sign_values(_vitals(**changes))
+
+
+def test_the_limits_just_inside_the_plausible_range_are_accepted():
+    limits = vital_sign_values(
+        _vitals(pulse_bpm={**PULSE, "clinical_min": "20.01", "clinical_max": "249.99"})
+    )
+    pulse = next(v for v in limits if v["code"] == "pulse_bpm")
+    assert (pulse["clinical_min"], pulse["clinical_max"]) == (Decimal("20.01"), Decimal("249.99"))
+
+
+def _file_without(tmp_path: Path, old: str, new: str) -> Path:
+    text = Path(settings.STUDY_CONFIG_FILE).read_text()
+    assert old in text
+    path = tmp_path / "study.toml"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_read_config_checks_the_vital_signs_section(tmp_path: Path):
+    path = _file_without(tmp_path, "[vital_signs]", "[vital_sign_limits]")
+    with pytest.raises(ImproperlyConfigured, match=r"no \[vital_signs\] section"):
+        read_config(path)
+
+
+@pytest.mark.parametrize("product", ['""', '"  "', "22"])
+def test_the_product_name_is_required_and_named_in_the_error(tmp_path: Path, product):
+    path = _file_without(tmp_path, 'product = "IL-22BP/LNP"', f"product = {product}")
+    with pytest.raises(ImproperlyConfigured, match=r"\[study\] in .*: product must be"):
+        read_config(path)
