@@ -52,9 +52,10 @@ from followup import services as reminders
 from followup.models import Notification
 from review import services as review
 from review.models import Query, SignatureMeaning
+from review.subjects import subject_void
 from screening import services as screening
 from trial.models import Membership, Role, Site, Study, Subject, User, Visit
-from trial.services import subject_register, subject_void
+from trial.services import subject_register
 
 DEMO_PASSWORD = "demo-pass-2026"
 # (username, first, last, role, site code or None for all sites)

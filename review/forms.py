@@ -4,7 +4,8 @@ so the same message appears whichever door the request came through."""
 from django import forms
 
 from review.models import QueryOrigin, QueryStatus
-from trial.models import SubjectStatus
+from review.subjects import SUBJECT_EDITABLE_FIELDS
+from trial.models import Subject, SubjectStatus
 
 
 class SignForm(forms.Form):
@@ -107,3 +108,35 @@ class AuditFilterForm(forms.Form):
         if since and until and until < since:
             self.add_error("until", "The end date is before the start date.")
         return data
+
+
+# --- corrections of a registered subject (review.subjects) ---
+
+REASON = forms.CharField(
+    label="Reason",
+    max_length=2000,
+    widget=forms.Textarea(attrs={"rows": 2}),
+    help_text="Kept in the audit trail with your name and the time.",
+)
+
+
+class SubjectVoidForm(forms.Form):
+    reason = REASON
+
+
+class SubjectCorrectForm(forms.ModelForm):
+    """The registration data a data manager may correct (review.subjects.subject_update)."""
+
+    reason = REASON
+
+    class Meta:
+        model = Subject
+        fields = list(SUBJECT_EDITABLE_FIELDS)
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def _post_clean(self):
+        # The service validates and saves; the form only parses (its instance is not saved).
+        return
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in SUBJECT_EDITABLE_FIELDS}

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from review import views
+from review import subject_views, views
 
 RECORD = "review/records/<str:model_label>/<int:pk>"
 
 urlpatterns = [
     path("review/queue/", views.review_queue, name="review_queue"),
     path("subjects/matrix/", views.subject_matrix, name="subject_matrix"),
+    path("subjects/<int:pk>/void/", subject_views.subject_void, name="subject_void"),
+    path("subjects/<int:pk>/correct/", subject_views.subject_correct, name="subject_correct"),
     path("review/queries/", views.query_list, name="query_list"),
     path("review/queries/<int:pk>/", views.query_detail, name="query_detail"),
     path("review/queries/<int:pk>/answer/", views.query_answer, name="query_answer"),

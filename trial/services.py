@@ -1,4 +1,6 @@
-"""State-changing operations on sites' subjects. Views, commands and the API call these."""
+"""State-changing operations on sites' subjects. Views, commands and the API call these.
+
+Correcting and voiding a registered subject needs review's lock check: review.subjects."""
 
 from datetime import date
 
@@ -11,15 +13,6 @@ from trial.audit import audit_context
 from trial.capabilities import Capability
 from trial.dates import implausible_date
 from trial.models import Site, Study, Subject, SubjectStatus, TumourType, User
-
-SUBJECT_EDITABLE_FIELDS = (
-    "sex",
-    "date_of_birth",
-    "race",
-    "ethnicity",
-    "tumour_type",
-    "tumour_type_other",
-)
 
 
 def _next_screening_number(site: Site) -> str:
@@ -92,58 +85,4 @@ def subject_register(
         )
         subject.full_clean()
         subject.save()
-    return subject
-
-
-def _assert_editable(subject: Subject) -> None:
-    # Imported here: review's selectors read the CRF apps, which import this module's models.
-    from review.services import assert_editable
-
-    assert_editable(subject)
-
-
-def subject_update(*, subject: Subject, by: User, reason: str, **changes) -> Subject:
-    """Correct a subject's registration data; saved data needs a reason for change."""
-    if not reason or not reason.strip():
-        raise ValidationError({"reason": "A reason for change is required to edit saved data."})
-    unknown = set(changes) - set(SUBJECT_EDITABLE_FIELDS)
-    if unknown:
-        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
-    if not can(by, Capability.EDIT_SUBJECT, subject):
-        raise PermissionDenied(
-            "Only the site's coordinators, investigators and data managers edit its subjects."
-        )
-    if subject.voided_at:
-        raise ValidationError("This subject was voided; voided records cannot be edited.")
-    _assert_editable(subject)
-    if "date_of_birth" in changes:
-        problem = implausible_date(
-            "Date of birth", changes["date_of_birth"], today=timezone.localdate()
-        )
-        if problem:
-            raise ValidationError({"date_of_birth": problem})
-    changed = [name for name, value in changes.items() if getattr(subject, name) != value]
-    if not changed:
-        return subject
-    for name in changed:
-        setattr(subject, name, changes[name])
-    subject.full_clean()
-    with transaction.atomic(), audit_context(by=by, reason=reason.strip()):
-        subject.save(update_fields=changed)
-    return subject
-
-
-def subject_void(*, subject: Subject, by: User, reason: str) -> Subject:
-    """Mark a subject entered in error; clinical rows are never deleted."""
-    if not reason or not reason.strip():
-        raise ValidationError({"reason": "A reason is required to void a record."})
-    if not can(by, Capability.VOID_SUBJECT, subject):
-        raise PermissionDenied("You may not void subjects at this site.")
-    if subject.voided_at:
-        raise ValidationError("This subject is already voided.")
-    _assert_editable(subject)
-    subject.voided_at = timezone.now()
-    subject.void_reason = reason.strip()
-    with transaction.atomic(), audit_context(by=by, reason=reason.strip()):
-        subject.save(update_fields=["voided_at", "void_reason"])
     return subject

@@ -5,8 +5,6 @@ from trial import security, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("subjects/", views.subject_list, name="subject_list"),
-    path("subjects/<int:pk>/void/", views.subject_void, name="subject_void"),
-    path("subjects/<int:pk>/correct/", views.subject_correct, name="subject_correct"),
     path("history/<str:model_label>/<int:pk>/", views.record_history, name="record_history"),
     path("study/", views.study_overview, name="study_overview"),
     path("healthz", views.healthz, name="healthz"),

@@ -1,19 +1,15 @@
 from datetime import timedelta
 
 from django.apps import apps
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 
-from trial import services
-from trial.access import can, get_subject_for_user, sites_for, subjects_for
+from trial.access import can, sites_for, subjects_for
 from trial.audit import history_for, history_scope, readable_entries
 from trial.capabilities import Capability
-from trial.forms import SubjectCorrectForm, SubjectVoidForm, add_service_errors
 from trial.models import Heartbeat, SubjectStatus
 from trial.paging import page_of
 from trial.study import current_study, current_study_or_none
@@ -103,66 +99,3 @@ def healthz(request):
     """Liveness for load balancers and the load benchmark's bare-view ceiling: no database,
     no session, no template."""
     return HttpResponse("ok", content_type="text/plain")
-
-
-def _subject_for_data_manager(request, pk):
-    """403 for a role that never voids or corrects subjects; 404 outside the user's sites."""
-    if not can(request.user, Capability.CORRECT_SUBJECT):
-        raise PermissionDenied("Only data managers and administrators void or correct subjects.")
-    subject = get_subject_for_user(request.user, pk, Capability.CORRECT_SUBJECT)
-    if subject.voided_at:
-        raise Http404("This subject was voided")
-    return subject
-
-
-def _subject_form_page(request, subject, form, template, apply, done: str):
-    if request.method == "POST" and form.is_valid():
-        try:
-            apply(form)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return None
-    return render(
-        request,
-        template,
-        {"subject": subject, "form": form},
-        status=400 if form.is_bound else 200,
-    )
-
-
-@login_required
-def subject_void(request, pk):
-    """Void a subject entered in error (nothing is deleted; the reason is audited)."""
-    subject = _subject_for_data_manager(request, pk)
-    form = SubjectVoidForm(request.POST if request.method == "POST" else None)
-    page = _subject_form_page(
-        request,
-        subject,
-        form,
-        "trial/subject_void.html",
-        lambda f: services.subject_void(
-            subject=subject, by=request.user, reason=f.cleaned_data["reason"]
-        ),
-        f"Subject {subject} voided as entered in error.",
-    )
-    return page or redirect("subject_list")
-
-
-@login_required
-def subject_correct(request, pk):
-    """Correct a subject's registration data (sex, date of birth, tumour type), with a reason."""
-    subject = _subject_for_data_manager(request, pk)
-    form = SubjectCorrectForm(request.POST if request.method == "POST" else None, instance=subject)
-    page = _subject_form_page(
-        request,
-        subject,
-        form,
-        "trial/subject_correct.html",
-        lambda f: services.subject_update(
-            subject=subject, by=request.user, reason=f.cleaned_data["reason"], **f.changes()
-        ),
-        f"Registration data of subject {subject} corrected.",
-    )
-    return page or redirect("subject_detail", pk=subject.pk)

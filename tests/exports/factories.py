@@ -24,6 +24,7 @@ from dosing.tumour import baseline_record, follow_up_record
 from history.services import medical_history_record
 from medications.services import medication_record
 from review.models import Query, QueryMessage, Signature
+from review.subjects import subject_void
 from screening.models import EligibilityAssessment
 from screening.services import subject_screen_fail
 from tests.adverse_events.factories import (
@@ -38,7 +39,7 @@ from tests.dosing.factories import dose_values, dosed_subject, visit_of
 from tests.screening.factories import CONSENTED, PLANNED_C1D1, TODAY, assessed_subject, at
 from trial.audit import audit_context
 from trial.models import Membership, Role, Site, Study, Subject, User
-from trial.services import subject_register, subject_void
+from trial.services import subject_register
 from trial.study_config import load_study, read_config
 
 PASSWORD = "correct-horse-battery-9"

@@ -51,6 +51,7 @@ from review.services import (
     subject_lock,
 )
 from review.signing import record_hash
+from review.subjects import subject_update
 from screening.models import EligibilityAssessment
 from screening.services import eligibility_confirm
 from tests.adverse_events.factories import (
@@ -77,7 +78,6 @@ from tests.review.factories import (
 from tests.screening.factories import DATE_OF_BIRTH, TODAY, assessed_subject, at
 from trial.audit import history_for
 from trial.models import Role
-from trial.services import subject_update
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from dosing.services import subject_withdraw
+from review.subjects import subject_update, subject_void
 from screening.models import Consent, EligibilityAssessment
 from screening.services import (
     eligibility_confirm,
@@ -35,7 +36,6 @@ from trial.boin import BoinState
 from trial.boin import Outcome as BoinOutcome
 from trial.escalation import Decision, Outcome
 from trial.models import Role, Subject, SubjectStatus, Visit
-from trial.services import subject_update, subject_void
 from trial.study_config import load_study
 
 pytestmark = pytest.mark.django_db

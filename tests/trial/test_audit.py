@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 
+from review.subjects import subject_update
 from tests.trial.factories import SubjectFactory
 from trial.audit import audit_context, history_for
 from trial.models import Subject, SubjectEvent
-from trial.services import subject_register, subject_update
+from trial.services import subject_register
 
 
 @pytest.fixture

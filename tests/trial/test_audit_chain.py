@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from followup.models import Notification, Reminder
+from review.subjects import subject_update
 from tests.screening.factories import register_subject
 from trial.audit_chain import verify
 from trial.models import SubjectEvent
-from trial.services import subject_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

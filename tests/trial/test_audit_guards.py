@@ -17,13 +17,13 @@ from psycopg import errors
 
 from adverse_events.models import AdverseEvent, AdverseEventEvent
 from review.models import Signature
+from review.subjects import subject_update
 from tests.adverse_events.factories import load_starter_dictionary, record_ae
 from tests.dosing.factories import dosed_subject
 from tests.screening.factories import register_subject
 from trial.audit import audit_context
 from trial.audit_guards import planned_guards
 from trial.models import Subject, SubjectEvent
-from trial.services import subject_update
 
 
 @contextmanager

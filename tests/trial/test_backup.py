@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from django.db import connection
 
+from review.subjects import subject_update
 from tests.screening.factories import register_subject
-from trial.services import subject_update
 
 
 def _server_major(params) -> int:

@@ -149,8 +149,9 @@ def test_the_application_works_as_its_role(application_role, django_user_model):
     from django.test import Client
     from django.urls import reverse
 
+    from review.subjects import subject_update
     from trial.models import Membership, Role, Site, Subject, SubjectEvent
-    from trial.services import subject_register, subject_update
+    from trial.services import subject_register
     from trial.study_config import load_study, read_config
 
     with _as_application(application_role):

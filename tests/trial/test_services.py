@@ -3,8 +3,9 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from review.subjects import subject_update, subject_void
 from trial.models import Role, Subject
-from trial.services import subject_register, subject_update, subject_void
+from trial.services import subject_register
 
 
 def _register(study, site, by, **extra):

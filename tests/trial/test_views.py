@@ -109,7 +109,7 @@ def test_history_of_unregistered_model_is_404(client, admin_user, subject_a):
 
 
 def test_history_page_shows_who_and_reason(client, coordinator_a, subject_a):
-    from trial.services import subject_update
+    from review.subjects import subject_update
 
     subject_update(subject=subject_a, by=coordinator_a, reason="Source says male", sex="M")
     client.force_login(coordinator_a)
