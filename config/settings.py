@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "adverse_events",
     "history",
     "medications",
+    "labs",
     "followup",
     "review",
     "exports",

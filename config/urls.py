@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("adverse_events.urls")),
     path("", include("history.urls")),
     path("", include("medications.urls")),
+    path("", include("labs.urls")),
     path("", include("followup.urls")),
     path("", include("review.urls")),
     path("", include("exports.urls")),

@@ -22,6 +22,7 @@ from exports import services as exports
 from exports.models import ExportRun
 from followup.models import Notification
 from history.services import medical_history_record
+from labs.services import lab_result_record
 from medications.services import medication_record
 from review.services import query_raise
 from screening.models import EligibilityAssessment
@@ -140,6 +141,12 @@ def _site_data(study, site: Site, coordinator: User, investigator: User, monitor
         values={"medication": "Paracetamol", "start_date": "2019", "ongoing": True},
         now=at(TODAY, 16),
     )
+    lab_result = lab_result_record(
+        visit=visit_of(subject, "C1D1"),
+        by=coordinator,
+        values={"test": "ALT", "collected_on": TODAY, "value": Decimal(30), "unit": "U/L"},
+        now=at(TODAY, 16),
+    )
     subject.refresh_from_db()
     return {
         "subject": subject,
@@ -154,6 +161,7 @@ def _site_data(study, site: Site, coordinator: User, investigator: User, monitor
         "query": query,
         "medical_history": medical_history,
         "medication": medication,
+        "lab_result": lab_result,
         # The site coordinator's notification of that query.
         "notification": Notification.objects.get(user=coordinator, url__contains=f"/{query.pk}/"),
     }

@@ -250,6 +250,10 @@ MATRIX: dict[str, list[Check]] = {
     "medication_detail": [Check("medication", GET, BACKGROUND_PAGE, other_site(BACKGROUND_PAGE))],
     "medication_void":   [Check("medication", POST, BACKGROUND_ACTION,
                                 other_site(BACKGROUND_ACTION))],
+    # --- local labs: a visit CRF, read by every role of the site --------------------------
+    "visit_labs":        [Check("visit", GET, SIGNED_IN, OTHER_SITE)],
+    "lab_result_detail": [Check("lab_result", GET, SIGNED_IN, OTHER_SITE)],
+    "lab_result_void":   [Check("lab_result", POST, INVALID, INVALID_OTHER_SITE)],
     # --- follow-up ------------------------------------------------------------------------
     "my_tasks":           [Check("none", GET, SIGNED_IN)],
     "notifications":      [Check("none", GET, SIGNED_IN)],

@@ -1,0 +1,70 @@
+"""Lab forms: input shape only; labs.services standardises, picks the range and grades."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+
+from labs.models import LabResult
+from labs.services import RESULT_FIELDS
+from labs.units import TESTS
+
+
+class LabResultForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        required=False, label="Reason for change", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = LabResult
+        fields = list(RESULT_FIELDS)
+        widgets = {
+            "collected_on": forms.DateInput(attrs={"type": "date"}),
+            "collected_time": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def __init__(self, *args, editing: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].error_messages["required"] = "A lab value needs its unit."
+        self.fields["unit"].help_text = "; ".join(
+            f"{t.name}: {', '.join(t.units)}" for t in TESTS.values()
+        )
+        if self.instance.pk:
+            self.initial["version"] = self.instance.version
+        if not editing:
+            del self.fields["reason"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "version",
+            Fieldset(
+                "Result",
+                Div(
+                    Div("test", css_class="col-md-3"),
+                    Div("value", css_class="col-md-3"),
+                    Div("unit", css_class="col-md-2"),
+                    Div("collected_on", css_class="col-md-2"),
+                    Div("collected_time", css_class="col-md-2"),
+                    css_class="row",
+                ),
+            ),
+            *([Fieldset("Reason for change", "reason")] if editing else []),
+        )
+
+    def clean_value(self):
+        value = self.cleaned_data.get("value")
+        if value is not None and value < 0:
+            raise forms.ValidationError("A lab value cannot be negative.")
+        return value
+
+    def _post_clean(self):
+        # labs.services applies the rules and names the field each concerns.
+        return
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in RESULT_FIELDS}
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(max_length=500, label="Reason (entered in error, duplicate, ...)")
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,246 @@
+"""Recording lab results and site normal ranges, through the CRF write contract
+(review.contract.crf_write). The rules are labs.units, labs.ranges and labs.grading: a save
+standardises the value, picks the normal range in force and computes the CTCAE grade."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from labs import grading, ranges, units
+from labs.models import PANEL_OF_TEST, LabNormalRange, LabResult
+from review.contract import crf_write
+from trial.access import require
+from trial.audit import audit_context
+from trial.capabilities import Capability
+from trial.models import Site, Subject, User, Visit
+
+RESULT_FIELDS = ("test", "collected_on", "collected_time", "value", "unit")
+RANGE_FIELDS = (
+    "laboratory",
+    "test",
+    "unit",
+    "low",
+    "high",
+    "sex",
+    "age_min",
+    "age_max",
+    "effective_from",
+    "effective_to",
+)
+_FOUR_PLACES = Decimal("0.0001")
+
+
+def _as_rule_range(row: LabNormalRange) -> ranges.NormalRange:
+    return ranges.NormalRange(
+        test=row.test,
+        unit=row.unit,
+        low=row.low,
+        high=row.high,
+        effective_from=row.effective_from,
+        effective_to=row.effective_to,
+        sex=row.sex or None,
+        age_min=row.age_min,
+        age_max=row.age_max,
+    )
+
+
+def _standard_limit(test: str, limit: Decimal | None, unit: str):
+    return None if limit is None else units.standardise(test=test, value=limit, unit=unit).exact
+
+
+def baseline_of(subject: Subject, test: str, *, before: LabResult | None = None):
+    """The subject's baseline of `test`: the last result on or before the first dose day
+    (labs drawn before the C1D1 dose); None before the first dose or without one."""
+    if subject.first_dose_on is None:
+        return None
+    rows = LabResult.objects.filter(
+        subject=subject, test=test, voided_at__isnull=True, collected_on__lte=subject.first_dose_on
+    )
+    if before is not None and before.pk:
+        rows = rows.exclude(pk=before.pk)
+    return rows.order_by("-collected_on", "-collected_time", "-pk").first()
+
+
+def _stored(exact) -> Decimal | None:
+    if exact is None:
+        return None
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(_FOUR_PLACES)
+
+
+def _compute(record: LabResult) -> None:
+    """Standardise, pick the range and grade `record` (its entered fields set); field errors
+    raise ValidationError naming the field."""
+    subject = record.subject
+    if record.value is not None and record.value < 0:
+        raise ValidationError({"value": ["A lab value cannot be negative."]})
+    try:
+        standard = units.standardise(test=record.test, value=record.value, unit=record.unit)
+    except units.UnitError as error:
+        raise ValidationError({"unit": [str(error)]}) from None
+    pairs = [
+        (row, _as_rule_range(row))
+        for row in LabNormalRange.objects.filter(site_id=subject.site_id, test=record.test)
+    ]
+    age = ranges.age_on(birth_date=subject.date_of_birth, on=record.collected_on)
+    try:
+        chosen = ranges.select_range(
+            [rule for _row, rule in pairs],
+            test=record.test,
+            on=record.collected_on,
+            sex=subject.sex,
+            age=age,
+        )
+    except ranges.RangeError as error:
+        raise ValidationError({"collected_on": [str(error)]}) from None
+    record.panel = PANEL_OF_TEST[record.test]
+    record.standard_value = standard.value
+    record.standard_unit = standard.unit
+    record.normal_range = None
+    record.normal_low = record.normal_high = None
+    record.range_indicator = ""
+    record.grade = None
+    record.grade_reason = "no normal range in force at the site on this date"
+    if chosen is None:
+        return
+    record.normal_range = next(row for row, rule in pairs if rule is chosen)
+    low = _standard_limit(record.test, chosen.low, chosen.unit)
+    high = _standard_limit(record.test, chosen.high, chosen.unit)
+    record.normal_low, record.normal_high = _stored(low), _stored(high)
+    record.range_indicator = grading.range_indicator(value=standard.exact, lln=low, uln=high)
+    baseline_exact = None
+    if subject.first_dose_on and record.collected_on > subject.first_dose_on:
+        baseline = baseline_of(subject, record.test, before=record)
+        if baseline is not None:
+            baseline_exact = units.standardise(
+                test=baseline.test, value=baseline.value, unit=baseline.unit
+            ).exact
+    try:
+        result = grading.grade_lab(
+            test=record.test, value=standard.exact, lln=low, uln=high, baseline=baseline_exact
+        )
+    except ValueError as error:  # the range lacks the limit this test is graded against
+        record.grade_reason = str(error)[:200]
+        return
+    record.grade, record.grade_reason = result.grade, result.reason[:200]
+
+
+def _apply(record: LabResult, values: dict) -> None:
+    for name in RESULT_FIELDS:
+        value = values.get(name)
+        if name in ("test", "unit"):
+            value = (value or "").strip()
+        setattr(record, name, value)
+
+
+def _require_entry(by: User, subject: Subject, action: str):
+    return lambda: require(by, Capability.ENTER_DATA, subject, action=action)
+
+
+def lab_result_record(*, visit: Visit, by: User, values: dict, now: datetime) -> LabResult:
+    """Add one lab result at a visit."""
+    subject = visit.subject
+    if subject.voided_at:
+        raise ValidationError("This subject was voided: nothing more is recorded for it.")
+    with crf_write(
+        require=_require_entry(by, subject, "record lab results"),
+        by=by,
+        now=now,
+        subject=subject,
+        audit_reason="Lab result recorded",
+    ) as write:
+        record = LabResult(subject=subject, visit=visit, recorded_by=by)
+        _apply(record, values)
+        _compute(record)
+        write.save(record)
+    return record
+
+
+def lab_result_update(
+    *, record: LabResult, by: User, values: dict, reason: str, expected_version: int, now: datetime
+) -> LabResult:
+    with crf_write(
+        require=_require_entry(by, record.subject, "edit lab results"),
+        by=by,
+        now=now,
+        record=record,
+        expected_version=expected_version,
+        reason=reason,
+    ) as write:
+        current = write.record
+        _apply(current, values)
+        _compute(current)
+        write.save(current)
+    return current
+
+
+def lab_result_void(
+    *, record: LabResult, by: User, reason: str, expected_version: int, now: datetime
+) -> LabResult:
+    with crf_write(
+        require=_require_entry(by, record.subject, "void lab results"),
+        by=by,
+        now=now,
+        record=record,
+        expected_version=expected_version,
+        reason=reason,
+        void=True,
+    ) as write:
+        return write.void()
+
+
+def normal_range_record(*, site: Site, by: User, values: dict, now: datetime) -> LabNormalRange:
+    """Add a normal range of the site's laboratory; refused if it cannot be right (low above
+    high, a foreign unit) or if it overlaps one in force for the same sex and ages."""
+    # The site's staff enter what its laboratory reports, its normal ranges as its results.
+    require(by, Capability.ENTER_DATA, site, action="record the laboratory's normal ranges")
+    test = (values.get("test") or "").strip()
+    unit = (values.get("unit") or "").strip()
+    errors: dict[str, list[str]] = {}
+    if test not in units.TESTS:
+        errors["test"] = [f"Unknown lab test {test!r}."]
+    elif unit not in units.accepted_units(test):
+        accepted = ", ".join(units.accepted_units(test))
+        errors["unit"] = [f"A {units.TESTS[test].name} range is in one of {accepted}."]
+    problems = ranges.range_problems(
+        low=values.get("low"),
+        high=values.get("high"),
+        effective_from=values["effective_from"],
+        effective_to=values.get("effective_to"),
+        age_min=values.get("age_min"),
+        age_max=values.get("age_max"),
+    )
+    for field, message in problems.items():
+        errors.setdefault(field, []).append(message[0].upper() + message[1:] + ".")
+    if errors:
+        raise ValidationError(errors)
+    row = LabNormalRange(site=site, recorded_by=by, **{n: values.get(n) for n in RANGE_FIELDS})
+    row.laboratory, row.test, row.unit, row.sex = (
+        (values.get("laboratory") or "").strip(),
+        test,
+        unit,
+        values.get("sex") or "",
+    )
+    with transaction.atomic(), audit_context(by=by, reason="Lab normal range recorded"):
+        # Lock the site so two overlapping ranges cannot both pass the check below.
+        Site.objects.select_for_update().get(pk=site.pk)
+        new = _as_rule_range(row)
+        for other in LabNormalRange.objects.filter(site=site, test=test):
+            if _overlaps(new, _as_rule_range(other)):
+                raise ValidationError(
+                    {"effective_from": [f"Overlaps the range in force: {other}."]}
+                )
+        row.save()
+    return row
+
+
+def _overlaps(a: ranges.NormalRange, b: ranges.NormalRange) -> bool:
+    def span(lo, hi, unbounded_hi):
+        return (lo if lo is not None else 0), (hi if hi is not None else unbounded_hi)
+
+    a_from, a_to = span(a.effective_from, a.effective_to, date.max)
+    b_from, b_to = span(b.effective_from, b.effective_to, date.max)
+    a_lo, a_hi = span(a.age_min, a.age_max, 10_000)
+    b_lo, b_hi = span(b.age_min, b.age_max, 10_000)
+    return a.sex == b.sex and a_from <= b_to and b_from <= a_to and a_lo <= b_hi and b_lo <= a_hi

@@ -1,0 +1,139 @@
+"""Lab pages: a visit's results (with a new result), one result (read, edit, void)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from labs import selectors, services
+from labs.forms import LabResultForm, VoidForm
+from labs.models import LabResult
+from review import selectors as review_selectors
+from review.field_notes import annotate_fields, field_notes
+from review.forms import make_read_only
+from trial.access import can, subjects_for
+from trial.capabilities import Capability
+from trial.forms import add_service_errors
+from trial.models import Visit
+
+
+def _now():
+    return timezone.now()
+
+
+def _get_visit_for_user(request, pk) -> Visit:
+    """A visit of a subject at one of the user's sites (for the lab readers), else 404."""
+    try:
+        return Visit.objects.select_related("subject", "subject__site").get(
+            pk=pk, subject__in=subjects_for(request.user)
+        )
+    except (Visit.DoesNotExist, ValueError):
+        raise Http404("No such visit") from None
+
+
+def _get_result_for_user(request, pk) -> LabResult:
+    try:
+        return selectors.lab_results_for(request.user).get(pk=pk)
+    except (LabResult.DoesNotExist, ValueError):
+        raise Http404("No such lab result") from None
+
+
+@login_required
+def visit_labs(request, pk):
+    visit = _get_visit_for_user(request, pk)
+    subject = visit.subject
+    can_edit = can(request.user, Capability.ENTER_DATA, subject)
+    form = LabResultForm(request.POST or None, editing=False) if can_edit else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("You may not enter lab results for this subject.")
+        if form.is_valid():
+            try:
+                record = services.lab_result_record(
+                    visit=visit, by=request.user, values=form.values(), now=_now()
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{record.title} recorded.")
+                return redirect("visit_labs", pk=visit.pk)
+    results = visit.lab_results.select_related("normal_range").order_by("panel", "test", "pk")
+    return render(
+        request,
+        "labs/visit_labs.html",
+        {"visit": visit, "subject": subject, "results": results, "form": form},
+        status=400 if form is not None and form.is_bound else 200,
+    )
+
+
+@login_required
+def lab_result_detail(request, pk):
+    record = _get_result_for_user(request, pk)
+    review = review_selectors.record_panel(record, request.user)
+    form = None
+    if can(request.user, Capability.ENTER_DATA, record.subject) and not record.voided_at:
+        form = LabResultForm(request.POST or None, instance=record, editing=True)
+        annotate_fields(form, field_notes(record))
+        if review.locked:
+            make_read_only(form)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.lab_result_update(
+                    record=record,
+                    by=request.user,
+                    values=form.values(),
+                    reason=form.cleaned_data.get("reason") or "",
+                    expected_version=form.cleaned_data.get("version") or 0,
+                    now=_now(),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{record.title} updated.")
+                return redirect("lab_result_detail", pk=record.pk)
+    return _render_detail(request, record, form=form, review=review)
+
+
+def _render_detail(request, record, *, form, review, void_form=None):
+    bound = (form is not None and form.is_bound) or (void_form is not None)
+    return render(
+        request,
+        "labs/lab_result_detail.html",
+        {
+            "record": record,
+            "subject": record.subject,
+            "form": form,
+            "review": review,
+            "locked": review.locked,
+            "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
+            "void_form": void_form or VoidForm(initial={"version": record.version}),
+        },
+        status=400 if bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def lab_result_void(request, pk):
+    record = _get_result_for_user(request, pk)
+    form = VoidForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lab_result_void(
+                record=record,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+                now=_now(),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, f"{record.title} voided.")
+            return redirect("visit_labs", pk=record.visit_id)
+    review = review_selectors.record_panel(record, request.user)
+    return _render_detail(request, record, form=None, review=review, void_form=form)

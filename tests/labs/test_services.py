@@ -1,0 +1,209 @@
+"""Recording lab results (labs.services): standardised, read against the range in force,
+graded, audited; bad input refused naming the field; the grade >= 2 without an AE query."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
+
+from labs.models import LabNormalRange, LabResult, LabResultEvent
+from labs.services import lab_result_update, lab_result_void, normal_range_record
+from review.models import Query, QueryStatus
+from tests.adverse_events.factories import record_ae
+from tests.labs.factories import (
+    C1D8,
+    RANGES_FROM,
+    RECORDED_AT,
+    range_values,
+    record_result,
+)
+from tests.screening.factories import PLANNED_C1D1
+
+LATER = RECORDED_AT + timedelta(hours=1)
+
+
+def auto_queries(record):
+    return Query.objects.filter(
+        object_id=record.pk, origin="automatic", content_type__model="labresult"
+    )
+
+
+def test_a_result_is_standardised_graded_and_audited(subject, coordinator_a):
+    record = record_result(subject, coordinator_a)
+    assert (record.value, record.unit) == (Decimal(50), "U/L")
+    assert (record.standard_value, record.standard_unit) == (Decimal("50.0"), "U/L")
+    assert (record.normal_low, record.normal_high) == (Decimal(7), Decimal(40))
+    assert record.range_indicator == "HIGH"
+    assert record.grade == 1
+    assert record.panel == "chemistry"
+    [event] = LabResultEvent.objects.filter(pgh_obj=record)
+    assert event.pgh_context.metadata["reason"] == "Lab result recorded"
+
+
+def test_a_value_in_another_unit_keeps_what_was_entered(subject, coordinator_a):
+    # Haemoglobin 9.5 g/dL for a man (range 13-17 g/dL): 95 g/L, grade 2 (< 100 g/L).
+    record = record_result(subject, coordinator_a, test="HGB", value=Decimal("9.5"), unit="g/dL")
+    assert (record.value, record.unit) == (Decimal("9.5"), "g/dL")
+    assert (record.standard_value, record.standard_unit) == (Decimal("95.0"), "g/L")
+    assert (record.normal_low, record.normal_high) == (Decimal(130), Decimal(170))
+    assert record.range_indicator == "LOW"
+    assert record.grade == 2
+
+
+def test_the_range_of_the_subjects_sex_is_used(subject, coordinator_a):
+    assert subject.sex == "M" or subject.sex == "F"
+    record = record_result(subject, coordinator_a, test="HGB", value=Decimal("12.5"), unit="g/dL")
+    expected_low = Decimal(130) if subject.sex == "M" else Decimal(120)
+    assert record.normal_low == expected_low
+
+
+def test_without_a_range_in_force_the_result_is_kept_ungraded(subject, coordinator_a):
+    record = record_result(subject, coordinator_a, collected_on=RANGES_FROM - timedelta(days=1))
+    assert record.normal_range is None and record.grade is None
+    assert "no normal range" in record.grade_reason
+
+
+def test_an_abnormal_baseline_changes_the_grade_after_the_first_dose(subject, coordinator_a):
+    # Baseline ALT 80 U/L (2 x ULN) on the C1D1 day; on C1D8 100 U/L is 1.25 x baseline.
+    record_result(
+        subject, coordinator_a, visit_code="C1D1", collected_on=PLANNED_C1D1, value=Decimal(80)
+    )
+    later = record_result(subject, coordinator_a, value=Decimal(100))
+    assert later.grade == 0
+    assert "baseline (abnormal)" in later.grade_reason
+    higher = record_result(subject, coordinator_a, value=Decimal(130))
+    assert higher.grade == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"unit": ""}, "unit", "needs its unit"),
+        ({"unit": "mg/dL"}, "unit", "not one of U/L"),
+        ({"value": Decimal(-1)}, "value", "cannot be negative"),
+    ],
+)
+def test_bad_input_is_refused_naming_the_field(subject, coordinator_a, changes, field, message):
+    with pytest.raises(ValidationError) as excinfo:
+        record_result(subject, coordinator_a, **changes)
+    assert message in " ".join(excinfo.value.message_dict[field])
+    assert not LabResult.objects.exists()
+
+
+def test_other_sites_and_read_only_roles_cannot_record(subject, coordinator_b, monitor):
+    for user in (coordinator_b, monitor):
+        with pytest.raises(PermissionDenied):
+            record_result(subject, user)
+    assert not LabResult.objects.exists()
+
+
+def test_a_grade_2_after_the_first_dose_without_an_ae_raises_a_query(subject, coordinator_a):
+    record = record_result(subject, coordinator_a, test="NEUT", value=Decimal("1.2"), unit="10^9/L")
+    assert record.grade == 2
+    [query] = auto_queries(record)
+    assert query.status == QueryStatus.OPEN
+    assert "Neutrophil count decreased" in query.text
+
+
+def test_no_query_when_the_ae_is_recorded(subject, coordinator_a):
+    record_ae(subject, coordinator_a, term="Neutrophil count decreased", grade=2)
+    record = record_result(subject, coordinator_a, test="NEUT", value=Decimal("1.2"), unit="10^9/L")
+    assert not auto_queries(record).exists()
+
+
+def test_grade_1_and_baseline_results_raise_no_query(subject, coordinator_a):
+    grade_1 = record_result(subject, coordinator_a)
+    baseline = record_result(
+        subject,
+        coordinator_a,
+        visit_code="C1D1",
+        collected_on=PLANNED_C1D1,
+        test="NEUT",
+        value=Decimal("1.2"),
+        unit="10^9/L",
+    )
+    assert (grade_1.grade, baseline.grade) == (1, 2)
+    assert not auto_queries(grade_1).exists() and not auto_queries(baseline).exists()
+
+
+def test_a_correction_regrades_closes_the_query_and_needs_a_reason(subject, coordinator_a):
+    record = record_result(subject, coordinator_a, test="NEUT", value=Decimal("1.2"), unit="10^9/L")
+    values = {
+        "test": "NEUT",
+        "collected_on": C1D8,
+        "collected_time": None,
+        "value": Decimal(1800),
+        "unit": "/mm3",
+    }
+    with pytest.raises(ValidationError) as excinfo:
+        lab_result_update(
+            record=record, by=coordinator_a, values=values, reason="", expected_version=1, now=LATER
+        )
+    assert "reason" in excinfo.value.message_dict
+    updated = lab_result_update(
+        record=record,
+        by=coordinator_a,
+        values=values,
+        reason="Transcription error",
+        expected_version=1,
+        now=LATER,
+    )
+    assert (updated.standard_value, updated.grade, updated.version) == (Decimal("1.80"), 1, 2)
+    assert auto_queries(record).get().status != QueryStatus.OPEN
+
+
+def test_void_keeps_the_row(subject, coordinator_a):
+    record = record_result(subject, coordinator_a)
+    lab_result_void(
+        record=record, by=coordinator_a, reason="Duplicate", expected_version=1, now=LATER
+    )
+    record.refresh_from_db()
+    assert record.voided_at == LATER and record.void_reason == "Duplicate"
+    with transaction.atomic(), pytest.raises(DatabaseError, match="Cannot delete"):
+        LabResult.objects.filter(pk=record.pk).delete()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"low": Decimal(50), "high": Decimal(40)}, "high"),
+        ({"unit": "g/L"}, "unit"),
+        ({"low": None, "high": None}, "low"),
+        ({"age_min": 65, "age_max": 18}, "age_max"),
+    ],
+)
+def test_a_range_that_cannot_be_right_is_refused(site_a, coordinator_a, changes, field):
+    with pytest.raises(ValidationError) as excinfo:
+        normal_range_record(
+            site=site_a, by=coordinator_a, values=range_values(**changes), now=RECORDED_AT
+        )
+    assert field in excinfo.value.message_dict
+    assert not LabNormalRange.objects.exists()
+
+
+def test_an_overlapping_range_is_refused_and_a_successor_accepted(site_a, coordinator_a):
+    first = range_values(effective_to=RANGES_FROM + timedelta(days=99))
+    normal_range_record(site=site_a, by=coordinator_a, values=first, now=RECORDED_AT)
+    with pytest.raises(ValidationError) as excinfo:
+        normal_range_record(
+            site=site_a,
+            by=coordinator_a,
+            values=range_values(effective_from=RANGES_FROM + timedelta(days=99)),
+            now=RECORDED_AT,
+        )
+    assert "effective_from" in excinfo.value.message_dict
+    normal_range_record(
+        site=site_a,
+        by=coordinator_a,
+        values=range_values(effective_from=RANGES_FROM + timedelta(days=100)),
+        now=RECORDED_AT,
+    )
+    assert LabNormalRange.objects.count() == 2
+
+
+def test_only_the_sites_staff_record_ranges(site_a, coordinator_b, monitor):
+    for user in (coordinator_b, monitor):
+        with pytest.raises(PermissionDenied):
+            normal_range_record(site=site_a, by=user, values=range_values(), now=RECORDED_AT)

@@ -1,0 +1,91 @@
+"""Lab pages through Django's client, as each role: scoping, bad input kept."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from labs.models import LabResult
+from tests.labs.factories import RECORDED_AT, form_data, record_result, result_values, visit_of
+from tests.rendered_form import lost_values
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch):
+    monkeypatch.setattr("labs.views._now", lambda: RECORDED_AT)
+
+
+def _visit_url(subject, code="C1D8"):
+    return reverse("visit_labs", args=[visit_of(subject, code).pk])
+
+
+def test_coordinator_adds_a_result_shown_with_its_grade(client, subject, coordinator_a):
+    client.force_login(coordinator_a)
+    posted = form_data(result_values(value=Decimal(1000), unit="/mm3", test="NEUT"))
+    response = client.post(_visit_url(subject), posted)
+    assert response.status_code == 302
+    page = client.get(_visit_url(subject)).content.decode()
+    assert "1000 /mm3" in page and "1 10^9/L" in page and "LOW" in page
+    assert LabResult.objects.get().grade == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"unit": ""}, "unit", "needs its unit"),
+        ({"unit": "g/L"}, "unit", "not one of U/L"),
+        ({"value": "-3"}, "value", "cannot be negative"),
+    ],
+)
+def test_bad_input_is_refused_naming_the_field_and_kept(
+    client, subject, coordinator_a, changes, field, message
+):
+    client.force_login(coordinator_a)
+    posted = form_data(result_values()) | changes
+    response = client.post(_visit_url(subject), posted)
+    assert response.status_code == 400
+    assert any(message in e for e in response.context["form"].errors[field])
+    assert lost_values(posted, response.content.decode()) == {}
+    assert not LabResult.objects.exists()
+
+
+def test_another_sites_staff_get_404(client, subject, coordinator_a, coordinator_b):
+    record = record_result(subject, coordinator_a)
+    client.force_login(coordinator_b)
+    assert client.get(_visit_url(subject)).status_code == 404
+    assert client.post(_visit_url(subject), form_data(result_values())).status_code == 404
+    assert client.get(reverse("lab_result_detail", args=[record.pk])).status_code == 404
+
+
+def test_a_monitor_reads_but_cannot_add(client, subject, coordinator_a, monitor):
+    record_result(subject, coordinator_a)
+    client.force_login(monitor)
+    page = client.get(_visit_url(subject))
+    assert page.status_code == 200 and "Add a result" not in page.content.decode()
+    assert client.post(_visit_url(subject), form_data(result_values())).status_code == 403
+    assert LabResult.objects.count() == 1
+
+
+def test_a_correction_through_the_detail_page(client, subject, coordinator_a):
+    record = record_result(subject, coordinator_a)
+    client.force_login(coordinator_a)
+    url = reverse("lab_result_detail", args=[record.pk])
+    posted = form_data(result_values(value=Decimal(130))) | {"version": "1", "reason": ""}
+    response = client.post(url, posted)
+    assert response.status_code == 400
+    assert "reason" in response.context["form"].errors
+    assert lost_values(posted, response.content.decode(), action="") == {}
+    response = client.post(url, posted | {"reason": "Lab report re-read"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert (record.value, record.grade, record.version) == (Decimal(130), 2, 2)
+
+
+def test_the_subject_page_lists_graded_results_and_the_visits(client, subject, coordinator_a):
+    record_result(subject, coordinator_a)
+    client.force_login(coordinator_a)
+    page = client.get(reverse("subject_detail", args=[subject.pk])).content.decode()
+    assert "Local labs" in page and "Alanine Aminotransferase" in page
+    assert _visit_url(subject) in page
