@@ -6,7 +6,8 @@ from adverse_events.selectors import adverse_events_for, saes_for
 from review import checks
 from review.export_spec import ApiEndpoint, Dataset, ExportSpec, Odm, subject_dataset
 from review.models import SignatureMeaning
-from review.records import CrfKind
+from review.records import CrfKind, QueueTask
+from trial.study import product_name
 
 
 def ae_edit_checks(record, now) -> list[checks.Failure]:
@@ -78,6 +79,36 @@ def ae_subject_section(subject, user) -> dict:
     return {"events": events, "subject": subject}
 
 
+def _live_events(subjects):
+    from adverse_events.models import AdverseEvent
+
+    return AdverseEvent.objects.filter(subject__in=subjects, voided_at__isnull=True)
+
+
+def _unreported_saes(subjects):
+    return _live_events(subjects).filter(serious=True, sae_reported_at__isnull=True)
+
+
+def ae_other_tasks(subjects) -> list[QueueTask]:
+    """SAEs awaiting the report's sign-off (from awareness); AEs awaiting causality."""
+    events = list(_live_events(subjects).select_related("subject__site", "term"))
+    product = product_name() if events else ""
+    tasks = []
+    for ae in events:
+        if ae.serious and ae.sae_reported_at is None:
+            detail = "serious: 24-hour report to the sponsor"
+            tasks.append(QueueTask("Sign the SAE report", detail, ae, ae.aware_at))
+        if not ae.relationship:
+            detail = f"relationship to {product} not assessed"
+            tasks.append(QueueTask("Assess causality", detail, ae, ae.recorded_at))
+    return tasks
+
+
+def ae_other_task_count(subjects) -> int:
+    unassessed = _live_events(subjects).filter(relationship="").count()
+    return _unreported_saes(subjects).count() + unassessed
+
+
 KINDS = (
     CrfKind(
         "adverse_events.adverseevent",
@@ -116,5 +147,11 @@ KINDS = (
         ),
         subject_section=ae_subject_section,
         subject_template="adverse_events/_subject_section.html",
+        # --- review kernel ---
+        to_sign=lambda subjects: _live_events(subjects).exclude(relationship=""),
+        sign_task="Sign the AE CRF",
+        other_tasks=ae_other_tasks,
+        other_task_count=ae_other_task_count,
+        to_verify=_live_events,
     ),
 )

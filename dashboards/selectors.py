@@ -441,7 +441,9 @@ def subject_courses(enrolled: QuerySet[Subject], user: User) -> tuple[SubjectCou
         dispositions[subject_id][kind] = on
     points: dict[int, list[TimePoint]] = defaultdict(list)
     for subject_id, on, response, pct in (
-        TumourAssessment.objects.filter(subject__in=enrolled, is_baseline=False)
+        TumourAssessment.objects.filter(
+            subject__in=enrolled, is_baseline=False, voided_at__isnull=True
+        )
         .order_by("subject_id", "assessment_date")
         .values_list("subject_id", "assessment_date", "response", "change_from_baseline_pct")
     ):

@@ -158,6 +158,44 @@ def _dispositions(context) -> tuple[Dataset, ...]:
     )
 
 
+def _doses(subjects):
+    from dosing.models import DosingRecord
+
+    return DosingRecord.objects.filter(subject__in=subjects, voided_at__isnull=True)
+
+
+def _dose_complete(record) -> bool:
+    from dosing.selectors import dose_is_complete
+
+    return dose_is_complete(record)
+
+
+def _live_assessments(subjects):
+    from dosing.models import TumourAssessment
+
+    return TumourAssessment.objects.filter(subject__in=subjects, voided_at__isnull=True)
+
+
+def tumour_title(record) -> str:
+    what = "Baseline tumour assessment" if record.is_baseline else "Tumour assessment"
+    return f"{what} {record.assessment_date:%Y-%m-%d}"
+
+
+def tumour_measurements(record) -> list:
+    """The lesions measured at this time point (hashed with the assessment): the lesion's
+    identity as defined at baseline and its diameter."""
+    return sorted(
+        [
+            m.lesion.lesion_id,
+            m.lesion.organ,
+            m.lesion.is_lymph_node,
+            m.lesion.location,
+            m.diameter_mm,
+        ]
+        for m in record.measurements.all()
+    )
+
+
 KINDS = (
     CrfKind(
         "dosing.dosingrecord",
@@ -169,6 +207,7 @@ KINDS = (
         url=lambda record: reverse("visit_dosing", args=[record.visit_id]),
         title=lambda record: f"Dosing {record.visit.code}",
         title_related=("visit",),
+        void_hashed_when_voided=True,
         edit_checks=dosing_edit_checks,
         history_scope=site_scoped("dosing.dosingrecord"),
         export=ExportSpec(
@@ -184,25 +223,59 @@ KINDS = (
                 ),
             ),
         ),
+        # --- review kernel ---
+        to_sign=_doses,
+        sign_task="Sign the dosing CRF",
+        to_verify=_doses,
+        matrix_column="dosing",
+        matrix_url=lambda visit: reverse("visit_dosing", args=[visit.pk]),
+        matrix_reviewed=True,
+        matrix_complete=_dose_complete,
+    ),
+    CrfKind(
+        "dosing.tumourassessment",
+        "Tumour assessment",
+        sign_meaning=SignatureMeaning.REVIEWED,
+        lockable=True,
+        entered_fields=("assessment_date", "method", "non_target", "new_lesions"),
+        url=lambda record: reverse("tumour_assessment", args=[record.pk]),
+        title=tumour_title,
+        history_scope=site_scoped("dosing.tumourassessment"),
+        # The target lesions are chosen on the baseline form; every form measures them.
+        children=("dosing.lesionmeasurement", "dosing.targetlesiondefinition"),
+        history_children=(("dosing.LesionMeasurementEvent", "tumour_assessments"),),
+        export=ExportSpec(
+            70,
+            _tumour_assessments,
+            api=(
+                ApiEndpoint(
+                    "tumour-assessments",
+                    "api-tumour-assessment",
+                    "dosing.serializers.TumourAssessmentSerializer",
+                    _api_tumour_assessments,
+                    "RECIST 1.1 time points with their target lesion measurements.",
+                ),
+            ),
+        ),
+        # --- review kernel ---
+        to_sign=_live_assessments,
+        sign_task="Sign the tumour assessment",
+        to_verify=_live_assessments,
+        child_content=tumour_measurements,
+        child_prefetch=("measurements__lesion",),
+    ),
+    CrfKind(
+        "dosing.disposition",
+        "Disposition",
+        entered_fields=("event_date", "reason"),
+        title=lambda record: record.get_kind_display(),
+        history_scope=site_scoped("dosing.disposition"),
+        export=ExportSpec(90, _dispositions),
     ),
 )
 
-# The exports of this app's records that are not CRF kinds yet (review.records.register_export):
-# each moves into its kind's `export` when the kind is registered.
+# The exports of this app's records that are not CRF kinds (review.records.register_export):
+# the target lesions are a child of the baseline tumour assessment, exported on their own.
 EXPORT_ONLY = {
     "dosing.targetlesiondefinition": ExportSpec(60, _target_lesions),
-    "dosing.tumourassessment": ExportSpec(
-        70,
-        _tumour_assessments,
-        api=(
-            ApiEndpoint(
-                "tumour-assessments",
-                "api-tumour-assessment",
-                "dosing.serializers.TumourAssessmentSerializer",
-                _api_tumour_assessments,
-                "RECIST 1.1 time points with their target lesion measurements.",
-            ),
-        ),
-    ),
-    "dosing.disposition": ExportSpec(90, _dispositions),
 }

@@ -229,3 +229,28 @@ class FollowUpAssessmentForm(forms.Form):
             lesion.lesion_id: self.cleaned_data.get(f"diameter_{lesion.lesion_id}")
             for lesion in self.lesions
         }
+
+
+class TumourCorrectionForm(FollowUpAssessmentForm):
+    """Correct a saved time point: its measurements and findings, with a reason for change
+    (its date and, at baseline, the choice of target lesions stay)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Reason for change",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required: saved data is being changed.",
+    )
+
+    def __init__(self, *args, assessment, measurements, **kwargs):
+        super().__init__(*args, lesions=[m.lesion for m in measurements], **kwargs)
+        del self.fields["assessment_date"]
+        if assessment.is_baseline:
+            del self.fields["new_lesions"]
+        self.initial.update(
+            version=assessment.version,
+            method=assessment.method,
+            non_target=assessment.non_target,
+            new_lesions={True: "yes", False: "no"}.get(assessment.new_lesions, ""),
+            **{f"diameter_{m.lesion.lesion_id}": m.diameter_mm for m in measurements},
+        )

@@ -168,12 +168,19 @@ class TargetLesionDefinition(models.Model):
     organ = models.CharField(max_length=60)
     is_lymph_node = models.BooleanField(default=False)
     location = models.CharField(max_length=200, blank=True)
+    # Voided with the baseline that chose it (dosing.tumour.tumour_assessment_void).
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["subject", "lesion_id"]
         triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]
         constraints = [
-            models.UniqueConstraint(fields=["subject", "lesion_id"], name="lesion_unique_id")
+            models.UniqueConstraint(
+                fields=["subject", "lesion_id"],
+                condition=Q(voided_at__isnull=True),
+                name="lesion_unique_id_live",
+            )
         ]
 
     def __str__(self):
@@ -202,21 +209,28 @@ class TumourAssessment(models.Model):
     nadir_mm = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
     response = models.CharField(max_length=2, choices=ResponseCategory.choices, blank=True)
     reasons = models.JSONField(default=list, blank=True)
+    # Optimistic locking: a correction must name the version it was edited from.
     version = models.PositiveIntegerField(default=1)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["subject", "assessment_date"]
         triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]
         constraints = [
+            # A voided time point leaves its day (and the baseline its place) free.
             models.UniqueConstraint(
-                fields=["subject", "assessment_date"], name="tumour_assessment_one_per_day"
+                fields=["subject", "assessment_date"],
+                condition=Q(voided_at__isnull=True),
+                name="tumour_assessment_one_per_day_live",
             ),
             models.UniqueConstraint(
                 fields=["subject"],
-                condition=Q(is_baseline=True),
-                name="tumour_assessment_one_baseline",
+                condition=Q(is_baseline=True, voided_at__isnull=True),
+                name="tumour_assessment_one_baseline_live",
             ),
         ]
 

@@ -14,15 +14,16 @@ from dosing.forms import (
     DosingForm,
     FollowUpAssessmentForm,
     MissedForm,
+    TumourCorrectionForm,
     VisitDateForm,
 )
-from dosing.models import DispositionKind, DosingRecord
+from dosing.models import DispositionKind, DosingRecord, TumourAssessment
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
-from review.records import subject_sections
+from review.records import record_title, subject_sections
 from trial import schedule
-from trial.access import can, get_subject_for_user
+from trial.access import can, get_subject_for_user, scope_to_sites
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
 from trial.models import Visit, VisitKind
@@ -97,6 +98,7 @@ def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
         "disposition_form": DispositionForm(initial={"event_date": today}),
         "eligibility": getattr(subject, "eligibility", None),
         "assessments": subject.tumour_assessments.all(),
+        "has_baseline": tumour.live_assessments(subject).filter(is_baseline=True).exists(),
         "best_response": tumour.best_response(subject),
         "subject_sections": subject_sections(subject, request.user),
     } | bound
@@ -319,3 +321,81 @@ def tumour_follow_up(request, pk):
         {"subject": subject, "form": form},
         status=400 if form.is_bound else 200,
     )
+
+
+def _get_assessment_for_user(request, pk) -> TumourAssessment:
+    """A tumour assessment of the user's sites (any role there), else 404."""
+    try:
+        return (
+            scope_to_sites(TumourAssessment.objects.all(), request.user, site_field="subject__site")
+            .select_related("subject", "subject__site")
+            .get(pk=pk)
+        )
+    except TumourAssessment.DoesNotExist:
+        raise Http404("No such tumour assessment") from None
+
+
+@login_required
+def tumour_assessment(request, pk):
+    """One time point: its measurements and derived response, its review box, and for the
+    site staff the correction and void forms."""
+    assessment = _get_assessment_for_user(request, pk)
+    subject = assessment.subject
+    measurements = list(
+        assessment.measurements.select_related("lesion").order_by("lesion__lesion_id")
+    )
+    editable = (
+        can(request.user, Capability.ENTER_DATA, subject)
+        and assessment.voided_at is None
+        and review_selectors.lock_of(assessment) is None
+    )
+    form = TumourCorrectionForm(
+        request.POST or None, assessment=assessment, measurements=measurements
+    )
+    if not editable:
+        make_read_only(form)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tumour.tumour_assessment_correct(
+                assessment=assessment,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+                diameters=form.diameters(),
+                non_target=form.cleaned_data["non_target"],
+                new_lesions=form.cleaned_data.get("new_lesions"),
+                method=form.cleaned_data["method"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{record_title(assessment)} corrected.")
+            return redirect("tumour_assessment", pk=assessment.pk)
+    return render(
+        request,
+        "dosing/tumour_assessment.html",
+        {
+            "assessment": assessment,
+            "subject": subject,
+            "measurements": measurements,
+            "form": form,
+            "editable": editable,
+            "review": review_selectors.record_panel(assessment, request.user),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def tumour_void(request, pk):
+    assessment = _get_assessment_for_user(request, pk)
+    try:
+        tumour.tumour_assessment_void(
+            assessment=assessment, by=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        _errors_to_messages(request, error)
+    else:
+        messages.success(request, f"{record_title(assessment)} voided.")
+    return redirect("tumour_assessment", pk=assessment.pk)

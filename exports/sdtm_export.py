@@ -319,7 +319,7 @@ def ex_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
         )
     )
     lesion_rows = (
-        _in_scope(TargetLesionDefinition.objects, subjects)
+        _in_scope(TargetLesionDefinition.objects.filter(voided_at__isnull=True), subjects)
         .annotate(subjid=_subjid())
         .order_by("subjid", "lesion_id")
         .values("subjid", "lesion_id", "organ", "location")
@@ -533,9 +533,11 @@ def sv_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
 
 def tu_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     keys = _Keys(study.protocol_number)
-    baseline = TumourAssessment.objects.filter(subject=OuterRef("subject"), is_baseline=True)
+    baseline = TumourAssessment.objects.filter(
+        subject=OuterRef("subject"), is_baseline=True, voided_at__isnull=True
+    )
     rows = (
-        _in_scope(TargetLesionDefinition.objects, subjects)
+        _in_scope(TargetLesionDefinition.objects.filter(voided_at__isnull=True), subjects)
         .annotate(
             subjid=_subjid(),
             rfst=_first_dose_on(),
@@ -587,7 +589,11 @@ def tu_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
 def tr_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     keys = _Keys(study.protocol_number)
     rows = (
-        _in_scope(LesionMeasurement.objects, subjects, "assessment__subject")
+        _in_scope(
+            LesionMeasurement.objects.filter(assessment__voided_at__isnull=True),
+            subjects,
+            "assessment__subject",
+        )
         .annotate(
             subjid=_subjid("assessment__subject__"),
             rfst=_first_dose_on("assessment__subject"),
@@ -647,7 +653,7 @@ def tr_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
 def rs_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     keys = _Keys(study.protocol_number)
     rows = (
-        _in_scope(TumourAssessment.objects, subjects)
+        _in_scope(TumourAssessment.objects.filter(voided_at__isnull=True), subjects)
         .annotate(
             subjid=_subjid(),
             rfst=_first_dose_on(),
@@ -705,9 +711,13 @@ def source_counts(subjects: QuerySet[Subject]) -> int:
         + _in_scope(DosingRecord.objects, subjects).filter(voided_at__isnull=True).count()
         + _in_scope(AdverseEvent.objects, subjects).count()
         + _in_scope(Visit.objects.filter(completed_on__isnull=False), subjects).count()
-        + _in_scope(LesionMeasurement.objects, subjects, "assessment__subject").count()
-        + _in_scope(TumourAssessment.objects, subjects).count() * 3
-        + _in_scope(TargetLesionDefinition.objects, subjects).count()
+        + _in_scope(
+            LesionMeasurement.objects.filter(assessment__voided_at__isnull=True),
+            subjects,
+            "assessment__subject",
+        ).count()
+        + _in_scope(TumourAssessment.objects.filter(voided_at__isnull=True), subjects).count() * 3
+        + _in_scope(TargetLesionDefinition.objects.filter(voided_at__isnull=True), subjects).count()
     )
 
 

@@ -71,20 +71,26 @@ class CrfWrite:
     record: Model | None
     # The row locked for a new record (or given as parent): the subject, the visit.
     parent: Model | None
-    _saved: list[Model] = field(default_factory=list)
+    _saved: dict[tuple[str, object], Model] = field(default_factory=dict)
+    _versioned: set[tuple[str, object]] = field(default_factory=set)
 
     def save(self, row: Model, *, update_fields: list[str] | None = None) -> Model:
-        """Save `row`: on an update its version goes up by one; its edit checks run on exit."""
-        if row.pk is not None and hasattr(row, "version"):
+        """Save `row`: its version goes up by one on its first update in this write (a row
+        saved twice in one write, a time point re-derived after its correction, is one
+        new version); its edit checks run on exit."""
+        key = (row._meta.label_lower, row.pk)
+        if row.pk is not None and hasattr(row, "version") and key not in self._versioned:
             stored = self.record if self.record is not None and self.record.pk == row.pk else row
             row.version = stored.version + 1
+            self._versioned.add(key)
             if update_fields is not None:
                 update_fields = [*update_fields, "version"]
         if update_fields is not None and hasattr(row, "updated_at"):
             update_fields = [*dict.fromkeys([*update_fields, "updated_at"])]
         row.save(update_fields=update_fields)
-        if all(r is not row for r in self._saved):
-            self._saved.append(row)
+        key = (row._meta.label_lower, row.pk)
+        self._versioned.add(key)
+        self._saved[key] = row  # the checks read the row as last saved
         return row
 
     def void(self, row: Model | None = None) -> Model:
@@ -167,5 +173,5 @@ def crf_write(
         said = f"Voided: {reason}" if void else (reason or audit_reason)
         with audit_context(by=by, reason=said):
             yield write
-            for row in write._saved:
+            for row in write._saved.values():
                 run_edit_checks(row, now=now)

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from dosing.models import DosingRecord
-from dosing.selectors import dose_is_complete
 from review import signing
 from review.form_status import (
     LABELS,
@@ -24,9 +22,11 @@ from review.form_status import (
     form_status,
 )
 from review.models import Query, QueryStatus, RecordLock, SourceVerification
+from review.records import CrfKind, all_kinds, prefetch_children
 from review.selectors import _ct, latest_signatures, signature_state
-from screening.models import Consent, EligibilityAssessment, EligibilityStatus
 from trial.models import Subject, Visit, VisitDefinition, VisitKind
+
+SCREENING = "screening"
 
 
 @dataclass(frozen=True)
@@ -84,21 +84,36 @@ def _verified(records) -> dict[tuple[int, int], SourceVerification]:
     return latest
 
 
+def _matrix_kinds() -> list[CrfKind]:
+    return sorted((k for k in all_kinds() if k.matrix_column), key=lambda k: k.matrix_order)
+
+
 def subject_matrix(subjects: list[Subject], *, study) -> Matrix:
-    """The matrix of these subjects (one page of them) against the study's visit schedule."""
+    """The matrix of these subjects (one page of them) against the study's visit schedule.
+
+    The forms are the CRF kinds that declare a matrix column (review.records): the
+    screening CRFs, one per subject, in the screening column; a visit's CRF (dosing) in
+    the column of each visit of its kind; a visit without one shows as the visit itself.
+    """
     definitions = list(VisitDefinition.objects.filter(study=study).order_by("order"))
     columns = [(d.code, d.name) for d in definitions]
     ids = [s.pk for s in subjects]
     visits = defaultdict(dict)
     for visit in Visit.objects.filter(subject_id__in=ids):
         visits[visit.subject_id][visit.code] = visit
-    doses = {d.visit_id: d for d in DosingRecord.objects.filter(subject_id__in=ids)}
-    assessments = {
-        a.subject_id: a
-        for a in EligibilityAssessment.objects.filter(subject_id__in=ids).select_related("subject")
-    }
-    consents = {c.subject_id: c for c in Consent.objects.filter(subject_id__in=ids)}
-    reviewed = [*doses.values(), *assessments.values()]
+    kinds = _matrix_kinds()
+    stored: dict[str, dict[int, object]] = {}
+    for kind in kinds:
+        rows = list(
+            kind.model.objects.filter(subject_id__in=ids).select_related(*kind.hash_related)
+        )
+        if kind.child_content is not None:
+            prefetch_children(rows, kind)
+        key = "subject_id" if kind.matrix_column == SCREENING else "visit_id"
+        stored[kind.label] = {getattr(row, key): row for row in rows}
+    reviewed = [
+        row for kind in kinds if kind.matrix_reviewed for row in stored[kind.label].values()
+    ]
     signatures = latest_signatures(reviewed)
     verifications = _verified(reviewed)
     subject_ct = _ct(Subject)
@@ -134,30 +149,26 @@ def subject_matrix(subjects: list[Subject], *, study) -> Matrix:
         )
         return MatrixForm(name, form_status(facts), open_queries.get(key, 0), url)
 
+    def kind_form(kind, record, on, subject_id) -> MatrixForm:
+        url = kind.matrix_url(on)
+        if kind.matrix_reviewed:
+            complete = record is not None and (
+                kind.matrix_complete is None or kind.matrix_complete(record)
+            )
+            return reviewed_form(kind.name, record, complete, url, subject_id)
+        if record is None:
+            return MatrixForm(kind.name, FormStatus.NOT_STARTED, 0, url)
+        # Not reviewed on its own: complete once saved, locked with its subject.
+        status = FormStatus.LOCKED if subject_id in locked_subjects else FormStatus.COMPLETE
+        return MatrixForm(kind.name, status, open_queries.get((_ct(record).pk, record.pk), 0), url)
+
+    screening_kinds = [k for k in kinds if k.matrix_column == SCREENING]
     rows = []
     for subject in subjects:
         row = MatrixRow(subject)
-        consent = consents.get(subject.pk)
-        consent_form = MatrixForm(
-            "Informed consent",
-            FormStatus.COMPLETE if consent else FormStatus.NOT_STARTED,
-            open_queries.get((_ct(Consent).pk, consent.pk), 0) if consent else 0,
-            reverse("screening_subject", args=[subject.pk]),
-        )
-        if consent and subject.pk in locked_subjects:
-            consent_form = MatrixForm(
-                consent_form.name, FormStatus.LOCKED, consent_form.open_queries, consent_form.url
-            )
-        assessment = assessments.get(subject.pk)
         screening_forms = [
-            consent_form,
-            reviewed_form(
-                "Eligibility",
-                assessment,
-                assessment is not None and assessment.status != EligibilityStatus.INCOMPLETE,
-                reverse("screening_eligibility", args=[subject.pk]),
-                subject.pk,
-            ),
+            kind_form(kind, stored[kind.label].get(subject.pk), subject, subject.pk)
+            for kind in screening_kinds
         ]
         for definition in definitions:
             if definition.kind == VisitKind.SCREENING:
@@ -168,26 +179,24 @@ def subject_matrix(subjects: list[Subject], *, study) -> Matrix:
             if visit is None:
                 row.cells.append([])
                 continue
-            if visit.kind == VisitKind.DOSING:
-                dose = doses.get(visit.pk)
-                form = reviewed_form(
-                    "Dosing",
-                    dose,
-                    dose is not None and dose_is_complete(dose),
-                    reverse("visit_dosing", args=[visit.pk]),
-                    subject.pk,
-                )
-            else:
+            forms = [
+                kind_form(kind, stored[kind.label].get(visit.pk), visit, subject.pk)
+                for kind in kinds
+                if kind.matrix_column == visit.kind
+            ]
+            if not forms:
                 done = bool(visit.completed_on or visit.missed_reason or visit.not_applicable)
                 status = FormStatus.COMPLETE if done else FormStatus.NOT_STARTED
                 if done and subject.pk in locked_subjects:
                     status = FormStatus.LOCKED
-                form = MatrixForm(
-                    "Visit",
-                    status,
-                    open_queries.get((_ct(visit).pk, visit.pk), 0),
-                    reverse("subject_detail", args=[subject.pk]) + f"#visit-{visit.code}",
-                )
-            row.cells.append([form])
+                forms = [
+                    MatrixForm(
+                        "Visit",
+                        status,
+                        open_queries.get((_ct(visit).pk, visit.pk), 0),
+                        reverse("subject_detail", args=[subject.pk]) + f"#visit-{visit.code}",
+                    )
+                ]
+            row.cells.append(forms)
         rows.append(row)
     return Matrix(columns=columns, rows=rows)

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
@@ -22,6 +22,16 @@ from review.export_spec import ApiEndpoint, ExportSpec
 from trial.access import scope_to_sites
 from trial.audit import register_history
 from trial.models import Subject, User
+
+
+@dataclass(frozen=True)
+class QueueTask:
+    """A task of the investigator's queue that a kind declares beyond signing its rows."""
+
+    task: str
+    detail: str
+    record: Model
+    since: datetime
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,48 @@ class CrfKind:
     children: tuple[str, ...] = field(default=())
     # What exports (CSV, XLSX, data dictionary, ODM) and the API read of it; None: not exported.
     export: ExportSpec | None = None
+
+    # --- the review kernel: the investigator's queue, the task counts, the content hash ---
+    # (Kept together in this block; other blocks of fields belong to other readers.)
+    # The rows of these subjects that must carry a valid signature, voided ones left out:
+    # (subjects) -> queryset; None: not in the review queue. Each row without a valid
+    # signature is a `sign_task` in the queue (and in the navigation's count).
+    to_sign: Callable[[QuerySet], QuerySet] | None = None
+    sign_task: str = ""
+    # The column stamped at each save of a row: the queue's "since", and the counts'
+    # shortcut (a signature stamped after the last save matches without hashing).
+    saved_at: str = "updated_at"
+    # What the content hash reads beyond the row (select_related), loaded with it.
+    hash_related: tuple[str, ...] = ()
+    # The queue's other tasks on this kind: (subjects) -> [QueueTask], and their number
+    # counted without building them (task_counts; tested equal).
+    other_tasks: Callable[[QuerySet], list] | None = None
+    other_task_count: Callable[[QuerySet], int] | None = None
+    # The rows a monitor has to source-verify (whole form): (subjects) -> queryset; None:
+    # not counted in the monitor's "to verify".
+    to_verify: Callable[[QuerySet], QuerySet] | None = None
+    # Content kept on child rows, hashed with the record (review.signing): record -> a
+    # JSON-ready value (the lesion measurements of a tumour assessment). None: no children.
+    child_content: Callable[[Model], object] | None = None
+    # What child_content reads (prefetch_related), loaded with many rows at once.
+    child_prefetch: tuple[str, ...] = ()
+    # Void columns (voided_at, void_reason) added to this CRF after records were signed:
+    # hashed only once the record is voided, so the signatures made before they existed
+    # stay valid and a void still shows the signature as no longer valid. False: always
+    # hashed (adverse events, voided since their first signature).
+    void_hashed_when_voided: bool = False
+    # The subject matrix (review.matrix): the column a row shows in, "screening" (one row
+    # per subject, in the screening column) or a visit kind ("dosing": the row of each
+    # visit of that kind, found by its visit_id); "": not shown. `matrix_url` gives the
+    # form's page from the subject (screening) or the visit, saved or not; `matrix_order`
+    # orders the forms of one cell; `matrix_reviewed`: its signature, verification and own
+    # lock show (else it is complete once saved and locked with its subject);
+    # `matrix_complete`: whether a saved row is complete (None: always).
+    matrix_column: str = ""
+    matrix_url: Callable[[Model], str] | None = None
+    matrix_order: int = 0
+    matrix_reviewed: bool = False
+    matrix_complete: Callable[[Model], bool] | None = None
 
     @property
     def model(self) -> type[Model]:
@@ -218,3 +270,10 @@ def subject_sections(subject: Subject, user: User) -> list[SubjectSection]:
         if context is not None:
             sections.append(SubjectSection(kind.subject_template, context))
     return sections
+
+
+def prefetch_children(rows: list[Model], kind: CrfKind) -> list[Model]:
+    """Load what the kind's child_content reads for many rows in a query per relation."""
+    if kind.child_prefetch:
+        prefetch_related_objects(rows, *kind.child_prefetch)
+    return rows

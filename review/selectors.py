@@ -12,8 +12,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet, prefetch_related_objects
 from pghistory.models import Events
 
-from adverse_events.models import AdverseEvent
-from dosing.models import DosingRecord
 from review import signing
 from review.models import (
     Query,
@@ -24,20 +22,20 @@ from review.models import (
 )
 from review.records import (
     KINDS,
+    all_kinds,
     field_choices,
     field_label,
     kind_of,
+    prefetch_children,
     record_title,
     record_url,
     subject_of,
     title_related,
 )
-from screening.models import EligibilityAssessment, EligibilityStatus
 from trial.access import can, roles_at, scope_to_sites, sites_for
 from trial.audit import HistoryEntry, entries_from
 from trial.capabilities import Capability, allows
-from trial.models import Subject, SubjectStatus, User
-from trial.study import product_name
+from trial.models import Subject, User
 
 
 class SignatureState(StrEnum):
@@ -246,35 +244,12 @@ def _signature_detail(state: SignatureState) -> str:
 def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:
     """What an investigator still has to do on these subjects, oldest first.
 
-    Dosing CRFs and assessed AEs without a valid signature, AEs awaiting causality, SAEs
-    awaiting the report sign-off, eligibility awaiting confirmation (or whose confirmation
-    signature an edit invalidated). A valid signature takes a record out; an edit puts it back.
+    Each CRF kind declares its rows that must carry a valid signature (`to_sign`: dosing
+    CRFs, assessed AEs, confirmed eligibility, tumour assessments) and its other tasks
+    (`other_tasks`: AEs awaiting causality, SAEs awaiting the report sign-off, eligibility
+    awaiting confirmation). A valid signature takes a record out; an edit puts it back.
     """
     subjects = subjects.filter(voided_at__isnull=True)
-    doses = list(
-        DosingRecord.objects.filter(subject__in=subjects, voided_at__isnull=True).select_related(
-            "subject__site", "visit"
-        )
-    )
-    events = list(
-        AdverseEvent.objects.filter(subject__in=subjects, voided_at__isnull=True).select_related(
-            "subject__site", "term"
-        )
-    )
-    assessments = list(
-        EligibilityAssessment.objects.filter(subject__in=subjects)
-        .filter(
-            Q(confirmed_at__isnull=False)
-            | Q(status=EligibilityStatus.ELIGIBLE, subject__status=SubjectStatus.SCREENING)
-        )
-        .select_related("subject__site")
-    )
-    latest = latest_signatures([*doses, *events, *assessments])
-
-    def state_of(record) -> SignatureState:
-        key = (_ct(record).pk, record.pk)
-        return signature_state(latest.get(key), signing.record_hash(record))
-
     items = []
 
     def add(task, detail, record, since):
@@ -290,28 +265,24 @@ def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:
             )
         )
 
-    for dose in doses:
-        state = state_of(dose)
-        if state != SignatureState.VALID:
-            add("Sign the dosing CRF", _signature_detail(state), dose, dose.updated_at)
-    product = product_name() if events else ""
-    for ae in events:
-        if ae.serious and ae.sae_reported_at is None:
-            add("Sign the SAE report", "serious: 24-hour report to the sponsor", ae, ae.aware_at)
-        if not ae.relationship:
-            add("Assess causality", f"relationship to {product} not assessed", ae, ae.recorded_at)
+    for kind in all_kinds():
+        if kind.other_tasks is not None:
+            for other in kind.other_tasks(subjects):
+                add(other.task, other.detail, other.record, other.since)
+        if kind.to_sign is None:
             continue
-        state = state_of(ae)
-        if state != SignatureState.VALID:
-            add("Sign the AE CRF", _signature_detail(state), ae, ae.updated_at)
-    for assessment in assessments:
-        if assessment.confirmed_at is None:
-            detail = "eligible, awaiting confirmation"
-            add("Confirm eligibility", detail, assessment, assessment.saved_at)
-            continue
-        state = state_of(assessment)
-        if state != SignatureState.VALID:
-            add("Confirm eligibility", _signature_detail(state), assessment, assessment.saved_at)
+        rows = list(
+            kind.to_sign(subjects).select_related(
+                "subject__site", *kind.title_related, *kind.hash_related
+            )
+        )
+        if kind.child_content is not None:
+            rows = list(prefetch_children(rows, kind))
+        latest = latest_signatures(rows)
+        for row in rows:
+            state = signature_state(latest.get((_ct(row).pk, row.pk)), signing.record_hash(row))
+            if state != SignatureState.VALID:
+                add(kind.sign_task, _signature_detail(state), row, getattr(row, kind.saved_at))
     return sorted(items, key=lambda item: (item.since, item.subject.pk, item.title))
 
 
@@ -431,14 +402,15 @@ def subject_history(subject: Subject) -> list[SubjectHistoryRow]:
     """Every audit event of every record of the subject, oldest first.
 
     Rows that point at the subject (its CRFs, queries, locks, verifications) come in one
-    pass; lesion measurements point at their tumour assessment and are added from those.
+    pass; child rows that point at their CRF (a kind's history_children: lesion
+    measurements at their tumour assessment) are added from those CRFs.
     """
     entries = entries_from(Events.objects.references(subject))
-    assessments = list(subject.tumour_assessments.all())
-    if assessments:
-        entries += entries_from(
-            Events.objects.across("dosing.LesionMeasurementEvent").references(assessments)
-        )
+    for kind in all_kinds():
+        for event_model, parents_of in kind.history_children:
+            parents = list(getattr(subject, parents_of).all())
+            if parents:
+                entries += entries_from(Events.objects.across(event_model).references(parents))
     entries.sort(key=lambda e: (e.at, e.model, int(e.object_id or 0)))
     titles = _titles(entries)
     rows = []

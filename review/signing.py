@@ -19,6 +19,14 @@ Eligibility depends on the subject's sex and date of birth (age limits, exclusio
 women), which live on the subject: they are hashed with the assessment, so a correction of
 the date of birth shows the eligibility signature as no longer valid.
 
+A CRF that gained its void columns after records were signed (the dosing CRF) hashes them only
+once the record is voided (its kind's void_hashed_when_voided): the signatures made before
+the columns existed keep matching, and a void shows them as no longer valid.
+
+A CRF whose content lives partly on child rows (a tumour assessment's lesion measurements)
+declares them (the kind's child_content): they are hashed with the record, so a corrected
+diameter shows the assessment's signature as no longer valid.
+
 Changing this canonical form changes every hash: every existing signature would show as
 invalidated. Do it only with a migration plan.
 """
@@ -44,6 +52,10 @@ BOOKKEEPING = frozenset(
         "created_at",
     }
 )
+
+# The void of a CRF: content once set; on the kinds that gained these columns after records
+# were signed (void_hashed_when_voided) left out while the record is not voided.
+VOID_COLUMNS = frozenset({"voided_at", "void_reason"})
 
 # Per CRF, the stamps of acts recorded beside the content and the facts kept on another row
 # that the content depends on are declared by its kind (review.records.CrfKind).
@@ -107,6 +119,9 @@ def content_fields(record) -> dict[str, object]:
     """
     label = record._meta.label_lower
     skip = excluded_fields(label)
+    kind = _kind(label)
+    if kind is not None and kind.void_hashed_when_voided and record.voided_at is None:
+        skip = skip | VOID_COLUMNS
     fields = {
         field.name: getattr(record, field.attname)
         for field in record._meta.concrete_fields
@@ -117,6 +132,9 @@ def content_fields(record) -> dict[str, object]:
         for part in path.split("."):
             value = getattr(value, part)
         fields[path] = value
+    if kind is not None and kind.child_content is not None:
+        # A key no column can have: the child rows entered on the CRF (its measurements).
+        fields["<children>"] = kind.child_content(record)
     return fields
 
 

@@ -16,20 +16,11 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
-from adverse_events.models import AdverseEvent
-from dosing.models import DosingRecord
 from review import signing
 from review.models import RecordLock, Signature, SourceVerification
+from review.records import KINDS, all_kinds, prefetch_children
 from review.selectors import _ct
-from screening.models import EligibilityAssessment, EligibilityStatus
-from trial.models import Subject, SubjectStatus
-
-# Per reviewed model: (its last-save column, what its hash reads beyond the row).
-SAVED_AT = {
-    DosingRecord: ("updated_at", ()),
-    AdverseEvent: ("updated_at", ()),
-    EligibilityAssessment: ("saved_at", ("subject",)),
-}
+from trial.models import Subject
 
 
 @dataclass(frozen=True)
@@ -43,8 +34,12 @@ SIGNATURES = _Rows(Signature, "signed_at")
 VERIFICATIONS = _Rows(SourceVerification, "verified_at", Q(field_name=""))
 
 
+def _kind(queryset: QuerySet):
+    return KINDS[queryset.model._meta.label_lower]
+
+
 def _conditions(queryset: QuerySet, rows: _Rows):
-    saved, _related = SAVED_AT[queryset.model]
+    saved = _kind(queryset).saved_at
     attached = rows.model.objects.filter(
         rows.only, content_type=_ct(queryset.model), object_id=OuterRef("pk")
     )
@@ -66,15 +61,15 @@ def _mismatched(stale: QuerySet, rows: _Rows) -> int:
         .values_list("object_id", "content_hash")
     ):
         latest[object_id] = content_hash
+    stale = prefetch_children(list(stale), _kind(stale))
     return sum(1 for r in stale if latest.get(r.pk) != signing.record_hash(r))
 
 
 def _stale(queryset: QuerySet, rows: _Rows) -> tuple[QuerySet, QuerySet]:
     """(records with a row, those of them saved since their latest row)."""
     attached, fresh = _conditions(queryset, rows)
-    _saved, related = SAVED_AT[queryset.model]
     with_rows = queryset.filter(attached)
-    return with_rows, with_rows.exclude(fresh).select_related(*related)
+    return with_rows, with_rows.exclude(fresh).select_related(*_kind(queryset).hash_related)
 
 
 def without_current(queryset: QuerySet, rows: _Rows = SIGNATURES) -> int:
@@ -92,22 +87,13 @@ def with_current(queryset: QuerySet, rows: _Rows = SIGNATURES) -> int:
 def review_count(subjects: QuerySet[Subject]) -> int:
     """The length of review.selectors.awaiting_review(subjects), counted (tested equal)."""
     subjects = subjects.filter(voided_at__isnull=True)
-    doses = DosingRecord.objects.filter(subject__in=subjects, voided_at__isnull=True)
-    events = AdverseEvent.objects.filter(subject__in=subjects, voided_at__isnull=True)
-    assessments = EligibilityAssessment.objects.filter(subject__in=subjects)
-    unconfirmed = assessments.filter(
-        confirmed_at__isnull=True,
-        status=EligibilityStatus.ELIGIBLE,
-        subject__status=SubjectStatus.SCREENING,
-    )
-    return (
-        without_current(doses)
-        + events.filter(serious=True, sae_reported_at__isnull=True).count()
-        + events.filter(relationship="").count()
-        + without_current(events.exclude(relationship=""))
-        + unconfirmed.count()
-        + without_current(assessments.filter(confirmed_at__isnull=False))
-    )
+    total = 0
+    for kind in all_kinds():
+        if kind.other_task_count is not None:
+            total += kind.other_task_count(subjects)
+        if kind.to_sign is not None:
+            total += without_current(kind.to_sign(subjects))
+    return total
 
 
 def _unlocked(queryset: QuerySet) -> QuerySet:
@@ -121,22 +107,18 @@ def _unlocked(queryset: QuerySet) -> QuerySet:
 def lockable_count(subjects: QuerySet[Subject]) -> int:
     """Signed records (valid signature) not locked yet: a data manager's to lock."""
     subjects = subjects.filter(voided_at__isnull=True)
-    return (
-        with_current(
-            _unlocked(DosingRecord.objects.filter(subject__in=subjects, voided_at__isnull=True))
-        )
-        + with_current(
-            _unlocked(AdverseEvent.objects.filter(subject__in=subjects, voided_at__isnull=True))
-        )
-        + with_current(_unlocked(EligibilityAssessment.objects.filter(subject__in=subjects)))
+    return sum(
+        with_current(_unlocked(kind.to_sign(subjects)))
+        for kind in all_kinds()
+        if kind.lockable and kind.to_sign is not None
     )
 
 
 def to_verify_count(subjects: QuerySet[Subject]) -> int:
-    """Dosing CRFs and AEs without a current whole-form source-data verification."""
+    """CRFs (a kind's to_verify rows) without a current whole-form source-data verification."""
     subjects = subjects.filter(voided_at__isnull=True)
-    return without_current(
-        DosingRecord.objects.filter(subject__in=subjects, voided_at__isnull=True), VERIFICATIONS
-    ) + without_current(
-        AdverseEvent.objects.filter(subject__in=subjects, voided_at__isnull=True), VERIFICATIONS
+    return sum(
+        without_current(kind.to_verify(subjects), VERIFICATIONS)
+        for kind in all_kinds()
+        if kind.to_verify is not None
     )

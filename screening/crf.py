@@ -14,7 +14,7 @@ from review.export_spec import (
     model_columns,
     subject_dataset,
 )
-from review.records import CrfKind, site_scoped
+from review.records import CrfKind, QueueTask, site_scoped
 from screening.eligibility import CRITERIA
 
 
@@ -96,6 +96,38 @@ def _consent(context) -> tuple[Dataset, ...]:
     )
 
 
+def _unconfirmed(subjects):
+    """Eligible, still in screening, not confirmed yet: the investigator's to confirm."""
+    from screening.models import EligibilityAssessment, EligibilityStatus
+    from trial.models import SubjectStatus
+
+    return EligibilityAssessment.objects.filter(
+        subject__in=subjects,
+        confirmed_at__isnull=True,
+        status=EligibilityStatus.ELIGIBLE,
+        subject__status=SubjectStatus.SCREENING,
+    )
+
+
+def _confirmed(subjects):
+    from screening.models import EligibilityAssessment
+
+    return EligibilityAssessment.objects.filter(subject__in=subjects, confirmed_at__isnull=False)
+
+
+def eligibility_other_tasks(subjects) -> list[QueueTask]:
+    return [
+        QueueTask("Confirm eligibility", "eligible, awaiting confirmation", a, a.saved_at)
+        for a in _unconfirmed(subjects).select_related("subject__site")
+    ]
+
+
+def _eligibility_complete(record) -> bool:
+    from screening.models import EligibilityStatus
+
+    return record.status != EligibilityStatus.INCOMPLETE
+
+
 KINDS = (
     CrfKind(
         "screening.eligibilityassessment",
@@ -131,6 +163,20 @@ KINDS = (
                 ),
             ),
         ),
+        # --- review kernel ---
+        # A confirmation is the signature: confirmed ones whose signature an edit
+        # invalidated are to confirm again.
+        to_sign=_confirmed,
+        sign_task="Confirm eligibility",
+        saved_at="saved_at",
+        hash_related=("subject",),
+        other_tasks=eligibility_other_tasks,
+        other_task_count=lambda subjects: _unconfirmed(subjects).count(),
+        matrix_column="screening",
+        matrix_url=lambda subject: reverse("screening_eligibility", args=[subject.pk]),
+        matrix_order=2,
+        matrix_reviewed=True,
+        matrix_complete=_eligibility_complete,
     ),
     CrfKind(
         "screening.consent",
@@ -139,5 +185,9 @@ KINDS = (
         url=_screening_page,
         history_scope=site_scoped("screening.consent"),
         export=ExportSpec(20, _consent),
+        # --- review kernel ---
+        matrix_column="screening",
+        matrix_url=lambda subject: reverse("screening_subject", args=[subject.pk]),
+        matrix_order=1,
     ),
 )

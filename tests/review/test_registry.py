@@ -18,9 +18,6 @@ NOT_CRFS = {
     "review.sourceverification": "a monitor's verification of a CRF",
     "followup.reminder": "the reminder scan's work list",
 }
-# Clinical models not yet wired as kinds (issue 16): each must leave this set when its kind is
-# registered, and test_not_yet_registered_kinds_are_really_missing keeps the set honest.
-NOT_YET_KINDS = {"dosing.disposition", "dosing.targetlesiondefinition", "dosing.tumourassessment"}
 
 
 def _models_about_subjects() -> set[str]:
@@ -36,11 +33,13 @@ def _models_about_subjects() -> set[str]:
 def test_every_model_with_a_subjects_clinical_data_is_a_registered_kind():
     children = {child for kind in KINDS.values() for child in kind.children}
     unregistered = _models_about_subjects() - set(KINDS) - children - set(NOT_CRFS)
-    assert unregistered - NOT_YET_KINDS == set()
+    assert unregistered == set()
 
 
-def test_not_yet_registered_kinds_are_really_missing():
-    assert NOT_YET_KINDS & set(KINDS) == set()
+def test_every_child_of_a_kind_is_a_model():
+    for kind in KINDS.values():
+        for child in kind.children:
+            assert apps.get_model(child), (kind.label, child)
 
 
 def test_each_kind_is_declared_with_a_model_and_its_entered_fields_exist():

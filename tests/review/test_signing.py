@@ -63,3 +63,25 @@ def test_datetimes_are_hashed_in_utc():
     moment = datetime(2026, 11, 21, 10, 0, tzinfo=PARIS)
     assert canonical(moment) == "2026-11-21T09:00:00+00:00"
     assert canonical(moment + timedelta(microseconds=1)) != canonical(moment)
+
+
+@pytest.mark.django_db
+def test_a_dosing_crf_s_void_columns_are_content_only_once_it_is_voided(
+    dosed, coordinator_a, investigator_a
+):
+    """The dosing CRF gained voided_at / void_reason after doses were signed: a live dose
+    hashes as it did before they existed, and its void shows the signature as invalid."""
+    from dosing.services import dose_void
+    from review.selectors import SignatureState, signature_status
+    from review.signing import content_fields
+    from tests.review.factories import LATER, c1d1_dose, sign
+
+    dose = c1d1_dose(dosed)
+    assert not {"voided_at", "void_reason"} & set(content_fields(dose))
+    sign(dose, investigator_a)
+
+    dose_void(record=dose, by=coordinator_a, reason="Entered on the wrong subject", now=LATER)
+
+    dose.refresh_from_db()
+    assert {"voided_at", "void_reason"} <= set(content_fields(dose))
+    assert signature_status(dose) == SignatureState.INVALIDATED

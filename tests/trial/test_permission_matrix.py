@@ -130,6 +130,9 @@ BACK                             = (302, 302, 302, 302, 302, 302, 302)
 # An empty POST of a form that the view re-renders with its errors.
 INVALID                          = (302, 400, 400, 400, 400, 400, 400)
 INVALID_OTHER_SITE               = other_site(INVALID)
+# A CRF's own side form the data-entry roles post (voiding a tumour assessment): every other
+# role is refused (403) before the form is read.
+ENTERS_DATA                      = holders(Capability.ENTER_DATA, 302)
 # Pages found only by the roles that enter data (tumour assessments, a new AE).
 DATA_ENTRY_PAGE                  = finders(Capability.ENTER_DATA, 200)
 NOBODY_FINDS                     = other_site(DATA_ENTRY_PAGE)
@@ -226,6 +229,8 @@ MATRIX: dict[str, list[Check]] = {
     "worklist":            [Check("none", GET, SIGNED_IN)],
     "tumour_baseline":     [Check("subject", GET, DATA_ENTRY_PAGE, NOBODY_FINDS)],
     "tumour_follow_up":    [Check("subject", GET, DATA_ENTRY_PAGE, NOBODY_FINDS)],
+    "tumour_assessment":   [Check("tumour", GET, SIGNED_IN, OTHER_SITE)],
+    "tumour_void":         [Check("tumour", POST, ENTERS_DATA, other_site(ENTERS_DATA))],
     # --- adverse events -------------------------------------------------------------------
     "ae_new":       [Check("subject", GET, DATA_ENTRY_PAGE, NOBODY_FINDS)],
     "ae_list":      [Check("none", GET, SIGNED_IN)],
