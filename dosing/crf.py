@@ -269,6 +269,7 @@ KINDS = (
         "Disposition",
         entered_fields=("event_date", "reason"),
         title=lambda record: record.get_kind_display(),
+        void_hashed_when_voided=True,
         history_scope=site_scoped("dosing.disposition"),
         export=ExportSpec(90, _dispositions),
     ),

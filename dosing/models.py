@@ -129,8 +129,13 @@ class Disposition(models.Model):
     kind = models.CharField(max_length=20, choices=DispositionKind.choices)
     event_date = models.DateField()
     reason = models.TextField()
+    # The CRF bookkeeping (docs/adding-a-crf.md).
+    version = models.PositiveIntegerField(default=1)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["subject", "event_date", "id"]

@@ -149,6 +149,7 @@ KINDS = (
         ),
         # Age limits and exclusion 4 (women) read the subject's sex and date of birth.
         related_content=("subject.sex", "subject.date_of_birth"),
+        void_hashed_when_voided=True,
         history_scope=site_scoped("screening.eligibilityassessment"),
         export=ExportSpec(
             30,
@@ -182,6 +183,7 @@ KINDS = (
         "screening.consent",
         "Informed consent",
         entered_fields=("icf_version", "signed_at"),
+        void_hashed_when_voided=True,
         url=_screening_page,
         history_scope=site_scoped("screening.consent"),
         export=ExportSpec(20, _consent),

@@ -26,8 +26,14 @@ class Consent(models.Model):
     subject = models.OneToOneField(Subject, on_delete=models.PROTECT, related_name="consent")
     icf_version = models.CharField("ICF version", max_length=30)
     signed_at = models.DateTimeField("date and time signed")
+    # The CRF bookkeeping (docs/adding-a-crf.md): version, who entered it and when, the last
+    # save, a void with its reason.
+    version = models.PositiveIntegerField(default=1)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True)
 
     class Meta:
         triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]
@@ -128,8 +134,19 @@ class EligibilityAssessment(models.Model):
         max_length=15, choices=EligibilityStatus.choices, default=EligibilityStatus.INCOMPLETE
     )
     findings = models.JSONField(default=list, blank=True)
+    # The CRF bookkeeping (docs/adding-a-crf.md). The last save is saved_by / saved_at (its
+    # names since the first migration: audited columns are not renamed); recorded_by /
+    # recorded_at, who entered it first and when, came later (backfilled from the first
+    # audit event, empty where there is none).
+    version = models.PositiveIntegerField(default=1)
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True, null=True)
     saved_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     saved_at = models.DateTimeField(auto_now=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True)
     # The investigator's own action (screening.services.eligibility_confirm).
     confirmed_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -208,7 +208,7 @@ def eligibility_save(
                 sentence = message[0].upper() + message[1:]
                 collected.setdefault(field, []).append(sentence.rstrip(".") + ".")
             raise ValidationError(collected)
-        assessment = write.record or EligibilityAssessment(subject=subject)
+        assessment = write.record or EligibilityAssessment(subject=subject, recorded_by=by)
         for name in (*FACT_FIELDS, "labs"):
             value = values.get(name)
             if name == "pregnancy_test_result" and value is None:

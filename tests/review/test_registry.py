@@ -95,3 +95,18 @@ def test_a_kinds_subject_section_shows_on_the_subject_page_without_naming_it_the
 
     assert page.count("Adverse events (") == 2
     assert seen == [(subject.pk, coordinator_a.pk)]
+
+
+# trial's own records: the subject (registration, voided through trial.services) and its
+# visits (rows of the schedule, planned before anything is entered on them).
+NOT_CRF_BOOKKEEPING = {"trial.subject", "trial.visit"}
+BOOKKEEPING = {"version", "recorded_by", "recorded_at", "voided_at", "void_reason"}
+
+
+def test_every_crf_carries_the_same_bookkeeping():
+    """version, recorded_by / recorded_at, its last-save column, voided_at / void_reason."""
+    for label, kind in KINDS.items():
+        if label in NOT_CRF_BOOKKEEPING:
+            continue
+        names = {f.name for f in kind.model._meta.concrete_fields}
+        assert BOOKKEEPING | {kind.saved_at} <= names, (label, BOOKKEEPING - names)

@@ -705,3 +705,17 @@ def test_after_screen_failure_enrollment_is_refused(confirmed_subject, coordinat
     confirmed_subject.refresh_from_db()
     assert confirmed_subject.status == SubjectStatus.SCREEN_FAILED
     assert confirmed_subject.subject_number is None
+
+
+def test_the_eligibility_crf_keeps_who_entered_it_and_counts_its_versions(
+    eligible_subject, coordinator_a, investigator_a
+):
+    first = assessment_of(eligible_subject)
+    assert (first.recorded_by, first.version) == (coordinator_a, 1)
+    assert first.recorded_at is not None
+
+    save(eligible_subject, investigator_a, reason="ECOG re-read on the source", ecog=0)
+
+    corrected = assessment_of(eligible_subject)
+    assert (corrected.recorded_by, corrected.saved_by) == (coordinator_a, investigator_a)
+    assert (corrected.version, corrected.recorded_at) == (2, first.recorded_at)
