@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from review.checks import Failure
-from review.export_spec import Dataset, ExportSpec, Odm, subject_dataset
+from review.export_spec import ApiEndpoint, Dataset, ExportSpec, Odm, api_rows, subject_dataset
 from review.models import SignatureMeaning
 from review.records import CrfKind, site_scoped
 
@@ -65,6 +65,22 @@ def _medical_history(context) -> tuple[Dataset, ...]:
     )
 
 
+def _api_medical_history(user):
+    """What the user may read of histories (not sponsor safety); voided entries left out."""
+    from history.models import MedicalHistory
+    from trial.capabilities import Capability
+
+    return (
+        api_rows(
+            MedicalHistory.objects.filter(voided_at__isnull=True),
+            user,
+            Capability.READ_BACKGROUND,
+        )
+        .select_related("term", "recorded_by")
+        .order_by("subject", "sequence")
+    )
+
+
 KINDS = (
     CrfKind(
         "history.medicalhistory",
@@ -76,7 +92,19 @@ KINDS = (
         title=lambda record: record.title,
         edit_checks=medical_history_edit_checks,
         history_scope=site_scoped("history.medicalhistory"),
-        export=ExportSpec(85, _medical_history),
+        export=ExportSpec(
+            85,
+            _medical_history,
+            api=(
+                ApiEndpoint(
+                    "medical-history",
+                    "api-medical-history",
+                    "history.serializers.MedicalHistorySerializer",
+                    _api_medical_history,
+                    "Medical history (conditions before consent), voided ones left out.",
+                ),
+            ),
+        ),
         subject_section=history_subject_section,
         subject_template="history/_subject_section.html",
     ),

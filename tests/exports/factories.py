@@ -36,6 +36,7 @@ from tests.adverse_events.factories import (
     load_starter_dictionary,
 )
 from tests.dosing.factories import dose_values, dosed_subject, visit_of
+from tests.history.factories import record_history
 from tests.screening.factories import CONSENTED, PLANNED_C1D1, TODAY, assessed_subject, at
 from trial.audit import audit_context
 from trial.models import Membership, Role, Site, Study, Subject, User
@@ -224,6 +225,7 @@ def build_dataset() -> Dataset:
 
     coord_b, inv_b = users["coord_b"], users["inv_b"]
     withdrawn = dosed_subject(study, site_b, coord_b, inv_b)
+    record_history(withdrawn, coord_b)  # a site B entry: the API's isolation tests
     other_ae = ae_record(subject=withdrawn, by=coord_b, values=ae_values(FEVER), now=REPORTED_AT)
     baseline_record(
         subject=withdrawn,

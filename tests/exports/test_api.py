@@ -14,6 +14,7 @@ from schemathesis.generation.modes import GenerationMode
 from adverse_events.models import AdverseEvent
 from config.wsgi import application
 from dosing.models import DosingRecord, TumourAssessment
+from history.models import MedicalHistory
 from screening.models import EligibilityAssessment
 from tests.exports.factories import api_token
 from trial.models import Visit
@@ -25,6 +26,7 @@ ENDPOINTS = [
     "dosing-records",
     "tumour-assessments",
     "adverse-events",
+    "medical-history",
     "queries",
 ]
 
@@ -53,6 +55,7 @@ def _records(data, subject):
         "dosing-records": DosingRecord.objects.filter(subject=subject).first(),
         "tumour-assessments": TumourAssessment.objects.filter(subject=subject).first(),
         "adverse-events": AdverseEvent.objects.filter(subject=subject).first(),
+        "medical-history": MedicalHistory.objects.filter(subject=subject).first(),
         "queries": data.query_a if subject == data.dosed else data.query_b,
     }
 
@@ -242,3 +245,11 @@ def test_a_kind_registered_in_a_test_is_served_by_the_api(throwaway_kind, api, d
     # Scoped like every endpoint: a site B coordinator neither lists nor reads it.
     assert api("coord_b").get("/api/reminders/").json()["results"] == []
     assert api("coord_b").get(f"/api/reminders/{throwaway_kind.pk}/").status_code == 404
+
+
+def test_sponsor_safety_reads_no_medical_history(api, data):
+    client = api("safety")
+    assert client.get("/api/medical-history/").json()["results"] == []
+    entry = _records(data, data.dosed)["medical-history"]
+    assert client.get(f"/api/medical-history/{entry.pk}/").status_code == 404
+    assert api("monitor").get(f"/api/medical-history/{entry.pk}/").status_code == 200

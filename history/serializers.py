@@ -1,0 +1,19 @@
+"""Medical history as the read-only REST API gives it (history.crf declares the endpoint):
+the CTCAE term as recorded, people by username."""
+
+from rest_framework import serializers
+
+from history.models import MedicalHistory
+from trial.serializers import username
+
+
+class MedicalHistorySerializer(serializers.ModelSerializer):
+    term = serializers.CharField(source="recorded_term", read_only=True)
+    meddra_code = serializers.IntegerField(
+        source="term.meddra_code", read_only=True, default=None, allow_null=True
+    )
+    recorded_by = username()
+
+    class Meta:
+        model = MedicalHistory
+        exclude = ("version", "recorded_term")
