@@ -19,7 +19,6 @@ from adverse_events.forms import (
     term_label,
 )
 from adverse_events.models import AdverseEvent, CtcaeTerm
-from history.selectors import baselines_of_term
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
@@ -93,7 +92,9 @@ def _baseline_note(subject, term, grade, period=None) -> str | None:
     except (TypeError, ValueError):
         grade = None
     return rules.baseline_comparison(
-        grade, rules.Period(period) if period else None, baselines_of_term(subject, term.pk)
+        grade,
+        rules.Period(period) if period else None,
+        hooks.call("baselines_of_term", subject=subject, term_id=term.pk),
     )
 
 

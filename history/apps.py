@@ -6,7 +6,9 @@ class HistoryConfig(AppConfig):
     verbose_name = "Medical history"
 
     def ready(self):
-        from history import crf
+        from history import crf, selectors
         from review.records import register
+        from trial import hooks
 
         register(*crf.KINDS)
+        hooks.provide("baselines_of_term", selectors.baselines_of_term)

@@ -19,6 +19,8 @@ EVENTS = {
     "act (followup.services.query_event_notify). Call inside the transaction.",
     "sae_alert": "An AE became serious (adverse_events.services); alert safety after commit "
     "without waiting for the scan (followup.tasks.enqueue_sae_alert).",
+    "baselines_of_term": "The AE form compares an AE's grade with the subject's conditions of "
+    "its CTCAE term ongoing at first dose (history.selectors.baselines_of_term).",
     "download_record": "A page served a bulk download; record who, what, filters and rows "
     "(exports.services.download_record).",
 }
