@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from adverse_events import rules
 from adverse_events.models import AdverseEvent, CtcaeTerm
-from dosing.services import first_dose_date, last_dose_date
 from review.contract import crf_write
 from review.models import SignatureMeaning
 from review.services import password_verify, signature_add
@@ -20,6 +19,7 @@ from trial import hooks
 from trial.access import require
 from trial.capabilities import Capability
 from trial.models import Subject, SubjectStatus, User
+from trial.selectors import first_dose_date, last_dose_date
 
 AE_FIELDS = (
     "term",

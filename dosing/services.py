@@ -21,6 +21,7 @@ from trial.access import require
 from trial.audit import audit_context
 from trial.capabilities import Capability
 from trial.models import Subject, SubjectStatus, User, Visit, VisitKind
+from trial.selectors import first_dose_date, last_dose_date
 from trial.study_config import definitions_of
 
 DOSING_FIELDS = (
@@ -79,16 +80,6 @@ def _transition(subject: Subject, target: str) -> None:
         raise ValidationError(problem[0].upper() + problem[1:] + ".")
     subject.status = target
     subject.save(update_fields=["status"])
-
-
-def first_dose_date(subject: Subject) -> date | None:
-    """Subject.first_dose_on as stored now (the caller's instance may predate a dose)."""
-    return Subject.objects.values_list("first_dose_on", flat=True).get(pk=subject.pk)
-
-
-def last_dose_date(subject: Subject) -> date | None:
-    """Subject.last_dose_on as stored now (the caller's instance may predate a dose)."""
-    return Subject.objects.values_list("last_dose_on", flat=True).get(pk=subject.pk)
 
 
 def _doses_given(subject: Subject):

@@ -19,11 +19,11 @@ from dosing.models import (
     TargetLesionDefinition,
     TumourAssessment,
 )
-from dosing.services import first_dose_date
 from review.contract import CrfWrite, crf_write
 from trial.access import require
 from trial.capabilities import Capability
 from trial.models import Subject, SubjectStatus, User
+from trial.selectors import first_dose_date
 
 DERIVED = (
     "sum_mm",

@@ -3,12 +3,12 @@
 from django.db.models import QuerySet
 
 from adverse_events.rules import Baseline
-from dosing.services import first_dose_date
 from history import rules
 from history.models import MedicalHistory
 from trial.access import scope_to_sites
 from trial.capabilities import Capability
 from trial.models import Subject, User
+from trial.selectors import first_dose_date
 
 
 def medical_history_for(user: User) -> QuerySet[MedicalHistory]:

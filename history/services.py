@@ -12,13 +12,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from adverse_events.models import CtcaeTerm
-from dosing.services import first_dose_date
 from history import rules
 from history.models import MedicalHistory
 from review.contract import crf_write
 from trial.access import require
 from trial.capabilities import Capability
 from trial.models import Subject, User
+from trial.selectors import first_dose_date
 
 MH_FIELDS = (
     "condition",

@@ -22,6 +22,6 @@ def medications_for(user: User) -> QuerySet[ConcomitantMedication]:
 
 
 def timing_of(record: ConcomitantMedication, first_dose: date | None) -> rules.Timing | None:
-    """Prior or concomitant, from the subject's first dose (dosing.services.first_dose_date)."""
+    """Prior or concomitant, from the subject's first dose (trial.selectors.first_dose_date)."""
     values = {name: getattr(record, name) for name in CM_FIELDS}
     return rules.timing(facts_for(record.subject, values), first_dose)

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dosing.services import first_dose_date
 from medications import selectors, services
 from medications.forms import MedicationForm, VoidForm
 from medications.models import ConcomitantMedication
@@ -18,6 +17,7 @@ from review.forms import make_read_only
 from trial.access import can, get_subject_for_user
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
+from trial.selectors import first_dose_date
 
 
 def _now():
