@@ -104,9 +104,10 @@ def subject_matrix(subjects: list[Subject], *, study) -> Matrix:
     kinds = _matrix_kinds()
     stored: dict[str, dict[int, object]] = {}
     for kind in kinds:
-        rows = list(
-            kind.model.objects.filter(subject_id__in=ids).select_related(*kind.hash_related)
-        )
+        found = kind.model.objects.filter(subject_id__in=ids)
+        if any(f.name == "voided_at" for f in kind.model._meta.concrete_fields):
+            found = found.filter(voided_at__isnull=True)  # a voided record is no record
+        rows = list(found.select_related(*kind.hash_related))
         if kind.child_content is not None:
             prefetch_children(rows, kind)
         key = "subject_id" if kind.matrix_column == SCREENING else "visit_id"

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dosing.services import dose_void
 from review.form_status import FormStatus
 from review.services import query_raise, record_lock, record_verify
 from tests.review.factories import LATER, LOCKED_AT, SIGNED_AT, c1d1_dose, correct_c1d1, sign
@@ -66,6 +67,12 @@ def test_each_state_of_a_dosing_crf_shows_in_its_cell(
     content = client.get(reverse("subject_matrix")).content.decode()
     assert "Dosing: Locked, 1 open query" in content  # the text alternative of the icons
     assert "Legend:" in content and "Source-verified" in content
+
+
+def test_a_voided_dose_leaves_its_cell_not_started(client, dosed, coordinator_a, monitor):
+    dose_void(record=c1d1_dose(dosed), by=coordinator_a, reason="Wrong subject", now=LATER)
+    client.force_login(monitor)
+    assert c1d1_of(client, dosed) == ("Dosing", FormStatus.NOT_STARTED, 0)
 
 
 def test_an_edit_after_signing_takes_the_form_back_to_complete(
