@@ -845,7 +845,11 @@ class DemoSeeder:
         d, e, f = dl2
         g, h, i = expansion
         # D (withdrawn): every CRF signed and verified, then the whole subject locked.
-        for record in (self.dose_of(d, "C1D1"), *AdverseEvent.objects.filter(subject=d.subject)):
+        for record in (
+            self.dose_of(d, "C1D1"),
+            *AdverseEvent.objects.filter(subject=d.subject),
+            *d.subject.tumour_assessments.filter(voided_at__isnull=True),
+        ):
             self.sign(d, record, on=d.c1d1 + 160)
             self.verify(record, on=d.c1d1 + 170)
         review.subject_lock(subject=d.subject, by=self.users["datamanager"], now=self.at(-200))
