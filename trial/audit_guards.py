@@ -134,7 +134,7 @@ def install_guards(*, using: str = "default") -> int:
     many guards were installed."""
     connection = connections[using]
     plan = planned_guards()
-    events = table_classes().events
+    event_tables = table_classes().events
     installed = 0
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute(FUNCTIONS)
@@ -152,11 +152,11 @@ def install_guards(*, using: str = "default") -> int:
         for table, triggers in sorted(plan.items()):
             if table not in existing:
                 continue
-            for name, events, level, function in triggers:
+            for name, fired_on, level, function in triggers:
                 cursor.execute(
                     sql.SQL(
                         "CREATE OR REPLACE TRIGGER {} "
-                        + events
+                        + fired_on
                         + " ON {} FOR EACH "
                         + level
                         + " EXECUTE FUNCTION {}()"
@@ -165,5 +165,5 @@ def install_guards(*, using: str = "default") -> int:
                     .as_string()
                 )
                 installed += 1
-        audit_chain.install_chain(cursor, [t for t in events if t in existing])
+        audit_chain.install_chain(cursor, [t for t in event_tables if t in existing])
     return installed

@@ -212,3 +212,20 @@ def test_concurrent_transactions_make_one_valid_chain(study, site_a, coordinator
     result = verify()
     assert result.intact, result.problem
     assert SubjectEvent.objects.count() == 24
+
+
+def test_every_event_table_links_its_events_including_tables_added_after_the_chain():
+    """The chain's trigger is (re)installed on every audit event table after each migrate,
+    not only on those that existed when the chain's migration ran (medical history, labs,
+    vital-sign limits and every later CRF came after it)."""
+    from trial.privileges import table_classes
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = 'audit_chain_link'"
+        )
+        chained = {row[0] for row in cursor.fetchall()}
+    events = set(table_classes().events)
+    assert {"trial_vitalsignlimitevent", "history_medicalhistoryevent"} <= events
+    assert events - chained == set()
