@@ -181,6 +181,7 @@ API_OTHER_SITE                   = other_site(API)
 API_AE                           = finders(Capability.READ_AES, 200, anonymous=401)
 API_QUERY                        = finders(Capability.READ_QUERIES, 200, anonymous=401)
 API_SAE                          = finders(Capability.READ_SAES, 200, anonymous=401)
+API_BACKGROUND                   = finders(Capability.READ_BACKGROUND, 200, anonymous=401)
 
 MATRIX: dict[str, list[Check]] = {
     # --- sign-in and account (config/urls.py) ---------------------------------------------
@@ -305,6 +306,9 @@ MATRIX: dict[str, list[Check]] = {
                                      Check("sae", GET, API_SAE, other_site(API_SAE))],
     "api-query-list":               [Check("none", GET, API)],
     "api-query-detail":             [Check("query", GET, API_QUERY, other_site(API_QUERY))],
+    "api-medical-history-list":     [Check("none", GET, API)],
+    "api-medical-history-detail":   [Check("medical_history", GET, API_BACKGROUND,
+                                           other_site(API_BACKGROUND))],
     # --- dashboards -----------------------------------------------------------------------
     "dashboard_overview": [Check("none", GET, SIGNED_IN)],
     "dashboard_safety":   [Check("none", GET, SIGNED_IN)],
