@@ -4,8 +4,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 
-from labs.models import LabResult
-from labs.services import RESULT_FIELDS
+from labs.models import LabNormalRange, LabResult
+from labs.services import RANGE_FIELDS, RESULT_FIELDS
 from labs.units import TESTS
 
 
@@ -68,3 +68,42 @@ class LabResultForm(forms.ModelForm):
 class VoidForm(forms.Form):
     reason = forms.CharField(max_length=500, label="Reason (entered in error, duplicate, ...)")
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class NormalRangeForm(forms.ModelForm):
+    """A normal range of the site's laboratory (labs.services.normal_range_record checks it)."""
+
+    class Meta:
+        model = LabNormalRange
+        fields = list(RANGE_FIELDS)
+        widgets = {
+            "effective_from": forms.DateInput(attrs={"type": "date"}),
+            "effective_to": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {
+            "unit": "The unit the laboratory reports this range in.",
+            "effective_to": "Empty while the range is in force.",
+            "age_min": "Empty: any age.",
+            "sex": "Either: the range holds for both sexes.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                "Normal range",
+                Div(
+                    *(Div(name, css_class="col-md-3") for name in RANGE_FIELDS),
+                    css_class="row",
+                ),
+            )
+        )
+
+    def _post_clean(self):
+        # The service validates (low above high, overlaps) and saves; the form only parses.
+        return
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in RANGE_FIELDS}

@@ -9,15 +9,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from labs import selectors, services
-from labs.forms import LabResultForm, VoidForm
-from labs.models import LabResult
+from labs.forms import LabResultForm, NormalRangeForm, VoidForm
+from labs.models import LabNormalRange, LabResult
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
-from trial.access import can, subjects_for
+from trial.access import can, sites_for, subjects_for
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
-from trial.models import Visit
+from trial.models import Site, Visit
 
 
 def _now():
@@ -137,3 +137,34 @@ def lab_result_void(request, pk):
             return redirect("visit_labs", pk=record.visit_id)
     review = review_selectors.record_panel(record, request.user)
     return _render_detail(request, record, form=None, review=review, void_form=form)
+
+
+@login_required
+def site_lab_ranges(request, site_pk):
+    """The normal ranges of a site's laboratory (every reader of the site), and a new one
+    (the site's data-entry staff): results are graded against the range in force."""
+    try:
+        site = sites_for(request.user).get(pk=site_pk)
+    except (Site.DoesNotExist, ValueError):
+        raise Http404("No such site") from None
+    can_edit = can(request.user, Capability.ENTER_DATA, site)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied(f"Only the staff of site {site.code} record its normal ranges.")
+    form = NormalRangeForm(request.POST if request.method == "POST" else None) if can_edit else None
+    if form is not None and form.is_bound and form.is_valid():
+        try:
+            row = services.normal_range_record(
+                site=site, by=request.user, values=form.values(), now=_now()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Normal range recorded: {row}.")
+            return redirect("site_lab_ranges", site_pk=site.pk)
+    ranges = LabNormalRange.objects.filter(site=site).order_by("test", "sex", "-effective_from")
+    return render(
+        request,
+        "labs/site_ranges.html",
+        {"site": site, "ranges": ranges, "form": form},
+        status=400 if form is not None and form.is_bound else 200,
+    )

@@ -150,6 +150,7 @@ def _site_data(study, site: Site, coordinator: User, investigator: User, monitor
     subject.refresh_from_db()
     return {
         "subject": subject,
+        "site": subject.site,
         "history": subject,
         "visit": visit_of(subject, "C1D1"),
         "eligibility": EligibilityAssessment.objects.get(subject=subject),

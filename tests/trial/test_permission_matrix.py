@@ -260,6 +260,9 @@ MATRIX: dict[str, list[Check]] = {
     "visit_labs":        [Check("visit", GET, SIGNED_IN, OTHER_SITE)],
     "lab_result_detail": [Check("lab_result", GET, SIGNED_IN, OTHER_SITE)],
     "lab_result_void":   [Check("lab_result", POST, INVALID, INVALID_OTHER_SITE)],
+    "site_lab_ranges":   [Check("site", GET, SIGNED_IN, OTHER_SITE),
+                          Check("site", POST, holders(Capability.ENTER_DATA, 400),
+                                other_site(holders(Capability.ENTER_DATA, 400)))],
     # --- follow-up ------------------------------------------------------------------------
     "my_tasks":           [Check("none", GET, SIGNED_IN)],
     "notifications":      [Check("none", GET, SIGNED_IN)],
