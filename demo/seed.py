@@ -50,6 +50,9 @@ from exports import services as exports
 from exports.models import ExportChannel, ExportFormat
 from followup import services as reminders
 from followup.models import Notification
+from history.services import medical_history_record
+from labs.services import lab_result_record, normal_range_record
+from medications.services import medication_record
 from review import services as review
 from review.models import Query, SignatureMeaning
 from review.subjects import subject_void
@@ -85,6 +88,17 @@ LABS = {
     "ast": {"value": "31", "uln": "40"},
     "creatinine": {"value": "78", "uln": "110"},
 }
+
+
+# Each demo site laboratory's normal ranges: (test, unit, low, high, sex).
+LAB_RANGES = (
+    ("ALT", "U/L", "7", "40", ""),
+    ("AST", "U/L", "8", "35", ""),
+    ("NEUT", "10^9/L", "2.0", "7.5", ""),
+    ("PLAT", "10^9/L", "150", "400", ""),
+    ("HGB", "g/L", "130", "170", "M"),
+    ("HGB", "g/L", "120", "155", "F"),
+)
 
 
 @dataclass
@@ -536,6 +550,7 @@ class DemoSeeder:
         expansion = self.dose_level_2_expansion()
         dl3 = self.dose_level_3()
         self.in_screening()
+        self.background_and_labs(dl3)
         self.review_and_lock(dl1, dl2, expansion, dl3)
         self.reminders_and_notifications()
         self.export()
@@ -838,6 +853,107 @@ class DemoSeeder:
             by=p.crc,
             reason="Registered twice in error: the same patient is being screened",
         )
+
+    def background_and_labs(self, dl3) -> None:
+        """Each site's laboratory normal ranges; a medical history, medications and graded lab
+        results for two DL3 subjects (one grade 2 without an AE: its automatic query)."""
+        for site in Site.objects.order_by("code"):
+            crc, _pi = self.staff(site.code)
+            for test, unit, low, high, sex in LAB_RANGES:
+                normal_range_record(
+                    site=site,
+                    by=crc,
+                    values={
+                        "laboratory": f"{site.code} hospital laboratory",
+                        "test": test,
+                        "unit": unit,
+                        "low": Decimal(low),
+                        "high": Decimal(high),
+                        "sex": sex,
+                        "age_min": None,
+                        "age_max": None,
+                        "effective_from": self.day(-900),
+                        "effective_to": None,
+                    },
+                    now=self.at(-900),
+                )
+        j, k, _m = dl3
+        hypertension = medical_history_record(
+            subject=j.subject,
+            by=j.crc,
+            values={
+                "condition": "Hypertension",
+                "term": None,
+                "start_date": self.day(-2000).strftime("%Y-%m"),
+                "ongoing": True,
+                "end_date": "",
+                "baseline_grade": None,
+                "baseline_grade_code": "",
+                "treatment": "Amlodipine 5 mg daily",
+            },
+            now=self.at(j.c1d1 - 6),
+        )
+        medical_history_record(
+            subject=j.subject,
+            by=j.crc,
+            values={
+                "condition": "Appendicitis",
+                "term": None,
+                "start_date": "2001",
+                "ongoing": False,
+                "end_date": "2001",
+                "baseline_grade": None,
+                "baseline_grade_code": "",
+                "treatment": "Appendectomy",
+            },
+            now=self.at(j.c1d1 - 6),
+        )
+        for medication, dose, unit, frequency, start, history in (
+            ("Amlodipine", "5", "mg", "once daily", self.day(-2000).strftime("%Y-%m"), True),
+            ("Ondansetron", "8", "mg", "as needed", self.day(j.c1d1).isoformat(), False),
+        ):
+            medication_record(
+                subject=j.subject,
+                by=j.crc,
+                values={
+                    "medication": medication,
+                    "indication": "" if history else "Nausea after the infusion",
+                    "indication_ae": None,
+                    "indication_history": hypertension if history else None,
+                    "dose": Decimal(dose),
+                    "dose_code": "",
+                    "dose_unit": unit,
+                    "route": "oral",
+                    "frequency": frequency,
+                    "start_date": start,
+                    "ongoing": True,
+                    "end_date": "",
+                    "immunosuppressive": False,
+                    "investigational": False,
+                },
+                now=self.at(max(j.c1d1 + 1, -13)),
+            )
+        for patient, code, day, results in (
+            (j, "C1D1", 0, (("ALT", "28", "U/L"), ("NEUT", "4.1", "10^9/L"))),
+            # Neutropenia grade 2 (below 1.5 x 10^9/L) with no AE: the check's query.
+            (j, "C1D8", 7, (("ALT", "96", "U/L"), ("NEUT", "1.2", "10^9/L"))),
+            (k, "C1D1", 0, (("PLAT", "210", "10^9/L"),)),
+            # Grade 3 platelets, recorded as its AE: no query.
+            (k, "C1D8", 7, (("PLAT", "42", "10^9/L"),)),
+        ):
+            for test, value, unit in results:
+                lab_result_record(
+                    visit=self.visit(patient, code),
+                    by=patient.crc,
+                    values={
+                        "test": test,
+                        "collected_on": self.day(patient.c1d1 + day),
+                        "collected_time": time(8, 30),
+                        "value": Decimal(value),
+                        "unit": unit,
+                    },
+                    now=self.at(patient.c1d1 + day, 15),
+                )
 
     def review_and_lock(self, dl1, dl2, expansion, dl3) -> None:
         """Signatures, source-data verification, queries in every state and locks."""

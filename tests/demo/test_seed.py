@@ -459,3 +459,21 @@ def test_the_demo_password_is_hashed_light_while_seeding_and_in_full_at_first_si
         assert user.check_password(DEMO_PASSWORD)
         user.refresh_from_db()
         assert "$m=4096" not in user.password and user.password.startswith("argon2$")
+
+
+def test_background_and_graded_labs_with_the_query_a_grade_without_an_ae_raises(demo):
+    from history.models import MedicalHistory
+    from labs.models import LabNormalRange, LabResult
+    from medications.models import ConcomitantMedication
+
+    assert set(LabNormalRange.objects.values_list("site__code", flat=True)) == {
+        "FR01",
+        "FR02",
+        "CN01",
+    }
+    assert MedicalHistory.objects.count() >= 2 and ConcomitantMedication.objects.count() >= 2
+    graded = LabResult.objects.filter(grade__gte=2)
+    assert set(graded.values_list("test", "grade")) == {("NEUT", 2), ("PLAT", 3)}
+    # The neutropenia has no AE of its term: queried; the platelets were recorded as an AE.
+    queried = Query.objects.filter(origin="automatic", check_code="lab_grade_without_ae")
+    assert [q.record.test for q in queried] == ["NEUT"]
