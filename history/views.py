@@ -12,9 +12,8 @@ from adverse_events.models import CtcaeTerm
 from history import selectors, services
 from history.forms import MedicalHistoryForm, VoidForm
 from history.models import MedicalHistory
+from review import crf_pages
 from review import selectors as review_selectors
-from review.field_notes import annotate_fields, field_notes
-from review.forms import make_read_only
 from trial.access import can, get_subject_for_user
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
@@ -78,29 +77,15 @@ def medical_history_new(request, pk):
 @login_required
 def medical_history_detail(request, pk):
     record = _get_history_for_user(request, pk)
-    review = review_selectors.record_panel(record, request.user)
-    form = None
-    if can(request.user, Capability.ENTER_DATA, record.subject) and not record.voided_at:
-        form = MedicalHistoryForm(request.POST or None, instance=record, editing=True)
-        annotate_fields(form, field_notes(record))
-        if review.locked:
-            make_read_only(form)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.medical_history_update(
-                    record=record,
-                    by=request.user,
-                    values=form.values(),
-                    reason=form.cleaned_data.get("reason") or "",
-                    expected_version=form.cleaned_data.get("version") or 0,
-                    now=_now(),
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"{record.title} updated.")
-                return redirect("medical_history_detail", pk=record.pk)
-    return _render_detail(request, record, form=form, review=review)
+    review, form, done = crf_pages.correction(
+        request,
+        record,
+        lambda data: MedicalHistoryForm(data, instance=record, editing=True),
+        services.medical_history_update,
+        now=_now(),
+        done="medical_history_detail",
+    )
+    return done or _render_detail(request, record, form=form, review=review)
 
 
 def _render_detail(request, record, *, form, review, void_form=None):

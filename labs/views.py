@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 from labs import selectors, services
 from labs.forms import LabResultForm, NormalRangeForm, VoidForm
 from labs.models import LabNormalRange, LabResult
+from review import crf_pages
 from review import selectors as review_selectors
-from review.field_notes import annotate_fields, field_notes
-from review.forms import make_read_only
 from trial.access import can, sites_for, subjects_for
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
@@ -72,29 +71,15 @@ def visit_labs(request, pk):
 @login_required
 def lab_result_detail(request, pk):
     record = _get_result_for_user(request, pk)
-    review = review_selectors.record_panel(record, request.user)
-    form = None
-    if can(request.user, Capability.ENTER_DATA, record.subject) and not record.voided_at:
-        form = LabResultForm(request.POST or None, instance=record, editing=True)
-        annotate_fields(form, field_notes(record))
-        if review.locked:
-            make_read_only(form)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.lab_result_update(
-                    record=record,
-                    by=request.user,
-                    values=form.values(),
-                    reason=form.cleaned_data.get("reason") or "",
-                    expected_version=form.cleaned_data.get("version") or 0,
-                    now=_now(),
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"{record.title} updated.")
-                return redirect("lab_result_detail", pk=record.pk)
-    return _render_detail(request, record, form=form, review=review)
+    review, form, done = crf_pages.correction(
+        request,
+        record,
+        lambda data: LabResultForm(data, instance=record, editing=True),
+        services.lab_result_update,
+        now=_now(),
+        done="lab_result_detail",
+    )
+    return done or _render_detail(request, record, form=form, review=review)
 
 
 def _render_detail(request, record, *, form, review, void_form=None):

@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 from medications import selectors, services
 from medications.forms import MedicationForm, VoidForm
 from medications.models import ConcomitantMedication
+from review import crf_pages
 from review import selectors as review_selectors
-from review.field_notes import annotate_fields, field_notes
-from review.forms import make_read_only
 from trial.access import can, get_subject_for_user
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
@@ -79,31 +78,15 @@ def medication_new(request, pk):
 @login_required
 def medication_detail(request, pk):
     record = _get_medication_for_user(request, pk)
-    review = review_selectors.record_panel(record, request.user)
-    form = None
-    if can(request.user, Capability.ENTER_DATA, record.subject) and not record.voided_at:
-        form = MedicationForm(
-            request.POST or None, instance=record, subject=record.subject, editing=True
-        )
-        annotate_fields(form, field_notes(record))
-        if review.locked:
-            make_read_only(form)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.medication_update(
-                    record=record,
-                    by=request.user,
-                    values=form.values(),
-                    reason=form.cleaned_data.get("reason") or "",
-                    expected_version=form.cleaned_data.get("version") or 0,
-                    now=_now(),
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"{record.title} updated.")
-                return redirect("medication_detail", pk=record.pk)
-    return _render_detail(request, record, form=form, review=review)
+    review, form, done = crf_pages.correction(
+        request,
+        record,
+        lambda data: MedicationForm(data, instance=record, subject=record.subject, editing=True),
+        services.medication_update,
+        now=_now(),
+        done="medication_detail",
+    )
+    return done or _render_detail(request, record, form=form, review=review)
 
 
 def _render_detail(request, record, *, form, review, void_form=None):

@@ -1,0 +1,46 @@
+"""The correction form of a stored CRF record's own page, the same on every CRF app's page."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+
+from review import selectors as review_selectors
+from review.field_notes import annotate_fields, field_notes
+from review.forms import make_read_only
+from trial.access import can
+from trial.capabilities import Capability
+from trial.forms import add_service_errors
+
+
+def correction(request, record, form_factory: Callable, update: Callable, *, now, done: str):
+    """(review panel, correction form or None, redirect or None) for `record`'s page.
+
+    The form is offered to the site's data-entry staff while the record stands, read-only
+    while it is locked; a valid post calls `update` (the CRF's keyword-only service) with the
+    reason and the version the user edited, then redirects to the URL named `done`.
+    """
+    review = review_selectors.record_panel(record, request.user)
+    if not can(request.user, Capability.ENTER_DATA, record.subject) or record.voided_at:
+        return review, None, None
+    form = form_factory(request.POST or None)
+    annotate_fields(form, field_notes(record))
+    if review.locked:
+        make_read_only(form)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update(
+                record=record,
+                by=request.user,
+                values=form.values(),
+                reason=form.cleaned_data.get("reason") or "",
+                expected_version=form.cleaned_data.get("version") or 0,
+                now=now,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{record.title} updated.")
+            return review, form, redirect(done, pk=record.pk)
+    return review, form, None
