@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "review",
     "exports",
     "dashboards",
+    "subjects",
     "demo",
 ]
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("review.urls")),
     path("", include("exports.urls")),
     path("", include("dashboards.urls")),
+    path("", include("subjects.urls")),
 ]
 
 handler403 = "trial.security.permission_denied"

@@ -4,8 +4,8 @@ from django import forms
 
 from dosing.models import DispositionKind, DosingRecord
 from dosing.services import DOSING_FIELDS
+from trial.forms import DATE
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
@@ -106,16 +106,8 @@ class DosingForm(forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in DOSING_FIELDS}
 
 
-class VisitDateForm(forms.Form):
-    completed_on = forms.DateField(label="Visit date", widget=DATE)
-
-
 class DoseVoidForm(forms.Form):
     reason = forms.CharField(label="Reason (entered in error, wrong subject, ...)", max_length=500)
-
-
-class MissedForm(forms.Form):
-    reason = forms.CharField(label="Reason missed", max_length=500)
 
 
 class DispositionForm(forms.Form):

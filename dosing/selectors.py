@@ -1,7 +1,5 @@
-"""Reads for the subject page and the site worklist, scoped by trial.access."""
+"""Reads of the dosing CRF: its completeness, the vital-sign limits, the next dosing visit."""
 
-from dataclasses import dataclass
-from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ImproperlyConfigured
@@ -10,21 +8,7 @@ from django.db.models import Q
 from dosing.models import VITAL_FIELDS, DoseChange, DosingRecord
 from dosing.vitals import VitalRange
 from review import checks
-from trial import schedule
-from trial.access import scope_to_sites
-from trial.models import Subject, User, Visit, VitalSignLimit
-
-OPEN_STATUSES = (schedule.VisitStatus.DUE, schedule.VisitStatus.MISSED)
-
-
-@dataclass(frozen=True)
-class TimelineRow:
-    visit: Visit
-    status: schedule.VisitStatus
-    study_day: int | None
-    deviation_days: int
-    dosing: DosingRecord | None
-
+from trial.models import Visit, VitalSignLimit
 
 # What a given dose needs before its CRF counts as complete (the form lets a coordinator save
 # it without them, so a visit can be entered in steps): the time, volume, lot and every vital.
@@ -103,10 +87,6 @@ def clinical_vital_limits(*, subject_id: int) -> tuple[checks.VitalLimit, ...]:
     )
 
 
-def visits_for(user: User):
-    return scope_to_sites(Visit.objects.all(), user, site_field="subject__site")
-
-
 def next_dosing_visit(visit: Visit) -> Visit | None:
     """The subject's next dosing visit after `visit` ("Save and go to the next form")."""
     return (
@@ -114,45 +94,3 @@ def next_dosing_visit(visit: Visit) -> Visit | None:
         .order_by("order")
         .first()
     )
-
-
-def timeline(subject: Subject, *, today: date, c1d1: date | None) -> list[TimelineRow]:
-    doses = {d.visit_id: d for d in DosingRecord.objects.filter(subject=subject)}
-    rows = []
-    for visit in subject.visits.order_by("order"):
-        planned = visit.planned()
-        rows.append(
-            TimelineRow(
-                visit=visit,
-                status=visit.status_on(today),
-                study_day=schedule.study_day(c1d1, visit.target_date) if c1d1 else None,
-                deviation_days=(
-                    schedule.window_deviation(planned, visit.completed_on)
-                    if visit.completed_on
-                    else 0
-                ),
-                dosing=doses.get(visit.pk),
-            )
-        )
-    return rows
-
-
-def worklist(user: User, *, today: date, horizon_days: int = 7):
-    """Visits of the user's subjects that are due within the horizon or overdue."""
-    candidates = (
-        visits_for(user)
-        .filter(
-            completed_on__isnull=True,
-            not_applicable=False,
-            missed_reason="",
-            window_opens_on__lte=today + timedelta(days=horizon_days),
-            subject__voided_at__isnull=True,
-        )
-        .select_related("subject", "subject__site")
-        .order_by("window_closes_on", "subject__subject_number")
-    )
-    due, overdue = [], []
-    for visit in candidates:
-        status = visit.status_on(today)
-        (overdue if status == schedule.VisitStatus.MISSED else due).append(visit)
-    return due, overdue

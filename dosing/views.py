@@ -9,105 +9,29 @@ from django.views.decorators.http import require_POST
 from dosing import selectors, services, tumour
 from dosing.forms import (
     BaselineForm,
-    DispositionForm,
     DoseVoidForm,
     DosingForm,
     FollowUpAssessmentForm,
-    MissedForm,
     TumourCorrectionForm,
-    VisitDateForm,
 )
-from dosing.models import DispositionKind, DosingRecord, TumourAssessment
+from dosing.models import DosingRecord, TumourAssessment
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import make_read_only
-from review.records import record_title, subject_sections
-from trial import schedule
-from trial.access import can, get_subject_for_user, scope_to_sites
+from review.records import record_title
+from trial.access import can, get_subject_for_user, get_visit_for_user, scope_to_sites
 from trial.capabilities import Capability
-from trial.forms import add_service_errors
-from trial.models import Visit, VisitKind
-
-DISPOSITION_SERVICES = {
-    DispositionKind.END_OF_TREATMENT: services.subject_end_treatment,
-    DispositionKind.WITHDRAWAL: services.subject_withdraw,
-    DispositionKind.LOST_TO_FOLLOW_UP: services.subject_lost_to_follow_up,
-    DispositionKind.DEATH: services.subject_died,
-    DispositionKind.END_OF_STUDY: services.subject_complete_study,
-}
+from trial.forms import add_service_errors, add_service_messages
+from trial.models import VisitKind
 
 
 def _today():
     return timezone.localdate()
 
 
-def _get_visit_for_user(request, pk) -> Visit:
-    try:
-        return (
-            selectors.visits_for(request.user)
-            .select_related("subject", "subject__site", "subject__dose_level", "subject__study")
-            .get(pk=pk)
-        )
-    except Visit.DoesNotExist:
-        raise Http404("No such visit") from None
-
-
-def _errors_to_messages(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
-@login_required
-def subject_page(request, pk):
-    return _subject_page(request, get_subject_for_user(request.user, pk))
-
-
-def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
-    """The subject page; after a refused visit or disposition form, `bound` is that form
-    (and `posted_visit` its visit) so the page shows what was typed with the message."""
-    today = _today()
-    # The subject was read in this request: its stored dose dates are current.
-    c1d1 = subject.first_dose_on or subject.planned_c1d1
-    rows = selectors.timeline(subject, today=today, c1d1=c1d1)
-    overdue = [r for r in rows if r.status == "missed" and not r.visit.missed_reason]
-    subject_review = review_selectors.subject_review(subject, request.user)
-    # A locked subject is read-only for everyone: no editing buttons.
-    can_edit = subject_review.lock is None and can(request.user, Capability.ENTER_DATA, subject)
-    context = {
-        "subject": subject,
-        "subject_review": subject_review,
-        "rows": rows,
-        "c1d1": c1d1,
-        "first_dose": subject.first_dose_on,
-        "last_dose": subject.last_dose_on,
-        "pregnancy_window_closes": (
-            schedule.followup_window_closes_on(subject.last_dose_on)
-            if subject.last_dose_on
-            else None
-        ),
-        "overdue": overdue,
-        "dispositions": subject.dispositions.all(),
-        "can_edit": can_edit,
-        # Voiding or correcting a subject entered in error: data managers and admins.
-        "can_correct": subject.voided_at is None
-        and can(request.user, Capability.CORRECT_SUBJECT, subject),
-        "today": today,
-        "posted_visit": posted_visit,
-        "visit_date_form": VisitDateForm(initial={"completed_on": today}),
-        "missed_form": MissedForm(),
-        "disposition_form": DispositionForm(initial={"event_date": today}),
-        "eligibility": getattr(subject, "eligibility", None),
-        "assessments": subject.tumour_assessments.all(),
-        "has_baseline": tumour.live_assessments(subject).filter(is_baseline=True).exists(),
-        "best_response": tumour.best_response(subject),
-        "subject_sections": subject_sections(subject, request.user),
-    } | bound
-    return render(request, "dosing/subject_page.html", context, status=status)
-
-
 @login_required
 def dosing_form(request, visit_pk):
-    visit = _get_visit_for_user(request, visit_pk)
+    visit = get_visit_for_user(request.user, visit_pk)
     if visit.kind != VisitKind.DOSING:
         raise Http404("No dosing form at this visit")
     subject = visit.subject
@@ -166,7 +90,7 @@ def dosing_form(request, visit_pk):
 @require_POST
 def dose_void(request, visit_pk):
     """Void the dose of a visit entered in error (the service checks role, site and lock)."""
-    visit = _get_visit_for_user(request, visit_pk)
+    visit = get_visit_for_user(request.user, visit_pk)
     record = DosingRecord.objects.filter(visit=visit).first()
     if record is None:
         raise Http404("No dose recorded at this visit")
@@ -179,87 +103,10 @@ def dose_void(request, visit_pk):
             record=record, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now()
         )
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        add_service_messages(request, error)
         return redirect("visit_dosing", visit_pk=visit.pk)
     messages.success(request, f"Dose of {visit.code} voided.")
     return redirect("subject_detail", pk=visit.subject_id)
-
-
-@login_required
-@require_POST
-def visit_complete(request, visit_pk):
-    visit = _get_visit_for_user(request, visit_pk)
-    form = VisitDateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.visit_complete(
-                visit=visit, by=request.user, on=form.cleaned_data["completed_on"], today=_today()
-            )
-        except ValidationError as error:
-            _errors_to_messages(request, error)
-        else:
-            messages.success(request, f"{visit.code} recorded as performed.")
-            return redirect("subject_detail", pk=visit.subject_id)
-    else:
-        messages.error(request, f"{visit.code}: enter the visit date (YYYY-MM-DD).")
-    return _subject_page(
-        request, visit.subject, status=400, posted_visit=visit.pk, visit_date_form=form
-    )
-
-
-@login_required
-@require_POST
-def visit_missed(request, visit_pk):
-    visit = _get_visit_for_user(request, visit_pk)
-    form = MissedForm(request.POST)
-    if form.is_valid():
-        try:
-            services.visit_mark_missed(
-                visit=visit, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            _errors_to_messages(request, error)
-        else:
-            messages.success(request, f"{visit.code} recorded as missed.")
-            return redirect("subject_detail", pk=visit.subject_id)
-    else:
-        messages.error(request, f"{visit.code}: give the reason the visit was missed.")
-    return _subject_page(
-        request, visit.subject, status=400, posted_visit=visit.pk, missed_form=form
-    )
-
-
-@login_required
-@require_POST
-def disposition(request, pk):
-    subject = get_subject_for_user(request.user, pk)
-    form = DispositionForm(request.POST)
-    if form.is_valid():
-        service = DISPOSITION_SERVICES[DispositionKind(form.cleaned_data["kind"])]
-        try:
-            service(
-                subject=subject,
-                by=request.user,
-                on=form.cleaned_data["event_date"],
-                reason=form.cleaned_data["reason"],
-                today=_today(),
-            )
-        except ValidationError as error:
-            _errors_to_messages(request, error)
-        else:
-            messages.success(
-                request, f"{DispositionKind(form.cleaned_data['kind']).label} recorded."
-            )
-            return redirect("subject_detail", pk=subject.pk)
-    else:
-        messages.error(request, "Choose the event, its date and a reason.")
-    return _subject_page(request, subject, status=400, disposition_form=form)
-
-
-@login_required
-def worklist(request):
-    due, overdue = selectors.worklist(request.user, today=_today())
-    return render(request, "dosing/worklist.html", {"due": due, "overdue": overdue})
 
 
 def _staff_subject(request, pk):
@@ -395,7 +242,7 @@ def tumour_void(request, pk):
             assessment=assessment, by=request.user, reason=request.POST.get("reason", "")
         )
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        add_service_messages(request, error)
     else:
         messages.success(request, f"{record_title(assessment)} voided.")
     return redirect("tumour_assessment", pk=assessment.pk)

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from trial.capabilities import CAPABILITIES, Capability, Scope, allows, roles_for, who
-from trial.models import Membership, Role, Site, Subject, User
+from trial.models import Membership, Role, Site, Subject, User, Visit
 
 
 def roles_of(user: User) -> frozenset[str]:
@@ -62,6 +62,22 @@ def get_subject_for_user(user: User, pk, capability: Capability | None = None) -
         return subjects_for(user, capability).select_related("site", "study").get(pk=pk)
     except (Subject.DoesNotExist, ValueError):
         raise Http404("No such subject") from None
+
+
+def visits_for(user: User) -> QuerySet[Visit]:
+    return scope_to_sites(Visit.objects.all(), user, site_field="subject__site")
+
+
+def get_visit_for_user(user: User, pk) -> Visit:
+    """The visit if the user may see its subject, else 404 (as get_subject_for_user)."""
+    try:
+        return (
+            visits_for(user)
+            .select_related("subject", "subject__site", "subject__dose_level", "subject__study")
+            .get(pk=pk)
+        )
+    except (Visit.DoesNotExist, ValueError):
+        raise Http404("No such visit") from None
 
 
 def roles_at(user: User, site: Site) -> frozenset[str]:

@@ -1,9 +1,13 @@
 """Forms of the trial app, and what every form view does with a service's ValidationError."""
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 
 from trial.dates import MissingCode, PartialDate, missing_code
+
+# The browser's date picker, sending and showing ISO dates.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -14,6 +18,13 @@ def add_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def add_service_messages(request, error: ValidationError) -> None:
+    """Show a service's errors as messages, for an action posted without a form of its own
+    (a button on another page)."""
+    for message in error.messages:
+        messages.error(request, message)
 
 
 class PartialDateField(forms.CharField):

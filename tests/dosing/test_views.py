@@ -3,23 +3,20 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dosing.models import Disposition, DosingRecord
-from dosing.services import dose_record, visit_mark_missed
+from dosing.services import dose_record
 from tests.dosing.factories import (
     C2D1_TARGET,
     dose_values,
     dosed_subject,
     enrolled_subject,
-    make_room_in_cohort,
     visit_of,
 )
 from tests.rendered_form import disabled_fields, enabled_fields, lost_values
 from tests.screening.factories import PLANNED_C1D1
-from trial.models import Role, SubjectStatus, Visit
+from trial.models import SubjectStatus, Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -49,11 +46,6 @@ def subject(study, site_a, coordinator_a, investigator_a):
     return enrolled_subject(study, site_a, coordinator_a, investigator_a)
 
 
-@pytest.fixture
-def investigator_b(make_user, site_b):
-    return make_user("inv_b", Role.INVESTIGATOR, site_b)
-
-
 def form_data(values: dict, **extra) -> dict:
     """The dosing CRF values as the browser posts them."""
     data = {}
@@ -73,37 +65,7 @@ def dosing_url(subject, code):
     return reverse("visit_dosing", args=[visit_of(subject, code).pk])
 
 
-# Subject page
-
-
-def test_subject_page_shows_the_visits_with_their_status(client, today, dosed, coordinator_a):
-    client.force_login(coordinator_a)
-
-    response = client.get(reverse("subject_detail", args=[dosed.pk]))
-
-    assert response.status_code == 200
-    statuses = {r.visit.code: r.status for r in response.context["rows"]}
-    assert statuses["C1D1"] == "completed"
-    assert statuses["C1D2"] == "missed"
-    assert statuses["C1D8"] == "due"
-    assert statuses["C2D1"] == "upcoming"
-    html = response.content.decode()
-    for code in ("C1D1", "C1D2", "C1D8", "C1D15", "C2D1", "C6D1", "EOT", "FU1M", "FU12M"):
-        assert f"<strong>{code}</strong>" in html
-    for badge in ('text-bg-success">done', 'text-bg-danger">overdue', 'text-bg-primary">due'):
-        assert badge in html
-    assert 'text-bg-light border">upcoming' in html
-    assert response.context["can_edit"] is True
-
-
-def test_monitor_sees_the_subject_page_of_any_site_read_only(client, today, dosed, monitor):
-    client.force_login(monitor)
-
-    response = client.get(reverse("subject_detail", args=[dosed.pk]))
-
-    assert response.status_code == 200
-    assert response.context["can_edit"] is False
-    assert reverse("subject_disposition", args=[dosed.pk]) not in response.content.decode()
+# Who may post a dose
 
 
 def test_monitor_cannot_post_a_dose(client, today, subject, monitor):
@@ -122,28 +84,15 @@ def test_monitor_cannot_post_a_dose(client, today, subject, monitor):
 
 
 def _other_site_request(subject, which):
-    """(method, url, data) of one action on `subject` from its subject page."""
-    c1d8 = visit_of(subject, "C1D8").pk
-    on = C1D8_TARGET.isoformat()
+    """(method, url, data) of one action on `subject`'s dosing form."""
     dose = form_data(dose_values(subject, administered_on=C1D8_TARGET))
     return {
-        "subject-page": ("get", reverse("subject_detail", args=[subject.pk]), {}),
         "dosing-get": ("get", dosing_url(subject, "C2D1"), {}),
         "dosing-post": ("post", dosing_url(subject, "C2D1"), dose),
-        "visit-complete": ("post", reverse("visit_complete", args=[c1d8]), {"completed_on": on}),
-        "visit-missed": ("post", reverse("visit_missed", args=[c1d8]), {"reason": "Unwell"}),
-        "disposition": (
-            "post",
-            reverse("subject_disposition", args=[subject.pk]),
-            {"kind": "withdrawal", "event_date": on, "reason": "Consent withdrawn"},
-        ),
     }[which]
 
 
-@pytest.mark.parametrize(
-    "which",
-    ["subject-page", "dosing-get", "dosing-post", "visit-complete", "visit-missed", "disposition"],
-)
+@pytest.mark.parametrize("which", ["dosing-get", "dosing-post"])
 def test_coordinator_of_another_site_gets_404_and_changes_nothing(
     client, today, dosed, coordinator_b, which
 ):
@@ -245,139 +194,6 @@ def test_correction_of_the_current_version_is_saved_from_the_form(
     assert response.status_code == 302
     record = DosingRecord.objects.get(subject=dosed)
     assert (record.lot_number, record.version) == ("LOT-FIXED", 2)
-
-
-# Visits and disposition from the subject page
-
-
-def test_visit_performed_from_the_subject_page(client, today, dosed, coordinator_a):
-    client.force_login(coordinator_a)
-    c1d8 = visit_of(dosed, "C1D8")
-
-    response = client.post(
-        reverse("visit_complete", args=[c1d8.pk]), {"completed_on": C1D8_TARGET.isoformat()}
-    )
-
-    assert response.status_code == 302
-    c1d8.refresh_from_db()
-    assert c1d8.completed_on == C1D8_TARGET
-
-
-def test_visit_missed_without_a_reason_is_refused(client, today, dosed, coordinator_a):
-    client.force_login(coordinator_a)
-    c1d2 = visit_of(dosed, "C1D2")
-
-    response = client.post(reverse("visit_missed", args=[c1d2.pk]), {"reason": ""}, follow=True)
-
-    assert "C1D2: give the reason the visit was missed." in response.content.decode()
-    c1d2.refresh_from_db()
-    assert c1d2.missed_reason == ""
-
-
-def test_withdrawal_from_the_subject_page(client, today, dosed, coordinator_a):
-    client.force_login(coordinator_a)
-
-    response = client.post(
-        reverse("subject_disposition", args=[dosed.pk]),
-        {"kind": "withdrawal", "event_date": C1D8_TARGET.isoformat(), "reason": "Consent"},
-    )
-
-    assert response.status_code == 302
-    dosed.refresh_from_db()
-    assert dosed.status == SubjectStatus.WITHDRAWN
-
-
-# Worklist
-
-
-def _enroll_at(study, site, coordinator, investigator, count):
-    subjects = []
-    for _ in range(count):
-        subject = enrolled_subject(study, site, coordinator, investigator)
-        make_room_in_cohort(subject)
-        subjects.append(subject)
-    return subjects
-
-
-@pytest.fixture
-def enroll(study, site_a, site_b, coordinator_a, coordinator_b, investigator_a, investigator_b):
-    people = {
-        site_a: (coordinator_a, investigator_a),
-        site_b: (coordinator_b, investigator_b),
-    }
-
-    def enroll(site, count):
-        return _enroll_at(study, site, *people[site], count)
-
-    return enroll
-
-
-def test_worklist_shows_due_and_overdue_visits_of_own_site_only(
-    client, today, enroll, site_a, site_b, coordinator_a
-):
-    # Two days after the planned C1D1, no dose recorded: C1D1 is overdue, C1D8 due this week.
-    today(PLANNED_C1D1 + timedelta(days=2))
-    own = enroll(site_a, 2)
-    other = enroll(site_b, 1)
-    client.force_login(coordinator_a)
-
-    response = client.get(reverse("worklist"))
-
-    assert response.status_code == 200
-    due, overdue = response.context["due"], response.context["overdue"]
-    assert {v.subject_id for v in due + overdue} == {s.pk for s in own}
-    assert {(v.subject_id, v.code) for v in overdue} >= {(s.pk, "C1D1") for s in own}
-    assert {(v.subject_id, v.code) for v in due} >= {(s.pk, "C1D8") for s in own}
-    assert not {v.code for v in due} & {"C2D1", "FU1M"}
-    html = response.content.decode()
-    assert str(own[0]) in html
-    assert str(other[0]) not in html
-
-
-def test_worklist_leaves_out_visits_performed_or_recorded_missed(
-    client, today, dosed, coordinator_a
-):
-    today(C1D8_TARGET)
-    visit_mark_missed(visit=visit_of(dosed, "C1D2"), by=coordinator_a, reason="Patient unwell")
-    client.force_login(coordinator_a)
-
-    response = client.get(reverse("worklist"))
-
-    listed = {v.code for v in response.context["due"] + response.context["overdue"]}
-    assert "C1D8" in listed
-    assert "C1D1" not in listed
-    assert "C1D2" not in listed
-
-
-def test_worklist_does_not_list_the_screening_of_an_enrolled_subject_as_overdue(
-    client, today, dosed, coordinator_a
-):
-    today(C1D8_TARGET)
-    client.force_login(coordinator_a)
-
-    response = client.get(reverse("worklist"))
-
-    assert "SCR" not in {v.code for v in response.context["overdue"]}
-    assert visit_of(dosed, "SCR").status_on(C1D8_TARGET) == "completed"
-
-
-def test_worklist_queries_stay_flat_from_2_to_8_subjects(
-    client, today, enroll, site_a, site_b, coordinator_a, django_assert_max_num_queries
-):
-    today(PLANNED_C1D1 + timedelta(days=2))
-    enroll(site_a, 2)
-    enroll(site_b, 1)
-    client.force_login(coordinator_a)
-    with CaptureQueriesContext(connection) as two_subjects:
-        first = client.get(reverse("worklist"))
-    listed_with_two = len(first.context["due"]) + len(first.context["overdue"])
-
-    enroll(site_a, 6)
-    with django_assert_max_num_queries(len(two_subjects.captured_queries)):
-        response = client.get(reverse("worklist"))
-
-    assert len(response.context["due"]) + len(response.context["overdue"]) == 4 * listed_with_two
-    assert len(two_subjects.captured_queries) <= 12
 
 
 def test_dosing_form_shows_the_version_and_audit_link_of_a_saved_dose(
@@ -522,46 +338,6 @@ def test_dosing_form_refused_keeps_every_value(client, today, subject, coordinat
     assert "pre_pulse_bpm" in response.context["form"].errors
     assert lost_values(posted, response.content.decode()) == {}
     assert not DosingRecord.objects.exists()
-
-
-def test_visit_performed_refused_keeps_the_date_typed(client, today, dosed, coordinator_a):
-    client.force_login(coordinator_a)
-    c1d8 = visit_of(dosed, "C1D8")
-    action = reverse("visit_complete", args=[c1d8.pk])
-    posted = {"completed_on": "2026-13-40"}
-
-    response = client.post(action, posted)
-
-    assert response.status_code == 400
-    assert "C1D8: enter the visit date" in response.content.decode()
-    assert lost_values(posted, response.content.decode(), action) == {}
-
-
-def test_visit_missed_refused_keeps_the_reason_typed(client, today, dosed, coordinator_a):
-    client.force_login(coordinator_a)
-    c1d2 = visit_of(dosed, "C1D2")
-    action = reverse("visit_missed", args=[c1d2.pk])
-    posted = {"reason": "Patient in hospital " * 30}  # over the 500 characters allowed
-
-    response = client.post(action, posted)
-
-    assert response.status_code == 400
-    assert lost_values(posted, response.content.decode(), action) == {}
-    c1d2.refresh_from_db()
-    assert c1d2.missed_reason == ""
-
-
-def test_disposition_refused_keeps_every_value(client, today, dosed, coordinator_a):
-    client.force_login(coordinator_a)
-    action = reverse("subject_disposition", args=[dosed.pk])
-    posted = {"kind": "withdrawal", "event_date": "2026-02-30", "reason": "Consent withdrawn"}
-
-    response = client.post(action, posted)
-
-    assert response.status_code == 400
-    assert lost_values(posted, response.content.decode(), action) == {}
-    dosed.refresh_from_db()
-    assert dosed.status != SubjectStatus.WITHDRAWN
 
 
 def test_tumour_baseline_refused_keeps_every_value(client, today, dosed, coordinator_a):

@@ -218,16 +218,17 @@ MATRIX: dict[str, list[Check]] = {
                                             other_site(CONFIRMS_ELIGIBILITY))],
     "screening_screen_fail":         [Check("subject", POST, INVALID, INVALID_OTHER_SITE)],
     "screening_enroll":              [Check("subject", POST, INVALID, INVALID_OTHER_SITE)],
-    # --- dosing ---------------------------------------------------------------------------
+    # --- subjects (the subject page and the worklist) -----------------------------------
     "subject_detail":      [Check("subject", GET, SIGNED_IN, OTHER_SITE)],
     "subject_disposition": [Check("subject", POST, INVALID, INVALID_OTHER_SITE)],
+    "visit_complete":      [Check("visit", POST, INVALID, INVALID_OTHER_SITE)],
+    "visit_missed":        [Check("visit", POST, INVALID, INVALID_OTHER_SITE)],
+    "worklist":            [Check("none", GET, SIGNED_IN)],
+    # --- dosing ---------------------------------------------------------------------------
     "visit_dosing":        [Check("visit", GET, SIGNED_IN, OTHER_SITE)],
     # An empty void form is sent back before the service's check (a monitor's void with a
     # reason is refused: tests/dosing/test_views.py).
     "visit_dosing_void":   [Check("visit", POST, BACK, other_site(BACK))],
-    "visit_complete":      [Check("visit", POST, INVALID, INVALID_OTHER_SITE)],
-    "visit_missed":        [Check("visit", POST, INVALID, INVALID_OTHER_SITE)],
-    "worklist":            [Check("none", GET, SIGNED_IN)],
     "tumour_baseline":     [Check("subject", GET, DATA_ENTRY_PAGE, NOBODY_FINDS)],
     "tumour_follow_up":    [Check("subject", GET, DATA_ENTRY_PAGE, NOBODY_FINDS)],
     "tumour_assessment":   [Check("tumour", GET, SIGNED_IN, OTHER_SITE)],

@@ -1,0 +1,160 @@
+"""The subject page and the site worklist: subject-facing pages that read every CRF app.
+
+The visit rows' and the disposition's forms post here, so that a refused form comes back on
+the subject page with what was typed."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dosing import services, tumour
+from dosing.forms import DispositionForm
+from dosing.models import DispositionKind
+from review import selectors as review_selectors
+from review.records import subject_sections
+from subjects import selectors
+from subjects.forms import MissedForm, VisitDateForm
+from trial import schedule
+from trial.access import can, get_subject_for_user, get_visit_for_user
+from trial.capabilities import Capability
+from trial.forms import add_service_messages
+
+DISPOSITION_SERVICES = {
+    DispositionKind.END_OF_TREATMENT: services.subject_end_treatment,
+    DispositionKind.WITHDRAWAL: services.subject_withdraw,
+    DispositionKind.LOST_TO_FOLLOW_UP: services.subject_lost_to_follow_up,
+    DispositionKind.DEATH: services.subject_died,
+    DispositionKind.END_OF_STUDY: services.subject_complete_study,
+}
+
+
+def _today():
+    return timezone.localdate()
+
+
+@login_required
+def subject_page(request, pk):
+    return _subject_page(request, get_subject_for_user(request.user, pk))
+
+
+def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
+    """The subject page; after a refused visit or disposition form, `bound` is that form
+    (and `posted_visit` its visit) so the page shows what was typed with the message."""
+    today = _today()
+    # The subject was read in this request: its stored dose dates are current.
+    c1d1 = subject.first_dose_on or subject.planned_c1d1
+    rows = selectors.timeline(subject, today=today, c1d1=c1d1)
+    overdue = [r for r in rows if r.status == "missed" and not r.visit.missed_reason]
+    subject_review = review_selectors.subject_review(subject, request.user)
+    # A locked subject is read-only for everyone: no editing buttons.
+    can_edit = subject_review.lock is None and can(request.user, Capability.ENTER_DATA, subject)
+    context = {
+        "subject": subject,
+        "subject_review": subject_review,
+        "rows": rows,
+        "c1d1": c1d1,
+        "first_dose": subject.first_dose_on,
+        "last_dose": subject.last_dose_on,
+        "pregnancy_window_closes": (
+            schedule.followup_window_closes_on(subject.last_dose_on)
+            if subject.last_dose_on
+            else None
+        ),
+        "overdue": overdue,
+        "dispositions": subject.dispositions.all(),
+        "can_edit": can_edit,
+        # Voiding or correcting a subject entered in error: data managers and admins.
+        "can_correct": subject.voided_at is None
+        and can(request.user, Capability.CORRECT_SUBJECT, subject),
+        "today": today,
+        "posted_visit": posted_visit,
+        "visit_date_form": VisitDateForm(initial={"completed_on": today}),
+        "missed_form": MissedForm(),
+        "disposition_form": DispositionForm(initial={"event_date": today}),
+        "eligibility": getattr(subject, "eligibility", None),
+        "assessments": subject.tumour_assessments.all(),
+        "has_baseline": tumour.live_assessments(subject).filter(is_baseline=True).exists(),
+        "best_response": tumour.best_response(subject),
+        "subject_sections": subject_sections(subject, request.user),
+    } | bound
+    return render(request, "subjects/subject_page.html", context, status=status)
+
+
+@login_required
+@require_POST
+def visit_complete(request, visit_pk):
+    visit = get_visit_for_user(request.user, visit_pk)
+    form = VisitDateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visit_complete(
+                visit=visit, by=request.user, on=form.cleaned_data["completed_on"], today=_today()
+            )
+        except ValidationError as error:
+            add_service_messages(request, error)
+        else:
+            messages.success(request, f"{visit.code} recorded as performed.")
+            return redirect("subject_detail", pk=visit.subject_id)
+    else:
+        messages.error(request, f"{visit.code}: enter the visit date (YYYY-MM-DD).")
+    return _subject_page(
+        request, visit.subject, status=400, posted_visit=visit.pk, visit_date_form=form
+    )
+
+
+@login_required
+@require_POST
+def visit_missed(request, visit_pk):
+    visit = get_visit_for_user(request.user, visit_pk)
+    form = MissedForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visit_mark_missed(
+                visit=visit, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_messages(request, error)
+        else:
+            messages.success(request, f"{visit.code} recorded as missed.")
+            return redirect("subject_detail", pk=visit.subject_id)
+    else:
+        messages.error(request, f"{visit.code}: give the reason the visit was missed.")
+    return _subject_page(
+        request, visit.subject, status=400, posted_visit=visit.pk, missed_form=form
+    )
+
+
+@login_required
+@require_POST
+def disposition(request, pk):
+    subject = get_subject_for_user(request.user, pk)
+    form = DispositionForm(request.POST)
+    if form.is_valid():
+        service = DISPOSITION_SERVICES[DispositionKind(form.cleaned_data["kind"])]
+        try:
+            service(
+                subject=subject,
+                by=request.user,
+                on=form.cleaned_data["event_date"],
+                reason=form.cleaned_data["reason"],
+                today=_today(),
+            )
+        except ValidationError as error:
+            add_service_messages(request, error)
+        else:
+            messages.success(
+                request, f"{DispositionKind(form.cleaned_data['kind']).label} recorded."
+            )
+            return redirect("subject_detail", pk=subject.pk)
+    else:
+        messages.error(request, "Choose the event, its date and a reason.")
+    return _subject_page(request, subject, status=400, disposition_form=form)
+
+
+@login_required
+def worklist(request):
+    due, overdue = selectors.worklist(request.user, today=_today())
+    return render(request, "subjects/worklist.html", {"due": due, "overdue": overdue})
