@@ -30,6 +30,25 @@ else:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# The product's own apps. config/urls.py includes the `urls` module of each one that has it,
+# in this order, so a new CRF app is one line here (docs/adding-a-crf.md), and a line in
+# `.importlinter` for its floor.
+ECRF_APPS = [
+    "trial",
+    "screening",
+    "dosing",
+    "adverse_events",
+    "history",
+    "medications",
+    "labs",
+    "followup",
+    "review",
+    "exports",
+    "dashboards",
+    "subjects",
+    "demo",
+]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -53,19 +72,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
-    "trial",
-    "screening",
-    "dosing",
-    "adverse_events",
-    "history",
-    "medications",
-    "labs",
-    "followup",
-    "review",
-    "exports",
-    "dashboards",
-    "subjects",
-    "demo",
+    *ECRF_APPS,
 ]
 
 MIDDLEWARE = [

@@ -1,3 +1,6 @@
+from importlib.util import find_spec
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -20,18 +23,12 @@ urlpatterns = [
     path("accounts/otp/setup/", otp.otp_setup, name="otp_setup"),
     path("accounts/otp/verify/", otp.otp_verify, name="otp_verify"),
     path("admin/", admin.site.urls),
-    path("", include("trial.urls")),
-    path("", include("screening.urls")),
-    path("", include("dosing.urls")),
-    path("", include("adverse_events.urls")),
-    path("", include("history.urls")),
-    path("", include("medications.urls")),
-    path("", include("labs.urls")),
-    path("", include("followup.urls")),
-    path("", include("review.urls")),
-    path("", include("exports.urls")),
-    path("", include("dashboards.urls")),
-    path("", include("subjects.urls")),
+    # Each of the product's apps that has pages, in settings.ECRF_APPS's order.
+    *(
+        path("", include(f"{app}.urls"))
+        for app in settings.ECRF_APPS
+        if find_spec(f"{app}.urls") is not None
+    ),
 ]
 
 handler403 = "trial.security.permission_denied"
