@@ -2,15 +2,18 @@
 
 Two sites. At each (FR01 = "own" for the site roles, FR02 = "other"): one subject enrolled and
 given its C1D1 dose, a serious grade 3 fever (an SAE) and a non-serious grade 1 fatigue, a
-baseline tumour assessment, a past condition in its medical history, a medication and a
+baseline tumour assessment, a past condition in its medical history and a
 monitor's query on the C1D1 dosing record. A data manager of all sites has run one CSV export
 of each site. One user per role: the site roles at FR01, the study-wide roles for all sites,
 the administrator a superuser; FR02 has its own coordinator and investigator, who entered its
 data.
 """
 
+import importlib
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +26,6 @@ from exports.models import ExportRun
 from followup.models import Notification
 from history.services import medical_history_record
 from labs.services import lab_result_record
-from medications.services import medication_record
 from review.services import query_raise
 from screening.models import EligibilityAssessment
 from tests.adverse_events.factories import (
@@ -87,6 +89,17 @@ class MatrixData:
         return ()
 
 
+def app_matrices() -> list[ModuleType]:
+    """The CRF apps' own parts of the matrix: every `tests/<app>/matrix.py`, each with `ROWS`
+    (URL name -> checks, see tests/trial/matrix_rows.py) and `objects(subject=, coordinator=,
+    visit=, now=)`, the records of one site its rows are requested for, by kind name."""
+    tests = Path(__file__).resolve().parent.parent
+    return [
+        importlib.import_module(f"tests.{path.parent.name}.matrix")
+        for path in sorted(tests.glob("*/matrix.py"))
+    ]
+
+
 def _user(username: str, role: str | None, site: Site | None, **extra) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, **extra)
     if role is not None:
@@ -135,12 +148,6 @@ def _site_data(study, site: Site, coordinator: User, investigator: User, monitor
         values={"condition": "Appendicitis", "start_date": "2001", "end_date": "2001"},
         now=at(TODAY, 16),
     )
-    medication = medication_record(
-        subject=subject,
-        by=coordinator,
-        values={"medication": "Paracetamol", "start_date": "2019", "ongoing": True},
-        now=at(TODAY, 16),
-    )
     lab_result = lab_result_record(
         visit=visit_of(subject, "C1D1"),
         by=coordinator,
@@ -148,7 +155,18 @@ def _site_data(study, site: Site, coordinator: User, investigator: User, monitor
         now=at(TODAY, 16),
     )
     subject.refresh_from_db()
-    return {
+    own_rows = {}
+    for module in app_matrices():
+        records = module.objects(
+            subject=subject,
+            coordinator=coordinator,
+            visit=visit_of(subject, "C1D1"),
+            now=at(TODAY, 16),
+        )
+        clash = set(records) & set(own_rows)
+        assert not clash, f"{module.__name__}: object kinds {clash} already built"
+        own_rows.update(records)
+    return own_rows | {
         "subject": subject,
         "site": subject.site,
         "history": subject,
@@ -161,7 +179,6 @@ def _site_data(study, site: Site, coordinator: User, investigator: User, monitor
         "sae": sae,
         "query": query,
         "medical_history": medical_history,
-        "medication": medication,
         "lab_result": lab_result,
         # The site coordinator's notification of that query.
         "notification": Notification.objects.get(user=coordinator, url__contains=f"/{query.pk}/"),
