@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dashboards import charts
 from dashboards.selectors import GRADES, Oncology, Overview, Safety, SubjectCourse
+from labs.shift import BASELINE_ROWS, WORST_COLUMNS
 from trial.spreadsheet import csv_writer
 
 RESPONSE_NAMES = {"cr": "CR", "pr": "PR", "sd": "SD", "pd": "PD", "ne": "NE"}
@@ -346,7 +347,7 @@ def site_figure(data: Overview) -> Figure:
 
 
 def safety_figures(data: Safety) -> list[Figure]:
-    return [soc_figure(data), sae_figure(data), relationship_figure(data)]
+    return [soc_figure(data), sae_figure(data), relationship_figure(data), lab_shift_figure(data)]
 
 
 def _graded_columns(first: str) -> tuple[str, ...]:
@@ -443,6 +444,58 @@ def relationship_figure(data: Safety) -> Figure:
             "Related: possibly, probably or definitely related. Not related: not related or "
             "unlikely (unlikely counts as not related, as for SUSARs and DLTs).",
         ),
+    )
+
+
+def _grade_label(grade) -> str:
+    return f"Grade {grade}" if isinstance(grade, int) else grade.capitalize()
+
+
+def lab_shift_figure(data: Safety) -> Figure:
+    """Subjects by baseline grade and worst post-baseline grade, per graded lab test; only the
+    baseline rows that hold a subject are drawn."""
+    title = "Lab shift table: baseline to worst CTCAE grade after the first dose"
+    rows = [
+        (shift, baseline, shift.counts[b])
+        for shift in data.lab_shifts
+        for b, baseline in enumerate(BASELINE_ROWS)
+        if any(shift.counts[b])
+    ]
+    subjects = sum(s.subjects for s in data.lab_shifts)
+    worsened = sum(s.worsened for s in data.lab_shifts)
+    desc = (
+        f"{len(data.lab_shifts)} graded lab tests; {subjects} subject-test pairs with a result "
+        f"after the first dose, {worsened} of them at a worse grade than at baseline. Rows: "
+        "test and baseline grade; columns: worst grade after the first dose."
+    )
+    columns = [_grade_label(w) for w in WORST_COLUMNS]
+    return Figure(
+        slug="lab-shift",
+        title=title,
+        svg=charts.heatmap(
+            slug="lab-shift",
+            title=title,
+            desc=desc,
+            rows=[f"{shift.term}, baseline {_grade_label(b).lower()}" for shift, b, _c in rows],
+            columns=columns,
+            counts=[counts for _s, _b, counts in rows],
+            width=980,
+            empty_text="No graded lab result after a first dose",
+        ),
+        table=Table(
+            caption="Subjects by CTCAE v5.0 grade at baseline and worst grade after the first dose",
+            columns=("Test", "Baseline", *(f"Worst: {c.lower()}" for c in columns), "Subjects"),
+            rows=tuple(
+                (shift.term, _grade_label(b), *counts, sum(counts)) for shift, b, counts in rows
+            ),
+        ),
+        notes=(
+            "Baseline: the last result on or before the first-dose day; after: every result "
+            "collected after that day, its worst grade. Missing: no baseline result; not "
+            "graded: no normal range in force at the site for the result. Subjects never "
+            "dosed, voided results and voided subjects are not counted.",
+        ),
+        wide=True,
     )
 
 

@@ -18,6 +18,8 @@ from adverse_events.models import AdverseEvent
 from adverse_events.selectors import RELATED, adverse_events_for, saes_for
 from dosing import recist
 from dosing.models import Disposition, DispositionKind, DosingRecord, TumourAssessment
+from labs.selectors import lab_results_for, shift_rows
+from labs.shift import TestShift, shift_table
 from review.models import Query, QueryStatus
 from screening.eligibility import CRITERIA
 from screening.models import EligibilityAssessment
@@ -248,6 +250,8 @@ class Safety:
     sae_by_month: tuple[tuple[date, tuple[int, ...]], ...]  # first of month, by grade
     by_relationship: tuple[GradedRow, ...]  # related, not related, not yet assessed
     product: str = "the study drug"  # [study] product of the study file
+    # Lab results are read by every role of a site (docs/labs.md), sponsor safety included.
+    lab_shifts: tuple[TestShift, ...] = ()  # baseline x worst post-baseline grade per test
 
 
 def safety_events_for(user: User) -> QuerySet[AdverseEvent]:
@@ -281,6 +285,7 @@ def safety_for(user: User, *, today: date) -> Safety:
         sae_by_month=saes_by_month(events, today=today),
         by_relationship=events_by_relationship(events),
         product=study.product if (study := _study()) else Safety.product,
+        lab_shifts=shift_table(shift_rows(lab_results_for(user))),
     )
 
 

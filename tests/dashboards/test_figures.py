@@ -20,6 +20,7 @@ from dashboards.selectors import (
     SubjectCourse,
     TimePoint,
 )
+from labs.shift import ShiftRow, shift_table
 
 TODAY = date(2026, 11, 20)
 C1D1 = date(2026, 9, 1)
@@ -156,7 +157,7 @@ def test_safety_figures_say_saes_when_the_reader_sees_saes_only():
         ),
     )
 
-    soc, sae, relationship = figures.safety_figures(data)
+    soc, sae, relationship, _lab_shift = figures.safety_figures(data)
 
     assert soc.title.startswith("Serious adverse events by system organ class")
     assert soc.table.rows == (("Investigations", 0, 0, 2, 0, 0, 2, 2),)
@@ -217,3 +218,27 @@ def test_oncology_figures_list_the_enrolled_subjects_not_dosed_yet():
     assert any("FR01-001" in note for note in waterfall.notes)
     kpis = {k.key: k.value for k in figures.oncology_kpis(data)}
     assert (kpis["dosed"], kpis["on-study"], kpis["with-response"]) == (2, 2, 1)
+
+
+def test_the_lab_shift_figure_draws_the_baseline_rows_that_hold_subjects():
+    data = Safety(
+        today=TODAY,
+        serious_only=False,
+        all_sites=True,
+        totals=SafetyTotals(events=0, subjects=0, serious=0, related=0, fatal=0, dlts=0),
+        by_soc=(),
+        sae_by_month=(),
+        by_relationship=(GradedRow("Related", (0,) * 5),) * 3,
+        lab_shifts=shift_table(
+            [ShiftRow("NEUT", True, 0, 3, 2), ShiftRow("NEUT", False, None, 1, 1)]
+        ),
+    )
+
+    figure = figures.lab_shift_figure(data)
+
+    assert figure.table.rows == (
+        ("Neutrophil count decreased", "Grade 0", 0, 0, 0, 2, 0, 0, 2),
+        ("Neutrophil count decreased", "Missing", 0, 1, 0, 0, 0, 0, 1),
+    )
+    assert figure.table.columns[2] == "Worst: grade 0"
+    assert "3 subject-test pairs" in figure.svg and "3 of them at a worse grade" in figure.svg

@@ -3,6 +3,7 @@
 import csv
 import io
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -12,6 +13,8 @@ from django.urls import reverse
 from dashboards import views
 from tests.adverse_events.factories import load_starter_dictionary
 from tests.dashboards.factories import bulk_subjects
+from tests.dosing.factories import dosed_subject
+from tests.labs.factories import add_ranges, record_result
 from tests.screening.factories import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +24,7 @@ PAGES = {
         "dashboard_overview",
         ["enrollment", "funnel", "screen-failures", "dose-levels", "sites"],
     ),
-    "safety": ("dashboard_safety", ["soc-grade", "sae-months", "relationship"]),
+    "safety": ("dashboard_safety", ["soc-grade", "sae-months", "relationship", "lab-shift"]),
     "oncology": ("dashboard_oncology", ["swimmer", "waterfall"]),
 }
 ROLES = [
@@ -38,7 +41,7 @@ ROLES = [
 # bound is on the dashboards' reads, the flat test below on the whole page.
 # Safety reads the study too: the product name of the causality figure (shared with the page
 # frame, read once per request by trial.study).
-OWN_QUERIES = {"overview": 13, "safety": 12, "oncology": 13}
+OWN_QUERIES = {"overview": 13, "safety": 14, "oncology": 13}  # safety: + the lab shift, its sites
 
 
 @pytest.fixture
@@ -256,3 +259,19 @@ def test_oncology_page_shows_one_page_of_subjects_and_the_downloads_all(
     assert len(rows) == dosed + 1
     assert svg.content.decode().count('class="lane"') == dosed
     assert swimmer.svg.count('class="lane"') == ONCOLOGY_PAGE_SIZE
+
+
+def test_the_safety_page_shows_the_lab_shift_of_the_users_sites(
+    client, study, site_a, site_b, coordinator_a, investigator_a, coordinator_b, monitor
+):
+    load_starter_dictionary()
+    add_ranges(site_a, coordinator_a)
+    subject = dosed_subject(study, site_a, coordinator_a, investigator_a)
+    record_result(subject, coordinator_a, "C1D8", value=Decimal(250))  # ALT > 5 x ULN: grade 3
+
+    client.force_login(monitor)
+    shifts = client.get(reverse("dashboard_safety")).context["data"].lab_shifts
+    assert [(s.test, s.cell("missing", 3)) for s in shifts] == [("ALT", 1)]
+
+    client.force_login(coordinator_b)  # another site's staff: not their subject
+    assert client.get(reverse("dashboard_safety")).context["data"].lab_shifts == ()
