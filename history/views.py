@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from adverse_events.models import CtcaeTerm
 from history import selectors, services
-from history.forms import MedicalHistoryForm, VoidForm
+from history.forms import MedicalHistoryForm
 from history.models import MedicalHistory
 from review import crf_pages
 from review import selectors as review_selectors
@@ -101,7 +101,7 @@ def _render_detail(request, record, *, form, review, void_form=None):
             "review": review,
             "locked": review.locked,
             "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
-            "void_form": void_form or VoidForm(initial={"version": record.version}),
+            "void_form": void_form or crf_pages.void_form(record),
         },
         status=400 if bound else 200,
     )
@@ -111,21 +111,8 @@ def _render_detail(request, record, *, form, review, void_form=None):
 @require_POST
 def medical_history_void(request, pk):
     record = _get_history_for_user(request, pk)
-    form = VoidForm(request.POST)
-    if form.is_valid():
-        try:
-            services.medical_history_void(
-                record=record,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
-                now=_now(),
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, f"{record.title} voided.")
-            return redirect("medical_history_list", pk=record.subject_id)
+    form, voided = crf_pages.void(request, record, services.medical_history_void, now=_now())
+    if voided:
+        return redirect("medical_history_list", pk=record.subject_id)
     review = review_selectors.record_panel(record, request.user)
     return _render_detail(request, record, form=None, review=review, void_form=form)

@@ -65,11 +65,6 @@ class LabResultForm(forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in RESULT_FIELDS}
 
 
-class VoidForm(forms.Form):
-    reason = forms.CharField(max_length=500, label="Reason (entered in error, duplicate, ...)")
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-
 class NormalRangeForm(forms.ModelForm):
     """A normal range of the site's laboratory (labs.services.normal_range_record checks it)."""
 

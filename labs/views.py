@@ -9,28 +9,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from labs import selectors, services
-from labs.forms import LabResultForm, NormalRangeForm, VoidForm
+from labs.forms import LabResultForm, NormalRangeForm
 from labs.models import LabNormalRange, LabResult
 from review import crf_pages
 from review import selectors as review_selectors
-from trial.access import can, sites_for, subjects_for
+from trial.access import can, get_visit_for_user, sites_for
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
-from trial.models import Site, Visit
+from trial.models import Site
 
 
 def _now():
     return timezone.now()
-
-
-def _get_visit_for_user(request, pk) -> Visit:
-    """A visit of a subject at one of the user's sites (for the lab readers), else 404."""
-    try:
-        return Visit.objects.select_related("subject", "subject__site").get(
-            pk=pk, subject__in=subjects_for(request.user)
-        )
-    except (Visit.DoesNotExist, ValueError):
-        raise Http404("No such visit") from None
 
 
 def _get_result_for_user(request, pk) -> LabResult:
@@ -42,7 +32,7 @@ def _get_result_for_user(request, pk) -> LabResult:
 
 @login_required
 def visit_labs(request, pk):
-    visit = _get_visit_for_user(request, pk)
+    visit = get_visit_for_user(request.user, pk)
     subject = visit.subject
     can_edit = can(request.user, Capability.ENTER_DATA, subject)
     form = LabResultForm(request.POST or None, editing=False) if can_edit else None
@@ -94,7 +84,7 @@ def _render_detail(request, record, *, form, review, void_form=None):
             "review": review,
             "locked": review.locked,
             "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
-            "void_form": void_form or VoidForm(initial={"version": record.version}),
+            "void_form": void_form or crf_pages.void_form(record),
         },
         status=400 if bound else 200,
     )
@@ -104,22 +94,9 @@ def _render_detail(request, record, *, form, review, void_form=None):
 @require_POST
 def lab_result_void(request, pk):
     record = _get_result_for_user(request, pk)
-    form = VoidForm(request.POST)
-    if form.is_valid():
-        try:
-            services.lab_result_void(
-                record=record,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
-                now=_now(),
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, f"{record.title} voided.")
-            return redirect("visit_labs", pk=record.visit_id)
+    form, voided = crf_pages.void(request, record, services.lab_result_void, now=_now())
+    if voided:
+        return redirect("visit_labs", pk=record.visit_id)
     review = review_selectors.record_panel(record, request.user)
     return _render_detail(request, record, form=None, review=review, void_form=form)
 

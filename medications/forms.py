@@ -93,8 +93,3 @@ class MedicationForm(forms.ModelForm):
 
     def values(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in CM_FIELDS}
-
-
-class VoidForm(forms.Form):
-    reason = forms.CharField(max_length=500, label="Reason (entered in error, duplicate, ...)")
-    version = forms.IntegerField(widget=forms.HiddenInput)

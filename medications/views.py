@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from medications import selectors, services
-from medications.forms import MedicationForm, VoidForm
+from medications.forms import MedicationForm
 from medications.models import ConcomitantMedication
 from review import crf_pages
 from review import selectors as review_selectors
@@ -102,7 +102,7 @@ def _render_detail(request, record, *, form, review, void_form=None):
             "review": review,
             "locked": review.locked,
             "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
-            "void_form": void_form or VoidForm(initial={"version": record.version}),
+            "void_form": void_form or crf_pages.void_form(record),
         },
         status=400 if bound else 200,
     )
@@ -112,21 +112,8 @@ def _render_detail(request, record, *, form, review, void_form=None):
 @require_POST
 def medication_void(request, pk):
     record = _get_medication_for_user(request, pk)
-    form = VoidForm(request.POST)
-    if form.is_valid():
-        try:
-            services.medication_void(
-                record=record,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
-                now=_now(),
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, f"{record.title} voided.")
-            return redirect("medication_list", pk=record.subject_id)
+    form, voided = crf_pages.void(request, record, services.medication_void, now=_now())
+    if voided:
+        return redirect("medication_list", pk=record.subject_id)
     review = review_selectors.record_panel(record, request.user)
     return _render_detail(request, record, form=None, review=review, void_form=form)

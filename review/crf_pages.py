@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
-from review.forms import make_read_only
+from review.forms import RecordVoidForm, make_read_only
 from trial.access import can
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
@@ -44,3 +44,32 @@ def correction(request, record, form_factory: Callable, update: Callable, *, now
             messages.success(request, f"{record.title} updated.")
             return review, form, redirect(done, pk=record.pk)
     return review, form, None
+
+
+def void_form(record) -> RecordVoidForm:
+    """The void form of a record's page, carrying the version shown."""
+    return RecordVoidForm(initial={"version": record.version})
+
+
+def void(request, record, service: Callable, *, now) -> tuple[RecordVoidForm, bool]:
+    """(the posted void form, whether `record` was voided) on its page's void POST.
+
+    `service` is the CRF's keyword-only void (record, by, reason, expected_version, now); its
+    refusals (locked, stale version, no reason) are shown as messages, the form kept."""
+    form = RecordVoidForm(request.POST)
+    if not form.is_valid():
+        return form, False
+    try:
+        service(
+            record=record,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+            now=now,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return form, False
+    messages.success(request, f"{record.title} voided.")
+    return form, True

@@ -17,6 +17,13 @@ class SignForm(forms.Form):
     )
 
 
+class RecordVoidForm(forms.Form):
+    """Voiding a CRF record entered in error (review.crf_pages.void): the row stays."""
+
+    reason = forms.CharField(max_length=500, label="Reason (entered in error, duplicate, ...)")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class TextForm(forms.Form):
     text = forms.CharField(
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})

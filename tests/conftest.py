@@ -159,6 +159,11 @@ def monitor(make_user, study):
 
 
 @pytest.fixture
+def data_manager(make_user, study):
+    return make_user("dm", Role.DATA_MANAGER, None)
+
+
+@pytest.fixture
 def admin_user(make_user, study):
     return make_user("admin", Role.ADMIN, None, is_staff=True, is_superuser=True)
 

@@ -16,10 +16,5 @@ def subject_b(study, site_b, coordinator_b):
 
 
 @pytest.fixture
-def data_manager(make_user, study):
-    return make_user("dm", Role.DATA_MANAGER, None)
-
-
-@pytest.fixture
 def sponsor_safety(make_user, study):
     return make_user("safety", Role.SPONSOR_SAFETY, None)
