@@ -41,6 +41,7 @@ ECRF_APPS = [
     "history",
     "medications",
     "labs",
+    "ecg",
     "followup",
     "review",
     "exports",

@@ -23,6 +23,7 @@ DATASETS = [
     "target_lesions",
     "tumour_assessments",
     "lesion_measurements",
+    "ecgs",
     "adverse_events",
     "medical_history",
     "medications",

@@ -1,0 +1,104 @@
+"""ECG pages: a visit's ECGs (with a new one), one ECG (read, correct, void)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ecg import selectors, services
+from ecg.forms import EcgForm
+from ecg.models import EcgTimePoint, Electrocardiogram
+from review import crf_pages
+from review import selectors as review_selectors
+from trial.access import can, get_visit_for_user
+from trial.capabilities import Capability
+from trial.forms import add_service_errors
+from trial.models import VisitKind
+
+
+def _now():
+    return timezone.now()
+
+
+def _get_ecg_for_user(request, pk) -> Electrocardiogram:
+    try:
+        return selectors.ecgs_for(request.user).get(pk=pk)
+    except (Electrocardiogram.DoesNotExist, ValueError):
+        raise Http404("No such ECG") from None
+
+
+@login_required
+def visit_ecgs(request, pk):
+    visit = get_visit_for_user(request.user, pk)
+    subject = visit.subject
+    can_edit = can(request.user, Capability.ENTER_DATA, subject)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied("You may not enter ECGs for this subject.")
+    form = None
+    if can_edit:
+        first = EcgTimePoint.PRE_DOSE if visit.kind == VisitKind.DOSING else EcgTimePoint.VISIT
+        data = request.POST if request.method == "POST" else None
+        form = EcgForm(data, editing=False, initial={"time_point": first})
+    if form is not None and form.is_bound and form.is_valid():
+        try:
+            record = services.ecg_record(
+                visit=visit, by=request.user, values=form.values(), now=_now()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{record.title} recorded.")
+            return redirect("visit_ecgs", pk=visit.pk)
+    ecgs = visit.ecgs.order_by("time_point", "pk")
+    return render(
+        request,
+        "ecg/visit_ecgs.html",
+        {"visit": visit, "subject": subject, "ecgs": ecgs, "form": form},
+        status=400 if form is not None and form.is_bound else 200,
+    )
+
+
+@login_required
+def ecg_detail(request, pk):
+    record = _get_ecg_for_user(request, pk)
+    review, form, done = crf_pages.correction(
+        request,
+        record,
+        lambda data: EcgForm(data, instance=record, editing=True),
+        services.ecg_update,
+        now=_now(),
+        done="ecg_detail",
+    )
+    return done or _render_detail(request, record, form=form, review=review)
+
+
+def _render_detail(request, record, *, form, review, void_form=None):
+    bound = (form is not None and form.is_bound) or (void_form is not None)
+    return render(
+        request,
+        "ecg/ecg_detail.html",
+        {
+            "record": record,
+            "subject": record.subject,
+            "form": form,
+            "review": review,
+            "locked": review.locked,
+            "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
+            "void_form": void_form or crf_pages.void_form(record),
+        },
+        status=400 if bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def ecg_void(request, pk):
+    record = _get_ecg_for_user(request, pk)
+    form, voided = crf_pages.void(request, record, services.ecg_void, now=_now())
+    if voided:
+        return redirect("visit_ecgs", pk=record.visit_id)
+    review = review_selectors.record_panel(record, request.user)
+    return _render_detail(request, record, form=None, review=review, void_form=form)
