@@ -233,10 +233,7 @@ def _replan_first_dose_visits(subject: Subject, c1d1: date) -> None:
         plan = planned.get(visit.code)
         if plan is None:
             continue
-        visit.target_date = plan.target_date
-        visit.window_opens_on = plan.window_opens
-        visit.window_closes_on = plan.window_closes
-        visit.save(update_fields=["target_date", "window_opens_on", "window_closes_on"])
+        visit.save(update_fields=visit.move_window(plan))
 
 
 def dose_record(
@@ -464,13 +461,8 @@ def _reanchor_follow_up(subject: Subject, last_dose: date) -> None:
     by_code = {p.code: p for p in planned}
     for visit in subject.visits.filter(completed_on__isnull=True):
         plan = by_code[visit.code]
-        visit.target_date = plan.target_date
-        visit.window_opens_on = plan.window_opens
-        visit.window_closes_on = plan.window_closes
         visit.not_applicable = plan.not_applicable
-        visit.save(
-            update_fields=["target_date", "window_opens_on", "window_closes_on", "not_applicable"]
-        )
+        visit.save(update_fields=[*visit.move_window(plan), "not_applicable"])
 
 
 def subject_end_treatment(*, subject: Subject, by: User, on: date, reason: str, today: date):

@@ -5,7 +5,7 @@ the scan creates the reminders whose due time has come and whose condition still
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 # Regulatory SAE clock points (ICH E2A): at awareness, 12 hours left, deadline passed.
 SAE_DUE_SOON_AFTER = timedelta(hours=12)
@@ -40,6 +40,41 @@ def visit_reminders(
 def at_local_hour(day: date, hour: int, tz: tzinfo) -> datetime:
     """The moment `day` reaches `hour` o'clock in the study's time zone."""
     return datetime.combine(day, time(hour), tzinfo=tz)
+
+
+# Stored as a visit's reminder_due_at once none of its reminders is left to come.
+NO_MORE_REMINDERS = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class VisitReminders:
+    due: list[tuple[str, date, datetime]]  # (kind, day, moment) whose moment has come
+    next_at: datetime  # when the scan must look at the visit again
+
+
+def visit_reminders_at(
+    *,
+    window_opens: date,
+    window_closes: date,
+    now: datetime,
+    settings: ReminderSettings,
+    tz: tzinfo,
+) -> VisitReminders:
+    """The reminders of an open visit due at `now` (each on its day at the send hour) and the
+    moment of the next one. A visit whose window closed more than the look-back ago gets
+    none (the daily digest still counts it) and is never looked at again."""
+    if window_closes < now.astimezone(tz).date() - timedelta(days=settings.overdue_lookback_days):
+        return VisitReminders([], NO_MORE_REMINDERS)
+    moments = [
+        (kind, day, at_local_hour(day, settings.send_hour, tz))
+        for kind, day in visit_reminders(
+            window_opens=window_opens, window_closes=window_closes, settings=settings
+        )
+    ]
+    later = [moment for _kind, _day, moment in moments if moment > now]
+    return VisitReminders(
+        [m for m in moments if m[2] <= now], min(later) if later else NO_MORE_REMINDERS
+    )
 
 
 def sae_reminders(*, aware_at: datetime) -> list[tuple[str, datetime]]:

@@ -10,11 +10,12 @@ with a conditional update first, so two workers never send the same one.
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -33,11 +34,20 @@ SETTINGS = rules.ReminderSettings(
 STALE_CLAIM = timedelta(seconds=getattr(settings, "REMINDER_STALE_CLAIM_SECONDS", 900))
 
 
+class _SeenVisit(NamedTuple):
+    id: int
+    opens: date
+    closes: date
+    read_at: datetime | None  # its reminder_due_at when the scan read it
+    next_at: datetime
+
+
 @dataclass
 class ScanResult:
     created: list[int] = field(default_factory=list)
     considered: int = 0
     planned: list[Reminder] = field(default_factory=list)
+    visits_seen: list[_SeenVisit] = field(default_factory=list)
 
 
 class _Recipients:
@@ -82,17 +92,16 @@ def _reminder(kind, record, due, recipient, *, subject=None, title, body, url=""
 
 
 def _visit_reminders(now: datetime, recipients: _Recipients, result: ScanResult):
+    """The open visits whose stored moment (reminder_due_at) has come, whatever the number
+    of visits in the trial; each one's next moment is kept for scan() to store."""
     tz = timezone.get_current_timezone()
-    today = timezone.localtime(now).date()
-    lead = max(SETTINGS.upcoming_lead_days or (0,))
     visits = (
         Visit.objects.filter(
+            Q(reminder_due_at__isnull=True) | Q(reminder_due_at__lte=now),
             completed_on__isnull=True,
             not_applicable=False,
             missed_reason="",
             subject__voided_at__isnull=True,
-            window_opens_on__lte=today + timedelta(days=lead),
-            window_closes_on__gte=today - timedelta(days=SETTINGS.overdue_lookback_days),
         )
         .select_related("subject")
         .only(
@@ -101,6 +110,7 @@ def _visit_reminders(now: datetime, recipients: _Recipients, result: ScanResult)
             "name",
             "window_opens_on",
             "window_closes_on",
+            "reminder_due_at",
             "subject__id",
             "subject__site_id",
             "subject__subject_number",
@@ -109,16 +119,25 @@ def _visit_reminders(now: datetime, recipients: _Recipients, result: ScanResult)
     )
     for visit in visits.iterator(chunk_size=2000):
         result.considered += 1
-        for kind, day in rules.visit_reminders(
+        reminders = rules.visit_reminders_at(
             window_opens=visit.window_opens_on,
             window_closes=visit.window_closes_on,
+            now=now,
             settings=SETTINGS,
-        ):
-            due = rules.at_local_hour(day, SETTINGS.send_hour, tz)
-            if due > now:
-                continue
+            tz=tz,
+        )
+        result.visits_seen.append(
+            _SeenVisit(
+                visit.pk,
+                visit.window_opens_on,
+                visit.window_closes_on,
+                visit.reminder_due_at,
+                reminders.next_at,
+            )
+        )
+        number = visit.subject.subject_number or visit.subject.screening_number
+        for kind, day, due in reminders.due:
             label = ReminderKind(kind).label
-            number = visit.subject.subject_number or visit.subject.screening_number
             for user in recipients.at(visit.subject.site_id, Role.COORDINATOR):
                 yield _reminder(
                     kind,
@@ -134,6 +153,30 @@ def _visit_reminders(now: datetime, recipients: _Recipients, result: ScanResult)
                     url=reverse("subject_detail", args=[visit.subject_id]),
                     due_at=due,
                 )
+
+
+def _advance_visits(seen: list["_SeenVisit"]) -> None:
+    """Store each visit's next reminder moment, unless the visit changed since the scan read
+    it (its window moved or its moment was reset): then the next scan reads it again. One
+    statement per thousand visits."""
+    for start in range(0, len(seen), 1000):
+        batch = seen[start : start + 1000]
+        rows = ", ".join(
+            ["(%s, %s::date, %s::date, %s::timestamptz, %s::timestamptz)"] * len(batch)
+        )
+        params = [value for row in batch for value in row]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE trial_visit AS visit SET reminder_due_at = seen.next_at
+                FROM (VALUES {rows}) AS seen(id, opens, closes, read_at, next_at)
+                WHERE visit.id = seen.id
+                  AND visit.window_opens_on = seen.opens
+                  AND visit.window_closes_on = seen.closes
+                  AND visit.reminder_due_at IS NOT DISTINCT FROM seen.read_at
+                """,
+                params,
+            )
 
 
 def _sae_reminders(now: datetime, recipients: _Recipients, result: ScanResult):
@@ -221,7 +264,17 @@ def _digests(now: datetime, recipients: _Recipients, result: ScanResult):
     if local.hour < SETTINGS.digest_hour:
         return
     today = local.date()
-    # One grouped query for every site: the digest costs the same whatever the study's size.
+    # Once a day: the visits are counted only for coordinators without today's digest yet,
+    # so the scans after it cost nothing whatever the study's size.
+    waiting = {user.pk: (user, site_ids) for user, site_ids in recipients.coordinators()}
+    sent = Reminder.objects.filter(
+        key__in=[rules.reminder_key("daily_digest", "digest", today, pk) for pk in waiting]
+    ).values_list("recipient_id", flat=True)
+    for pk in sent:
+        waiting.pop(pk, None)
+    if not waiting:
+        return
+    # One grouped query for their sites, whatever the study's size.
     per_site = {
         row["subject__site_id"]: row
         for row in Visit.objects.filter(
@@ -229,6 +282,7 @@ def _digests(now: datetime, recipients: _Recipients, result: ScanResult):
             not_applicable=False,
             missed_reason="",
             subject__voided_at__isnull=True,
+            subject__site_id__in={site for _user, sites in waiting.values() for site in sites},
             window_opens_on__lte=today + timedelta(days=7),
         )
         .values("subject__site_id")
@@ -237,7 +291,7 @@ def _digests(now: datetime, recipients: _Recipients, result: ScanResult):
             upcoming=Count("id", filter=Q(window_closes_on__gte=today)),
         )
     }
-    for user, site_ids in recipients.coordinators():
+    for user, site_ids in waiting.values():
         overdue = sum(per_site.get(site, {}).get("overdue", 0) for site in site_ids)
         upcoming = sum(per_site.get(site, {}).get("upcoming", 0) for site in site_ids)
         if not (overdue or upcoming):
@@ -342,10 +396,14 @@ def plan(now: datetime) -> ScanResult:
 
 
 def scan(now: datetime) -> ScanResult:
-    """Create the reminders due at `now`; returns the ids of those this scan created."""
+    """Create the reminders due at `now`; returns the ids of those this scan created. The
+    visits it read are given their next moment in the same transaction: a scan that fails
+    leaves them due for the next one."""
     result = plan(now)
-    if result.planned:
-        result.created = _store(result.planned, now)
+    with transaction.atomic():
+        if result.planned:
+            result.created = _store(result.planned, now)
+        _advance_visits(result.visits_seen)
     return result
 
 

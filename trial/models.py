@@ -437,7 +437,9 @@ class Subject(models.Model):
         return self.subject_number or self.screening_number
 
 
-@pghistory.track()
+# reminder_due_at is the reminder scan's bookkeeping, not trial data: its changes are not
+# audit events (every scan moves it on the visits it reminded).
+@pghistory.track(exclude=["reminder_due_at"])
 class Visit(models.Model):
     """One planned visit of an enrolled subject, generated from the study's schedule."""
 
@@ -455,11 +457,23 @@ class Visit(models.Model):
     completed_on = models.DateField(null=True, blank=True)
     missed_reason = models.TextField(blank=True)
     not_applicable = models.BooleanField(default=False)
+    # When the reminder scan (followup.services) must look at this visit again: NULL (at the
+    # next scan) when the visit is planned or its window moves (move_window), then the moment
+    # of its next reminder, kept by the scan. The scan reads only open visits whose moment
+    # has come, so its time follows the reminders due, not the number of visits.
+    reminder_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["subject", "order"]
         triggers = [
             pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete),
+        ]
+        indexes = [
+            models.Index(
+                fields=["reminder_due_at"],
+                condition=Q(completed_on__isnull=True, not_applicable=False, missed_reason=""),
+                name="visit_open_reminder_due",
+            )
         ]
         constraints = [
             models.UniqueConstraint(fields=["subject", "code"], name="visit_unique_code"),
@@ -472,6 +486,15 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.subject} {self.code}"
+
+    def move_window(self, plan: schedule.PlannedVisit) -> list[str]:
+        """Take the dates of `plan` (a re-anchored schedule); returns the fields to save. The
+        reminder scan looks at the visit again at its next run (reminder_due_at)."""
+        self.target_date = plan.target_date
+        self.window_opens_on = plan.window_opens
+        self.window_closes_on = plan.window_closes
+        self.reminder_due_at = None
+        return ["target_date", "window_opens_on", "window_closes_on", "reminder_due_at"]
 
     def planned(self) -> schedule.PlannedVisit:
         return schedule.PlannedVisit(

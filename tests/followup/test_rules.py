@@ -157,3 +157,51 @@ def test_reminder_decision_refuses_kinds_of_two_ladders():
 )
 def test_ladder_of_each_kind(kind, ladder):
     assert rules.ladder_of(kind) == ladder
+
+
+# A visit's stored moment (Visit.reminder_due_at): what is due now and when to look again.
+# Window 10 to 14 December 2026, lead days 7 and 1, send hour 08:00 UTC here.
+def _at(day, hour=8, minute=0):
+    return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "now, due, next_at",
+    [
+        (_at(1), [], _at(3)),  # before the first lead day
+        (_at(3, 7, 59), [], _at(3)),  # the lead day before the send hour
+        (_at(3), ["visit_upcoming"], _at(9)),  # at the send hour
+        (_at(9, 12), ["visit_upcoming", "visit_upcoming"], _at(14)),
+        (_at(14, 7, 59), ["visit_upcoming", "visit_upcoming"], _at(14)),
+        (_at(14), ["visit_upcoming", "visit_upcoming", "visit_window_closing"], _at(15)),
+        (_at(15), ["visit_upcoming"] * 2 + ["visit_window_closing", "visit_overdue"], None),
+    ],
+)
+def test_visit_reminders_at_gives_what_is_due_and_the_next_moment(now, due, next_at):
+    result = rules.visit_reminders_at(
+        window_opens=date(2026, 12, 10),
+        window_closes=date(2026, 12, 14),
+        now=now,
+        settings=SETTINGS,
+        tz=UTC,
+    )
+    assert [kind for kind, _day, _moment in result.due] == due
+    assert all(moment <= now for _kind, _day, moment in result.due)
+    assert result.next_at == (next_at or rules.NO_MORE_REMINDERS)
+
+
+@pytest.mark.parametrize("closed_days_ago, reminded", [(30, True), (31, False)])
+def test_a_visit_closed_longer_ago_than_the_look_back_is_left_to_the_digest(
+    closed_days_ago, reminded
+):
+    now = _at(20)
+    closes = now.date() - timedelta(days=closed_days_ago)
+    result = rules.visit_reminders_at(
+        window_opens=closes - timedelta(days=4),
+        window_closes=closes,
+        now=now,
+        settings=SETTINGS,
+        tz=UTC,
+    )
+    assert bool(result.due) is reminded
+    assert result.next_at == rules.NO_MORE_REMINDERS

@@ -1,6 +1,7 @@
 """Reminders are created once and sent once, whatever re-runs, retries or concurrency."""
 
 import threading
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -8,10 +9,11 @@ from django.db import connection
 from django.utils import timezone
 
 from adverse_events.services import ae_update
-from followup import services
+from followup import rules, services
 from followup.models import Notification, Reminder
 from tests.adverse_events.factories import load_starter_dictionary, record_ae, serious_values
 from tests.dosing.factories import dosed_subject, visit_of
+from trial.models import Visit
 
 pytestmark = pytest.mark.django_db
 SERIOUS = {"grade": 3, "serious": True, "serious_criteria": ["hospitalisation"]}
@@ -172,6 +174,7 @@ def test_dry_run_plan_writes_nothing(subject):
     result = services.plan(local(c1d8.window_closes_on + timedelta(days=1), 9))
     assert any(r.kind == "visit_overdue" for r in result.planned)
     assert not Reminder.objects.exists()
+    assert not Visit.objects.filter(reminder_due_at__isnull=False).exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -319,3 +322,78 @@ def test_scan_query_count_does_not_grow_with_the_reminders_it_supersedes(
     with django_assert_max_num_queries(len(one_subject)):
         services.scan(overdue_day)
     assert Reminder.objects.filter(superseded_at__isnull=False).count() >= 3
+
+
+# The scan reads only the open visits whose stored moment (Visit.reminder_due_at) has come.
+
+
+def _seen(result) -> set[int]:
+    return {seen.id for seen in result.visits_seen}
+
+
+def test_a_scan_reads_a_visit_again_only_when_its_next_reminder_is_due(subject, coordinator_a):
+    c1d8 = visit_of(subject, "C1D8")
+    closing = local(c1d8.window_closes_on, 9)
+    assert c1d8.pk in _seen(services.scan(closing))  # planned visits: read at the next scan
+    c1d8.refresh_from_db()
+    assert c1d8.reminder_due_at == local(c1d8.window_closes_on + timedelta(days=1), 8)
+    assert _seen(services.scan(closing)) == set()  # nothing due since: nothing read
+    assert _seen(services.scan(local(c1d8.window_closes_on, 23))) == set()
+    overdue = services.scan(local(c1d8.window_closes_on + timedelta(days=1), 8))
+    assert c1d8.pk in _seen(overdue)
+    assert Reminder.objects.filter(key=f"visit_overdue:visit{c1d8.pk}:u{coordinator_a.pk}").exists()
+    c1d8.refresh_from_db()
+    assert c1d8.reminder_due_at == rules.NO_MORE_REMINDERS
+
+
+def _moved_later(visit, days=7):
+    plan = visit.planned()
+    return replace(
+        plan,
+        target_date=plan.target_date + timedelta(days=days),
+        window_opens=plan.window_opens + timedelta(days=days),
+        window_closes=plan.window_closes + timedelta(days=days),
+    )
+
+
+def test_a_visit_whose_window_moves_is_read_at_the_next_scan(subject):
+    c1d8 = visit_of(subject, "C1D8")
+    closing = local(c1d8.window_closes_on, 9)
+    services.scan(closing)
+    c1d8.save(update_fields=c1d8.move_window(_moved_later(c1d8)))
+    assert c1d8.pk in _seen(services.scan(closing))
+    c1d8.refresh_from_db()
+    expected = rules.visit_reminders_at(
+        window_opens=c1d8.window_opens_on,
+        window_closes=c1d8.window_closes_on,
+        now=closing,
+        settings=services.SETTINGS,
+        tz=timezone.get_current_timezone(),
+    )
+    assert c1d8.reminder_due_at == expected.next_at > closing  # from its new dates
+
+
+def test_a_window_moved_while_the_scan_runs_keeps_the_visit_due(subject, monkeypatch):
+    c1d8 = visit_of(subject, "C1D8")
+    planned = services.plan
+
+    def plan_then_move(now):
+        result = planned(now)
+        moved = visit_of(subject, "C1D8")
+        moved.save(update_fields=moved.move_window(_moved_later(moved)))
+        return result
+
+    monkeypatch.setattr(services, "plan", plan_then_move)
+    result = services.scan(local(c1d8.window_closes_on, 9))
+    assert c1d8.pk in _seen(result)
+    assert visit_of(subject, "C1D8").reminder_due_at is None  # read again at the next scan
+
+
+def test_moving_the_stored_moment_of_a_visit_is_not_an_audit_event(subject):
+    from django.apps import apps
+
+    VisitEvent = apps.get_model("trial", "VisitEvent")  # noqa: N806 (pghistory's model)
+    before = VisitEvent.objects.count()
+    services.scan(local(visit_of(subject, "C1D8").window_closes_on, 9))
+    assert Visit.objects.filter(reminder_due_at__isnull=False).exists()
+    assert VisitEvent.objects.count() == before
