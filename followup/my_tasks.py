@@ -1,8 +1,9 @@
 """What each role has to do now ("My tasks" and the counts in the navigation).
 
-Every count is a fixed number of queries on indexed columns (review.task_counts for what
-depends on signatures and verifications), scoped by the user's sites for that role; nothing
-here builds a worklist or the review queue.
+Every count is a fixed number of queries on indexed columns, scoped by the user's sites for
+that role; what depends on signatures and verifications (review.task_counts) is read from each
+site's stored count while it is current (one indexed query). Nothing here builds a worklist or
+the review queue.
 """
 
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from review import task_counts
 from review.models import Query, QueryStatus
 from screening.models import EligibilityAssessment, EligibilityStatus
 from trial.access import roles_of
-from trial.models import Membership, Role, Subject, SubjectStatus, User, Visit
+from trial.models import Membership, Role, Site, Subject, SubjectStatus, User, Visit
 
 DUE_HORIZON_DAYS = 7  # as the worklist and the daily digest
 CLOCKS_SHOWN = 20
@@ -75,6 +76,15 @@ def _subjects(user: User, role: str):
         Q(site__in=memberships.filter(site__isnull=False).values("site_id"))
         | Q(Exists(memberships.filter(site__isnull=True))),
         voided_at__isnull=True,
+    )
+
+
+def _sites(user: User, role: str):
+    """The user's sites for `role` (every site for a membership without one), as a subquery."""
+    memberships = Membership.objects.filter(user=user, role=role)
+    return Site.objects.filter(
+        Q(pk__in=memberships.filter(site__isnull=False).values("site_id"))
+        | Q(Exists(memberships.filter(site__isnull=True)))
     )
 
 
@@ -215,7 +225,7 @@ def my_tasks(
                     Task(
                         "review",
                         "Review queue (sign, assess, confirm)",
-                        task_counts.review_count(subjects),
+                        task_counts.cached("review", _sites(user, Role.INVESTIGATOR), now=now),
                         reverse("review_queue"),
                     ),
                     Task("sae_clocks", "SAE reports to sign", saes, reverse("sae_list")),
@@ -240,14 +250,13 @@ def my_tasks(
                     Task(
                         "forms_to_verify",
                         "Forms to source-verify (dosing CRFs and AEs)",
-                        task_counts.to_verify_count(subjects),
+                        task_counts.cached("to_verify", _sites(user, Role.MONITOR), now=now),
                         reverse("subject_matrix"),
                     ),
                 ],
             )
         )
     if Role.DATA_MANAGER in roles:
-        subjects = _subjects(user, Role.DATA_MANAGER)
         sections.append(
             Section(
                 Role.DATA_MANAGER,
@@ -256,7 +265,7 @@ def my_tasks(
                     Task(
                         "records_to_lock",
                         "Signed records to lock",
-                        task_counts.lockable_count(subjects),
+                        task_counts.cached("to_lock", _sites(user, Role.DATA_MANAGER), now=now),
                         reverse("subject_matrix"),
                     )
                 ],

@@ -37,7 +37,7 @@ from django.db import transaction
 from django.db.models import Model
 
 from review.records import record_title
-from review.services import assert_editable, run_edit_checks
+from review.services import assert_editable, run_edit_checks, task_counts_moved
 from trial.audit import audit_context
 from trial.models import Subject, User
 
@@ -175,3 +175,5 @@ def crf_write(
             yield write
             for row in write._saved.values():
                 run_edit_checks(row, now=now)
+            if write._saved:
+                task_counts_moved(site_id=_subject_of(current, subject, locked_parent).site_id)

@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
-from trial.models import Subject, User
+from trial.models import Site, Subject, User
 
 
 class SignatureMeaning(models.TextChoices):
@@ -185,3 +185,41 @@ class SourceVerification(models.Model):
 
     def __str__(self):
         return f"SDV of {self.content_type.model} {self.object_id} by {self.verified_by}"
+
+
+class SiteChange(models.Model):
+    """A fresh token each time the review services change what a site's task counts count
+    (review.services.task_counts_moved: a CRF write, a signature, a lock, a verification, a
+    subject's void or correction), in the transaction of the change. Signatures are not audit
+    events and inside one transaction the audit chain does not move yet: the cached counts
+    (TaskCount) watch this token beside the chain."""
+
+    site = models.OneToOneField(Site, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    token = models.UUIDField()
+
+    def __str__(self):
+        return f"site {self.site_id} changed ({self.token})"
+
+
+class TaskCount(models.Model):
+    """A count of the work waiting at one site (review.task_counts: the review queue, the
+    forms to verify, the records to lock), kept so that the navigation costs one indexed
+    query whatever the size of the trial. It is current while the audit chain's head (moved
+    at the commit of every audited write: any CRF, subject, lock or verification) and the
+    site's SiteChange token are those it was counted at, and for MAX_AGE at most
+    (review.task_counts)."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=20)
+    count = models.PositiveIntegerField()
+    chain_seq = models.BigIntegerField()
+    site_token = models.UUIDField()
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name"], name="task_count_one_per_site")
+        ]
+
+    def __str__(self):
+        return f"{self.name} at {self.site_id}: {self.count}"

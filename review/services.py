@@ -6,6 +6,7 @@ verifications bind to the record's content hash (review.signing): an edit change
 which shows them as no longer valid; nothing here ever updates or deletes them.
 """
 
+import uuid
 from datetime import datetime
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -22,6 +23,7 @@ from review.models import (
     RecordLock,
     Signature,
     SignatureMeaning,
+    SiteChange,
     SourceVerification,
 )
 from review.records import field_choices, kind_of, record_title, subject_of
@@ -91,6 +93,17 @@ def password_verify(*, user: User, password: str, request=None) -> None:
     raise ValidationError({"password": [WRONG_PASSWORD]})
 
 
+def task_counts_moved(*, site_id: int) -> None:
+    """The site's cached task counts (review.task_counts.cached) are counted again at the next
+    page: call in the transaction of any change to what they count (bulk loads too)."""
+    SiteChange.objects.bulk_create(
+        [SiteChange(site_id=site_id, token=uuid.uuid4())],
+        update_conflicts=True,
+        unique_fields=["site"],
+        update_fields=["token"],
+    )
+
+
 def signature_add(*, record: Model, signer: User, meaning: str, now: datetime) -> Signature:
     """Append a signature bound to the record's stored content.
 
@@ -98,6 +111,7 @@ def signature_add(*, record: Model, signer: User, meaning: str, now: datetime) -
     (record_sign, eligibility confirmation, SAE report approval); call it after the record's
     save, inside the same transaction.
     """
+    task_counts_moved(site_id=subject_of(record).site_id)
     return Signature.objects.create(
         subject=subject_of(record),
         content_type=_ct(record),
@@ -190,6 +204,7 @@ def record_lock(*, record: Model, by: User, now: datetime) -> RecordLock:
             raise ValidationError(f"Only a signed record can be locked: {title}: {why}.")
         if lock_of(current) is not None:
             raise ValidationError(f"{title} is already locked.")
+        task_counts_moved(site_id=subject.site_id)
         with audit_context(by=by, reason=f"{title} locked"):
             return RecordLock.objects.create(
                 subject=subject,
@@ -211,6 +226,7 @@ def subject_lock(*, subject: Subject, by: User, now: datetime) -> RecordLock:
             raise ValidationError(f"Subject {subject} cannot be locked yet: {listed}.")
         if own_lock(subject) is not None:
             raise ValidationError(f"Subject {subject} is already locked.")
+        task_counts_moved(site_id=subject.site_id)
         with audit_context(by=by, reason=f"Subject {subject} locked"):
             return RecordLock.objects.create(
                 subject=subject,
@@ -239,6 +255,7 @@ def record_unlock(*, record: Model, by: User, reason: str, now: datetime) -> Rec
         lock.unlocked_by = by
         lock.unlocked_at = now
         lock.unlock_reason = reason.strip()
+        task_counts_moved(site_id=lock.subject.site_id)
         with audit_context(by=by, reason=f"Unlocked: {reason.strip()}"):
             lock.save(update_fields=["unlocked_by", "unlocked_at", "unlock_reason"])
     return lock
@@ -272,6 +289,7 @@ def record_verify(
         )
     what = f"{record_title(stored)}{f' {field_name}' if field_name else ''}"
     with transaction.atomic(), audit_context(by=by, reason=f"Source data verified: {what}"):
+        task_counts_moved(site_id=subject.site_id)
         return SourceVerification.objects.create(
             subject=subject,
             content_type=_ct(stored),

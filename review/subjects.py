@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from review.services import assert_editable
+from review.services import assert_editable, task_counts_moved
 from trial.access import can
 from trial.audit import audit_context
 from trial.capabilities import Capability
@@ -54,6 +54,8 @@ def subject_update(*, subject: Subject, by: User, reason: str, **changes) -> Sub
     subject.full_clean()
     with transaction.atomic(), audit_context(by=by, reason=reason.strip()):
         subject.save(update_fields=changed)
+        # Eligibility's content hash covers the sex and the date of birth.
+        task_counts_moved(site_id=subject.site_id)
     return subject
 
 
@@ -70,4 +72,5 @@ def subject_void(*, subject: Subject, by: User, reason: str) -> Subject:
     subject.void_reason = reason.strip()
     with transaction.atomic(), audit_context(by=by, reason=reason.strip()):
         subject.save(update_fields=["voided_at", "void_reason"])
+        task_counts_moved(site_id=subject.site_id)
     return subject

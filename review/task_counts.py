@@ -6,21 +6,35 @@ the record's content hash; a row stamped at or after the record's last save is c
 sure, so only the records saved since their latest row (a correction after signing: few)
 are loaded and hashed. Each count is a fixed number of indexed queries, whatever the data.
 
+The navigation reads them through `cached` (one indexed query while they are current): per
+site, stored in review.models.TaskCount with the audit chain's head and the site's SiteChange
+token they were counted at. The chain moves at the commit of every audited write (any CRF,
+subject, query, lock or verification); the review services give the site a new token in the
+transaction of each change to what is counted, signatures included (review.services
+.task_counts_moved). A count is recounted at the first page after any change, and after
+MAX_AGE in any case.
+
 Known gap: eligibility's hash also covers the subject's sex and date of birth
 (the kind's related_content, review.records); a correction of those after confirmation
 does not touch the assessment's `saved_at`, so these counts miss it while the review queue page
 shows it.
 """
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db import transaction
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery, UUIDField, Value
+from django.db.models.functions import Coalesce
 
 from review import signing
-from review.models import RecordLock, Signature, SourceVerification
+from review.models import RecordLock, Signature, SiteChange, SourceVerification, TaskCount
 from review.records import KINDS, all_kinds, prefetch_children
 from review.selectors import _ct
-from trial.models import Subject
+from trial.models import AuditChainHead, Site, Subject
+from trial.replica import PRIMARY
 
 
 @dataclass(frozen=True)
@@ -122,3 +136,64 @@ def to_verify_count(subjects: QuerySet[Subject]) -> int:
         for kind in all_kinds()
         if kind.to_verify is not None
     )
+
+
+# A stored count is recounted after this even if nothing moved the chain or the token.
+MAX_AGE = timedelta(minutes=10)
+NO_CHANGE = uuid.UUID(int=0)  # the token of a site the services never changed
+COUNTS: dict[str, Callable[[QuerySet[Subject]], int]] = {
+    "review": review_count,
+    "to_verify": to_verify_count,
+    "to_lock": lockable_count,
+}
+
+
+def cached(name: str, sites: QuerySet[Site], *, now: datetime) -> int:
+    """COUNTS[name] of the subjects of `sites`, the sum of each site's stored count: one
+    indexed query when they are all current; a site whose count is not is counted again
+    (on the primary database) and stored."""
+    head = Coalesce(Subquery(AuditChainHead.objects.filter(pk=1).values("last_seq")), Value(0))
+    token = Coalesce(
+        Subquery(SiteChange.objects.filter(site=OuterRef("pk")).values("token")),
+        Value(NO_CHANGE, output_field=UUIDField()),
+    )
+    current = TaskCount.objects.filter(
+        site=OuterRef("pk"),
+        name=name,
+        chain_seq=OuterRef("seq"),
+        site_token=OuterRef("token"),
+        counted_at__gte=now - MAX_AGE,
+    ).values("count")
+    # The marks are read before anything is counted: a change committed while counting
+    # moves them past the stored ones, so its site is counted again at the next page.
+    rows = list(
+        Site.objects.using(PRIMARY)
+        .filter(pk__in=sites.values("pk"))
+        .annotate(seq=head, token=token)
+        .annotate(stored=Subquery(current))
+        .values_list("pk", "stored", "seq", "token")
+    )
+    total, counted = 0, []
+    for site_id, stored, chain_seq, site_token in rows:
+        if stored is None:
+            with transaction.atomic(using=PRIMARY):  # never on a lagging replica
+                stored = COUNTS[name](Subject.objects.filter(site_id=site_id))
+            counted.append(
+                TaskCount(
+                    site_id=site_id,
+                    name=name,
+                    count=stored,
+                    chain_seq=chain_seq,
+                    site_token=site_token,
+                    counted_at=now,
+                )
+            )
+        total += stored
+    if counted:
+        TaskCount.objects.using(PRIMARY).bulk_create(
+            counted,
+            update_conflicts=True,
+            unique_fields=["site", "name"],
+            update_fields=["count", "chain_seq", "site_token", "counted_at"],
+        )
+    return total

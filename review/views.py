@@ -298,7 +298,16 @@ def subject_matrix(request):
 def review_queue(request):
     if not can(request.user, Capability.SIGN):
         raise PermissionDenied("The review queue is an investigator's.")
-    return render(request, "review/queue.html", {"items": selectors.review_queue(request.user)})
+    page = page_of(request, selectors.review_queue(request.user))
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "items": list(page),
+            "page": page,
+            "query_string": query_string_without(request.GET, "page"),
+        },
+    )
 
 
 # --- queries ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from review.contract import crf_write
 from review.models import SignatureMeaning
-from review.services import assert_editable, password_verify, signature_add
+from review.services import assert_editable, password_verify, signature_add, task_counts_moved
 from screening import eligibility
 from screening.enrollment import EnrollmentFacts, enrollment_blockers
 from screening.models import Consent, EligibilityAssessment
@@ -311,6 +311,7 @@ def subject_screen_fail(
             )
         subject.status = SubjectStatus.SCREEN_FAILED
         subject.save(update_fields=["status"])
+        task_counts_moved(site_id=subject.site_id)  # no eligibility left to confirm
     return subject
 
 
@@ -443,6 +444,7 @@ def subject_enroll(
             subject.enrolled_at = now or timezone.now()
             subject.enrolled_by = by
             subject.status = SubjectStatus.ENROLLED
+            task_counts_moved(site_id=subject.site_id)  # out of the eligibility to confirm
             subject.save(
                 update_fields=[
                     "subject_number",

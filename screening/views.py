@@ -20,6 +20,7 @@ from trial.boin import BoinState
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
 from trial.models import SubjectStatus
+from trial.paging import page_of, query_string_without
 from trial.services import subject_register
 from trial.spreadsheet import csv_writer
 from trial.study import current_study
@@ -282,18 +283,11 @@ def screening_log(request):
         subjects_for(request.user)
         .active()
         .select_related("site", "eligibility", "dose_level")
-        .order_by("site__code", "screening_number")
+        .order_by("site__code", "screening_number", "pk")
     )
-    failures = Counter()
-    rows = []
-    for subject in subjects:
-        assessment = getattr(subject, "eligibility", None)
-        failed = [f["code"] for f in assessment.failed_findings] if assessment else []
-        if subject.status == SubjectStatus.SCREEN_FAILED:
-            failures.update(failed or ["(reason only)"])
-        rows.append({"subject": subject, "assessment": assessment, "failed": failed})
     counts = screening_funnel(subjects)
     if request.GET.get("format") == "csv":
+        rows = [_log_row(subject) for subject in subjects]
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="screening-log.csv"'
         writer = csv_writer(response)
@@ -332,11 +326,28 @@ def screening_log(request):
             site_codes={r["subject"].site.code for r in rows},
         )
         return response
+    # On screen one page of subjects; the failures by criterion over all screen failures.
+    failures = Counter()
+    for subject in subjects.filter(status=SubjectStatus.SCREEN_FAILED):
+        failures.update(_log_row(subject)["failed"] or ["(reason only)"])
+    page = page_of(request, subjects)
     return render(
         request,
         "screening/log.html",
-        {"rows": rows, "counts": counts, "failures": sorted(failures.items())},
+        {
+            "rows": [_log_row(subject) for subject in page],
+            "page": page,
+            "query_string": query_string_without(request.GET, "page"),
+            "counts": counts,
+            "failures": sorted(failures.items()),
+        },
     )
+
+
+def _log_row(subject) -> dict:
+    assessment = getattr(subject, "eligibility", None)
+    failed = [f["code"] for f in assessment.failed_findings] if assessment else []
+    return {"subject": subject, "assessment": assessment, "failed": failed}
 
 
 @login_required

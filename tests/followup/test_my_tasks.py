@@ -11,13 +11,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup.my_tasks import my_tasks
+from review.models import TaskCount
 from review.selectors import awaiting_review
 from review.services import query_answer, query_raise, record_lock, record_verify
-from review.task_counts import lockable_count, review_count, to_verify_count
+from review.subjects import subject_void
+from review.task_counts import (
+    MAX_AGE,
+    cached,
+    lockable_count,
+    review_count,
+    to_verify_count,
+)
 from tests.adverse_events.factories import load_starter_dictionary, record_ae
 from tests.dosing.factories import dosed_subject
 from tests.review.factories import LATER, LOCKED_AT, SIGNED_AT, c1d1_dose, correct_c1d1, sign
-from trial.models import Role, Subject
+from trial.models import Role, Site, Subject
 
 pytestmark = pytest.mark.django_db
 SERIOUS = {"grade": 3, "serious": True, "serious_criteria": ["hospitalisation"]}
@@ -60,6 +68,56 @@ def test_review_count_equals_the_review_queue_through_sign_edit_and_resign(
     load_starter_dictionary()
     record_ae(dosed, coordinator_a, **SERIOUS)  # an SAE to sign and its causality to assess
     assert review_count(subjects) == queue_length()
+
+
+def test_navigation_counts_stored_per_site_follow_every_change(
+    dosed, coordinator_a, investigator_a, monitor, data_manager, django_assert_max_num_queries
+):
+    """The counts the navigation reads from TaskCount equal the lists after each change."""
+
+    def navigation_counts():
+        return {
+            "review": counts(investigator_a)["review"],
+            "to_verify": counts(monitor)["forms_to_verify"],
+            "to_lock": counts(data_manager)["records_to_lock"],
+        }
+
+    def lists():
+        subjects = Subject.objects.all()
+        return {
+            "review": queue_length(),
+            "to_verify": to_verify_count(subjects),
+            "to_lock": lockable_count(subjects),
+        }
+
+    assert navigation_counts() == lists()
+    assert TaskCount.objects.filter(name="review").count() >= 1
+    dose = c1d1_dose(dosed)
+    sign(dose, investigator_a, now=SIGNED_AT)  # a signature: no audit event, the tally moves
+    assert navigation_counts() == lists()
+    record_lock(record=c1d1_dose(dosed), by=data_manager, now=LOCKED_AT)
+    assert navigation_counts() == lists()
+    record_verify(record=c1d1_dose(dosed), by=monitor, now=LATER)
+    assert navigation_counts() == lists()
+    load_starter_dictionary()
+    record_ae(dosed, coordinator_a, **SERIOUS)
+    assert navigation_counts() == lists()
+    subject_void(subject=dosed, by=coordinator_a, reason="Registered twice")
+    assert navigation_counts() == lists() == {"review": 0, "to_verify": 0, "to_lock": 0}
+
+
+def test_a_current_stored_count_costs_one_query(dosed, investigator_a):
+    sites = Site.objects.filter(pk=dosed.site_id)
+    now = timezone.now()
+    counted = cached("review", sites, now=now)
+    assert counted == queue_length() >= 1
+    with CaptureQueriesContext(connection) as stored:
+        assert cached("review", sites, now=now) == counted
+    assert len(stored) == 1
+    # Past MAX_AGE it is counted again, even with nothing changed.
+    with CaptureQueriesContext(connection) as recounted:
+        assert cached("review", sites, now=now + MAX_AGE + timedelta(seconds=1)) == counted
+    assert len(recounted) > 1
 
 
 def test_signed_records_to_lock_and_forms_to_verify(dosed, investigator_a, monitor, data_manager):

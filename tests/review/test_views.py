@@ -641,3 +641,30 @@ def test_subject_audit_is_one_page_and_its_queries_do_not_grow_with_the_subjects
     assert again.context["page"].paginator.count == total
     printed = client.get(url, {"view": "print"})
     assert len(printed.context["rows"]) == total
+
+
+def test_review_queue_is_one_page_counted_as_its_list_and_its_queries_do_not_grow(
+    client, investigator_a, seed_subjects, monkeypatch, django_assert_max_num_queries
+):
+    from followup.my_tasks import my_tasks
+    from review.selectors import review_queue
+
+    monkeypatch.setattr("trial.paging.PAGE_SIZE", 10)
+    client.force_login(investigator_a)
+    seed_subjects(5)
+    with CaptureQueriesContext(connection) as five:
+        assert client.get(reverse("review_queue")).status_code == 200
+    seed_subjects(200)
+    with django_assert_max_num_queries(len(five)):
+        response = client.get(reverse("review_queue"))
+    page = response.context["page"]
+    assert len(response.context["items"]) == 10 < page.paginator.count
+    assert len(response.content) < 200 * 1024
+    # The page's count, the list and the navigation's count (stored per site) agree.
+    now = timezone.now()
+    (section,) = my_tasks(investigator_a, today=now.date(), now=now)
+    navigation = {task.key: task.count for task in section.tasks}["review"]
+    assert page.paginator.count == len(review_queue(investigator_a)) == navigation
+    second = client.get(reverse("review_queue"), {"page": 2})
+    shown = response.context["items"] + second.context["items"]
+    assert len({(item.record._meta.label, item.record.pk, item.task) for item in shown}) == 20

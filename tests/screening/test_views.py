@@ -435,3 +435,30 @@ def test_dose_escalation_page_shows_no_raw_codes(client, study, coordinator_a):
     page = client.get(reverse("dose_escalation")).content.decode()
 
     assert "not_started" not in page and "Not started" in page
+
+
+def test_screening_log_is_one_page_and_its_queries_do_not_grow_with_the_subjects(
+    client, monitor, seed_subjects, monkeypatch, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr("trial.paging.PAGE_SIZE", 10)
+    client.force_login(monitor)
+    seed_subjects(5)
+    with CaptureQueriesContext(connection) as five:
+        assert client.get(reverse("screening_log")).status_code == 200
+    seed_subjects(200)
+    with django_assert_max_num_queries(len(five)):
+        response = client.get(reverse("screening_log"))
+    assert len(response.context["rows"]) == 10
+    assert response.context["page"].paginator.count == Subject.objects.count()
+    assert len(response.content) < 200 * 1024
+    assert 'href="?page=2"' in response.content.decode()
+    # The CSV stays whole.
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(reverse("screening_log"), {"format": "csv"}).content.decode())
+        )
+    )
+    assert len(rows) == 1 + Subject.objects.count()
