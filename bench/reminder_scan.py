@@ -40,9 +40,11 @@ def timed_scan(label: str, now: datetime) -> None:
         started = time.perf_counter()
         result = services.scan(now)
         elapsed = time.perf_counter() - started
+    # visits_seen: the stored-moment scan (issue 22); absent before it, to compare.
+    seen = f"{len(result.visits_seen):6,}" if hasattr(result, "visits_seen") else "     -"
     print(
         f"  {label:<11} {elapsed:6.3f} s  {len(queries.captured_queries):3} queries  "
-        f"{len(result.visits_seen):6,} visits read  {result.considered:6,} considered  "
+        f"{seen} visits read  {result.considered:6,} considered  "
         f"{len(result.created):6,} reminders created"
     )
 
