@@ -1,7 +1,7 @@
 """define.xml (CDISC Define-XML 2.1) for the SDTM datasets of an export, with lxml.
 
-Written from the variable specification the datasets are written from (exports.sdtm.DOMAINS,
-with exports.sdtm_metadata for origins, codelists and value-level metadata) and from what
+Written from the declaration of each domain the datasets are written from
+(review.sdtm.SdtmDomain: variables, keys, origins, codelists and value-level metadata) and from what
 the export's pass over the rows learnt (`DatasetShape`: lengths, whether a date has a time,
 the coded values used, the test codes present). So define.xml describes exactly the files
 beside it: the same OIDs as the Dataset-JSON files (`IT.<domain>.<variable>`,
@@ -21,9 +21,9 @@ from datetime import datetime
 
 from lxml import etree
 
-from exports import sdtm, sdtm_metadata
 from exports.dataset_json import item_group_oid, item_oid, timestamp
 from exports.xport import MAX_CHAR_LENGTH, ascii_text
+from review import sdtm
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.1"
@@ -77,12 +77,13 @@ class _Values:
 class DatasetShape:
     """What the pass over a dataset's rows (its CSV values, in variable order) learns."""
 
-    def __init__(self, domain: str):
-        self.domain = domain
-        self.variables = sdtm.DOMAINS[domain]
+    def __init__(self, spec: sdtm.SdtmDomain):
+        self.spec = spec
+        self.domain = spec.domain
+        self.variables = spec.variables
         self.values = {v.name: _Values() for v in self.variables}
-        self._coded = [_coded_values(domain, v.name) and not v.numeric for v in self.variables]
-        value_level = sdtm_metadata.VALUE_LEVEL.get(domain)
+        self._coded = [_coded_values(spec, v.name) and not v.numeric for v in self.variables]
+        value_level = spec.value_level
         self._testcd = None
         if value_level:
             testcd, results, self._vl_coded = value_level
@@ -126,8 +127,8 @@ class DatasetShape:
             )
 
 
-def _coded_values(domain: str, name: str) -> bool:
-    codelist = sdtm_metadata.codelist(domain, name)
+def _coded_values(spec: sdtm.SdtmDomain, name: str) -> bool:
+    codelist = spec.codelist(name)
     return codelist is not None and not codelist.dictionary
 
 
@@ -192,7 +193,7 @@ def _item_def(
     data_type: str,
     values: _Values,
     description: str,
-    origin: sdtm_metadata.Origin,
+    origin: sdtm.Origin,
     codelist_oid: str | None = None,
     value_list_oid: str | None = None,
 ):
@@ -261,19 +262,20 @@ def define_document(facts: StudyFacts, shapes: Iterable[DatasetShape]) -> etree.
     )
 
     value_lists, where_clauses, groups, items = [], [], [], []
-    codelists: dict[str, tuple[sdtm_metadata.Codelist, set[str]]] = {}
+    codelists: dict[str, tuple[sdtm.Codelist, set[str]]] = {}
     methods = _Methods()
     vl_items = []
 
-    def use_codelist(codelist: sdtm_metadata.Codelist, values: set[str]) -> str | None:
+    def use_codelist(codelist: sdtm.Codelist, values: set[str]) -> str | None:
         if not codelist.dictionary and not values:
             return None
         codelists.setdefault(codelist.oid, (codelist, set()))[1].update(values)
         return codelist.oid
 
     for shape in shapes:
-        domain = shape.domain
-        keys = sdtm.DATASET_KEYS[domain]
+        spec = shape.spec
+        domain = spec.domain
+        keys = spec.keys
         group = etree.Element(
             _o("ItemGroupDef"),
             {
@@ -281,23 +283,23 @@ def define_document(facts: StudyFacts, shapes: Iterable[DatasetShape]) -> etree.
                 "Name": domain,
                 "SASDatasetName": domain,
                 "Domain": domain,
-                "Repeating": "No" if domain == "DM" else "Yes",
-                "IsReferenceData": "Yes" if domain in sdtm_metadata.TRIAL_DESIGN else "No",
+                "Repeating": "Yes" if spec.repeating else "No",
+                "IsReferenceData": "Yes" if spec.reference_data else "No",
                 "Purpose": "Tabulation",
-                _d("Structure"): sdtm_metadata.STRUCTURES[domain],
+                _d("Structure"): spec.structure,
                 _d("StandardOID"): STANDARD_OID,
                 _d("ArchiveLocationID"): f"LF.{domain}",
             },
         )
-        _described(group, sdtm.DATASET_LABELS[domain])
-        value_level = sdtm_metadata.VALUE_LEVEL.get(domain)
+        _described(group, spec.label)
+        value_level = spec.value_level
         for order, variable in enumerate(shape.variables, start=1):
             values = shape.values[variable.name]
-            origin = sdtm_metadata.origin(domain, variable.name)
+            origin = spec.origin(variable.name)
             ref = {
                 "ItemOID": item_oid(domain, variable.name),
                 "OrderNumber": str(order),
-                "Mandatory": "Yes" if sdtm_metadata.required(domain, variable.name) else "No",
+                "Mandatory": "Yes" if spec.is_required(variable.name) else "No",
             }
             if variable.name in keys:
                 ref["KeySequence"] = str(keys.index(variable.name) + 1)
@@ -316,7 +318,7 @@ def define_document(facts: StudyFacts, shapes: Iterable[DatasetShape]) -> etree.
                         vl_items, methods, use_codelist,
                     )
                 )  # fmt: skip
-            codelist = sdtm_metadata.codelist(domain, variable.name)
+            codelist = spec.codelist(variable.name)
             codelist_oid = use_codelist(codelist, values.coded) if codelist else None
             items.append(
                 (
@@ -330,7 +332,7 @@ def define_document(facts: StudyFacts, shapes: Iterable[DatasetShape]) -> etree.
                     value_list_oid,
                 )
             )
-        etree.SubElement(group, _d("Class"), {"Name": sdtm_metadata.CLASSES[domain]})
+        etree.SubElement(group, _d("Class"), {"Name": spec.class_name})
         leaf = etree.SubElement(
             group,
             _d("leaf"),
@@ -359,7 +361,7 @@ def define_document(facts: StudyFacts, shapes: Iterable[DatasetShape]) -> etree.
 def _value_list(shape, variable, testcd_name, oid, where_clauses, vl_items, methods, use_codelist):
     domain = shape.domain
     value_list = etree.Element(_d("ValueListDef"), {"OID": oid})
-    codelist = sdtm_metadata.codelist(domain, variable.name)
+    codelist = shape.spec.codelist(variable.name)
     for order, (testcd, test) in enumerate(shape.tests.items(), start=1):
         values = shape.value_level.get((variable.name, testcd), _Values())
         where = f"WC.{domain}.{testcd_name}.{testcd}"
@@ -377,7 +379,7 @@ def _value_list(shape, variable, testcd_name, oid, where_clauses, vl_items, meth
             etree.SubElement(check, _o("CheckValue")).text = _xml_text(testcd)
             where_clauses.append(clause)
         item = f"IT.{domain}.{variable.name}.{testcd}"
-        origin = sdtm_metadata.value_origin(domain, variable.name, testcd)
+        origin = shape.spec.value_origin(variable.name, testcd)
         attributes = {"ItemOID": item, "OrderNumber": str(order), "Mandatory": "No"}
         if origin.method:
             attributes["MethodOID"] = methods.oid(
@@ -388,7 +390,7 @@ def _value_list(shape, variable, testcd_name, oid, where_clauses, vl_items, meth
         codelist_oid = None
         if values.coded:
             codelist_oid = use_codelist(
-                sdtm_metadata.Codelist(f"CL.{domain}.{testcd}", _xml_text(f"{test} results")),
+                sdtm.Codelist(f"CL.{domain}.{testcd}", _xml_text(f"{test} results")),
                 values.coded,
             )
         elif codelist is not None:
@@ -408,7 +410,7 @@ def _value_list(shape, variable, testcd_name, oid, where_clauses, vl_items, meth
     return value_list
 
 
-def _codelist(parent, codelist: sdtm_metadata.Codelist, values: set[str]) -> None:
+def _codelist(parent, codelist: sdtm.Codelist, values: set[str]) -> None:
     element = etree.SubElement(
         parent, _o("CodeList"), {"OID": codelist.oid, "Name": codelist.name, "DataType": "text"}
     )

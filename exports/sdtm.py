@@ -21,44 +21,33 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from dosing import recist
-
-TEXT, INTEGER, FLOAT = "text", "integer", "float"
-
-
-@dataclass(frozen=True)
-class Variable:
-    """One SDTM variable: its name, label and type (text, integer or float).
-
-    The SAS transport files, the Dataset-JSON files and define.xml are all written from
-    this one specification (`DOMAINS`).
-    """
-
-    name: str
-    label: str
-    type: str = TEXT
-
-    @property
-    def numeric(self) -> bool:
-        return self.type != TEXT
-
-    @property
-    def temporal(self) -> bool:
-        """An ISO 8601 date or date/time held as text (--DTC)."""
-        return self.type == TEXT and self.name.endswith("DTC")
-
-
-def _vars(*specs) -> tuple[Variable, ...]:
-    return tuple(Variable(*spec) for spec in specs)
-
-
-SDTM_VERSION = "2.0"
-SDTMIG_VERSION = "3.4"
-
-_IDENTIFIERS = (
-    ("STUDYID", "Study Identifier"),
-    ("DOMAIN", "Domain Abbreviation"),
-    ("USUBJID", "Unique Subject Identifier"),
+from review.sdtm import (  # noqa: F401 (the helpers, re-exported for the builders here)
+    FLOAT,
+    IDENTIFIERS,
+    INTEGER,
+    METHOD_TERMS,
+    NO,
+    SDTM_VERSION,
+    SDTMIG_VERSION,
+    TEXT,
+    UNIT_TERMS,
+    YES,
+    SubjectKey,
+    Variable,
+    before_exposure,
+    iso,
+    iso_date_time,
+    location_terms,
+    record,
+    study_day,
+    subject_key,
+    unit_term,
+    variables,
+    yes_no,
 )
+
+_vars = variables
+_IDENTIFIERS = IDENTIFIERS
 
 DATASET_LABELS = {
     "DM": "Demographics",
@@ -326,7 +315,6 @@ DATASET_KEYS: dict[str, tuple[str, ...]] = {
 
 # --- controlled terminology (CDISC submission values) ----------------------------------------
 
-YES, NO = "Y", "N"
 # AEREL is sponsor-defined in SDTM; these are the terms of the protocol's causality scale.
 RELATIONSHIP_TERMS = {
     "not_related": "NOT RELATED",
@@ -360,9 +348,6 @@ ROUTE_TERMS = {
     "subcutaneous": "SUBCUTANEOUS",
     "intravenous": "INTRAVENOUS",
 }
-# Codelist UNIT (C71620): SAS transport files are ASCII, and CDISC writes micro as "u".
-UNIT_TERMS = {"µg": "ug", "μg": "ug", "mcg": "ug", "mg": "mg", "g": "g", "mL": "mL", "ml": "mL"}
-METHOD_TERMS = {"CT": "CT SCAN", "MRI": "MRI", "PET-CT": "PET/CT SCAN", "X-RAY": "X-RAY"}
 RESPONSE_TERMS = {"cr": "CR", "pr": "PR", "sd": "SD", "pd": "PD", "ne": "NE"}
 NON_TARGET_TERMS = {"cr": "CR", "non_cr_non_pd": "NON-CR/NON-PD", "pd": "PD", "ne": "NE"}
 # Codelist NCOMPLT (C66727) and the protocol milestone of the DS domain.
@@ -407,73 +392,12 @@ RACE_TERMS = (
 )
 ETHNIC_TERMS = ("HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED", "UNKNOWN")
 
-# Codelist LOC (C74456) for the organ or site of a lesion, found by a word of the CRF's free
-# text (first match wins: "lymph node of the neck" is LYMPH NODE); laterality, codelist LAT
-# (C99073), from "left" / "right" / "bilateral". Text with no known organ gives no --LOC.
-LOCATION_WORDS = (
-    (("lymph", "node"), "LYMPH NODE"),
-    (("liver", "hepatic"), "LIVER"),
-    (("lung", "pulmonary"), "LUNG"),
-    (("adrenal",), "ADRENAL GLAND"),
-    (("soft tissue",), "SOFT TISSUE"),
-    (("subcutaneous",), "SUBCUTANEOUS TISSUE"),
-    (("skin", "cutaneous"), "SKIN"),
-    (("bone",), "BONE"),
-    (("brain",), "BRAIN"),
-    (("kidney", "renal"), "KIDNEY"),
-    (("peritone",), "PERITONEUM"),
-    (("pleura",), "PLEURA"),
-    (("breast",), "BREAST"),
-    (("pancrea",), "PANCREAS"),
-    (("spleen", "splenic"), "SPLEEN"),
-    (("stomach", "gastric"), "STOMACH"),
-    (("colon",), "COLON"),
-    (("thyroid",), "THYROID GLAND"),
-    (("tongue",), "TONGUE"),
-)
-LATERALITY_WORDS = (("bilateral", "BILATERAL"), ("left", "LEFT"), ("right", "RIGHT"))
-
 
 # --- small helpers --------------------------------------------------------------------------
 
 
-def iso(value: date | datetime | None) -> str:
-    """ISO 8601 as SDTM writes it: a date, or a local date and time to the minute."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat(timespec="minutes")
-    return value.isoformat()
-
-
-def iso_date_time(day: date | None, at: time | None) -> str:
-    if day is None:
-        return ""
-    return iso(datetime.combine(day, at)) if at is not None else day.isoformat()
-
-
-def study_day(day: date | datetime | None, reference: date | datetime | None) -> int | None:
-    """SDTMIG study day: RFSTDTC is day 1, the day before is -1; no day 0."""
-    if day is None or reference is None:
-        return None
-    if isinstance(day, datetime):
-        day = day.date()
-    if isinstance(reference, datetime):
-        reference = reference.date()
-    delta = (day - reference).days
-    return delta + 1 if delta >= 0 else delta
-
-
 def age_in_years(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def yes_no(flag: bool) -> str:
-    return YES if flag else NO
-
-
-def unit_term(unit: str) -> str:
-    return UNIT_TERMS.get(unit.strip(), unit.strip())
 
 
 def demographic_term(code: str, terms: tuple[str, ...]) -> str:
@@ -483,16 +407,6 @@ def demographic_term(code: str, terms: tuple[str, ...]) -> str:
     return term if term in terms else ""
 
 
-def location_terms(*texts: str) -> tuple[str, str]:
-    """(LOC, LAT) submission values read from free text ("Left cervical node" ->
-    ("LYMPH NODE", "LEFT")); "" where the text names no known organ or side."""
-    words = " ".join(t.lower() for t in texts if t)
-    location = next((loc for keys, loc in LOCATION_WORDS if any(k in words for k in keys)), "")
-    tokens = set(re.findall(r"[a-z]+", words))
-    laterality = next((lat for word, lat in LATERALITY_WORDS if word in tokens), "")
-    return location, laterality
-
-
 def criterion_testcd(code: str) -> str:
     """IN2 -> INCL02, EX10 -> EXCL10 (IETESTCD: at most 8 characters)."""
     prefix = "INCL" if code.upper().startswith("IN") else "EXCL"
@@ -500,33 +414,8 @@ def criterion_testcd(code: str) -> str:
     return f"{prefix}{int(digits):02d}" if digits else code.upper()[:8]
 
 
-@dataclass(frozen=True)
-class SubjectKey:
-    """The identifiers every record of a subject carries, and its reference start."""
-
-    studyid: str
-    usubjid: str
-    rfstdtc: date | None = None
-
-
-def subject_key(studyid: str, subjid: str, rfstdtc: date | None = None) -> SubjectKey:
-    return SubjectKey(studyid=studyid, usubjid=f"{studyid}-{subjid}", rfstdtc=rfstdtc)
-
-
 def _record(domain: str, key: SubjectKey, **values) -> dict:
-    base = {"STUDYID": key.studyid, "DOMAIN": domain, "USUBJID": key.usubjid}
-    record = {}
-    for variable in DOMAINS[domain]:
-        if variable.name in base:
-            record[variable.name] = base[variable.name]
-        else:
-            value = values.pop(variable.name, None)
-            record[variable.name] = (
-                ("" if value is None else value) if not variable.numeric else value
-            )
-    if values:
-        raise KeyError(f"not {domain} variables: {sorted(values)}")
-    return record
+    return record(DOMAINS[domain], domain, key, **values)
 
 
 # --- DM -------------------------------------------------------------------------------------
@@ -867,16 +756,6 @@ class TargetLesionFacts:
     location: str = ""  # free text ("left lobe, segment VI")
     visit_number: int | None = None
     visit_name: str = ""
-
-
-def before_exposure(on: date | None, first_dose: date | datetime | None) -> str:
-    """--LOBXFL: "Y" on the baseline observation when it precedes the first dose (on or
-    before its day); null when there is no dose (no exposure to be before)."""
-    if on is None or first_dose is None:
-        return ""
-    if isinstance(first_dose, datetime):
-        first_dose = first_dose.date()
-    return YES if on <= first_dose else ""
 
 
 def tu_record(key: SubjectKey, seq: int, lesion: TargetLesionFacts) -> dict:

@@ -20,7 +20,6 @@ from datetime import datetime
 from pathlib import Path
 
 from django.db.models import F, Min, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
 from adverse_events.models import AdverseEvent, CtcaeTerm
@@ -33,8 +32,19 @@ from dosing.models import (
     TargetLesionDefinition,
     TumourAssessment,
 )
-from exports import dataset_json, define_xml, sdtm, sdtm_design
+from exports import dataset_json, define_xml, sdtm, sdtm_design, sdtm_metadata
 from exports.xport import XptVariable, ascii_text, write_xpt
+from review.records import sdtm_domains
+from review.sdtm import SdtmDomain
+from review.sdtm_reading import Keys as _Keys
+from review.sdtm_reading import combine as _combine
+from review.sdtm_reading import first_dose_on as _first_dose_on
+from review.sdtm_reading import grouped as _grouped
+from review.sdtm_reading import in_scope as _in_scope
+from review.sdtm_reading import local as _local
+from review.sdtm_reading import subjid as _subjid
+from review.sdtm_reading import visit_annotations as _visit_annotations
+from review.sdtm_reading import visit_of as _visit_of
 from screening.eligibility import CRITERIA
 from screening.models import Consent, EligibilityAssessment
 from trial.models import (
@@ -65,63 +75,10 @@ def study_oid(study: Study) -> str:
     return f"ST.{study.protocol_number}"
 
 
-def _subjid(prefix: str = "subject__"):
-    # Byte order ("C" collation) so that Python can merge streams sorted by PostgreSQL.
-    return Collate(Coalesce(f"{prefix}subject_number", f"{prefix}screening_number"), "C")
-
-
 def _doses_given(outer: str):
     return DosingRecord.objects.filter(
         subject=OuterRef(outer), administered_on__isnull=False, voided_at__isnull=True
     ).exclude(dose_change=DoseChange.SKIPPED)
-
-
-def _first_dose_on(outer: str = "subject"):
-    """RFSTDTC's date: Subject.first_dose_on (kept by dosing.services), from `outer`."""
-    return F("first_dose_on" if outer == "pk" else f"{outer}__first_dose_on")
-
-
-def _local(moment: datetime | None) -> datetime | None:
-    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
-
-
-def _combine(day, at):
-    return datetime.combine(day, at) if day and at else day
-
-
-class _Keys:
-    """SubjectKey per row: USUBJID from the subject numbers, RFSTDTC from the first dose."""
-
-    def __init__(self, studyid: str):
-        self.studyid = studyid
-
-    def __call__(self, row: dict) -> sdtm.SubjectKey:
-        return sdtm.subject_key(self.studyid, row["subjid"], row.get("rfst"))
-
-
-def _visit_annotations(subject: str, on: str) -> dict:
-    """VISITNUM and VISIT of a tumour assessment: the screening visit for the baseline, else
-    the subject's latest visit done on or before the assessment date (`_visit_of`)."""
-    done = Visit.objects.filter(
-        subject=OuterRef(subject), completed_on__isnull=False, completed_on__lte=OuterRef(on)
-    ).order_by("-completed_on", "-order")
-    screening = Visit.objects.filter(subject=OuterRef(subject), kind=VisitKind.SCREENING)
-    return {
-        "visit_num": Subquery(done.values("order")[:1]),
-        "visit_name": Subquery(done.values("name")[:1]),
-        "screening_num": Subquery(screening.values("order")[:1]),
-        "screening_name": Subquery(screening.values("name")[:1]),
-    }
-
-
-def _visit_of(row: dict, baseline: bool) -> tuple[int | None, str]:
-    if baseline and row["screening_num"] is not None:
-        return row["screening_num"], row["screening_name"]
-    return row["visit_num"], row["visit_name"] or ""
-
-
-def _in_scope(model_qs: QuerySet, subjects: QuerySet[Subject], path: str = "subject") -> QuerySet:
-    return model_qs.filter(**{f"{path}__in": subjects.values("pk")})
 
 
 def arm_label(study: Study, code: str, amount, unit: str) -> str:
@@ -349,24 +306,6 @@ def ex_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
                     lesions=lesions,
                 ),
             )
-
-
-def _grouped(rows: Iterator[dict]) -> Callable[[str], list[dict]]:
-    """Rows sorted by subjid, handed out per subject to a reader walking the subjects in the
-    same order (both streams stay server-side cursors)."""
-    pending = itertools.groupby(rows, key=lambda r: r["subjid"])
-    current: list = [None, []]
-
-    def rows_of(subjid: str) -> list[dict]:
-        while current[0] is None or current[0] < subjid:
-            try:
-                key, group = next(pending)
-            except StopIteration:
-                return []
-            current[:] = [key, list(group)]
-        return current[1] if current[0] == subjid else []
-
-    return rows_of
 
 
 def soc_codes() -> dict[str, int]:
@@ -690,7 +629,9 @@ def rs_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
         )
 
 
-DOMAIN_READERS = {
+# Domains still specified in exports (exports.sdtm, exports.sdtm_metadata), by position; each
+# moves into its CRF app's kind (ExportSpec.sdtm) and is then read from the registry.
+_LEGACY_READERS = {
     "DM": dm_records,
     "IE": ie_records,
     "EX": ex_records,
@@ -702,6 +643,23 @@ DOMAIN_READERS = {
     "RS": rs_records,
     **{domain: _design_reader(domain) for domain in ("TS", "TA", "TE", "TV", "TI")},
 }
+_LEGACY = tuple(
+    sdtm_metadata.legacy_domain(domain, reader, position=10 * (order + 1))
+    for order, (domain, reader) in enumerate(_LEGACY_READERS.items())
+)
+
+
+def domains() -> list[SdtmDomain]:
+    """Every SDTM domain of the export, in order: those the CRF kinds declare (the
+    registry, review.records.sdtm_domains) and those still specified here."""
+    declared = sdtm_domains()
+    if both := {d.domain for d in declared} & set(_LEGACY_READERS):
+        raise ValueError(f"{sorted(both)} are declared by a CRF kind and in exports.")
+    return sorted((*_LEGACY, *declared), key=lambda d: (d.position, d.domain))
+
+
+def domain(name: str) -> SdtmDomain:
+    return next(d for d in domains() if d.domain == name)
 
 
 def source_counts(subjects: QuerySet[Subject]) -> int:
@@ -718,6 +676,7 @@ def source_counts(subjects: QuerySet[Subject]) -> int:
         ).count()
         + _in_scope(TumourAssessment.objects.filter(voided_at__isnull=True), subjects).count() * 3
         + _in_scope(TargetLesionDefinition.objects.filter(voided_at__isnull=True), subjects).count()
+        + sum(d.count(subjects) for d in sdtm_domains() if d.count is not None)
     )
 
 
@@ -729,10 +688,10 @@ def _csv_value(value) -> str:
     return str(value)
 
 
-def _write_domain_csv(path: Path, domain: str, records: Iterable[dict], tick: Tick):
+def _write_domain_csv(path: Path, spec: SdtmDomain, records: Iterable[dict], tick: Tick):
     """Write the CSV; returns (row count, what it learnt of the variables)."""
-    variables = sdtm.DOMAINS[domain]
-    shape = define_xml.DatasetShape(domain)
+    variables = spec.variables
+    shape = define_xml.DatasetShape(spec)
     count = 0
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv_writer(handle)
@@ -748,10 +707,10 @@ def _write_domain_csv(path: Path, domain: str, records: Iterable[dict], tick: Ti
     return count, shape
 
 
-def _csv_rows_for_xpt(path: Path, domain: str, lengths: dict) -> Iterator[list]:
+def _csv_rows_for_xpt(path: Path, spec: SdtmDomain, lengths: dict) -> Iterator[list]:
     """The rows of the transport file (and of the Dataset-JSON file): the CSV's text as it
     was before neutralising, ASCII, numbers as floats."""
-    variables = sdtm.DOMAINS[domain]
+    variables = spec.variables
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         next(reader)
@@ -766,8 +725,8 @@ def _csv_rows_for_xpt(path: Path, domain: str, lengths: dict) -> Iterator[list]:
             yield row
 
 
-def json_columns(domain: str, shape: define_xml.DatasetShape) -> list[dataset_json.Column]:
-    keys = sdtm.DATASET_KEYS[domain]
+def json_columns(shape: define_xml.DatasetShape) -> list[dataset_json.Column]:
+    keys = shape.spec.keys
     lengths = shape.lengths
     return [
         dataset_json.Column(
@@ -777,7 +736,7 @@ def json_columns(domain: str, shape: define_xml.DatasetShape) -> list[dataset_js
             length=None if v.numeric else lengths[v.name],
             key_sequence=keys.index(v.name) + 1 if v.name in keys else None,
         )
-        for v in sdtm.DOMAINS[domain]
+        for v in shape.variables
     ]
 
 
@@ -808,25 +767,26 @@ def write_sdtm_zip(
         tempfile.TemporaryDirectory(dir=path.parent, prefix=".sdtm-") as workdir,
         zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
     ):
-        for domain, reader in DOMAIN_READERS.items():
+        for spec in domains():
+            domain = spec.domain
             name = domain.lower()
             csv_path = Path(workdir) / f"{name}.csv"
-            count, shape = _write_domain_csv(csv_path, domain, reader(study, subjects), tick)
+            count, shape = _write_domain_csv(csv_path, spec, spec.records(study, subjects), tick)
             shapes.append(shape)
             lengths = shape.lengths
             archive.write(csv_path, f"{name}.csv")
             xpt_path = Path(workdir) / f"{name}.xpt"
             variables = [
                 XptVariable(v.name, v.label, v.numeric, 8 if v.numeric else lengths[v.name])
-                for v in sdtm.DOMAINS[domain]
+                for v in spec.variables
             ]
             with open(xpt_path, "wb") as handle:
                 write_xpt(
                     handle,
                     dataset=domain,
-                    label=sdtm.DATASET_LABELS[domain],
+                    label=spec.label,
                     variables=variables,
-                    rows=_csv_rows_for_xpt(csv_path, domain, lengths),
+                    rows=_csv_rows_for_xpt(csv_path, spec, lengths),
                     created=created,
                 )
             archive.write(xpt_path, f"{name}.xpt")
@@ -835,9 +795,9 @@ def write_sdtm_zip(
                 dataset_json.write_dataset_json(
                     handle,
                     domain=domain,
-                    label=sdtm.DATASET_LABELS[domain],
-                    columns=json_columns(domain, shape),
-                    rows=_csv_rows_for_xpt(csv_path, domain, lengths),
+                    label=spec.label,
+                    columns=json_columns(shape),
+                    rows=_csv_rows_for_xpt(csv_path, spec, lengths),
                     records=count,
                     facts=facts,
                 )

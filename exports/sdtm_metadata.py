@@ -2,34 +2,20 @@
 derived value is computed), whether the SDTMIG requires a value, the codelist, the
 value-level metadata, and each dataset's class and structure. Pure data and functions.
 
-Every entry is keyed by a variable of exports.sdtm.DOMAINS (the one specification the
-transport files, the Dataset-JSON files and define.xml are written from); a test checks
-that no name here is outside it and that every derived variable says how it is derived.
+These tables cover the domains still specified in exports (exports.sdtm.DOMAINS);
+`legacy_domain` gives each its declaration (review.sdtm.SdtmDomain, which refuses a name
+that is not one of its variables), as a CRF app declares its own domains beside its kind.
 A variable named alone ("AGE") holds in every dataset, "TR.TRORRES" in one. Variables not
 named are collected on the CRF by the investigator's site.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from exports import sdtm
+from review.sdtm import CTCAE, LAT, LOC, NY, UNIT, Codelist, SdtmDomain
 
-ASSIGNED, COLLECTED, DERIVED, PROTOCOL = "Assigned", "Collected", "Derived", "Protocol"
 TRIAL_DESIGN = ("TS", "TA", "TE", "TV", "TI")
 
-
-@dataclass(frozen=True)
-class Origin:
-    type: str
-    source: str = ""  # Investigator, Sponsor, Subject, Vendor ("" for Protocol)
-    method: str = ""  # how a derived value is computed
-
-
-_STUDY_DAY = (
-    "Days from RFSTDTC: the date minus RFSTDTC plus 1 on or after RFSTDTC, the date minus "
-    "RFSTDTC before it (there is no day 0)."
-)
 _VISIT = (
     "The screening visit for a baseline assessment, otherwise the subject's latest visit "
     "done on or before the assessment date."
@@ -134,22 +120,8 @@ REQUIRED_VARIABLES = frozenset(
     }
 )  # fmt: skip
 
-
-@dataclass(frozen=True)
-class Codelist:
-    oid: str
-    name: str
-    nci_code: str = ""  # the CDISC codelist's NCI code, where it is one
-    dictionary: str = ""  # an external dictionary (ExternalCodeList) instead of values
-    version: str = ""
-
-
-_NY = Codelist("CL.NY", "No Yes Response", "C66742")
-_UNIT = Codelist("CL.UNIT", "Unit", "C71620")
-_LOC = Codelist("CL.LOC", "Anatomical Location", "C74456")
-_LAT = Codelist("CL.LAT", "Laterality", "C99073")
+_NY, _UNIT, _LOC, _LAT, _CTCAE = NY, UNIT, LOC, LAT, CTCAE
 _METHOD = Codelist("CL.METHOD", "Method")
-_CTCAE = Codelist("CL.CTCAE", "CTCAE", dictionary="CTCAE", version="5.0")
 
 CODELISTS: dict[str, Codelist] = {
     **{
@@ -264,57 +236,41 @@ def _lookup(table, domain: str, name: str):
     return table.get(f"{domain}.{name}", table.get(name))
 
 
-def origin(domain: str, name: str) -> Origin:
-    if name in ("STUDYID", "DOMAIN"):
-        return Origin(ASSIGNED, "Sponsor")
-    method = _lookup(DERIVATIONS, domain, name)
-    if method is None and (name.endswith("SEQ") or name.endswith("DY")) and name != "VISITDY":
-        method = (
-            "Counts the subject's records from 1 in the dataset's order (USUBJID, date)."
-            if name.endswith("SEQ")
-            else _STUDY_DAY
-        )
-    if method is not None:
-        return Origin(DERIVED, "Sponsor", method)
-    if domain in TRIAL_DESIGN:
-        return Origin(PROTOCOL)
-    if name in ASSIGNED_VARIABLES:
-        return Origin(ASSIGNED, "Sponsor")
-    return Origin(COLLECTED, "Investigator")
-
-
-def value_origin(domain: str, name: str, testcd: str) -> Origin:
-    method = VALUE_DERIVATIONS.get((domain, name, testcd))
-    return Origin(DERIVED, "Sponsor", method) if method else origin(domain, name)
-
-
-def required(domain: str, name: str) -> bool:
-    return f"{domain}.{name}" in REQUIRED_VARIABLES or name in REQUIRED_VARIABLES
-
-
-def codelist(domain: str, name: str) -> Codelist | None:
-    return _lookup(CODELISTS, domain, name)
-
-
-def names_used() -> set[str]:
-    """Every variable name (or dataset.name) this module speaks of, for the test that
-    keeps it within exports.sdtm.DOMAINS."""
-    value_level = {
-        f"{domain}.{n}" for domain, (testcd, names, _c) in VALUE_LEVEL.items() for n in names
-    } | {f"{domain}.{testcd}" for domain, (testcd, _n, _c) in VALUE_LEVEL.items()}
-    return (
-        set(DERIVATIONS)
-        | ASSIGNED_VARIABLES
-        | REQUIRED_VARIABLES
-        | set(CODELISTS)
-        | value_level
-        | {f"{d}.{n}" for d, n, _t in VALUE_DERIVATIONS}
+def legacy_domain(domain: str, records, position: int, count=None) -> SdtmDomain:
+    """A domain still specified by the tables of exports (not yet declared by its CRF's app,
+    review.sdtm.SdtmDomain): its own entries of every table above."""
+    variables = sdtm.DOMAINS[domain]
+    names = [v.name for v in variables]
+    return SdtmDomain(
+        domain=domain,
+        label=sdtm.DATASET_LABELS[domain],
+        variables=variables,
+        keys=sdtm.DATASET_KEYS[domain],
+        class_name=CLASSES[domain],
+        structure=STRUCTURES[domain],
+        records=records,
+        position=position,
+        count=count,
+        derivations={
+            name: method
+            for name in names
+            if (method := _lookup(DERIVATIONS, domain, name)) is not None
+        },
+        assigned=frozenset(name for name in names if name in ASSIGNED_VARIABLES),
+        required=frozenset(
+            name
+            for name in names
+            if f"{domain}.{name}" in REQUIRED_VARIABLES or name in REQUIRED_VARIABLES
+        ),
+        codelists={
+            name: codelist for name in names if (codelist := _lookup(CODELISTS, domain, name))
+        },
+        value_level=VALUE_LEVEL.get(domain),
+        value_derivations={
+            (name, testcd): method
+            for (of, name, testcd), method in VALUE_DERIVATIONS.items()
+            if of == domain
+        },
+        reference_data=domain in TRIAL_DESIGN,
+        repeating=domain != "DM",
     )
-
-
-def known(name: str) -> bool:
-    """Whether `name` ("AGE" or "TR.TRORRES") is a variable of exports.sdtm.DOMAINS."""
-    if "." in name:
-        domain, variable = name.split(".", 1)
-        return any(v.name == variable for v in sdtm.DOMAINS.get(domain, ()))
-    return any(v.name == name for variables in sdtm.DOMAINS.values() for v in variables)

@@ -1,5 +1,6 @@
 """What exports read of a CRF kind: its datasets (columns, labels, types, code lists) and its
-read-only API endpoint, declared by the CRF's own app beside its kind (`CrfKind.export`).
+read-only API endpoint and its SDTM domains, declared by the CRF's own app beside its kind
+(`CrfKind.export`).
 
 Data and callables only: exports (CSV, XLSX, the data dictionary, ODM) and the API loop over
 the registered specifications (`review.records.export_specs`), so a new CRF app's kind is
@@ -17,6 +18,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import QuerySet
 
+from review.sdtm import SdtmDomain
 from trial.access import scope_to_sites
 from trial.capabilities import Capability
 from trial.models import DoseLevel, Site, User
@@ -109,6 +111,8 @@ class ExportSpec:
     # The kind's datasets, in order (a CRF with child rows or an exploded list gives several).
     datasets: Callable[[ExportContext], tuple[Dataset, ...]]
     api: tuple[ApiEndpoint, ...] = ()
+    # The SDTM domains the kind gives (review.sdtm), in the SDTM zip with define.xml.
+    sdtm: tuple[SdtmDomain, ...] = ()
 
 
 # --- deriving columns from models ----------------------------------------------------------

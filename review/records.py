@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from review.export_spec import ApiEndpoint, ExportSpec
+from review.sdtm import SdtmDomain
 from trial.access import scope_to_sites
 from trial.audit import register_history
 from trial.models import Subject, User
@@ -247,6 +248,18 @@ def export_specs() -> list[ExportSpec]:
     return [
         specs[label] for label in sorted(specs, key=lambda label: (specs[label].position, label))
     ]
+
+
+def sdtm_domains() -> list[SdtmDomain]:
+    """Every SDTM domain the exported kinds declare, by position; a domain declared twice
+    is a wiring error."""
+    domains: dict[str, SdtmDomain] = {}
+    for spec in export_specs():
+        for domain in spec.sdtm:
+            if domain.domain in domains and domains[domain.domain] != domain:
+                raise ImproperlyConfigured(f"SDTM domain {domain.domain} is declared twice.")
+            domains[domain.domain] = domain
+    return sorted(domains.values(), key=lambda d: (d.position, d.domain))
 
 
 def api_endpoints() -> list[ApiEndpoint]:

@@ -17,10 +17,10 @@ import xmlschema
 from jsonschema.validators import validator_for
 from lxml import etree
 
-from exports import sdtm
+from exports import sdtm_export
 from tests.exports.test_xport import read_xpt
 
-DOMAINS = tuple(d.lower() for d in sdtm.DOMAINS)
+DOMAINS = tuple(d.domain.lower() for d in sdtm_export.domains())
 
 
 @cache

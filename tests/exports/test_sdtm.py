@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from exports import sdtm
+from exports import sdtm, sdtm_export
 
 
 def local(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -467,12 +467,12 @@ def test_rs_and_sv_carry_the_visit():
     assert "EPOCH" not in record  # SDTMIG 3.4: SV has no EPOCH
 
 
-@pytest.mark.parametrize("domain", sorted(sdtm.DOMAINS))
+@pytest.mark.parametrize("domain", sdtm_export.domains(), ids=lambda d: d.domain)
 def test_variables_fit_sas_transport_version_5(domain):
-    for variable in sdtm.DOMAINS[domain]:
+    for variable in domain.variables:
         assert len(variable.name) <= 8 and variable.name.isupper(), variable.name
         assert len(variable.label) <= 40, variable.name
-    assert len(sdtm.DATASET_LABELS[domain]) <= 40
+    assert len(domain.label) <= 40
 
 
 @pytest.mark.parametrize(

@@ -1,21 +1,32 @@
-"""exports.sdtm_metadata and exports.define_xml.DatasetShape, without a database."""
+"""The SDTM domains' declarations (review.sdtm.SdtmDomain, from the registry and from
+exports.sdtm_metadata) and exports.define_xml.DatasetShape, without a database."""
 
 import pytest
 
-from exports import define_xml, sdtm, sdtm_metadata
+from exports import define_xml, sdtm_export, sdtm_metadata
+from review.sdtm import SdtmDomain, variables
 
 ORIGIN_TYPES = {"Assigned", "Collected", "Derived", "Protocol"}
+DOMAINS = [d.domain for d in sdtm_export.domains()]
 
 
-def test_every_name_it_speaks_of_is_a_variable_of_the_specification():
-    unknown = {name for name in sdtm_metadata.names_used() if not sdtm_metadata.known(name)}
-    assert unknown == set()
+def spec(domain: str) -> SdtmDomain:
+    return sdtm_export.domain(domain)
 
 
-@pytest.mark.parametrize("domain", list(sdtm.DOMAINS))
+def test_a_declaration_naming_what_is_not_one_of_its_variables_is_refused():
+    with pytest.raises(ValueError, match=r"XXSTRESC"):
+        SdtmDomain(
+            "XX", "Example", variables(("STUDYID", "Study Identifier")), ("STUDYID",),
+            "FINDINGS", "One record", lambda study, subjects: iter(()), 1,
+            derivations={"XXSTRESC": "From XXORRES."},
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
 def test_every_variable_has_an_origin_and_each_derived_one_says_how(domain):
-    for variable in sdtm.DOMAINS[domain]:
-        origin = sdtm_metadata.origin(domain, variable.name)
+    for variable in spec(domain).variables:
+        origin = spec(domain).origin(variable.name)
         assert origin.type in ORIGIN_TYPES, variable.name
         assert (origin.type == "Derived") == bool(origin.method), variable.name
         assert origin.source or origin.type == "Protocol", variable.name
@@ -39,39 +50,42 @@ def test_every_variable_has_an_origin_and_each_derived_one_says_how(domain):
     ],
 )
 def test_origins(domain, name, kind):
-    assert sdtm_metadata.origin(domain, name).type == kind
+    assert spec(domain).origin(name).type == kind
 
 
 def test_value_level_origin_of_a_derived_result():
-    assert sdtm_metadata.value_origin("TR", "TRORRES", "SUMDIAM").type == "Derived"
-    assert sdtm_metadata.value_origin("TR", "TRORRES", "LDIAM").type == "Collected"
+    assert spec("TR").value_origin("TRORRES", "SUMDIAM").type == "Derived"
+    assert spec("TR").value_origin("TRORRES", "LDIAM").type == "Collected"
 
 
 def test_one_codelist_oid_is_one_codelist():
     by_oid = {}
-    for codelist in sdtm_metadata.CODELISTS.values():
+    codelists = [*sdtm_metadata.CODELISTS.values()]
+    codelists += [c for d in sdtm_export.domains() for c in d.codelists.values()]
+    for codelist in codelists:
         assert by_oid.setdefault(codelist.oid, codelist) == codelist
 
 
 def test_required_variables_are_named_per_dataset_where_they_differ():
-    assert sdtm_metadata.required("SV", "VISITNUM")
-    assert not sdtm_metadata.required("TR", "VISITNUM")
-    assert sdtm_metadata.required("AE", "USUBJID")
+    assert spec("SV").is_required("VISITNUM")
+    assert not spec("TR").is_required("VISITNUM")
+    assert spec("AE").is_required("USUBJID")
 
 
 def test_every_dataset_has_a_class_a_structure_and_keys_of_its_own_variables():
-    for domain, variables in sdtm.DOMAINS.items():
-        names = [v.name for v in variables]
-        assert sdtm_metadata.CLASSES[domain] and sdtm_metadata.STRUCTURES[domain]
-        assert set(sdtm.DATASET_KEYS[domain]) <= set(names)
+    for domain in sdtm_export.domains():
+        names = [v.name for v in domain.variables]
+        assert domain.class_name and domain.structure and domain.keys
+        assert set(domain.keys) <= set(names)
+        assert len({d.domain for d in sdtm_export.domains()}) == len(DOMAINS)
 
 
 def _row(domain, **values):
-    return [values.get(v.name, "") for v in sdtm.DOMAINS[domain]]
+    return [values.get(v.name, "") for v in spec(domain).variables]
 
 
 def test_shape_learns_lengths_times_codes_and_the_results_of_each_test_code():
-    shape = define_xml.DatasetShape("TR")
+    shape = define_xml.DatasetShape(spec("TR"))
     shape.see(_row("TR", TRTESTCD="LDIAM", TRTEST="Longest Diameter", TRORRES="23",
                    TRSTRESN="23", TRDTC="2026-11-02", TRLOBXFL="Y"))  # fmt: skip
     shape.see(_row("TR", TRTESTCD="SUMDIAM", TRTEST="Sum of Diameter", TRORRES="41.5",
@@ -96,8 +110,8 @@ def test_define_document_of_empty_and_odd_datasets_is_schema_valid():
 
     from tests.exports import sdtm_checks
 
-    shapes = [define_xml.DatasetShape(domain) for domain in sdtm.DOMAINS]
-    rs = shapes[list(sdtm.DOMAINS).index("RS")]
+    shapes = [define_xml.DatasetShape(d) for d in sdtm_export.domains()]
+    rs = shapes[DOMAINS.index("RS")]
     rs.see(_row("RS", RSTESTCD="OVRLRESP", RSTEST="Overall\x01Response", RSORRES="P\x02R"))
     facts = define_xml.StudyFacts(
         study_oid="ST.X", metadata_version_oid="MDV.SDTM", protocol="X", title="T\x0bitle",
