@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from history.sdtm import MH
 from review.checks import Failure
 from review.export_spec import ApiEndpoint, Dataset, ExportSpec, Odm, api_rows, subject_dataset
 from review.models import SignatureMeaning
@@ -104,6 +105,7 @@ KINDS = (
                     "Medical history (conditions before consent), voided ones left out.",
                 ),
             ),
+            sdtm=(MH,),
         ),
         subject_section=history_subject_section,
         subject_template="history/_subject_section.html",

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from medications.sdtm import CM
 from review.checks import Failure
 from review.export_spec import Dataset, ExportSpec, Odm, subject_dataset
 from review.models import SignatureMeaning
@@ -67,7 +68,7 @@ KINDS = (
         title=lambda record: record.title,
         edit_checks=medication_edit_checks,
         history_scope=site_scoped("medications.concomitantmedication"),
-        export=ExportSpec(86, _medications),
+        export=ExportSpec(86, _medications, sdtm=(CM,)),
         subject_section=medication_subject_section,
         subject_template="medications/_subject_section.html",
     ),

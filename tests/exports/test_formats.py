@@ -468,8 +468,40 @@ def test_sdtm_dm_ds_ie_cover_screen_failure_and_withdrawal(sdtm_zip, data):
     assert [(r["IETESTCD"], r["IEORRES"]) for r in ie] == [("INCL03", "N")]
 
 
+def test_sdtm_mh_and_cm_carry_the_history_and_medications_at_their_precision(sdtm_zip, data):
+    usubjid = f"IL22BP-LNP-001-{data.dosed.subject_number}"
+    [condition] = [r for r in csv_rows(sdtm_zip["mh.csv"].decode()) if r["USUBJID"] == usubjid]
+    assert (condition["MHTERM"], condition["MHSTDTC"], condition["MHENDTC"]) == (
+        "Type 2 diabetes",
+        "2019-03",
+        "",
+    )
+    # Ongoing at screening; the baseline grade coded UNK leaves MHTOXGR null.
+    assert (condition["MHENRTPT"], condition["MHENTPT"], condition["MHTOXGR"]) == (
+        "ONGOING",
+        "SCREENING",
+        "",
+    )
+    [medication] = csv_rows(sdtm_zip["cm.csv"].decode())
+    assert (medication["USUBJID"], medication["CMSEQ"], medication["CMTRT"]) == (
+        usubjid,
+        "1",
+        "Paracetamol",
+    )
+    # Linked to the serious AE, taken since 2019 and ongoing after the first dose.
+    assert medication["CMINDC"] == data.serious_ae.recorded_term
+    assert (medication["CMCAT"], medication["CMSTDTC"]) == ("CONCOMITANT MEDICATION", "2019")
+    assert (medication["CMDOSE"], medication["CMDOSU"], medication["CMROUTE"]) == ("", "", "ORAL")
+    manifest = json.loads(sdtm_zip["manifest.json"])
+    assert manifest["row_counts"]["CM"] == 1
+    define = etree.fromstring(sdtm_zip["define.xml"])
+    ns = sdtm_checks.DEFINE
+    cmcat = define.find(".//odm:ItemDef[@OID='IT.CM.CMCAT']", ns)
+    assert cmcat.find("def:Origin", ns).get("Type") == "Derived"
+
+
 def test_sdtm_xpt_reads_back_as_the_csv(sdtm_zip):
-    for domain in ("ae", "dm", "tr"):
+    for domain in ("ae", "dm", "tr", "mh", "cm"):
         dataset, _label, variables, rows = read_xpt(sdtm_zip[f"{domain}.xpt"])
         table = csv_rows(sdtm_zip[f"{domain}.csv"].decode())
         assert dataset == domain.upper()

@@ -41,7 +41,6 @@ def test_an_ongoing_condition_with_its_baseline_grade():
         "MHSEQ": 2,
         "MHTERM": "High blood pressure",
         "MHDECOD": "Hypertension",
-        "MHCAT": "GENERAL MEDICAL HISTORY",
         "MHTOXGR": "2",
         "MHSTDTC": "2019-03",
         "MHENDTC": "",
