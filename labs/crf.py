@@ -2,7 +2,9 @@
 
 from django.urls import reverse
 
+from labs.sdtm import LB
 from review.checks import Failure
+from review.export_spec import Column, Dataset, ExportSpec, Odm, subject_dataset
 from review.models import SignatureMeaning
 from review.records import KINDS as REGISTERED
 from review.records import CrfKind, site_scoped
@@ -53,6 +55,23 @@ def lab_subject_section(subject, user) -> dict | None:
     return {"subject": subject, "abnormal": graded[:20], "visits": visits}
 
 
+def _lab_results(context) -> tuple[Dataset, ...]:
+    """A row per result: the value and unit as reported beside the standardised value, the
+    normal range read and the grade (computed when saved); the visit by its code."""
+    return (
+        subject_dataset(
+            "labs.labresult",
+            "lab_results",
+            "Local laboratory results",
+            "LB",
+            order_by=("collected_on", "collected_time", "test", "id"),
+            keys=(Column("visit", "visit__code", "Visit", "text", key=True),),
+            exclude=("visit",),
+            odm=Odm("log"),
+        ),
+    )
+
+
 KINDS = (
     CrfKind(
         "labs.labresult",
@@ -64,6 +83,7 @@ KINDS = (
         title=lambda record: record.title,
         edit_checks=lab_edit_checks,
         history_scope=site_scoped("labs.labresult"),
+        export=ExportSpec(87, _lab_results, sdtm=(LB,)),
         subject_section=lab_subject_section,
         subject_template="labs/_subject_section.html",
     ),

@@ -27,6 +27,7 @@ DATASETS = [
     "adverse_events",
     "medical_history",
     "medications",
+    "lab_results",
     "dispositions",
     "signatures",
     "queries",

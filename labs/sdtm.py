@@ -1,0 +1,258 @@
+"""SDTM LB: the local lab results, declared on their kind (labs.crf), and their rows.
+
+`lb_record` is a pure function of plain values (SDTMIG 3.4 LB); `lb_records` reads the live
+(not voided) results of the export's subjects for exports.sdtm_export. What the record
+carries was computed when the result was saved (labs.services): the value in the test's
+standard unit (labs.units), the site's normal range in force on its date for the subject's
+sex and age (labs.ranges), LOW/NORMAL/HIGH and the CTCAE v5.0 grade (labs.grading).
+"""
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, time
+from decimal import Decimal
+
+from review import sdtm
+from review.sdtm import variables
+
+VARIABLES = variables(
+    *sdtm.IDENTIFIERS,
+    ("LBSEQ", "Sequence Number", sdtm.INTEGER),
+    ("LBTESTCD", "Lab Test or Examination Short Name"),
+    ("LBTEST", "Lab Test or Examination Name"),
+    ("LBCAT", "Category for Lab Test"),
+    ("LBORRES", "Result or Finding in Original Units"),
+    ("LBORRESU", "Original Units"),
+    ("LBORNRLO", "Reference Range Lower Limit in Orig Unit"),
+    ("LBORNRHI", "Reference Range Upper Limit in Orig Unit"),
+    ("LBSTRESC", "Character Result/Finding in Std Format"),
+    ("LBSTRESN", "Numeric Result/Finding in Standard Units", sdtm.FLOAT),
+    ("LBSTRESU", "Standard Units"),
+    ("LBSTNRLO", "Reference Range Lower Limit-Std Units", sdtm.FLOAT),
+    ("LBSTNRHI", "Reference Range Upper Limit-Std Units", sdtm.FLOAT),
+    ("LBNRIND", "Reference Range Indicator"),
+    ("LBNAM", "Vendor Name"),
+    ("LBLOBXFL", "Last Observation Before Exposure Flag"),
+    ("LBTOX", "Toxicity"),
+    ("LBTOXGR", "Standard Toxicity Grade"),
+    ("VISITNUM", "Visit Number", sdtm.INTEGER),
+    ("VISIT", "Visit Name"),
+    ("LBDTC", "Date/Time of Specimen Collection"),
+    ("LBDY", "Study Day of Specimen Collection", sdtm.INTEGER),
+)
+# The CRF's panels as LBCAT.
+CATEGORIES = {"haematology": "HEMATOLOGY", "chemistry": "CHEMISTRY"}
+
+
+@dataclass(frozen=True)
+class LabFacts:
+    test: str  # LBTESTCD (labs.units.TESTS)
+    test_name: str  # LBTEST
+    panel: str  # labs.models.Panel value
+    collected_on: date
+    collected_time: time | None
+    value: Decimal  # as reported
+    unit: str  # as reported
+    standard_value: Decimal
+    standard_unit: str
+    # The site's range in force, in the standard unit; and as the laboratory gave it.
+    normal_low: Decimal | None = None
+    normal_high: Decimal | None = None
+    range_low: Decimal | None = None
+    range_high: Decimal | None = None
+    range_unit: str = ""
+    laboratory: str = ""
+    range_indicator: str = ""  # LOW, NORMAL, HIGH; "" without a range
+    grade: int | None = None  # None: not graded (no range in force)
+    ctcae_term: str = ""
+    visit_number: int | None = None
+    visit_name: str = ""
+    last_before_exposure: bool = False
+
+
+def number_text(value: Decimal | None) -> str:
+    """A stored decimal as the laboratory would write it: 1.5000 -> "1.5", 1500 -> "1500"."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
+
+
+def unit_text(unit: str) -> str:
+    """A unit in ASCII, as CDISC's UNIT codelist writes it (µmol/L -> umol/L, /mm³ -> /mm3)."""
+    return unit.strip().replace("µ", "u").replace("μ", "u").replace("³", "3")
+
+
+def _float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def lb_record(key: sdtm.SubjectKey, seq: int, lab: LabFacts) -> dict:
+    """One result. The range in original units only where the laboratory gave it in the
+    result's own unit (otherwise it is in the standard one, LBSTNRLO/LBSTNRHI). LBTOXGR is
+    the grade a value alone gives (labs.grading; "0" within the grade 1 limit), null where no
+    range was in force to grade it against."""
+    same_unit = lab.range_unit.strip() == lab.unit.strip()
+    graded = lab.grade is not None
+    return sdtm.record(
+        VARIABLES,
+        "LB",
+        key,
+        LBSEQ=seq,
+        LBTESTCD=lab.test,
+        LBTEST=lab.test_name,
+        LBCAT=CATEGORIES.get(lab.panel, lab.panel.upper()),
+        LBORRES=number_text(lab.value),
+        LBORRESU=unit_text(lab.unit),
+        LBORNRLO=number_text(lab.range_low) if same_unit else "",
+        LBORNRHI=number_text(lab.range_high) if same_unit else "",
+        LBSTRESC=number_text(lab.standard_value),
+        LBSTRESN=_float(lab.standard_value),
+        LBSTRESU=unit_text(lab.standard_unit),
+        LBSTNRLO=_float(lab.normal_low),
+        LBSTNRHI=_float(lab.normal_high),
+        LBNRIND=lab.range_indicator,
+        LBNAM=lab.laboratory,
+        LBLOBXFL=sdtm.YES if lab.last_before_exposure else "",
+        LBTOX=lab.ctcae_term if graded else "",
+        LBTOXGR=str(lab.grade) if graded else "",
+        VISITNUM=lab.visit_number,
+        VISIT=lab.visit_name,
+        LBDTC=sdtm.iso_date_time(lab.collected_on, lab.collected_time),
+        LBDY=sdtm.study_day(lab.collected_on, key.rfstdtc),
+    )
+
+
+def last_before_exposure(rows: list[dict], first_dose: date | None) -> set[int]:
+    """The indexes of each test's last result on or before the first dose day (rows in
+    collection order); none without a first dose (SDTMIG: --LOBXFL needs an exposure)."""
+    if first_dose is None:
+        return set()
+    last: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        if row["collected_on"] <= first_dose:
+            last[row["test"]] = index
+    return set(last.values())
+
+
+def _live(subjects):
+    from labs.models import LabResult
+    from review.sdtm_reading import in_scope
+
+    return in_scope(LabResult.objects.filter(voided_at__isnull=True), subjects)
+
+
+def lb_records(study, subjects) -> Iterator[dict]:
+    """The live results of the export's subjects, by USUBJID then collection time."""
+    from labs.grading import CTCAE_TERMS
+    from labs.units import TESTS
+    from review.sdtm_reading import Keys, first_dose_on, subjid
+
+    keys = Keys(study.protocol_number)
+    rows = (
+        _live(subjects)
+        .annotate(subjid=subjid(), rfst=first_dose_on())
+        .order_by("subjid", "collected_on", "collected_time", "test", "id")
+        .values(
+            "subjid",
+            "rfst",
+            "test",
+            "panel",
+            "collected_on",
+            "collected_time",
+            "value",
+            "unit",
+            "standard_value",
+            "standard_unit",
+            "normal_low",
+            "normal_high",
+            "normal_range__low",
+            "normal_range__high",
+            "normal_range__unit",
+            "normal_range__laboratory",
+            "range_indicator",
+            "grade",
+            "visit__order",
+            "visit__name",
+        )
+    )
+    for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
+        results = list(group)
+        baseline = last_before_exposure(results, results[0]["rfst"])
+        for seq, row in enumerate(results, start=1):
+            yield lb_record(
+                keys(row),
+                seq,
+                LabFacts(
+                    test=row["test"],
+                    test_name=TESTS[row["test"]].name,
+                    panel=row["panel"],
+                    collected_on=row["collected_on"],
+                    collected_time=row["collected_time"],
+                    value=row["value"],
+                    unit=row["unit"],
+                    standard_value=row["standard_value"],
+                    standard_unit=row["standard_unit"],
+                    normal_low=row["normal_low"],
+                    normal_high=row["normal_high"],
+                    range_low=row["normal_range__low"],
+                    range_high=row["normal_range__high"],
+                    range_unit=row["normal_range__unit"] or "",
+                    laboratory=row["normal_range__laboratory"] or "",
+                    range_indicator=row["range_indicator"],
+                    grade=row["grade"],
+                    ctcae_term=CTCAE_TERMS.get(row["test"], ""),
+                    visit_number=row["visit__order"],
+                    visit_name=row["visit__name"],
+                    last_before_exposure=seq - 1 in baseline,
+                ),
+            )
+
+
+_STANDARD = "The result converted to the test's standard unit (labs.units), rounded for display."
+_RANGE = (
+    "The site laboratory's normal range in force on the collection date for the subject's sex "
+    "and age (labs.ranges), in the standard unit."
+)
+_ORIGINAL_RANGE = "The site laboratory's range in force, where it is given in the result's unit."
+
+LB = sdtm.SdtmDomain(
+    domain="LB",
+    label="Laboratory Test Results",
+    variables=VARIABLES,
+    keys=("STUDYID", "USUBJID", "LBSEQ"),
+    class_name="FINDINGS",
+    structure="One record per lab test per time point per visit per subject",
+    records=lb_records,
+    position=66,
+    count=lambda subjects: _live(subjects).count(),
+    derivations={
+        "LBSTRESC": _STANDARD,
+        "LBSTRESN": _STANDARD,
+        "LBSTNRLO": _RANGE,
+        "LBSTNRHI": _RANGE,
+        "LBORNRLO": _ORIGINAL_RANGE,
+        "LBORNRHI": _ORIGINAL_RANGE,
+        "LBNAM": "The laboratory of the site's normal range in force.",
+        "LBNRIND": "LOW below LBSTNRLO, HIGH above LBSTNRHI, else NORMAL; null without a range.",
+        "LBLOBXFL": "Y on each test's last result collected on or before the first dose day.",
+        "LBTOX": "The CTCAE v5.0 term the test is graded by (labs.grading).",
+        "LBTOXGR": (
+            "CTCAE v5.0 grade from the standard value, the range and, for creatinine, the "
+            "baseline (labs.grading); null without a range in force."
+        ),
+    },
+    assigned=frozenset({"LBTEST", "LBCAT", "LBSTRESU", "VISITNUM", "VISIT"}),
+    required=frozenset({"LBSEQ", "LBTESTCD", "LBTEST"}),
+    codelists={
+        "LBTESTCD": sdtm.Codelist("CL.LBTESTCD", "Laboratory Test Code", "C65047"),
+        "LBTEST": sdtm.Codelist("CL.LBTEST", "Laboratory Test Name", "C67154"),
+        "LBORRESU": sdtm.UNIT,
+        "LBSTRESU": sdtm.UNIT,
+        "LBNRIND": sdtm.Codelist("CL.NRIND", "Reference Range Indicator", "C78736"),
+        "LBLOBXFL": sdtm.NY,
+        "LBTOX": sdtm.CTCAE,
+        "LBTOXGR": sdtm.TOXGR,
+    },
+    value_level=("LBTESTCD", ("LBORRES", "LBSTRESC", "LBSTRESN"), False),
+)
