@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from adverse_events.sdtm import AE
 from adverse_events.selectors import adverse_events_for, saes_for
 from review import checks
 from review.export_spec import ApiEndpoint, Dataset, ExportSpec, Odm, subject_dataset
@@ -144,6 +145,7 @@ KINDS = (
                     "Adverse events (sponsor safety: serious ones only), voided ones left out.",
                 ),
             ),
+            sdtm=(AE,),
         ),
         subject_section=ae_subject_section,
         subject_template="adverse_events/_subject_section.html",

@@ -53,7 +53,6 @@ DATASET_LABELS = {
     "DM": "Demographics",
     "IE": "Inclusion/Exclusion Criteria Not Met",
     "EX": "Exposure",
-    "AE": "Adverse Events",
     "DS": "Disposition",
     "SV": "Subject Visits",
     "TU": "Tumor/Lesion Identification",
@@ -126,42 +125,6 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("EXENDTC", "End Date/Time of Treatment"),
         ("EXSTDY", "Study Day of Start of Treatment", INTEGER),
         ("EXENDY", "Study Day of End of Treatment", INTEGER),
-    ),
-    "AE": _vars(
-        *_IDENTIFIERS,
-        ("AESEQ", "Sequence Number", INTEGER),
-        ("AETERM", "Reported Term for the Adverse Event"),
-        ("AELLT", "Lowest Level Term"),
-        ("AELLTCD", "Lowest Level Term Code", INTEGER),
-        ("AEDECOD", "Dictionary-Derived Term"),
-        ("AEPTCD", "Preferred Term Code", INTEGER),
-        ("AEHLT", "High Level Term"),
-        ("AEHLTCD", "High Level Term Code", INTEGER),
-        ("AEHLGT", "High Level Group Term"),
-        ("AEHLGTCD", "High Level Group Term Code", INTEGER),
-        ("AEBODSYS", "Body System or Organ Class"),
-        ("AEBDSYCD", "Body System or Organ Class Code", INTEGER),
-        ("AESOC", "Primary System Organ Class"),
-        ("AESOCCD", "Primary System Organ Class Code", INTEGER),
-        ("AETOXGR", "Standard Toxicity Grade"),
-        ("AESER", "Serious Event"),
-        ("AEACN", "Action Taken with Study Treatment"),
-        ("AEREL", "Causality"),
-        ("AEOUT", "Outcome of Adverse Event"),
-        ("AESCONG", "Congenital Anomaly or Birth Defect"),
-        ("AESDISAB", "Persist or Signif Disability/Incapacity"),
-        ("AESDTH", "Results in Death"),
-        ("AESHOSP", "Requires or Prolongs Hospitalization"),
-        ("AESLIFE", "Is Life Threatening"),
-        ("AESMIE", "Other Medically Important Serious Event"),
-        ("AECONTRT", "Concomitant or Additional Trtmnt Given"),
-        ("EPOCH", "Epoch"),
-        ("AESTDTC", "Start Date/Time of Adverse Event"),
-        ("AEENDTC", "End Date/Time of Adverse Event"),
-        ("AESTDY", "Study Day of Start of Adverse Event", INTEGER),
-        ("AEENDY", "Study Day of End of Adverse Event", INTEGER),
-        ("AEENRTPT", "End Relative to Reference Time Point"),
-        ("AEENTPT", "End Reference Time Point"),
     ),
     "DS": _vars(
         *_IDENTIFIERS,
@@ -300,7 +263,6 @@ DATASET_KEYS: dict[str, tuple[str, ...]] = {
     "DM": ("STUDYID", "USUBJID"),
     "IE": ("STUDYID", "USUBJID", "IESEQ"),
     "EX": ("STUDYID", "USUBJID", "EXSEQ"),
-    "AE": ("STUDYID", "USUBJID", "AESEQ"),
     "DS": ("STUDYID", "USUBJID", "DSSEQ"),
     "SV": ("STUDYID", "USUBJID", "VISITNUM"),
     "TU": ("STUDYID", "USUBJID", "TUSEQ"),
@@ -315,33 +277,6 @@ DATASET_KEYS: dict[str, tuple[str, ...]] = {
 
 # --- controlled terminology (CDISC submission values) ----------------------------------------
 
-# AEREL is sponsor-defined in SDTM; these are the terms of the protocol's causality scale.
-RELATIONSHIP_TERMS = {
-    "not_related": "NOT RELATED",
-    "unlikely": "UNLIKELY RELATED",
-    "possible": "POSSIBLY RELATED",
-    "probable": "PROBABLY RELATED",
-    "definite": "RELATED",
-}
-# Codelist OUT (C66768).
-OUTCOME_TERMS = {
-    "recovered": "RECOVERED/RESOLVED",
-    "recovering": "RECOVERING/RESOLVING",
-    "not_recovered": "NOT RECOVERED/NOT RESOLVED",
-    "recovered_with_sequelae": "RECOVERED/RESOLVED WITH SEQUELAE",
-    "fatal": "FATAL",
-    "unknown": "UNKNOWN",
-}
-# Codelist ACN (C66767) has no "delayed": a delayed dose is a temporary interruption.
-ACTION_TERMS = {
-    "dose_not_changed": "DOSE NOT CHANGED",
-    "dose_reduced": "DOSE REDUCED",
-    "dose_delayed": "DRUG INTERRUPTED",
-    "drug_interrupted": "DRUG INTERRUPTED",
-    "drug_withdrawn": "DRUG WITHDRAWN",
-    "not_applicable": "NOT APPLICABLE",
-    "unknown": "UNKNOWN",
-}
 # Codelist ROUTE (C66729).
 ROUTE_TERMS = {
     "intratumoural": "INTRATUMOR",
@@ -358,11 +293,6 @@ DISPOSITION_TERMS = {
     "withdrawal": ("DISPOSITION EVENT", "WITHDRAWAL BY SUBJECT"),
     "lost_to_follow_up": ("DISPOSITION EVENT", "LOST TO FOLLOW-UP"),
     "death": ("DISPOSITION EVENT", "DEATH"),
-}
-PERIOD_EPOCHS = {
-    "pre_treatment": "SCREENING",
-    "treatment_emergent": "TREATMENT",
-    "post_treatment": "FOLLOW-UP",
 }
 # ISO 3166-1 alpha-2 (sites) -> alpha-3 (SDTM COUNTRY).
 COUNTRIES = {
@@ -582,77 +512,6 @@ def ex_record(key: SubjectKey, treatment: str, seq: int, dose: DoseFacts) -> dic
         EXENDTC=iso_date_time(dose.administered_on, dose.stop_time or dose.start_time),
         EXSTDY=study_day(dose.administered_on, key.rfstdtc),
         EXENDY=study_day(dose.administered_on, key.rfstdtc),
-    )
-
-
-# --- AE -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AdverseEventFacts:
-    sequence: int
-    term: str  # CTCAE v5.0 term
-    meddra_code: int | None
-    soc: str
-    grade: int
-    onset: date
-    verbatim: str = ""
-    end: date | None = None
-    ongoing: bool = True
-    serious: bool = False
-    serious_criteria: frozenset[str] = frozenset()
-    relationship: str = ""  # adverse_events.rules.Relationship value, "" not assessed
-    action_taken: str = ""
-    outcome: str = ""
-    treatment_given: str = ""
-    period: str = ""
-    other_specify: bool = False  # a "<SOC> - Other, specify" CTCAE term
-    soc_code: int | None = None  # MedDRA code of the SOC
-
-
-def ae_record(key: SubjectKey, ae: AdverseEventFacts) -> dict:
-    """One AE; AESEQ is the AE's own number (never reused), the grade is AETOXGR.
-
-    Coding: a CTCAE v5.0 term is a MedDRA lowest level term (AELLT, AELLTCD) and its
-    preferred term (AEDECOD, AEPTCD). CTCAE does not carry the HLT and HLGT: they are
-    present and null. An "Other, specify" term is no MedDRA term: AETERM keeps the verbatim
-    the investigator wrote, AEDECOD the CTCAE placeholder ("<SOC> - Other, specify", under
-    which the event was graded), the LLT and PT codes are null (the placeholder's code is
-    the SOC's) and the SOC and its code are given (docs/exports.md, "AE coding")."""
-    criteria = ae.serious_criteria
-    coded = not ae.other_specify
-    return _record(
-        "AE",
-        key,
-        AESEQ=ae.sequence,
-        AETERM=(ae.verbatim or ae.term)[:200],
-        AELLT=ae.term[:200] if coded else "",
-        AELLTCD=ae.meddra_code if coded else None,
-        AEDECOD=ae.term[:200],
-        AEPTCD=ae.meddra_code if coded else None,
-        AEBODSYS=ae.soc,
-        AEBDSYCD=ae.soc_code,
-        AESOC=ae.soc,
-        AESOCCD=ae.soc_code,
-        AETOXGR=str(ae.grade),
-        AESER=yes_no(ae.serious),
-        AEACN=ACTION_TERMS.get(ae.action_taken, ""),
-        AEREL=RELATIONSHIP_TERMS.get(ae.relationship, ""),
-        AEOUT=OUTCOME_TERMS.get(ae.outcome, ""),
-        AESCONG=yes_no("congenital_anomaly" in criteria),
-        AESDISAB=yes_no("disability" in criteria),
-        AESDTH=yes_no("death" in criteria),
-        AESHOSP=yes_no("hospitalisation" in criteria),
-        AESLIFE=yes_no("life_threatening" in criteria),
-        AESMIE=yes_no("important_medical_event" in criteria),
-        AECONTRT=yes_no(bool(ae.treatment_given.strip())),
-        EPOCH=PERIOD_EPOCHS.get(ae.period, ""),
-        AESTDTC=iso(ae.onset),
-        AEENDTC="" if ae.ongoing else iso(ae.end),
-        AESTDY=study_day(ae.onset, key.rfstdtc),
-        AEENDY=None if ae.ongoing else study_day(ae.end, key.rfstdtc),
-        AEENRTPT="ONGOING" if ae.ongoing else "",
-        AEENTPT="END OF STUDY" if ae.ongoing else "",
     )
 
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from django.db.models import F, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from adverse_events.models import AdverseEvent, CtcaeTerm
 from dosing.models import (
     Disposition,
     DispositionKind,
@@ -308,66 +307,6 @@ def ex_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
             )
 
 
-def soc_codes() -> dict[str, int]:
-    """MedDRA code of each SOC: in CTCAE v5.0 the "<SOC> - Other, specify" term carries it."""
-    return dict(CtcaeTerm.objects.filter(is_other_specify=True).values_list("soc", "meddra_code"))
-
-
-def ae_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-    keys = _Keys(study.protocol_number)
-    socs = soc_codes()
-    rows = (
-        _in_scope(AdverseEvent.objects.filter(voided_at__isnull=True), subjects)
-        .annotate(subjid=_subjid(), rfst=_first_dose_on())
-        .order_by("subjid", "sequence")
-        .values(
-            "subjid",
-            "rfst",
-            "sequence",
-            "recorded_term",
-            "recorded_meddra_code",
-            "recorded_soc",
-            "term__is_other_specify",
-            "verbatim_term",
-            "grade",
-            "onset_date",
-            "end_date",
-            "ongoing",
-            "serious",
-            "serious_criteria",
-            "relationship",
-            "action_taken",
-            "outcome",
-            "treatment_given",
-            "period",
-        )
-    )
-    for row in rows.iterator(2000):
-        yield sdtm.ae_record(
-            keys(row),
-            sdtm.AdverseEventFacts(
-                sequence=row["sequence"],
-                term=row["recorded_term"],
-                meddra_code=row["recorded_meddra_code"],
-                soc=row["recorded_soc"],
-                grade=row["grade"],
-                onset=row["onset_date"],
-                verbatim=row["verbatim_term"],
-                end=row["end_date"],
-                ongoing=row["ongoing"],
-                serious=row["serious"],
-                serious_criteria=frozenset(row["serious_criteria"] or ()),
-                relationship=row["relationship"],
-                action_taken=row["action_taken"],
-                outcome=row["outcome"],
-                treatment_given=row["treatment_given"],
-                period=row["period"],
-                other_specify=row["term__is_other_specify"],
-                soc_code=socs.get(row["recorded_soc"]),
-            ),
-        )
-
-
 def ds_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     keys = _Keys(study.protocol_number)
     subject_rows = (
@@ -631,21 +570,25 @@ def rs_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
 
 # Domains still specified in exports (exports.sdtm, exports.sdtm_metadata), by position; each
 # moves into its CRF app's kind (ExportSpec.sdtm) and is then read from the registry.
+# Positions: DM 10, IE 20, EX 30, AE 40 (adverse_events), DS 50, SV 60, MH 62 (history),
+# CM 64 (medications), LB 66 (labs), TU 70, TR 80, RS 90, then the trial design datasets.
 _LEGACY_READERS = {
-    "DM": dm_records,
-    "IE": ie_records,
-    "EX": ex_records,
-    "AE": ae_records,
-    "DS": ds_records,
-    "SV": sv_records,
-    "TU": tu_records,
-    "TR": tr_records,
-    "RS": rs_records,
-    **{domain: _design_reader(domain) for domain in ("TS", "TA", "TE", "TV", "TI")},
+    "DM": (10, dm_records),
+    "IE": (20, ie_records),
+    "EX": (30, ex_records),
+    "DS": (50, ds_records),
+    "SV": (60, sv_records),
+    "TU": (70, tu_records),
+    "TR": (80, tr_records),
+    "RS": (90, rs_records),
+    **{
+        domain: (100 + 10 * order, _design_reader(domain))
+        for order, domain in enumerate(("TS", "TA", "TE", "TV", "TI"))
+    },
 }
 _LEGACY = tuple(
-    sdtm_metadata.legacy_domain(domain, reader, position=10 * (order + 1))
-    for order, (domain, reader) in enumerate(_LEGACY_READERS.items())
+    sdtm_metadata.legacy_domain(domain, reader, position=position)
+    for domain, (position, reader) in _LEGACY_READERS.items()
 )
 
 
@@ -667,7 +610,6 @@ def source_counts(subjects: QuerySet[Subject]) -> int:
     return (
         subjects.count() * 3
         + _in_scope(DosingRecord.objects, subjects).filter(voided_at__isnull=True).count()
-        + _in_scope(AdverseEvent.objects, subjects).count()
         + _in_scope(Visit.objects.filter(completed_on__isnull=False), subjects).count()
         + _in_scope(
             LesionMeasurement.objects.filter(assessment__voided_at__isnull=True),

@@ -12,7 +12,7 @@ named are collected on the CRF by the investigator's site.
 from __future__ import annotations
 
 from exports import sdtm
-from review.sdtm import CTCAE, LAT, LOC, NY, UNIT, Codelist, SdtmDomain
+from review.sdtm import EPOCH_DERIVATION, LAT, LOC, NY, UNIT, Codelist, SdtmDomain
 
 TRIAL_DESIGN = ("TS", "TA", "TE", "TV", "TI")
 
@@ -22,7 +22,6 @@ _VISIT = (
 )
 _BEFORE_EXPOSURE = "Y when the observation is dated on or before the first dose (RFXSTDTC)."
 _AS_ORIGINAL = "The original result (--ORRES) in standard format."
-_CODED = "From the CTCAE v5.0 term chosen on the AE form (the version it was recorded with)."
 
 DERIVATIONS: dict[str, str] = {
     "USUBJID": "STUDYID, '-' and the subject number (the screening number before enrollment).",
@@ -46,36 +45,12 @@ DERIVATIONS: dict[str, str] = {
     ),
     "COUNTRY": "The site's country as ISO 3166-1 alpha-3.",
     "DMDTC": "Date the subject was registered for screening.",
-    "EPOCH": (
-        "From the dates: TREATMENT for doses; for AEs the CRF's period (pre-treatment "
-        "SCREENING, treatment-emergent TREATMENT, post-treatment FOLLOW-UP); for dispositions "
-        "the epoch the date falls in (null for protocol milestones)."
-    ),
+    "EPOCH": EPOCH_DERIVATION,
     "IEORRES": "N for an inclusion criterion not met, Y for an exclusion criterion met.",
     "IESTRESC": "N for an inclusion criterion not met, Y for an exclusion criterion met.",
     "EXLNKID": "The target lesion the injection site text names, when it names exactly one.",
     "EXLOC": "LOC term read from the named lesion's location, else from the injection site text.",
     "EXLAT": "LAT term read from the named lesion's location, else from the injection site text.",
-    "AELLT": _CODED + " Null for an 'Other, specify' term.",
-    "AELLTCD": _CODED + " Null for an 'Other, specify' term.",
-    "AEDECOD": _CODED,
-    "AEPTCD": _CODED + " Null for an 'Other, specify' term.",
-    "AEHLT": "CTCAE carries no high level term: null.",
-    "AEHLTCD": "CTCAE carries no high level term: null.",
-    "AEHLGT": "CTCAE carries no high level group term: null.",
-    "AEHLGTCD": "CTCAE carries no high level group term: null.",
-    "AEBODSYS": _CODED,
-    "AEBDSYCD": "MedDRA code of the SOC (the code CTCAE gives the SOC's 'Other, specify' term).",
-    "AESOC": _CODED,
-    "AESOCCD": "MedDRA code of the SOC (the code CTCAE gives the SOC's 'Other, specify' term).",
-    "AESCONG": "Y when the seriousness criterion is ticked on the AE form, else N.",
-    "AESDISAB": "Y when the seriousness criterion is ticked on the AE form, else N.",
-    "AESDTH": "Y when the seriousness criterion is ticked on the AE form, else N.",
-    "AESHOSP": "Y when the seriousness criterion is ticked on the AE form, else N.",
-    "AESLIFE": "Y when the seriousness criterion is ticked on the AE form, else N.",
-    "AESMIE": "Y when the seriousness criterion is ticked on the AE form, else N.",
-    "AEENRTPT": "ONGOING when the AE form says ongoing.",
-    "AEENTPT": "END OF STUDY when the AE form says ongoing.",
     "DSDECOD": (
         "Consent, screen failure and the disposition's kind as NCOMPLT (or protocol "
         "milestone) term; end of treatment COMPLETED when every planned cycle was given."
@@ -112,15 +87,15 @@ ASSIGNED_VARIABLES = frozenset(
 REQUIRED_VARIABLES = frozenset(
     {
         "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY", "IESEQ",
-        "IETESTCD", "IETEST", "IECAT", "EXSEQ", "EXTRT", "AESEQ", "AETERM", "AEDECOD",
-        "DSSEQ", "DSTERM", "DSDECOD", "SV.VISITNUM", "TUSEQ", "TUTESTCD", "TUTEST", "TRSEQ",
+        "IETESTCD", "IETEST", "IECAT", "EXSEQ", "EXTRT", "DSSEQ", "DSTERM", "DSDECOD",
+        "SV.VISITNUM", "TUSEQ", "TUTESTCD", "TUTEST", "TRSEQ",
         "TRTESTCD", "TRTEST", "RSSEQ", "RSTESTCD", "RSTEST", "TSSEQ", "TSPARMCD", "TSPARM",
         "TA.ARMCD", "TA.ARM", "TAETORD", "TA.ETCD", "TA.ELEMENT", "TA.EPOCH", "TE.ETCD",
         "TE.ELEMENT", "TESTRL", "TV.VISITNUM", "TI.IETESTCD", "TI.IETEST", "TI.IECAT",
     }
 )  # fmt: skip
 
-_NY, _UNIT, _LOC, _LAT, _CTCAE = NY, UNIT, LOC, LAT, CTCAE
+_NY, _UNIT, _LOC, _LAT = NY, UNIT, LOC, LAT
 _METHOD = Codelist("CL.METHOD", "Method")
 
 CODELISTS: dict[str, Codelist] = {
@@ -128,14 +103,6 @@ CODELISTS: dict[str, Codelist] = {
         name: _NY
         for name in (
             "DTHFL",
-            "AESER",
-            "AESCONG",
-            "AESDISAB",
-            "AESDTH",
-            "AESHOSP",
-            "AESLIFE",
-            "AESMIE",
-            "AECONTRT",
             "SVPRESP",
             "SVOCCUR",
             "TULOBXFL",
@@ -160,15 +127,6 @@ CODELISTS: dict[str, Codelist] = {
     "TULOC": _LOC,
     "EXLAT": _LAT,
     "TULAT": _LAT,
-    "AEACN": Codelist("CL.ACN", "Action Taken with Study Treatment", "C66767"),
-    "AEOUT": Codelist("CL.OUT", "Outcome of Event", "C66768"),
-    "AEREL": Codelist("CL.AEREL", "Causality (the protocol's scale)"),
-    "AETOXGR": Codelist("CL.TOXGR", "Toxicity Grade (CTCAE)"),
-    "AEDECOD": _CTCAE,
-    "AELLT": _CTCAE,
-    "AEBODSYS": _CTCAE,
-    "AESOC": _CTCAE,
-    "AEENRTPT": Codelist("CL.STENRF", "Relation to Reference Period"),
     "DSDECOD": Codelist("CL.DSDECOD", "Disposition Event and Protocol Milestone"),
     "DSCAT": Codelist("CL.DSCAT", "Category for Disposition Event"),
     "IECAT": Codelist("CL.IECAT", "Category for Inclusion/Exclusion"),
@@ -210,7 +168,6 @@ CLASSES = {
     "TR": "FINDINGS",
     "RS": "FINDINGS",
     "EX": "INTERVENTIONS",
-    "AE": "EVENTS",
     "DS": "EVENTS",
     **{domain: "TRIAL DESIGN" for domain in TRIAL_DESIGN},
 }
@@ -218,7 +175,6 @@ STRUCTURES = {
     "DM": "One record per subject",
     "IE": "One record per inclusion/exclusion criterion not met per subject",
     "EX": "One record per constant dosing interval per subject",
-    "AE": "One record per adverse event per subject",
     "DS": "One record per disposition status or protocol milestone per subject",
     "SV": "One record per actual visit per subject",
     "TU": "One record per identified tumor per subject per assessor",

@@ -98,6 +98,12 @@ STUDY_DAY = (
 )
 SEQUENCE = "Counts the subject's records from 1 in the dataset's order (USUBJID, date)."
 USUBJID = "STUDYID, '-' and the subject number (the screening number before enrollment)."
+# One text for EPOCH across the domains (one MethodDef in define.xml).
+EPOCH_DERIVATION = (
+    "From the dates: TREATMENT for doses; for AEs the CRF's period (pre-treatment "
+    "SCREENING, treatment-emergent TREATMENT, post-treatment FOLLOW-UP); for dispositions "
+    "the epoch the date falls in (null for protocol milestones)."
+)
 
 
 @dataclass(frozen=True, eq=False)  # holds mappings: compared (and hashed) by identity
