@@ -1,4 +1,4 @@
-"""SDTM datasets (DM, IE, EX, AE, DS, SV, TU, TR, RS): pure mappings from CRF facts.
+"""SDTM datasets still specified in exports (DM, EX, DS, SV, TU, TR, RS): pure mappings.
 
 No Django and no database: the caller reads the CRFs, passes plain facts (the dataclasses
 below, dates already in the site's local time) and gets one dict per SDTM record, keyed by
@@ -51,7 +51,6 @@ _IDENTIFIERS = IDENTIFIERS
 
 DATASET_LABELS = {
     "DM": "Demographics",
-    "IE": "Inclusion/Exclusion Criteria Not Met",
     "EX": "Exposure",
     "DS": "Disposition",
     "SV": "Subject Visits",
@@ -93,17 +92,6 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("COUNTRY", "Country"),
         ("DMDTC", "Date/Time of Collection"),
         ("DMDY", "Study Day of Collection", INTEGER),
-    ),
-    "IE": _vars(
-        *_IDENTIFIERS,
-        ("IESEQ", "Sequence Number", INTEGER),
-        ("IETESTCD", "Inclusion/Exclusion Criterion Short Name"),
-        ("IETEST", "Inclusion/Exclusion Criterion"),
-        ("IECAT", "Inclusion/Exclusion Category"),
-        ("IEORRES", "I/E Criterion Original Result"),
-        ("IESTRESC", "I/E Criterion Result in Std Format"),
-        ("IEDTC", "Date/Time of Collection"),
-        ("IEDY", "Study Day of Collection", INTEGER),
     ),
     "EX": _vars(
         *_IDENTIFIERS,
@@ -261,7 +249,6 @@ DOMAINS |= {
 # for every record. Subject datasets: the subject and --SEQ (SV: the visit; DM: the subject).
 DATASET_KEYS: dict[str, tuple[str, ...]] = {
     "DM": ("STUDYID", "USUBJID"),
-    "IE": ("STUDYID", "USUBJID", "IESEQ"),
     "EX": ("STUDYID", "USUBJID", "EXSEQ"),
     "DS": ("STUDYID", "USUBJID", "DSSEQ"),
     "SV": ("STUDYID", "USUBJID", "VISITNUM"),
@@ -337,13 +324,6 @@ def demographic_term(code: str, terms: tuple[str, ...]) -> str:
     return term if term in terms else ""
 
 
-def criterion_testcd(code: str) -> str:
-    """IN2 -> INCL02, EX10 -> EXCL10 (IETESTCD: at most 8 characters)."""
-    prefix = "INCL" if code.upper().startswith("IN") else "EXCL"
-    digits = "".join(ch for ch in code if ch.isdigit())
-    return f"{prefix}{int(digits):02d}" if digits else code.upper()[:8]
-
-
 def _record(domain: str, key: SubjectKey, **values) -> dict:
     return record(DOMAINS[domain], domain, key, **values)
 
@@ -416,42 +396,6 @@ def dm_record(facts: SubjectFacts) -> dict:
         DMDTC=iso(facts.registered_on),
         DMDY=study_day(facts.registered_on, first),
     )
-
-
-# --- IE -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EligibilityFinding:
-    code: str  # IN1..IN8, EX1..EX12
-    criterion: str
-    outcome: str  # met | failed | missing
-    assessed_on: date
-
-
-def ie_records(key: SubjectKey, findings: Iterable[EligibilityFinding]) -> list[dict]:
-    """Criteria not met only (SDTM IE): an inclusion answered N, an exclusion answered Y."""
-    records = []
-    for finding in findings:
-        if finding.outcome != "failed":
-            continue
-        inclusion = finding.code.upper().startswith("IN")
-        result = NO if inclusion else YES
-        records.append(
-            _record(
-                "IE",
-                key,
-                IESEQ=len(records) + 1,
-                IETESTCD=criterion_testcd(finding.code),
-                IETEST=finding.criterion[:200],
-                IECAT="INCLUSION" if inclusion else "EXCLUSION",
-                IEORRES=result,
-                IESTRESC=result,
-                IEDTC=iso(finding.assessed_on),
-                IEDY=study_day(finding.assessed_on, key.rfstdtc),
-            )
-        )
-    return records
 
 
 # --- EX -------------------------------------------------------------------------------------

@@ -45,7 +45,8 @@ from review.sdtm_reading import subjid as _subjid
 from review.sdtm_reading import visit_annotations as _visit_annotations
 from review.sdtm_reading import visit_of as _visit_of
 from screening.eligibility import CRITERIA
-from screening.models import Consent, EligibilityAssessment
+from screening.models import Consent
+from screening.sdtm import criterion_testcd
 from trial.models import (
     DoseLevel,
     ProtocolThreshold,
@@ -140,7 +141,7 @@ def _whole(value) -> int | None:
 
 def _design_reader(domain: str):
     def records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-        yield from sdtm_design.design_records(design_facts(study, subjects), sdtm.criterion_testcd)[
+        yield from sdtm_design.design_records(design_facts(study, subjects), criterion_testcd)[
             domain
         ]
 
@@ -226,27 +227,6 @@ def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
                 ethnicity=sdtm.demographic_term(row["ethnicity"], sdtm.ETHNIC_TERMS),
             )
         )
-
-
-def ie_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-    keys = _Keys(study.protocol_number)
-    rows = (
-        _in_scope(EligibilityAssessment.objects, subjects)
-        .annotate(subjid=_subjid(), rfst=_first_dose_on())
-        .order_by("subjid")
-        .values("subjid", "rfst", "assessment_date", "findings")
-    )
-    for row in rows.iterator(2000):
-        findings = [
-            sdtm.EligibilityFinding(
-                code=f.get("code", ""),
-                criterion=f.get("criterion", ""),
-                outcome=f.get("outcome", ""),
-                assessed_on=row["assessment_date"],
-            )
-            for f in row["findings"] or []
-        ]
-        yield from sdtm.ie_records(keys(row), findings)
 
 
 def ex_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
@@ -574,7 +554,6 @@ def rs_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
 # CM 64 (medications), LB 66 (labs), TU 70, TR 80, RS 90, then the trial design datasets.
 _LEGACY_READERS = {
     "DM": (10, dm_records),
-    "IE": (20, ie_records),
     "EX": (30, ex_records),
     "DS": (50, ds_records),
     "SV": (60, sv_records),

@@ -46,8 +46,6 @@ DERIVATIONS: dict[str, str] = {
     "COUNTRY": "The site's country as ISO 3166-1 alpha-3.",
     "DMDTC": "Date the subject was registered for screening.",
     "EPOCH": EPOCH_DERIVATION,
-    "IEORRES": "N for an inclusion criterion not met, Y for an exclusion criterion met.",
-    "IESTRESC": "N for an inclusion criterion not met, Y for an exclusion criterion met.",
     "EXLNKID": "The target lesion the injection site text names, when it names exactly one.",
     "EXLOC": "LOC term read from the named lesion's location, else from the injection site text.",
     "EXLAT": "LAT term read from the named lesion's location, else from the injection site text.",
@@ -86,7 +84,7 @@ ASSIGNED_VARIABLES = frozenset(
 # The SDTMIG's Required variables: never null.
 REQUIRED_VARIABLES = frozenset(
     {
-        "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY", "IESEQ",
+        "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY",
         "IETESTCD", "IETEST", "IECAT", "EXSEQ", "EXTRT", "DSSEQ", "DSTERM", "DSDECOD",
         "SV.VISITNUM", "TUSEQ", "TUTESTCD", "TUTEST", "TRSEQ",
         "TRTESTCD", "TRTEST", "RSSEQ", "RSTESTCD", "RSTEST", "TSSEQ", "TSPARMCD", "TSPARM",
@@ -107,8 +105,6 @@ CODELISTS: dict[str, Codelist] = {
             "SVOCCUR",
             "TULOBXFL",
             "TRLOBXFL",
-            "IEORRES",
-            "IESTRESC",
         )
     },  # fmt: skip
     "SEX": Codelist("CL.SEX", "Sex", "C66731"),
@@ -130,7 +126,6 @@ CODELISTS: dict[str, Codelist] = {
     "DSDECOD": Codelist("CL.DSDECOD", "Disposition Event and Protocol Milestone"),
     "DSCAT": Codelist("CL.DSCAT", "Category for Disposition Event"),
     "IECAT": Codelist("CL.IECAT", "Category for Inclusion/Exclusion"),
-    "IE.IETESTCD": Codelist("CL.IETESTCD", "Inclusion/Exclusion Criterion Short Name"),
     "TI.IETESTCD": Codelist("CL.IETESTCD", "Inclusion/Exclusion Criterion Short Name"),
     "TUTESTCD": Codelist("CL.TUTESTCD", "Tumor Identification Test Code"),
     "TRTESTCD": Codelist("CL.TRTESTCD", "Tumor Assessment Test Code"),
@@ -163,7 +158,6 @@ VALUE_DERIVATIONS: dict[tuple[str, str, str], str] = {
 CLASSES = {
     "DM": "SPECIAL PURPOSE",
     "SV": "SPECIAL PURPOSE",
-    "IE": "FINDINGS",
     "TU": "FINDINGS",
     "TR": "FINDINGS",
     "RS": "FINDINGS",
@@ -173,7 +167,6 @@ CLASSES = {
 }
 STRUCTURES = {
     "DM": "One record per subject",
-    "IE": "One record per inclusion/exclusion criterion not met per subject",
     "EX": "One record per constant dosing interval per subject",
     "DS": "One record per disposition status or protocol milestone per subject",
     "SV": "One record per actual visit per subject",

@@ -16,6 +16,7 @@ from review.export_spec import (
 )
 from review.records import CrfKind, QueueTask, site_scoped
 from screening.eligibility import CRITERIA
+from screening.sdtm import IE
 
 
 def _screening_page(record) -> str:
@@ -163,6 +164,7 @@ KINDS = (
                     "Eligibility CRFs and their findings.",
                 ),
             ),
+            sdtm=(IE,),
         ),
         # --- review kernel ---
         # A confirmation is the signature: confirmed ones whose signature an edit

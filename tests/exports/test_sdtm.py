@@ -121,20 +121,6 @@ def test_death_sets_the_death_flag():
     assert (record["DTHFL"], record["DTHDTC"]) == ("Y", "2027-01-05")
 
 
-def test_ie_lists_only_the_criteria_not_met():
-    findings = [
-        sdtm.EligibilityFinding("IN1", "Age", "met", date(2026, 11, 19)),
-        sdtm.EligibilityFinding("IN3", "ECOG performance status", "failed", date(2026, 11, 19)),
-        sdtm.EligibilityFinding("EX10", "Allergy", "failed", date(2026, 11, 19)),
-        sdtm.EligibilityFinding("EX2", "Tumour near vessels", "missing", date(2026, 11, 19)),
-    ]
-    records = sdtm.ie_records(KEY, findings)
-    assert [(r["IETESTCD"], r["IECAT"], r["IEORRES"], r["IESEQ"]) for r in records] == [
-        ("INCL03", "INCLUSION", "N", 1),
-        ("EXCL10", "EXCLUSION", "Y", 2),
-    ]
-
-
 def test_ex_record_uses_cdisc_route_unit_and_dates():
     dose = sdtm.DoseFacts(
         visit_name="Cycle 1 Day 1",

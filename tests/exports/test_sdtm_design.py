@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from exports import sdtm_design
-from exports.sdtm import criterion_testcd
+from screening.sdtm import criterion_testcd
 
 ARMS = (sdtm_design.Arm("DL1", "DL1 25 ug IL-22BP/LNP"), sdtm_design.Arm("DL2", "DL2 50 ug"))
 VISITS = (
