@@ -1,4 +1,4 @@
-"""SDTM datasets still specified in exports (DM, EX, DS, SV, TU, TR, RS): pure mappings.
+"""SDTM datasets still specified in exports (DM, EX, DS, TU, TR, RS): pure mappings.
 
 No Django and no database: the caller reads the CRFs, passes plain facts (the dataclasses
 below, dates already in the site's local time) and gets one dict per SDTM record, keyed by
@@ -53,7 +53,6 @@ DATASET_LABELS = {
     "DM": "Demographics",
     "EX": "Exposure",
     "DS": "Disposition",
-    "SV": "Subject Visits",
     "TU": "Tumor/Lesion Identification",
     "TR": "Tumor/Lesion Results",
     "RS": "Disease Response and Clin Classification",
@@ -123,17 +122,6 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("EPOCH", "Epoch"),
         ("DSSTDTC", "Start Date/Time of Disposition Event"),
         ("DSSTDY", "Study Day of Start of Disposition Event", INTEGER),
-    ),
-    "SV": _vars(
-        *_IDENTIFIERS,
-        ("VISITNUM", "Visit Number", INTEGER),
-        ("VISIT", "Visit Name"),
-        ("SVPRESP", "Pre-specified"),
-        ("SVOCCUR", "Occurrence"),
-        ("SVSTDTC", "Start Date/Time of Visit"),
-        ("SVENDTC", "End Date/Time of Visit"),
-        ("SVSTDY", "Study Day of Start of Visit", INTEGER),
-        ("SVENDY", "Study Day of End of Visit", INTEGER),
     ),
     "TU": _vars(
         *_IDENTIFIERS,
@@ -251,7 +239,6 @@ DATASET_KEYS: dict[str, tuple[str, ...]] = {
     "DM": ("STUDYID", "USUBJID"),
     "EX": ("STUDYID", "USUBJID", "EXSEQ"),
     "DS": ("STUDYID", "USUBJID", "DSSEQ"),
-    "SV": ("STUDYID", "USUBJID", "VISITNUM"),
     "TU": ("STUDYID", "USUBJID", "TUSEQ"),
     "TR": ("STUDYID", "USUBJID", "TRSEQ"),
     "RS": ("STUDYID", "USUBJID", "RSSEQ"),
@@ -515,34 +502,6 @@ def _as_datetime(value: date | datetime) -> datetime:
         value.replace(tzinfo=None)
         if isinstance(value, datetime)
         else datetime.combine(value, time())
-    )
-
-
-# --- SV -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VisitFacts:
-    code: str
-    name: str
-    number: int
-    kind: str
-    performed_on: date
-
-
-def sv_record(key: SubjectKey, visit: VisitFacts) -> dict:
-    day = study_day(visit.performed_on, key.rfstdtc)
-    return _record(
-        "SV",
-        key,
-        VISITNUM=visit.number,
-        VISIT=visit.name,
-        SVPRESP=YES,  # every visit exported is one of the protocol's schedule
-        SVOCCUR=YES,
-        SVSTDTC=iso(visit.performed_on),
-        SVENDTC=iso(visit.performed_on),
-        SVSTDY=day,
-        SVENDY=day,
     )
 
 

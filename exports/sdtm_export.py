@@ -368,27 +368,6 @@ def ds_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
         yield from sdtm.ds_records(keys(subject), events)
 
 
-def sv_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-    keys = _Keys(study.protocol_number)
-    rows = (
-        _in_scope(Visit.objects.filter(completed_on__isnull=False), subjects)
-        .annotate(subjid=_subjid(), rfst=_first_dose_on())
-        .order_by("subjid", "order")
-        .values("subjid", "rfst", "code", "name", "order", "kind", "completed_on")
-    )
-    for row in rows.iterator(2000):
-        yield sdtm.sv_record(
-            keys(row),
-            sdtm.VisitFacts(
-                code=row["code"],
-                name=row["name"],
-                number=row["order"],
-                kind=row["kind"],
-                performed_on=row["completed_on"],
-            ),
-        )
-
-
 def tu_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     keys = _Keys(study.protocol_number)
     baseline = TumourAssessment.objects.filter(
@@ -556,7 +535,6 @@ _LEGACY_READERS = {
     "DM": (10, dm_records),
     "EX": (30, ex_records),
     "DS": (50, ds_records),
-    "SV": (60, sv_records),
     "TU": (70, tu_records),
     "TR": (80, tr_records),
     "RS": (90, rs_records),
@@ -589,7 +567,6 @@ def source_counts(subjects: QuerySet[Subject]) -> int:
     return (
         subjects.count() * 3
         + _in_scope(DosingRecord.objects, subjects).filter(voided_at__isnull=True).count()
-        + _in_scope(Visit.objects.filter(completed_on__isnull=False), subjects).count()
         + _in_scope(
             LesionMeasurement.objects.filter(assessment__voided_at__isnull=True),
             subjects,

@@ -53,7 +53,6 @@ DERIVATIONS: dict[str, str] = {
         "Consent, screen failure and the disposition's kind as NCOMPLT (or protocol "
         "milestone) term; end of treatment COMPLETED when every planned cycle was given."
     ),
-    "SVOCCUR": "Y: only visits done are recorded.",
     "TULOC": "LOC term read from the lesion's organ and location text.",
     "TULAT": "LAT term read from the lesion's location text.",
     "TULOBXFL": _BEFORE_EXPOSURE,
@@ -76,7 +75,7 @@ ASSIGNED_VARIABLES = frozenset(
     {
         "STUDYID", "DOMAIN", "SUBJID", "SITEID", "ARMCD", "ARM", "ACTARMUD", "AGEU",
         "IETESTCD", "IETEST", "IECAT", "EXTRT", "EXDOSFRM", "DSCAT", "VISITNUM", "VISIT",
-        "SVPRESP", "TUTESTCD", "TUTEST", "TUORRES", "TUSTRESC", "TUEVAL", "TRTESTCD",
+        "TUTESTCD", "TUTEST", "TUORRES", "TUSTRESC", "TUEVAL", "TRTESTCD",
         "TRTEST", "TRORRESU", "TRSTRESU", "TREVAL", "RSTESTCD", "RSTEST", "RSCAT", "RSEVAL",
     }
 )  # fmt: skip
@@ -86,7 +85,7 @@ REQUIRED_VARIABLES = frozenset(
     {
         "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY",
         "IETESTCD", "IETEST", "IECAT", "EXSEQ", "EXTRT", "DSSEQ", "DSTERM", "DSDECOD",
-        "SV.VISITNUM", "TUSEQ", "TUTESTCD", "TUTEST", "TRSEQ",
+        "TUSEQ", "TUTESTCD", "TUTEST", "TRSEQ",
         "TRTESTCD", "TRTEST", "RSSEQ", "RSTESTCD", "RSTEST", "TSSEQ", "TSPARMCD", "TSPARM",
         "TA.ARMCD", "TA.ARM", "TAETORD", "TA.ETCD", "TA.ELEMENT", "TA.EPOCH", "TE.ETCD",
         "TE.ELEMENT", "TESTRL", "TV.VISITNUM", "TI.IETESTCD", "TI.IETEST", "TI.IECAT",
@@ -101,8 +100,6 @@ CODELISTS: dict[str, Codelist] = {
         name: _NY
         for name in (
             "DTHFL",
-            "SVPRESP",
-            "SVOCCUR",
             "TULOBXFL",
             "TRLOBXFL",
         )
@@ -157,7 +154,6 @@ VALUE_DERIVATIONS: dict[tuple[str, str, str], str] = {
 
 CLASSES = {
     "DM": "SPECIAL PURPOSE",
-    "SV": "SPECIAL PURPOSE",
     "TU": "FINDINGS",
     "TR": "FINDINGS",
     "RS": "FINDINGS",
@@ -169,7 +165,6 @@ STRUCTURES = {
     "DM": "One record per subject",
     "EX": "One record per constant dosing interval per subject",
     "DS": "One record per disposition status or protocol milestone per subject",
-    "SV": "One record per actual visit per subject",
     "TU": "One record per identified tumor per subject per assessor",
     "TR": "One record per tumor measurement per time point per subject per assessor",
     "RS": "One record per response assessment per time point per subject per assessor",

@@ -15,6 +15,7 @@ from review.export_spec import (
     subject_keys,
 )
 from review.records import CrfKind, site_scoped
+from review.trial_sdtm import SV
 from trial.models import Subject, Visit
 
 
@@ -87,6 +88,7 @@ KINDS = (
                     "The visit schedule and its completion.",
                 ),
             ),
+            sdtm=(SV,),
         ),
     ),
     CrfKind(
