@@ -42,12 +42,20 @@ class _SeenVisit(NamedTuple):
     next_at: datetime
 
 
+class _SeenQuery(NamedTuple):
+    id: int
+    status: str
+    read_at: datetime | None
+    next_at: datetime
+
+
 @dataclass
 class ScanResult:
     created: list[int] = field(default_factory=list)
     considered: int = 0
     planned: list[Reminder] = field(default_factory=list)
     visits_seen: list[_SeenVisit] = field(default_factory=list)
+    queries_seen: list[_SeenQuery] = field(default_factory=list)
 
 
 class _Recipients:
@@ -234,13 +242,24 @@ def _sae_reminders(now: datetime, recipients: _Recipients, result: ScanResult):
 
 
 def _query_reminders(now: datetime, recipients: _Recipients, result: ScanResult):
-    cutoff = now - timedelta(days=SETTINGS.query_open_days)
+    """The open and answered queries whose stored moment (reminder_due_at) has come."""
     queries = Query.objects.filter(
-        status__in=[QueryStatus.OPEN, QueryStatus.ANSWERED], raised_at__lte=cutoff
+        Q(reminder_due_at__isnull=True) | Q(reminder_due_at__lte=now),
+        status__in=[QueryStatus.OPEN, QueryStatus.ANSWERED],
     ).select_related("subject", "raised_by")
     for query in queries.iterator(chunk_size=2000):
         result.considered += 1
         due = rules.query_reminder(raised_at=query.raised_at, settings=SETTINGS)
+        result.queries_seen.append(
+            _SeenQuery(
+                query.pk,
+                query.status,
+                query.reminder_due_at,
+                due if due > now else rules.NO_MORE_REMINDERS,
+            )
+        )
+        if due > now:
+            continue
         number = query.subject.subject_number or query.subject.screening_number
         if query.status == QueryStatus.OPEN:
             users = recipients.at(query.subject.site_id, Role.COORDINATOR)
@@ -256,6 +275,25 @@ def _query_reminders(now: datetime, recipients: _Recipients, result: ScanResult)
                 title=f"Query open for {SETTINGS.query_open_days} days: {number}",
                 due_at=due,
                 body=query.text[:500],
+            )
+
+
+def _advance_queries(seen: list["_SeenQuery"]) -> None:
+    """As _advance_visits: unless the query's status or stored moment changed since read."""
+    for start in range(0, len(seen), 1000):
+        batch = seen[start : start + 1000]
+        rows = ", ".join(["(%s, %s, %s::timestamptz, %s::timestamptz)"] * len(batch))
+        params = [value for row in batch for value in row]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE review_query AS query SET reminder_due_at = seen.next_at
+                FROM (VALUES {rows}) AS seen(id, status, read_at, next_at)
+                WHERE query.id = seen.id
+                  AND query.status = seen.status
+                  AND query.reminder_due_at IS NOT DISTINCT FROM seen.read_at
+                """,
+                params,
             )
 
 
@@ -404,6 +442,7 @@ def scan(now: datetime) -> ScanResult:
         if result.planned:
             result.created = _store(result.planned, now)
         _advance_visits(result.visits_seen)
+        _advance_queries(result.queries_seen)
     return result
 
 

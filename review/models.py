@@ -63,7 +63,8 @@ class QueryOrigin(models.TextChoices):
     AUTOMATIC = "automatic", "Automatic edit check"
 
 
-@pghistory.track()
+# reminder_due_at is the reminder scan's bookkeeping, not trial data: not audited.
+@pghistory.track(exclude=["reminder_due_at"])
 class Query(models.Model):
     """A discrepancy raised on a record or one of its fields."""
 
@@ -85,6 +86,10 @@ class Query(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the reminder scan (followup.services) must look at this query again: NULL (at the
+    # next scan) when it is raised, answered or re-opened, then the moment of its "left open"
+    # reminder or followup.rules.NO_MORE_REMINDERS once it was reminded, kept by the scan.
+    reminder_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]
@@ -92,6 +97,11 @@ class Query(models.Model):
         indexes = [
             models.Index(fields=["content_type", "object_id"]),
             models.Index(fields=["status", "raised_at"]),
+            models.Index(
+                fields=["reminder_due_at"],
+                condition=Q(status__in=["open", "answered"]),
+                name="query_active_reminder_due",
+            ),
         ]
         triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]
         constraints = [

@@ -351,7 +351,8 @@ def query_answer(*, query: Query, by: User, text: str, now: datetime) -> Query:
                 f"Only an open query can be answered; this one is {current.get_status_display()}."
             )
         current.status = QueryStatus.ANSWERED
-        current.save(update_fields=["status"])
+        current.reminder_due_at = None  # the reminder scan looks again: a new recipient
+        current.save(update_fields=["status", "reminder_due_at"])
         message = QueryMessage.objects.create(
             query=current, kind=QueryMessage.Kind.ANSWERED, author=by, text=text, created_at=now
         )
@@ -400,9 +401,10 @@ def query_reopen(*, query: Query, by: User, text: str, now: datetime) -> Query:
         current.status = QueryStatus.OPEN
         current.closed_by = None
         current.closed_at = None
+        current.reminder_due_at = None  # the reminder scan looks again
         try:
             with transaction.atomic(), audit_context(by=by, reason="Query re-opened"):
-                current.save(update_fields=["status", "closed_by", "closed_at"])
+                current.save(update_fields=["status", "closed_by", "closed_at", "reminder_due_at"])
         except IntegrityError:
             raise ValidationError(
                 "The edit check has raised a new query on this record since: answer that one."

@@ -397,3 +397,30 @@ def test_moving_the_stored_moment_of_a_visit_is_not_an_audit_event(subject):
     services.scan(local(visit_of(subject, "C1D8").window_closes_on, 9))
     assert Visit.objects.filter(reminder_due_at__isnull=False).exists()
     assert VisitEvent.objects.count() == before
+
+
+def test_a_query_left_open_is_read_when_due_and_again_once_answered(
+    subject, coordinator_a, monitor
+):
+    from review.services import query_answer, query_raise
+    from tests.review.factories import c1d1_dose
+
+    raised_at = local(visit_of(subject, "C1D8").window_closes_on + timedelta(days=40))
+    query = query_raise(record=c1d1_dose(subject), by=monitor, text="Which lot?", now=raised_at)
+    due = raised_at + timedelta(days=services.SETTINGS.query_open_days)
+
+    def read(result):
+        return query.pk in {seen.id for seen in result.queries_seen}
+
+    assert read(services.scan(raised_at))  # raised: read once, its moment stored
+    query.refresh_from_db()
+    assert query.reminder_due_at == due
+    assert not read(services.scan(due - timedelta(minutes=1)))
+    assert read(services.scan(due))
+    to_site = Reminder.objects.filter(kind="query_open", recipient=coordinator_a)
+    assert to_site.count() == 1
+    assert not read(services.scan(due + timedelta(hours=1)))  # reminded: not read again
+    query_answer(query=query, by=coordinator_a, text="LOT-7", now=due + timedelta(hours=2))
+    assert read(services.scan(due + timedelta(hours=3)))  # answered: its raiser is reminded
+    assert Reminder.objects.filter(kind="query_open", recipient=monitor).count() == 1
+    assert to_site.count() == 1
