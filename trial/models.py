@@ -118,6 +118,9 @@ class Study(models.Model):
     cycle_length_days = models.PositiveIntegerField()
     max_cycles = models.PositiveIntegerField()
     sites = models.ManyToManyField(Site, related_name="studies", blank=True)
+    # The PK and immunogenicity samples ([samples] of the study file, checked at load by
+    # trial.study_config.sample_schedule_values): {"times": [...], "types": [...]}.
+    sample_schedule = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name_plural = "studies"

@@ -59,6 +59,7 @@ def read_config(path: Path) -> dict:
         )
     escalation_values(config, path=path)
     vital_sign_values(config, path=path)
+    sample_schedule_values(config, path=path)
     return config
 
 
@@ -133,6 +134,111 @@ def vital_sign_values(config: dict, *, path: object = "the study file") -> list[
             | bounds
         )
     return rows
+
+
+SAMPLE_TIME_KEYS = (
+    "code",
+    "label",
+    "pre_dose",
+    "after_start_minutes",
+    "after_end_minutes",
+    "tolerance_minutes",
+)
+SAMPLE_TYPE_KEYS = ("code", "label", "visits", "times")
+# How a nominal time is placed against the dose: exactly one of these per time.
+_SAMPLE_ANCHORS = ("pre_dose", "after_start_minutes", "after_end_minutes")
+
+
+def sample_schedule_values(config: dict, *, path: object = "the study file") -> dict:
+    """The [samples] section checked, as stored on the study (Study.sample_schedule):
+    {"times": [...], "types": [...]}, each time with its anchor and tolerance in minutes, each
+    type with the dosing visits it is collected at and its nominal times. No section: no
+    samples. Errors name the key and the rule."""
+    section = config.get("samples")
+    where = f"[samples] in {path}"
+    if section is None:
+        return {"times": [], "types": []}
+    if not isinstance(section, dict) or set(section) - {"times", "types"}:
+        raise ImproperlyConfigured(f"{where}: holds `times` and `types` only")
+    times = []
+    for index, spec in enumerate(section.get("times", []), start=1):
+        at = f"{where}: times[{index}]"
+        if not isinstance(spec, dict):
+            raise ImproperlyConfigured(f"{at} must be a table of {', '.join(SAMPLE_TIME_KEYS)}")
+        extra = sorted(set(spec) - set(SAMPLE_TIME_KEYS))
+        if extra:
+            raise ImproperlyConfigured(f"{at} has unknown keys {', '.join(extra)}")
+        code, label = spec.get("code"), spec.get("label")
+        for key, value in (("code", code), ("label", label)):
+            if not isinstance(value, str) or not value.strip():
+                raise ImproperlyConfigured(f"{at}.{key} is required (a text)")
+        if code in {t["code"] for t in times}:
+            raise ImproperlyConfigured(f"{at}.code {code!r} is used twice")
+        anchors = [key for key in _SAMPLE_ANCHORS if key in spec]
+        if len(anchors) != 1 or spec.get("pre_dose", True) is not True:
+            raise ImproperlyConfigured(
+                f"{at} ({code}) needs exactly one of pre_dose = true, after_start_minutes, "
+                "after_end_minutes"
+            )
+        minutes = {}
+        for key in ("after_start_minutes", "after_end_minutes", "tolerance_minutes"):
+            if key not in spec:
+                continue
+            value = spec[key]
+            smallest = 1 if key == "after_start_minutes" else 0
+            if isinstance(value, bool) or not isinstance(value, int) or value < smallest:
+                raise ImproperlyConfigured(
+                    f"{at}.{key} ({code}) must be a whole number of minutes >= {smallest}, "
+                    f"got {value!r}"
+                )
+            minutes[key] = value
+        if "tolerance_minutes" not in minutes:
+            raise ImproperlyConfigured(f"{at}.tolerance_minutes ({code}) is required")
+        times.append(
+            {
+                "code": code,
+                "label": label,
+                "anchor": anchors[0],
+                "offset_minutes": minutes.get(anchors[0], 0),
+                "tolerance_minutes": minutes["tolerance_minutes"],
+            }
+        )
+    dosing_visits = [
+        d.code for d in visit_definitions(config) if d.kind == schedule.VisitKind.DOSING
+    ]
+    types = []
+    for index, spec in enumerate(section.get("types", []), start=1):
+        at = f"{where}: types[{index}]"
+        if not isinstance(spec, dict):
+            raise ImproperlyConfigured(f"{at} must be a table of {', '.join(SAMPLE_TYPE_KEYS)}")
+        extra = sorted(set(spec) - set(SAMPLE_TYPE_KEYS))
+        if extra:
+            raise ImproperlyConfigured(f"{at} has unknown keys {', '.join(extra)}")
+        code, label = spec.get("code"), spec.get("label")
+        for key, value in (("code", code), ("label", label)):
+            if not isinstance(value, str) or not value.strip():
+                raise ImproperlyConfigured(f"{at}.{key} is required (a text)")
+        if code in {t["code"] for t in types}:
+            raise ImproperlyConfigured(f"{at}.code {code!r} is used twice")
+        for key, known, what in (
+            ("visits", dosing_visits, "dosing visits"),
+            ("times", [t["code"] for t in times], "times of [samples]"),
+        ):
+            values = spec.get(key)
+            if not isinstance(values, list) or not values:
+                raise ImproperlyConfigured(f"{at}.{key} ({code}) must be a non-empty list")
+            unknown = [v for v in values if v not in known]
+            if unknown:
+                raise ImproperlyConfigured(
+                    f"{at}.{key} ({code}): {', '.join(map(str, unknown))} not among the "
+                    f"{what} ({', '.join(known)})"
+                )
+            if len(set(values)) != len(values):
+                raise ImproperlyConfigured(f"{at}.{key} ({code}) names one twice")
+        types.append(
+            {"code": code, "label": label, "visits": spec["visits"], "times": spec["times"]}
+        )
+    return {"times": times, "types": types}
 
 
 def _vital_bound(spec: dict, name: str, key: str, where: str) -> Decimal | None:
@@ -262,6 +368,7 @@ def load_study(config: dict, *, by: User | None = None) -> tuple[Study, dict]:
     """Create or update the study and everything under it; returns (study, counts)."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     study_values = {f: config["study"].get(f, "") for f in STUDY_FIELDS if f != "protocol_number"}
+    study_values["sample_schedule"] = sample_schedule_values(config)
     with transaction.atomic(), audit_context(by=by, reason="Study configuration loaded"):
         study = _sync(
             Study, {"protocol_number": config["study"]["protocol_number"]}, study_values, counts
