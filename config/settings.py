@@ -42,6 +42,7 @@ ECRF_APPS = [
     "medications",
     "labs",
     "ecg",
+    "samples",
     "followup",
     "review",
     "exports",

@@ -24,6 +24,7 @@ DATASETS = [
     "tumour_assessments",
     "lesion_measurements",
     "ecgs",
+    "samples",
     "adverse_events",
     "medical_history",
     "medications",
