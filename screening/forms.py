@@ -42,11 +42,36 @@ class RegistrationForm(forms.Form):
 
 
 class ConsentForm(forms.Form):
+    """Consent, new or corrected. A correction carries the version it was opened at (a
+    stale one is refused, screening.services.consent_update) and a reason for change."""
+
     icf_version = forms.CharField(label="ICF version", max_length=30)
     signed_at = forms.DateTimeField(
         label="Date and time signed",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Reason for change",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the audit trail.",
+    )
+
+    def __init__(self, *args, consent=None, **kwargs):
+        if consent is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "icf_version": consent.icf_version,
+                    "signed_at": consent.signed_at,
+                    "version": consent.version,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if consent is None:
+            del self.fields["reason"]
 
 
 class ReasonForm(forms.Form):
@@ -82,6 +107,9 @@ class EligibilityForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when correcting a saved assessment; kept in the audit trail.",
     )
+    # The version the form was opened at: a save made since refuses this one
+    # (screening.services.eligibility_save), instead of being overwritten by it.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = EligibilityAssessment
@@ -104,6 +132,8 @@ class EligibilityForm(forms.ModelForm):
         self.subject = subject
         self.lab_limits = list(lab_limits)
         self.fields["assessment_date"].required = True
+        if self.instance.pk:
+            self.initial["version"] = self.instance.version
         saved_labs = (self.instance.labs or {}) if self.instance.pk else {}
         lab_names = []
         for lab in self.lab_limits:
@@ -141,6 +171,7 @@ class EligibilityForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
+            "version",
             Fieldset("Assessment", "assessment_date"),
             Fieldset(
                 "Inclusion 2 · disease",

@@ -140,6 +140,20 @@ def _may_record_screening(by: User, subject: Subject, action: str) -> None:
     _require_screening(subject)
 
 
+def _consent_problems(subject: Subject, icf_version: str, signed_at: datetime, now: datetime):
+    errors = {}
+    if not icf_version.strip():
+        errors["icf_version"] = "ICF version is required."
+    if signed_at > now:
+        errors["signed_at"] = (
+            f"Date and time signed ({timezone.localtime(signed_at):%Y-%m-%d %H:%M}) is in "
+            "the future."
+        )
+    elif timezone.localtime(signed_at).date() < subject.date_of_birth:
+        errors["signed_at"] = "Consent cannot be signed before the date of birth."
+    return errors
+
+
 def consent_record(
     *, subject: Subject, by: User, icf_version: str, signed_at: datetime, now: datetime
 ) -> Consent:
@@ -150,24 +164,59 @@ def consent_record(
         now=now,
         audit_reason="Informed consent recorded",
     ) as write:
-        errors = {}
-        if not icf_version.strip():
-            errors["icf_version"] = "ICF version is required."
-        if signed_at > now:
-            errors["signed_at"] = (
-                f"Date and time signed ({timezone.localtime(signed_at):%Y-%m-%d %H:%M}) is in "
-                "the future."
-            )
-        elif timezone.localtime(signed_at).date() < subject.date_of_birth:
-            errors["signed_at"] = "Consent cannot be signed before the date of birth."
+        errors = _consent_problems(subject, icf_version, signed_at, now)
         if Consent.objects.filter(subject=subject).exists():
-            errors["icf_version"] = "Consent is already recorded for this subject."
+            errors["icf_version"] = (
+                "Consent is already recorded for this subject: correct it with a reason."
+            )
         if errors:
             raise ValidationError(errors)
         consent = Consent(
             subject=subject, icf_version=icf_version.strip(), signed_at=signed_at, recorded_by=by
         )
         return write.save(consent)
+
+
+def consent_update(
+    *,
+    consent: Consent,
+    by: User,
+    icf_version: str,
+    signed_at: datetime,
+    reason: str,
+    expected_version: int,
+    now: datetime,
+) -> Consent:
+    """Correct the ICF version or the date signed, from the version the user opened.
+
+    Screening data is recorded only after consent: the date signed cannot move after the
+    eligibility assessment already recorded.
+    """
+    subject = consent.subject
+    with crf_write(
+        require=lambda: _may_record_screening(by, subject, "correct consent"),
+        record=consent,
+        by=by,
+        now=now,
+        expected_version=expected_version,
+        reason=reason,
+    ) as write:
+        current = write.record
+        errors = _consent_problems(subject, icf_version, signed_at, now)
+        assessment = EligibilityAssessment.objects.filter(
+            subject=subject, voided_at__isnull=True
+        ).first()
+        signed_on = timezone.localtime(signed_at).date()
+        if "signed_at" not in errors and assessment and signed_on > assessment.assessment_date:
+            errors["signed_at"] = (
+                f"Consent cannot be signed after the eligibility assessment of "
+                f"{assessment.assessment_date}: no screening data before consent."
+            )
+        if errors:
+            raise ValidationError(errors)
+        current.icf_version = icf_version.strip()
+        current.signed_at = signed_at
+        return write.save(current, update_fields=["icf_version", "signed_at"])
 
 
 # --- eligibility ---------------------------------------------------------------------------
@@ -189,15 +238,32 @@ def _may_record_eligibility(by: User, subject: Subject) -> None:
 
 
 def eligibility_save(
-    *, subject: Subject, by: User, values: dict, today: date, reason: str = ""
+    *,
+    subject: Subject,
+    by: User,
+    values: dict,
+    today: date,
+    reason: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> EligibilityAssessment:
-    """Record or correct the eligibility CRF; the verdict is computed, never typed."""
+    """Record or correct the eligibility CRF; the verdict is computed, never typed.
+
+    A correction names the version it was edited from (`expected_version`): if someone
+    saved in between, it is refused instead of overwriting their save; a new assessment
+    (no version) is refused once one is recorded.
+    """
     with crf_write(
         require=lambda: _may_record_eligibility(by, subject),
         parent=subject,
         find=lambda: EligibilityAssessment.objects.filter(subject=subject).first(),
         by=by,
-        now=timezone.now(),
+        now=now or timezone.now(),
+        expected_version=expected_version,
+        already_recorded=(
+            "An eligibility assessment is already recorded for this subject (saved since "
+            "you opened the form): open it again to correct it with a reason."
+        ),
         reason=reason,
         audit_reason="Eligibility assessment recorded",
     ) as write:

@@ -96,7 +96,7 @@ def _screening_context(request, subject, **extra):
         "confirm_form": SignForm(),
         "enroll_blockers": blockers,
         "escalation": state,
-        "consent_form": ConsentForm(),
+        "consent_form": ConsentForm(consent=getattr(subject, "consent", None)),
         "fail_form": ReasonForm(),
         "enroll_form": EnrollForm(initial={"planned_c1d1": today}),
     }
@@ -112,21 +112,35 @@ def screening_subject(request, pk):
 @login_required
 @require_POST
 def consent(request, pk):
+    """Record consent, or correct it: a correction posts the version its form was opened at."""
     subject = get_subject_for_user(request.user, pk)
-    form = ConsentForm(request.POST)
+    consent = getattr(subject, "consent", None)
+    form = ConsentForm(request.POST, consent=consent)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            services.consent_record(
-                subject=subject,
-                by=request.user,
-                icf_version=form.cleaned_data["icf_version"],
-                signed_at=form.cleaned_data["signed_at"],
-                now=timezone.now(),
-            )
+            if data["version"] is None or consent is None:
+                services.consent_record(
+                    subject=subject,
+                    by=request.user,
+                    icf_version=data["icf_version"],
+                    signed_at=data["signed_at"],
+                    now=timezone.now(),
+                )
+            else:
+                services.consent_update(
+                    consent=consent,
+                    by=request.user,
+                    icf_version=data["icf_version"],
+                    signed_at=data["signed_at"],
+                    reason=data.get("reason") or "",
+                    expected_version=data["version"],
+                    now=timezone.now(),
+                )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Consent recorded.")
+            messages.success(request, "Consent corrected." if consent else "Consent recorded.")
             return redirect("screening_subject", pk=subject.pk)
     context = _screening_context(request, subject, consent_form=form)
     return render(request, "screening/subject.html", context, status=400)
@@ -161,6 +175,7 @@ def eligibility(request, pk):
                 values=form.values(),
                 today=_today(),
                 reason=form.cleaned_data.get("reason") or "",
+                expected_version=form.cleaned_data.get("version"),
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):

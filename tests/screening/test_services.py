@@ -10,6 +10,7 @@ from dosing.services import subject_withdraw
 from review.subjects import subject_update, subject_void
 from screening.models import Consent, EligibilityAssessment
 from screening.services import (
+    consent_update,
     eligibility_confirm,
     eligibility_save,
     escalation_for,
@@ -71,9 +72,19 @@ def investigator_b(make_user, site_b):
     return make_user("inv_b", Role.INVESTIGATOR, site_b)
 
 
-def save(subject, by, reason="", **changes):
+def save(subject, by, reason="", expected_version=None, **changes):
+    """Save the eligibility CRF; a correction is made from the version stored now unless
+    `expected_version` names another (an older one: someone saved since)."""
+    stored = EligibilityAssessment.objects.filter(subject=subject).first()
+    if expected_version is None and stored is not None:
+        expected_version = stored.version
     return eligibility_save(
-        subject=subject, by=by, values=eligible_values(**changes), today=TODAY, reason=reason
+        subject=subject,
+        by=by,
+        values=eligible_values(**changes),
+        today=TODAY,
+        reason=reason,
+        expected_version=expected_version,
     )
 
 
@@ -138,6 +149,64 @@ def test_coordinator_of_another_site_cannot_record_consent(
     with pytest.raises(PermissionDenied):
         record_consent(subject=subject, by=coordinator_b)
     assert not Consent.objects.filter(subject=subject).exists()
+
+
+def correct_consent(subject, by, *, expected_version=1, reason="ICF version misread", **changes):
+    consent = Consent.objects.get(subject=subject)
+    values = {"icf_version": consent.icf_version, "signed_at": consent.signed_at} | changes
+    return consent_update(
+        consent=consent,
+        by=by,
+        reason=reason,
+        expected_version=expected_version,
+        now=at(TODAY, 12),
+        **values,
+    )
+
+
+def test_consent_is_corrected_with_a_reason_in_the_audit_trail(subject, coordinator_a):
+    corrected = correct_consent(subject, coordinator_a, icf_version="2.1")
+    assert (corrected.icf_version, corrected.version) == ("2.1", 2)
+    [edit] = [e for e in history_for(corrected) if e.reason == "ICF version misread"]
+    assert ("icf_version", "2.0", "2.1") in [(c.field, c.old, c.new) for c in edit.changes]
+
+
+@pytest.mark.parametrize("reason", ["", "  "])
+def test_a_consent_correction_needs_a_reason(subject, coordinator_a, reason):
+    with pytest.raises(ValidationError) as excinfo:
+        correct_consent(subject, coordinator_a, icf_version="2.1", reason=reason)
+    assert "reason" in excinfo.value.message_dict
+    assert Consent.objects.get(subject=subject).icf_version == "2.0"
+
+
+def test_a_consent_correction_from_an_older_version_is_refused(subject, coordinator_a):
+    correct_consent(subject, coordinator_a, icf_version="2.1")
+    with pytest.raises(ValidationError) as excinfo:
+        correct_consent(subject, coordinator_a, icf_version="2.2", expected_version=1)
+    assert "Informed consent: it is now version 2; you edited version 1" in refusal(excinfo)
+    assert Consent.objects.get(subject=subject).icf_version == "2.1"
+
+
+def test_consent_is_not_moved_after_the_eligibility_assessment(eligible_subject, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        correct_consent(eligible_subject, coordinator_a, signed_at=at(ASSESSED + timedelta(days=1)))
+    assert "after the eligibility assessment" in " ".join(excinfo.value.message_dict["signed_at"])
+    # On the assessment day itself it may be (consent comes first that morning).
+    correct_consent(eligible_subject, coordinator_a, signed_at=at(ASSESSED, 8))
+
+
+def test_consent_of_an_enrolled_subject_is_not_corrected(
+    confirmed_subject, coordinator_a, investigator_a
+):
+    enroll(confirmed_subject, coordinator_a)
+    with pytest.raises(ValidationError, match="screening data can no longer change"):
+        correct_consent(confirmed_subject, coordinator_a, icf_version="2.1")
+
+
+def test_coordinator_of_another_site_cannot_correct_consent(subject, coordinator_b):
+    with pytest.raises(PermissionDenied):
+        correct_consent(subject, coordinator_b, icf_version="2.1")
+    assert Consent.objects.get(subject=subject).version == 1
 
 
 # --- the eligibility CRF -------------------------------------------------------------------
@@ -262,6 +331,31 @@ def test_editing_a_saved_assessment_needs_a_reason(eligible_subject, coordinator
     with pytest.raises(ValidationError) as excinfo:
         save(eligible_subject, coordinator_a, reason="  ", ecog=0)
     assert "reason" in excinfo.value.message_dict
+    assert assessment_of(eligible_subject).ecog == 1
+
+
+def test_a_correction_from_an_older_version_is_refused_naming_the_record(
+    eligible_subject, coordinator_a, investigator_a
+):
+    save(eligible_subject, coordinator_a, reason="ECOG from the clinic letter", ecog=0)
+    with pytest.raises(ValidationError) as excinfo:
+        save(eligible_subject, investigator_a, reason="Re-scored", expected_version=1, ecog=2)
+    assert "Eligibility: it is now version 2; you edited version 1" in refusal(excinfo)
+    assert (assessment_of(eligible_subject).ecog, assessment_of(eligible_subject).version) == (
+        0,
+        2,
+    )
+
+
+def test_a_new_assessment_is_refused_once_one_is_recorded(eligible_subject, coordinator_a):
+    with pytest.raises(ValidationError, match="already recorded for this subject"):
+        eligibility_save(
+            subject=eligible_subject,
+            by=coordinator_a,
+            values=eligible_values(ecog=0),
+            today=TODAY,
+            reason="A second form",
+        )
     assert assessment_of(eligible_subject).ecog == 1
 
 

@@ -462,3 +462,94 @@ def test_screening_log_is_one_page_and_its_queries_do_not_grow_with_the_subjects
         )
     )
     assert len(rows) == 1 + Subject.objects.count()
+
+
+# Two people editing one record (issue 16): the second save is refused, naming the record,
+# with what that person typed kept on the page.
+
+
+def test_a_second_correction_from_the_same_version_is_refused_with_its_input_kept(
+    client, study, site_a, coordinator_a, investigator_a
+):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
+    action = reverse("screening_eligibility", args=[subject.pk])
+    client.force_login(investigator_a)
+    opened_by_investigator = client.get(action).content.decode()
+    client.force_login(coordinator_a)
+    opened_by_coordinator = client.get(action).content.decode()
+    for page in (opened_by_investigator, opened_by_coordinator):
+        assert 'name="version" value="1"' in page
+    posted = _form_data(eligible_values()) | {"version": "1"}
+    for women_only in ("childbearing_potential", "pregnancy_test_result"):
+        posted.pop(women_only, None)  # not asked for a man
+
+    first = client.post(action, posted | {"ecog": "0", "reason": "ECOG from the clinic letter"})
+    client.force_login(investigator_a)
+    second = client.post(action, posted | {"ecog": "2", "reason": "ECOG re-scored today"})
+
+    assert first.status_code == 302
+    assert second.status_code == 400
+    text = second.content.decode()
+    assert "saved by someone else after you opened it" in text
+    assert "Eligibility: it is now version 2; you edited version 1" in text
+    assert lost_values(posted | {"ecog": "2", "reason": "ECOG re-scored today"}, text) == {}
+    stored = EligibilityAssessment.objects.get(subject=subject)
+    assert (stored.ecog, stored.version) == (0, 2)
+
+
+def test_a_second_new_assessment_over_a_saved_one_is_refused(
+    client, study, site_a, coordinator_a, investigator_a
+):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a)
+    action = reverse("screening_eligibility", args=[subject.pk])
+    posted = _form_data(eligible_values())
+    client.force_login(coordinator_a)
+    assert client.post(action, posted | {"ecog": "0"}).status_code == 302
+
+    client.force_login(investigator_a)  # had the blank form open since before that save
+    second = client.post(action, posted | {"ecog": "2"})
+
+    assert second.status_code == 400
+    assert "already recorded for this subject" in second.content.decode()
+    assert EligibilityAssessment.objects.get(subject=subject).ecog == 0
+
+
+def test_consent_is_corrected_from_the_screening_page(client, study, site_a, coordinator_a):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a)
+    client.force_login(coordinator_a)
+    page = client.get(reverse("screening_subject", args=[subject.pk])).content.decode()
+    assert 'name="version" value="1"' in page and "Correct consent" in page
+
+    response = client.post(
+        reverse("screening_consent", args=[subject.pk]),
+        {
+            "icf_version": "2.1",
+            "signed_at": "2026-11-13T10:00",
+            "version": "1",
+            "reason": "ICF version misread",
+        },
+    )
+
+    assert response.status_code == 302
+    consent = Consent.objects.get(subject=subject)
+    assert (consent.icf_version, consent.version) == ("2.1", 2)
+
+
+def test_a_stale_consent_correction_is_refused_with_its_input_kept(
+    client, study, site_a, coordinator_a, investigator_a
+):
+    subject = consented_subject(study=study, site=site_a, by=coordinator_a)
+    action = reverse("screening_consent", args=[subject.pk])
+    opened = {"signed_at": "2026-11-13T10:00", "version": "1"}
+    client.force_login(coordinator_a)
+    client.post(action, opened | {"icf_version": "2.1", "reason": "ICF version misread"})
+    client.force_login(investigator_a)  # opened the same version 1 before that save
+    posted = opened | {"icf_version": "3.0", "reason": "Checked the signed copy"}
+
+    response = client.post(action, posted)
+
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Informed consent: it is now version 2; you edited version 1" in text
+    assert lost_values(posted, text, action) == {}
+    assert Consent.objects.get(subject=subject).icf_version == "2.1"
