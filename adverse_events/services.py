@@ -4,7 +4,7 @@ Consistency, periods, deadlines and DLT candidacy come from adverse_events.rules
 checks who may do what at which site, stores the derived columns and writes the audit trail.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max
@@ -19,7 +19,7 @@ from trial import hooks
 from trial.access import require
 from trial.capabilities import Capability
 from trial.models import Subject, SubjectStatus, User
-from trial.selectors import first_dose_date, last_dose_date
+from trial.selectors import consent_date, first_dose_date, last_dose_date
 
 AE_FIELDS = (
     "term",
@@ -42,11 +42,6 @@ def _threshold(subject: Subject, key: str) -> int:
     return int(subject.study.thresholds.get(key=key).value)
 
 
-def _consent_date(subject: Subject) -> date | None:
-    consent = getattr(subject, "consent", None)
-    return timezone.localtime(consent.signed_at).date() if consent else None
-
-
 def facts_for(
     subject: Subject, values: dict, relationship: str = "", expectedness: str = ""
 ) -> rules.AeFacts:
@@ -67,7 +62,7 @@ def facts_for(
         expectedness=rules.Expectedness(expectedness) if expectedness else None,
         term=term.term if term else None,
         available_grades=frozenset(term.available_grades) if term else frozenset(),
-        consent_date=_consent_date(subject),
+        consent_date=consent_date(subject),
         first_dose_date=first_dose_date(subject),
         last_dose_date=last_dose_date(subject),
     )
@@ -95,7 +90,7 @@ def check(subject: Subject, values: dict, *, relationship: str = "", now: dateti
         problems.append(("aware_at", "The time the site became aware is in the future."))
     if aware_at and aware_at.date() < onset:
         problems.append(("aware_at", "The site cannot become aware before the onset."))
-    if _consent_date(subject) is None:
+    if consent_date(subject) is None:
         problems.append((None, "Record informed consent before adverse events."))
         return problems
     for problem in rules.check_consistency(facts_for(subject, values, relationship)):

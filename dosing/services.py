@@ -21,7 +21,7 @@ from trial.access import require
 from trial.audit import audit_context
 from trial.capabilities import Capability
 from trial.models import Subject, SubjectStatus, User, Visit, VisitKind
-from trial.selectors import first_dose_date, last_dose_date
+from trial.selectors import consent_date, first_dose_date, last_dose_date
 from trial.study_config import definitions_of
 
 DOSING_FIELDS = (
@@ -169,8 +169,8 @@ def _dosing_problems(visit: Visit, subject: Subject, values: dict, today: date):
                         f"{later.visit.code} was given on {later.administered_on}.",
                     )
                 )
-        consent = getattr(subject, "consent", None)
-        if consent is not None and on < consent.signed_at.date():
+        consented = consent_date(subject)
+        if consented is not None and on < consented:
             problems.append(("administered_on", "Administration date is before consent."))
     start, stop = values.get("start_time"), values.get("stop_time")
     if start and stop and stop < start:
@@ -481,13 +481,12 @@ def subject_end_treatment(*, subject: Subject, by: User, on: date, reason: str, 
 
 
 def _check_disposition_date(subject: Subject, kind: str, on: date, today: date) -> None:
-    consent = getattr(subject, "consent", None)
     problems = disposition_date_problems(
         DispositionFacts(
             kind=kind,
             label=DispositionKind(kind).label,
             event_date=on,
-            consent_date=timezone.localtime(consent.signed_at).date() if consent else None,
+            consent_date=consent_date(subject),
             last_dose_date=last_dose_date(subject),
         ),
         today=today,

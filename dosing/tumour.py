@@ -23,7 +23,7 @@ from review.contract import CrfWrite, crf_write
 from trial.access import require
 from trial.capabilities import Capability
 from trial.models import Subject, SubjectStatus, User
-from trial.selectors import first_dose_date
+from trial.selectors import consent_date, first_dose_date
 
 DERIVED = (
     "sum_mm",
@@ -74,11 +74,10 @@ def _check_date(subject: Subject, assessment_date: date, today: date) -> None:
     errors = {}
     if assessment_date > today:
         errors["assessment_date"] = [f"Assessment date {assessment_date} is in the future."]
-    consent = getattr(subject, "consent", None)
-    if consent and assessment_date < timezone.localtime(consent.signed_at).date():
+    consented = consent_date(subject)
+    if consented and assessment_date < consented:
         errors["assessment_date"] = [
-            f"Assessment date {assessment_date} is before consent "
-            f"({timezone.localtime(consent.signed_at).date()})."
+            f"Assessment date {assessment_date} is before consent ({consented})."
         ]
     if live_assessments(subject).filter(assessment_date=assessment_date).exists():
         errors["assessment_date"] = [f"An assessment on {assessment_date} is already recorded."]

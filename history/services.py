@@ -5,7 +5,7 @@ subject's site, the row lock, the record lock, the version, the reason for chang
 context, the automatic edit checks); this module adds the clinical rules.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max
@@ -18,7 +18,7 @@ from review.contract import crf_write
 from trial.access import require
 from trial.capabilities import Capability
 from trial.models import Subject, User
-from trial.selectors import first_dose_date
+from trial.selectors import consent_date, first_dose_date
 
 MH_FIELDS = (
     "condition",
@@ -30,11 +30,6 @@ MH_FIELDS = (
     "baseline_grade_code",
     "treatment",
 )
-
-
-def consent_date(subject: Subject) -> date | None:
-    consent = getattr(subject, "consent", None)
-    return timezone.localtime(consent.signed_at).date() if consent else None
 
 
 def facts_for(values: dict) -> rules.ConditionFacts:

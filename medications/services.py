@@ -13,6 +13,7 @@ from review.contract import crf_write
 from trial.access import require
 from trial.capabilities import Capability
 from trial.models import Subject, User
+from trial.selectors import consent_date
 
 CM_FIELDS = (
     "medication",
@@ -49,11 +50,6 @@ def facts_for(subject: Subject, values: dict) -> rules.MedicationFacts:
         immunosuppressive=bool(values.get("immunosuppressive")),
         investigational=bool(values.get("investigational")),
     )
-
-
-def consent_date(subject: Subject):
-    consent = getattr(subject, "consent", None)
-    return timezone.localtime(consent.signed_at).date() if consent else None
 
 
 def check(subject: Subject, values: dict, *, now: datetime) -> list[tuple[str | None, str]]:

@@ -33,6 +33,7 @@ from trial.models import (
     User,
     Visit,
 )
+from trial.selectors import consent_date
 from trial.study_config import definitions_of
 
 
@@ -99,7 +100,6 @@ def _decimal(value):
 
 def facts_from(subject: Subject, values: dict) -> eligibility.EligibilityFacts:
     """The rules' view of a subject and the eligibility values (a form's or a saved row's)."""
-    consent = getattr(subject, "consent", None)
     facts = {}
     for name in FACT_FIELDS:
         value = values.get(name)
@@ -115,7 +115,7 @@ def facts_from(subject: Subject, values: dict) -> eligibility.EligibilityFacts:
     return eligibility.EligibilityFacts(
         date_of_birth=subject.date_of_birth,
         sex=subject.sex,
-        consent_signed_on=timezone.localtime(consent.signed_at).date() if consent else None,
+        consent_signed_on=consent_date(subject),
         labs=labs,
         **facts,
     )
@@ -233,7 +233,7 @@ def eligibility_evaluate(*, subject: Subject, values: dict, today: date):
 
 def _may_record_eligibility(by: User, subject: Subject) -> None:
     _may_record_screening(by, subject, "record eligibility")
-    if not Consent.objects.filter(subject=subject).exists():
+    if consent_date(subject) is None:
         raise ValidationError("Record informed consent before any other screening data.")
 
 
