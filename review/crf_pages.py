@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
 from review.forms import RecordVoidForm, make_read_only
+from review.records import record_title
 from trial.access import can
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
@@ -41,7 +42,7 @@ def correction(request, record, form_factory: Callable, update: Callable, *, now
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{record.title} updated.")
+            messages.success(request, f"{record_title(record)} updated.")
             return review, form, redirect(done, pk=record.pk)
     return review, form, None
 
@@ -71,5 +72,5 @@ def void(request, record, service: Callable, *, now) -> tuple[RecordVoidForm, bo
         for message in error.messages:
             messages.error(request, message)
         return form, False
-    messages.success(request, f"{record.title} voided.")
+    messages.success(request, f"{record_title(record)} voided.")
     return form, True
