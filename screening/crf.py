@@ -104,6 +104,7 @@ def _unconfirmed(subjects):
 
     return EligibilityAssessment.objects.filter(
         subject__in=subjects,
+        voided_at__isnull=True,
         confirmed_at__isnull=True,
         status=EligibilityStatus.ELIGIBLE,
         subject__status=SubjectStatus.SCREENING,
@@ -113,7 +114,9 @@ def _unconfirmed(subjects):
 def _confirmed(subjects):
     from screening.models import EligibilityAssessment
 
-    return EligibilityAssessment.objects.filter(subject__in=subjects, confirmed_at__isnull=False)
+    return EligibilityAssessment.objects.filter(
+        subject__in=subjects, voided_at__isnull=True, confirmed_at__isnull=False
+    )
 
 
 def eligibility_other_tasks(subjects) -> list[QueueTask]:

@@ -24,8 +24,14 @@ class Funnel:
 def screening_funnel(subjects: QuerySet[Subject]) -> Funnel:
     counts = subjects.aggregate(
         registered=Count("id"),
-        screened=Count("id", filter=Q(consent__isnull=False)),
-        eligible=Count("id", filter=Q(eligibility__status=EligibilityStatus.ELIGIBLE)),
+        screened=Count("id", filter=Q(consent__isnull=False, consent__voided_at__isnull=True)),
+        eligible=Count(
+            "id",
+            filter=Q(
+                eligibility__status=EligibilityStatus.ELIGIBLE,
+                eligibility__voided_at__isnull=True,
+            ),
+        ),
         enrolled=Count("id", filter=Q(enrolled_at__isnull=False)),
         screen_failed=Count("id", filter=Q(status=SubjectStatus.SCREEN_FAILED)),
         in_screening=Count("id", filter=Q(status=SubjectStatus.SCREENING)),

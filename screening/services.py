@@ -9,12 +9,15 @@ inside one transaction with the audit context.
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from review.contract import crf_write
 from review.models import SignatureMeaning
+from review.records import all_kinds
 from review.services import assert_editable, password_verify, signature_add, task_counts_moved
 from screening import eligibility
 from screening.enrollment import EnrollmentFacts, enrollment_blockers
@@ -140,6 +143,20 @@ def _may_record_screening(by: User, subject: Subject, action: str) -> None:
     _require_screening(subject)
 
 
+# What is left of a subject whose consent was voided (docs/screening.md, "Voids").
+CONSENT_VOIDED = (
+    "This subject's consent was voided and is not recorded again (one per subject): record "
+    "a screen failure, or void the subject if it was registered in error. A patient who "
+    "signs later is registered again."
+)
+
+ELIGIBILITY_VOIDED = (
+    "The eligibility assessment was voided and is not recorded again (one per subject): this "
+    "subject cannot be enrolled. Record a screen failure, or void the subject if it was "
+    "registered in error."
+)
+
+
 def _consent_problems(subject: Subject, icf_version: str, signed_at: datetime, now: datetime):
     errors = {}
     if not icf_version.strip():
@@ -165,7 +182,10 @@ def consent_record(
         audit_reason="Informed consent recorded",
     ) as write:
         errors = _consent_problems(subject, icf_version, signed_at, now)
-        if Consent.objects.filter(subject=subject).exists():
+        stored = Consent.objects.filter(subject=subject).first()
+        if stored is not None and stored.voided_at is not None:
+            errors["icf_version"] = CONSENT_VOIDED
+        elif stored is not None:
             errors["icf_version"] = (
                 "Consent is already recorded for this subject: correct it with a reason."
             )
@@ -312,6 +332,8 @@ def eligibility_confirm(
     assessment = EligibilityAssessment.objects.filter(subject=subject).first()
     if assessment is None:
         raise ValidationError("No eligibility assessment to confirm.")
+    if assessment.voided_at is not None:
+        raise ValidationError("The eligibility assessment was voided: there is none to confirm.")
     result = None
 
     def may_confirm() -> None:
@@ -351,6 +373,102 @@ def eligibility_confirm(
             now=assessment.confirmed_at,
         )
     return assessment
+
+
+# --- voids: a screening CRF recorded in error (docs/screening.md, "Voids") ------------------
+
+
+def _may_void_screening(by: User, subject: Subject, what: str) -> None:
+    require(by, Capability.ENTER_DATA, subject, action=f"void {what}")
+    _require_screening_to_void(subject, what)
+
+
+def _require_screening_to_void(subject: Subject, what: str) -> None:
+    """Only while in screening: once enrolled (or a screen failure) the subject's consent
+    and eligibility are what that step rests on, and stay."""
+    if subject.voided_at:
+        raise ValidationError("This subject was voided; its data cannot change.")
+    if subject.status != SubjectStatus.SCREENING:
+        raise ValidationError(
+            f"Subject {subject} is {subject.get_status_display().lower()}: its {what} is "
+            "the record that rests on and cannot be voided."
+        )
+
+
+def _locked_subject(subject_id: int, what: str) -> Subject:
+    """The subject's row, locked: enrollment and every new record of the subject take the
+    same lock, so the state a void is checked against cannot change under it."""
+    subject = Subject.objects.select_for_update(of=("self",)).get(pk=subject_id)
+    _require_screening_to_void(subject, what)
+    return subject
+
+
+def eligibility_void(
+    *, record: EligibilityAssessment, by: User, reason: str, expected_version: int, now: datetime
+) -> EligibilityAssessment:
+    """Void an eligibility assessment recorded in error, while the subject is in screening.
+
+    The row stays, with the reason; an investigator's confirmation goes with it. One
+    assessment per subject: none is recorded again, so the subject cannot be enrolled.
+    """
+    with crf_write(
+        require=lambda: _may_void_screening(by, record.subject, "eligibility assessment"),
+        record=record,
+        by=by,
+        now=now,
+        expected_version=expected_version,
+        reason=reason,
+        void=True,
+    ) as write:
+        _locked_subject(write.record.subject_id, "eligibility assessment")
+        return write.void()
+
+
+def _standing_records(subject: Subject, *, besides: Model) -> list[str]:
+    """'3 Medical history' for each CRF kind with records of `subject` not voided, other
+    than `besides` (read through the registry: no CRF is named here)."""
+    standing = []
+    for kind in all_kinds():
+        model = apps.get_model(kind.label)
+        names = {f.name for f in model._meta.get_fields()}
+        if "subject" not in names or "voided_at" not in names:
+            continue
+        rows = model._base_manager.filter(subject=subject, voided_at__isnull=True)
+        if model is type(besides):
+            rows = rows.exclude(pk=besides.pk)
+        count = rows.count()
+        if count:
+            standing.append(f"{kind.name}: {count}")
+    return standing
+
+
+def consent_void(
+    *, record: Consent, by: User, reason: str, expected_version: int, now: datetime
+) -> Consent:
+    """Void a consent recorded in error, while the subject is in screening and no other of
+    its records stands (they were recorded under this consent: void them first).
+
+    The row stays, with the reason. One consent per subject: none is recorded again, and
+    nothing more is recorded for the subject (every "consent first" rule reads a standing
+    consent, trial.selectors.consent_date).
+    """
+    with crf_write(
+        require=lambda: _may_void_screening(by, record.subject, "informed consent"),
+        record=record,
+        by=by,
+        now=now,
+        expected_version=expected_version,
+        reason=reason,
+        void=True,
+    ) as write:
+        subject = _locked_subject(write.record.subject_id, "informed consent")
+        standing = _standing_records(subject, besides=write.record)
+        if standing:
+            raise ValidationError(
+                f"Consent cannot be voided while records made under it stand "
+                f"({', '.join(standing)}): void them first."
+            )
+        return write.void()
 
 
 def subject_screen_fail(
@@ -457,8 +575,11 @@ def _next_subject_number(site: Site) -> str:
 
 
 def enrollment_check(*, subject: Subject, planned_c1d1: date | None, today: date):
-    """(blocking reasons, the escalation state) for enrolling `subject` now."""
-    assessment = EligibilityAssessment.objects.filter(subject=subject).first()
+    """(blocking reasons, the escalation state) for enrolling `subject` now (a voided
+    assessment is no assessment)."""
+    assessment = EligibilityAssessment.objects.filter(
+        subject=subject, voided_at__isnull=True
+    ).first()
     state = escalation_for(subject.study, today=today)
     status = None
     if assessment is not None:

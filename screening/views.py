@@ -3,19 +3,20 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from review import crf_pages
 from review import selectors as review_selectors
 from review.forms import SignForm, make_read_only
 from screening import services
 from screening.forms import ConsentForm, EligibilityForm, EnrollForm, ReasonForm, RegistrationForm
-from screening.models import EligibilityAssessment
+from screening.models import Consent, EligibilityAssessment
 from screening.selectors import screening_funnel
 from trial import hooks
-from trial.access import can, get_subject_for_user, sites_for, subjects_for
+from trial.access import can, get_subject_for_user, require, sites_for, subjects_for
 from trial.boin import BoinState
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
@@ -77,9 +78,10 @@ def _screening_context(request, subject, **extra):
     review = review_selectors.record_panel(assessment, request.user) if assessment else None
     # A locked subject (or eligibility) is read-only for everyone.
     unlocked = review_selectors.lock_of(assessment or subject) is None
+    consent = Consent.objects.filter(subject=subject).first()
     context = {
         "subject": subject,
-        "consent": getattr(subject, "consent", None),
+        "consent": consent,
         "assessment": assessment,
         "review": review,
         "can_edit": unlocked and can(request.user, Capability.ENTER_DATA, subject),
@@ -90,13 +92,19 @@ def _screening_context(request, subject, **extra):
             services.eligibility_evaluate(
                 subject=subject, values=services.assessment_values(assessment), today=today
             )[0].findings
-            if assessment is not None and subject.status == SubjectStatus.SCREENING
+            if assessment is not None
+            and not assessment.voided_at
+            and subject.status == SubjectStatus.SCREENING
             else ()
         ),
         "confirm_form": SignForm(),
         "enroll_blockers": blockers,
         "escalation": state,
-        "consent_form": ConsentForm(consent=getattr(subject, "consent", None)),
+        "consent_form": ConsentForm(consent=consent),
+        "consent_void_form": crf_pages.void_form(consent) if consent else None,
+        "eligibility_void_form": crf_pages.void_form(assessment) if assessment else None,
+        "consent_voided_note": services.CONSENT_VOIDED,
+        "eligibility_voided_note": services.ELIGIBILITY_VOIDED,
         "fail_form": ReasonForm(),
         "enroll_form": EnrollForm(initial={"planned_c1d1": today}),
     }
@@ -146,6 +154,35 @@ def consent(request, pk):
     return render(request, "screening/subject.html", context, status=400)
 
 
+def _screening_void(request, pk, model, void_record, what: str):
+    """The void of a screening CRF from the screening page (docs/screening.md, "Voids")."""
+    subject = get_subject_for_user(request.user, pk)
+    require(request.user, Capability.ENTER_DATA, subject, action=f"void {what}")
+    record = model.objects.filter(subject=subject).first()
+    if record is None:
+        raise Http404(f"No {what} is recorded for this subject.")
+    form, voided = crf_pages.void(request, record, void_record, now=timezone.now())
+    if voided:
+        return redirect("screening_subject", pk=subject.pk)
+    name = "consent_void_form" if model is Consent else "eligibility_void_form"
+    context = _screening_context(request, subject, **{name: form})
+    return render(request, "screening/subject.html", context, status=400)
+
+
+@login_required
+@require_POST
+def consent_void(request, pk):
+    return _screening_void(request, pk, Consent, services.consent_void, "informed consent")
+
+
+@login_required
+@require_POST
+def eligibility_void(request, pk):
+    return _screening_void(
+        request, pk, EligibilityAssessment, services.eligibility_void, "eligibility assessment"
+    )
+
+
 def _eligibility_form(request, subject, assessment, data=None):
     return EligibilityForm(
         data,
@@ -163,7 +200,8 @@ def eligibility(request, pk):
     form = _eligibility_form(request, subject, assessment, request.POST or None)
     locked = review_selectors.lock_of(assessment or subject) is not None
     # Read-only for the roles that may read it but not change it (the service's rule).
-    editable = can(request.user, Capability.ENTER_DATA, subject) and not locked
+    voided = assessment is not None and assessment.voided_at is not None
+    editable = can(request.user, Capability.ENTER_DATA, subject) and not locked and not voided
     if not editable:
         make_read_only(form)
     result = None
@@ -204,6 +242,7 @@ def eligibility(request, pk):
             "assessment": assessment,
             "locked": locked,
             "editable": editable,
+            "voided_note": services.ELIGIBILITY_VOIDED if voided else "",
             "open_queries": review_selectors.open_queries_for(assessment) if assessment else [],
         },
         status=status,
@@ -326,7 +365,7 @@ def screening_log(request):
                     s.screening_number,
                     s.subject_number or "",
                     s.status,
-                    a.status if a else "",
+                    ("voided" if a.voided_at else a.status) if a else "",
                     a.assessment_date if a else "",
                     " ".join(r["failed"]),
                     a.screen_failure_reason if a else "",
@@ -361,7 +400,9 @@ def screening_log(request):
 
 def _log_row(subject) -> dict:
     assessment = getattr(subject, "eligibility", None)
-    failed = [f["code"] for f in assessment.failed_findings] if assessment else []
+    # A voided assessment judges nothing (a screen failure's reason stays on it).
+    standing = assessment is not None and assessment.voided_at is None
+    failed = [f["code"] for f in assessment.failed_findings] if standing else []
     return {"subject": subject, "assessment": assessment, "failed": failed}
 
 

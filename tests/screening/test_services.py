@@ -7,12 +7,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from dosing.services import subject_withdraw
+from history.services import medical_history_record
 from review.subjects import subject_update, subject_void
 from screening.models import Consent, EligibilityAssessment
+from screening.selectors import screening_funnel
 from screening.services import (
     consent_update,
+    consent_void,
     eligibility_confirm,
     eligibility_save,
+    eligibility_void,
     escalation_for,
     subject_enroll,
     subject_screen_fail,
@@ -813,3 +817,142 @@ def test_the_eligibility_crf_keeps_who_entered_it_and_counts_its_versions(
     corrected = assessment_of(eligible_subject)
     assert (corrected.recorded_by, corrected.saved_by) == (coordinator_a, investigator_a)
     assert (corrected.version, corrected.recorded_at) == (2, first.recorded_at)
+
+
+# --- voids (docs/screening.md, "Voids") --------------------------------------------------------
+
+
+def void_eligibility(subject, by, *, reason="Entered for the wrong patient", expected_version=None):
+    record = assessment_of(subject)
+    return eligibility_void(
+        record=record,
+        by=by,
+        reason=reason,
+        expected_version=record.version if expected_version is None else expected_version,
+        now=at(TODAY, 12),
+    )
+
+
+def void_consent(subject, by, *, reason="Recorded before the patient signed"):
+    record = Consent.objects.get(subject=subject)
+    return consent_void(
+        record=record, by=by, reason=reason, expected_version=record.version, now=at(TODAY, 12)
+    )
+
+
+def test_an_eligibility_assessment_is_voided_with_its_reason_audited(
+    eligible_subject, coordinator_a
+):
+    voided = void_eligibility(eligible_subject, coordinator_a)
+    assert (voided.void_reason, voided.version) == ("Entered for the wrong patient", 2)
+    assert voided.voided_at == at(TODAY, 12)
+    [event] = [e for e in history_for(voided) if e.reason.startswith("Voided")]
+    assert (event.reason, event.username) == (
+        "Voided: Entered for the wrong patient",
+        coordinator_a.username,
+    )
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_an_eligibility_void_needs_a_reason(eligible_subject, coordinator_a, reason):
+    with pytest.raises(ValidationError, match="reason is required"):
+        void_eligibility(eligible_subject, coordinator_a, reason=reason)
+    assert assessment_of(eligible_subject).voided_at is None
+
+
+def test_an_eligibility_void_from_an_older_version_is_refused(eligible_subject, coordinator_a):
+    save(eligible_subject, coordinator_a, reason="ECOG from the clinic letter", ecog=0)
+    with pytest.raises(ValidationError, match="it is now version 2; you edited version 1"):
+        void_eligibility(eligible_subject, coordinator_a, expected_version=1)
+    assert assessment_of(eligible_subject).voided_at is None
+
+
+def test_the_eligibility_of_an_enrolled_subject_is_not_voided(confirmed_subject, coordinator_a):
+    enroll(confirmed_subject, coordinator_a)
+    with pytest.raises(ValidationError, match="is enrolled: its eligibility assessment is the"):
+        void_eligibility(confirmed_subject, coordinator_a)
+    assert assessment_of(confirmed_subject).voided_at is None
+
+
+def test_the_eligibility_of_a_screen_failure_is_not_voided(eligible_subject, coordinator_a):
+    subject_screen_fail(subject=eligible_subject, by=coordinator_a, reason="Declined")
+    with pytest.raises(ValidationError, match="is screen failed: its eligibility assessment"):
+        void_eligibility(eligible_subject, coordinator_a)
+    assert assessment_of(eligible_subject).voided_at is None
+
+
+def test_only_the_sites_data_entry_staff_void_eligibility(eligible_subject, monitor, coordinator_b):
+    for user in (monitor, coordinator_b):
+        with pytest.raises(PermissionDenied):
+            void_eligibility(eligible_subject, user)
+    assert assessment_of(eligible_subject).voided_at is None
+
+
+def test_a_voided_assessment_is_neither_voided_again_confirmed_edited_nor_enrolled(
+    confirmed_subject, coordinator_a, investigator_a
+):
+    void_eligibility(confirmed_subject, coordinator_a)
+    with pytest.raises(ValidationError, match="already voided"):
+        void_eligibility(confirmed_subject, coordinator_a, expected_version=2)
+    with pytest.raises(ValidationError, match="was voided"):
+        eligibility_confirm(
+            subject=confirmed_subject, by=investigator_a, today=TODAY, password=PASSWORD
+        )
+    with pytest.raises(ValidationError, match="was voided"):
+        save(confirmed_subject, coordinator_a, reason="Try again", ecog=0)
+    # Its investigator's confirmation went with it: enrollment sees no assessment at all.
+    with pytest.raises(ValidationError, match="no eligibility assessment has been recorded"):
+        enroll(confirmed_subject, coordinator_a)
+    assert Subject.objects.get(pk=confirmed_subject.pk).status == SubjectStatus.SCREENING
+
+
+def test_a_subject_whose_eligibility_was_voided_may_still_be_a_screen_failure(
+    eligible_subject, coordinator_a
+):
+    void_eligibility(eligible_subject, coordinator_a)
+    subject_screen_fail(subject=eligible_subject, by=coordinator_a, reason="Not reassessed")
+    assert Subject.objects.get(pk=eligible_subject.pk).status == SubjectStatus.SCREEN_FAILED
+
+
+def test_consent_is_not_voided_while_the_eligibility_assessment_stands(
+    eligible_subject, coordinator_a
+):
+    with pytest.raises(ValidationError) as excinfo:
+        void_consent(eligible_subject, coordinator_a)
+    assert "while records made under it stand (Eligibility: 1): void them first" in refusal(excinfo)
+    assert Consent.objects.get(subject=eligible_subject).voided_at is None
+
+
+def test_consent_is_not_voided_while_another_crf_of_the_subject_stands(subject, coordinator_a):
+    medical_history_record(
+        subject=subject,
+        by=coordinator_a,
+        values={"condition": "Appendicitis", "start_date": "2001", "end_date": "2001"},
+        now=at(TODAY, 11),
+    )
+    with pytest.raises(ValidationError, match=r"stand \(Medical history: 1\)"):
+        void_consent(subject, coordinator_a)
+
+
+def test_the_consent_of_an_enrolled_subject_is_not_voided(confirmed_subject, coordinator_a):
+    enroll(confirmed_subject, coordinator_a)
+    with pytest.raises(ValidationError, match="is enrolled: its informed consent is the record"):
+        void_consent(confirmed_subject, coordinator_a)
+
+
+def test_a_voided_consent_lets_nothing_more_be_recorded(eligible_subject, coordinator_a):
+    void_eligibility(eligible_subject, coordinator_a)
+    voided = void_consent(eligible_subject, coordinator_a)
+    assert (voided.void_reason, voided.version) == ("Recorded before the patient signed", 2)
+    with pytest.raises(ValidationError) as excinfo:
+        record_consent(subject=eligible_subject, by=coordinator_a)
+    assert "consent was voided and is not recorded again" in refusal(excinfo)
+    with pytest.raises(ValidationError, match="Record informed consent before the medical"):
+        medical_history_record(
+            subject=eligible_subject,
+            by=coordinator_a,
+            values={"condition": "Appendicitis", "start_date": "2001", "end_date": "2001"},
+            now=at(TODAY, 13),
+        )
+    funnel = screening_funnel(Subject.objects.filter(pk=eligible_subject.pk))
+    assert (funnel.registered, funnel.screened, funnel.eligible) == (1, 0, 0)

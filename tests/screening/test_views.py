@@ -553,3 +553,56 @@ def test_a_stale_consent_correction_is_refused_with_its_input_kept(
     assert "Informed consent: it is now version 2; you edited version 1" in text
     assert lost_values(posted, text, action) == {}
     assert Consent.objects.get(subject=subject).icf_version == "2.1"
+
+
+# Voids from the screening page (docs/screening.md, "Voids").
+
+
+def test_eligibility_is_voided_from_the_screening_page(client, study, site_a, coordinator_a):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
+    page = reverse("screening_subject", args=[subject.pk])
+    client.force_login(coordinator_a)
+    assert (
+        reverse("screening_eligibility_void", args=[subject.pk])
+        in client.get(page).content.decode()
+    )
+
+    response = client.post(
+        reverse("screening_eligibility_void", args=[subject.pk]),
+        {"reason": "Entered for the wrong patient", "version": "1"},
+    )
+
+    assert response.status_code == 302
+    assert EligibilityAssessment.objects.get(subject=subject).void_reason == (
+        "Entered for the wrong patient"
+    )
+    text = client.get(page).content.decode()
+    assert "this subject cannot be enrolled" in text
+    assert reverse("screening_eligibility_void", args=[subject.pk]) not in text
+    form = client.get(reverse("screening_eligibility", args=[subject.pk])).content.decode()
+    assert "not recorded again (one per subject)" in form and "Save eligibility" not in form
+
+
+def test_a_refused_void_keeps_the_reason_typed(client, study, site_a, coordinator_a):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
+    action = reverse("screening_consent_void", args=[subject.pk])
+    client.force_login(coordinator_a)
+    posted = {"reason": "Recorded before the patient signed", "version": "1"}
+
+    response = client.post(action, posted)  # the eligibility assessment stands
+
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "while records made under it stand (Eligibility: 1): void them first" in text
+    assert lost_values(posted, text, action) == {}
+    assert Consent.objects.get(subject=subject).voided_at is None
+
+
+def test_a_monitor_cannot_void_screening_crfs(client, study, site_a, coordinator_a, monitor):
+    subject = assessed_subject(study=study, site=site_a, coordinator=coordinator_a)
+    client.force_login(monitor)
+    for name in ("screening_consent_void", "screening_eligibility_void"):
+        response = client.post(reverse(name, args=[subject.pk]), {"reason": "x", "version": "1"})
+        assert response.status_code == 403
+    assert EligibilityAssessment.objects.get(subject=subject).voided_at is None
+    assert Consent.objects.get(subject=subject).voided_at is None

@@ -113,6 +113,9 @@ INVALID_OTHER_SITE               = other_site(INVALID)
 # A CRF's own side form the data-entry roles post (voiding a tumour assessment): every other
 # role is refused (403) before the form is read.
 ENTERS_DATA                      = holders(Capability.ENTER_DATA, 302)
+# The void of a screening CRF (consent, eligibility): refused (403) to the roles that do not
+# enter data before the form is read; an empty form is the screening page again (400).
+SCREENING_VOID                   = holders(Capability.ENTER_DATA, 400)
 # Pages found only by the roles that enter data (tumour assessments, a new AE).
 DATA_ENTRY_PAGE                  = finders(Capability.ENTER_DATA, 200)
 NOBODY_FINDS                     = other_site(DATA_ENTRY_PAGE)
