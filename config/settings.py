@@ -43,6 +43,7 @@ ECRF_APPS = [
     "labs",
     "ecg",
     "samples",
+    "tumours",
     "followup",
     "review",
     "exports",

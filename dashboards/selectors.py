@@ -16,8 +16,7 @@ from django.db.models.functions import TruncDate, TruncMonth
 
 from adverse_events.models import AdverseEvent
 from adverse_events.selectors import RELATED, adverse_events_for, saes_for
-from dosing import recist
-from dosing.models import Disposition, DispositionKind, DosingRecord, TumourAssessment
+from dosing.models import Disposition, DispositionKind, DosingRecord
 from labs.selectors import lab_results_for, shift_rows
 from labs.shift import TestShift, shift_table
 from review.models import Query, QueryStatus
@@ -28,6 +27,8 @@ from trial.access import can, sites_for, subjects_for
 from trial.capabilities import Capability
 from trial.models import DoseLevel, Site, Study, Subject, SubjectStatus, User, Visit
 from trial.study import current_study_or_none
+from tumours import recist
+from tumours.models import TumourAssessment
 
 GRADES = (1, 2, 3, 4, 5)
 # Dispositions that take a subject off study; the earliest one ends the swimmer bar.
@@ -499,7 +500,7 @@ def subject_courses(enrolled: QuerySet[Subject], user: User) -> tuple[SubjectCou
 
 
 def best_response(time_points, *, first_dose: date | None) -> str | None:
-    """RECIST 1.1 best overall response (unconfirmed): dosing.recist's, as on the subject page."""
+    """RECIST 1.1 best overall response (unconfirmed): tumours.recist's, as on the subject page."""
     best = recist.best_response_on_treatment(
         ((p.assessed_on, p.response) for p in time_points), first_dose=first_dose
     )

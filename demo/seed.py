@@ -44,7 +44,6 @@ from django.utils import timezone
 from adverse_events import services as ae_services
 from adverse_events.models import AdverseEvent, CtcaeTerm
 from dosing import services as dosing
-from dosing import tumour
 from dosing.models import DoseChange, DosingRecord, Route
 from exports import services as exports
 from exports.models import ExportChannel, ExportFormat
@@ -59,6 +58,7 @@ from review.subjects import subject_void
 from screening import services as screening
 from trial.models import Membership, Role, Site, Study, Subject, User, Visit
 from trial.services import subject_register
+from tumours import services as tumour
 
 DEMO_PASSWORD = "demo-pass-2026"
 # (username, first, last, role, site code or None for all sites)

@@ -6,8 +6,6 @@ class DosingConfig(AppConfig):
 
     def ready(self):
         from dosing import crf
-        from review.records import register, register_export
+        from review.records import register
 
         register(*crf.KINDS)
-        for label, spec in crf.EXPORT_ONLY.items():
-            register_export(label, spec)

@@ -61,7 +61,7 @@ def _event_models():
             lookup = "pgh_obj_id"
         elif "subject" in names:
             lookup = "subject_id"
-        elif "assessment" in names and tracked._meta.label == "dosing.LesionMeasurement":
+        elif "assessment" in names and tracked._meta.label == "tumours.LesionMeasurement":
             lookup = "assessment__subject_id"
         else:
             lookup = None

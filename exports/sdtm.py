@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from dosing import recist
 from review.sdtm import (  # noqa: F401 (the helpers, re-exported for the builders here)
     FLOAT,
     IDENTIFIERS,
@@ -45,6 +44,7 @@ from review.sdtm import (  # noqa: F401 (the helpers, re-exported for the builde
     variables,
     yes_no,
 )
+from tumours import recist
 
 _vars = variables
 _IDENTIFIERS = IDENTIFIERS
@@ -627,7 +627,7 @@ def sum_of_diameters_record(
 class ResponseFacts:
     assessed_on: date
     response: str  # cr, pr, sd, pd, ne ("" at baseline)
-    non_target: str  # dosing.models.NonTarget value
+    non_target: str  # tumours.models.NonTarget value
     visit_number: int | None = None
     visit_name: str = ""
 
@@ -654,7 +654,7 @@ def rs_records(
     key: SubjectKey, responses: Iterable[ResponseFacts], first_dose: date | None
 ) -> list[dict]:
     """Per follow-up time point the non-target and overall responses; then the best overall
-    response (RECIST 1.1 without confirmation, dosing.recist) when there is one."""
+    response (RECIST 1.1 without confirmation, tumours.recist) when there is one."""
     records: list[dict] = []
     scored = []
     for point in sorted(responses, key=lambda r: r.assessed_on):

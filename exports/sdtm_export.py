@@ -22,15 +22,7 @@ from pathlib import Path
 from django.db.models import F, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from dosing.models import (
-    Disposition,
-    DispositionKind,
-    DoseChange,
-    DosingRecord,
-    LesionMeasurement,
-    TargetLesionDefinition,
-    TumourAssessment,
-)
+from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
 from exports import dataset_json, define_xml, sdtm, sdtm_design, sdtm_metadata
 from exports.xport import XptVariable, ascii_text, write_xpt
 from review.records import sdtm_domains
@@ -57,6 +49,7 @@ from trial.models import (
     VisitKind,
 )
 from trial.spreadsheet import csv_writer, restored
+from tumours.models import LesionMeasurement, TargetLesionDefinition, TumourAssessment
 
 Tick = Callable[[int], None]
 SOURCE_SYSTEM = "IL-22BP/LNP eCRF"

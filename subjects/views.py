@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dosing import services, tumour
+from dosing import services
 from dosing.forms import DispositionForm
 from dosing.models import DispositionKind
 from review import selectors as review_selectors
@@ -75,9 +75,6 @@ def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
         "missed_form": MissedForm(),
         "disposition_form": DispositionForm(initial={"event_date": today}),
         "eligibility": getattr(subject, "eligibility", None),
-        "assessments": subject.tumour_assessments.all(),
-        "has_baseline": tumour.live_assessments(subject).filter(is_baseline=True).exists(),
-        "best_response": tumour.best_response(subject),
         "subject_sections": subject_sections(subject, request.user),
     } | bound
     return render(request, "subjects/subject_page.html", context, status=status)

@@ -11,11 +11,12 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 
 from adverse_events.models import AdverseEvent, CtcaeTerm
-from dosing.models import Disposition, DosingRecord, TumourAssessment
+from dosing.models import Disposition, DosingRecord
 from review.models import Query
 from screening.models import Consent, EligibilityAssessment
 from tests.screening.factories import PLANNED_C1D1, TODAY, at
 from trial.models import Subject, Visit
+from tumours.models import TumourAssessment
 
 FAILED_ECOG = [{"code": "IN3", "criterion": "ECOG", "outcome": "failed", "reason": "ECOG 3"}]
 

@@ -12,7 +12,6 @@ from django.contrib.contenttypes.models import ContentType
 
 from adverse_events.services import ae_assess_causality, ae_decide_dlt
 from dashboards import figures, selectors
-from dosing import tumour
 from dosing.services import subject_end_treatment, visit_complete, visit_mark_missed
 from review.models import Query
 from screening.services import eligibility_save, subject_screen_fail
@@ -34,6 +33,7 @@ from tests.screening.factories import (
     register_subject,
 )
 from trial.models import Subject
+from tumours import services as tumour
 
 pytestmark = pytest.mark.django_db
 

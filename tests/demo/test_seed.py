@@ -19,8 +19,6 @@ from django.utils import timezone
 from adverse_events.models import AdverseEvent
 from demo.models import DemoDataset
 from demo.seed import DEMO_PASSWORD, _light_password_hashing
-from dosing.models import TumourAssessment
-from dosing.tumour import best_response
 from exports.models import ExportRun, ExportStatus
 from followup.models import Notification
 from review.models import Query, RecordLock, Signature, SignatureMeaning, SourceVerification
@@ -31,6 +29,8 @@ from trial import escalation
 from trial.access import subjects_for
 from trial.audit import history_for
 from trial.models import Membership, Role, Site, Study, Subject, SubjectStatus, User, Visit
+from tumours.models import TumourAssessment
+from tumours.services import best_response
 
 pytestmark = pytest.mark.django_db
 

@@ -362,7 +362,7 @@ def test_tumour_baseline_refused_keeps_every_value(client, today, dosed, coordin
 
 
 def test_tumour_follow_up_refused_keeps_every_value(client, today, dosed, coordinator_a):
-    from dosing.tumour import baseline_record
+    from tumours.services import baseline_record
 
     baseline_record(
         subject=dosed,

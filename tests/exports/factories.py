@@ -20,7 +20,6 @@ from knox.models import AuthToken
 from adverse_events.models import AdverseEvent
 from adverse_events.services import ae_assess_causality, ae_record, sae_report_sign
 from dosing.services import dose_record, subject_withdraw, visit_complete
-from dosing.tumour import baseline_record, follow_up_record
 from history.services import medical_history_record
 from medications.services import medication_record
 from review.models import Query, QueryMessage, Signature
@@ -42,6 +41,7 @@ from trial.audit import audit_context
 from trial.models import Membership, Role, Site, Study, Subject, User
 from trial.services import subject_register
 from trial.study_config import load_study, read_config
+from tumours.services import baseline_record, follow_up_record
 
 PASSWORD = "correct-horse-battery-9"
 BASELINE_ON = CONSENTED + timedelta(days=1)

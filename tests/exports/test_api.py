@@ -13,11 +13,12 @@ from schemathesis.generation.modes import GenerationMode
 
 from adverse_events.models import AdverseEvent
 from config.wsgi import application
-from dosing.models import DosingRecord, TumourAssessment
+from dosing.models import DosingRecord
 from history.models import MedicalHistory
 from screening.models import EligibilityAssessment
 from tests.exports.factories import api_token
 from trial.models import Visit
+from tumours.models import TumourAssessment
 
 ENDPOINTS = [
     "subjects",

@@ -20,7 +20,6 @@ from adverse_events.services import (
 )
 from dosing.models import DosingRecord
 from dosing.services import dose_record, subject_withdraw, visit_complete, visit_mark_missed
-from dosing.tumour import baseline_record
 from review.models import (
     Query,
     QueryOrigin,
@@ -78,6 +77,7 @@ from tests.review.factories import (
 from tests.screening.factories import DATE_OF_BIRTH, TODAY, assessed_subject, at
 from trial.audit import history_for
 from trial.models import Role
+from tumours.services import baseline_record
 
 pytestmark = pytest.mark.django_db
 

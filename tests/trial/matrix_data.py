@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db.models import Model
 
 from dosing.models import DosingRecord
-from dosing.tumour import baseline_record
 from exports import services as exports
 from exports.models import ExportRun
 from followup.models import Notification
@@ -40,6 +39,7 @@ from tests.dosing.factories import dosed_subject, visit_of
 from tests.screening.factories import CONSENTED, TODAY, at
 from trial.models import Membership, Role, Site, Subject, User
 from trial.study_config import load_study, read_config
+from tumours.services import baseline_record
 
 OWN, OTHER = "own", "other"
 # The roles of the matrix, in the order of its columns.

@@ -13,7 +13,7 @@ is consistent:
 - eligibility: screening.eligibility.assess_eligibility (stored verdict and findings);
 - adverse events: adverse_events.rules (period, SAE and SUSAR deadlines, DLT candidacy),
   each AE checked with check_consistency before it is saved;
-- tumour assessments: dosing.recist (sums, nadir, responses).
+- tumour assessments: tumours.recist (sums, nadir, responses).
 
 What it does not honour: the 3+3 escalation (subjects are spread evenly over the dose
 levels) and the sequence of events in time (everything is inserted now). The database
@@ -37,14 +37,7 @@ from django.utils import timezone
 from adverse_events import rules
 from adverse_events.ctcae import import_terms, read_starter_csv
 from adverse_events.models import AdverseEvent, CtcaeTerm
-from dosing import recist
-from dosing.models import (
-    Disposition,
-    DosingRecord,
-    LesionMeasurement,
-    TargetLesionDefinition,
-    TumourAssessment,
-)
+from dosing.models import Disposition, DosingRecord
 from review.models import Query, QueryMessage, Signature
 from review.services import task_counts_moved
 from screening import eligibility
@@ -56,6 +49,8 @@ from trial.bulk_load import bulk_load
 from trial.models import Membership, Role, Site, Study, Subject, User, Visit
 from trial.study import current_study_or_none
 from trial.study_config import definitions_of, load_study, read_config
+from tumours import recist
+from tumours.models import LesionMeasurement, TargetLesionDefinition, TumourAssessment
 
 MARKER_USERNAME = "seed_large"
 BATCH = 100

@@ -1,4 +1,4 @@
-"""RECIST 1.1 response (dosing/recist.py): table-driven, no database, no Django."""
+"""RECIST 1.1 response (tumours/recist.py): table-driven, no database, no Django."""
 
 import ast
 import dataclasses
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dosing import recist
-from dosing.recist import (
+from tumours import recist
+from tumours.recist import (
     Assessment,
     NonTargetStatus,
     Response,

@@ -3,7 +3,7 @@
 Every write goes through the CRF write contract (review.contract.crf_write): the site's
 coordinators and investigators only, not on a locked record or subject, under the row lock,
 from the version the user opened, with a reason for change on a correction or a void. The
-responses are derived (dosing.recist), never typed: a correction or a void re-derives every
+responses are derived (tumours.recist), never typed: a correction or a void re-derives every
 later time point of the subject, since each reads the nadir of those before it.
 """
 
@@ -13,17 +13,17 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dosing import recist
-from dosing.models import (
-    LesionMeasurement,
-    TargetLesionDefinition,
-    TumourAssessment,
-)
 from review.contract import CrfWrite, crf_write
 from trial.access import require
 from trial.capabilities import Capability
 from trial.models import Subject, SubjectStatus, User
 from trial.selectors import consent_date, first_dose_date
+from tumours import recist
+from tumours.models import (
+    LesionMeasurement,
+    TargetLesionDefinition,
+    TumourAssessment,
+)
 
 DERIVED = (
     "sum_mm",

@@ -9,14 +9,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from dosing.models import LesionMeasurement, TumourAssessment
-from dosing.tumour import (
-    baseline_record,
-    best_response,
-    follow_up_record,
-    tumour_assessment_correct,
-    tumour_assessment_void,
-)
 from review.models import Query, SignatureMeaning
 from review.records import KINDS
 from review.selectors import (
@@ -35,6 +27,14 @@ from tests.dosing.factories import dosed_subject
 from tests.screening.factories import PLANNED_C1D1, at
 from trial.audit import history_for
 from trial.models import Role, Subject
+from tumours.models import LesionMeasurement, TumourAssessment
+from tumours.services import (
+    baseline_record,
+    best_response,
+    follow_up_record,
+    tumour_assessment_correct,
+    tumour_assessment_void,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,9 +128,9 @@ def queue_of(subject):
 
 
 def test_a_tumour_assessment_is_a_kind_with_its_lesions_as_children():
-    kind = KINDS["dosing.tumourassessment"]
+    kind = KINDS["tumours.tumourassessment"]
     assert kind.sign_meaning == SignatureMeaning.REVIEWED and kind.lockable
-    assert {"dosing.lesionmeasurement", "dosing.targetlesiondefinition"} <= set(kind.children)
+    assert {"tumours.lesionmeasurement", "tumours.targetlesiondefinition"} <= set(kind.children)
 
 
 # --- sign ------------------------------------------------------------------------------------
@@ -364,7 +364,7 @@ def test_the_subject_history_shows_the_lesion_measurements(baseline, dosed, coor
     kinds = {row.kind for row in subject_history(dosed)}
     assert "Tumour assessment" in kinds
     assert any(
-        row.entry.model == "dosing.LesionMeasurement" and row.entry.reason == REASON
+        row.entry.model == "tumours.LesionMeasurement" and row.entry.reason == REASON
         for row in subject_history(dosed)
     )
 
@@ -379,12 +379,12 @@ def test_the_page_offers_the_site_staff_the_correction_and_the_reviewers_their_b
     client.force_login(coordinator_a)
     page = client.get(url).content.decode()
     assert "Save the correction" in page and "Void this assessment" in page
-    assert reverse("record_history", args=["dosing.tumourassessment", baseline.pk]) in page
+    assert reverse("record_history", args=["tumours.tumourassessment", baseline.pk]) in page
 
     client.force_login(monitor)
     page = client.get(url).content.decode()
     assert "Save the correction" not in page
-    assert reverse("record_verify", args=["dosing.tumourassessment", baseline.pk]) in page
+    assert reverse("record_verify", args=["tumours.tumourassessment", baseline.pk]) in page
 
 
 def test_a_correction_posted_on_the_page_is_saved_with_its_reason(client, baseline, coordinator_a):
@@ -423,6 +423,6 @@ def test_a_void_posted_by_a_monitor_is_forbidden(client, baseline, monitor):
 def test_the_audit_page_of_an_assessment_shows_the_reason(client, baseline, coordinator_a):
     correct(baseline, coordinator_a, T1="31")
     client.force_login(coordinator_a)
-    response = client.get(reverse("record_history", args=["dosing.tumourassessment", baseline.pk]))
+    response = client.get(reverse("record_history", args=["tumours.tumourassessment", baseline.pk]))
     assert response.status_code == 200
     assert REASON in response.content.decode()

@@ -1,0 +1,175 @@
+"""The CRF kind of the tumours app, registered from TumoursConfig.ready() (review.records):
+the RECIST 1.1 time points, with the target lesions chosen at baseline and their
+measurements as children."""
+
+from django.urls import reverse
+
+from review.export_spec import (
+    RECORD_ID,
+    ApiEndpoint,
+    Column,
+    Dataset,
+    ExportSpec,
+    Odm,
+    api_rows,
+    model_columns,
+    subject_dataset,
+    subject_keys,
+)
+from review.models import SignatureMeaning
+from review.records import CrfKind, site_scoped
+from review.selectors import own_lock
+from trial.access import can
+from trial.capabilities import Capability
+from tumours import services
+from tumours.models import LesionMeasurement, TumourAssessment
+
+
+def _target_lesions(context) -> tuple[Dataset, ...]:
+    return (
+        subject_dataset(
+            "tumours.targetlesiondefinition",
+            "target_lesions",
+            "Target lesions (RECIST 1.1 baseline)",
+            "TL",
+            order_by=("lesion_id",),
+            odm=Odm("log", repeat_key="lesion_id"),
+        ),
+    )
+
+
+def _tumour_assessments(context) -> tuple[Dataset, ...]:
+    """The time points, and their target lesion measurements (one row per lesion)."""
+    return (
+        subject_dataset(
+            "tumours.tumourassessment",
+            "tumour_assessments",
+            "Tumour assessments (RECIST 1.1 time points)",
+            "TU",
+            order_by=("assessment_date",),
+            odm=Odm("log"),
+        ),
+        Dataset(
+            "lesion_measurements",
+            "Target lesion measurements",
+            "TR",
+            LesionMeasurement,
+            "assessment__subject",
+            (
+                RECORD_ID,
+                *subject_keys("assessment__subject__"),
+                Column(
+                    "assessment_id", "assessment_id", "Tumour assessment id", "integer", key=True
+                ),
+                Column(
+                    "assessment_date",
+                    "assessment__assessment_date",
+                    "Assessment date",
+                    "date",
+                    key=True,
+                ),
+                Column("lesion_id", "lesion__lesion_id", "Lesion id", "text", key=True),
+                *model_columns(LesionMeasurement, exclude=("assessment", "lesion")),
+            ),
+            ("assessment__assessment_date", "lesion__lesion_id"),
+            odm=Odm(
+                "group",
+                subject_lookup="assessment__subject_id",
+                repeat_key="lesion_id",
+                parent="tumour_assessments",
+                parent_key="assessment_id",
+                repeat_key_via=("target_lesions", "lesion_id"),
+            ),
+        ),
+    )
+
+
+def _api_tumour_assessments(user):
+    return (
+        api_rows(TumourAssessment.objects.all(), user)
+        .select_related("recorded_by")
+        .prefetch_related("measurements__lesion")
+        .order_by("subject", "assessment_date")
+    )
+
+
+def _live_assessments(subjects):
+    return TumourAssessment.objects.filter(subject__in=subjects, voided_at__isnull=True)
+
+
+def tumour_title(record) -> str:
+    what = "Baseline tumour assessment" if record.is_baseline else "Tumour assessment"
+    return f"{what} {record.assessment_date:%Y-%m-%d}"
+
+
+def tumour_measurements(record) -> list:
+    """The lesions measured at this time point (hashed with the assessment): the lesion's
+    identity as defined at baseline and its diameter."""
+    return sorted(
+        [
+            m.lesion.lesion_id,
+            m.lesion.organ,
+            m.lesion.is_lymph_node,
+            m.lesion.location,
+            m.diameter_mm,
+        ]
+        for m in record.measurements.all()
+    )
+
+
+def tumour_subject_section(subject, user) -> dict:
+    """The subject's time points (voided ones shown as such), the best overall response, and
+    for the site staff of an enrolled, unlocked subject the button to record the next one."""
+    return {
+        "subject": subject,
+        "assessments": subject.tumour_assessments.all(),
+        "has_baseline": services.live_assessments(subject).filter(is_baseline=True).exists(),
+        "best_response": services.best_response(subject),
+        "can_record": subject.enrolled_at is not None
+        and own_lock(subject) is None
+        and can(user, Capability.ENTER_DATA, subject),
+    }
+
+
+KINDS = (
+    CrfKind(
+        "tumours.tumourassessment",
+        "Tumour assessment",
+        sign_meaning=SignatureMeaning.REVIEWED,
+        lockable=True,
+        entered_fields=("assessment_date", "method", "non_target", "new_lesions"),
+        url=lambda record: reverse("tumour_assessment", args=[record.pk]),
+        title=tumour_title,
+        history_scope=site_scoped("tumours.tumourassessment"),
+        # The target lesions are chosen on the baseline form; every form measures them.
+        children=("tumours.lesionmeasurement", "tumours.targetlesiondefinition"),
+        history_children=(("tumours.LesionMeasurementEvent", "tumour_assessments"),),
+        subject_section=tumour_subject_section,
+        subject_template="tumours/_subject_section.html",
+        export=ExportSpec(
+            70,
+            _tumour_assessments,
+            api=(
+                ApiEndpoint(
+                    "tumour-assessments",
+                    "api-tumour-assessment",
+                    "tumours.serializers.TumourAssessmentSerializer",
+                    _api_tumour_assessments,
+                    "RECIST 1.1 time points with their target lesion measurements.",
+                ),
+            ),
+        ),
+        # --- review kernel ---
+        to_sign=_live_assessments,
+        sign_task="Sign the tumour assessment",
+        to_verify=_live_assessments,
+        child_content=tumour_measurements,
+        child_prefetch=("measurements__lesion",),
+    ),
+)
+
+# The exports of this app's records that are not CRF kinds (review.records.register_export):
+# the target lesions are a child of the baseline tumour assessment, exported on their own.
+EXPORT_ONLY = {
+    "tumours.targetlesiondefinition": ExportSpec(60, _target_lesions),
+}
