@@ -63,6 +63,94 @@ class NonTargetStatus(StrEnum):
     NOT_PRESENT = "not_present"  # no non-target lesions at baseline
 
 
+class NonTargetLesionState(StrEnum):
+    """One non-target lesion at one follow-up (RECIST 1.1, 4.3.2)."""
+
+    PRESENT = "present"
+    ABSENT = "absent"  # gone; a node is absent once its short axis is < 10 mm
+    PROGRESSION = "unequivocal_progression"
+    NOT_EVALUATED = "not_evaluated"
+
+
+def non_target_response(
+    states: Sequence[NonTargetLesionState | str],
+) -> tuple[NonTargetStatus, str]:
+    """The non-target response of one time point from its lesions' states, with the reason.
+
+    RECIST 1.1, 4.3.2 and Table 1: unequivocal progression of any lesion is PD; otherwise a
+    lesion not evaluated makes the response "not all evaluated" (NE), as a missing target
+    lesion does; otherwise one lesion still present is non-CR/non-PD, and all gone is CR.
+    No lesion: there were none at baseline.
+    """
+    states = [NonTargetLesionState(state) for state in states]
+    if not states:
+        return NonTargetStatus.NOT_PRESENT, "no non-target lesions at baseline"
+    counts = {state: states.count(state) for state in NonTargetLesionState}
+    of = f"of {len(states)}"
+    if counts[NonTargetLesionState.PROGRESSION]:
+        return NonTargetStatus.PD, (
+            f"{counts[NonTargetLesionState.PROGRESSION]} {of} in unequivocal progression"
+        )
+    if counts[NonTargetLesionState.NOT_EVALUATED]:
+        return NonTargetStatus.NE, (
+            f"{counts[NonTargetLesionState.NOT_EVALUATED]} {of} not evaluated, none progressing"
+        )
+    if counts[NonTargetLesionState.PRESENT]:
+        return NonTargetStatus.NON_CR_NON_PD, (
+            f"{counts[NonTargetLesionState.PRESENT]} {of} present, none progressing"
+        )
+    return NonTargetStatus.CR, f"all {len(states)} gone (nodes < 10 mm short axis)"
+
+
+@dataclass(frozen=True)
+class NewLesion:
+    """A new lesion seen at one follow-up; an equivocal one is not yet progression."""
+
+    lesion_id: str
+    equivocal: bool
+
+
+def new_lesion_findings(
+    time_points: Sequence[tuple[date, Sequence[NewLesion] | None]],
+) -> dict[date, tuple[bool | None, str]]:
+    """Per time point: whether its new lesions are progression, with the reason.
+
+    ``time_points`` are the follow-ups of one subject with their new lesions (None: new
+    lesions not assessed). RECIST 1.1, 4.3.2 (new lesions): an unequivocal new lesion is
+    progression; an equivocal one is not, until a later scan shows the same lesion
+    unequivocally, and then progression dates from the scan that first showed it. A
+    lesion is the same when it carries the same ``lesion_id``.
+    """
+    confirmed_on: dict[str, date] = {}
+    for day, lesions in time_points:
+        for lesion in lesions or ():
+            if not lesion.equivocal and lesion.lesion_id not in confirmed_on:
+                confirmed_on[lesion.lesion_id] = day
+    findings: dict[date, tuple[bool | None, str]] = {}
+    for day, lesions in sorted(time_points, key=lambda point: point[0]):
+        if lesions is None:
+            findings[day] = (None, "not assessed")
+            continue
+        unequivocal = [n.lesion_id for n in lesions if not n.equivocal]
+        # The same lesion shown unequivocally on another scan (earlier or later) confirms it.
+        confirmed = [
+            f"{n.lesion_id} (confirmed {confirmed_on[n.lesion_id].isoformat()})"
+            for n in lesions
+            if n.equivocal and n.lesion_id in confirmed_on
+        ]
+        waiting = [n.lesion_id for n in lesions if n.equivocal and n.lesion_id not in confirmed_on]
+        if unequivocal or confirmed:
+            findings[day] = (True, "yes, " + ", ".join(unequivocal + confirmed))
+        elif waiting:
+            findings[day] = (
+                False,
+                f"{', '.join(waiting)} equivocal: not progression unless a later scan confirms it",
+            )
+        else:
+            findings[day] = (False, "none")
+    return findings
+
+
 @dataclass(frozen=True)
 class Assessment:
     """One imaging assessment; ``new_lesions`` None: new lesions were not assessed."""
@@ -71,6 +159,10 @@ class Assessment:
     targets: tuple[TargetLesion, ...]
     non_target: NonTargetStatus
     new_lesions: bool | None
+    # What the findings say when they come from the lesions (non_target_response,
+    # new_lesion_findings); empty: the summary answer alone.
+    non_target_finding: str = ""
+    new_lesion_finding: str = ""
 
 
 class Response(StrEnum):
@@ -206,7 +298,7 @@ def overall_response(
         target, target_reason = None, None
     else:
         target, target_reason = _target_response(measured, baseline_sum, nadir)
-    response, reasons = _combine(target, current.non_target, current.new_lesions)
+    response, reasons = _combine(target, current)
     return ResponseResult(
         response=response,
         sum_mm=current_sum,
@@ -345,12 +437,18 @@ def _target_response(
     )
 
 
-def _combine(
-    target: Response | None, non_target: NonTargetStatus, new_lesions: bool | None
-) -> tuple[Response, tuple[str, ...]]:
+def _combine(target: Response | None, current: Assessment) -> tuple[Response, tuple[str, ...]]:
+    non_target, new_lesions = current.non_target, current.new_lesions
+    non_target_text = _NON_TARGET_TEXT[non_target]
+    if current.non_target_finding:
+        non_target_text += f" ({current.non_target_finding})"
     findings = (
-        f"non-target lesions: {_NON_TARGET_TEXT[non_target]}",
-        "new lesions: " + {True: "yes", False: "none", None: "not assessed"}[new_lesions],
+        f"non-target lesions: {non_target_text}",
+        "new lesions: "
+        + (
+            current.new_lesion_finding
+            or {True: "yes", False: "none", None: "not assessed"}[new_lesions]
+        ),
     )
     # RECIST 1.1 Table 1 (and Table 2 when there are no target lesions): a new lesion or
     # unequivocal non-target progression is PD whatever the rest says.

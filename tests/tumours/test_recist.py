@@ -723,3 +723,112 @@ def test_module_imports_only_the_standard_library_and_never_reads_the_clock():
     assert imported <= sys.stdlib_module_names | {"__future__"}
     assert "today(" not in source
     assert "now(" not in source
+
+
+# --- non-target lesions, lesion by lesion (RECIST 1.1, 4.3.2) -------------------------------
+
+S = recist.NonTargetLesionState
+
+
+@pytest.mark.parametrize(
+    "states, status",
+    [
+        ((), NT.NOT_PRESENT),
+        ((S.ABSENT,), NT.CR),
+        ((S.ABSENT, S.ABSENT), NT.CR),
+        ((S.PRESENT,), NT.NON_CR_NON_PD),
+        ((S.ABSENT, S.PRESENT), NT.NON_CR_NON_PD),
+        ((S.NOT_EVALUATED,), NT.NE),
+        # Not all evaluated: NE even with another still present, as a missing target is.
+        ((S.PRESENT, S.NOT_EVALUATED), NT.NE),
+        ((S.ABSENT, S.NOT_EVALUATED), NT.NE),
+        # One lesion in unequivocal progression is PD whatever the others are.
+        ((S.PROGRESSION,), NT.PD),
+        ((S.ABSENT, S.PROGRESSION), NT.PD),
+        ((S.NOT_EVALUATED, S.PROGRESSION), NT.PD),
+        ((S.PRESENT, S.PROGRESSION, S.ABSENT), NT.PD),
+    ],
+)
+def test_non_target_response_from_the_lesions(states, status):
+    assert recist.non_target_response(states)[0] is status
+
+
+def test_non_target_response_accepts_stored_values_and_says_how_many():
+    status, why = recist.non_target_response(["present", "absent", "not_evaluated"])
+    assert status is NT.NE
+    assert why == "1 of 3 not evaluated, none progressing"
+
+
+def test_non_target_response_refuses_an_unknown_state():
+    with pytest.raises(ValueError):
+        recist.non_target_response(["smaller"])
+
+
+# --- new lesions: equivocal until confirmed (RECIST 1.1, 4.3.2) -----------------------------
+
+W4, W8, W12 = (BASELINE_DAY + timedelta(weeks=w) for w in (4, 8, 12))
+NEW = recist.NewLesion
+
+
+@pytest.mark.parametrize(
+    "points, expected",
+    [
+        ([(W4, ())], {W4: False}),
+        ([(W4, None)], {W4: None}),
+        ([(W4, (NEW("NEW1", equivocal=False),))], {W4: True}),
+        # Equivocal and never confirmed: not progression.
+        ([(W4, (NEW("NEW1", equivocal=True),))], {W4: False}),
+        ([(W4, (NEW("NEW1", True),)), (W8, (NEW("NEW1", True),))], {W4: False, W8: False}),
+        # Confirmed at the next scan: progression dates from the scan that first showed it.
+        ([(W4, (NEW("NEW1", True),)), (W8, (NEW("NEW1", False),))], {W4: True, W8: True}),
+        # Confirmed two scans later: both earlier equivocal scans are progression.
+        (
+            [(W4, (NEW("NEW1", True),)), (W8, (NEW("NEW1", True),)), (W12, (NEW("NEW1", False),))],
+            {W4: True, W8: True, W12: True},
+        ),
+        # Another lesion confirmed does not confirm an equivocal one.
+        ([(W4, (NEW("NEW1", True),)), (W8, (NEW("NEW2", False),))], {W4: False, W8: True}),
+        # An unequivocal lesion beside an equivocal one is progression.
+        ([(W4, (NEW("NEW1", True), NEW("NEW2", False)))], {W4: True}),
+        # Not assessed stays not assessed, even when a later scan confirms a lesion.
+        ([(W4, None), (W8, (NEW("NEW1", False),))], {W4: None, W8: True}),
+    ],
+)
+def test_new_lesions_are_progression_when_unequivocal_or_confirmed_later(points, expected):
+    findings = recist.new_lesion_findings(points)
+    assert {day: finding[0] for day, finding in findings.items()} == expected
+
+
+def test_equivocal_new_lesion_reason_says_it_waits_for_confirmation():
+    (finding,) = recist.new_lesion_findings([(W4, (NEW("NEW1", True),))]).values()
+    assert finding == (
+        False,
+        "NEW1 equivocal: not progression unless a later scan confirms it",
+    )
+
+
+def test_confirmed_new_lesion_reason_names_the_confirming_scan():
+    findings = recist.new_lesion_findings([(W4, (NEW("NEW1", True),)), (W8, (NEW("NEW1", False),))])
+    assert findings[W4] == (True, f"yes, NEW1 (confirmed {W8.isoformat()})")
+
+
+def test_lesion_findings_feed_the_overall_response_and_its_reasons():
+    baseline = assessment(0, STANDARD)
+    status, why = recist.non_target_response([S.ABSENT, S.ABSENT])
+    (new, new_why), *_ = recist.new_lesion_findings([(W8, (NEW("NEW1", True),))]).values()
+    current = dataclasses.replace(
+        assessment(8, {"T1": 0, "T2": 0, "N1": 9}),
+        non_target=status,
+        new_lesions=new,
+        non_target_finding=why,
+        new_lesion_finding=new_why,
+    )
+    result = overall_response(baseline, [], current)
+    # Target CR, non-target CR, an equivocal new lesion only: CR (RECIST 1.1, 4.3.2).
+    assert result.response is Response.CR
+    assert "non-target lesions: complete response (all 2 gone (nodes < 10 mm short axis))" in (
+        result.reasons
+    )
+    assert "new lesions: NEW1 equivocal: not progression unless a later scan confirms it" in (
+        result.reasons
+    )
