@@ -126,7 +126,7 @@ KINDS = (
         to_sign=_doses,
         sign_task="Sign the dosing CRF",
         to_verify=_doses,
-        matrix_column="dosing",
+        schedule_by="visit",
         matrix_url=lambda visit: reverse("visit_dosing", args=[visit.pk]),
         matrix_reviewed=True,
         matrix_complete=_dose_complete,

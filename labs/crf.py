@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from labs.models import Panel
 from labs.sdtm import LB
 from review.checks import Failure
 from review.export_spec import Column, Dataset, ExportSpec, Odm, subject_dataset
@@ -86,5 +87,10 @@ KINDS = (
         export=ExportSpec(87, _lab_results, sdtm=(LB,)),
         subject_section=lab_subject_section,
         subject_template="labs/_subject_section.html",
+        # The schedule names a panel: the panel's results at a visit make one form.
+        schedule_by="visit",
+        schedule_panels=tuple(Panel.choices),
+        matrix_url=lambda visit: reverse("visit_labs", args=[visit.pk]),
+        matrix_reviewed=True,
     ),
 )

@@ -6,8 +6,10 @@ class ReviewConfig(AppConfig):
 
     def ready(self):
         from review import export_records, trial_kinds
-        from review.records import register, register_export
+        from review.records import register, register_export, schedulable_forms
+        from trial import hooks
 
         register(*trial_kinds.KINDS)
+        hooks.provide("schedulable_forms", schedulable_forms)
         for label, spec in export_records.EXPORT_ONLY.items():
             register_export(label, spec)

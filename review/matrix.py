@@ -1,4 +1,6 @@
-"""The subject matrix: subjects × visits, each cell the visit's forms with their status.
+"""The subject matrix: subjects × visits, each cell the forms the visit expects (the study's
+schedule of assessments, trial.assessments) with their status; the subject page shows the
+same forms on each visit's row.
 
 Built for one page of subjects in a fixed number of queries (visits, each kind of form,
 signatures, verifications, locks and open queries are each loaded once for the page), so
@@ -22,11 +24,11 @@ from review.form_status import (
     form_status,
 )
 from review.models import Query, QueryStatus, RecordLock, SourceVerification
-from review.records import CrfKind, all_kinds, prefetch_children
+from review.records import KINDS, CrfKind, prefetch_children
 from review.selectors import _ct, latest_signatures, signature_state
+from trial.assessments import Assessment, ExpectedForm, expected_at
 from trial.models import Subject, Visit, VisitDefinition, VisitKind
-
-SCREENING = "screening"
+from trial.study import current_study
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,147 @@ def _verified(records) -> dict[tuple[int, int], SourceVerification]:
     return latest
 
 
-def _matrix_kinds() -> list[CrfKind]:
-    return sorted((k for k in all_kinds() if k.matrix_column), key=lambda k: k.matrix_order)
+def _form_name(kind: CrfKind, panel: str) -> str:
+    return dict(kind.schedule_panels).get(panel, panel) if panel else kind.name
+
+
+class _Facts:
+    """What the expected forms of these subjects show, loaded in a fixed number of queries:
+    the rows of each scheduled kind (voided ones left out: a voided record is no record),
+    their signatures and verifications, the locks and the open queries."""
+
+    def __init__(self, subject_ids: list[int], assessments: tuple[Assessment, ...]):
+        labels = dict.fromkeys(a.form.form for a in assessments)
+        # A kind no longer registered (its app removed since the study was loaded) shows no
+        # form rather than breaking the page; the loader refuses it on the next load.
+        self.kinds = {label: KINDS[label] for label in labels if label in KINDS}
+        self.stored: dict[str, dict[tuple[int, str], list]] = {}
+        for kind in self.kinds.values():
+            found = kind.model.objects.filter(subject_id__in=subject_ids)
+            if any(f.name == "voided_at" for f in kind.model._meta.concrete_fields):
+                found = found.filter(voided_at__isnull=True)
+            rows = list(found.select_related(*kind.hash_related).order_by("pk"))
+            if kind.child_content is not None:
+                prefetch_children(rows, kind)
+            key = "subject_id" if kind.schedule_by == "subject" else "visit_id"
+            by_form = defaultdict(list)
+            for row in rows:
+                panel = getattr(row, "panel", "") if kind.schedule_panels else ""
+                by_form[(getattr(row, key), panel)].append(row)
+            self.stored[kind.label] = by_form
+        reviewed = [
+            row
+            for kind in self.kinds.values()
+            if kind.matrix_reviewed
+            for rows in self.stored[kind.label].values()
+            for row in rows
+        ]
+        self.signatures = latest_signatures(reviewed)
+        self.verifications = _verified(reviewed)
+        subject_ct = _ct(Subject)
+        self.locked_subjects, self.locked_records = set(), set()
+        for ct_id, object_id in RecordLock.objects.filter(
+            subject_id__in=subject_ids, unlocked_at__isnull=True
+        ).values_list("content_type_id", "object_id"):
+            if ct_id == subject_ct.pk:
+                self.locked_subjects.add(object_id)
+            else:
+                self.locked_records.add((ct_id, object_id))
+        self.open_queries = {
+            (row["content_type_id"], row["object_id"]): row["n"]
+            for row in Query.objects.filter(subject_id__in=subject_ids)
+            .exclude(status=QueryStatus.CLOSED)
+            .values("content_type_id", "object_id")
+            .annotate(n=Count("id"))
+        }
+
+    def _queries(self, records) -> int:
+        return sum(self.open_queries.get((_ct(r).pk, r.pk), 0) for r in records)
+
+    def form(self, expected: ExpectedForm, *, subject: Subject, visit: Visit | None):
+        """The expected form's state; None when its kind is not registered. A form of the
+        visit before the visit exists (screening labs before enrollment) has no page yet."""
+        kind = self.kinds.get(expected.form)
+        if kind is None:
+            return None
+        name = _form_name(kind, expected.panel)
+        on = subject if kind.schedule_by == "subject" else visit
+        if on is None:
+            return MatrixForm(name, FormStatus.NOT_STARTED, 0, "")
+        records = self.stored[kind.label].get((on.pk, expected.panel), [])
+        url = kind.matrix_url(on)
+        if not records:
+            return MatrixForm(name, FormStatus.NOT_STARTED, 0, url)
+        subject_locked = subject.pk in self.locked_subjects
+        if not kind.matrix_reviewed:
+            # Not reviewed on its own: complete once saved, locked with its subject.
+            status = FormStatus.LOCKED if subject_locked else FormStatus.COMPLETE
+            return MatrixForm(name, status, self._queries(records), url)
+        # A form of several rows (a lab panel) has reached a state when each row has.
+        signed = verified = locked = True
+        for record in records:
+            key = (_ct(record).pk, record.pk)
+            current = signing.record_hash(record)
+            signature = self.signatures.get(key)
+            verification = self.verifications.get(key)
+            signed &= signature is not None and signature_state(signature, current) == "valid"
+            verified &= verification is not None and verification.content_hash == current
+            locked &= key in self.locked_records
+        facts = FormFacts(
+            exists=True,
+            complete=kind.matrix_complete is None or all(map(kind.matrix_complete, records)),
+            signed=signed,
+            verified=verified,
+            locked=subject_locked or locked,
+        )
+        return MatrixForm(name, form_status(facts), self._queries(records), url)
+
+    def visit_placeholder(self, visit: Visit) -> MatrixForm:
+        """A visit expecting no form shows as the visit itself: done once performed, recorded
+        missed or not applicable."""
+        done = bool(visit.completed_on or visit.missed_reason or visit.not_applicable)
+        status = FormStatus.COMPLETE if done else FormStatus.NOT_STARTED
+        if done and visit.subject_id in self.locked_subjects:
+            status = FormStatus.LOCKED
+        return MatrixForm(
+            "Visit",
+            status,
+            self.open_queries.get((_ct(visit).pk, visit.pk), 0),
+            reverse("subject_detail", args=[visit.subject_id]) + f"#visit-{visit.code}",
+        )
+
+    def cell(
+        self,
+        assessments: tuple[Assessment, ...],
+        *,
+        subject: Subject,
+        code: str,
+        kind: str,
+        visit: Visit | None,
+        placeholder: bool = True,
+    ) -> list[MatrixForm]:
+        """The forms the visit expects (trial.assessments.expected_at) with their state; for
+        a visit expecting none, the visit itself (`placeholder`) or nothing."""
+        expected = expected_at(
+            assessments,
+            code=code,
+            kind=kind,
+            not_applicable=bool(visit and visit.not_applicable),
+            missed_recorded=bool(visit and visit.missed_reason),
+        )
+        forms = [self.form(e, subject=subject, visit=visit) for e in expected]
+        forms = [f for f in forms if f is not None]
+        if not forms and visit is not None and placeholder:
+            forms = [self.visit_placeholder(visit)]
+        return forms
 
 
 def subject_matrix(subjects: list[Subject], *, study) -> Matrix:
     """The matrix of these subjects (one page of them) against the study's visit schedule.
 
-    The forms are the CRF kinds that declare a matrix column (review.records): the
-    screening CRFs, one per subject, in the screening column; a visit's CRF (dosing) in
-    the column of each visit of its kind; a visit without one shows as the visit itself.
+    Each cell is the forms the study's schedule of assessments expects at that visit
+    (trial.assessments): a screening form of the subject (consent, eligibility) shows in the
+    screening column before any visit exists; a visit expecting no form shows as the visit.
     """
     definitions = list(VisitDefinition.objects.filter(study=study).order_by("order"))
     columns = [(d.code, d.name) for d in definitions]
@@ -101,103 +234,42 @@ def subject_matrix(subjects: list[Subject], *, study) -> Matrix:
     visits = defaultdict(dict)
     for visit in Visit.objects.filter(subject_id__in=ids):
         visits[visit.subject_id][visit.code] = visit
-    kinds = _matrix_kinds()
-    stored: dict[str, dict[int, object]] = {}
-    for kind in kinds:
-        found = kind.model.objects.filter(subject_id__in=ids)
-        if any(f.name == "voided_at" for f in kind.model._meta.concrete_fields):
-            found = found.filter(voided_at__isnull=True)  # a voided record is no record
-        rows = list(found.select_related(*kind.hash_related))
-        if kind.child_content is not None:
-            prefetch_children(rows, kind)
-        key = "subject_id" if kind.matrix_column == SCREENING else "visit_id"
-        stored[kind.label] = {getattr(row, key): row for row in rows}
-    reviewed = [
-        row for kind in kinds if kind.matrix_reviewed for row in stored[kind.label].values()
-    ]
-    signatures = latest_signatures(reviewed)
-    verifications = _verified(reviewed)
-    subject_ct = _ct(Subject)
-    locked_subjects, locked_records = set(), set()
-    for ct_id, object_id in RecordLock.objects.filter(
-        subject_id__in=ids, unlocked_at__isnull=True
-    ).values_list("content_type_id", "object_id"):
-        if ct_id == subject_ct.pk:
-            locked_subjects.add(object_id)
-        else:
-            locked_records.add((ct_id, object_id))
-    open_queries = {
-        (row["content_type_id"], row["object_id"]): row["n"]
-        for row in Query.objects.filter(subject_id__in=ids)
-        .exclude(status=QueryStatus.CLOSED)
-        .values("content_type_id", "object_id")
-        .annotate(n=Count("id"))
-    }
-
-    def reviewed_form(name, record, complete, url, subject_id) -> MatrixForm:
-        if record is None:
-            return MatrixForm(name, FormStatus.NOT_STARTED, 0, url)
-        key = (_ct(record).pk, record.pk)
-        current = signing.record_hash(record)
-        signature = signatures.get(key)
-        verification = verifications.get(key)
-        facts = FormFacts(
-            exists=True,
-            complete=complete,
-            signed=signature is not None and signature_state(signature, current) == "valid",
-            verified=verification is not None and verification.content_hash == current,
-            locked=subject_id in locked_subjects or key in locked_records,
-        )
-        return MatrixForm(name, form_status(facts), open_queries.get(key, 0), url)
-
-    def kind_form(kind, record, on, subject_id) -> MatrixForm:
-        url = kind.matrix_url(on)
-        if kind.matrix_reviewed:
-            complete = record is not None and (
-                kind.matrix_complete is None or kind.matrix_complete(record)
-            )
-            return reviewed_form(kind.name, record, complete, url, subject_id)
-        if record is None:
-            return MatrixForm(kind.name, FormStatus.NOT_STARTED, 0, url)
-        # Not reviewed on its own: complete once saved, locked with its subject.
-        status = FormStatus.LOCKED if subject_id in locked_subjects else FormStatus.COMPLETE
-        return MatrixForm(kind.name, status, open_queries.get((_ct(record).pk, record.pk), 0), url)
-
-    screening_kinds = [k for k in kinds if k.matrix_column == SCREENING]
+    assessments = study.schedule_of_assessments()
+    facts = _Facts(ids, assessments)
     rows = []
     for subject in subjects:
         row = MatrixRow(subject)
-        screening_forms = [
-            kind_form(kind, stored[kind.label].get(subject.pk), subject, subject.pk)
-            for kind in screening_kinds
-        ]
         for definition in definitions:
-            if definition.kind == VisitKind.SCREENING:
-                # The screening CRFs belong to the subject, before any visit is planned.
-                row.cells.append(screening_forms)
-                continue
             visit = visits[subject.pk].get(definition.code)
-            if visit is None:
+            if visit is None and definition.kind != VisitKind.SCREENING:
                 row.cells.append([])
                 continue
-            forms = [
-                kind_form(kind, stored[kind.label].get(visit.pk), visit, subject.pk)
-                for kind in kinds
-                if kind.matrix_column == visit.kind
-            ]
-            if not forms:
-                done = bool(visit.completed_on or visit.missed_reason or visit.not_applicable)
-                status = FormStatus.COMPLETE if done else FormStatus.NOT_STARTED
-                if done and subject.pk in locked_subjects:
-                    status = FormStatus.LOCKED
-                forms = [
-                    MatrixForm(
-                        "Visit",
-                        status,
-                        open_queries.get((_ct(visit).pk, visit.pk), 0),
-                        reverse("subject_detail", args=[subject.pk]) + f"#visit-{visit.code}",
-                    )
-                ]
-            row.cells.append(forms)
+            row.cells.append(
+                facts.cell(
+                    assessments,
+                    subject=subject,
+                    code=definition.code,
+                    kind=definition.kind,
+                    visit=visit,
+                )
+            )
         rows.append(row)
     return Matrix(columns=columns, rows=rows)
+
+
+def visit_forms(subject: Subject, visits: list[Visit]) -> dict[int, list[MatrixForm]]:
+    """{visit id: the forms it expects, with their state} for the subject page, in the
+    matrix's queries (one subject); a visit expecting none has an empty list."""
+    assessments = current_study().schedule_of_assessments()
+    facts = _Facts([subject.pk], assessments)
+    return {
+        visit.pk: facts.cell(
+            assessments,
+            subject=subject,
+            code=visit.code,
+            kind=visit.kind,
+            visit=visit,
+            placeholder=False,
+        )
+        for visit in visits
+    }

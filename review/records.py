@@ -109,16 +109,22 @@ class CrfKind:
     # stay valid and a void still shows the signature as no longer valid. False: always
     # hashed (adverse events, voided since their first signature).
     void_hashed_when_voided: bool = False
-    # The subject matrix (review.matrix): the column a row shows in, "screening" (one row
-    # per subject, in the screening column) or a visit kind ("dosing": the row of each
-    # visit of that kind, found by its visit_id); "": not shown. `matrix_url` gives the
-    # form's page from the subject (screening) or the visit, saved or not; `matrix_order`
-    # orders the forms of one cell; `matrix_reviewed`: its signature, verification and own
-    # lock show (else it is complete once saved and locked with its subject);
-    # `matrix_complete`: whether a saved row is complete (None: always).
-    matrix_column: str = ""
+    # The schedule of assessments ([[assessments]] of the study file, trial.assessments):
+    # whether the schedule may name this kind, and how its records are found at a visit:
+    # "visit" (by their visit_id: a visit's CRF, dosing, lab results) or "subject" (one per
+    # subject, entered in screening before any visit exists: consent, eligibility); "": it
+    # cannot be scheduled (the study loader refuses it). `schedule_panels`: (code, label) of
+    # the panels an entry must name, each a form of its own at a visit made of the kind's rows
+    # of that `panel` (the lab panels); () a kind of one form per visit. Where it is expected
+    # the subject matrix and the subject page show it (review.matrix), My tasks counts it
+    # missing and the reminder scan reminds of it (review.task_counts.missing_forms):
+    # `matrix_url` gives the form's page from the subject ("subject") or the visit, saved or
+    # not; `matrix_reviewed`: its signature, verification and own lock show (else it is
+    # complete once saved and locked with its subject); `matrix_complete`: whether a saved
+    # row is complete (None: always).
+    schedule_by: str = ""
+    schedule_panels: tuple[tuple[str, str], ...] = ()
     matrix_url: Callable[[Model], str] | None = None
-    matrix_order: int = 0
     matrix_reviewed: bool = False
     matrix_complete: Callable[[Model], bool] | None = None
 
@@ -140,16 +146,34 @@ _REGISTRY: dict[str, CrfKind] = {}
 KINDS: Mapping[str, CrfKind] = MappingProxyType(_REGISTRY)
 
 
+SCHEDULED_BY = ("visit", "subject")
+
+
 def register(*kinds: CrfKind) -> None:
     """Add CRF kinds (from an AppConfig.ready()); a label registered twice is a wiring error."""
     for kind in kinds:
         if kind.label != kind.label.lower():
             raise ImproperlyConfigured(f"CRF kind label {kind.label!r} must be lower case.")
+        if kind.schedule_by and (kind.schedule_by not in SCHEDULED_BY or kind.matrix_url is None):
+            raise ImproperlyConfigured(
+                f"CRF kind {kind.label!r}: schedule_by must be one of {', '.join(SCHEDULED_BY)} "
+                "and a scheduled kind needs its matrix_url."
+            )
         if kind.label in _REGISTRY and _REGISTRY[kind.label] != kind:
             raise ImproperlyConfigured(f"CRF kind {kind.label!r} is registered twice.")
         _REGISTRY[kind.label] = kind
         if kind.history_scope is not None:
             register_history(kind.model, kind.history_scope)
+
+
+def schedulable_forms() -> dict[str, tuple[str, ...]]:
+    """The forms the schedule of assessments may name: {kind label: its panel codes}
+    (trial.hooks "schedulable_forms", called by the study loader)."""
+    return {
+        kind.label: tuple(code for code, _label in kind.schedule_panels)
+        for kind in _REGISTRY.values()
+        if kind.schedule_by
+    }
 
 
 def site_scoped(label: str, site_field: str = "subject__site") -> Callable[[User], QuerySet]:

@@ -178,9 +178,8 @@ KINDS = (
         hash_related=("subject",),
         other_tasks=eligibility_other_tasks,
         other_task_count=lambda subjects: _unconfirmed(subjects).count(),
-        matrix_column="screening",
+        schedule_by="subject",
         matrix_url=lambda subject: reverse("screening_eligibility", args=[subject.pk]),
-        matrix_order=2,
         matrix_reviewed=True,
         matrix_complete=_eligibility_complete,
     ),
@@ -193,8 +192,7 @@ KINDS = (
         history_scope=site_scoped("screening.consent"),
         export=ExportSpec(20, _consent),
         # --- review kernel ---
-        matrix_column="screening",
+        schedule_by="subject",
         matrix_url=lambda subject: reverse("screening_subject", args=[subject.pk]),
-        matrix_order=1,
     ),
 )

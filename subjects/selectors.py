@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dosing.models import DosingRecord
+from review.matrix import MatrixForm, visit_forms
 from trial import schedule
 from trial.access import visits_for
 from trial.models import Subject, User, Visit
@@ -16,12 +17,16 @@ class TimelineRow:
     study_day: int | None
     deviation_days: int
     dosing: DosingRecord | None
+    # The forms the study's schedule of assessments expects at the visit, with their state.
+    forms: tuple[MatrixForm, ...] = ()
 
 
 def timeline(subject: Subject, *, today: date, c1d1: date | None) -> list[TimelineRow]:
     doses = {d.visit_id: d for d in DosingRecord.objects.filter(subject=subject)}
+    visits = list(subject.visits.order_by("order"))
+    forms = visit_forms(subject, visits)
     rows = []
-    for visit in subject.visits.order_by("order"):
+    for visit in visits:
         planned = visit.planned()
         rows.append(
             TimelineRow(
@@ -34,6 +39,7 @@ def timeline(subject: Subject, *, today: date, c1d1: date | None) -> list[Timeli
                     else 0
                 ),
                 dosing=doses.get(visit.pk),
+                forms=tuple(forms[visit.pk]),
             )
         )
     return rows

@@ -23,6 +23,8 @@ EVENTS = {
     "its CTCAE term ongoing at first dose (history.selectors.baselines_of_term).",
     "download_record": "A page served a bulk download; record who, what, filters and rows "
     "(exports.services.download_record).",
+    "schedulable_forms": "The study loader checks the schedule of assessments against the CRF "
+    "kinds that can be scheduled: {kind label: its panels} (review.records.schedulable_forms).",
 }
 
 _handlers: dict[str, Callable] = {}

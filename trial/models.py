@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from trial import schedule
+from trial.assessments import Assessment
 
 
 class Role(models.TextChoices):
@@ -121,12 +122,18 @@ class Study(models.Model):
     # The PK and immunogenicity samples ([samples] of the study file, checked at load by
     # trial.study_config.sample_schedule_values): {"times": [...], "types": [...]}.
     sample_schedule = models.JSONField(default=dict, blank=True)
+    # The schedule of assessments ([[assessments]] of the study file, checked at load):
+    # trial.assessments.Assessment.as_stored() of each entry, in the file's order.
+    assessments = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name_plural = "studies"
 
     def __str__(self):
         return f"{self.protocol_number} — {self.product}"
+
+    def schedule_of_assessments(self) -> tuple[Assessment, ...]:
+        return tuple(Assessment.from_stored(row) for row in self.assessments)
 
 
 @pghistory.track()

@@ -7,7 +7,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from trial import schedule
+from trial import hooks, schedule
+from trial.assessments import ScheduleError, assessments_from
 from trial.audit import audit_context
 from trial.models import (
     DoseLevel,
@@ -60,7 +61,24 @@ def read_config(path: Path) -> dict:
     escalation_values(config, path=path)
     vital_sign_values(config, path=path)
     sample_schedule_values(config, path=path)
+    assessment_values(config, path=path)
     return config
+
+
+def assessment_values(config: dict, *, path: object = "the study file") -> list[dict]:
+    """The schedule of assessments ([[assessments]], optional: none expects no form) checked
+    against the study's visits and the CRF kinds that can be scheduled, as stored on the
+    study. A form or visit the study does not know is refused by name (trial.assessments)."""
+    try:
+        found = assessments_from(
+            config.get("assessments", []),
+            visits=visit_definitions(config),
+            forms=hooks.call("schedulable_forms"),
+            where=f"[[assessments]] in {path}",
+        )
+    except ScheduleError as error:
+        raise ImproperlyConfigured(str(error)) from None
+    return [assessment.as_stored() for assessment in found]
 
 
 # The vital signs the dosing CRF records (dosing.models.VITAL_FIELDS, in that order; a test
@@ -369,6 +387,7 @@ def load_study(config: dict, *, by: User | None = None) -> tuple[Study, dict]:
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     study_values = {f: config["study"].get(f, "") for f in STUDY_FIELDS if f != "protocol_number"}
     study_values["sample_schedule"] = sample_schedule_values(config)
+    study_values["assessments"] = assessment_values(config)
     with transaction.atomic(), audit_context(by=by, reason="Study configuration loaded"):
         study = _sync(
             Study, {"protocol_number": config["study"]["protocol_number"]}, study_values, counts

@@ -10,6 +10,7 @@ from django.urls import reverse
 from dosing.services import dose_void
 from review.form_status import FormStatus
 from review.services import query_raise, record_lock, record_verify
+from tests.labs.factories import add_ranges, record_result
 from tests.review.factories import LATER, LOCKED_AT, SIGNED_AT, c1d1_dose, correct_c1d1, sign
 from trial.models import Subject
 
@@ -32,7 +33,8 @@ def cells(client, **params) -> dict[str, dict[str, list]]:
 
 
 def c1d1_of(client, subject) -> tuple:
-    (form,) = cells(client)[str(subject)]["C1D1"]
+    """The dosing CRF of C1D1 (the first of the forms the schedule expects there)."""
+    form, *_labs = cells(client)[str(subject)]["C1D1"]
     return form
 
 
@@ -41,10 +43,17 @@ def test_each_state_of_a_dosing_crf_shows_in_its_cell(
 ):
     client.force_login(monitor)
     row = cells(client)[str(dosed)]
-    assert row["C1D1"] == [("Dosing", FormStatus.COMPLETE, 0)]
-    assert row["C2D1"] == [("Dosing", FormStatus.NOT_STARTED, 0)]
-    assert row["C1D8"] == [("Visit", FormStatus.NOT_STARTED, 0)]
-    assert [name for name, _status, _n in row["SCR"]] == ["Informed consent", "Eligibility"]
+    labs = [("Haematology", FormStatus.NOT_STARTED, 0), ("Chemistry", FormStatus.NOT_STARTED, 0)]
+    assert row["C1D1"] == [("Dosing", FormStatus.COMPLETE, 0), *labs]
+    assert row["C2D1"] == [("Dosing", FormStatus.NOT_STARTED, 0), *labs]
+    assert row["C1D8"] == labs
+    assert row["C1D2"] == [("Visit", FormStatus.NOT_STARTED, 0)]  # expects no form
+    assert [name for name, _status, _n in row["SCR"]] == [
+        "Informed consent",
+        "Eligibility",
+        "Haematology",
+        "Chemistry",
+    ]
 
     correct_c1d1(dosed, coordinator_a, pre_pulse_bpm=None)
     assert c1d1_of(client, dosed) == ("Dosing", FormStatus.INCOMPLETE, 0)
@@ -67,6 +76,26 @@ def test_each_state_of_a_dosing_crf_shows_in_its_cell(
     content = client.get(reverse("subject_matrix")).content.decode()
     assert "Dosing: Locked, 1 open query" in content  # the text alternative of the icons
     assert "Legend:" in content and "Source-verified" in content
+
+
+def test_a_lab_panel_is_one_form_signed_once_each_of_its_results_is(
+    client, dosed, coordinator_a, investigator_a, monitor, site_a
+):
+    add_ranges(site_a, coordinator_a)
+    alt = record_result(dosed, coordinator_a)  # chemistry at C1D8
+    client.force_login(monitor)
+    assert cells(client)[str(dosed)]["C1D8"] == [
+        ("Haematology", FormStatus.NOT_STARTED, 0),
+        ("Chemistry", FormStatus.COMPLETE, 0),
+    ]
+    ast = record_result(dosed, coordinator_a, test="AST")
+    sign(alt, investigator_a)
+    assert cells(client)[str(dosed)]["C1D8"][1] == ("Chemistry", FormStatus.COMPLETE, 0)
+    sign(ast, investigator_a)
+    assert cells(client)[str(dosed)]["C1D8"][1] == ("Chemistry", FormStatus.SIGNED, 0)
+    # A result entered at a visit that expects no lab panel shows in no cell.
+    record_result(dosed, coordinator_a, visit_code="C1D2")
+    assert cells(client)[str(dosed)]["C1D2"] == [("Visit", FormStatus.NOT_STARTED, 0)]
 
 
 def test_a_voided_dose_leaves_its_cell_not_started(client, dosed, coordinator_a, monitor):

@@ -4,6 +4,7 @@ sites."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,6 +20,7 @@ from tests.dosing.factories import (
 from tests.rendered_form import lost_values
 from tests.screening.factories import PLANNED_C1D1
 from trial.models import Role, SubjectStatus, Visit
+from trial.study_config import load_study, read_config
 
 pytestmark = pytest.mark.django_db
 
@@ -296,3 +298,63 @@ def test_disposition_refused_keeps_every_value(client, today, dosed, coordinator
     assert lost_values(posted, response.content.decode(), action) == {}
     dosed.refresh_from_db()
     assert dosed.status != SubjectStatus.WITHDRAWN
+
+
+# The schedule of assessments drives the forms each visit row shows (issue 18)
+
+
+def visit_forms_of(page_response, code: str) -> list[tuple[str, str, str]]:
+    """(form name, status, url) of the forms the subject page lists on visit `code`."""
+    (row,) = [r for r in page_response.context["rows"] if r.visit.code == code]
+    return [(f.name, f.status, f.url) for f in row.forms]
+
+
+def test_each_visit_lists_the_forms_the_schedule_expects_with_their_state(
+    client, today, dosed, coordinator_a
+):
+    client.force_login(coordinator_a)
+    response = client.get(reverse("subject_detail", args=[dosed.pk]))
+    c1d1, c1d8 = visit_of(dosed, "C1D1"), visit_of(dosed, "C1D8")
+    labs_c1d8 = reverse("visit_labs", args=[c1d8.pk])
+    assert visit_forms_of(response, "C1D1") == [
+        ("Dosing", "complete", reverse("visit_dosing", args=[c1d1.pk])),
+        ("Haematology", "not_started", reverse("visit_labs", args=[c1d1.pk])),
+        ("Chemistry", "not_started", reverse("visit_labs", args=[c1d1.pk])),
+    ]
+    assert visit_forms_of(response, "C1D8") == [
+        ("Haematology", "not_started", labs_c1d8),
+        ("Chemistry", "not_started", labs_c1d8),
+    ]
+    assert visit_forms_of(response, "C1D2") == []  # the schedule expects nothing there
+    assert [name for name, _s, _u in visit_forms_of(response, "SCR")] == [
+        "Informed consent",
+        "Eligibility",
+        "Haematology",
+        "Chemistry",
+    ]
+    page = response.content.decode()
+    assert f'href="{labs_c1d8}"' in page and "Haematology: not started" in page
+
+
+def test_a_changed_schedule_changes_the_forms_a_visit_shows(client, today, dosed, coordinator_a):
+    config = read_config(settings.STUDY_CONFIG_FILE)
+    config["assessments"] = [
+        {"form": "labs.labresult", "panel": "chemistry", "visits": ["C1D2"]},
+    ]
+    load_study(config)
+    client.force_login(coordinator_a)
+    response = client.get(reverse("subject_detail", args=[dosed.pk]))
+    c1d2 = visit_of(dosed, "C1D2")
+    assert visit_forms_of(response, "C1D2") == [
+        ("Chemistry", "not_started", reverse("visit_labs", args=[c1d2.pk]))
+    ]
+    assert visit_forms_of(response, "C1D8") == []
+    assert visit_forms_of(response, "C1D1") == []  # the dose form is no longer scheduled
+
+
+def test_a_visit_recorded_missed_expects_no_form(client, today, dosed, coordinator_a):
+    today(C1D8_TARGET + timedelta(days=3))
+    visit_mark_missed(visit=visit_of(dosed, "C1D8"), by=coordinator_a, reason="Patient unwell")
+    client.force_login(coordinator_a)
+    response = client.get(reverse("subject_detail", args=[dosed.pk]))
+    assert visit_forms_of(response, "C1D8") == []

@@ -275,3 +275,57 @@ def test_the_product_name_is_required_and_named_in_the_error(tmp_path: Path, pro
     path = _file_without(tmp_path, 'product = "IL-22BP/LNP"', f"product = {product}")
     with pytest.raises(ImproperlyConfigured, match=r"\[study\] in .*: product must be"):
         read_config(path)
+
+
+def test_the_schedule_of_assessments_is_loaded_on_the_study(study):
+    forms = [(a.form.form, a.form.panel) for a in study.schedule_of_assessments()]
+    assert forms == [
+        ("screening.consent", ""),
+        ("screening.eligibilityassessment", ""),
+        ("dosing.dosingrecord", ""),
+        ("labs.labresult", "haematology"),
+        ("labs.labresult", "chemistry"),
+    ]
+    haematology = study.schedule_of_assessments()[3]
+    assert haematology.visits == ("SCR", "C1D8", "C1D15", "EOT")
+    assert haematology.visit_kinds == ("dosing",)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'form = "dosing.dosingrecord"',
+            'form = "labs.ecg"',
+            r"\[\[assessments\]\] in .*entry 3: form 'labs.ecg' is not a CRF kind that can be "
+            r"scheduled \(known: .*labs.labresult",
+        ),
+        (
+            'visits = ["SCR", "C1D8", "C1D15", "EOT"]',
+            'visits = ["SCR", "C1D9"]',
+            r"entry 4 \(labs.labresult\): unknown visit code C1D9",
+        ),
+        ('panel = "chemistry"', 'panel = "coagulation"', r"got 'coagulation'"),
+    ],
+)
+def test_the_loader_refuses_an_unknown_form_or_visit_naming_it(tmp_path, old, new, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        read_config(_file_without(tmp_path, old, new))
+
+
+def test_a_kind_that_cannot_be_scheduled_is_refused():
+    # Registered, but its records are not found at a visit (a disposition is dated, not held).
+    config = read_config(settings.STUDY_CONFIG_FILE)
+    config["assessments"] = [{"form": "dosing.disposition", "visits": ["EOT"]}]
+    with pytest.raises(ImproperlyConfigured, match=r"'dosing.disposition' is not a CRF kind"):
+        load_study(config)
+
+
+def test_a_changed_schedule_is_updated_in_place_and_audited(study):
+    config = read_config(settings.STUDY_CONFIG_FILE)
+    config["assessments"] = config["assessments"][:2]
+    events = StudyEvent.objects.count()
+    reloaded, _counts = load_study(config)
+    assert reloaded.pk == study.pk
+    assert len(reloaded.schedule_of_assessments()) == 2
+    assert StudyEvent.objects.count() == events + 1
