@@ -10,6 +10,7 @@ class ReminderKind(models.TextChoices):
     VISIT_UPCOMING = "visit_upcoming", "Visit window opens soon"
     VISIT_WINDOW_CLOSING = "visit_window_closing", "Visit window closing"
     VISIT_OVERDUE = "visit_overdue", "Visit overdue"
+    FORM_MISSING = "form_missing", "Expected form missing"
     SAE_NEW = "sae_new", "New SAE"
     SAE_12H_LEFT = "sae_12h_left", "SAE report due in 12 hours"
     SAE_OVERDUE = "sae_overdue", "SAE report overdue"

@@ -20,6 +20,7 @@ from review.models import Query, QueryStatus
 from screening.models import EligibilityAssessment, EligibilityStatus
 from trial.access import roles_of
 from trial.models import Membership, Role, Site, Subject, SubjectStatus, User, Visit
+from trial.study import current_study_or_none
 
 DUE_HORIZON_DAYS = 7  # as the worklist and the daily digest
 CLOCKS_SHOWN = 20
@@ -166,6 +167,16 @@ def my_tasks(
             missed_reason="",
             window_opens_on__lte=today + timedelta(days=DUE_HORIZON_DAYS),
         )
+        study = current_study_or_none()
+        schedule = study.schedule_of_assessments() if study else ()
+        missing = {
+            f"missing_{n}": form.visits
+            for n, form in enumerate(
+                task_counts.missing_forms(
+                    Visit.objects.filter(subject__in=subjects), schedule, today=today
+                )
+            )
+        }
         # The coordinator's badge is on every page they open: its counts in one query.
         counted = _counts(
             user,
@@ -180,11 +191,14 @@ def my_tasks(
                 status=EligibilityStatus.INCOMPLETE,
                 subject__status=SubjectStatus.SCREENING,
             ),
+            **missing,
             **extra,
         )
         sections.extra = {name: counted[name] for name in extra}
         visits = {"overdue": counted["overdue"], "due": counted["due"]}
+        # Saved but incomplete, and expected by the schedule but not entered once owed.
         incomplete = counted["doses"] + counted["eligibility"]
+        incomplete += sum(counted[name] for name in missing)
         sections.append(
             Section(
                 Role.COORDINATOR,

@@ -37,6 +37,12 @@ def visit_reminders(
     return due
 
 
+def missing_form_reminder(*, window_closes: date) -> tuple[str, date]:
+    """An expected form still missing is reminded of the day after its visit's window closed
+    (trial.assessments.forms_owed: owed from that day even if the visit was not performed)."""
+    return ("form_missing", window_closes + timedelta(days=1))
+
+
 def at_local_hour(day: date, hour: int, tz: tzinfo) -> datetime:
     """The moment `day` reaches `hour` o'clock in the study's time zone."""
     return datetime.combine(day, time(hour), tzinfo=tz)

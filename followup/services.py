@@ -23,8 +23,10 @@ from django.utils import timezone
 from adverse_events.models import AdverseEvent
 from followup import rules
 from followup.models import Notification, Reminder, ReminderKind
+from review import task_counts
 from review.models import Query, QueryMessage, QueryStatus
 from trial.models import Membership, Role, User, Visit
+from trial.study import current_study_or_none
 
 log = logging.getLogger(__name__)
 SETTINGS = rules.ReminderSettings(
@@ -185,6 +187,56 @@ def _advance_visits(seen: list["_SeenVisit"]) -> None:
                 """,
                 params,
             )
+
+
+def _missing_form_reminders(now: datetime, recipients: _Recipients, result: ScanResult):
+    """A form the schedule of assessments expects, still missing once its visit's window has
+    closed (review.task_counts.missing_forms): one reminder per visit, form and coordinator."""
+    study = current_study_or_none()
+    if study is None:
+        return
+    tz = timezone.get_current_timezone()
+    today = timezone.localtime(now).date()
+    closed = Visit.objects.filter(
+        window_closes_on__lt=today,
+        window_closes_on__gte=today - timedelta(days=SETTINGS.overdue_lookback_days),
+    )
+    for missing in task_counts.missing_forms(closed, study.schedule_of_assessments(), today=today):
+        visits = missing.visits.select_related("subject").only(
+            "id",
+            "code",
+            "name",
+            "window_closes_on",
+            "subject__id",
+            "subject__site_id",
+            "subject__subject_number",
+            "subject__screening_number",
+        )
+        for visit in visits.iterator(chunk_size=2000):
+            result.considered += 1
+            kind, day = rules.missing_form_reminder(window_closes=visit.window_closes_on)
+            due = rules.at_local_hour(day, SETTINGS.send_hour, tz)
+            if due > now:
+                continue
+            number = visit.subject.subject_number or visit.subject.screening_number
+            on = visit.subject if missing.kind.schedule_by == "subject" else visit
+            form = missing.form.form + (f".{missing.form.panel}" if missing.form.panel else "")
+            for user in recipients.at(visit.subject.site_id, Role.COORDINATOR):
+                yield _reminder(
+                    kind,
+                    f"visit{visit.pk}:{form}",
+                    day,
+                    user,
+                    subject=visit.subject,
+                    title=f"{ReminderKind(kind).label}: {number} {visit.code} {missing.name}",
+                    body=(
+                        f"{missing.name} of {visit.name} of subject {number} is expected by the "
+                        f"schedule of assessments and not entered; the visit's window closed "
+                        f"on {visit.window_closes_on}."
+                    ),
+                    url=missing.kind.matrix_url(on),
+                    due_at=due,
+                )
 
 
 def _sae_reminders(now: datetime, recipients: _Recipients, result: ScanResult):
@@ -427,7 +479,13 @@ def plan(now: datetime) -> ScanResult:
     result = ScanResult()
     recipients = _Recipients()
     due = []
-    for source in (_visit_reminders, _sae_reminders, _query_reminders, _digests):
+    for source in (
+        _visit_reminders,
+        _missing_form_reminders,
+        _sae_reminders,
+        _query_reminders,
+        _digests,
+    ):
         due.extend(source(now, recipients, result))
     result.planned = _decide(due)[0] if due else []
     return result

@@ -24,7 +24,7 @@ from review.form_status import (
     form_status,
 )
 from review.models import Query, QueryStatus, RecordLock, SourceVerification
-from review.records import KINDS, CrfKind, prefetch_children
+from review.records import KINDS, form_name, prefetch_children
 from review.selectors import _ct, latest_signatures, signature_state
 from trial.assessments import Assessment, ExpectedForm, expected_at
 from trial.models import Subject, Visit, VisitDefinition, VisitKind
@@ -86,10 +86,6 @@ def _verified(records) -> dict[tuple[int, int], SourceVerification]:
     return latest
 
 
-def _form_name(kind: CrfKind, panel: str) -> str:
-    return dict(kind.schedule_panels).get(panel, panel) if panel else kind.name
-
-
 class _Facts:
     """What the expected forms of these subjects show, loaded in a fixed number of queries:
     the rows of each scheduled kind (voided ones left out: a voided record is no record),
@@ -149,7 +145,7 @@ class _Facts:
         kind = self.kinds.get(expected.form)
         if kind is None:
             return None
-        name = _form_name(kind, expected.panel)
+        name = form_name(kind, expected.panel)
         on = subject if kind.schedule_by == "subject" else visit
         if on is None:
             return MatrixForm(name, FormStatus.NOT_STARTED, 0, "")

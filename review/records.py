@@ -176,6 +176,11 @@ def schedulable_forms() -> dict[str, tuple[str, ...]]:
     }
 
 
+def form_name(kind: CrfKind, panel: str = "") -> str:
+    """The name of a scheduled form: the kind's, or its panel's label ("Haematology")."""
+    return dict(kind.schedule_panels).get(panel, panel) if panel else kind.name
+
+
 def site_scoped(label: str, site_field: str = "subject__site") -> Callable[[User], QuerySet]:
     """A history scope: the rows of `label` at the user's sites."""
 

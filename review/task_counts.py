@@ -23,7 +23,7 @@ shows it.
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery, UUIDField, Value
@@ -31,9 +31,10 @@ from django.db.models.functions import Coalesce
 
 from review import signing
 from review.models import RecordLock, Signature, SiteChange, SourceVerification, TaskCount
-from review.records import KINDS, all_kinds, prefetch_children
+from review.records import KINDS, CrfKind, all_kinds, form_name, prefetch_children
 from review.selectors import _ct
-from trial.models import AuditChainHead, Site, Subject
+from trial.assessments import Assessment, ExpectedForm
+from trial.models import AuditChainHead, Site, Subject, Visit
 from trial.replica import PRIMARY
 
 
@@ -197,3 +198,51 @@ def cached(name: str, sites: QuerySet[Site], *, now: datetime) -> int:
             update_fields=["count", "chain_seq", "site_token", "counted_at"],
         )
     return total
+
+
+@dataclass(frozen=True)
+class MissingForm:
+    """One form of the schedule of assessments, and the visits that owe it and lack it."""
+
+    form: ExpectedForm
+    kind: CrfKind
+    visits: QuerySet[Visit]
+
+    @property
+    def name(self) -> str:
+        return form_name(self.kind, self.form.panel)
+
+
+def missing_forms(
+    visits: QuerySet[Visit], assessments: tuple[Assessment, ...], *, today: date
+) -> list[MissingForm]:
+    """For each form the schedule expects: the visits of `visits` that owe it on `today` and
+    have no live record of it (a voided one is none). A visit owes its forms once performed or
+    from the day after its window closed, never when not applicable or recorded missed
+    (trial.assessments.forms_owed, here as a filter; tests/followup hold both to the same
+    boundaries). One queryset per form, whatever the number of visits."""
+    owed = visits.filter(
+        Q(completed_on__isnull=False) | Q(window_closes_on__lt=today),
+        not_applicable=False,
+        missed_reason="",
+        subject__voided_at__isnull=True,
+    )
+    found = []
+    for assessment in assessments:
+        kind = KINDS.get(assessment.form.form)
+        if kind is None or not kind.schedule_by:
+            continue  # no longer registered: the loader refuses it on the next load
+        records = kind.model.objects.all()
+        if any(f.name == "voided_at" for f in kind.model._meta.concrete_fields):
+            records = records.filter(voided_at__isnull=True)
+        if kind.schedule_by == "subject":
+            records = records.filter(subject_id=OuterRef("subject_id"))
+        else:
+            records = records.filter(visit_id=OuterRef("pk"))
+        if assessment.form.panel:
+            records = records.filter(panel=assessment.form.panel)
+        expecting = owed.filter(
+            Q(code__in=assessment.visits) | Q(kind__in=assessment.visit_kinds)
+        ).exclude(Exists(records))
+        found.append(MissingForm(assessment.form, kind, expecting))
+    return found

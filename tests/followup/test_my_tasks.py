@@ -1,7 +1,7 @@
 """My tasks: each role's counts, equal to the lists they stand for, and a number of queries
 that does not grow with the subjects."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dosing.services import visit_mark_missed
 from followup.my_tasks import my_tasks
 from review.models import TaskCount
 from review.selectors import awaiting_review
@@ -24,6 +25,7 @@ from review.task_counts import (
 )
 from tests.adverse_events.factories import load_starter_dictionary, record_ae
 from tests.dosing.factories import dosed_subject
+from tests.labs.factories import add_ranges, record_result
 from tests.review.factories import LATER, LOCKED_AT, SIGNED_AT, c1d1_dose, correct_c1d1, sign
 from trial.models import Role, Site, Subject
 
@@ -150,6 +152,33 @@ def test_each_role_sees_its_tasks_with_counts(
     assert page.status_code == 200
     assert "Queries to answer" in page.content.decode()
     assert "Signed records to lock" not in page.content.decode()
+
+
+def _noon(day):
+    return datetime.combine(day, time(12), tzinfo=timezone.get_current_timezone())
+
+
+def test_forms_incomplete_counts_each_expected_form_owed_and_missing(
+    dosed, site_a, coordinator_a, coordinator_b
+):
+    closes = dosed.visits.get(code="C1D8").window_closes_on
+    last_day, day_after = _noon(closes), _noon(closes + timedelta(days=1))
+    before = counts(coordinator_a, now=last_day)["forms_incomplete"]
+    # C1D8's haematology and chemistry are owed from the day after its window (nothing else
+    # of the schedule falls due on that day).
+    assert counts(coordinator_a, now=day_after)["forms_incomplete"] == before + 2
+    add_ranges(site_a, coordinator_a)
+    record_result(dosed, coordinator_a)  # ALT: the chemistry panel is entered
+    assert counts(coordinator_a, now=day_after)["forms_incomplete"] == before + 1
+    assert counts(coordinator_b, now=day_after)["forms_incomplete"] == 0  # another site
+
+
+def test_a_visit_recorded_missed_owes_no_form(dosed, coordinator_a):
+    c1d8 = dosed.visits.get(code="C1D8")
+    day_after = _noon(c1d8.window_closes_on + timedelta(days=1))
+    owed = counts(coordinator_a, now=day_after)["forms_incomplete"]
+    visit_mark_missed(visit=c1d8, by=coordinator_a, reason="Patient unwell")
+    assert counts(coordinator_a, now=day_after)["forms_incomplete"] == owed - 2
 
 
 def test_sae_clock_shows_the_hours_left(client, dosed, coordinator_a, investigator_a):

@@ -205,3 +205,11 @@ def test_a_visit_closed_longer_ago_than_the_look_back_is_left_to_the_digest(
     )
     assert bool(result.due) is reminded
     assert result.next_at == rules.NO_MORE_REMINDERS
+
+
+@pytest.mark.parametrize(
+    ("closes", "due"),
+    [(date(2026, 3, 10), date(2026, 3, 11)), (date(2026, 12, 31), date(2027, 1, 1))],
+)
+def test_a_missing_form_is_reminded_of_the_day_after_its_visit_s_window(closes, due):
+    assert rules.missing_form_reminder(window_closes=closes) == ("form_missing", due)

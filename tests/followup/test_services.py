@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from adverse_events.services import ae_update
@@ -13,6 +14,7 @@ from followup import rules, services
 from followup.models import Notification, Reminder
 from tests.adverse_events.factories import load_starter_dictionary, record_ae, serious_values
 from tests.dosing.factories import dosed_subject, visit_of
+from tests.labs.factories import add_ranges, record_result
 from trial.models import Visit
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +60,9 @@ def test_completed_visit_is_not_reminded(subject):
     c1d8.completed_on = c1d8.target_date
     c1d8.save(update_fields=["completed_on"])
     services.scan(local(c1d8.window_closes_on + timedelta(days=2)))
-    assert not Reminder.objects.filter(key__contains=f"visit{c1d8.pk}:").exists()
+    # Its forms still missing are reminded of (below), the visit itself no longer.
+    reminders = Reminder.objects.filter(key__contains=f"visit{c1d8.pk}:")
+    assert not reminders.exclude(kind="form_missing").exists()
 
 
 def test_retried_send_sends_one_email(subject, mailoutbox):
@@ -100,6 +104,35 @@ def test_claim_of_a_dead_worker_is_taken_over_after_15_minutes(subject, mailoutb
     Reminder.objects.filter(pk=reminder.pk).update(claimed_at=now)
     assert services.reminder_send(reminder_id=reminder.pk, now=now + timedelta(minutes=14)) is False
     assert services.reminder_send(reminder_id=reminder.pk, now=now + timedelta(minutes=16))
+
+
+def test_a_missing_expected_form_is_reminded_the_day_after_the_window_once(
+    subject, site_a, coordinator_a, coordinator_b
+):
+    c1d8 = visit_of(subject, "C1D8")
+    add_ranges(site_a, coordinator_a)
+    record_result(subject, coordinator_a)  # ALT: the chemistry panel is entered
+    missing = Reminder.objects.filter(kind="form_missing", key__contains=f"visit{c1d8.pk}:")
+
+    services.scan(local(c1d8.window_closes_on, 9))  # the window's last day: still time
+    assert not missing.exists()
+    services.scan(local(c1d8.window_closes_on + timedelta(days=1), 7))  # before the send hour
+    assert not missing.exists()
+    after = local(c1d8.window_closes_on + timedelta(days=1), 9)
+    services.scan(after)
+    (reminder,) = missing
+    number = subject.subject_number
+    assert reminder.title == f"Expected form missing: {number} C1D8 Haematology"
+    assert reminder.recipient == coordinator_a  # the site's coordinators only
+    assert reminder.url == reverse("visit_labs", args=[c1d8.pk])
+    assert not services.scan(after).created
+    assert missing.count() == 1
+
+
+def test_a_form_the_schedule_does_not_expect_is_never_reminded(subject):
+    c1d2 = visit_of(subject, "C1D2")  # the schedule expects no form at C1D2
+    services.scan(local(c1d2.window_closes_on + timedelta(days=1), 9))
+    assert not Reminder.objects.filter(kind="form_missing", key__contains=f"visit{c1d2.pk}:")
 
 
 def test_sae_alert_is_queued_only_after_commit(
