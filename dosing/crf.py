@@ -127,6 +127,7 @@ KINDS = (
         sign_task="Sign the dosing CRF",
         to_verify=_doses,
         schedule_by="visit",
+        matrix_detail=lambda record: record.get_dose_change_display().lower(),
         matrix_url=lambda visit: reverse("visit_dosing", args=[visit.pk]),
         matrix_reviewed=True,
         matrix_complete=_dose_complete,

@@ -224,7 +224,7 @@ def _missing_form_reminders(now: datetime, recipients: _Recipients, result: Scan
             for user in recipients.at(visit.subject.site_id, Role.COORDINATOR):
                 yield _reminder(
                     kind,
-                    f"visit{visit.pk}:{form}",
+                    f"visit{visit.pk}.{form}",
                     day,
                     user,
                     subject=visit.subject,

@@ -37,6 +37,7 @@ class MatrixForm:
     status: FormStatus
     open_queries: int
     url: str
+    detail: str = ""  # the kind's matrix_detail of its record, if any
 
     @property
     def label(self) -> str:
@@ -154,10 +155,11 @@ class _Facts:
         if not records:
             return MatrixForm(name, FormStatus.NOT_STARTED, 0, url)
         subject_locked = subject.pk in self.locked_subjects
+        detail = kind.matrix_detail(records[0]) if kind.matrix_detail and len(records) == 1 else ""
         if not kind.matrix_reviewed:
             # Not reviewed on its own: complete once saved, locked with its subject.
             status = FormStatus.LOCKED if subject_locked else FormStatus.COMPLETE
-            return MatrixForm(name, status, self._queries(records), url)
+            return MatrixForm(name, status, self._queries(records), url, detail)
         # A form of several rows (a lab panel) has reached a state when each row has.
         signed = verified = locked = True
         for record in records:
@@ -175,7 +177,7 @@ class _Facts:
             verified=verified,
             locked=subject_locked or locked,
         )
-        return MatrixForm(name, form_status(facts), self._queries(records), url)
+        return MatrixForm(name, form_status(facts), self._queries(records), url, detail)
 
     def visit_placeholder(self, visit: Visit) -> MatrixForm:
         """A visit expecting no form shows as the visit itself: done once performed, recorded

@@ -124,6 +124,9 @@ class CrfKind:
     # row is complete (None: always).
     schedule_by: str = ""
     schedule_panels: tuple[tuple[str, str], ...] = ()
+    # A few words on a saved record of a one-record form, shown with its name on the subject
+    # page ("Dosing: given as planned"); None: its state only.
+    matrix_detail: Callable[[Model], str] | None = None
     matrix_url: Callable[[Model], str] | None = None
     matrix_reviewed: bool = False
     matrix_complete: Callable[[Model], bool] | None = None

@@ -4,15 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0003_audit_chain_alert'),
+        ("followup", "0003_audit_chain_alert"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reminder',
-            name='kind',
-            field=models.CharField(choices=[('visit_upcoming', 'Visit window opens soon'), ('visit_window_closing', 'Visit window closing'), ('visit_overdue', 'Visit overdue'), ('form_missing', 'Expected form missing'), ('sae_new', 'New SAE'), ('sae_12h_left', 'SAE report due in 12 hours'), ('sae_overdue', 'SAE report overdue'), ('susar_due', 'SUSAR report due'), ('query_open', 'Query left open'), ('query_raised', 'Query raised'), ('query_answered', 'Query answered'), ('query_closed', 'Query closed'), ('query_reopened', 'Query re-opened'), ('daily_digest', 'Daily digest'), ('audit_chain_broken', 'Audit trail hash chain broken')], max_length=30),
+            model_name="reminder",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("visit_upcoming", "Visit window opens soon"),
+                    ("visit_window_closing", "Visit window closing"),
+                    ("visit_overdue", "Visit overdue"),
+                    ("form_missing", "Expected form missing"),
+                    ("sae_new", "New SAE"),
+                    ("sae_12h_left", "SAE report due in 12 hours"),
+                    ("sae_overdue", "SAE report overdue"),
+                    ("susar_due", "SUSAR report due"),
+                    ("query_open", "Query left open"),
+                    ("query_raised", "Query raised"),
+                    ("query_answered", "Query answered"),
+                    ("query_closed", "Query closed"),
+                    ("query_reopened", "Query re-opened"),
+                    ("daily_digest", "Daily digest"),
+                    ("audit_chain_broken", "Audit trail hash chain broken"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

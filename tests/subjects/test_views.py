@@ -334,6 +334,7 @@ def test_each_visit_lists_the_forms_the_schedule_expects_with_their_state(
     ]
     page = response.content.decode()
     assert f'href="{labs_c1d8}"' in page and "Haematology: not started" in page
+    assert 'Dosing: given as planned</a> <span class="text-muted">(complete)' in page
 
 
 def test_a_changed_schedule_changes_the_forms_a_visit_shows(client, today, dosed, coordinator_a):
