@@ -16,7 +16,8 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -202,15 +203,31 @@ def _missing_form_reminders(now: datetime, recipients: _Recipients, result: Scan
         window_closes_on__gte=today - timedelta(days=SETTINGS.overdue_lookback_days),
     )
     for missing in task_counts.missing_forms(closed, study.schedule_of_assessments(), today=today):
-        visits = missing.visits.select_related("subject").only(
-            "id",
-            "code",
-            "name",
-            "window_closes_on",
-            "subject__id",
-            "subject__site_id",
-            "subject__subject_number",
-            "subject__screening_number",
+        form = missing.form.form + (f".{missing.form.panel}" if missing.form.panel else "")
+        # Once reminded, a visit is not read again: the scan every few minutes reads only the
+        # visits not reminded yet (the subject's reminders, on the indexed subject column).
+        reminded = Reminder.objects.filter(
+            subject_id=OuterRef("subject_id"),
+            kind=ReminderKind.FORM_MISSING,
+            key__startswith=Concat(
+                Value("form_missing:visit"),
+                Cast(OuterRef("pk"), CharField()),
+                Value(f".{form}:"),
+            ),
+        )
+        visits = (
+            missing.visits.exclude(Exists(reminded))
+            .select_related("subject")
+            .only(
+                "id",
+                "code",
+                "name",
+                "window_closes_on",
+                "subject__id",
+                "subject__site_id",
+                "subject__subject_number",
+                "subject__screening_number",
+            )
         )
         for visit in visits.iterator(chunk_size=2000):
             result.considered += 1
@@ -220,7 +237,6 @@ def _missing_form_reminders(now: datetime, recipients: _Recipients, result: Scan
                 continue
             number = visit.subject.subject_number or visit.subject.screening_number
             on = visit.subject if missing.kind.schedule_by == "subject" else visit
-            form = missing.form.form + (f".{missing.form.panel}" if missing.form.panel else "")
             for user in recipients.at(visit.subject.site_id, Role.COORDINATOR):
                 yield _reminder(
                     kind,

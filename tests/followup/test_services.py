@@ -117,6 +117,7 @@ def test_a_missing_expected_form_is_reminded_the_day_after_the_window_once(
     services.scan(local(c1d8.window_closes_on + timedelta(days=1), 7))  # before the send hour
     assert not missing.exists()
     after = local(c1d8.window_closes_on + timedelta(days=1), 9)
+    assert form_reads(after) >= 1
     services.scan(after)
     (reminder,) = missing
     number = subject.subject_number
@@ -125,6 +126,15 @@ def test_a_missing_expected_form_is_reminded_the_day_after_the_window_once(
     assert reminder.url == reverse("visit_labs", args=[c1d8.pk])
     assert not services.scan(after).created
     assert missing.count() == 1
+    # Once reminded, a visit is not read again by the scans that follow (every few minutes).
+    assert form_reads(after + timedelta(hours=1)) == 0
+
+
+def form_reads(now) -> int:
+    """How many visits the missing-form source of a scan at `now` reads."""
+    result = services.ScanResult()
+    list(services._missing_form_reminders(now, services._Recipients(), result))
+    return result.considered
 
 
 def test_a_form_the_schedule_does_not_expect_is_never_reminded(subject):
