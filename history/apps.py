@@ -12,3 +12,4 @@ class HistoryConfig(AppConfig):
 
         register(*crf.KINDS)
         hooks.provide("baselines_of_term", selectors.baselines_of_term)
+        hooks.provide("eligibility_cross_checked", selectors.checked_against_eligibility)

@@ -49,3 +49,9 @@ def baselines_of_term(subject: Subject, term_id: int | None) -> list[Baseline]:
             first_dose,
         )
     ]
+
+
+def checked_against_eligibility(subject: Subject) -> list[MedicalHistory]:
+    """The records whose edit checks read the subject's eligibility answers (the event
+    `eligibility_cross_checked`): re-checked when the eligibility CRF is saved."""
+    return list(live_history(subject))

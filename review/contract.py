@@ -14,7 +14,8 @@ and does its own clinical checks; the bookkeeping every CRF write needs is here,
 6. the reason for change, required to edit or void saved data;
 7. the audit context (who and why) around every write inside;
 8. on leaving without an error, the automatic edit checks of the saved record
-   (review.services.run_edit_checks), in the same transaction and audit context.
+   (review.services.run_edit_checks), in the same transaction and audit context, and of
+   the records whose checks read it (`write.recheck(row)`).
 
     with crf_write(require=..., record=existing, subject=subject, by=by, now=now,
                    expected_version=expected_version, reason=reason,
@@ -73,6 +74,7 @@ class CrfWrite:
     parent: Model | None
     _saved: dict[tuple[str, object], Model] = field(default_factory=dict)
     _versioned: set[tuple[str, object]] = field(default_factory=set)
+    _rechecked: dict[tuple[str, object], Model] = field(default_factory=dict)
 
     def save(self, row: Model, *, update_fields: list[str] | None = None) -> Model:
         """Save `row`: its version goes up by one on its first update in this write (a row
@@ -92,6 +94,13 @@ class CrfWrite:
         self._versioned.add(key)
         self._saved[key] = row  # the checks read the row as last saved
         return row
+
+    def recheck(self, *rows: Model) -> None:
+        """Run the edit checks of `rows` on exit too: stored records of other CRFs whose
+        checks read what this write changes (the eligibility CRF's answers, compared with
+        the prior cancer therapy records and the medical history)."""
+        for row in rows:
+            self._rechecked.setdefault((row._meta.label_lower, row.pk), row)
 
     def void(self, row: Model | None = None) -> Model:
         """Void the record with the write's reason: the row stays, with the reason."""
@@ -173,7 +182,7 @@ def crf_write(
         said = f"Voided: {reason}" if void else (reason or audit_reason)
         with audit_context(by=by, reason=said):
             yield write
-            for row in write._saved.values():
+            for row in (write._rechecked | write._saved).values():
                 run_edit_checks(row, now=now)
             if write._saved:
                 task_counts_moved(site_id=_subject_of(current, subject, locked_parent).site_id)

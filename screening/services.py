@@ -22,7 +22,7 @@ from review.services import assert_editable, password_verify, signature_add, tas
 from screening import eligibility
 from screening.enrollment import EnrollmentFacts, enrollment_blockers
 from screening.models import Consent, EligibilityAssessment
-from trial import boin, escalation, schedule
+from trial import boin, escalation, hooks, schedule
 from trial.access import require
 from trial.audit import audit_context
 from trial.capabilities import Capability
@@ -309,6 +309,8 @@ def eligibility_save(
         assessment.confirmed_by = None
         assessment.confirmed_at = None
         write.save(assessment)
+        # The medical history's queries compare its conditions with these answers.
+        write.recheck(*hooks.call("eligibility_cross_checked", subject=subject))
     return assessment
 
 

@@ -21,6 +21,9 @@ EVENTS = {
     "without waiting for the scan (followup.tasks.enqueue_sae_alert).",
     "baselines_of_term": "The AE form compares an AE's grade with the subject's conditions of "
     "its CTCAE term ongoing at first dose (history.selectors.baselines_of_term).",
+    "eligibility_cross_checked": "The eligibility CRF was saved (screening.services): the "
+    "records whose edit checks read its answers, to re-check "
+    "(history.selectors.checked_against_eligibility).",
     "download_record": "A page served a bulk download; record who, what, filters and rows "
     "(exports.services.download_record).",
     "schedulable_forms": "The study loader checks the schedule of assessments against the CRF "

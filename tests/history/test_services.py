@@ -249,3 +249,44 @@ def test_a_query_a_person_closed_is_not_raised_again_for_the_same_data(
         now=LATER + timedelta(minutes=1),
     )
     assert auto_queries(record).count() == 1
+
+
+def test_correcting_the_eligibility_answers_re_runs_the_history_queries(subject, coordinator_a):
+    """The medical history's queries compare it with the eligibility answers: a correction
+    of the answers raises or closes them as a correction of the history does."""
+    entry = record_history(
+        subject, coordinator_a, condition="Hypothyroidism", term=None, baseline_grade=None
+    )
+    [query] = Query.objects.filter(object_id=entry.pk, content_type__model="medicalhistory")
+    assert query.status == QueryStatus.OPEN
+    eligibility_save(
+        subject=subject,
+        by=coordinator_a,
+        today=TODAY,
+        values=eligible_values(autoimmune_conditions=["hypothyroidism"]),
+        reason="Hypothyroidism missed at screening",
+    )
+    query.refresh_from_db()
+    assert query.status == QueryStatus.CLOSED and query.closed_by is None
+    # And back: the answers corrected to none again raise it again.
+    eligibility_save(
+        subject=subject,
+        by=coordinator_a,
+        today=TODAY,
+        values=eligible_values(autoimmune_conditions=[]),
+        reason="Wrong subject's notes",
+    )
+    assert Query.objects.filter(
+        object_id=entry.pk, content_type__model="medicalhistory", status=QueryStatus.OPEN
+    ).exists()
+    medical_history_update(
+        record=entry,
+        by=coordinator_a,
+        values=history_values(),
+        reason="Hypertension, not hypothyroidism",
+        expected_version=1,
+        now=LATER,
+    )
+    assert not Query.objects.filter(
+        object_id=entry.pk, content_type__model="medicalhistory", status=QueryStatus.OPEN
+    ).exists()
