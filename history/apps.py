@@ -12,4 +12,5 @@ class HistoryConfig(AppConfig):
 
         register(*crf.KINDS)
         hooks.provide("baselines_of_term", selectors.baselines_of_term)
+        hooks.provide("prior_therapy_of", selectors.prior_therapy_summary)
         hooks.provide("eligibility_cross_checked", selectors.checked_against_eligibility)

@@ -82,6 +82,49 @@ def _api_medical_history(user):
     )
 
 
+def prior_therapy_subject_section(subject, user) -> dict | None:
+    """The subject's live prior cancer therapy, for the roles that read histories."""
+    from history.selectors import live_prior_therapy
+    from trial.access import can
+    from trial.capabilities import Capability
+
+    if not can(user, Capability.READ_BACKGROUND, subject):
+        return None
+    return {**live_prior_therapy(subject), "subject": subject}
+
+
+def _prior_therapy_dataset(label, name, title, oid):
+    def datasets(context) -> tuple[Dataset, ...]:
+        """Dates as the text typed, at its precision, codes kept (UNK): ODM text."""
+        return (
+            subject_dataset(
+                label,
+                name,
+                title,
+                oid,
+                order_by=("sequence",),
+                odm=Odm("log", repeat_key="sequence"),
+            ),
+        )
+
+    return datasets
+
+
+def _prior_therapy_kind(label, name, url, fields, order, dataset, oid, **more):
+    return CrfKind(
+        label,
+        name,
+        sign_meaning=SignatureMeaning.REVIEWED,
+        lockable=True,
+        entered_fields=fields,
+        url=lambda record: reverse(url, args=[record.pk]),
+        title=lambda record: record.title,
+        history_scope=site_scoped(label),
+        export=ExportSpec(order, _prior_therapy_dataset(label, dataset, name, oid)),
+        **more,
+    )
+
+
 KINDS = (
     CrfKind(
         "history.medicalhistory",
@@ -109,5 +152,37 @@ KINDS = (
         ),
         subject_section=history_subject_section,
         subject_template="history/_subject_section.html",
+    ),
+    # Prior cancer therapy: the eligibility CRF compares its answers with these
+    # (screening.prior_therapy); their writes re-run its checks (history.services).
+    _prior_therapy_kind(
+        "history.systemictherapyline",
+        "Prior systemic therapy",
+        "systemic_line_detail",
+        "history.services.LINE_FIELDS",
+        88,
+        "prior_systemic_therapy",
+        "PTS",
+        # One section of the subject page for the three kinds.
+        subject_section=prior_therapy_subject_section,
+        subject_template="history/_prior_therapy_section.html",
+    ),
+    _prior_therapy_kind(
+        "history.priorradiotherapy",
+        "Prior radiotherapy",
+        "prior_radiotherapy_detail",
+        "history.services.RADIOTHERAPY_FIELDS",
+        89,
+        "prior_radiotherapy",
+        "PTR",
+    ),
+    _prior_therapy_kind(
+        "history.priorsurgery",
+        "Prior cancer surgery",
+        "prior_surgery_detail",
+        "history.services.SURGERY_FIELDS",
+        89,
+        "prior_surgery",
+        "PTX",
     ),
 )

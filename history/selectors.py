@@ -1,10 +1,11 @@
-"""Medical-history reads scoped by site and role (trial.access)."""
+"""Medical-history and prior-therapy reads scoped by site and role (trial.access)."""
 
 from django.db.models import QuerySet
 
 from adverse_events.rules import Baseline
-from history import rules
-from history.models import MedicalHistory
+from history import prior_therapy, rules, services
+from history.models import MedicalHistory, PriorRadiotherapy, PriorSurgery, SystemicTherapyLine
+from screening.prior_therapy import PriorTherapySummary
 from trial.access import scope_to_sites
 from trial.capabilities import Capability
 from trial.models import Subject, User
@@ -49,6 +50,47 @@ def baselines_of_term(subject: Subject, term_id: int | None) -> list[Baseline]:
             first_dose,
         )
     ]
+
+
+# --- prior cancer therapy ----------------------------------------------------------------------
+
+
+def prior_therapy_for(user: User, model) -> QuerySet:
+    """The prior-therapy records of `model` the user may read, voided ones included: the
+    readers of histories at their sites (not sponsor safety)."""
+    return scope_to_sites(
+        model.objects.all(), user, Capability.READ_BACKGROUND, site_field="subject__site"
+    ).select_related("subject", "subject__site", "subject__study")
+
+
+def live_prior_therapy(subject: Subject) -> dict[str, QuerySet]:
+    """The subject's live prior-therapy records, by kind, in their order."""
+    return {
+        "lines": SystemicTherapyLine.objects.filter(
+            subject=subject, voided_at__isnull=True
+        ).order_by("line_number"),
+        "radiotherapies": PriorRadiotherapy.objects.filter(
+            subject=subject, voided_at__isnull=True
+        ).order_by("sequence"),
+        "surgeries": PriorSurgery.objects.filter(subject=subject, voided_at__isnull=True).order_by(
+            "sequence"
+        ),
+    }
+
+
+def prior_therapy_summary(subject: Subject) -> PriorTherapySummary:
+    """What the subject's live records give for inclusions 2, 5 and 6 (the event
+    `prior_therapy_of`, read by the eligibility CRF: screening.prior_therapy)."""
+    live = live_prior_therapy(subject)
+
+    def facts(rows, fields, build):
+        return [(row.title, build({n: getattr(row, n) for n in fields})) for row in rows]
+
+    return prior_therapy.summarise(
+        facts(live["lines"], services.LINE_FIELDS, services.line_facts),
+        facts(live["radiotherapies"], services.RADIOTHERAPY_FIELDS, services.radiotherapy_facts),
+        facts(live["surgeries"], services.SURGERY_FIELDS, services.surgery_facts),
+    )
 
 
 def checked_against_eligibility(subject: Subject) -> list[MedicalHistory]:

@@ -1,10 +1,13 @@
-"""Recording a subject's medical history: who may, checked against history.rules, audited.
+"""Recording a subject's medical history and prior cancer therapy: who may, checked against
+history.rules and history.prior_therapy, audited.
 
 Each write goes through the CRF write contract (review.contract.crf_write: data entry at the
 subject's site, the row lock, the record lock, the version, the reason for change, the audit
 context, the automatic edit checks); this module adds the clinical rules.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -12,9 +15,15 @@ from django.db.models import Max
 from django.utils import timezone
 
 from adverse_events.models import CtcaeTerm
-from history import rules
-from history.models import MedicalHistory
+from history import prior_therapy, rules
+from history.models import (
+    MedicalHistory,
+    PriorRadiotherapy,
+    PriorSurgery,
+    SystemicTherapyLine,
+)
 from review.contract import crf_write
+from screening.models import EligibilityAssessment
 from trial.access import require
 from trial.capabilities import Capability
 from trial.models import Subject, User
@@ -146,3 +155,262 @@ def medical_history_void(
         void=True,
     ) as write:
         return write.void()
+
+
+# --- prior cancer therapy ----------------------------------------------------------------------
+# Each write re-runs the eligibility CRF's edit checks: they compare its answers of inclusions
+# 2, 5 and 6 with these records (screening.prior_therapy), so a correction here raises or
+# closes the query there.
+
+LINE_FIELDS = (
+    "line_number",
+    "regimen",
+    "agents",
+    "start_date",
+    "end_date",
+    "best_response",
+    "reason_stopped",
+    "reason_stopped_other",
+)
+RADIOTHERAPY_FIELDS = ("site", "total_dose_gy", "total_dose_code", "start_date", "end_date")
+SURGERY_FIELDS = ("procedure", "surgery_date")
+
+
+def _text(values: dict, name: str) -> str:
+    return (values.get(name) or "").strip()
+
+
+def line_facts(values: dict) -> prior_therapy.LineFacts:
+    return prior_therapy.LineFacts(
+        line_number=values.get("line_number"),
+        regimen=_text(values, "regimen"),
+        agents=_text(values, "agents"),
+        start=_text(values, "start_date"),
+        end=_text(values, "end_date"),
+        best_response=_text(values, "best_response"),
+        reason_stopped=_text(values, "reason_stopped"),
+        reason_stopped_other=_text(values, "reason_stopped_other"),
+    )
+
+
+def radiotherapy_facts(values: dict) -> prior_therapy.RadiotherapyFacts:
+    return prior_therapy.RadiotherapyFacts(
+        site=_text(values, "site"),
+        total_dose_gy=values.get("total_dose_gy"),
+        total_dose_code=_text(values, "total_dose_code"),
+        start=_text(values, "start_date"),
+        end=_text(values, "end_date"),
+    )
+
+
+def surgery_facts(values: dict) -> prior_therapy.SurgeryFacts:
+    return prior_therapy.SurgeryFacts(
+        procedure=_text(values, "procedure"), on=_text(values, "surgery_date")
+    )
+
+
+def _line_problems(subject, values, record, *, today, consented):
+    others = SystemicTherapyLine.objects.filter(subject=subject, voided_at__isnull=True)
+    if record is not None:
+        others = others.exclude(pk=record.pk)
+    return prior_therapy.check_line(
+        line_facts(values),
+        other_lines={line.line_number: line.title for line in others},
+        today=today,
+        consent_date=consented,
+    )
+
+
+def _radiotherapy_problems(subject, values, record, *, today, consented):
+    return prior_therapy.check_radiotherapy(
+        radiotherapy_facts(values), today=today, consent_date=consented
+    )
+
+
+def _surgery_problems(subject, values, record, *, today, consented):
+    return prior_therapy.check_surgery(surgery_facts(values), today=today, consent_date=consented)
+
+
+@dataclass(frozen=True)
+class _Therapy:
+    """How the writes of one prior-therapy CRF differ: its model, fields, name and rules."""
+
+    model: type
+    fields: tuple[str, ...]
+    name: str  # "systemic line": in the audit reason and the permission message
+    problems: Callable
+
+
+_LINE = _Therapy(SystemicTherapyLine, LINE_FIELDS, "systemic line", _line_problems)
+_RADIOTHERAPY = _Therapy(
+    PriorRadiotherapy, RADIOTHERAPY_FIELDS, "radiotherapy", _radiotherapy_problems
+)
+_SURGERY = _Therapy(PriorSurgery, SURGERY_FIELDS, "surgery", _surgery_problems)
+
+
+def _check_therapy(therapy: _Therapy, subject: Subject, values: dict, record, now: datetime):
+    consented = consent_date(subject)
+    if consented is None:
+        _raise([(None, "Record informed consent before prior cancer therapy.")])
+    problems = therapy.problems(
+        subject, values, record, today=timezone.localtime(now).date(), consented=consented
+    )
+    if problems:
+        _raise(problems)
+
+
+def _apply_therapy(therapy: _Therapy, record, values: dict) -> None:
+    for name in therapy.fields:
+        value = values.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+        elif value is None and record._meta.get_field(name).null is False:
+            value = ""
+        setattr(record, name, value)
+
+
+def _recheck_eligibility(write, subject: Subject) -> None:
+    assessment = EligibilityAssessment.objects.filter(subject=subject).first()
+    if assessment is not None:
+        write.recheck(assessment)
+
+
+def _therapy_record(therapy: _Therapy, *, subject: Subject, by: User, values: dict, now):
+    if subject.voided_at:
+        raise ValidationError("This subject was voided: nothing more is recorded for it.")
+    with crf_write(
+        require=_require_entry(by, subject, f"record prior {therapy.name}"),
+        by=by,
+        now=now,
+        subject=subject,
+        audit_reason=f"Prior {therapy.name} recorded",
+    ) as write:
+        _check_therapy(therapy, subject, values, None, now)
+        last = therapy.model.objects.filter(subject=subject).aggregate(m=Max("sequence"))["m"]
+        record = therapy.model(subject=subject, sequence=(last or 0) + 1, recorded_by=by)
+        _apply_therapy(therapy, record, values)
+        write.save(record)
+        _recheck_eligibility(write, subject)
+    return record
+
+
+def _therapy_update(therapy: _Therapy, *, record, by, values, reason, expected_version, now):
+    with crf_write(
+        require=_require_entry(by, record.subject, f"edit prior {therapy.name}"),
+        by=by,
+        now=now,
+        record=record,
+        expected_version=expected_version,
+        reason=reason,
+    ) as write:
+        current = write.record
+        _check_therapy(therapy, current.subject, values, current, now)
+        _apply_therapy(therapy, current, values)
+        write.save(current)
+        _recheck_eligibility(write, current.subject)
+    return current
+
+
+def _therapy_void(therapy: _Therapy, *, record, by, reason, expected_version, now):
+    with crf_write(
+        require=_require_entry(by, record.subject, f"void prior {therapy.name}"),
+        by=by,
+        now=now,
+        record=record,
+        expected_version=expected_version,
+        reason=reason,
+        void=True,
+    ) as write:
+        voided = write.void()
+        _recheck_eligibility(write, voided.subject)
+    return voided
+
+
+def systemic_line_record(
+    *, subject: Subject, by: User, values: dict, now: datetime
+) -> SystemicTherapyLine:
+    """Add a line of prior systemic therapy."""
+    return _therapy_record(_LINE, subject=subject, by=by, values=values, now=now)
+
+
+def systemic_line_update(
+    *, record, by: User, values: dict, reason: str, expected_version: int, now: datetime
+) -> SystemicTherapyLine:
+    """Correct a systemic line; the reason is kept in the audit trail."""
+    return _therapy_update(
+        _LINE,
+        record=record,
+        by=by,
+        values=values,
+        reason=reason,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def systemic_line_void(*, record, by: User, reason: str, expected_version: int, now: datetime):
+    """Void a line entered in error: the row stays, with the reason."""
+    return _therapy_void(
+        _LINE, record=record, by=by, reason=reason, expected_version=expected_version, now=now
+    )
+
+
+def radiotherapy_record(
+    *, subject: Subject, by: User, values: dict, now: datetime
+) -> PriorRadiotherapy:
+    """Add a course of prior radiotherapy."""
+    return _therapy_record(_RADIOTHERAPY, subject=subject, by=by, values=values, now=now)
+
+
+def radiotherapy_update(
+    *, record, by: User, values: dict, reason: str, expected_version: int, now: datetime
+) -> PriorRadiotherapy:
+    """Correct a radiotherapy course; the reason is kept in the audit trail."""
+    return _therapy_update(
+        _RADIOTHERAPY,
+        record=record,
+        by=by,
+        values=values,
+        reason=reason,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def radiotherapy_void(*, record, by: User, reason: str, expected_version: int, now: datetime):
+    """Void a radiotherapy course entered in error: the row stays, with the reason."""
+    return _therapy_void(
+        _RADIOTHERAPY,
+        record=record,
+        by=by,
+        reason=reason,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def surgery_record(*, subject: Subject, by: User, values: dict, now: datetime) -> PriorSurgery:
+    """Add a prior cancer surgery."""
+    return _therapy_record(_SURGERY, subject=subject, by=by, values=values, now=now)
+
+
+def surgery_update(
+    *, record, by: User, values: dict, reason: str, expected_version: int, now: datetime
+) -> PriorSurgery:
+    """Correct a surgery; the reason is kept in the audit trail."""
+    return _therapy_update(
+        _SURGERY,
+        record=record,
+        by=by,
+        values=values,
+        reason=reason,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def surgery_void(*, record, by: User, reason: str, expected_version: int, now: datetime):
+    """Void a surgery entered in error: the row stays, with the reason."""
+    return _therapy_void(
+        _SURGERY, record=record, by=by, reason=reason, expected_version=expected_version, now=now
+    )

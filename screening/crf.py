@@ -126,6 +126,19 @@ def eligibility_other_tasks(subjects) -> list[QueueTask]:
     ]
 
 
+def eligibility_edit_checks(record, now) -> list:
+    """Answers of inclusions 2, 5 and 6 that the prior cancer therapy records contradict."""
+    from screening import prior_therapy, services
+
+    if record.voided_at:
+        return []
+    return prior_therapy.disagreements(
+        services.prior_therapy_cross_check(
+            subject=record.subject, values=services.assessment_values(record)
+        )
+    )
+
+
 def _eligibility_complete(record) -> bool:
     from screening.models import EligibilityStatus
 
@@ -141,6 +154,7 @@ KINDS = (
         entered_fields="screening.services.FACT_FIELDS",
         women_only=("pregnant", "lactating", "childbearing_potential", "pregnancy_test_result"),
         url=_screening_page,
+        edit_checks=eligibility_edit_checks,
         stamps=frozenset(
             {
                 "confirmed_by",

@@ -19,7 +19,7 @@ from review.contract import crf_write
 from review.models import SignatureMeaning
 from review.records import all_kinds
 from review.services import assert_editable, password_verify, signature_add, task_counts_moved
-from screening import eligibility
+from screening import eligibility, prior_therapy
 from screening.enrollment import EnrollmentFacts, enrollment_blockers
 from screening.models import Consent, EligibilityAssessment
 from trial import boin, escalation, hooks, schedule
@@ -249,6 +249,20 @@ def eligibility_evaluate(*, subject: Subject, values: dict, today: date):
     if facts.assessment_date is None:
         errors = [("assessment_date", "Assessment date is required.")]
     return eligibility.assess_eligibility(facts, thresholds_for(subject.study)), errors
+
+
+def prior_therapy_cross_check(
+    *, subject: Subject, values: dict
+) -> tuple[prior_therapy.CrossCheck, ...]:
+    """The answers of inclusions 2, 5 and 6 in `values` beside what the subject's prior cancer
+    therapy records give (the history app's, through the event `prior_therapy_of`)."""
+    thresholds = thresholds_for(subject.study)
+    return prior_therapy.cross_check(
+        hooks.call("prior_therapy_of", subject=subject),
+        facts_from(subject, values),
+        anticancer_washout_days=thresholds.anticancer_washout_days,
+        nitrosourea_washout_days=thresholds.nitrosourea_washout_days,
+    )
 
 
 def _may_record_eligibility(by: User, subject: Subject) -> None:

@@ -223,13 +223,14 @@ def eligibility(request, pk):
         else:
             messages.success(request, "Eligibility assessment saved.")
             return redirect("screening_subject", pk=subject.pk)
+    values = {}
     if form.is_bound and hasattr(form, "cleaned_data"):
-        result, _errors = services.eligibility_evaluate(
-            subject=subject, values=form.values(), today=_today()
-        )
+        values = form.values()
     elif assessment:
+        values = services.assessment_values(assessment)
+    if values:
         result, _errors = services.eligibility_evaluate(
-            subject=subject, values=services.assessment_values(assessment), today=_today()
+            subject=subject, values=values, today=_today()
         )
     status = 400 if form.is_bound else 200
     return render(
@@ -239,6 +240,7 @@ def eligibility(request, pk):
             "subject": subject,
             "form": form,
             "result": result,
+            "cross_check": services.prior_therapy_cross_check(subject=subject, values=values),
             "assessment": assessment,
             "locked": locked,
             "editable": editable,
@@ -260,8 +262,11 @@ def eligibility_preview(request, pk):
     result, errors = services.eligibility_evaluate(
         subject=subject, values=form.values(), today=_today()
     )
+    cross_check = services.prior_therapy_cross_check(subject=subject, values=form.values())
     return render(
-        request, "screening/_eligibility_result.html", {"result": result, "errors": errors}
+        request,
+        "screening/_eligibility_result.html",
+        {"result": result, "errors": errors, "cross_check": cross_check},
     )
 
 

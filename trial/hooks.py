@@ -21,6 +21,9 @@ EVENTS = {
     "without waiting for the scan (followup.tasks.enqueue_sae_alert).",
     "baselines_of_term": "The AE form compares an AE's grade with the subject's conditions of "
     "its CTCAE term ongoing at first dose (history.selectors.baselines_of_term).",
+    "prior_therapy_of": "The eligibility CRF shows, beside its answers of inclusions 2, 5 and 6, "
+    "what the subject's prior cancer therapy records give, and queries a disagreement "
+    "(history.selectors.prior_therapy_summary, a screening.prior_therapy.PriorTherapySummary).",
     "eligibility_cross_checked": "The eligibility CRF was saved (screening.services): the "
     "records whose edit checks read its answers, to re-check "
     "(history.selectors.checked_against_eligibility).",

@@ -4,9 +4,11 @@ Dates follow tests/screening/factories.py: consent on CONSENTED (TODAY - 7), the
 CRF on ASSESSED; entries are recorded at RECORDED_AT (TODAY, noon), before the first dose.
 """
 
+from decimal import Decimal
+
 from adverse_events.models import CtcaeTerm
 from history.models import MedicalHistory
-from history.services import MH_FIELDS, medical_history_record
+from history.services import MH_FIELDS, medical_history_record, systemic_line_record
 from tests.screening.factories import TODAY, at
 from trial.models import Subject, User
 
@@ -80,3 +82,68 @@ def form_data(values: dict) -> dict:
         else:
             data[name] = str(value)
     return data
+
+
+# --- prior cancer therapy ----------------------------------------------------------------------
+# The eligibility CRF of tests/screening/factories.py says: refractory to second-line
+# treatment, last chemotherapy on LAST_CHEMOTHERAPY (60 days before the assessment), no
+# radiotherapy, no surgery, no nitrosourea. These records agree with it unless changed.
+
+
+def line_values(**changes) -> dict:
+    """Line 2, FOLFIRI, ended by progression on LAST_CHEMOTHERAPY."""
+    from tests.screening.factories import LAST_CHEMOTHERAPY
+
+    values = {
+        "line_number": 2,
+        "regimen": "FOLFIRI",
+        "agents": "irinotecan, fluorouracil, folinic acid",
+        "start_date": "2026-03",
+        "end_date": LAST_CHEMOTHERAPY.isoformat(),
+        "best_response": "PD",
+        "reason_stopped": "progression",
+        "reason_stopped_other": "",
+    }
+    return values | changes
+
+
+def first_line_values(**changes) -> dict:
+    """Line 1, FOLFOX in 2025, ended by progression."""
+    return (
+        line_values(
+            line_number=1,
+            regimen="FOLFOX",
+            agents="oxaliplatin, fluorouracil, folinic acid",
+            start_date="2025-01",
+            end_date="2025-11",
+            best_response="PR",
+        )
+        | changes
+    )
+
+
+def radiotherapy_values(**changes) -> dict:
+    return {
+        "site": "Left axilla",
+        "total_dose_gy": Decimal("50"),
+        "total_dose_code": "",
+        "start_date": "2024-02-05",
+        "end_date": "2024-03-08",
+    } | changes
+
+
+def surgery_values(**changes) -> dict:
+    return {"procedure": "Wide local excision", "surgery_date": "2023-07"} | changes
+
+
+def record_lines(subject: Subject, by: User) -> list:
+    """Lines 1 and 2: what the eligibility CRF's answers say."""
+    return [
+        systemic_line_record(subject=subject, by=by, values=first_line_values(), now=RECORDED_AT),
+        systemic_line_record(subject=subject, by=by, values=line_values(), now=RECORDED_AT),
+    ]
+
+
+def therapy_form_data(values: dict) -> dict:
+    """The POST body of a prior-therapy form for `values`."""
+    return {name: "" if value is None else str(value) for name, value in values.items()}
