@@ -252,6 +252,7 @@ def test_correcting_the_eligibility_answers_closes_the_query(subject, coordinato
         today=TODAY,
         values=eligible_values(had_radiotherapy=True, last_radiotherapy_date=TODAY.replace(day=1)),
         reason="Radiotherapy found in the referral letter",
+        expected_version=EligibilityAssessment.objects.get(subject=subject).version,
     )
     # Now answered, but on another day than the record's end (2026-10-02).
     assert open_codes(subject) == ["prior_therapy_vs_eligibility:last_radiotherapy_date"]
@@ -263,6 +264,7 @@ def test_correcting_the_eligibility_answers_closes_the_query(subject, coordinato
             had_radiotherapy=True, last_radiotherapy_date=TODAY.replace(month=10, day=2)
         ),
         reason="Date as in the letter",
+        expected_version=EligibilityAssessment.objects.get(subject=subject).version,
     )
     assert open_codes(subject) == []
 

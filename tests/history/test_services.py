@@ -14,6 +14,7 @@ from history.services import (
 )
 from review.models import Query, QueryStatus
 from review.services import query_close, record_lock
+from screening.models import EligibilityAssessment
 from screening.services import eligibility_save
 from tests.history.factories import RECORDED_AT, history_values, past_condition, record_history
 from tests.review.factories import sign
@@ -265,6 +266,7 @@ def test_correcting_the_eligibility_answers_re_runs_the_history_queries(subject,
         today=TODAY,
         values=eligible_values(autoimmune_conditions=["hypothyroidism"]),
         reason="Hypothyroidism missed at screening",
+        expected_version=EligibilityAssessment.objects.get(subject=subject).version,
     )
     query.refresh_from_db()
     assert query.status == QueryStatus.CLOSED and query.closed_by is None
@@ -275,6 +277,7 @@ def test_correcting_the_eligibility_answers_re_runs_the_history_queries(subject,
         today=TODAY,
         values=eligible_values(autoimmune_conditions=[]),
         reason="Wrong subject's notes",
+        expected_version=EligibilityAssessment.objects.get(subject=subject).version,
     )
     assert Query.objects.filter(
         object_id=entry.pk, content_type__model="medicalhistory", status=QueryStatus.OPEN
