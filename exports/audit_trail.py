@@ -49,6 +49,11 @@ _REFERENCES = {
 }
 
 
+def _has_subject(model, field_name: str) -> bool:
+    parent = model._meta.get_field(field_name).related_model
+    return parent is not None and any(f.name == "subject" for f in parent._meta.fields)
+
+
 def _event_models():
     """(event model, lookup to the subject id or None for configuration), stable order."""
     found = []
@@ -61,7 +66,8 @@ def _event_models():
             lookup = "pgh_obj_id"
         elif "subject" in names:
             lookup = "subject_id"
-        elif "assessment" in names and tracked._meta.label == "tumours.LesionMeasurement":
+        elif "assessment" in names and _has_subject(tracked, "assessment"):
+            # A child row of a CRF (a lesion of a tumour assessment): its parent's subject.
             lookup = "assessment__subject_id"
         else:
             lookup = None

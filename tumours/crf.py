@@ -103,9 +103,11 @@ def tumour_title(record) -> str:
 
 
 def tumour_measurements(record) -> list:
-    """The lesions measured at this time point (hashed with the assessment): the lesion's
-    identity as defined at baseline and its diameter."""
-    return sorted(
+    """The lesions of this time point (hashed with the assessment): each target lesion's
+    identity as defined at baseline and its diameter, then each non-target lesion's state
+    and each new lesion. A time point without the last two hashes as it did before they
+    were recorded, so its signature stays valid."""
+    rows = sorted(
         [
             m.lesion.lesion_id,
             m.lesion.organ,
@@ -115,6 +117,15 @@ def tumour_measurements(record) -> list:
         ]
         for m in record.measurements.all()
     )
+    rows += sorted(
+        ["non-target", o.lesion.lesion_id, o.lesion.organ, o.lesion.location, o.state]
+        for o in record.non_target_observations.all()
+    )
+    rows += sorted(
+        ["new", n.lesion_id, n.organ, n.location, n.equivocal]
+        for n in record.new_lesion_entries.all()
+    )
+    return rows
 
 
 def tumour_subject_section(subject, user) -> dict:
@@ -142,8 +153,18 @@ KINDS = (
         title=tumour_title,
         history_scope=site_scoped("tumours.tumourassessment"),
         # The target lesions are chosen on the baseline form; every form measures them.
-        children=("tumours.lesionmeasurement", "tumours.targetlesiondefinition"),
-        history_children=(("tumours.LesionMeasurementEvent", "tumour_assessments"),),
+        children=(
+            "tumours.lesionmeasurement",
+            "tumours.targetlesiondefinition",
+            "tumours.nontargetlesiondefinition",
+            "tumours.nontargetobservation",
+            "tumours.newlesion",
+        ),
+        history_children=(
+            ("tumours.LesionMeasurementEvent", "tumour_assessments"),
+            ("tumours.NonTargetObservationEvent", "tumour_assessments"),
+            ("tumours.NewLesionEvent", "tumour_assessments"),
+        ),
         subject_section=tumour_subject_section,
         subject_template="tumours/_subject_section.html",
         export=ExportSpec(
@@ -164,7 +185,11 @@ KINDS = (
         sign_task="Sign the tumour assessment",
         to_verify=_live_assessments,
         child_content=tumour_measurements,
-        child_prefetch=("measurements__lesion",),
+        child_prefetch=(
+            "measurements__lesion",
+            "non_target_observations__lesion",
+            "new_lesion_entries",
+        ),
     ),
 )
 

@@ -142,3 +142,92 @@ class LesionMeasurement(models.Model):
 
     def __str__(self):
         return f"{self.lesion} {self.diameter_mm if self.diameter_mm is not None else 'NE'} mm"
+
+
+@pghistory.track()
+class NonTargetLesionDefinition(models.Model):
+    """A RECIST 1.1 non-target lesion recorded at baseline: every other lesion, measurable or
+    not, followed as present, absent or in unequivocal progression (RECIST 1.1, 4.2)."""
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="non_target_lesions"
+    )
+    lesion_id = models.CharField(max_length=10)
+    organ = models.CharField(max_length=60)
+    is_lymph_node = models.BooleanField(default=False)
+    location = models.CharField(max_length=200, blank=True)
+    # Voided with the baseline that recorded it (tumours.services.tumour_assessment_void).
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["subject", "lesion_id"]
+        triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "lesion_id"],
+                condition=Q(voided_at__isnull=True),
+                name="non_target_lesion_unique_id_live",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.lesion_id} ({self.organ})"
+
+
+class NonTargetLesionState(models.TextChoices):
+    # The values of tumours.recist.NonTargetLesionState.
+    PRESENT = "present", "Present"
+    ABSENT = "absent", "Absent (a node: short axis < 10 mm)"
+    PROGRESSION = "unequivocal_progression", "Unequivocal progression"
+    NOT_EVALUATED = "not_evaluated", "Not evaluated"
+
+
+@pghistory.track()
+class NonTargetObservation(models.Model):
+    """One non-target lesion at one time point (present at baseline, by definition)."""
+
+    assessment = models.ForeignKey(
+        TumourAssessment, on_delete=models.PROTECT, related_name="non_target_observations"
+    )
+    lesion = models.ForeignKey(
+        NonTargetLesionDefinition, on_delete=models.PROTECT, related_name="observations"
+    )
+    state = models.CharField(max_length=25, choices=NonTargetLesionState.choices)
+
+    class Meta:
+        triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "lesion"], name="non_target_observed_once_per_lesion"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.lesion.lesion_id} {self.get_state_display()}"
+
+
+@pghistory.track()
+class NewLesion(models.Model):
+    """A new lesion seen at a follow-up. The same lesion seen again at a later scan keeps its
+    id, so an equivocal one is confirmed (or not) by the scans after it (RECIST 1.1, 4.3.2)."""
+
+    assessment = models.ForeignKey(
+        TumourAssessment, on_delete=models.PROTECT, related_name="new_lesion_entries"
+    )
+    lesion_id = models.CharField(max_length=10)
+    organ = models.CharField(max_length=60)
+    location = models.CharField(max_length=200, blank=True)
+    equivocal = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["assessment", "lesion_id"]
+        triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "lesion_id"], name="new_lesion_once_per_assessment"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.lesion_id} ({self.organ}{', equivocal' if self.equivocal else ''})"

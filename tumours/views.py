@@ -17,7 +17,7 @@ from trial.capabilities import Capability
 from trial.forms import add_service_errors, add_service_messages
 from tumours import services
 from tumours.forms import BaselineForm, FollowUpAssessmentForm, TumourCorrectionForm
-from tumours.models import TumourAssessment
+from tumours.models import NonTarget, TumourAssessment
 
 
 def _today():
@@ -39,7 +39,7 @@ def tumour_baseline(request, pk):
                 by=request.user,
                 assessment_date=form.cleaned_data["assessment_date"],
                 lesions=form.cleaned_data["lesions"],
-                non_target=form.cleaned_data["non_target"],
+                non_target_lesions=form.cleaned_data["non_target_lesions"],
                 method=form.cleaned_data["method"],
                 today=_today(),
             )
@@ -59,7 +59,14 @@ def tumour_baseline(request, pk):
 @login_required
 def tumour_follow_up(request, pk):
     subject = _staff_subject(request, pk)
-    form = FollowUpAssessmentForm(request.POST or None, lesions=subject.target_lesions.all())
+    baseline = services.live_assessments(subject).filter(is_baseline=True).first()
+    form = FollowUpAssessmentForm(
+        request.POST or None,
+        lesions=services.live_lesions(subject),
+        non_target_lesions=services.live_non_target_lesions(subject),
+        summary_non_target=baseline is None or baseline.non_target != NonTarget.NOT_PRESENT,
+        earlier_new_lesions=services.new_lesion_ids(subject),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             row = services.follow_up_record(
@@ -67,8 +74,10 @@ def tumour_follow_up(request, pk):
                 by=request.user,
                 assessment_date=form.cleaned_data["assessment_date"],
                 diameters=form.diameters(),
-                non_target=form.cleaned_data["non_target"],
+                non_target=form.cleaned_data.get("non_target"),
+                non_target_states=form.non_target_states(),
                 new_lesions=form.cleaned_data["new_lesions"],
+                new_lesion_rows=form.new_lesion_rows(),
                 method=form.cleaned_data["method"],
                 today=_today(),
             )
@@ -111,8 +120,16 @@ def tumour_assessment(request, pk):
         and assessment.voided_at is None
         and review_selectors.lock_of(assessment) is None
     )
+    observations = list(
+        assessment.non_target_observations.select_related("lesion").order_by("lesion__lesion_id")
+    )
+    new_entries = list(assessment.new_lesion_entries.all())
     form = TumourCorrectionForm(
-        request.POST or None, assessment=assessment, measurements=measurements
+        request.POST or None,
+        assessment=assessment,
+        measurements=measurements,
+        observations=observations,
+        new_entries=new_entries,
     )
     if not editable:
         make_read_only(form)
@@ -124,8 +141,10 @@ def tumour_assessment(request, pk):
                 expected_version=form.cleaned_data["version"],
                 reason=form.cleaned_data["reason"],
                 diameters=form.diameters(),
-                non_target=form.cleaned_data["non_target"],
+                non_target=form.cleaned_data.get("non_target"),
+                non_target_states=form.non_target_states(),
                 new_lesions=form.cleaned_data.get("new_lesions"),
+                new_lesion_equivocal=form.new_lesion_equivocal(),
                 method=form.cleaned_data["method"],
             )
         except ValidationError as error:
@@ -140,6 +159,8 @@ def tumour_assessment(request, pk):
             "assessment": assessment,
             "subject": subject,
             "measurements": measurements,
+            "observations": observations,
+            "new_entries": new_entries,
             "form": form,
             "editable": editable,
             "review": review_selectors.record_panel(assessment, request.user),

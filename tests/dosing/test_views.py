@@ -345,13 +345,14 @@ def test_tumour_baseline_refused_keeps_every_value(client, today, dosed, coordin
     posted = {
         "assessment_date": (PLANNED_C1D1 - timedelta(days=3)).isoformat(),
         "method": "MRI",
-        "non_target": "not_present",
         "lesion_1_organ": "Liver",
         "lesion_1_location": "Segment VI",
         "lesion_1_diameter": "32",
         "lesion_2_organ": "Lymph nodes",
         "lesion_2_node": "on",
         "lesion_2_diameter": "",  # an organ without its diameter
+        "non_target_1_organ": "Bone",
+        "non_target_1_location": "left femur",
     }
 
     response = client.post(reverse("tumour_baseline", args=[dosed.pk]), posted)
@@ -377,7 +378,6 @@ def test_tumour_follow_up_refused_keeps_every_value(client, today, dosed, coordi
     posted = {
         "assessment_date": "2026-02-30",  # no such day
         "method": "CT",
-        "non_target": "not_present",
         "new_lesions": "no",
         "diameter_T1": "21.5",
     }
