@@ -508,8 +508,16 @@ def _as_datetime(value: date | datetime) -> datetime:
 # --- TU / TR / RS ---------------------------------------------------------------------------
 
 
+# TU's identification result (TUORRES/TUSTRESC) of each kind of lesion (SDTMIG 3.4 TU,
+# RECIST 1.1): a target or non-target lesion chosen at baseline, a new lesion at a follow-up.
+TARGET, NON_TARGET, NEW = "TARGET", "NON-TARGET", "NEW"
+
+
 @dataclass(frozen=True)
 class TargetLesionFacts:
+    """A lesion identified once (TU): a target or non-target lesion at baseline, or a new
+    lesion on the scan that first showed it (`role`)."""
+
     lesion_id: str
     organ: str
     is_lymph_node: bool
@@ -518,6 +526,7 @@ class TargetLesionFacts:
     location: str = ""  # free text ("left lobe, segment VI")
     visit_number: int | None = None
     visit_name: str = ""
+    role: str = TARGET
 
 
 def tu_record(key: SubjectKey, seq: int, lesion: TargetLesionFacts) -> dict:
@@ -531,8 +540,8 @@ def tu_record(key: SubjectKey, seq: int, lesion: TargetLesionFacts) -> dict:
         TULNKID=lesion.lesion_id,
         TUTESTCD="TUMIDENT",
         TUTEST="Tumor Identification",
-        TUORRES="TARGET",
-        TUSTRESC="TARGET",
+        TUORRES=lesion.role,
+        TUSTRESC=lesion.role,
         TULOC=location,
         TULAT=laterality,
         TUMETHOD=METHOD_TERMS.get(lesion.method.upper(), lesion.method.upper()),
@@ -585,6 +594,56 @@ def tr_record(key: SubjectKey, seq: int, measurement: MeasurementFacts) -> dict:
         VISIT=measurement.visit_name,
         TRDTC=iso(measurement.measured_on),
         TRDY=study_day(measurement.measured_on, key.rfstdtc),
+    )
+
+
+# TR's tumor state (TRTESTCD TUMSTATE) of a non-target lesion (RECIST 1.1, 4.3.2) and of a
+# new lesion (unequivocal or equivocal, 4.3.2 "new lesions"); not evaluated: NOT DONE.
+TUMOR_STATES = {
+    "present": "PRESENT",
+    "absent": "ABSENT",
+    "unequivocal_progression": "UNEQUIVOCAL PROGRESSION",
+    "not_evaluated": "",
+    "unequivocal": "UNEQUIVOCAL",
+    "equivocal": "EQUIVOCAL",
+}
+
+
+@dataclass(frozen=True)
+class TumorStateFacts:
+    """A non-target or new lesion's state at one time point (the TUMOR_STATES keys)."""
+
+    lesion_id: str
+    observed_on: date
+    state: str
+    method: str = "CT"
+    baseline: bool = False
+    visit_number: int | None = None
+    visit_name: str = ""
+
+
+def tumor_state_record(key: SubjectKey, seq: int, facts: TumorStateFacts) -> dict:
+    result = TUMOR_STATES[facts.state]
+    return _record(
+        "TR",
+        key,
+        TRSEQ=seq,
+        TRLNKID=facts.lesion_id,
+        TRTESTCD="TUMSTATE",
+        TRTEST="Tumor State",
+        TRORRES=result,
+        TRORRESU="",
+        TRSTRESC=result,
+        TRSTRESN=None,
+        TRSTRESU="",
+        TRSTAT="" if result else "NOT DONE",
+        TRMETHOD=METHOD_TERMS.get(facts.method.upper(), facts.method.upper()),
+        TRLOBXFL=before_exposure(facts.observed_on, key.rfstdtc) if facts.baseline else "",
+        TREVAL="INVESTIGATOR",
+        VISITNUM=facts.visit_number,
+        VISIT=facts.visit_name,
+        TRDTC=iso(facts.observed_on),
+        TRDY=study_day(facts.observed_on, key.rfstdtc),
     )
 
 

@@ -337,3 +337,48 @@ def test_every_crf_race_and_ethnicity_has_a_submission_value():
 
     assert all(sdtm.demographic_term(code, sdtm.RACE_TERMS) for code in Race.values)
     assert all(sdtm.demographic_term(code, sdtm.ETHNIC_TERMS) for code in Ethnicity.values)
+
+
+@pytest.mark.parametrize(
+    ("role", "tustresc"),
+    [(sdtm.TARGET, "TARGET"), (sdtm.NON_TARGET, "NON-TARGET"), (sdtm.NEW, "NEW")],
+)
+def test_tu_names_each_lesion_target_non_target_or_new(role, tustresc):
+    lesion = sdtm.TargetLesionFacts("NT1", "Liver", False, date(2026, 11, 14), role=role)
+    record = sdtm.tu_record(KEY, 1, lesion)
+    assert (record["TUTESTCD"], record["TUORRES"], record["TUSTRESC"]) == (
+        "TUMIDENT",
+        tustresc,
+        tustresc,
+    )
+    assert record["TULOC"] == "LIVER"
+
+
+@pytest.mark.parametrize(
+    ("state", "result", "stat"),
+    [
+        ("present", "PRESENT", ""),
+        ("absent", "ABSENT", ""),
+        ("unequivocal_progression", "UNEQUIVOCAL PROGRESSION", ""),
+        ("not_evaluated", "", "NOT DONE"),
+        ("unequivocal", "UNEQUIVOCAL", ""),
+        ("equivocal", "EQUIVOCAL", ""),
+    ],
+)
+def test_tr_tumor_state_of_non_target_and_new_lesions(state, result, stat):
+    facts = sdtm.TumorStateFacts("NT1", date(2026, 12, 5), state)
+    record = sdtm.tumor_state_record(KEY, 3, facts)
+    assert (record["TRLNKID"], record["TRTESTCD"], record["TRTEST"]) == (
+        "NT1",
+        "TUMSTATE",
+        "Tumor State",
+    )
+    assert (record["TRORRES"], record["TRSTRESC"], record["TRSTAT"]) == (result, result, stat)
+    assert (record["TRORRESU"], record["TRSTRESN"]) == ("", None)
+
+
+def test_tr_tumor_state_at_baseline_flags_the_last_observation_before_exposure():
+    facts = sdtm.TumorStateFacts("NT1", date(2026, 11, 14), "present", baseline=True)
+    assert sdtm.tumor_state_record(KEY, 1, facts)["TRLOBXFL"] == "Y"
+    later = sdtm.TumorStateFacts("NT1", date(2026, 12, 5), "present")
+    assert sdtm.tumor_state_record(KEY, 1, later)["TRLOBXFL"] == ""

@@ -1,7 +1,7 @@
 """Non-target and new lesions recorded one by one (issue 19): the baseline lists the
 non-target lesions, each follow-up gives each one's state and every new lesion (equivocal or
 not); the non-target response and new-lesion finding the overall response takes come from
-them (tumours.recist), are audited and hashed with the assessment."""
+them (tumours.recist), are audited, hashed with the assessment, and exported to SDTM TU/TR."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -10,9 +10,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from exports.sdtm_export import rs_records, tr_records, tu_records
 from review.signing import record_hash
 from tests.dosing.factories import dosed_subject
 from tests.screening.factories import PLANNED_C1D1, at
+from trial.models import Subject
 from tumours.models import (
     NewLesion,
     NonTargetLesionDefinition,
@@ -250,6 +252,44 @@ def test_correction_makes_a_new_lesion_equivocal_and_the_time_point_is_no_longer
 def test_voiding_the_baseline_voids_its_non_target_lesions(baseline, dosed, coordinator_a):
     tumour_assessment_void(assessment=baseline, by=coordinator_a, reason="Wrong subject")
     assert not NonTargetLesionDefinition.objects.filter(subject=dosed, voided_at=None).exists()
+
+
+def test_sdtm_tu_tr_hold_the_non_target_and_new_lesions(study, baseline, dosed, coordinator_a):
+    follow_up(
+        dosed,
+        coordinator_a,
+        states={"NT1": "absent", "NT2": "not_evaluated"},
+        new_lesions=True,
+        rows=[{"organ": "Liver", "equivocal": True}],
+    )
+    subjects = Subject.objects.filter(pk=dosed.pk)
+    tu = list(tu_records(study, subjects))
+    assert [(r["TULNKID"], r["TUSTRESC"]) for r in tu] == [
+        ("T1", "TARGET"),
+        ("NT1", "NON-TARGET"),
+        ("NT2", "NON-TARGET"),
+        ("NEW1", "NEW"),
+    ]
+    assert [r["TUSEQ"] for r in tu] == [1, 2, 3, 4]
+    assert tu[2]["TULOC"] == "LYMPH NODE"
+    states = [
+        (r["TRDTC"], r["TRLNKID"], r["TRSTRESC"], r["TRSTAT"])
+        for r in tr_records(study, subjects)
+        if r["TRTESTCD"] == "TUMSTATE"
+    ]
+    assert states == [
+        (BASELINE_ON.isoformat(), "NT1", "PRESENT", ""),
+        (BASELINE_ON.isoformat(), "NT2", "PRESENT", ""),
+        (WEEK_6.isoformat(), "NT1", "ABSENT", ""),
+        (WEEK_6.isoformat(), "NT2", "", "NOT DONE"),
+        (WEEK_6.isoformat(), "NEW1", "EQUIVOCAL", ""),
+    ]
+    tr_seq = [r["TRSEQ"] for r in tr_records(study, subjects)]
+    assert tr_seq == list(range(1, len(tr_seq) + 1))
+    # Every TR lesion is identified in TU, and RS's non-target response has its lesions.
+    assert {r["TRLNKID"] for r in tr_records(study, subjects)} - {""} <= {r["TULNKID"] for r in tu}
+    nontarget = [r["RSSTRESC"] for r in rs_records(study, subjects) if r["RSTESTCD"] == "NTRGRESP"]
+    assert nontarget == ["NE"]
 
 
 @pytest.fixture
