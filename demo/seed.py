@@ -275,7 +275,9 @@ class DemoSeeder:
         )
         return patient
 
-    def enrolled(self, site, sex, age, tumour_type, *, c1d1: int, lesions) -> Patient:
+    def enrolled(
+        self, site, sex, age, tumour_type, *, c1d1: int, lesions, non_target=()
+    ) -> Patient:
         """Consented on C1D1-14, assessed on C1D1-7 with its baseline scan, confirmed by the
         investigator on C1D1-6 and enrolled on C1D1-5 at the level the 3+3 rule opens."""
         patient = self.register(site, sex, age, tumour_type, registered=c1d1 - 14)
@@ -304,7 +306,10 @@ class DemoSeeder:
                 }
                 for n, (organ, size) in enumerate(lesions, start=1)
             ],
-            non_target="not_present",
+            non_target_lesions=[
+                {"organ": organ, "location": location, "is_lymph_node": organ == "Lymph node"}
+                for organ, location in non_target
+            ],
             today=self.day(c1d1 - 5),
         )
         return patient
@@ -423,16 +428,21 @@ class DemoSeeder:
 
     # --- tumour assessments -----------------------------------------------------------------
 
-    def scan(self, patient: Patient, week: int, sizes, *, non_target="not_present", new=False):
-        """A RECIST time point `week` weeks after C1D1; the response is the rules'."""
+    def scan(self, patient: Patient, week: int, sizes, *, states=None, new=()):
+        """A RECIST time point `week` weeks after C1D1; the response is the rules'. `states`:
+        each non-target lesion's; `new`: the new lesions (organ, location, equivocal)."""
         on = patient.c1d1 + 7 * week
         tumour.follow_up_record(
             subject=patient.subject,
             by=patient.crc,
             assessment_date=self.day(on),
             diameters={f"T{n}": Decimal(size) for n, size in enumerate(sizes, start=1)},
-            non_target=non_target,
-            new_lesions=new,
+            non_target_states=states,
+            new_lesions=bool(new),
+            new_lesion_rows=[
+                {"organ": organ, "location": location, "equivocal": equivocal}
+                for organ, location, equivocal in new
+            ],
             today=self.day(on),
         )
 
@@ -643,7 +653,8 @@ class DemoSeeder:
         self.causality(a, fatigue, "possible")
         self.scan(a, 6, [26, 19])  # -27 %: SD
         self.scan(a, 12, [22, 17])  # -37 %: PR
-        self.scan(a, 18, [23, 17])
+        # An equivocal new lesion, never confirmed: not progression (RECIST 1.1, 4.3.2).
+        self.scan(a, 18, [23, 17], new=[("Liver", "segment VI, 4 mm", True)])
         self.end_treatment(a, after=7, reason="Six cycles completed per protocol")
         self.follow_up(a, "FU1M", "FU3M", "FU6M", "FU9M", "FU12M")
         fu12 = self.visit(a, "FU12M").completed_on
@@ -660,23 +671,31 @@ class DemoSeeder:
         self.causality(b, nausea, "probable")
         fever = self.ae(b, "Fever", 1, onset=2, days=1)
         self.causality(b, fever, "definite")
-        self.scan(b, 6, [60])  # +25 % from the baseline: PD at the first assessment
+        # +25 % from the baseline: PD at the first assessment, and a new bone lesion.
+        self.scan(b, 6, [60], new=[("Bone", "left femur", False)])
         self.end_treatment(b, after=22, reason="Disease progression (RECIST PD)")
         self.follow_up(b, "FU1M", "FU3M")
         died = self.offset_of(self.visit(b, "FU3M").completed_on) + 40
         self.exit(b, dosing.subject_died, on=died, reason="Disease progression")
 
         c = self.enrolled(
-            "CN01", "M", 45, "sts", c1d1=-588, lesions=[("Thigh", 30), ("Lung", 28), ("Lung", 22)]
+            "CN01",
+            "M",
+            45,
+            "sts",
+            c1d1=-588,
+            lesions=[("Thigh", 30), ("Lung", 28), ("Lung", 22)],
+            non_target=[("Lung", "right lower lobe, several nodules < 10 mm"), ("Pleura", "")],
         )
         self.treat(c, 6)
         arthralgia = self.ae(c, "Arthralgia", 2, onset=20, days=10)
         self.causality(c, arthralgia, "unlikely")
         pruritus = self.ae(c, "Pruritus", 1, onset=45, days=6)
         self.causality(c, pruritus, "possible")
-        self.scan(c, 6, [29, 27, 20])
-        self.scan(c, 12, [30, 27, 21])
-        self.scan(c, 18, [28, 26, 20])
+        present = {"NT1": "present", "NT2": "present"}
+        self.scan(c, 6, [29, 27, 20], states=present)
+        self.scan(c, 12, [30, 27, 21], states=present)
+        self.scan(c, 18, [28, 26, 20], states={"NT1": "present", "NT2": "absent"})
         self.end_treatment(c, after=5, reason="Six cycles completed per protocol")
         self.follow_up(c, "FU1M", "FU3M")
         self.missed(c, "FU6M", "Patient did not attend; three phone calls unanswered")

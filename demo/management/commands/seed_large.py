@@ -50,7 +50,13 @@ from trial.models import Membership, Role, Site, Study, Subject, User, Visit
 from trial.study import current_study_or_none
 from trial.study_config import definitions_of, load_study, read_config
 from tumours import recist
-from tumours.models import LesionMeasurement, TargetLesionDefinition, TumourAssessment
+from tumours.models import (
+    LesionMeasurement,
+    NonTargetLesionDefinition,
+    NonTargetObservation,
+    TargetLesionDefinition,
+    TumourAssessment,
+)
 
 MARKER_USERNAME = "seed_large"
 BATCH = 100
@@ -709,6 +715,20 @@ class _Seeder:
             lesions.extend(defs)
             plans.append((subject, story, crc, defs, sizes))
         TargetLesionDefinition.objects.bulk_create(lesions, batch_size=2000)
+        # One non-target lesion per subject, present at every time point (non-CR/non-PD),
+        # in an organ its targets are not in (no draw from rng: the other rows stay the same).
+        non_targets = {
+            subject.pk: NonTargetLesionDefinition(
+                subject=subject,
+                lesion_id="NT1",
+                organ=next(o for o in ORGANS if o not in {d.organ for d in defs}),
+                location="non-target lesion 1",
+            )
+            for subject, _story, _crc, defs, _sizes in plans
+        }
+        for lesion in non_targets.values():
+            lesion.is_lymph_node = lesion.organ == "Lymph nodes"
+        NonTargetLesionDefinition.objects.bulk_create(non_targets.values(), batch_size=2000)
         assessments, measurements = [], []
         for subject, story, crc, defs, sizes in plans:
             targets = tuple(
@@ -777,6 +797,15 @@ class _Seeder:
                 LesionMeasurement(assessment=row, lesion=d, diameter_mm=s)
                 for row, defs, row_sizes in measurements
                 for d, s in zip(defs, row_sizes, strict=True)
+            ],
+            batch_size=2000,
+        )
+        NonTargetObservation.objects.bulk_create(
+            [
+                NonTargetObservation(
+                    assessment=row, lesion=non_targets[row.subject_id], state="present"
+                )
+                for row in assessments
             ],
             batch_size=2000,
         )
