@@ -1,9 +1,10 @@
 """Screening writes: consent, the eligibility CRF, confirmation, screen failure, enrollment.
 
-Each service checks the user's role at the subject's site on the server, runs the pure rules
-(screening.eligibility, screening.enrollment, trial.escalation or trial.boin, trial.schedule)
-and saves
-inside one transaction with the audit context.
+Each service writes through the CRF write contract (review.contract.crf_write: the
+capability at the subject's site, the row lock, the record lock, the version, the reason,
+the audit context, the edit checks) and runs the pure rules (screening.eligibility,
+screening.enrollment, trial.escalation or trial.boin, trial.schedule). The screen failure
+and the enrollment are transitions of the subject: its row is the record they lock.
 """
 
 from datetime import date, datetime, timedelta
@@ -11,14 +12,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from review.contract import crf_write
 from review.models import SignatureMeaning
 from review.records import all_kinds
-from review.services import assert_editable, password_verify, signature_add, task_counts_moved
+from review.services import assert_editable, password_verify, signature_add
 from screening import eligibility, prior_therapy
 from screening.enrollment import EnrollmentFacts, enrollment_blockers
 from screening.models import Consent, EligibilityAssessment
@@ -494,24 +494,41 @@ def subject_screen_fail(
 
     `now` is the moment recorded (the clock by default; the demo seed dates its history).
     """
-    require(by, Capability.ENTER_DATA, subject, action="record a screen failure")
-    _require_screening(subject)
-    assert_editable(subject)
-    if not reason.strip():
-        raise ValidationError({"reason": "Give the reason for the screen failure."})
-    now = now or timezone.now()
-    with transaction.atomic(), audit_context(by=by, reason=f"Screen failure: {reason.strip()}"):
-        assessment = EligibilityAssessment.objects.filter(subject=subject).first()
+    reason = reason.strip()
+
+    def may_screen_fail() -> None:
+        require(by, Capability.ENTER_DATA, subject, action="record a screen failure")
+        _require_screening(subject)
+
+    # The subject's row is the record of this transition (locked, its lock checked); the
+    # reason is the screen failure's own, not a reason for change.
+    with crf_write(
+        require=may_screen_fail,
+        record=subject,
+        by=by,
+        now=now or timezone.now(),
+        reason_required=False,
+        audit_reason=f"Screen failure: {reason}",
+    ) as write:
+        stored = write.record
+        _require_screening(stored)  # as stored now, under its row lock
+        if not reason:
+            raise ValidationError({"reason": "Give the reason for the screen failure."})
+        assessment = (
+            EligibilityAssessment.objects.select_for_update().filter(subject=stored).first()
+        )
         if assessment:
+            # Stamps of the screening step, not the assessment's content (its kind's
+            # `stamps`): no new version of it.
             assessment.screen_failed_by = by
-            assessment.screen_failed_at = now
-            assessment.screen_failure_reason = reason.strip()
+            assessment.screen_failed_at = write.now
+            assessment.screen_failure_reason = reason
             assessment.save(
                 update_fields=["screen_failed_by", "screen_failed_at", "screen_failure_reason"]
             )
-        subject.status = SubjectStatus.SCREEN_FAILED
-        subject.save(update_fields=["status"])
-        task_counts_moved(site_id=subject.site_id)  # no eligibility left to confirm
+        stored.status = SubjectStatus.SCREEN_FAILED
+        write.save(stored, update_fields=["status"])
+    subject.status = stored.status
     return subject
 
 
@@ -625,15 +642,25 @@ def subject_enroll(
 
     `now` stamps `enrolled_at` (the clock by default); the rules run as of `today`.
     """
-    require(by, Capability.ENTER_DATA, subject, action="enroll subjects")
-    assert_editable(subject)
-    with transaction.atomic():
-        # Lock the study's subjects' row for this one so two enrollments cannot both take
-        # the last place of a cohort.
-        Study.objects.select_for_update().get(pk=subject.study_id)
-        subject = Subject.objects.select_for_update().get(pk=subject.pk)
-        if subject.voided_at:
+
+    def may_enroll() -> None:
+        require(by, Capability.ENTER_DATA, subject, action="enroll subjects")
+        if Subject.objects.filter(pk=subject.pk, voided_at__isnull=False).exists():
             raise ValidationError("This subject was voided; it cannot be enrolled.")
+
+    # The subject's row is the record of this transition (locked, its lock checked).
+    with crf_write(
+        require=may_enroll,
+        record=subject,
+        by=by,
+        now=now or timezone.now(),
+        reason_required=False,
+        audit_reason="Enrollment",
+    ) as write:
+        # Lock the study's row too, so two enrollments cannot both take the last place of a
+        # cohort.
+        Study.objects.select_for_update().get(pk=subject.study_id)
+        subject = write.record
         blockers, state = enrollment_check(subject=subject, planned_c1d1=planned_c1d1, today=today)
         if blockers:
             raise ValidationError(
@@ -644,11 +671,11 @@ def subject_enroll(
             subject.subject_number = _next_subject_number(subject.site)
             subject.dose_level = dose_level
             subject.planned_c1d1 = planned_c1d1
-            subject.enrolled_at = now or timezone.now()
+            subject.enrolled_at = write.now
             subject.enrolled_by = by
             subject.status = SubjectStatus.ENROLLED
-            task_counts_moved(site_id=subject.site_id)  # out of the eligibility to confirm
-            subject.save(
+            write.save(
+                subject,
                 update_fields=[
                     "subject_number",
                     "dose_level",
@@ -656,7 +683,7 @@ def subject_enroll(
                     "enrolled_at",
                     "enrolled_by",
                     "status",
-                ]
+                ],
             )
             planned = schedule.plan_visits(definitions_of(subject.study), first_dose=planned_c1d1)
             Visit.objects.bulk_create(

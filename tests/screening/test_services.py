@@ -780,6 +780,16 @@ def test_screen_failure_records_the_status_and_reason(eligible_subject, coordina
     assert assessment.screen_failed_by == coordinator_a
 
 
+def test_a_screen_failure_from_a_page_opened_before_enrollment_does_not_undo_it(
+    confirmed_subject, coordinator_a
+):
+    opened = Subject.objects.get(pk=confirmed_subject.pk)  # loaded while in screening
+    enroll(confirmed_subject, coordinator_a)
+    with pytest.raises(ValidationError, match="is enrolled: screening data can no longer change"):
+        subject_screen_fail(subject=opened, by=coordinator_a, reason="Declined")
+    assert Subject.objects.get(pk=opened.pk).status == SubjectStatus.ENROLLED
+
+
 def test_screen_failure_needs_a_reason(eligible_subject, coordinator_a):
     with pytest.raises(ValidationError) as excinfo:
         subject_screen_fail(subject=eligible_subject, by=coordinator_a, reason=" ")
