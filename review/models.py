@@ -204,7 +204,13 @@ class SiteChange(models.Model):
     events and inside one transaction the audit chain does not move yet: the cached counts
     (TaskCount) watch this token beside the chain."""
 
-    site = models.OneToOneField(Site, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    # No foreign-key constraint in the database: its check would take a share lock on the
+    # site's row, which registration holds FOR UPDATE (screening numbers) while it waits for
+    # the audit chain's head, so a correction renewing this token deadlocked with it
+    # (tests/trial/test_audit_chain.py, concurrent writers). Sites are never deleted.
+    site = models.OneToOneField(
+        Site, primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     token = models.UUIDField()
 
     def __str__(self):
