@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from ecg import rules
 from ecg.models import READING_FIELDS, READINGS, EcgTimePoint, Electrocardiogram
 from review.contract import crf_write
-from trial.access import require
-from trial.capabilities import Capability
-from trial.models import Subject, User, Visit, VisitKind
+from trial.access import entry_required
+from trial.models import User, Visit, VisitKind
 
 READING_COLUMNS = tuple(
     f"{name}_{number}" for number in range(1, READINGS + 1) for name in READING_FIELDS
@@ -117,17 +116,13 @@ def _refuse_a_second(record: Electrocardiogram) -> None:
         )
 
 
-def _require_entry(by: User, subject: Subject, action: str):
-    return lambda: require(by, Capability.ENTER_DATA, subject, action=action)
-
-
 def ecg_record(*, visit: Visit, by: User, values: dict, now: datetime) -> Electrocardiogram:
     """Add the ECG of a visit's time point."""
     subject = visit.subject
     if subject.voided_at:
         raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
-        require=_require_entry(by, subject, "record ECGs"),
+        require=entry_required(by, subject, "record ECGs"),
         by=by,
         now=now,
         subject=subject,
@@ -151,7 +146,7 @@ def ecg_update(
     now: datetime,
 ) -> Electrocardiogram:
     with crf_write(
-        require=_require_entry(by, record.subject, "edit ECGs"),
+        require=entry_required(by, record.subject, "edit ECGs"),
         by=by,
         now=now,
         record=record,
@@ -170,7 +165,7 @@ def ecg_void(
     *, record: Electrocardiogram, by: User, reason: str, expected_version: int, now: datetime
 ) -> Electrocardiogram:
     with crf_write(
-        require=_require_entry(by, record.subject, "void ECGs"),
+        require=entry_required(by, record.subject, "void ECGs"),
         by=by,
         now=now,
         record=record,

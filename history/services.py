@@ -24,8 +24,7 @@ from history.models import (
 )
 from review.contract import crf_write
 from screening.models import EligibilityAssessment
-from trial.access import require
-from trial.capabilities import Capability
+from trial.access import entry_required
 from trial.models import Subject, User
 from trial.selectors import consent_date, first_dose_date
 
@@ -87,10 +86,6 @@ def _apply(record: MedicalHistory, values: dict) -> None:
         setattr(record, name, value.strip() if isinstance(value, str) else value)
 
 
-def _require_entry(by: User, subject: Subject, action: str):
-    return lambda: require(by, Capability.ENTER_DATA, subject, action=action)
-
-
 def medical_history_record(
     *, subject: Subject, by: User, values: dict, now: datetime
 ) -> MedicalHistory:
@@ -98,7 +93,7 @@ def medical_history_record(
     if subject.voided_at:
         raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
-        require=_require_entry(by, subject, "record medical history"),
+        require=entry_required(by, subject, "record medical history"),
         by=by,
         now=now,
         subject=subject,
@@ -125,7 +120,7 @@ def medical_history_update(
 ) -> MedicalHistory:
     """Correct a condition; the reason is kept in the audit trail."""
     with crf_write(
-        require=_require_entry(by, record.subject, "edit medical history"),
+        require=entry_required(by, record.subject, "edit medical history"),
         by=by,
         now=now,
         record=record,
@@ -146,7 +141,7 @@ def medical_history_void(
 ) -> MedicalHistory:
     """Void an entry made in error: the row stays, with the reason; its queries close."""
     with crf_write(
-        require=_require_entry(by, record.subject, "void medical history"),
+        require=entry_required(by, record.subject, "void medical history"),
         by=by,
         now=now,
         record=record,
@@ -279,7 +274,7 @@ def _therapy_record(therapy: _Therapy, *, subject: Subject, by: User, values: di
     if subject.voided_at:
         raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
-        require=_require_entry(by, subject, f"record prior {therapy.name}"),
+        require=entry_required(by, subject, f"record prior {therapy.name}"),
         by=by,
         now=now,
         subject=subject,
@@ -296,7 +291,7 @@ def _therapy_record(therapy: _Therapy, *, subject: Subject, by: User, values: di
 
 def _therapy_update(therapy: _Therapy, *, record, by, values, reason, expected_version, now):
     with crf_write(
-        require=_require_entry(by, record.subject, f"edit prior {therapy.name}"),
+        require=entry_required(by, record.subject, f"edit prior {therapy.name}"),
         by=by,
         now=now,
         record=record,
@@ -313,7 +308,7 @@ def _therapy_update(therapy: _Therapy, *, record, by, values, reason, expected_v
 
 def _therapy_void(therapy: _Therapy, *, record, by, reason, expected_version, now):
     with crf_write(
-        require=_require_entry(by, record.subject, f"void prior {therapy.name}"),
+        require=entry_required(by, record.subject, f"void prior {therapy.name}"),
         by=by,
         now=now,
         record=record,

@@ -11,7 +11,7 @@ from django.db import transaction
 from labs import grading, ranges, units
 from labs.models import PANEL_OF_TEST, LabNormalRange, LabResult
 from review.contract import crf_write
-from trial.access import require
+from trial.access import entry_required, require
 from trial.audit import audit_context
 from trial.capabilities import Capability
 from trial.models import Site, Subject, User, Visit
@@ -134,17 +134,13 @@ def _apply(record: LabResult, values: dict) -> None:
         setattr(record, name, value)
 
 
-def _require_entry(by: User, subject: Subject, action: str):
-    return lambda: require(by, Capability.ENTER_DATA, subject, action=action)
-
-
 def lab_result_record(*, visit: Visit, by: User, values: dict, now: datetime) -> LabResult:
     """Add one lab result at a visit."""
     subject = visit.subject
     if subject.voided_at:
         raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
-        require=_require_entry(by, subject, "record lab results"),
+        require=entry_required(by, subject, "record lab results"),
         by=by,
         now=now,
         subject=subject,
@@ -161,7 +157,7 @@ def lab_result_update(
     *, record: LabResult, by: User, values: dict, reason: str, expected_version: int, now: datetime
 ) -> LabResult:
     with crf_write(
-        require=_require_entry(by, record.subject, "edit lab results"),
+        require=entry_required(by, record.subject, "edit lab results"),
         by=by,
         now=now,
         record=record,
@@ -179,7 +175,7 @@ def lab_result_void(
     *, record: LabResult, by: User, reason: str, expected_version: int, now: datetime
 ) -> LabResult:
     with crf_write(
-        require=_require_entry(by, record.subject, "void lab results"),
+        require=entry_required(by, record.subject, "void lab results"),
         by=by,
         now=now,
         record=record,

@@ -10,8 +10,7 @@ from django.utils import timezone
 from medications import rules
 from medications.models import ConcomitantMedication
 from review.contract import crf_write
-from trial.access import require
-from trial.capabilities import Capability
+from trial.access import entry_required
 from trial.models import Subject, User
 from trial.selectors import consent_date
 
@@ -75,10 +74,6 @@ def _apply(record: ConcomitantMedication, values: dict) -> None:
         setattr(record, name, value)
 
 
-def _require_entry(by: User, subject: Subject, action: str):
-    return lambda: require(by, Capability.ENTER_DATA, subject, action=action)
-
-
 def medication_record(
     *, subject: Subject, by: User, values: dict, now: datetime
 ) -> ConcomitantMedication:
@@ -86,7 +81,7 @@ def medication_record(
     if subject.voided_at:
         raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
-        require=_require_entry(by, subject, "record medications"),
+        require=entry_required(by, subject, "record medications"),
         by=by,
         now=now,
         subject=subject,
@@ -114,7 +109,7 @@ def medication_update(
     now: datetime,
 ) -> ConcomitantMedication:
     with crf_write(
-        require=_require_entry(by, record.subject, "edit medications"),
+        require=entry_required(by, record.subject, "edit medications"),
         by=by,
         now=now,
         record=record,
@@ -134,7 +129,7 @@ def medication_void(
     *, record: ConcomitantMedication, by: User, reason: str, expected_version: int, now: datetime
 ) -> ConcomitantMedication:
     with crf_write(
-        require=_require_entry(by, record.subject, "void medications"),
+        require=entry_required(by, record.subject, "void medications"),
         by=by,
         now=now,
         record=record,

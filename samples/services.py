@@ -12,9 +12,8 @@ from review.contract import crf_write
 from review.records import KINDS as REGISTERED
 from samples import timing
 from samples.models import Sample
-from trial.access import require
-from trial.capabilities import Capability
-from trial.models import Subject, User, Visit
+from trial.access import entry_required
+from trial.models import User, Visit
 
 SAMPLE_FIELDS = ("sample_type", "nominal_time", "sample_id", "collected_on", "collected_time")
 _DOSE_LABEL = "dosing.dosingrecord"
@@ -152,17 +151,13 @@ def _apply(record: Sample, values: dict) -> None:
         setattr(record, name, value)
 
 
-def _require_entry(by: User, subject: Subject, action: str):
-    return lambda: require(by, Capability.ENTER_DATA, subject, action=action)
-
-
 def sample_record(*, visit: Visit, by: User, values: dict, now: datetime) -> Sample:
     """Add a collected sample at a visit."""
     subject = visit.subject
     if subject.voided_at:
         raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
-        require=_require_entry(by, subject, "record samples"),
+        require=entry_required(by, subject, "record samples"),
         by=by,
         now=now,
         subject=subject,
@@ -180,7 +175,7 @@ def sample_update(
     *, record: Sample, by: User, values: dict, reason: str, expected_version: int, now: datetime
 ) -> Sample:
     with crf_write(
-        require=_require_entry(by, record.subject, "edit samples"),
+        require=entry_required(by, record.subject, "edit samples"),
         by=by,
         now=now,
         record=record,
@@ -209,7 +204,7 @@ def sample_stage_record(
     order, not before its collection nor in the future); a shipment names its reference.
     An act recorded on the row, not a correction: no reason for change is asked."""
     with crf_write(
-        require=_require_entry(by, record.subject, "record sample handling"),
+        require=entry_required(by, record.subject, "record sample handling"),
         by=by,
         now=now,
         record=record,
@@ -250,7 +245,7 @@ def sample_void(
     *, record: Sample, by: User, reason: str, expected_version: int, now: datetime
 ) -> Sample:
     with crf_write(
-        require=_require_entry(by, record.subject, "void samples"),
+        require=entry_required(by, record.subject, "void samples"),
         by=by,
         now=now,
         record=record,

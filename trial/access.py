@@ -125,3 +125,9 @@ def require(user: User, capability: Capability, where=None, *, action: str) -> N
         return
     at = f" of site {_site_of(where).code}" if where is not None else ""
     raise PermissionDenied(f"Only {who(capability)}{at} may {action}.")
+
+
+def entry_required(by: User, subject: Subject, action: str):
+    """The `require` callable of a CRF write that enters data about `subject` (its site's
+    data-entry roles), for review.contract.crf_write."""
+    return lambda: require(by, Capability.ENTER_DATA, subject, action=action)
