@@ -178,7 +178,7 @@ def _apply(ae: AdverseEvent, values: dict, now: datetime) -> None:
 
 def _may_record_ae(by: User, subject: Subject) -> None:
     require(by, Capability.ENTER_DATA, subject, action="record adverse events")
-    if subject.voided_at or subject.status in (SubjectStatus.SCREEN_FAILED,):
+    if subject.status == SubjectStatus.SCREEN_FAILED:
         raise ValidationError("Adverse events are not recorded for this subject.")
 
 

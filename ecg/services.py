@@ -119,8 +119,6 @@ def _refuse_a_second(record: Electrocardiogram) -> None:
 def ecg_record(*, visit: Visit, by: User, values: dict, now: datetime) -> Electrocardiogram:
     """Add the ECG of a visit's time point."""
     subject = visit.subject
-    if subject.voided_at:
-        raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
         require=entry_required(by, subject, "record ECGs"),
         by=by,

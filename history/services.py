@@ -90,8 +90,6 @@ def medical_history_record(
     *, subject: Subject, by: User, values: dict, now: datetime
 ) -> MedicalHistory:
     """Add a condition to the subject's medical history."""
-    if subject.voided_at:
-        raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
         require=entry_required(by, subject, "record medical history"),
         by=by,
@@ -271,8 +269,6 @@ def _recheck_eligibility(write, subject: Subject) -> None:
 
 
 def _therapy_record(therapy: _Therapy, *, subject: Subject, by: User, values: dict, now):
-    if subject.voided_at:
-        raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
         require=entry_required(by, subject, f"record prior {therapy.name}"),
         by=by,

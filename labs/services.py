@@ -137,8 +137,6 @@ def _apply(record: LabResult, values: dict) -> None:
 def lab_result_record(*, visit: Visit, by: User, values: dict, now: datetime) -> LabResult:
     """Add one lab result at a visit."""
     subject = visit.subject
-    if subject.voided_at:
-        raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
         require=entry_required(by, subject, "record lab results"),
         by=by,

@@ -78,8 +78,6 @@ def medication_record(
     *, subject: Subject, by: User, values: dict, now: datetime
 ) -> ConcomitantMedication:
     """Add a prior or concomitant medication."""
-    if subject.voided_at:
-        raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
         require=entry_required(by, subject, "record medications"),
         by=by,

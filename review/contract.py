@@ -8,7 +8,8 @@ and does its own clinical checks; the bookkeeping every CRF write needs is here,
    record its parent row (the subject, the visit), so that two saves of one CRF queue up;
 3. the lock of the record or its subject (review.services.assert_editable), read under
    that row lock;
-4. a voided record is not edited (nor voided twice);
+4. nothing is written for a voided subject (entered in error: its records stand as they
+   are), nor is a voided record edited (or voided twice);
 5. the version the user edited from (optimistic locking): a stale edit is refused, naming
    the record, instead of overwriting someone else's save;
 6. the reason for change, required to edit or void saved data;
@@ -121,6 +122,20 @@ def _subject_of(record: Model | None, subject: Subject | None, parent: Model | N
     raise TypeError("crf_write needs the record, its subject or its parent row.")
 
 
+def _refuse_voided_subject(current, subject, locked_parent) -> None:
+    """Read under the row lock: a caller's copy of the subject may predate its void."""
+    row = _subject_of(current, subject, locked_parent)
+    if row is current or row is locked_parent:
+        voided = row.voided_at is not None
+    else:
+        voided = Subject._base_manager.filter(pk=row.pk, voided_at__isnull=False).exists()
+    if voided:
+        raise ValidationError(
+            f"Subject {row} was voided (entered in error): nothing more is recorded or "
+            "changed for it."
+        )
+
+
 @contextmanager
 def crf_write(
     *,
@@ -165,6 +180,7 @@ def crf_write(
             row = _subject_of(record, subject, parent)
             locked_parent = type(row)._base_manager.select_for_update().get(pk=row.pk)
         assert_editable(current if current is not None else locked_parent)
+        _refuse_voided_subject(current, subject, locked_parent)
         if current is not None:
             title = record_title(current)
             if already_recorded and expected_version is None:

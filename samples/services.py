@@ -154,8 +154,6 @@ def _apply(record: Sample, values: dict) -> None:
 def sample_record(*, visit: Visit, by: User, values: dict, now: datetime) -> Sample:
     """Add a collected sample at a visit."""
     subject = visit.subject
-    if subject.voided_at:
-        raise ValidationError("This subject was voided: nothing more is recorded for it.")
     with crf_write(
         require=entry_required(by, subject, "record samples"),
         by=by,

@@ -643,14 +643,9 @@ def subject_enroll(
     `now` stamps `enrolled_at` (the clock by default); the rules run as of `today`.
     """
 
-    def may_enroll() -> None:
-        require(by, Capability.ENTER_DATA, subject, action="enroll subjects")
-        if Subject.objects.filter(pk=subject.pk, voided_at__isnull=False).exists():
-            raise ValidationError("This subject was voided; it cannot be enrolled.")
-
-    # The subject's row is the record of this transition (locked, its lock checked).
+    # The subject's row is the record of this transition (locked, its lock and void checked).
     with crf_write(
-        require=may_enroll,
+        require=lambda: require(by, Capability.ENTER_DATA, subject, action="enroll subjects"),
         record=subject,
         by=by,
         now=now or timezone.now(),

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from review.contract import crf_write
 from review.models import Query, QueryOrigin, QueryStatus
 from review.selectors import rows_of
+from review.subjects import subject_void
 from tests.review.factories import LATER, c1d1_dose, signed_and_locked
 from trial.access import require
 from trial.audit import history_for
@@ -105,3 +106,21 @@ def test_an_error_in_the_body_rolls_the_whole_write_back(dosed, coordinator_a):
         raise ValidationError("a rule of the service")
     dose.refresh_from_db()
     assert (dose.version, dose.lot_number) != (2, "LOT-ROLLED-BACK")
+
+
+def test_nothing_is_written_for_a_voided_subject(dosed, coordinator_a, data_manager):
+    """A subject entered in error is voided whole: neither its stored records nor a new
+    one change, whatever the CRF (read under the row lock, not from the caller's copy)."""
+    dose = c1d1_dose(dosed)
+    stale_copy = type(dosed).objects.get(pk=dosed.pk)
+    subject_void(subject=dosed, by=data_manager, reason="Registered twice")
+    with (
+        pytest.raises(ValidationError, match=f"Subject {dosed} was voided"),
+        write(dose, coordinator_a),
+    ):
+        pytest.fail("a voided subject's record reaches the body")
+    with (
+        pytest.raises(ValidationError, match="nothing more is recorded or changed for it"),
+        crf_write(require=lambda: None, subject=stale_copy, by=coordinator_a, now=LATER),
+    ):
+        pytest.fail("a new record of a voided subject reaches the body")

@@ -574,7 +574,7 @@ def test_an_enrolled_subject_cannot_be_enrolled_twice(confirmed_subject, coordin
 
 def test_a_voided_subject_cannot_be_enrolled(confirmed_subject, coordinator_a):
     subject_void(subject=confirmed_subject, by=coordinator_a, reason="Registered twice")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="was voided"):
         enroll(confirmed_subject, coordinator_a)
 
 
