@@ -1,12 +1,12 @@
-"""SDTM datasets still specified in exports (DM, EX, DS, TU, TR, RS): pure mappings.
+"""SDTM datasets still specified in exports (DM, EX, DS): pure mappings.
 
 No Django and no database: the caller reads the CRFs, passes plain facts (the dataclasses
 below, dates already in the site's local time) and gets one dict per SDTM record, keyed by
 the standard variable names of SDTMIG 3.4 (`SDTMIG_VERSION`) in dataset order. Dates are
-ISO 8601; where CDISC controlled terminology exists (NY, OUT, ACN, ROUTE, UNIT, NCOMPLT,
-RECIST responses, LOC, LAT, ARMNULRS) the submission value is used. Choices this module
-makes where the CRF is coarser than SDTM are documented in docs/exports.md ("SDTM
-mapping").
+ISO 8601; where CDISC controlled terminology exists (NY, ROUTE, UNIT, NCOMPLT, LOC, LAT,
+ARMNULRS) the submission value is used. Choices this module makes where the CRF is coarser
+than SDTM are documented in docs/exports.md ("SDTM mapping"). TU, TR and RS are declared by
+the tumours app (tumours.sdtm).
 
 Study days (--DY) follow SDTMIG: the day of the first dose (RFSTDTC) is day 1, the day
 before it is day -1; there is no day 0.
@@ -24,7 +24,6 @@ from review.sdtm import (  # noqa: F401 (the helpers, re-exported for the builde
     FLOAT,
     IDENTIFIERS,
     INTEGER,
-    METHOD_TERMS,
     NO,
     SDTM_VERSION,
     SDTMIG_VERSION,
@@ -33,7 +32,6 @@ from review.sdtm import (  # noqa: F401 (the helpers, re-exported for the builde
     YES,
     SubjectKey,
     Variable,
-    before_exposure,
     iso,
     iso_date_time,
     location_terms,
@@ -44,7 +42,6 @@ from review.sdtm import (  # noqa: F401 (the helpers, re-exported for the builde
     variables,
     yes_no,
 )
-from tumours import recist
 
 _vars = variables
 _IDENTIFIERS = IDENTIFIERS
@@ -53,9 +50,6 @@ DATASET_LABELS = {
     "DM": "Demographics",
     "EX": "Exposure",
     "DS": "Disposition",
-    "TU": "Tumor/Lesion Identification",
-    "TR": "Tumor/Lesion Results",
-    "RS": "Disease Response and Clin Classification",
     "TS": "Trial Summary",
     "TA": "Trial Arms",
     "TE": "Trial Elements",
@@ -123,58 +117,6 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("DSSTDTC", "Start Date/Time of Disposition Event"),
         ("DSSTDY", "Study Day of Start of Disposition Event", INTEGER),
     ),
-    "TU": _vars(
-        *_IDENTIFIERS,
-        ("TUSEQ", "Sequence Number", INTEGER),
-        ("TULNKID", "Link ID"),
-        ("TUTESTCD", "Tumor Identification Short Name"),
-        ("TUTEST", "Tumor Identification Test Name"),
-        ("TUORRES", "Tumor Identification Result"),
-        ("TUSTRESC", "Tumor Identification Result Std. Format"),
-        ("TULOC", "Location of the Tumor"),
-        ("TULAT", "Laterality"),
-        ("TUMETHOD", "Method of Identification"),
-        ("TULOBXFL", "Last Observation Before Exposure Flag"),
-        ("TUEVAL", "Evaluator"),
-        ("VISITNUM", "Visit Number", INTEGER),
-        ("VISIT", "Visit Name"),
-        ("TUDTC", "Date/Time of Tumor Identification"),
-        ("TUDY", "Study Day of Tumor Identification", INTEGER),
-    ),
-    "TR": _vars(
-        *_IDENTIFIERS,
-        ("TRSEQ", "Sequence Number", INTEGER),
-        ("TRLNKID", "Link ID"),
-        ("TRTESTCD", "Tumor Assessment Short Name"),
-        ("TRTEST", "Tumor Assessment Test Name"),
-        ("TRORRES", "Result or Finding in Original Units"),
-        ("TRORRESU", "Original Units"),
-        ("TRSTRESC", "Character Result/Finding in Std Format"),
-        ("TRSTRESN", "Numeric Result/Finding in Std Units", FLOAT),
-        ("TRSTRESU", "Standard Units"),
-        ("TRSTAT", "Completion Status"),
-        ("TRMETHOD", "Method Used to Identify the Tumor"),
-        ("TRLOBXFL", "Last Observation Before Exposure Flag"),
-        ("TREVAL", "Evaluator"),
-        ("VISITNUM", "Visit Number", INTEGER),
-        ("VISIT", "Visit Name"),
-        ("TRDTC", "Date/Time of Tumor Measurement"),
-        ("TRDY", "Study Day of Tumor Measurement", INTEGER),
-    ),
-    "RS": _vars(
-        *_IDENTIFIERS,
-        ("RSSEQ", "Sequence Number", INTEGER),
-        ("RSTESTCD", "Response Assessment Short Name"),
-        ("RSTEST", "Response Assessment Name"),
-        ("RSCAT", "Category for Response Assessment"),
-        ("RSORRES", "Response Assessment Original Result"),
-        ("RSSTRESC", "Response Assessment Result in Std Format"),
-        ("RSEVAL", "Evaluator"),
-        ("VISITNUM", "Visit Number", INTEGER),
-        ("VISIT", "Visit Name"),
-        ("RSDTC", "Date/Time of Response Assessment"),
-        ("RSDY", "Study Day of Response Assessment", INTEGER),
-    ),
 }
 
 # Trial design datasets (exports.sdtm_design): no subject, so no USUBJID.
@@ -239,9 +181,6 @@ DATASET_KEYS: dict[str, tuple[str, ...]] = {
     "DM": ("STUDYID", "USUBJID"),
     "EX": ("STUDYID", "USUBJID", "EXSEQ"),
     "DS": ("STUDYID", "USUBJID", "DSSEQ"),
-    "TU": ("STUDYID", "USUBJID", "TUSEQ"),
-    "TR": ("STUDYID", "USUBJID", "TRSEQ"),
-    "RS": ("STUDYID", "USUBJID", "RSSEQ"),
     "TS": ("STUDYID", "TSPARMCD", "TSSEQ"),
     "TA": ("STUDYID", "ARMCD", "TAETORD"),
     "TE": ("STUDYID", "ETCD"),
@@ -257,8 +196,6 @@ ROUTE_TERMS = {
     "subcutaneous": "SUBCUTANEOUS",
     "intravenous": "INTRAVENOUS",
 }
-RESPONSE_TERMS = {"cr": "CR", "pr": "PR", "sd": "SD", "pd": "PD", "ne": "NE"}
-NON_TARGET_TERMS = {"cr": "CR", "non_cr_non_pd": "NON-CR/NON-PD", "pd": "PD", "ne": "NE"}
 # Codelist NCOMPLT (C66727) and the protocol milestone of the DS domain.
 DISPOSITION_TERMS = {
     "consent": ("PROTOCOL MILESTONE", "INFORMED CONSENT OBTAINED"),
@@ -503,259 +440,3 @@ def _as_datetime(value: date | datetime) -> datetime:
         if isinstance(value, datetime)
         else datetime.combine(value, time())
     )
-
-
-# --- TU / TR / RS ---------------------------------------------------------------------------
-
-
-# TU's identification result (TUORRES/TUSTRESC) of each kind of lesion (SDTMIG 3.4 TU,
-# RECIST 1.1): a target or non-target lesion chosen at baseline, a new lesion at a follow-up.
-TARGET, NON_TARGET, NEW = "TARGET", "NON-TARGET", "NEW"
-
-
-@dataclass(frozen=True)
-class TargetLesionFacts:
-    """A lesion identified once (TU): a target or non-target lesion at baseline, or a new
-    lesion on the scan that first showed it (`role`)."""
-
-    lesion_id: str
-    organ: str
-    is_lymph_node: bool
-    identified_on: date
-    method: str = "CT"
-    location: str = ""  # free text ("left lobe, segment VI")
-    visit_number: int | None = None
-    visit_name: str = ""
-    role: str = TARGET
-
-
-def tu_record(key: SubjectKey, seq: int, lesion: TargetLesionFacts) -> dict:
-    location, laterality = location_terms(lesion.organ, lesion.location)
-    if lesion.is_lymph_node:
-        location = "LYMPH NODE"
-    return _record(
-        "TU",
-        key,
-        TUSEQ=seq,
-        TULNKID=lesion.lesion_id,
-        TUTESTCD="TUMIDENT",
-        TUTEST="Tumor Identification",
-        TUORRES=lesion.role,
-        TUSTRESC=lesion.role,
-        TULOC=location,
-        TULAT=laterality,
-        TUMETHOD=METHOD_TERMS.get(lesion.method.upper(), lesion.method.upper()),
-        TULOBXFL=before_exposure(lesion.identified_on, key.rfstdtc),
-        TUEVAL="INVESTIGATOR",
-        VISITNUM=lesion.visit_number,
-        VISIT=lesion.visit_name,
-        TUDTC=iso(lesion.identified_on),
-        TUDY=study_day(lesion.identified_on, key.rfstdtc),
-    )
-
-
-@dataclass(frozen=True)
-class MeasurementFacts:
-    lesion_id: str
-    is_lymph_node: bool
-    measured_on: date
-    diameter_mm: Decimal | None
-    method: str = "CT"
-    baseline: bool = False
-    visit_number: int | None = None
-    visit_name: str = ""
-
-
-def tr_record(key: SubjectKey, seq: int, measurement: MeasurementFacts) -> dict:
-    """A target lesion's longest diameter (short axis for a node, RECIST 1.1); an empty
-    measurement is NOT DONE."""
-    node = measurement.is_lymph_node
-    value = measurement.diameter_mm
-    shown = "" if value is None else format(value, "f")
-    return _record(
-        "TR",
-        key,
-        TRSEQ=seq,
-        TRLNKID=measurement.lesion_id,
-        TRTESTCD="SAXIS" if node else "LDIAM",
-        TRTEST="Short Axis" if node else "Longest Diameter",
-        TRORRES=shown,
-        TRORRESU="mm" if value is not None else "",
-        TRSTRESC=shown,
-        TRSTRESN=float(value) if value is not None else None,
-        TRSTRESU="mm" if value is not None else "",
-        TRSTAT="NOT DONE" if value is None else "",
-        TRMETHOD=METHOD_TERMS.get(measurement.method.upper(), measurement.method.upper()),
-        TRLOBXFL=(
-            before_exposure(measurement.measured_on, key.rfstdtc) if measurement.baseline else ""
-        ),
-        TREVAL="INVESTIGATOR",
-        VISITNUM=measurement.visit_number,
-        VISIT=measurement.visit_name,
-        TRDTC=iso(measurement.measured_on),
-        TRDY=study_day(measurement.measured_on, key.rfstdtc),
-    )
-
-
-# TR's tumor state (TRTESTCD TUMSTATE) of a non-target lesion (RECIST 1.1, 4.3.2) and of a
-# new lesion (unequivocal or equivocal, 4.3.2 "new lesions"); not evaluated: NOT DONE.
-TUMOR_STATES = {
-    "present": "PRESENT",
-    "absent": "ABSENT",
-    "unequivocal_progression": "UNEQUIVOCAL PROGRESSION",
-    "not_evaluated": "",
-    "unequivocal": "UNEQUIVOCAL",
-    "equivocal": "EQUIVOCAL",
-}
-
-
-@dataclass(frozen=True)
-class TumorStateFacts:
-    """A non-target or new lesion's state at one time point (the TUMOR_STATES keys)."""
-
-    lesion_id: str
-    observed_on: date
-    state: str
-    method: str = "CT"
-    baseline: bool = False
-    visit_number: int | None = None
-    visit_name: str = ""
-
-
-def tumor_state_record(key: SubjectKey, seq: int, facts: TumorStateFacts) -> dict:
-    result = TUMOR_STATES[facts.state]
-    return _record(
-        "TR",
-        key,
-        TRSEQ=seq,
-        TRLNKID=facts.lesion_id,
-        TRTESTCD="TUMSTATE",
-        TRTEST="Tumor State",
-        TRORRES=result,
-        TRORRESU="",
-        TRSTRESC=result,
-        TRSTRESN=None,
-        TRSTRESU="",
-        TRSTAT="" if result else "NOT DONE",
-        TRMETHOD=METHOD_TERMS.get(facts.method.upper(), facts.method.upper()),
-        TRLOBXFL=before_exposure(facts.observed_on, key.rfstdtc) if facts.baseline else "",
-        TREVAL="INVESTIGATOR",
-        VISITNUM=facts.visit_number,
-        VISIT=facts.visit_name,
-        TRDTC=iso(facts.observed_on),
-        TRDY=study_day(facts.observed_on, key.rfstdtc),
-    )
-
-
-def sum_of_diameters_record(
-    key: SubjectKey,
-    seq: int,
-    measured_on: date,
-    sum_mm: Decimal | None,
-    method: str = "CT",
-    *,
-    baseline: bool = False,
-    visit_number: int | None = None,
-    visit_name: str = "",
-) -> dict:
-    shown = "" if sum_mm is None else format(sum_mm, "f")
-    return _record(
-        "TR",
-        key,
-        TRSEQ=seq,
-        TRLNKID="",
-        TRTESTCD="SUMDIAM",
-        TRTEST="Sum of Diameter",
-        TRORRES=shown,
-        TRORRESU="mm" if sum_mm is not None else "",
-        TRSTRESC=shown,
-        TRSTRESN=float(sum_mm) if sum_mm is not None else None,
-        TRSTRESU="mm" if sum_mm is not None else "",
-        TRSTAT="NOT DONE" if sum_mm is None else "",
-        TRMETHOD=METHOD_TERMS.get(method.upper(), method.upper()),
-        TRLOBXFL=before_exposure(measured_on, key.rfstdtc) if baseline else "",
-        TREVAL="INVESTIGATOR",
-        VISITNUM=visit_number,
-        VISIT=visit_name,
-        TRDTC=iso(measured_on),
-        TRDY=study_day(measured_on, key.rfstdtc),
-    )
-
-
-@dataclass(frozen=True)
-class ResponseFacts:
-    assessed_on: date
-    response: str  # cr, pr, sd, pd, ne ("" at baseline)
-    non_target: str  # tumours.models.NonTarget value
-    visit_number: int | None = None
-    visit_name: str = ""
-
-
-def _rs(key, seq, testcd, test, result, on, visit: tuple[int | None, str] = (None, "")) -> dict:
-    return _record(
-        "RS",
-        key,
-        RSSEQ=seq,
-        RSTESTCD=testcd,
-        RSTEST=test,
-        RSCAT="RECIST 1.1",
-        RSORRES=result,
-        RSSTRESC=result,
-        RSEVAL="INVESTIGATOR",
-        VISITNUM=visit[0],
-        VISIT=visit[1],
-        RSDTC=iso(on),
-        RSDY=study_day(on, key.rfstdtc),
-    )
-
-
-def rs_records(
-    key: SubjectKey, responses: Iterable[ResponseFacts], first_dose: date | None
-) -> list[dict]:
-    """Per follow-up time point the non-target and overall responses; then the best overall
-    response (RECIST 1.1 without confirmation, tumours.recist) when there is one."""
-    records: list[dict] = []
-    scored = []
-    for point in sorted(responses, key=lambda r: r.assessed_on):
-        if not point.response:
-            continue  # baseline: no response
-        non_target = NON_TARGET_TERMS.get(point.non_target)
-        visit = (point.visit_number, point.visit_name)
-        if non_target:
-            records.append(
-                _rs(
-                    key,
-                    len(records) + 1,
-                    "NTRGRESP",
-                    "Non-target Response",
-                    non_target,
-                    point.assessed_on,
-                    visit,
-                )
-            )
-        overall = RESPONSE_TERMS[point.response]
-        records.append(
-            _rs(
-                key,
-                len(records) + 1,
-                "OVRLRESP",
-                "Overall Response",
-                overall,
-                point.assessed_on,
-                visit,
-            )
-        )
-        scored.append((point.assessed_on, point.response))
-    best = recist.best_response_on_treatment(scored, first_dose=first_dose)
-    if best is not None:
-        records.append(
-            _rs(
-                key,
-                len(records) + 1,
-                "BESTRESP",
-                "Best Overall Response",
-                RESPONSE_TERMS[best.value],
-                scored[-1][0],
-            )
-        )
-    return records

@@ -15,7 +15,6 @@ import itertools
 import json
 import tempfile
 import zipfile
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -35,8 +34,6 @@ from review.sdtm_reading import grouped as _grouped
 from review.sdtm_reading import in_scope as _in_scope
 from review.sdtm_reading import local as _local
 from review.sdtm_reading import subjid as _subjid
-from review.sdtm_reading import visit_annotations as _visit_annotations
-from review.sdtm_reading import visit_of as _visit_of
 from screening.eligibility import CRITERIA
 from screening.models import Consent
 from screening.sdtm import criterion_testcd
@@ -45,19 +42,10 @@ from trial.models import (
     ProtocolThreshold,
     Study,
     Subject,
-    Visit,
     VisitDefinition,
-    VisitKind,
 )
 from trial.spreadsheet import csv_writer, restored
-from tumours.models import (
-    LesionMeasurement,
-    NewLesion,
-    NonTargetLesionDefinition,
-    NonTargetObservation,
-    TargetLesionDefinition,
-    TumourAssessment,
-)
+from tumours.models import TargetLesionDefinition
 
 Tick = Callable[[int], None]
 SOURCE_SYSTEM = "IL-22BP/LNP eCRF"
@@ -369,304 +357,15 @@ def ds_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
         yield from sdtm.ds_records(keys(subject), events)
 
 
-def tu_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-    keys = _Keys(study.protocol_number)
-    baseline = TumourAssessment.objects.filter(
-        subject=OuterRef("subject"), is_baseline=True, voided_at__isnull=True
-    )
-
-    def lesions(model):
-        return (
-            _in_scope(model.objects.filter(voided_at__isnull=True), subjects)
-            .annotate(
-                subjid=_subjid(),
-                rfst=_first_dose_on(),
-                baseline_on=Subquery(baseline.values("assessment_date")[:1]),
-                baseline_method=Subquery(baseline.values("method")[:1]),
-                screening_num=Subquery(
-                    Visit.objects.filter(
-                        subject=OuterRef("subject"), kind=VisitKind.SCREENING
-                    ).values("order")[:1]
-                ),
-                screening_name=Subquery(
-                    Visit.objects.filter(
-                        subject=OuterRef("subject"), kind=VisitKind.SCREENING
-                    ).values("name")[:1]
-                ),
-            )
-            .order_by("subjid", "lesion_id")
-            .values(
-                "subjid",
-                "rfst",
-                "lesion_id",
-                "organ",
-                "is_lymph_node",
-                "location",
-                "baseline_on",
-                "baseline_method",
-                "screening_num",
-                "screening_name",
-            )
-        )
-
-    rows = lesions(TargetLesionDefinition)
-    non_target_rows = lesions(NonTargetLesionDefinition)
-    identified: dict[str, list] = defaultdict(list)
-    first_row: dict[str, dict] = {}
-    for role, queryset in ((sdtm.TARGET, rows), (sdtm.NON_TARGET, non_target_rows)):
-        for row in queryset.iterator(2000):
-            first_row.setdefault(row["subjid"], row)
-            identified[row["subjid"]].append(
-                sdtm.TargetLesionFacts(
-                    lesion_id=row["lesion_id"],
-                    organ=row["organ"],
-                    is_lymph_node=row["is_lymph_node"],
-                    identified_on=row["baseline_on"],
-                    method=row["baseline_method"] or "CT",
-                    location=row["location"],
-                    visit_number=row["screening_num"],
-                    visit_name=row["screening_name"] or "",
-                    role=role,
-                )
-            )
-    for row in _first_new_lesions(subjects):
-        first_row.setdefault(row["subjid"], row)
-        visit = _visit_of(row, False)
-        identified[row["subjid"]].append(
-            sdtm.TargetLesionFacts(
-                lesion_id=row["lesion_id"],
-                organ=row["organ"],
-                is_lymph_node=False,
-                identified_on=row["assessment__assessment_date"],
-                method=row["assessment__method"] or "CT",
-                location=row["location"],
-                visit_number=visit[0],
-                visit_name=visit[1],
-                role=sdtm.NEW,
-            )
-        )
-    for subjid in sorted(identified):
-        for seq, lesion in enumerate(identified[subjid], start=1):
-            yield sdtm.tu_record(keys(first_row[subjid]), seq, lesion)
-
-
-def _first_new_lesions(subjects: QuerySet[Subject]) -> list[dict]:
-    """Each new lesion once (TU), on the live scan that first showed it."""
-    rows = (
-        _in_scope(
-            NewLesion.objects.filter(assessment__voided_at__isnull=True),
-            subjects,
-            "assessment__subject",
-        )
-        .annotate(
-            subjid=_subjid("assessment__subject__"),
-            rfst=_first_dose_on("assessment__subject"),
-            **_visit_annotations("assessment__subject", "assessment__assessment_date"),
-        )
-        .order_by("subjid", "assessment__assessment_date", "lesion_id")
-        .values(
-            "subjid",
-            "rfst",
-            "lesion_id",
-            "organ",
-            "location",
-            "assessment__assessment_date",
-            "assessment__method",
-            "visit_num",
-            "visit_name",
-            "screening_num",
-            "screening_name",
-        )
-    )
-    seen, first = set(), []
-    for row in rows:
-        if (row["subjid"], row["lesion_id"]) not in seen:
-            seen.add((row["subjid"], row["lesion_id"]))
-            first.append(row)
-    return first
-
-
-def tr_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-    keys = _Keys(study.protocol_number)
-    states = _tumor_states(subjects)
-    rows = (
-        _in_scope(
-            LesionMeasurement.objects.filter(assessment__voided_at__isnull=True),
-            subjects,
-            "assessment__subject",
-        )
-        .annotate(
-            subjid=_subjid("assessment__subject__"),
-            rfst=_first_dose_on("assessment__subject"),
-            **_visit_annotations("assessment__subject", "assessment__assessment_date"),
-        )
-        .order_by("subjid", "assessment__assessment_date", "assessment_id", "lesion__lesion_id")
-        .values(
-            "subjid",
-            "rfst",
-            "assessment_id",
-            "assessment__assessment_date",
-            "assessment__sum_mm",
-            "assessment__method",
-            "assessment__is_baseline",
-            "visit_num",
-            "visit_name",
-            "screening_num",
-            "screening_name",
-            "lesion__lesion_id",
-            "lesion__is_lymph_node",
-            "diameter_mm",
-        )
-    )
-    for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
-        seq = itertools.count(1)
-        for _assessment, measurements in itertools.groupby(group, key=lambda r: r["assessment_id"]):
-            row = visit = None
-            for row in measurements:
-                baseline = row["assessment__is_baseline"]
-                visit = _visit_of(row, baseline)
-                yield sdtm.tr_record(
-                    keys(row),
-                    next(seq),
-                    sdtm.MeasurementFacts(
-                        lesion_id=row["lesion__lesion_id"],
-                        is_lymph_node=row["lesion__is_lymph_node"],
-                        measured_on=row["assessment__assessment_date"],
-                        diameter_mm=row["diameter_mm"],
-                        method=row["assessment__method"],
-                        baseline=baseline,
-                        visit_number=visit[0],
-                        visit_name=visit[1],
-                    ),
-                )
-            yield sdtm.sum_of_diameters_record(
-                keys(row),
-                next(seq),
-                row["assessment__assessment_date"],
-                row["assessment__sum_mm"],
-                row["assessment__method"],
-                baseline=baseline,
-                visit_number=visit[0],
-                visit_name=visit[1],
-            )
-            for facts in states.pop(_assessment, (None, []))[1]:
-                yield sdtm.tumor_state_record(keys(row), next(seq), facts)
-    # Subjects with no target lesion: the states of their non-target and new lesions alone.
-    left = sorted(
-        states.values(), key=lambda v: (v[0]["subjid"], v[0]["assessment__assessment_date"])
-    )
-    for _subject, group in itertools.groupby(left, key=lambda v: v[0]["subjid"]):
-        seq = itertools.count(1)
-        for row, facts_list in group:
-            for facts in facts_list:
-                yield sdtm.tumor_state_record(keys(row), next(seq), facts)
-
-
-def _tumor_states(subjects: QuerySet[Subject]) -> dict[int, tuple[dict, list]]:
-    """Per live tumour assessment: a row of it (keys, date) and the TR tumor states of its
-    non-target lesions, then of its new lesions (unequivocal or equivocal)."""
-    found: dict[int, tuple[dict, list]] = {}
-    common = (
-        "subjid",
-        "rfst",
-        "assessment_id",
-        "assessment__assessment_date",
-        "assessment__method",
-        "assessment__is_baseline",
-        "visit_num",
-        "visit_name",
-        "screening_num",
-        "screening_name",
-    )
-    for model, lesion_id, order in (
-        (NonTargetObservation, "lesion__lesion_id", "lesion__lesion_id"),
-        (NewLesion, "lesion_id", "lesion_id"),
-    ):
-        rows = (
-            _in_scope(
-                model.objects.filter(assessment__voided_at__isnull=True),
-                subjects,
-                "assessment__subject",
-            )
-            .annotate(
-                subjid=_subjid("assessment__subject__"),
-                rfst=_first_dose_on("assessment__subject"),
-                **_visit_annotations("assessment__subject", "assessment__assessment_date"),
-            )
-            .order_by("subjid", "assessment__assessment_date", order)
-        )
-        extra = ("state",) if model is NonTargetObservation else ("equivocal",)
-        for row in rows.values(*common, lesion_id, *extra).iterator(2000):
-            baseline = row["assessment__is_baseline"]
-            if "state" in row:
-                state = row["state"]
-            else:
-                state = "equivocal" if row["equivocal"] else "unequivocal"
-            found.setdefault(row["assessment_id"], (row, []))[1].append(
-                sdtm.TumorStateFacts(
-                    row[lesion_id],
-                    row["assessment__assessment_date"],
-                    state,
-                    row["assessment__method"],
-                    baseline=baseline,
-                    visit_number=_visit_of(row, baseline)[0],
-                    visit_name=_visit_of(row, baseline)[1],
-                )
-            )
-    return found
-
-
-def rs_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-    keys = _Keys(study.protocol_number)
-    rows = (
-        _in_scope(TumourAssessment.objects.filter(voided_at__isnull=True), subjects)
-        .annotate(
-            subjid=_subjid(),
-            rfst=_first_dose_on(),
-            **_visit_annotations("subject", "assessment_date"),
-        )
-        .order_by("subjid", "assessment_date")
-        .values(
-            "subjid",
-            "rfst",
-            "assessment_date",
-            "is_baseline",
-            "response",
-            "non_target",
-            "visit_num",
-            "visit_name",
-            "screening_num",
-            "screening_name",
-        )
-    )
-    for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
-        points = list(group)
-        yield from sdtm.rs_records(
-            keys(points[0]),
-            [
-                sdtm.ResponseFacts(
-                    p["assessment_date"],
-                    p["response"],
-                    p["non_target"],
-                    *_visit_of(p, p["is_baseline"]),
-                )
-                for p in points
-            ],
-            points[0]["rfst"],
-        )
-
-
 # Domains still specified in exports (exports.sdtm, exports.sdtm_metadata), by position; each
 # moves into its CRF app's kind (ExportSpec.sdtm) and is then read from the registry.
 # Positions: DM 10, IE 20, EX 30, AE 40 (adverse_events), DS 50, SV 60, MH 62 (history),
-# CM 64 (medications), LB 66 (labs), TU 70, TR 80, RS 90, then the trial design datasets.
+# CM 64 (medications), LB 66 (labs), TU 70, TR 80, RS 90 (tumours), then the trial design
+# datasets.
 _LEGACY_READERS = {
     "DM": (10, dm_records),
     "EX": (30, ex_records),
     "DS": (50, ds_records),
-    "TU": (70, tu_records),
-    "TR": (80, tr_records),
-    "RS": (90, rs_records),
     **{
         domain: (100 + 10 * order, _design_reader(domain))
         for order, domain in enumerate(("TS", "TA", "TE", "TV", "TI"))
@@ -696,13 +395,6 @@ def source_counts(subjects: QuerySet[Subject]) -> int:
     return (
         subjects.count() * 3
         + _in_scope(DosingRecord.objects, subjects).filter(voided_at__isnull=True).count()
-        + _in_scope(
-            LesionMeasurement.objects.filter(assessment__voided_at__isnull=True),
-            subjects,
-            "assessment__subject",
-        ).count()
-        + _in_scope(TumourAssessment.objects.filter(voided_at__isnull=True), subjects).count() * 3
-        + _in_scope(TargetLesionDefinition.objects.filter(voided_at__isnull=True), subjects).count()
         + sum(d.count(subjects) for d in sdtm_domains() if d.count is not None)
     )
 

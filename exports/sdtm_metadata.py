@@ -5,7 +5,7 @@ value-level metadata, and each dataset's class and structure. Pure data and func
 These tables cover the domains still specified in exports (exports.sdtm.DOMAINS);
 `legacy_domain` gives each its declaration (review.sdtm.SdtmDomain, which refuses a name
 that is not one of its variables), as a CRF app declares its own domains beside its kind.
-A variable named alone ("AGE") holds in every dataset, "TR.TRORRES" in one. Variables not
+A variable named alone ("AGE") holds in every dataset, "TA.ARMCD" in one. Variables not
 named are collected on the CRF by the investigator's site.
 """
 
@@ -15,13 +15,6 @@ from exports import sdtm
 from review.sdtm import EPOCH_DERIVATION, LAT, LOC, NY, UNIT, Codelist, SdtmDomain
 
 TRIAL_DESIGN = ("TS", "TA", "TE", "TV", "TI")
-
-_VISIT = (
-    "The screening visit for a baseline assessment, otherwise the subject's latest visit "
-    "done on or before the assessment date."
-)
-_BEFORE_EXPOSURE = "Y when the observation is dated on or before the first dose (RFXSTDTC)."
-_AS_ORIGINAL = "The original result (--ORRES) in standard format."
 
 DERIVATIONS: dict[str, str] = {
     "USUBJID": "STUDYID, '-' and the subject number (the screening number before enrollment).",
@@ -53,20 +46,6 @@ DERIVATIONS: dict[str, str] = {
         "Consent, screen failure and the disposition's kind as NCOMPLT (or protocol "
         "milestone) term; end of treatment COMPLETED when every planned cycle was given."
     ),
-    "TULOC": "LOC term read from the lesion's organ and location text.",
-    "TULAT": "LAT term read from the lesion's location text.",
-    "TULOBXFL": _BEFORE_EXPOSURE,
-    "TRSTRESC": _AS_ORIGINAL,
-    "TRSTRESN": "TRSTRESC as a number.",
-    "TRSTAT": "NOT DONE when no measurement is recorded.",
-    "TRLOBXFL": _BEFORE_EXPOSURE,
-    "RSSTRESC": _AS_ORIGINAL,
-    "TU.VISITNUM": _VISIT,
-    "TU.VISIT": _VISIT,
-    "TR.VISITNUM": _VISIT,
-    "TR.VISIT": _VISIT,
-    "RS.VISITNUM": _VISIT,
-    "RS.VISIT": _VISIT,
     "TSSEQ": "Counts the values of each parameter from 1.",
 }
 
@@ -75,8 +54,6 @@ ASSIGNED_VARIABLES = frozenset(
     {
         "STUDYID", "DOMAIN", "SUBJID", "SITEID", "ARMCD", "ARM", "ACTARMUD", "AGEU",
         "IETESTCD", "IETEST", "IECAT", "EXTRT", "EXDOSFRM", "DSCAT", "VISITNUM", "VISIT",
-        "TUTESTCD", "TUTEST", "TUORRES", "TUSTRESC", "TUEVAL", "TRTESTCD",
-        "TRTEST", "TRORRESU", "TRSTRESU", "TREVAL", "RSTESTCD", "RSTEST", "RSCAT", "RSEVAL",
     }
 )  # fmt: skip
 
@@ -85,25 +62,16 @@ REQUIRED_VARIABLES = frozenset(
     {
         "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY",
         "IETESTCD", "IETEST", "IECAT", "EXSEQ", "EXTRT", "DSSEQ", "DSTERM", "DSDECOD",
-        "TUSEQ", "TUTESTCD", "TUTEST", "TRSEQ",
-        "TRTESTCD", "TRTEST", "RSSEQ", "RSTESTCD", "RSTEST", "TSSEQ", "TSPARMCD", "TSPARM",
+        "TSSEQ", "TSPARMCD", "TSPARM",
         "TA.ARMCD", "TA.ARM", "TAETORD", "TA.ETCD", "TA.ELEMENT", "TA.EPOCH", "TE.ETCD",
         "TE.ELEMENT", "TESTRL", "TV.VISITNUM", "TI.IETESTCD", "TI.IETEST", "TI.IECAT",
     }
 )  # fmt: skip
 
 _NY, _UNIT, _LOC, _LAT = NY, UNIT, LOC, LAT
-_METHOD = Codelist("CL.METHOD", "Method")
 
 CODELISTS: dict[str, Codelist] = {
-    **{
-        name: _NY
-        for name in (
-            "DTHFL",
-            "TULOBXFL",
-            "TRLOBXFL",
-        )
-    },  # fmt: skip
+    "DTHFL": _NY,
     "SEX": Codelist("CL.SEX", "Sex", "C66731"),
     "AGEU": Codelist("CL.AGEU", "Age Unit", "C66781"),
     "RACE": Codelist("CL.RACE", "Race", "C74457"),
@@ -112,51 +80,26 @@ CODELISTS: dict[str, Codelist] = {
     "ARMNRS": Codelist("CL.ARMNULRS", "Arm Null Reason", "C142179"),
     "EPOCH": Codelist("CL.EPOCH", "Epoch"),
     "EXDOSU": _UNIT,
-    "TRORRESU": _UNIT,
-    "TRSTRESU": _UNIT,
     "EXROUTE": Codelist("CL.ROUTE", "Route of Administration", "C66729"),
     "EXDOSFRM": Codelist("CL.FRM", "Pharmaceutical Dosage Form"),
     "EXLOC": _LOC,
-    "TULOC": _LOC,
     "EXLAT": _LAT,
-    "TULAT": _LAT,
     "DSDECOD": Codelist("CL.DSDECOD", "Disposition Event and Protocol Milestone"),
     "DSCAT": Codelist("CL.DSCAT", "Category for Disposition Event"),
     "IECAT": Codelist("CL.IECAT", "Category for Inclusion/Exclusion"),
     "TI.IETESTCD": Codelist("CL.IETESTCD", "Inclusion/Exclusion Criterion Short Name"),
-    "TUTESTCD": Codelist("CL.TUTESTCD", "Tumor Identification Test Code"),
-    "TRTESTCD": Codelist("CL.TRTESTCD", "Tumor Assessment Test Code"),
-    "RSTESTCD": Codelist("CL.RSTESTCD", "Response Assessment Test Code"),
     "TSPARMCD": Codelist("CL.TSPARMCD", "Trial Summary Parameter Test Code", "C66738"),
-    "TUMETHOD": _METHOD,
-    "TRMETHOD": _METHOD,
-    "TRSTAT": Codelist("CL.ND", "Not Done"),
 }
 
 # Value-level metadata: where a test code decides what a result means (its type, length,
 # unit or codelist), define.xml describes the result once per test code. dataset ->
 # (the test code variable, the results it qualifies, whether text results are coded).
 VALUE_LEVEL: dict[str, tuple[str, tuple[str, ...], bool]] = {
-    "TU": ("TUTESTCD", ("TUORRES", "TUSTRESC"), True),
-    "TR": ("TRTESTCD", ("TRORRES", "TRSTRESC", "TRSTRESN"), False),
-    "RS": ("RSTESTCD", ("RSORRES", "RSSTRESC"), True),
     "TS": ("TSPARMCD", ("TSVAL",), False),
-}
-# Value-level origins that differ from the variable's.
-VALUE_DERIVATIONS: dict[tuple[str, str, str], str] = {
-    ("TR", "TRORRES", "SUMDIAM"): "Sum of the target lesions' diameters (short axis for nodes).",
-    ("RS", "RSORRES", "BESTRESP"): (
-        "Best overall response of the time points after the first dose (RECIST 1.1, "
-        "without confirmation)."
-    ),
-    ("RS", "RSORRES", "OVRLRESP"): "Overall response of the time point (RECIST 1.1 table).",
 }
 
 CLASSES = {
     "DM": "SPECIAL PURPOSE",
-    "TU": "FINDINGS",
-    "TR": "FINDINGS",
-    "RS": "FINDINGS",
     "EX": "INTERVENTIONS",
     "DS": "EVENTS",
     **{domain: "TRIAL DESIGN" for domain in TRIAL_DESIGN},
@@ -165,9 +108,6 @@ STRUCTURES = {
     "DM": "One record per subject",
     "EX": "One record per constant dosing interval per subject",
     "DS": "One record per disposition status or protocol milestone per subject",
-    "TU": "One record per identified tumor per subject per assessor",
-    "TR": "One record per tumor measurement per time point per subject per assessor",
-    "RS": "One record per response assessment per time point per subject per assessor",
     "TS": "One record per trial summary parameter value",
     "TA": "One record per planned Element per Arm",
     "TE": "One record per planned Element",
@@ -210,11 +150,6 @@ def legacy_domain(domain: str, records, position: int, count=None) -> SdtmDomain
             name: codelist for name in names if (codelist := _lookup(CODELISTS, domain, name))
         },
         value_level=VALUE_LEVEL.get(domain),
-        value_derivations={
-            (name, testcd): method
-            for (of, name, testcd), method in VALUE_DERIVATIONS.items()
-            if of == domain
-        },
         reference_data=domain in TRIAL_DESIGN,
         repeating=domain != "DM",
     )

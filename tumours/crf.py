@@ -23,6 +23,7 @@ from trial.access import can
 from trial.capabilities import Capability
 from tumours import services
 from tumours.models import LesionMeasurement, TumourAssessment
+from tumours.sdtm import RS, TR, TU
 
 
 def _target_lesions(context) -> tuple[Dataset, ...]:
@@ -179,6 +180,7 @@ KINDS = (
                     "RECIST 1.1 time points with their target lesion measurements.",
                 ),
             ),
+            sdtm=(TU, TR, RS),
         ),
         # --- review kernel ---
         to_sign=_live_assessments,

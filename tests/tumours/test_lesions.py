@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from exports.sdtm_export import rs_records, tr_records, tu_records
 from review.signing import record_hash
 from tests.dosing.factories import dosed_subject
 from tests.screening.factories import PLANNED_C1D1, at
@@ -21,6 +20,7 @@ from tumours.models import (
     NonTargetObservation,
     TumourAssessment,
 )
+from tumours.sdtm import read_rs, read_tr, read_tu
 from tumours.services import (
     baseline_record,
     follow_up_record,
@@ -263,7 +263,7 @@ def test_sdtm_tu_tr_hold_the_non_target_and_new_lesions(study, baseline, dosed, 
         rows=[{"organ": "Liver", "equivocal": True}],
     )
     subjects = Subject.objects.filter(pk=dosed.pk)
-    tu = list(tu_records(study, subjects))
+    tu = list(read_tu(study, subjects))
     assert [(r["TULNKID"], r["TUSTRESC"]) for r in tu] == [
         ("T1", "TARGET"),
         ("NT1", "NON-TARGET"),
@@ -274,7 +274,7 @@ def test_sdtm_tu_tr_hold_the_non_target_and_new_lesions(study, baseline, dosed, 
     assert tu[2]["TULOC"] == "LYMPH NODE"
     states = [
         (r["TRDTC"], r["TRLNKID"], r["TRSTRESC"], r["TRSTAT"])
-        for r in tr_records(study, subjects)
+        for r in read_tr(study, subjects)
         if r["TRTESTCD"] == "TUMSTATE"
     ]
     assert states == [
@@ -284,11 +284,11 @@ def test_sdtm_tu_tr_hold_the_non_target_and_new_lesions(study, baseline, dosed, 
         (WEEK_6.isoformat(), "NT2", "", "NOT DONE"),
         (WEEK_6.isoformat(), "NEW1", "EQUIVOCAL", ""),
     ]
-    tr_seq = [r["TRSEQ"] for r in tr_records(study, subjects)]
+    tr_seq = [r["TRSEQ"] for r in read_tr(study, subjects)]
     assert tr_seq == list(range(1, len(tr_seq) + 1))
     # Every TR lesion is identified in TU, and RS's non-target response has its lesions.
-    assert {r["TRLNKID"] for r in tr_records(study, subjects)} - {""} <= {r["TULNKID"] for r in tu}
-    nontarget = [r["RSSTRESC"] for r in rs_records(study, subjects) if r["RSTESTCD"] == "NTRGRESP"]
+    assert {r["TRLNKID"] for r in read_tr(study, subjects)} - {""} <= {r["TULNKID"] for r in tu}
+    nontarget = [r["RSSTRESC"] for r in read_rs(study, subjects) if r["RSTESTCD"] == "NTRGRESP"]
     assert nontarget == ["NE"]
 
 
