@@ -110,7 +110,26 @@ def _prior_therapy_dataset(label, name, title, oid):
     return datasets
 
 
-def _prior_therapy_kind(label, name, url, fields, order, dataset, oid, **more):
+def _api_prior_therapy(label):
+    def queryset(user):
+        """What the user may read of a prior-therapy kind (not sponsor safety); voided
+        records left out."""
+        from django.apps import apps
+
+        from trial.capabilities import Capability
+
+        model = apps.get_model(label)
+        return (
+            api_rows(model.objects.filter(voided_at__isnull=True), user, Capability.READ_BACKGROUND)
+            .select_related("recorded_by")
+            .order_by("subject", "sequence")
+        )
+
+    return queryset
+
+
+def _prior_therapy_kind(label, name, url, fields, order, dataset, oid, api, **more):
+    path, serializer = api
     return CrfKind(
         label,
         name,
@@ -120,7 +139,19 @@ def _prior_therapy_kind(label, name, url, fields, order, dataset, oid, **more):
         url=lambda record: reverse(url, args=[record.pk]),
         title=lambda record: record.title,
         history_scope=site_scoped(label),
-        export=ExportSpec(order, _prior_therapy_dataset(label, dataset, name, oid)),
+        export=ExportSpec(
+            order,
+            _prior_therapy_dataset(label, dataset, name, oid),
+            api=(
+                ApiEndpoint(
+                    path,
+                    f"api-{path}",
+                    f"history.serializers.{serializer}",
+                    _api_prior_therapy(label),
+                    f"{name} (before consent), voided records left out.",
+                ),
+            ),
+        ),
         **more,
     )
 
@@ -163,6 +194,7 @@ KINDS = (
         88,
         "prior_systemic_therapy",
         "PTS",
+        ("prior-systemic-therapy", "SystemicTherapyLineSerializer"),
         # One section of the subject page for the three kinds.
         subject_section=prior_therapy_subject_section,
         subject_template="history/_prior_therapy_section.html",
@@ -175,6 +207,7 @@ KINDS = (
         89,
         "prior_radiotherapy",
         "PTR",
+        ("prior-radiotherapy", "PriorRadiotherapySerializer"),
     ),
     _prior_therapy_kind(
         "history.priorsurgery",
@@ -184,5 +217,6 @@ KINDS = (
         89,
         "prior_surgery",
         "PTX",
+        ("prior-surgery", "PriorSurgerySerializer"),
     ),
 )

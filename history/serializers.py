@@ -1,9 +1,10 @@
 """Medical history as the read-only REST API gives it (history.crf declares the endpoint):
-the CTCAE term as recorded, people by username."""
+the CTCAE term as recorded, people by username; and prior cancer therapy, one endpoint per
+kind."""
 
 from rest_framework import serializers
 
-from history.models import MedicalHistory
+from history.models import MedicalHistory, PriorRadiotherapy, PriorSurgery, SystemicTherapyLine
 from trial.serializers import username
 
 
@@ -17,3 +18,30 @@ class MedicalHistorySerializer(serializers.ModelSerializer):
     class Meta:
         model = MedicalHistory
         exclude = ("version", "recorded_term")
+
+
+# --- prior cancer therapy: dates as typed (at their precision, or UNK) -------------------------
+
+
+class SystemicTherapyLineSerializer(serializers.ModelSerializer):
+    recorded_by = username()
+
+    class Meta:
+        model = SystemicTherapyLine
+        exclude = ("version",)
+
+
+class PriorRadiotherapySerializer(serializers.ModelSerializer):
+    recorded_by = username()
+
+    class Meta:
+        model = PriorRadiotherapy
+        exclude = ("version",)
+
+
+class PriorSurgerySerializer(serializers.ModelSerializer):
+    recorded_by = username()
+
+    class Meta:
+        model = PriorSurgery
+        exclude = ("version",)

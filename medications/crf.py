@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from medications.sdtm import CM
 from review.checks import Failure
-from review.export_spec import Dataset, ExportSpec, Odm, subject_dataset
+from review.export_spec import ApiEndpoint, Dataset, ExportSpec, Odm, api_rows, subject_dataset
 from review.models import SignatureMeaning
 from review.records import CrfKind, site_scoped
 
@@ -57,6 +57,23 @@ def _medications(context) -> tuple[Dataset, ...]:
     )
 
 
+def _api_medications(user):
+    """What the user may read of medications (not sponsor safety); voided entries left out.
+    The linked indications are read for prior or concomitant (medications.selectors)."""
+    from medications.models import ConcomitantMedication
+    from trial.capabilities import Capability
+
+    return (
+        api_rows(
+            ConcomitantMedication.objects.filter(voided_at__isnull=True),
+            user,
+            Capability.READ_BACKGROUND,
+        )
+        .select_related("subject", "indication_ae", "indication_history", "recorded_by")
+        .order_by("subject", "sequence")
+    )
+
+
 KINDS = (
     CrfKind(
         "medications.concomitantmedication",
@@ -68,7 +85,21 @@ KINDS = (
         title=lambda record: record.title,
         edit_checks=medication_edit_checks,
         history_scope=site_scoped("medications.concomitantmedication"),
-        export=ExportSpec(86, _medications, sdtm=(CM,)),
+        export=ExportSpec(
+            86,
+            _medications,
+            api=(
+                ApiEndpoint(
+                    "medications",
+                    "api-medication",
+                    "medications.serializers.ConcomitantMedicationSerializer",
+                    _api_medications,
+                    "Prior and concomitant medications, voided ones left out; `timing` is "
+                    "derived from the subject's first dose when read.",
+                ),
+            ),
+            sdtm=(CM,),
+        ),
         subject_section=medication_subject_section,
         subject_template="medications/_subject_section.html",
     ),

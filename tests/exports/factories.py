@@ -2,9 +2,11 @@
 
 Two sites. At FR01: subject `dosed` (enrolled at DL1, C1D1 given then corrected with a
 reason, C1D2 done, a serious grade 3 fever with causality and a signed SAE report, a
-resolved grade 1 fatigue, a baseline and a follow-up tumour assessment, e-signatures and a
-query) and subject `screen_failed` (ECOG 3). At FR02: subject `withdrawn` (dosed, one AE,
-then withdrew consent), a query, and a voided subject (entered in error, never exported).
+resolved grade 1 fatigue, a baseline and a follow-up tumour assessment, a condition, a
+medication, prior cancer therapy, e-signatures and a query) and subject `screen_failed`
+(ECOG 3). At FR02: subject `withdrawn` (dosed, one AE, a condition, a medication, prior
+cancer therapy, then withdrew consent), a query, and a voided subject (entered in error,
+never exported).
 Dates follow tests/screening/factories.py: consent on CONSENTED, C1D1 on PLANNED_C1D1.
 """
 
@@ -20,7 +22,7 @@ from knox.models import AuthToken
 from adverse_events.models import AdverseEvent
 from adverse_events.services import ae_assess_causality, ae_record, sae_report_sign
 from dosing.services import dose_record, subject_withdraw, visit_complete
-from history.services import medical_history_record
+from history.services import medical_history_record, radiotherapy_record, surgery_record
 from medications.services import medication_record
 from review.models import Query, QueryMessage, Signature
 from review.subjects import subject_void
@@ -35,7 +37,13 @@ from tests.adverse_events.factories import (
     load_starter_dictionary,
 )
 from tests.dosing.factories import dose_values, dosed_subject, visit_of
-from tests.history.factories import record_history
+from tests.history.factories import (
+    RECORDED_AT,
+    radiotherapy_values,
+    record_history,
+    record_lines,
+    surgery_values,
+)
 from tests.screening.factories import CONSENTED, PLANNED_C1D1, TODAY, assessed_subject, at
 from trial.audit import audit_context
 from trial.models import Membership, Role, Site, Study, Subject, User
@@ -100,6 +108,14 @@ def _sign(subject: Subject, record, by: User, meaning: str) -> Signature:
         signed_at=timezone.now(),
         content_hash="0" * 64,
     )
+
+
+def _prior_therapy(subject: Subject, by: User) -> None:
+    """Two systemic lines (as the eligibility CRF answers), a radiotherapy course and a
+    surgery (which it does not mention: automatic queries on the eligibility CRF)."""
+    record_lines(subject, by)
+    radiotherapy_record(subject=subject, by=by, values=radiotherapy_values(), now=RECORDED_AT)
+    surgery_record(subject=subject, by=by, values=surgery_values(), now=RECORDED_AT)
 
 
 def build_dataset() -> Dataset:
@@ -216,6 +232,7 @@ def build_dataset() -> Dataset:
         },
         now=REPORTED_AT,
     )
+    _prior_therapy(dosed, coord_a)
     _sign(dosed, EligibilityAssessment.objects.get(subject=dosed), inv_a, "eligibility_confirmed")
     _sign(dosed, serious, inv_a, "sae_report_approved")
     query_a = _query(dosed, serious, users["monitor"], "Please confirm the grade.")
@@ -225,7 +242,15 @@ def build_dataset() -> Dataset:
 
     coord_b, inv_b = users["coord_b"], users["inv_b"]
     withdrawn = dosed_subject(study, site_b, coord_b, inv_b)
-    record_history(withdrawn, coord_b)  # a site B entry: the API's isolation tests
+    # Site B entries: the API's isolation tests.
+    record_history(withdrawn, coord_b)
+    medication_record(
+        subject=withdrawn,
+        by=coord_b,
+        values={"medication": "Ondansetron", "start_date": "2020-05", "ongoing": True},
+        now=REPORTED_AT,
+    )
+    _prior_therapy(withdrawn, coord_b)
     other_ae = ae_record(subject=withdrawn, by=coord_b, values=ae_values(FEVER), now=REPORTED_AT)
     baseline_record(
         subject=withdrawn,

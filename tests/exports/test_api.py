@@ -8,13 +8,15 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.modes import GenerationMode
 
 from adverse_events.models import AdverseEvent
 from config.wsgi import application
 from dosing.models import DosingRecord
-from history.models import MedicalHistory
+from history.models import MedicalHistory, PriorRadiotherapy, PriorSurgery, SystemicTherapyLine
+from medications.models import ConcomitantMedication
 from screening.models import EligibilityAssessment
 from tests.exports.factories import api_token
 from trial.models import Visit
@@ -28,7 +30,19 @@ ENDPOINTS = [
     "tumour-assessments",
     "adverse-events",
     "medical-history",
+    "medications",
+    "prior-systemic-therapy",
+    "prior-radiotherapy",
+    "prior-surgery",
     "queries",
+]
+# A subject's background: read by every role but sponsor safety (Capability.READ_BACKGROUND).
+BACKGROUND = [
+    "medical-history",
+    "medications",
+    "prior-systemic-therapy",
+    "prior-radiotherapy",
+    "prior-surgery",
 ]
 
 
@@ -57,6 +71,10 @@ def _records(data, subject):
         "tumour-assessments": TumourAssessment.objects.filter(subject=subject).first(),
         "adverse-events": AdverseEvent.objects.filter(subject=subject).first(),
         "medical-history": MedicalHistory.objects.filter(subject=subject).first(),
+        "medications": ConcomitantMedication.objects.filter(subject=subject).first(),
+        "prior-systemic-therapy": SystemicTherapyLine.objects.filter(subject=subject).first(),
+        "prior-radiotherapy": PriorRadiotherapy.objects.filter(subject=subject).first(),
+        "prior-surgery": PriorSurgery.objects.filter(subject=subject).first(),
         "queries": data.query_a if subject == data.dosed else data.query_b,
     }
 
@@ -248,9 +266,58 @@ def test_a_kind_registered_in_a_test_is_served_by_the_api(throwaway_kind, api, d
     assert api("coord_b").get(f"/api/reminders/{throwaway_kind.pk}/").status_code == 404
 
 
-def test_sponsor_safety_reads_no_medical_history(api, data):
+@pytest.mark.parametrize("endpoint", BACKGROUND)
+def test_sponsor_safety_reads_no_background(api, data, endpoint):
+    """Sponsor safety holds no READ_BACKGROUND: nothing listed, every detail 404."""
+    entries = [_records(data, subject)[endpoint] for subject in (data.dosed, data.withdrawn)]
     client = api("safety")
-    assert client.get("/api/medical-history/").json()["results"] == []
-    entry = _records(data, data.dosed)["medical-history"]
-    assert client.get(f"/api/medical-history/{entry.pk}/").status_code == 404
-    assert api("monitor").get(f"/api/medical-history/{entry.pk}/").status_code == 200
+    response = client.get(f"/api/{endpoint}/", {"limit": 500})
+    assert response.status_code == 200 and response.json()["results"] == []
+    assert [client.get(f"/api/{endpoint}/{e.pk}/").status_code for e in entries] == [404, 404]
+    client = api("monitor")
+    assert [client.get(f"/api/{endpoint}/{e.pk}/").status_code for e in entries] == [200, 200]
+
+
+@pytest.mark.parametrize("endpoint", BACKGROUND)
+def test_voided_background_records_are_left_out(api, data, endpoint):
+    entry = _records(data, data.dosed)[endpoint]
+    type(entry).objects.filter(pk=entry.pk).update(voided_at=timezone.now(), void_reason="Test")
+    client = api("coord_a")
+    assert entry.pk not in _ids(client.get(f"/api/{endpoint}/", {"limit": 500}))
+    assert client.get(f"/api/{endpoint}/{entry.pk}/").status_code == 404
+
+
+def test_a_medication_says_prior_or_concomitant_from_the_first_dose(api, data):
+    """Ongoing since 2019 for a dosed subject: concomitant; stopped in 2019: prior."""
+    entry = _records(data, data.dosed)["medications"]
+    client = api("coord_a")
+    body = client.get(f"/api/medications/{entry.pk}/").json()
+    assert body["timing"] == "concomitant"
+    assert body["indication_ae"] == data.serious_ae.pk and body["dose_code"] == "UNK"
+    assert body["start_date"] == "2019" and body["recorded_by"] == "coord_a"
+    ConcomitantMedication.objects.filter(pk=entry.pk).update(ongoing=False, end_date="2019-06")
+    assert client.get(f"/api/medications/{entry.pk}/").json()["timing"] == "prior"
+
+
+def test_prior_therapy_keeps_dates_at_their_precision(api, data):
+    client = api("coord_a")
+    lines = client.get("/api/prior-systemic-therapy/", {"subject": data.dosed.pk}).json()
+    assert [(line["line_number"], line["start_date"]) for line in lines["results"]] == [
+        (1, "2025-01"),
+        (2, "2026-03"),
+    ]
+    surgery = client.get("/api/prior-surgery/", {"subject": data.dosed.pk}).json()["results"]
+    assert [(s["procedure"], s["surgery_date"]) for s in surgery] == [
+        ("Wide local excision", "2023-07")
+    ]
+    course = client.get("/api/prior-radiotherapy/", {"subject": data.dosed.pk}).json()
+    assert course["results"][0]["total_dose_gy"] == "50.00"
+
+
+def test_the_schema_lists_the_background_endpoints(client, data):
+    client.force_login(data.users["dm"])
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()
+    for endpoint in BACKGROUND:
+        assert {f"/api/{endpoint}/", f"/api/{endpoint}/{{id}}/"} <= set(schema["paths"])
+    medication = schema["components"]["schemas"]["ConcomitantMedication"]["properties"]
+    assert "timing" in medication

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from exports.models import BulkDownload, ExportChannel, ExportRun, ExportRunEvent, ExportStatus
+from review.models import Query, QueryOrigin, QueryStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,10 @@ def test_the_query_list_csv_is_recorded(client, data):
     run = only_record()
     assert run.format == BulkDownload.QUERY_LIST and run.requested_by == data.users["monitor"]
     assert run.filters["status"] == "open" and run.filters["sites"] == ["FR01", "FR02"]
-    assert run.row_counts == {"rows": 2}
+    # The monitor's two and, per subject with prior therapy, the eligibility CRF's automatic
+    # queries on the radiotherapy and surgery its answers do not mention.
+    automatic = Query.objects.filter(origin=QueryOrigin.AUTOMATIC, status=QueryStatus.OPEN).count()
+    assert automatic == 4 and run.row_counts == {"rows": 2 + automatic}
 
 
 def test_the_screening_log_csv_is_recorded(client, data):

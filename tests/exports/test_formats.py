@@ -103,13 +103,18 @@ def test_partial_dates_and_missing_data_codes_are_exported_as_typed(csv_zip, odm
         if r["screening_number"] == data.dosed.screening_number
     ]
     assert (history["start_date"], history["baseline_grade_code"]) == ("2019-03", "UNK")
-    [medication] = csv_rows(files["medications.csv"])
+    [medication] = [
+        r
+        for r in csv_rows(files["medications.csv"])
+        if r["screening_number"] == data.dosed.screening_number
+    ]
     assert (medication["start_date"], medication["dose_code"]) == ("2019", "UNK")
     assert medication["indication_ae_sequence"] == str(data.serious_ae.sequence)
     # ODM: text items, the precision and the code kept.
+    subject = odm_doc.find(f".//odm:SubjectData[@SubjectKey='{data.dosed.subject_number}']", ODM)
     values = {
         item.get("ItemOID"): item.get("Value")
-        for item in odm_doc.iter("{http://www.cdisc.org/ns/odm/v1.3}ItemData")
+        for item in subject.iter("{http://www.cdisc.org/ns/odm/v1.3}ItemData")
     }
     assert values["IT.MH.START_DATE"] == "2019-03"
     assert values["IT.MH.BASELINE_GRADE_CODE"] == "UNK"
@@ -482,7 +487,7 @@ def test_sdtm_mh_and_cm_carry_the_history_and_medications_at_their_precision(sdt
         "SCREENING",
         "",
     )
-    [medication] = csv_rows(sdtm_zip["cm.csv"].decode())
+    [medication] = [r for r in csv_rows(sdtm_zip["cm.csv"].decode()) if r["USUBJID"] == usubjid]
     assert (medication["USUBJID"], medication["CMSEQ"], medication["CMTRT"]) == (
         usubjid,
         "1",
@@ -493,7 +498,7 @@ def test_sdtm_mh_and_cm_carry_the_history_and_medications_at_their_precision(sdt
     assert (medication["CMCAT"], medication["CMSTDTC"]) == ("CONCOMITANT MEDICATION", "2019")
     assert (medication["CMDOSE"], medication["CMDOSU"], medication["CMROUTE"]) == ("", "", "ORAL")
     manifest = json.loads(sdtm_zip["manifest.json"])
-    assert manifest["row_counts"]["CM"] == 1
+    assert manifest["row_counts"]["CM"] == 2  # and the site B subject's
     define = etree.fromstring(sdtm_zip["define.xml"])
     ns = sdtm_checks.DEFINE
     cmcat = define.find(".//odm:ItemDef[@OID='IT.CM.CMCAT']", ns)

@@ -1,12 +1,14 @@
 """The permission matrix's rows for the prior cancer therapy pages (collected by
 tests/trial/test_permission_matrix.py): found by the readers of a subject's background, at
 their sites; the new-record pages by the data-entry roles only; an empty void form is the
-page again with its errors."""
+page again with its errors. The API lists for every role, with only what the detail shows."""
 
 from decimal import Decimal
 
 from history.services import radiotherapy_record, surgery_record, systemic_line_record
 from tests.trial.matrix_rows import (
+    API,
+    API_BACKGROUND,
     BACKGROUND_ACTION,
     BACKGROUND_PAGE,
     DATA_ENTRY_PAGE,
@@ -35,6 +37,15 @@ ROWS = {
                                       other_site(BACKGROUND_ACTION))],
     "prior_surgery_void":      [Check("prior_surgery", POST, BACKGROUND_ACTION,
                                       other_site(BACKGROUND_ACTION))],
+    "api-prior-systemic-therapy-list":   [Check("none", GET, API)],
+    "api-prior-systemic-therapy-detail": [Check("systemic_line", GET, API_BACKGROUND,
+                                                other_site(API_BACKGROUND))],
+    "api-prior-radiotherapy-list":       [Check("none", GET, API)],
+    "api-prior-radiotherapy-detail":     [Check("prior_radiotherapy", GET, API_BACKGROUND,
+                                                other_site(API_BACKGROUND))],
+    "api-prior-surgery-list":            [Check("none", GET, API)],
+    "api-prior-surgery-detail":          [Check("prior_surgery", GET, API_BACKGROUND,
+                                                other_site(API_BACKGROUND))],
 }
 # fmt: on
 
