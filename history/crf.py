@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from history.sdtm import MH
+from history.sdtm import MH, PR
 from review.checks import Failure
 from review.export_spec import ApiEndpoint, Dataset, ExportSpec, Odm, api_rows, subject_dataset
 from review.models import SignatureMeaning
@@ -128,7 +128,7 @@ def _api_prior_therapy(label):
     return queryset
 
 
-def _prior_therapy_kind(label, name, url, fields, order, dataset, oid, api, **more):
+def _prior_therapy_kind(label, name, url, fields, order, dataset, oid, api, sdtm=(), **more):
     path, serializer = api
     return CrfKind(
         label,
@@ -151,6 +151,7 @@ def _prior_therapy_kind(label, name, url, fields, order, dataset, oid, api, **mo
                     f"{name} (before consent), voided records left out.",
                 ),
             ),
+            sdtm=sdtm,
         ),
         **more,
     )
@@ -208,6 +209,9 @@ KINDS = (
         "prior_radiotherapy",
         "PTR",
         ("prior-radiotherapy", "PriorRadiotherapySerializer"),
+        # PR holds the surgeries too: one domain, declared once. The systemic lines are in
+        # CM, declared by medications (medications.sdtm), which reads them from here.
+        sdtm=(PR,),
     ),
     _prior_therapy_kind(
         "history.priorsurgery",

@@ -487,18 +487,17 @@ def test_sdtm_mh_and_cm_carry_the_history_and_medications_at_their_precision(sdt
         "SCREENING",
         "",
     )
-    [medication] = [r for r in csv_rows(sdtm_zip["cm.csv"].decode()) if r["USUBJID"] == usubjid]
-    assert (medication["USUBJID"], medication["CMSEQ"], medication["CMTRT"]) == (
-        usubjid,
-        "1",
-        "Paracetamol",
-    )
+    [medication] = [
+        r
+        for r in csv_rows(sdtm_zip["cm.csv"].decode())
+        if r["USUBJID"] == usubjid and r["CMSPID"] == "CM1"
+    ]
+    # After the subject's six records of prior systemic therapy (test below).
+    assert (medication["CMSEQ"], medication["CMTRT"]) == ("7", "Paracetamol")
     # Linked to the serious AE, taken since 2019 and ongoing after the first dose.
     assert medication["CMINDC"] == data.serious_ae.recorded_term
     assert (medication["CMCAT"], medication["CMSTDTC"]) == ("CONCOMITANT MEDICATION", "2019")
     assert (medication["CMDOSE"], medication["CMDOSU"], medication["CMROUTE"]) == ("", "", "ORAL")
-    manifest = json.loads(sdtm_zip["manifest.json"])
-    assert manifest["row_counts"]["CM"] == 2  # and the site B subject's
     define = etree.fromstring(sdtm_zip["define.xml"])
     ns = sdtm_checks.DEFINE
     cmcat = define.find(".//odm:ItemDef[@OID='IT.CM.CMCAT']", ns)
@@ -506,7 +505,7 @@ def test_sdtm_mh_and_cm_carry_the_history_and_medications_at_their_precision(sdt
 
 
 def test_sdtm_xpt_reads_back_as_the_csv(sdtm_zip):
-    for domain in ("ae", "dm", "tr", "mh", "cm"):
+    for domain in ("ae", "dm", "tr", "mh", "cm", "pr"):
         dataset, _label, variables, rows = read_xpt(sdtm_zip[f"{domain}.xpt"])
         table = csv_rows(sdtm_zip[f"{domain}.csv"].decode())
         assert dataset == domain.upper()
@@ -623,3 +622,35 @@ def test_download_is_counted_and_audited(data):
     last = ExportRunEvent.objects.filter(pgh_obj=run).latest("pgh_id")
     assert last.download_count == 1
     assert last.pgh_context.metadata["reason"] == "Export downloaded"
+
+
+def test_sdtm_prior_cancer_therapy_is_in_cm_and_pr_with_its_category(sdtm_zip, data):
+    usubjid = f"IL22BP-LNP-001-{data.dosed.subject_number}"
+    cm = [r for r in csv_rows(sdtm_zip["cm.csv"].decode()) if r["USUBJID"] == usubjid]
+    # Lines 1 and 2 (one record per agent, by line number), then the medication; CMSEQ from 1.
+    assert [(r["CMSEQ"], r["CMGRPID"], r["CMTRT"], r["CMCAT"]) for r in cm] == [
+        ("1", "LINE 1", "oxaliplatin", "PRIOR CANCER THERAPY"),
+        ("2", "LINE 1", "fluorouracil", "PRIOR CANCER THERAPY"),
+        ("3", "LINE 1", "folinic acid", "PRIOR CANCER THERAPY"),
+        ("4", "LINE 2", "irinotecan", "PRIOR CANCER THERAPY"),
+        ("5", "LINE 2", "fluorouracil", "PRIOR CANCER THERAPY"),
+        ("6", "LINE 2", "folinic acid", "PRIOR CANCER THERAPY"),
+        ("7", "", "Paracetamol", "CONCOMITANT MEDICATION"),
+    ]
+    assert (cm[0]["CMSTDTC"], cm[0]["CMENDTC"], cm[0]["CMRSDISC"]) == (
+        "2025-01",
+        "2025-11",
+        "PROGRESSION",
+    )
+    assert [r["CMSPID"] for r in cm] == ["PTS1"] * 3 + ["PTS2"] * 3 + ["CM1"]
+    pr = [r for r in csv_rows(sdtm_zip["pr.csv"].decode()) if r["USUBJID"] == usubjid]
+    assert [
+        (r["PRSEQ"], r["PRSPID"], r["PRTRT"], r["PRSCAT"], r["PRDOSE"], r["PRDOSU"], r["PRSTDTC"])
+        for r in pr
+    ] == [
+        ("1", "RT1", "RADIOTHERAPY", "RADIOTHERAPY", "50", "Gy", "2024-02-05"),
+        ("2", "SURGERY1", "Wide local excision", "SURGERY", "", "", "2023-07"),
+    ]
+    assert {r["PRCAT"] for r in pr} == {"PRIOR CANCER THERAPY"}
+    manifest = json.loads(sdtm_zip["manifest.json"])
+    assert (manifest["row_counts"]["CM"], manifest["row_counts"]["PR"]) == (14, 4)
