@@ -1,12 +1,12 @@
-"""SDTM datasets still specified in exports (DM, EX, DS): pure mappings.
+"""SDTM datasets still specified in exports (DM, DS): pure mappings.
 
 No Django and no database: the caller reads the CRFs, passes plain facts (the dataclasses
 below, dates already in the site's local time) and gets one dict per SDTM record, keyed by
 the standard variable names of SDTMIG 3.4 (`SDTMIG_VERSION`) in dataset order. Dates are
-ISO 8601; where CDISC controlled terminology exists (NY, ROUTE, UNIT, NCOMPLT, LOC, LAT,
-ARMNULRS) the submission value is used. Choices this module makes where the CRF is coarser
-than SDTM are documented in docs/exports.md ("SDTM mapping"). TU, TR and RS are declared by
-the tumours app (tumours.sdtm).
+ISO 8601; where CDISC controlled terminology exists (NY, NCOMPLT, ARMNULRS) the submission
+value is used. Choices this module makes where the CRF is coarser than SDTM are documented
+in docs/exports.md ("SDTM mapping"). EX is declared by the dosing app (dosing.sdtm), TU, TR
+and RS by the tumours app (tumours.sdtm).
 
 Study days (--DY) follow SDTMIG: the day of the first dose (RFSTDTC) is day 1, the day
 before it is day -1; there is no day 0.
@@ -14,11 +14,9 @@ before it is day -1; there is no day 0.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal
 
 from review.sdtm import (  # noqa: F401 (the helpers, re-exported for the builders here)
     FLOAT,
@@ -48,7 +46,6 @@ _IDENTIFIERS = IDENTIFIERS
 
 DATASET_LABELS = {
     "DM": "Demographics",
-    "EX": "Exposure",
     "DS": "Disposition",
     "TS": "Trial Summary",
     "TA": "Trial Arms",
@@ -85,27 +82,6 @@ DOMAINS: dict[str, tuple[Variable, ...]] = {
         ("COUNTRY", "Country"),
         ("DMDTC", "Date/Time of Collection"),
         ("DMDY", "Study Day of Collection", INTEGER),
-    ),
-    "EX": _vars(
-        *_IDENTIFIERS,
-        ("EXSEQ", "Sequence Number", INTEGER),
-        ("EXTRT", "Name of Treatment"),
-        ("EXDOSE", "Dose", FLOAT),
-        ("EXDOSU", "Dose Units"),
-        ("EXDOSFRM", "Dose Form"),
-        ("EXROUTE", "Route of Administration"),
-        ("EXLNKID", "Link ID"),
-        ("EXLOC", "Location of Dose Administration"),
-        ("EXLAT", "Laterality"),
-        ("EXLOT", "Lot Number"),
-        ("EXADJ", "Reason for Dose Adjustment"),
-        ("VISITNUM", "Visit Number", INTEGER),
-        ("VISIT", "Visit Name"),
-        ("EPOCH", "Epoch"),
-        ("EXSTDTC", "Start Date/Time of Treatment"),
-        ("EXENDTC", "End Date/Time of Treatment"),
-        ("EXSTDY", "Study Day of Start of Treatment", INTEGER),
-        ("EXENDY", "Study Day of End of Treatment", INTEGER),
     ),
     "DS": _vars(
         *_IDENTIFIERS,
@@ -179,7 +155,6 @@ DOMAINS |= {
 # for every record. Subject datasets: the subject and --SEQ (SV: the visit; DM: the subject).
 DATASET_KEYS: dict[str, tuple[str, ...]] = {
     "DM": ("STUDYID", "USUBJID"),
-    "EX": ("STUDYID", "USUBJID", "EXSEQ"),
     "DS": ("STUDYID", "USUBJID", "DSSEQ"),
     "TS": ("STUDYID", "TSPARMCD", "TSSEQ"),
     "TA": ("STUDYID", "ARMCD", "TAETORD"),
@@ -190,12 +165,6 @@ DATASET_KEYS: dict[str, tuple[str, ...]] = {
 
 # --- controlled terminology (CDISC submission values) ----------------------------------------
 
-# Codelist ROUTE (C66729).
-ROUTE_TERMS = {
-    "intratumoural": "INTRATUMOR",
-    "subcutaneous": "SUBCUTANEOUS",
-    "intravenous": "INTRAVENOUS",
-}
 # Codelist NCOMPLT (C66727) and the protocol milestone of the DS domain.
 DISPOSITION_TERMS = {
     "consent": ("PROTOCOL MILESTONE", "INFORMED CONSENT OBTAINED"),
@@ -319,67 +288,6 @@ def dm_record(facts: SubjectFacts) -> dict:
         COUNTRY=COUNTRIES.get(facts.country.upper(), facts.country.upper()),
         DMDTC=iso(facts.registered_on),
         DMDY=study_day(facts.registered_on, first),
-    )
-
-
-# --- EX -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DoseFacts:
-    visit_name: str
-    visit_number: int
-    administered_on: date
-    amount: Decimal | None
-    unit: str
-    route: str
-    start_time: time | None = None
-    stop_time: time | None = None
-    lot: str = ""
-    location: str = ""
-    dose_change: str = "none"
-    dose_change_reason: str = ""
-    # The subject's target lesions: lesion id -> (organ, location text).
-    lesions: Mapping[str, tuple[str, str]] | None = None
-
-
-def injection_site(text: str, lesions: Mapping[str, tuple[str, str]]) -> tuple[str, str, str]:
-    """(EXLNKID, EXLOC, EXLAT) of the injected lesion(s) as the CRF names them: when the text
-    names exactly one of the subject's lesions ("Target lesion T1"), its id and location;
-    otherwise the location the text itself names ("Left cervical node"), no link."""
-    named = {m.upper() for m in re.findall(r"\b(?:N?T|NEW)\d+\b", text, flags=re.IGNORECASE)}
-    known = [lesion_id for lesion_id in lesions if lesion_id.upper() in named]
-    if len(known) == 1 and len(named) == 1:
-        organ, where = lesions[known[0]]
-        return (known[0], *location_terms(organ, where))
-    return ("", *location_terms(text))
-
-
-def ex_record(key: SubjectKey, treatment: str, seq: int, dose: DoseFacts) -> dict:
-    """One administration (skipped doses are not exposures and are not passed here)."""
-    adjusted = dose.dose_change in ("reduced", "delayed", "stopped")
-    link, location, laterality = injection_site(dose.location, dose.lesions or {})
-    return _record(
-        "EX",
-        key,
-        EXSEQ=seq,
-        EXTRT=treatment,
-        EXDOSE=float(dose.amount) if dose.amount is not None else None,
-        EXDOSU=unit_term(dose.unit),
-        EXDOSFRM="INJECTION",
-        EXROUTE=ROUTE_TERMS.get(dose.route, dose.route.upper()),
-        EXLNKID=link,
-        EXLOC=location,
-        EXLAT=laterality,
-        EXLOT=dose.lot,
-        EXADJ=dose.dose_change_reason if adjusted else "",
-        VISITNUM=dose.visit_number,
-        VISIT=dose.visit_name,
-        EPOCH="TREATMENT",
-        EXSTDTC=iso_date_time(dose.administered_on, dose.start_time),
-        EXENDTC=iso_date_time(dose.administered_on, dose.stop_time or dose.start_time),
-        EXSTDY=study_day(dose.administered_on, key.rfstdtc),
-        EXENDY=study_day(dose.administered_on, key.rfstdtc),
     )
 
 

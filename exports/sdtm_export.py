@@ -30,7 +30,6 @@ from review.sdtm import SdtmDomain
 from review.sdtm_reading import Keys as _Keys
 from review.sdtm_reading import combine as _combine
 from review.sdtm_reading import first_dose_on as _first_dose_on
-from review.sdtm_reading import grouped as _grouped
 from review.sdtm_reading import in_scope as _in_scope
 from review.sdtm_reading import local as _local
 from review.sdtm_reading import subjid as _subjid
@@ -45,7 +44,6 @@ from trial.models import (
     VisitDefinition,
 )
 from trial.spreadsheet import csv_writer, restored
-from tumours.models import TargetLesionDefinition
 
 Tick = Callable[[int], None]
 SOURCE_SYSTEM = "IL-22BP/LNP eCRF"
@@ -218,64 +216,6 @@ def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
         )
 
 
-def ex_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-    keys = _Keys(study.protocol_number)
-    rows = (
-        _in_scope(DosingRecord.objects, subjects)
-        .filter(administered_on__isnull=False, voided_at__isnull=True)
-        .exclude(dose_change=DoseChange.SKIPPED)
-        .annotate(subjid=_subjid(), rfst=_first_dose_on())
-        .order_by("subjid", "administered_on", "start_time", "id")
-        .values(
-            "subjid",
-            "rfst",
-            "visit__name",
-            "visit__order",
-            "administered_on",
-            "start_time",
-            "stop_time",
-            "dose_amount",
-            "dose_unit",
-            "route",
-            "lot_number",
-            "injected_lesions",
-            "dose_change",
-            "dose_change_reason",
-        )
-    )
-    lesion_rows = (
-        _in_scope(TargetLesionDefinition.objects.filter(voided_at__isnull=True), subjects)
-        .annotate(subjid=_subjid())
-        .order_by("subjid", "lesion_id")
-        .values("subjid", "lesion_id", "organ", "location")
-        .iterator(2000)
-    )
-    lesions_of = _grouped(lesion_rows)
-    for subjid, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
-        lesions = {r["lesion_id"]: (r["organ"], r["location"]) for r in lesions_of(subjid)}
-        for seq, row in enumerate(group, start=1):
-            yield sdtm.ex_record(
-                keys(row),
-                study.product,
-                seq,
-                sdtm.DoseFacts(
-                    visit_name=row["visit__name"],
-                    visit_number=row["visit__order"],
-                    administered_on=row["administered_on"],
-                    amount=row["dose_amount"],
-                    unit=row["dose_unit"],
-                    route=row["route"],
-                    start_time=row["start_time"],
-                    stop_time=row["stop_time"],
-                    lot=row["lot_number"],
-                    location=row["injected_lesions"],
-                    dose_change=row["dose_change"],
-                    dose_change_reason=row["dose_change_reason"],
-                    lesions=lesions,
-                ),
-            )
-
-
 def ds_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     keys = _Keys(study.protocol_number)
     subject_rows = (
@@ -359,12 +299,11 @@ def ds_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
 
 # Domains still specified in exports (exports.sdtm, exports.sdtm_metadata), by position; each
 # moves into its CRF app's kind (ExportSpec.sdtm) and is then read from the registry.
-# Positions: DM 10, IE 20, EX 30, AE 40 (adverse_events), DS 50, SV 60, MH 62 (history),
+# Positions: DM 10, IE 20, EX 30 (dosing), AE 40 (adverse_events), DS 50, SV 60, MH 62 (history),
 # CM 64 (medications), LB 66 (labs), TU 70, TR 80, RS 90 (tumours), then the trial design
 # datasets.
 _LEGACY_READERS = {
     "DM": (10, dm_records),
-    "EX": (30, ex_records),
     "DS": (50, ds_records),
     **{
         domain: (100 + 10 * order, _design_reader(domain))
@@ -392,10 +331,8 @@ def domain(name: str) -> SdtmDomain:
 
 def source_counts(subjects: QuerySet[Subject]) -> int:
     """Roughly how many records the datasets will hold (for progress)."""
-    return (
-        subjects.count() * 3
-        + _in_scope(DosingRecord.objects, subjects).filter(voided_at__isnull=True).count()
-        + sum(d.count(subjects) for d in sdtm_domains() if d.count is not None)
+    return subjects.count() * 3 + sum(
+        d.count(subjects) for d in sdtm_domains() if d.count is not None
     )
 
 

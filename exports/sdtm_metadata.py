@@ -12,7 +12,7 @@ named are collected on the CRF by the investigator's site.
 from __future__ import annotations
 
 from exports import sdtm
-from review.sdtm import EPOCH_DERIVATION, LAT, LOC, NY, UNIT, Codelist, SdtmDomain
+from review.sdtm import EPOCH_DERIVATION, NY, Codelist, SdtmDomain
 
 TRIAL_DESIGN = ("TS", "TA", "TE", "TV", "TI")
 
@@ -39,9 +39,6 @@ DERIVATIONS: dict[str, str] = {
     "COUNTRY": "The site's country as ISO 3166-1 alpha-3.",
     "DMDTC": "Date the subject was registered for screening.",
     "EPOCH": EPOCH_DERIVATION,
-    "EXLNKID": "The target lesion the injection site text names, when it names exactly one.",
-    "EXLOC": "LOC term read from the named lesion's location, else from the injection site text.",
-    "EXLAT": "LAT term read from the named lesion's location, else from the injection site text.",
     "DSDECOD": (
         "Consent, screen failure and the disposition's kind as NCOMPLT (or protocol "
         "milestone) term; end of treatment COMPLETED when every planned cycle was given."
@@ -53,7 +50,7 @@ DERIVATIONS: dict[str, str] = {
 ASSIGNED_VARIABLES = frozenset(
     {
         "STUDYID", "DOMAIN", "SUBJID", "SITEID", "ARMCD", "ARM", "ACTARMUD", "AGEU",
-        "IETESTCD", "IETEST", "IECAT", "EXTRT", "EXDOSFRM", "DSCAT", "VISITNUM", "VISIT",
+        "IETESTCD", "IETEST", "IECAT", "DSCAT",
     }
 )  # fmt: skip
 
@@ -61,17 +58,16 @@ ASSIGNED_VARIABLES = frozenset(
 REQUIRED_VARIABLES = frozenset(
     {
         "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID", "SEX", "COUNTRY",
-        "IETESTCD", "IETEST", "IECAT", "EXSEQ", "EXTRT", "DSSEQ", "DSTERM", "DSDECOD",
+        "IETESTCD", "IETEST", "IECAT", "DSSEQ", "DSTERM", "DSDECOD",
         "TSSEQ", "TSPARMCD", "TSPARM",
         "TA.ARMCD", "TA.ARM", "TAETORD", "TA.ETCD", "TA.ELEMENT", "TA.EPOCH", "TE.ETCD",
         "TE.ELEMENT", "TESTRL", "TV.VISITNUM", "TI.IETESTCD", "TI.IETEST", "TI.IECAT",
     }
 )  # fmt: skip
 
-_NY, _UNIT, _LOC, _LAT = NY, UNIT, LOC, LAT
 
 CODELISTS: dict[str, Codelist] = {
-    "DTHFL": _NY,
+    "DTHFL": NY,
     "SEX": Codelist("CL.SEX", "Sex", "C66731"),
     "AGEU": Codelist("CL.AGEU", "Age Unit", "C66781"),
     "RACE": Codelist("CL.RACE", "Race", "C74457"),
@@ -79,11 +75,6 @@ CODELISTS: dict[str, Codelist] = {
     "COUNTRY": Codelist("CL.COUNTRY", "Country", dictionary="ISO 3166", version="2020"),
     "ARMNRS": Codelist("CL.ARMNULRS", "Arm Null Reason", "C142179"),
     "EPOCH": Codelist("CL.EPOCH", "Epoch"),
-    "EXDOSU": _UNIT,
-    "EXROUTE": Codelist("CL.ROUTE", "Route of Administration", "C66729"),
-    "EXDOSFRM": Codelist("CL.FRM", "Pharmaceutical Dosage Form"),
-    "EXLOC": _LOC,
-    "EXLAT": _LAT,
     "DSDECOD": Codelist("CL.DSDECOD", "Disposition Event and Protocol Milestone"),
     "DSCAT": Codelist("CL.DSCAT", "Category for Disposition Event"),
     "IECAT": Codelist("CL.IECAT", "Category for Inclusion/Exclusion"),
@@ -100,13 +91,11 @@ VALUE_LEVEL: dict[str, tuple[str, tuple[str, ...], bool]] = {
 
 CLASSES = {
     "DM": "SPECIAL PURPOSE",
-    "EX": "INTERVENTIONS",
     "DS": "EVENTS",
     **{domain: "TRIAL DESIGN" for domain in TRIAL_DESIGN},
 }
 STRUCTURES = {
     "DM": "One record per subject",
-    "EX": "One record per constant dosing interval per subject",
     "DS": "One record per disposition status or protocol milestone per subject",
     "TS": "One record per trial summary parameter value",
     "TA": "One record per planned Element per Arm",

@@ -5,8 +5,10 @@ then review, the CRF apps, followup, exports, dashboards and the demo). Where a 
 lower floor must cause work owned by a floor above — a step of a query's thread notifies the
 people who must act (followup), a new SAE alerts safety at once (followup), a list page's
 download is recorded as an export run (exports) — the lower floor calls the event by its name
-here and the app above provides the one handler from its AppConfig.ready(). Calling an event
-no app provides raises, so a missing wiring fails loudly rather than losing the effect.
+here and the app above provides the one handler from its AppConfig.ready(). A CRF app reads
+what a sibling app on its floor holds (which it may not import either) the same way. Calling
+an event no app provides raises, so a missing wiring fails loudly rather than losing the
+effect.
 """
 
 from collections.abc import Callable
@@ -29,6 +31,9 @@ EVENTS = {
     "(history.selectors.checked_against_eligibility).",
     "download_record": "A page served a bulk download; record who, what, filters and rows "
     "(exports.services.download_record).",
+    "target_lesions_of": "SDTM EX (dosing.sdtm) links an injection site to the target lesion "
+    "it names: the export's subjects' live target lesions, by subject "
+    "(tumours.sdtm.target_lesions_of).",
     "schedulable_forms": "The study loader checks the schedule of assessments against the CRF "
     "kinds that can be scheduled: {kind label: its panels} (review.records.schedulable_forms).",
 }

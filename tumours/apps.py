@@ -7,8 +7,10 @@ class TumoursConfig(AppConfig):
 
     def ready(self):
         from review.records import register, register_export
-        from tumours import crf
+        from trial import hooks
+        from tumours import crf, sdtm
 
         register(*crf.KINDS)
+        hooks.provide("target_lesions_of", sdtm.target_lesions_of)
         for label, spec in crf.EXPORT_ONLY.items():
             register_export(label, spec)

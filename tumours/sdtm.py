@@ -4,8 +4,8 @@
 `tu_record`, `tr_record`, `tumor_state_record`, `sum_of_diameters_record` and `rs_records`
 are pure functions of plain values (dates in the site's local time); `read_tu`, `read_tr`
 and `read_rs` read the live (not voided) assessments of the export's subjects for
-exports.sdtm_export. The choices made where the CRF is coarser than SDTM are in
-docs/exports.md ("SDTM mapping").
+exports.sdtm_export, and `target_lesions_of` their target lesions for SDTM EX (dosing.sdtm).
+The choices made where the CRF is coarser than SDTM are in docs/exports.md ("SDTM mapping").
 """
 
 from __future__ import annotations
@@ -600,6 +600,25 @@ def _tumor_states(subjects) -> dict[int, tuple[dict, list]]:
     return found
 
 
+def _live_target_lesions(subjects):
+    from tumours.models import TargetLesionDefinition
+
+    return in_scope(TargetLesionDefinition.objects.filter(voided_at__isnull=True), subjects)
+
+
+def target_lesions_of(*, subjects) -> Iterator[dict]:
+    """The export's subjects' live target lesions (subjid, lesion_id, organ, location), by
+    USUBJID in byte order then lesion id: SDTM EX (dosing.sdtm, through trial.hooks) links
+    an injection site to the lesion it names."""
+    return (
+        _live_target_lesions(subjects)
+        .annotate(subjid=subjid())
+        .order_by("subjid", "lesion_id")
+        .values("subjid", "lesion_id", "organ", "location")
+        .iterator(2000)
+    )
+
+
 def _live_assessments(subjects):
     from tumours.models import TumourAssessment
 
@@ -656,12 +675,6 @@ _AS_ORIGINAL = "The original result (--ORRES) in standard format."
 METHOD = Codelist("CL.METHOD", "Method")
 
 
-def _target_lesions(subjects) -> int:
-    from tumours.models import TargetLesionDefinition
-
-    return in_scope(TargetLesionDefinition.objects.filter(voided_at__isnull=True), subjects).count()
-
-
 def _measurements(subjects) -> int:
     from tumours.models import LesionMeasurement
 
@@ -681,7 +694,7 @@ TU = sdtm.SdtmDomain(
     structure="One record per identified tumor per subject per assessor",
     records=read_tu,
     position=70,
-    count=_target_lesions,
+    count=lambda subjects: _live_target_lesions(subjects).count(),
     derivations={
         "TULOC": "LOC term read from the lesion's organ and location text.",
         "TULAT": "LAT term read from the lesion's location text.",
