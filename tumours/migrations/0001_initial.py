@@ -5,12 +5,10 @@ events and the hash chain's links (trial.audit_chain names event tables) are unt
 the models are created in this app's state only. What does change in the database, in this
 one transaction:
 
-* pgtrigger names its triggers after the model's app ("<app>.<Model>:<name>"), so the
-  dosing-named triggers (no hard delete, the pghistory insert/update events, append-only
-  events) are dropped and the same triggers installed under this app's names: no write
-  can happen between the two, and none is recorded twice;
-* the content types keep their ids and take this app's label, so the signatures, queries,
-  locks and verifications made on these records (review, by content type) stay theirs.
+* the dosing-named pgtrigger triggers (no hard delete, the pghistory insert/update events,
+  append-only events) are dropped and the same triggers installed under this app's names;
+* the content types keep their ids and take this app's label
+(trial.migration_ops says why).
 
 dosing 0007 removes the models from dosing's state only.
 """
@@ -21,6 +19,8 @@ import pgtrigger.migrations
 from django.conf import settings
 from django.db import migrations, models
 
+from trial.migration_ops import RetireTriggersOf, relabel_content_types
+
 MOVED = (
     "targetlesiondefinition",
     "targetlesiondefinitionevent",
@@ -29,48 +29,6 @@ MOVED = (
     "lesionmeasurement",
     "lesionmeasurementevent",
 )
-
-
-class RetireTriggersOf(migrations.operations.base.Operation):
-    """Drop (backwards: reinstall) the pgtrigger triggers of the models the dosing app had,
-    as the migration state last defined them."""
-
-    reduces_to_sql = True
-    reversible = True
-
-    def __init__(self, app_label, model_names):
-        self.from_app, self.model_names = app_label, model_names
-
-    def state_forwards(self, app_label, state):
-        pass
-
-    def _triggers(self, state):
-        for name in self.model_names:
-            yield from state.models[self.from_app, name].options.get("triggers", [])
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        for trigger in self._triggers(from_state):
-            schema_editor.execute(trigger.uninstall_sql, params=None)
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {trigger.sql.pgid}()", params=None)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        for trigger in self._triggers(to_state):
-            schema_editor.execute(trigger.install_sql, params=None)
-
-    def describe(self):
-        return f"Drop the pgtrigger triggers of {self.from_app}'s {', '.join(self.model_names)}"
-
-
-def relabel_content_types(apps, schema_editor, old="dosing", new="tumours"):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    db = schema_editor.connection.alias
-    for model in MOVED:
-        if not ContentType.objects.using(db).filter(app_label=new, model=model).exists():
-            ContentType.objects.using(db).filter(app_label=old, model=model).update(app_label=new)
-
-
-def relabel_back(apps, schema_editor):
-    relabel_content_types(apps, schema_editor, old="tumours", new="dosing")
 
 
 class Migration(migrations.Migration):
@@ -686,5 +644,5 @@ class Migration(migrations.Migration):
                 ),
             ),
         ),
-        migrations.RunPython(relabel_content_types, relabel_back),
+        relabel_content_types("dosing", "tumours", MOVED),
     ]
