@@ -44,6 +44,7 @@ ECRF_APPS = [
     "ecg",
     "samples",
     "tumours",
+    "dispositions",
     "followup",
     "review",
     "exports",

@@ -16,7 +16,8 @@ from django.db.models.functions import TruncDate, TruncMonth
 
 from adverse_events.models import AdverseEvent
 from adverse_events.selectors import RELATED, adverse_events_for, saes_for
-from dosing.models import Disposition, DispositionKind, DosingRecord
+from dispositions.models import Disposition, DispositionKind
+from dosing.models import DosingRecord
 from labs.selectors import lab_results_for, shift_rows
 from labs.shift import TestShift, shift_table
 from review.models import Query, QueryStatus

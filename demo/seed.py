@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from adverse_events import services as ae_services
 from adverse_events.models import AdverseEvent, CtcaeTerm
+from dispositions import services as dispositions
 from dosing import services as dosing
 from dosing.models import DoseChange, DosingRecord, Route
 from exports import services as exports
@@ -57,6 +58,7 @@ from review.models import Query, SignatureMeaning
 from review.subjects import subject_void
 from screening import services as screening
 from trial.models import Membership, Role, Site, Study, Subject, User, Visit
+from trial.selectors import last_dose_date
 from trial.services import subject_register
 from tumours import services as tumour
 
@@ -395,9 +397,9 @@ class DemoSeeder:
 
     def end_treatment(self, patient: Patient, *, after: int, reason: str) -> None:
         """End of treatment `after` days past the last dose, then the EOT visit."""
-        last = dosing.last_dose_date(patient.subject)
+        last = last_dose_date(patient.subject)
         on = last + timedelta(days=after)
-        dosing.subject_end_treatment(
+        dispositions.subject_end_treatment(
             subject=patient.subject, by=patient.crc, on=on, reason=reason, today=on
         )
         patient.subject.refresh_from_db()
@@ -660,7 +662,7 @@ class DemoSeeder:
         fu12 = self.visit(a, "FU12M").completed_on
         self.exit(
             a,
-            dosing.subject_complete_study,
+            dispositions.subject_complete_study,
             on=self.offset_of(fu12) + 1,
             reason="12-month follow-up completed",
         )
@@ -676,7 +678,7 @@ class DemoSeeder:
         self.end_treatment(b, after=22, reason="Disease progression (RECIST PD)")
         self.follow_up(b, "FU1M", "FU3M")
         died = self.offset_of(self.visit(b, "FU3M").completed_on) + 40
-        self.exit(b, dosing.subject_died, on=died, reason="Disease progression")
+        self.exit(b, dispositions.subject_died, on=died, reason="Disease progression")
 
         c = self.enrolled(
             "CN01",
@@ -702,7 +704,7 @@ class DemoSeeder:
         lost = self.offset_of(self.visit(c, "FU6M").window_closes_on) + 10
         self.exit(
             c,
-            dosing.subject_lost_to_follow_up,
+            dispositions.subject_lost_to_follow_up,
             on=lost,
             reason="No contact since the 3-month visit despite letters to the referring GP",
         )
@@ -722,7 +724,7 @@ class DemoSeeder:
         self.follow_up(d, "FU1M", "FU3M")
         self.exit(
             d,
-            dosing.subject_withdraw,
+            dispositions.subject_withdraw,
             on=d.c1d1 + 150,
             reason="Withdrew consent for further follow-up visits",
         )

@@ -14,7 +14,7 @@ from trial.dates import implausible_date
 
 @dataclass(frozen=True)
 class DispositionFacts:
-    kind: str  # a dosing.models.DispositionKind value
+    kind: str  # a dispositions.models.DispositionKind value
     label: str  # its label, for the messages ("Death", "Withdrawal of consent")
     event_date: date
     consent_date: date | None  # local date the consent was signed

@@ -71,19 +71,6 @@ def _api_dosing(user):
     )
 
 
-def _dispositions(context) -> tuple[Dataset, ...]:
-    return (
-        subject_dataset(
-            "dosing.disposition",
-            "dispositions",
-            "End of treatment, end of study, withdrawal, death",
-            "DS",
-            order_by=("event_date", "id"),
-            odm=Odm("log", repeat_key="kind"),
-        ),
-    )
-
-
 def _doses(subjects):
     from dosing.models import DosingRecord
 
@@ -133,14 +120,5 @@ KINDS = (
         matrix_url=lambda visit: reverse("visit_dosing", args=[visit.pk]),
         matrix_reviewed=True,
         matrix_complete=_dose_complete,
-    ),
-    CrfKind(
-        "dosing.disposition",
-        "Disposition",
-        entered_fields=("event_date", "reason"),
-        title=lambda record: record.get_kind_display(),
-        void_hashed_when_voided=True,
-        history_scope=site_scoped("dosing.disposition"),
-        export=ExportSpec(90, _dispositions),
     ),
 )

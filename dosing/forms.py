@@ -2,7 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 
-from dosing.models import DispositionKind, DosingRecord
+from dosing.models import DosingRecord
 from dosing.services import DOSING_FIELDS
 from trial.forms import DATE
 
@@ -108,9 +108,3 @@ class DosingForm(forms.ModelForm):
 
 class DoseVoidForm(forms.Form):
     reason = forms.CharField(label="Reason (entered in error, wrong subject, ...)", max_length=500)
-
-
-class DispositionForm(forms.Form):
-    kind = forms.ChoiceField(choices=DispositionKind.choices)
-    event_date = forms.DateField(label="Date", widget=DATE)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

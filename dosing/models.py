@@ -1,4 +1,4 @@
-"""Dosing CRF and the subject's disposition events (tumour assessments: tumours.models)."""
+"""The dosing CRF (dispositions: dispositions.models; tumour assessments: tumours.models)."""
 
 import pghistory
 import pgtrigger
@@ -111,38 +111,3 @@ class DosingRecord(models.Model):
     @property
     def given(self) -> bool:
         return self.dose_change != DoseChange.SKIPPED
-
-
-class DispositionKind(models.TextChoices):
-    END_OF_TREATMENT = "end_of_treatment", "End of treatment"
-    END_OF_STUDY = "end_of_study", "End of study (completed)"
-    WITHDRAWAL = "withdrawal", "Withdrawal of consent"
-    LOST_TO_FOLLOW_UP = "lost_to_follow_up", "Lost to follow-up"
-    DEATH = "death", "Death"
-
-
-@pghistory.track()
-class Disposition(models.Model):
-    """An event that moves the subject's state: end of treatment, withdrawal, death..."""
-
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="dispositions")
-    kind = models.CharField(max_length=20, choices=DispositionKind.choices)
-    event_date = models.DateField()
-    reason = models.TextField()
-    # The CRF bookkeeping (docs/adding-a-crf.md).
-    version = models.PositiveIntegerField(default=1)
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    voided_at = models.DateTimeField(null=True, blank=True)
-    void_reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["subject", "event_date", "id"]
-        triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]
-        constraints = [
-            models.UniqueConstraint(fields=["subject", "kind"], name="disposition_once_per_kind")
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} of {self.subject} on {self.event_date}"

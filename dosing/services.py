@@ -1,27 +1,24 @@
-"""Dosing visits, visit completion, and the disposition events that move a subject's state."""
+"""Dosing visits and visit completion (the disposition events: dispositions.services)."""
 
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from dosing.disposition_dates import DispositionFacts, disposition_date_problems
 from dosing.dose_checks import DoseLimits, dose_quantity_problems
-from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
+from dosing.models import DoseChange, DosingRecord
 from dosing.selectors import plausible_vitals
 from dosing.vitals import check_vitals
 from review.contract import crf_write
-from review.services import assert_editable
 from trial import lifecycle, schedule
 from trial.access import require
-from trial.audit import audit_context
 from trial.capabilities import Capability
 from trial.models import Subject, SubjectStatus, User, Visit, VisitKind
-from trial.selectors import consent_date, first_dose_date, last_dose_date
+from trial.selectors import consent_date, first_dose_date
+from trial.services import reanchor_follow_up, transition
 from trial.study_config import definitions_of
 
 DOSING_FIELDS = (
@@ -72,14 +69,6 @@ TEXT_FIELDS = frozenset(
 
 def _require_staff(user: User, subject: Subject, action: str) -> None:
     require(user, Capability.ENTER_DATA, subject, action=action)
-
-
-def _transition(subject: Subject, target: str) -> None:
-    problem = lifecycle.check_transition(subject.status, target)
-    if problem:
-        raise ValidationError(problem[0].upper() + problem[1:] + ".")
-    subject.status = target
-    subject.save(update_fields=["status"])
 
 
 def _doses_given(subject: Subject):
@@ -296,7 +285,7 @@ def dose_record(
         keep_dose_dates(subject)
         if visit.code == "C1D1" and record.administered_on is not None:
             if subject.status == SubjectStatus.ENROLLED:
-                _transition(subject, SubjectStatus.ON_TREATMENT)
+                transition(subject, SubjectStatus.ON_TREATMENT)
             _replan_first_dose_visits(subject, record.administered_on)
             visit.refresh_from_db()
         if record.administered_on is not None and visit.completed_on != record.administered_on:
@@ -304,10 +293,10 @@ def dose_record(
             visit.save(update_fields=["completed_on"])
         if (
             existing is not None
-            and subject.dispositions.filter(kind=DispositionKind.END_OF_TREATMENT).exists()
+            and subject.dispositions.filter(kind=lifecycle.END_OF_TREATMENT).exists()
         ):
             # A corrected dose date after end of treatment moves the follow-up anchor.
-            _reanchor_follow_up(subject, subject.last_dose_on)
+            reanchor_follow_up(subject, subject.last_dose_on)
         record.visit = visit  # the edit checks (on leaving) read its window as replanned
     _refresh_caller_subject(caller_subject, subject)
     return record
@@ -369,9 +358,9 @@ def dose_void(*, record: DosingRecord, by: User, reason: str, now: datetime) -> 
             _replan_first_dose_visits(subject, subject.planned_c1d1)
         elif (
             subject.last_dose_on is not None
-            and subject.dispositions.filter(kind=DispositionKind.END_OF_TREATMENT).exists()
+            and subject.dispositions.filter(kind=lifecycle.END_OF_TREATMENT).exists()
         ):
-            _reanchor_follow_up(subject, subject.last_dose_on)
+            reanchor_follow_up(subject, subject.last_dose_on)
     _refresh_caller_subject(record.subject, subject)
     return current
 
@@ -428,130 +417,3 @@ def visit_mark_missed(*, visit: Visit, by: User, reason: str) -> Visit:
         write.save(current, update_fields=["missed_reason"])
     visit.refresh_from_db()
     return visit
-
-
-def _close_remaining_visits(subject: Subject, after: date) -> int:
-    """Visits not done and falling after `after` no longer apply to this subject."""
-    return subject.visits.filter(completed_on__isnull=True, window_opens_on__gt=after).update(
-        not_applicable=True
-    )
-
-
-def _disposition(subject, by, kind, on, reason):
-    if not reason.strip():
-        raise ValidationError({"reason": ["A reason is required."]})
-    recorded = list(Disposition.objects.filter(subject=subject).values_list("kind", "event_date"))
-    if any(other == kind for other, _on in recorded):
-        raise ValidationError(f"{DispositionKind(kind).label} is already recorded.")
-    problems = lifecycle.disposition_problems(recorded, kind, on)
-    if problems:
-        raise ValidationError({"event_date": problems})
-    return Disposition.objects.create(
-        subject=subject, kind=kind, event_date=on, reason=reason.strip(), recorded_by=by
-    )
-
-
-def _reanchor_follow_up(subject: Subject, last_dose: date) -> None:
-    """EOT and follow-up visits run from the actual last dose; later dosing visits lapse."""
-    planned = schedule.reanchor_on_last_dose(
-        [v.planned() for v in subject.visits.all()],
-        definitions_of(subject.study),
-        last_dose=last_dose,
-    )
-    by_code = {p.code: p for p in planned}
-    for visit in subject.visits.filter(completed_on__isnull=True):
-        plan = by_code[visit.code]
-        visit.not_applicable = plan.not_applicable
-        visit.save(update_fields=[*visit.move_window(plan), "not_applicable"])
-
-
-def subject_end_treatment(*, subject: Subject, by: User, on: date, reason: str, today: date):
-    """End of treatment: follow-up visits are re-anchored on the actual last dose."""
-    _require_staff(by, subject, "end treatment")
-    assert_editable(subject)
-    last_dose = last_dose_date(subject)
-    if last_dose is None:
-        raise ValidationError("No dose was given: use withdrawal instead of end of treatment.")
-    _check_disposition_date(subject, DispositionKind.END_OF_TREATMENT, on, today)
-    with transaction.atomic(), audit_context(by=by, reason=f"End of treatment: {reason}"):
-        _disposition(subject, by, DispositionKind.END_OF_TREATMENT, on, reason)
-        _transition(subject, SubjectStatus.FOLLOW_UP)
-        _reanchor_follow_up(subject, last_dose)
-    return subject
-
-
-def _check_disposition_date(subject: Subject, kind: str, on: date, today: date) -> None:
-    problems = disposition_date_problems(
-        DispositionFacts(
-            kind=kind,
-            label=DispositionKind(kind).label,
-            event_date=on,
-            consent_date=consent_date(subject),
-            last_dose_date=last_dose_date(subject),
-        ),
-        today=today,
-    )
-    if problems:
-        raise ValidationError({"event_date": problems})
-
-
-def _exit(*, subject, by, on, reason, today, kind, target):
-    _require_staff(by, subject, "record this")
-    assert_editable(subject)
-    _check_disposition_date(subject, kind, on, today)
-    with (
-        transaction.atomic(),
-        audit_context(by=by, reason=f"{DispositionKind(kind).label}: {reason}"),
-    ):
-        _disposition(subject, by, kind, on, reason)
-        _transition(subject, target)
-        _close_remaining_visits(subject, on)
-    return subject
-
-
-def subject_withdraw(*, subject, by, on, reason, today):
-    return _exit(
-        subject=subject,
-        by=by,
-        on=on,
-        reason=reason,
-        today=today,
-        kind=DispositionKind.WITHDRAWAL,
-        target=SubjectStatus.WITHDRAWN,
-    )
-
-
-def subject_lost_to_follow_up(*, subject, by, on, reason, today):
-    return _exit(
-        subject=subject,
-        by=by,
-        on=on,
-        reason=reason,
-        today=today,
-        kind=DispositionKind.LOST_TO_FOLLOW_UP,
-        target=SubjectStatus.LOST_TO_FOLLOW_UP,
-    )
-
-
-def subject_died(*, subject, by, on, reason, today):
-    return _exit(
-        subject=subject,
-        by=by,
-        on=on,
-        reason=reason,
-        today=today,
-        kind=DispositionKind.DEATH,
-        target=SubjectStatus.DIED,
-    )
-
-
-def subject_complete_study(*, subject, by, on, reason, today):
-    return _exit(
-        subject=subject,
-        by=by,
-        on=on,
-        reason=reason,
-        today=today,
-        kind=DispositionKind.END_OF_STUDY,
-        target=SubjectStatus.COMPLETED,
-    )

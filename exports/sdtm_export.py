@@ -22,7 +22,8 @@ from pathlib import Path
 from django.db.models import F, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
+from dispositions.models import Disposition, DispositionKind
+from dosing.models import DoseChange, DosingRecord
 from exports import dataset_json, define_xml, sdtm, sdtm_design, sdtm_metadata
 from exports.xport import XptVariable, ascii_text, write_xpt
 from review.records import sdtm_domains

@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dispositions.forms import DispositionForm
+from dispositions.models import DispositionKind
+from dispositions.services import disposition_record
 from dosing import services
-from dosing.forms import DispositionForm
-from dosing.models import DispositionKind
 from review import selectors as review_selectors
 from review.records import subject_sections
 from subjects import selectors
@@ -21,14 +22,6 @@ from trial import schedule
 from trial.access import can, get_subject_for_user, get_visit_for_user
 from trial.capabilities import Capability
 from trial.forms import add_service_messages
-
-DISPOSITION_SERVICES = {
-    DispositionKind.END_OF_TREATMENT: services.subject_end_treatment,
-    DispositionKind.WITHDRAWAL: services.subject_withdraw,
-    DispositionKind.LOST_TO_FOLLOW_UP: services.subject_lost_to_follow_up,
-    DispositionKind.DEATH: services.subject_died,
-    DispositionKind.END_OF_STUDY: services.subject_complete_study,
-}
 
 
 def _today():
@@ -130,11 +123,11 @@ def disposition(request, pk):
     subject = get_subject_for_user(request.user, pk)
     form = DispositionForm(request.POST)
     if form.is_valid():
-        service = DISPOSITION_SERVICES[DispositionKind(form.cleaned_data["kind"])]
         try:
-            service(
+            disposition_record(
                 subject=subject,
                 by=request.user,
+                kind=form.cleaned_data["kind"],
                 on=form.cleaned_data["event_date"],
                 reason=form.cleaned_data["reason"],
                 today=_today(),

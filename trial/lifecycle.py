@@ -53,7 +53,7 @@ def check_transition(current: str, target: str) -> str | None:
 
 
 # --- dispositions -------------------------------------------------------------------------------
-# The kinds of dosing.models.DispositionKind. One disposition event closes an epoch: the
+# The kinds of dispositions.models.DispositionKind. One disposition event closes an epoch: the
 # treatment epoch ends with the end of treatment, a withdrawal, a loss to follow-up or a
 # death; the study ends with its completion ("end of study") or one of those exits.
 

@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from trial import lifecycle, schedule
 from trial.access import can
 from trial.audit import audit_context
 from trial.capabilities import Capability
 from trial.dates import implausible_date
 from trial.models import Site, Study, Subject, SubjectStatus, TumourType, User
+from trial.study_config import definitions_of
 
 
 def _next_screening_number(site: Site) -> str:
@@ -86,3 +88,36 @@ def subject_register(
         subject.full_clean()
         subject.save()
     return subject
+
+
+# --- the subject's state and its visit plan (dosing, dispositions) ---------------------------
+
+
+def transition(subject: Subject, target: str) -> None:
+    """Move the subject to `target`, as trial.lifecycle allows (else ValidationError)."""
+    problem = lifecycle.check_transition(subject.status, target)
+    if problem:
+        raise ValidationError(problem[0].upper() + problem[1:] + ".")
+    subject.status = target
+    subject.save(update_fields=["status"])
+
+
+def reanchor_follow_up(subject: Subject, last_dose: date) -> None:
+    """EOT and follow-up visits run from the actual last dose; later dosing visits lapse."""
+    planned = schedule.reanchor_on_last_dose(
+        [v.planned() for v in subject.visits.all()],
+        definitions_of(subject.study),
+        last_dose=last_dose,
+    )
+    by_code = {p.code: p for p in planned}
+    for visit in subject.visits.filter(completed_on__isnull=True):
+        plan = by_code[visit.code]
+        visit.not_applicable = plan.not_applicable
+        visit.save(update_fields=[*visit.move_window(plan), "not_applicable"])
+
+
+def close_visits_after(subject: Subject, after: date) -> int:
+    """Visits not done and falling after `after` no longer apply to this subject."""
+    return subject.visits.filter(completed_on__isnull=True, window_opens_on__gt=after).update(
+        not_applicable=True
+    )

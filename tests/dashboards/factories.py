@@ -11,7 +11,8 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 
 from adverse_events.models import AdverseEvent, CtcaeTerm
-from dosing.models import Disposition, DosingRecord
+from dispositions.models import Disposition
+from dosing.models import DosingRecord
 from review.models import Query
 from screening.models import Consent, EligibilityAssessment
 from tests.screening.factories import PLANNED_C1D1, TODAY, at

@@ -1,10 +1,10 @@
-"""When a disposition may be dated (dosing.disposition_dates), without a database."""
+"""When a disposition may be dated (dispositions.disposition_dates), without a database."""
 
 from datetime import date
 
 import pytest
 
-from dosing.disposition_dates import DispositionFacts, disposition_date_problems
+from dispositions.disposition_dates import DispositionFacts, disposition_date_problems
 
 TODAY = date(2026, 12, 1)
 CONSENT = date(2026, 9, 1)

@@ -1,22 +1,23 @@
 """Dosing services against PostgreSQL: dosing CRF, visits, windows and disposition events."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from dosing.models import Disposition, DispositionKind, DoseChange, DosingRecord
-from dosing.services import (
-    dose_record,
-    dose_void,
-    first_dose_date,
-    last_dose_date,
+from dispositions.models import Disposition
+from dispositions.services import (
     subject_complete_study,
     subject_died,
     subject_end_treatment,
     subject_lost_to_follow_up,
     subject_withdraw,
+)
+from dosing.models import DoseChange, DosingRecord
+from dosing.services import (
+    dose_record,
+    dose_void,
     visit_complete,
     visit_mark_missed,
 )
@@ -28,10 +29,11 @@ from tests.dosing.factories import (
     record_dose,
     visit_of,
 )
-from tests.screening.factories import CONSENTED, PLANNED_C1D1, TODAY, assessed_subject
+from tests.screening.factories import PLANNED_C1D1, TODAY, assessed_subject
 from trial.audit import history_for
 from trial.models import SubjectStatus, Visit
 from trial.schedule import VisitStatus, add_months
+from trial.selectors import first_dose_date, last_dose_date
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +42,6 @@ C1D8_TARGET = PLANNED_C1D1 + timedelta(days=7)
 C1D8_OPENS = C1D8_TARGET - timedelta(days=1)
 C1D8_CLOSES = C1D8_TARGET + timedelta(days=1)
 NOW = datetime(2026, 12, 20, 10, 0, tzinfo=UTC)
-LATER_CYCLES = ("C3D1", "C4D1", "C5D1", "C6D1")
-FOLLOW_UP_MONTHS = (1, 3, 6, 9, 12)
 
 
 def refusal(excinfo) -> str:
@@ -671,38 +671,6 @@ def after_c2d1(dosed, coordinator_a):
     return dosed
 
 
-def test_end_of_treatment_re_anchors_follow_up_on_the_last_dose(after_c2d1, coordinator_a):
-    last_dose = C2D1_TARGET + timedelta(days=1)
-    end = last_dose + timedelta(days=1)
-    projected_fu12m = visit_of(after_c2d1, "FU12M").target_date
-
-    subject_end_treatment(
-        subject=after_c2d1, by=coordinator_a, on=end, reason="Progressive disease", today=end
-    )
-
-    after_c2d1.refresh_from_db()
-    visits = {v.code: v for v in after_c2d1.visits.all()}
-    assert after_c2d1.status == SubjectStatus.FOLLOW_UP
-    assert Disposition.objects.get(subject=after_c2d1).kind == DispositionKind.END_OF_TREATMENT
-    assert (visits["EOT"].window_opens_on, visits["EOT"].target_date) == (
-        last_dose,
-        last_dose + timedelta(days=30),
-    )
-    for months in FOLLOW_UP_MONTHS:
-        fu = visits[f"FU{months}M"]
-        assert fu.target_date == add_months(last_dose, months)
-        assert fu.window_opens_on == fu.target_date - timedelta(days=14)
-        assert fu.window_closes_on == fu.target_date + timedelta(days=14)
-        assert not fu.not_applicable
-    assert visits["FU12M"].target_date == date(2027, 12, 13) != projected_fu12m
-    for code in LATER_CYCLES:
-        assert visits[code].not_applicable, code
-        assert visits[code].status_on(end) == VisitStatus.NOT_APPLICABLE
-    assert visits["C1D1"].completed_on == PLANNED_C1D1
-    assert visits["C2D1"].completed_on == last_dose
-    assert not visits["C2D1"].not_applicable
-
-
 def test_correcting_the_last_dose_after_end_of_treatment_re_anchors_follow_up(
     after_c2d1, coordinator_a
 ):
@@ -739,208 +707,6 @@ def test_c1d1_cannot_be_corrected_to_after_a_later_dose(after_c2d1, coordinator_
         )
 
     assert first_dose_date(after_c2d1) == PLANNED_C1D1
-
-
-@pytest.mark.parametrize("days_after_last_dose", [-1, 1], ids=["before-last-dose", "in-the-future"])
-def test_end_of_treatment_outside_last_dose_to_today_is_refused(
-    after_c2d1, coordinator_a, days_after_last_dose
-):
-    last_dose = C2D1_TARGET + timedelta(days=1)
-    on = last_dose + timedelta(days=days_after_last_dose)
-
-    with pytest.raises(ValidationError, match="before the last recorded dose|in the future"):
-        subject_end_treatment(
-            subject=after_c2d1, by=coordinator_a, on=on, reason="PD", today=last_dose
-        )
-
-    after_c2d1.refresh_from_db()
-    assert after_c2d1.status == SubjectStatus.ON_TREATMENT
-    assert not Disposition.objects.exists()
-
-
-def test_end_of_treatment_without_any_dose_is_refused(subject, coordinator_a):
-    with pytest.raises(ValidationError, match="use withdrawal instead"):
-        subject_end_treatment(
-            subject=subject, by=coordinator_a, on=PLANNED_C1D1, reason="PD", today=PLANNED_C1D1
-        )
-
-
-def test_study_completion_from_follow_up(after_c2d1, coordinator_a):
-    end = C2D1_TARGET + timedelta(days=2)
-    subject_end_treatment(subject=after_c2d1, by=coordinator_a, on=end, reason="PD", today=end)
-    done = add_months(end, 12)
-
-    subject_complete_study(
-        subject=after_c2d1, by=coordinator_a, on=done, reason="FU12M performed", today=done
-    )
-
-    after_c2d1.refresh_from_db()
-    assert after_c2d1.status == SubjectStatus.COMPLETED
-
-
-def test_study_completion_on_treatment_is_refused_and_leaves_no_disposition(dosed, coordinator_a):
-    on = PLANNED_C1D1 + timedelta(days=2)
-
-    with pytest.raises(ValidationError, match="on treatment cannot become completed"):
-        subject_complete_study(subject=dosed, by=coordinator_a, on=on, reason="Done", today=on)
-
-    dosed.refresh_from_db()
-    assert dosed.status == SubjectStatus.ON_TREATMENT
-    assert not Disposition.objects.filter(subject=dosed).exists()
-
-
-# Withdrawal, loss to follow-up, death
-
-
-WITHDRAWN_ON = PLANNED_C1D1 + timedelta(days=4)
-
-
-def test_withdrawal_closes_the_later_visits(dosed, coordinator_a):
-    subject_withdraw(
-        subject=dosed,
-        by=coordinator_a,
-        on=WITHDRAWN_ON,
-        reason="Consent withdrawn",
-        today=WITHDRAWN_ON,
-    )
-
-    dosed.refresh_from_db()
-    visits = {v.code: v for v in dosed.visits.all()}
-    assert dosed.status == SubjectStatus.WITHDRAWN
-    later = {code for code, v in visits.items() if v.window_opens_on > WITHDRAWN_ON}
-    assert {"C1D8", "C1D15", "C2D1", *LATER_CYCLES, "EOT"} <= later
-    assert all(visits[code].not_applicable for code in later)
-    assert all(visits[code].status_on(WITHDRAWN_ON) == VisitStatus.NOT_APPLICABLE for code in later)
-    # What happened before stays as it was.
-    assert visits["C1D1"].completed_on == PLANNED_C1D1
-    assert not visits["C1D1"].not_applicable
-    assert not visits["C1D2"].not_applicable
-
-
-def test_second_withdrawal_is_refused(dosed, coordinator_a):
-    subject_withdraw(
-        subject=dosed,
-        by=coordinator_a,
-        on=WITHDRAWN_ON,
-        reason="Consent withdrawn",
-        today=WITHDRAWN_ON,
-    )
-
-    with pytest.raises(ValidationError, match="Withdrawal of consent is already recorded"):
-        subject_withdraw(
-            subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Again", today=WITHDRAWN_ON
-        )
-
-    assert Disposition.objects.filter(subject=dosed).count() == 1
-
-
-def test_withdrawal_needs_a_reason(dosed, coordinator_a):
-    with pytest.raises(ValidationError) as excinfo:
-        subject_withdraw(
-            subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason=" ", today=WITHDRAWN_ON
-        )
-
-    assert field_errors(excinfo) == {"reason": ["A reason is required."]}
-    dosed.refresh_from_db()
-    assert dosed.status == SubjectStatus.ON_TREATMENT
-
-
-def test_withdrawal_dated_in_the_future_is_refused(dosed, coordinator_a):
-    with pytest.raises(ValidationError, match="is in the future"):
-        subject_withdraw(
-            subject=dosed,
-            by=coordinator_a,
-            on=WITHDRAWN_ON + timedelta(days=1),
-            reason="Consent withdrawn",
-            today=WITHDRAWN_ON,
-        )
-
-
-@pytest.mark.parametrize("leave", [subject_withdraw, subject_lost_to_follow_up])
-def test_death_after_leaving_the_study_is_recorded(dosed, coordinator_a, leave):
-    leave(subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Left", today=WITHDRAWN_ON)
-    died_on = WITHDRAWN_ON + timedelta(days=30)
-
-    subject_died(
-        subject=dosed, by=coordinator_a, on=died_on, reason="Disease progression", today=died_on
-    )
-
-    dosed.refresh_from_db()
-    assert dosed.status == SubjectStatus.DIED
-    assert Disposition.objects.filter(subject=dosed).count() == 2
-
-
-def test_nothing_is_recorded_after_death(dosed, coordinator_a):
-    subject_died(subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="PD", today=WITHDRAWN_ON)
-
-    with pytest.raises(ValidationError, match="died cannot become withdrawn"):
-        subject_withdraw(
-            subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Family", today=WITHDRAWN_ON
-        )
-
-    assert Disposition.objects.filter(subject=dosed).count() == 1
-
-
-@pytest.mark.parametrize("leave", [subject_withdraw, subject_lost_to_follow_up])
-def test_death_dated_before_the_exit_already_recorded_is_refused(dosed, coordinator_a, leave):
-    leave(subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Left", today=WITHDRAWN_ON)
-
-    with pytest.raises(ValidationError) as refused:
-        subject_died(
-            subject=dosed,
-            by=coordinator_a,
-            on=WITHDRAWN_ON - timedelta(days=1),
-            reason="Disease progression",
-            today=WITHDRAWN_ON,
-        )
-
-    assert "event_date" in refused.value.message_dict
-    assert "is before the" in refused.value.message_dict["event_date"][0]
-    dosed.refresh_from_db()
-    assert dosed.status != SubjectStatus.DIED
-    assert Disposition.objects.filter(subject=dosed).count() == 1
-
-
-# Implausible dates and quantities (issue 15, "Bad input that gets through")
-
-
-def test_withdrawal_dated_before_consent_is_refused(dosed, coordinator_a):
-    with pytest.raises(ValidationError) as excinfo:
-        subject_withdraw(
-            subject=dosed,
-            by=coordinator_a,
-            on=CONSENTED - timedelta(days=1),
-            reason="Consent withdrawn",
-            today=PLANNED_C1D1,
-        )
-    assert "is before informed consent" in " ".join(field_errors(excinfo)["event_date"])
-    dosed.refresh_from_db()
-    assert dosed.status == SubjectStatus.ON_TREATMENT and not Disposition.objects.exists()
-
-
-def test_death_before_the_last_recorded_dose_is_refused(dosed, coordinator_a):
-    with pytest.raises(ValidationError) as excinfo:
-        subject_died(
-            subject=dosed,
-            by=coordinator_a,
-            on=PLANNED_C1D1 - timedelta(days=1),
-            reason="Died",
-            today=PLANNED_C1D1 + timedelta(days=3),
-        )
-    assert field_errors(excinfo)["event_date"] == [
-        f"Death date {PLANNED_C1D1 - timedelta(days=1)} is before the last recorded dose "
-        f"({PLANNED_C1D1})."
-    ]
-    assert not Disposition.objects.exists()
-
-
-def test_end_of_study_on_0001_01_01_is_refused(dosed, coordinator_a):
-    with pytest.raises(ValidationError) as excinfo:
-        subject_complete_study(
-            subject=dosed, by=coordinator_a, on=date(1, 1, 1), reason="Done", today=PLANNED_C1D1
-        )
-    assert "0001-01-01 is before 1900-01-01" in " ".join(field_errors(excinfo)["event_date"])
-    assert not Disposition.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from dosing.models import Disposition, DosingRecord
+from dispositions.models import Disposition
+from dosing.models import DosingRecord
 from dosing.services import dose_record
 from tests.dosing.factories import (
     C2D1_TARGET,

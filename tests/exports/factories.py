@@ -21,7 +21,8 @@ from knox.models import AuthToken
 
 from adverse_events.models import AdverseEvent
 from adverse_events.services import ae_assess_causality, ae_record, sae_report_sign
-from dosing.services import dose_record, subject_withdraw, visit_complete
+from dispositions.services import subject_withdraw
+from dosing.services import dose_record, visit_complete
 from history.services import medical_history_record, radiotherapy_record, surgery_record
 from medications.services import medication_record
 from review.models import Query, QueryMessage, Signature

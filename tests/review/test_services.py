@@ -18,8 +18,9 @@ from adverse_events.services import (
     ae_void,
     sae_report_sign,
 )
+from dispositions.services import subject_withdraw
 from dosing.models import DosingRecord
-from dosing.services import dose_record, subject_withdraw, visit_complete, visit_mark_missed
+from dosing.services import dose_record, visit_complete, visit_mark_missed
 from review.models import (
     Query,
     QueryOrigin,

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from dosing.services import subject_withdraw
+from dispositions.services import subject_withdraw
 from history.services import medical_history_record
 from review.subjects import subject_update, subject_void
 from screening.models import Consent, EligibilityAssessment

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dosing.models import Disposition, DosingRecord
+from dispositions.models import Disposition
+from dosing.models import DosingRecord
 from dosing.services import visit_mark_missed
 from tests.dosing.factories import (
     dosed_subject,

@@ -316,8 +316,8 @@ def test_the_loader_refuses_an_unknown_form_or_visit_naming_it(tmp_path, old, ne
 def test_a_kind_that_cannot_be_scheduled_is_refused():
     # Registered, but its records are not found at a visit (a disposition is dated, not held).
     config = read_config(settings.STUDY_CONFIG_FILE)
-    config["assessments"] = [{"form": "dosing.disposition", "visits": ["EOT"]}]
-    with pytest.raises(ImproperlyConfigured, match=r"'dosing.disposition' is not a CRF kind"):
+    config["assessments"] = [{"form": "dispositions.disposition", "visits": ["EOT"]}]
+    with pytest.raises(ImproperlyConfigured, match=r"'dispositions.disposition' is not a CRF kind"):
         load_study(config)
 
 

@@ -37,7 +37,8 @@ from django.utils import timezone
 from adverse_events import rules
 from adverse_events.ctcae import import_terms, read_starter_csv
 from adverse_events.models import AdverseEvent, CtcaeTerm
-from dosing.models import Disposition, DosingRecord
+from dispositions.models import Disposition
+from dosing.models import DosingRecord
 from review.models import Query, QueryMessage, Signature
 from review.services import task_counts_moved
 from screening import eligibility

@@ -1,0 +1,288 @@
+"""Disposition services against PostgreSQL: end of treatment, withdrawal, loss to follow-up,
+death and end of study, their dates and the subject's state and visits they move."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from dispositions.models import Disposition, DispositionKind
+from dispositions.services import (
+    subject_complete_study,
+    subject_died,
+    subject_end_treatment,
+    subject_lost_to_follow_up,
+    subject_withdraw,
+)
+from tests.dosing.factories import (
+    C2D1_TARGET,
+    dosed_subject,
+    enrolled_subject,
+    record_dose,
+    visit_of,
+)
+from tests.screening.factories import CONSENTED, PLANNED_C1D1
+from trial.models import SubjectStatus
+from trial.schedule import VisitStatus, add_months
+
+pytestmark = pytest.mark.django_db
+
+LATER_CYCLES = ("C3D1", "C4D1", "C5D1", "C6D1")
+FOLLOW_UP_MONTHS = (1, 3, 6, 9, 12)
+
+
+def field_errors(excinfo) -> dict[str, list[str]]:
+    return excinfo.value.message_dict
+
+
+@pytest.fixture
+def subject(study, site_a, coordinator_a, investigator_a):
+    """Enrolled at DL1, C1D1 planned on PLANNED_C1D1, not dosed yet."""
+    return enrolled_subject(study, site_a, coordinator_a, investigator_a)
+
+
+@pytest.fixture
+def dosed(study, site_a, coordinator_a, investigator_a):
+    """On treatment: C1D1 given as planned on PLANNED_C1D1."""
+    return dosed_subject(study, site_a, coordinator_a, investigator_a)
+
+
+@pytest.fixture
+def after_c2d1(dosed, coordinator_a):
+    """C2D1 given a day after its target; the last dose of the subject."""
+    record_dose(dosed, "C2D1", coordinator_a, administered_on=C2D1_TARGET + timedelta(days=1))
+    return dosed
+
+
+def test_end_of_treatment_re_anchors_follow_up_on_the_last_dose(after_c2d1, coordinator_a):
+    last_dose = C2D1_TARGET + timedelta(days=1)
+    end = last_dose + timedelta(days=1)
+    projected_fu12m = visit_of(after_c2d1, "FU12M").target_date
+
+    subject_end_treatment(
+        subject=after_c2d1, by=coordinator_a, on=end, reason="Progressive disease", today=end
+    )
+
+    after_c2d1.refresh_from_db()
+    visits = {v.code: v for v in after_c2d1.visits.all()}
+    assert after_c2d1.status == SubjectStatus.FOLLOW_UP
+    assert Disposition.objects.get(subject=after_c2d1).kind == DispositionKind.END_OF_TREATMENT
+    assert (visits["EOT"].window_opens_on, visits["EOT"].target_date) == (
+        last_dose,
+        last_dose + timedelta(days=30),
+    )
+    for months in FOLLOW_UP_MONTHS:
+        fu = visits[f"FU{months}M"]
+        assert fu.target_date == add_months(last_dose, months)
+        assert fu.window_opens_on == fu.target_date - timedelta(days=14)
+        assert fu.window_closes_on == fu.target_date + timedelta(days=14)
+        assert not fu.not_applicable
+    assert visits["FU12M"].target_date == date(2027, 12, 13) != projected_fu12m
+    for code in LATER_CYCLES:
+        assert visits[code].not_applicable, code
+        assert visits[code].status_on(end) == VisitStatus.NOT_APPLICABLE
+    assert visits["C1D1"].completed_on == PLANNED_C1D1
+    assert visits["C2D1"].completed_on == last_dose
+    assert not visits["C2D1"].not_applicable
+
+
+@pytest.mark.parametrize("days_after_last_dose", [-1, 1], ids=["before-last-dose", "in-the-future"])
+def test_end_of_treatment_outside_last_dose_to_today_is_refused(
+    after_c2d1, coordinator_a, days_after_last_dose
+):
+    last_dose = C2D1_TARGET + timedelta(days=1)
+    on = last_dose + timedelta(days=days_after_last_dose)
+
+    with pytest.raises(ValidationError, match="before the last recorded dose|in the future"):
+        subject_end_treatment(
+            subject=after_c2d1, by=coordinator_a, on=on, reason="PD", today=last_dose
+        )
+
+    after_c2d1.refresh_from_db()
+    assert after_c2d1.status == SubjectStatus.ON_TREATMENT
+    assert not Disposition.objects.exists()
+
+
+def test_end_of_treatment_without_any_dose_is_refused(subject, coordinator_a):
+    with pytest.raises(ValidationError, match="use withdrawal instead"):
+        subject_end_treatment(
+            subject=subject, by=coordinator_a, on=PLANNED_C1D1, reason="PD", today=PLANNED_C1D1
+        )
+
+
+def test_study_completion_from_follow_up(after_c2d1, coordinator_a):
+    end = C2D1_TARGET + timedelta(days=2)
+    subject_end_treatment(subject=after_c2d1, by=coordinator_a, on=end, reason="PD", today=end)
+    done = add_months(end, 12)
+
+    subject_complete_study(
+        subject=after_c2d1, by=coordinator_a, on=done, reason="FU12M performed", today=done
+    )
+
+    after_c2d1.refresh_from_db()
+    assert after_c2d1.status == SubjectStatus.COMPLETED
+
+
+def test_study_completion_on_treatment_is_refused_and_leaves_no_disposition(dosed, coordinator_a):
+    on = PLANNED_C1D1 + timedelta(days=2)
+
+    with pytest.raises(ValidationError, match="on treatment cannot become completed"):
+        subject_complete_study(subject=dosed, by=coordinator_a, on=on, reason="Done", today=on)
+
+    dosed.refresh_from_db()
+    assert dosed.status == SubjectStatus.ON_TREATMENT
+    assert not Disposition.objects.filter(subject=dosed).exists()
+
+
+# Withdrawal, loss to follow-up, death
+
+
+WITHDRAWN_ON = PLANNED_C1D1 + timedelta(days=4)
+
+
+def test_withdrawal_closes_the_later_visits(dosed, coordinator_a):
+    subject_withdraw(
+        subject=dosed,
+        by=coordinator_a,
+        on=WITHDRAWN_ON,
+        reason="Consent withdrawn",
+        today=WITHDRAWN_ON,
+    )
+
+    dosed.refresh_from_db()
+    visits = {v.code: v for v in dosed.visits.all()}
+    assert dosed.status == SubjectStatus.WITHDRAWN
+    later = {code for code, v in visits.items() if v.window_opens_on > WITHDRAWN_ON}
+    assert {"C1D8", "C1D15", "C2D1", *LATER_CYCLES, "EOT"} <= later
+    assert all(visits[code].not_applicable for code in later)
+    assert all(visits[code].status_on(WITHDRAWN_ON) == VisitStatus.NOT_APPLICABLE for code in later)
+    # What happened before stays as it was.
+    assert visits["C1D1"].completed_on == PLANNED_C1D1
+    assert not visits["C1D1"].not_applicable
+    assert not visits["C1D2"].not_applicable
+
+
+def test_second_withdrawal_is_refused(dosed, coordinator_a):
+    subject_withdraw(
+        subject=dosed,
+        by=coordinator_a,
+        on=WITHDRAWN_ON,
+        reason="Consent withdrawn",
+        today=WITHDRAWN_ON,
+    )
+
+    with pytest.raises(ValidationError, match="Withdrawal of consent is already recorded"):
+        subject_withdraw(
+            subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Again", today=WITHDRAWN_ON
+        )
+
+    assert Disposition.objects.filter(subject=dosed).count() == 1
+
+
+def test_withdrawal_needs_a_reason(dosed, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        subject_withdraw(
+            subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason=" ", today=WITHDRAWN_ON
+        )
+
+    assert field_errors(excinfo) == {"reason": ["A reason is required."]}
+    dosed.refresh_from_db()
+    assert dosed.status == SubjectStatus.ON_TREATMENT
+
+
+def test_withdrawal_dated_in_the_future_is_refused(dosed, coordinator_a):
+    with pytest.raises(ValidationError, match="is in the future"):
+        subject_withdraw(
+            subject=dosed,
+            by=coordinator_a,
+            on=WITHDRAWN_ON + timedelta(days=1),
+            reason="Consent withdrawn",
+            today=WITHDRAWN_ON,
+        )
+
+
+@pytest.mark.parametrize("leave", [subject_withdraw, subject_lost_to_follow_up])
+def test_death_after_leaving_the_study_is_recorded(dosed, coordinator_a, leave):
+    leave(subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Left", today=WITHDRAWN_ON)
+    died_on = WITHDRAWN_ON + timedelta(days=30)
+
+    subject_died(
+        subject=dosed, by=coordinator_a, on=died_on, reason="Disease progression", today=died_on
+    )
+
+    dosed.refresh_from_db()
+    assert dosed.status == SubjectStatus.DIED
+    assert Disposition.objects.filter(subject=dosed).count() == 2
+
+
+def test_nothing_is_recorded_after_death(dosed, coordinator_a):
+    subject_died(subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="PD", today=WITHDRAWN_ON)
+
+    with pytest.raises(ValidationError, match="died cannot become withdrawn"):
+        subject_withdraw(
+            subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Family", today=WITHDRAWN_ON
+        )
+
+    assert Disposition.objects.filter(subject=dosed).count() == 1
+
+
+@pytest.mark.parametrize("leave", [subject_withdraw, subject_lost_to_follow_up])
+def test_death_dated_before_the_exit_already_recorded_is_refused(dosed, coordinator_a, leave):
+    leave(subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Left", today=WITHDRAWN_ON)
+
+    with pytest.raises(ValidationError) as refused:
+        subject_died(
+            subject=dosed,
+            by=coordinator_a,
+            on=WITHDRAWN_ON - timedelta(days=1),
+            reason="Disease progression",
+            today=WITHDRAWN_ON,
+        )
+
+    assert "event_date" in refused.value.message_dict
+    assert "is before the" in refused.value.message_dict["event_date"][0]
+    dosed.refresh_from_db()
+    assert dosed.status != SubjectStatus.DIED
+    assert Disposition.objects.filter(subject=dosed).count() == 1
+
+
+# Implausible dates and quantities (issue 15, "Bad input that gets through")
+
+
+def test_withdrawal_dated_before_consent_is_refused(dosed, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        subject_withdraw(
+            subject=dosed,
+            by=coordinator_a,
+            on=CONSENTED - timedelta(days=1),
+            reason="Consent withdrawn",
+            today=PLANNED_C1D1,
+        )
+    assert "is before informed consent" in " ".join(field_errors(excinfo)["event_date"])
+    dosed.refresh_from_db()
+    assert dosed.status == SubjectStatus.ON_TREATMENT and not Disposition.objects.exists()
+
+
+def test_death_before_the_last_recorded_dose_is_refused(dosed, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        subject_died(
+            subject=dosed,
+            by=coordinator_a,
+            on=PLANNED_C1D1 - timedelta(days=1),
+            reason="Died",
+            today=PLANNED_C1D1 + timedelta(days=3),
+        )
+    assert field_errors(excinfo)["event_date"] == [
+        f"Death date {PLANNED_C1D1 - timedelta(days=1)} is before the last recorded dose "
+        f"({PLANNED_C1D1})."
+    ]
+    assert not Disposition.objects.exists()
+
+
+def test_end_of_study_on_0001_01_01_is_refused(dosed, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        subject_complete_study(
+            subject=dosed, by=coordinator_a, on=date(1, 1, 1), reason="Done", today=PLANNED_C1D1
+        )
+    assert "0001-01-01 is before 1900-01-01" in " ".join(field_errors(excinfo)["event_date"])
+    assert not Disposition.objects.exists()
