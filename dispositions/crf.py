@@ -1,8 +1,23 @@
 """The CRF kind of the dispositions app, registered from DispositionsConfig.ready()
 (review.records)."""
 
+from django.utils import timezone
+
+from dispositions.forms import DispositionForm
 from review.export_spec import Dataset, ExportSpec, Odm, subject_dataset
 from review.records import CrfKind, site_scoped
+from review.selectors import own_lock
+from trial.access import can
+from trial.capabilities import Capability
+from trial.models import SubjectStatus
+
+# No disposition is recorded before enrolment, nor after the study ended for the subject.
+_CLOSED = (
+    SubjectStatus.SCREENING,
+    SubjectStatus.SCREEN_FAILED,
+    SubjectStatus.COMPLETED,
+    SubjectStatus.DIED,
+)
 
 
 def _dispositions(context) -> tuple[Dataset, ...]:
@@ -18,6 +33,20 @@ def _dispositions(context) -> tuple[Dataset, ...]:
     )
 
 
+def disposition_subject_section(subject, user) -> dict:
+    """The subject's dispositions, and for the site staff of an unlocked subject whose study
+    goes on, the form to record the next one (`form`: bound when a post was refused)."""
+    return {
+        "subject": subject,
+        "dispositions": subject.dispositions.all(),
+        "can_record": subject.voided_at is None
+        and subject.status not in _CLOSED
+        and own_lock(subject) is None
+        and can(user, Capability.ENTER_DATA, subject),
+        "form": DispositionForm(initial={"event_date": timezone.localdate()}),
+    }
+
+
 KINDS = (
     CrfKind(
         "dispositions.disposition",
@@ -26,6 +55,8 @@ KINDS = (
         title=lambda record: record.get_kind_display(),
         void_hashed_when_voided=True,
         history_scope=site_scoped("dispositions.disposition"),
+        subject_section=disposition_subject_section,
+        subject_template="dispositions/_subject_section.html",
         export=ExportSpec(90, _dispositions),
     ),
 )

@@ -305,14 +305,21 @@ class SubjectSection:
     context: dict
 
 
-def subject_sections(subject: Subject, user: User) -> list[SubjectSection]:
-    """The sections the registered kinds add to the subject page, for this user."""
+def subject_sections(
+    subject: Subject, user: User, bound: dict | None = None
+) -> list[SubjectSection]:
+    """The sections the registered kinds add to the subject page, for this user.
+
+    `bound` is {kind label: form} for a section's form refused on post: that section shows
+    it, with what was typed, as its `form`."""
     sections = []
     for kind in all_kinds():
         if kind.subject_section is None:
             continue
         context = kind.subject_section(subject, user)
         if context is not None:
+            if bound and kind.label in bound:
+                context = context | {"form": bound[kind.label]}
             sections.append(SubjectSection(kind.subject_template, context))
     return sections
 

@@ -1,7 +1,8 @@
 """The subject page and the site worklist: subject-facing pages that read every CRF app.
 
-The visit rows' and the disposition's forms post here, so that a refused form comes back on
-the subject page with what was typed."""
+The visit rows' forms post here, so that a refused form comes back on the subject page with
+what was typed; a CRF app's section whose form posts to its own view (the disposition) gets
+the page back through the "subject_page" hook (trial.hooks)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,9 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dispositions.forms import DispositionForm
-from dispositions.models import DispositionKind
-from dispositions.services import disposition_record
 from dosing import services
 from review import selectors as review_selectors
 from review.records import subject_sections
@@ -33,9 +31,15 @@ def subject_page(request, pk):
     return _subject_page(request, get_subject_for_user(request.user, pk))
 
 
-def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
-    """The subject page; after a refused visit or disposition form, `bound` is that form
-    (and `posted_visit` its visit) so the page shows what was typed with the message."""
+def subject_page_refused(*, request, subject, bound: dict):
+    """The subject page after a section's form was refused: `bound` is {kind label: form}."""
+    return _subject_page(request, subject, status=400, bound_sections=bound)
+
+
+def _subject_page(request, subject, *, status=200, posted_visit=None, bound_sections=None, **bound):
+    """The subject page; after a refused visit form, `bound` is that form (and
+    `posted_visit` its visit) so the page shows what was typed with the message;
+    `bound_sections` the same for a section's form ({kind label: form})."""
     today = _today()
     # The subject was read in this request: its stored dose dates are current.
     c1d1 = subject.first_dose_on or subject.planned_c1d1
@@ -57,7 +61,6 @@ def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
             else None
         ),
         "overdue": overdue,
-        "dispositions": subject.dispositions.all(),
         "can_edit": can_edit,
         # Voiding or correcting a subject entered in error: data managers and admins.
         "can_correct": subject.voided_at is None
@@ -66,9 +69,8 @@ def _subject_page(request, subject, *, status=200, posted_visit=None, **bound):
         "posted_visit": posted_visit,
         "visit_date_form": VisitDateForm(initial={"completed_on": today}),
         "missed_form": MissedForm(),
-        "disposition_form": DispositionForm(initial={"event_date": today}),
         "eligibility": getattr(subject, "eligibility", None),
-        "subject_sections": subject_sections(subject, request.user),
+        "subject_sections": subject_sections(subject, request.user, bound_sections),
     } | bound
     return render(request, "subjects/subject_page.html", context, status=status)
 
@@ -115,33 +117,6 @@ def visit_missed(request, visit_pk):
     return _subject_page(
         request, visit.subject, status=400, posted_visit=visit.pk, missed_form=form
     )
-
-
-@login_required
-@require_POST
-def disposition(request, pk):
-    subject = get_subject_for_user(request.user, pk)
-    form = DispositionForm(request.POST)
-    if form.is_valid():
-        try:
-            disposition_record(
-                subject=subject,
-                by=request.user,
-                kind=form.cleaned_data["kind"],
-                on=form.cleaned_data["event_date"],
-                reason=form.cleaned_data["reason"],
-                today=_today(),
-            )
-        except ValidationError as error:
-            add_service_messages(request, error)
-        else:
-            messages.success(
-                request, f"{DispositionKind(form.cleaned_data['kind']).label} recorded."
-            )
-            return redirect("subject_detail", pk=subject.pk)
-    else:
-        messages.error(request, "Choose the event, its date and a reason.")
-    return _subject_page(request, subject, status=400, disposition_form=form)
 
 
 @login_required

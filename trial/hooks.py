@@ -34,6 +34,9 @@ EVENTS = {
     "target_lesions_of": "SDTM EX (dosing.sdtm) links an injection site to the target lesion "
     "it names: the export's subjects' live target lesions, by subject "
     "(tumours.sdtm.target_lesions_of).",
+    "subject_page": "A form of a subject-page section was refused (dispositions.views): render "
+    "the subject page again, status 400, that section showing the bound form "
+    "(subjects.views.subject_page_refused).",
     "schedulable_forms": "The study loader checks the schedule of assessments against the CRF "
     "kinds that can be scheduled: {kind label: its panels} (review.records.schedulable_forms).",
 }

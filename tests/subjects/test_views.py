@@ -124,7 +124,7 @@ def test_coordinator_of_another_site_gets_404_and_changes_nothing(
     assert not Disposition.objects.exists()
 
 
-# Visits and disposition from the subject page
+# Visits from the subject page
 
 
 def test_visit_performed_from_the_subject_page(client, today, dosed, coordinator_a):
@@ -149,19 +149,6 @@ def test_visit_missed_without_a_reason_is_refused(client, today, dosed, coordina
     assert "C1D2: give the reason the visit was missed." in response.content.decode()
     c1d2.refresh_from_db()
     assert c1d2.missed_reason == ""
-
-
-def test_withdrawal_from_the_subject_page(client, today, dosed, coordinator_a):
-    client.force_login(coordinator_a)
-
-    response = client.post(
-        reverse("subject_disposition", args=[dosed.pk]),
-        {"kind": "withdrawal", "event_date": C1D8_TARGET.isoformat(), "reason": "Consent"},
-    )
-
-    assert response.status_code == 302
-    dosed.refresh_from_db()
-    assert dosed.status == SubjectStatus.WITHDRAWN
 
 
 # Worklist
@@ -286,19 +273,6 @@ def test_visit_missed_refused_keeps_the_reason_typed(client, today, dosed, coord
     assert lost_values(posted, response.content.decode(), action) == {}
     c1d2.refresh_from_db()
     assert c1d2.missed_reason == ""
-
-
-def test_disposition_refused_keeps_every_value(client, today, dosed, coordinator_a):
-    client.force_login(coordinator_a)
-    action = reverse("subject_disposition", args=[dosed.pk])
-    posted = {"kind": "withdrawal", "event_date": "2026-02-30", "reason": "Consent withdrawn"}
-
-    response = client.post(action, posted)
-
-    assert response.status_code == 400
-    assert lost_values(posted, response.content.decode(), action) == {}
-    dosed.refresh_from_db()
-    assert dosed.status != SubjectStatus.WITHDRAWN
 
 
 # The schedule of assessments drives the forms each visit row shows (issue 18)
