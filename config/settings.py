@@ -336,6 +336,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the missing-data codes (UNK, NA, ND, NASK) that several CRF fields share.
+    "ENUM_NAME_OVERRIDES": {"MissingDataCodeEnum": "trial.dates.MISSING_CODE_CHOICES"},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
