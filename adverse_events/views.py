@@ -186,6 +186,7 @@ def _render_detail(request, ae, *, form=None, review=None, status=200, **bound):
             "can_sign": can(request.user, Capability.SIGN, ae.subject),
             "review": review,
             "locked": review.locked,
+            "medications": hooks.call("ae_medications", ae=ae, user=request.user),
             **forms,
         },
         status=status,

@@ -53,10 +53,20 @@ def medication_list(request, pk):
     )
 
 
+def _initial_indication(request) -> dict:
+    """`?indication_ae=` (the AE page's "Record a medication for this AE"): the form opens with
+    that AE chosen; the form's choices hold only the subject's own live AEs, so another
+    subject's AE is not offered and would be refused on save."""
+    ae = request.GET.get("indication_ae", "")
+    return {"indication_ae": ae} if ae.isdigit() else {}
+
+
 @login_required
 def medication_new(request, pk):
     subject = get_subject_for_user(request.user, pk, Capability.ENTER_DATA)
-    form = MedicationForm(request.POST or None, subject=subject, editing=False)
+    form = MedicationForm(
+        request.POST or None, subject=subject, editing=False, initial=_initial_indication(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             record = services.medication_record(

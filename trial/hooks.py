@@ -37,6 +37,8 @@ EVENTS = {
     "subject_page": "A form of a subject-page section was refused (dispositions.views): render "
     "the subject page again, status 400, that section showing the bound form "
     "(subjects.views.subject_page_refused).",
+    "ae_medications": "The AE page lists, under its treatment given, the medications recorded "
+    "for that AE that the user may read (medications.selectors.ae_medications).",
     "schedulable_forms": "The study loader checks the schedule of assessments against the CRF "
     "kinds that can be scheduled: {kind label: its panels} (review.records.schedulable_forms).",
 }
