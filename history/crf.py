@@ -38,6 +38,26 @@ def medical_history_edit_checks(record, now) -> list[Failure]:
     )
 
 
+def systemic_line_edit_checks(record, now) -> list[Failure]:
+    """A line that began before a line numbered below it (history.prior_therapy)."""
+    from history.prior_therapy import LineStart, line_order_failure
+
+    if record.voided_at:
+        return []
+    others = (
+        type(record)
+        .objects.filter(
+            subject=record.subject, voided_at__isnull=True, line_number__lt=record.line_number
+        )
+        .exclude(pk=record.pk)
+    )
+    failure = line_order_failure(
+        LineStart(record.line_number, record.regimen, record.start_date),
+        [LineStart(o.line_number, o.regimen, o.start_date) for o in others],
+    )
+    return [failure] if failure else []
+
+
 def history_subject_section(subject, user) -> dict | None:
     """The subject's live conditions, for the roles that read histories (not sponsor safety)."""
     from history.selectors import live_history
@@ -196,6 +216,7 @@ KINDS = (
         "prior_systemic_therapy",
         "PTS",
         ("prior-systemic-therapy", "SystemicTherapyLineSerializer"),
+        edit_checks=systemic_line_edit_checks,
         # One section of the subject page for the three kinds.
         subject_section=prior_therapy_subject_section,
         subject_template="history/_prior_therapy_section.html",

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from review.checks import Failure
 from screening.prior_therapy import LastTreatment, PriorTherapySummary
 from trial.dates import (
     MissingCode,
+    Order,
     PartialDate,
     after_bound_problem,
     as_partial,
+    compare,
     end_before_start_problem,
     partial_date_problem,
     read_partial,
@@ -168,6 +171,47 @@ def check_line(
             ("reason_stopped_other", "Give another reason only when the reason stopped is Other.")
         )
     return problems
+
+
+@dataclass(frozen=True)
+class LineStart:
+    """A live systemic line's number, regimen and start date as stored (partial, UNK or "")."""
+
+    number: int
+    regimen: str
+    start: str
+
+
+LINE_ORDER_CHECK = "pt_line_order"
+
+
+def line_order_failure(line: LineStart, others: Iterable[LineStart]) -> Failure | None:
+    """An automatic query on a line that certainly began before a line numbered below it.
+
+    Lines are numbered in the order they began (line 1 the first treatment given for the
+    cancer). Only a certain disagreement counts: partial dates that may agree (2019 and
+    2019-03), a start given as UNK and a line begun on the same day are not queried. The
+    query goes on the higher-numbered line, naming the nearest earlier line that began after
+    it, so one misordering raises one query.
+    """
+    start = as_partial(read_partial(line.start))
+    if start is None:
+        return None
+    for other in sorted(others, key=lambda o: -o.number):
+        if other.number >= line.number:
+            continue
+        begun = as_partial(read_partial(other.start))
+        if begun is not None and compare(start, begun) is Order.BEFORE:
+            return Failure(
+                check_code=LINE_ORDER_CHECK,
+                field_name="start_date",
+                message=(
+                    f"Line {line.number} ({line.regimen}) started {start}, before line "
+                    f"{other.number} ({other.regimen}) started {begun}: lines are numbered in "
+                    "the order they began. Correct the line numbers or the start dates."
+                ),
+            )
+    return None
 
 
 def check_radiotherapy(

@@ -262,10 +262,15 @@ def _apply_therapy(therapy: _Therapy, record, values: dict) -> None:
         setattr(record, name, value)
 
 
-def _recheck_eligibility(write, subject: Subject) -> None:
+def _recheck(write, therapy: _Therapy, subject: Subject) -> None:
+    """The stored records whose checks read this write: the eligibility CRF (its answers
+    against the prior therapy), and for a systemic line the subject's other lines (the order
+    query reads the lines numbered below: history.crf.systemic_line_edit_checks)."""
     assessment = EligibilityAssessment.objects.filter(subject=subject).first()
     if assessment is not None:
         write.recheck(assessment)
+    if therapy.model is SystemicTherapyLine:
+        write.recheck(*SystemicTherapyLine.objects.filter(subject=subject, voided_at__isnull=True))
 
 
 def _therapy_record(therapy: _Therapy, *, subject: Subject, by: User, values: dict, now):
@@ -281,7 +286,7 @@ def _therapy_record(therapy: _Therapy, *, subject: Subject, by: User, values: di
         record = therapy.model(subject=subject, sequence=(last or 0) + 1, recorded_by=by)
         _apply_therapy(therapy, record, values)
         write.save(record)
-        _recheck_eligibility(write, subject)
+        _recheck(write, therapy, subject)
     return record
 
 
@@ -298,7 +303,7 @@ def _therapy_update(therapy: _Therapy, *, record, by, values, reason, expected_v
         _check_therapy(therapy, current.subject, values, current, now)
         _apply_therapy(therapy, current, values)
         write.save(current)
-        _recheck_eligibility(write, current.subject)
+        _recheck(write, therapy, current.subject)
     return current
 
 
@@ -313,7 +318,7 @@ def _therapy_void(therapy: _Therapy, *, record, by, reason, expected_version, no
         void=True,
     ) as write:
         voided = write.void()
-        _recheck_eligibility(write, voided.subject)
+        _recheck(write, therapy, voided.subject)
     return voided
 
 

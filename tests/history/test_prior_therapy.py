@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 
 from history.prior_therapy import (
+    LINE_ORDER_CHECK,
     LineFacts,
+    LineStart,
     RadiotherapyFacts,
     SurgeryFacts,
     agents_of,
@@ -16,6 +18,7 @@ from history.prior_therapy import (
     check_surgery,
     has_nitrosourea_or_mitomycin,
     last_of,
+    line_order_failure,
     summarise,
 )
 from trial.dates import PartialDate
@@ -243,3 +246,44 @@ def test_the_summary_of_each_kind():
     assert summary.last_nitrosourea_or_mitomycin.title == "Line 1 BCNU"
     assert summary.last_nitrosourea_or_mitomycin.on == PartialDate(2024, 5)
     assert not summarise([], [], []).recorded
+
+
+FOLFOX_2025 = LineStart(1, "FOLFOX", "2025-01")
+
+
+@pytest.mark.parametrize(
+    ("start", "others", "conflict"),
+    [
+        # Certainly before line 1 began: queried, at every precision.
+        ("2024", [FOLFOX_2025], 1),
+        ("2024-12", [FOLFOX_2025], 1),
+        ("2024-12-31", [FOLFOX_2025], 1),
+        # May agree with line 1's month, or begins after it: not queried.
+        ("2025", [FOLFOX_2025], None),
+        ("2025-01", [FOLFOX_2025], None),
+        ("2025-01-01", [FOLFOX_2025], None),
+        ("2025-02", [FOLFOX_2025], None),
+        # The same day (both full): not certainly before.
+        ("2025-01-15", [LineStart(1, "FOLFOX", "2025-01-15")], None),
+        ("2025-01-14", [LineStart(1, "FOLFOX", "2025-01-15")], 1),
+        # A start unknown (UNK) on either side cannot be compared.
+        ("UNK", [FOLFOX_2025], None),
+        ("2024", [LineStart(1, "FOLFOX", "UNK")], None),
+        # Lines numbered above this one are checked from their own side.
+        ("2026", [LineStart(3, "Trifluridine/tipiracil", "2025")], None),
+        # The nearest earlier line that began after it is named.
+        ("2024", [FOLFOX_2025, LineStart(2, "FOLFIRI", "2025-06")], 2),
+        ("2025-03", [FOLFOX_2025, LineStart(2, "FOLFIRI", "2025-06")], 2),
+    ],
+)
+def test_a_line_begun_before_a_lower_numbered_line_is_queried(start, others, conflict):
+    number = max([o.number for o in others if o.number < 3] + [1]) + 1
+    failure = line_order_failure(LineStart(number, "Capecitabine", start), others)
+    if conflict is None:
+        assert failure is None
+    else:
+        regimen = next(o.regimen for o in others if o.number == conflict)
+        assert failure.check_code == LINE_ORDER_CHECK
+        assert failure.field_name == "start_date"
+        assert f"before line {conflict} ({regimen}) started" in failure.message
+        assert failure.message.startswith(f"Line {number} (Capecitabine) started {start},")

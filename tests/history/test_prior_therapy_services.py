@@ -289,3 +289,58 @@ def test_a_nitrosourea_line_contradicts_no_nitrosourea(subject, coordinator_a):
         "prior_therapy_vs_eligibility:last_chemotherapy_date",
         "prior_therapy_vs_eligibility:had_nitrosourea_or_mitomycin",
     ]
+
+
+def line_order_queries(line):
+    return Query.objects.filter(
+        object_id=line.pk, content_type__model="systemictherapyline", check_code="pt_line_order"
+    )
+
+
+def test_a_line_begun_before_line_1_is_queried_until_line_1_is_corrected(subject, coordinator_a):
+    first = systemic_line_record(
+        subject=subject,
+        by=coordinator_a,
+        values=first_line_values(start_date="2026-04", end_date="2026-05"),  # a year late
+        now=RECORDED_AT,
+    )
+    second = systemic_line_record(
+        subject=subject, by=coordinator_a, values=line_values(), now=RECORDED_AT
+    )
+    [query] = line_order_queries(second)
+    assert query.status == QueryStatus.OPEN and query.field_name == "start_date"
+    assert "Line 2 (FOLFIRI) started 2026-03, before line 1 (FOLFOX) started 2026-04" in (
+        query.text
+    )
+    assert not line_order_queries(first).exists()
+    # Correcting line 1 (another record) closes line 2's query in the same write.
+    systemic_line_update(
+        record=first,
+        by=coordinator_a,
+        values=first_line_values(),
+        reason="Start year as in the referral letter",
+        expected_version=1,
+        now=LATER,
+    )
+    query.refresh_from_db()
+    assert query.status == QueryStatus.CLOSED and query.closed_by is None
+
+
+def test_voiding_the_misdated_line_closes_the_order_query(subject, coordinator_a):
+    first = systemic_line_record(
+        subject=subject,
+        by=coordinator_a,
+        values=first_line_values(start_date="2026-04", end_date="2026-05"),
+        now=RECORDED_AT,
+    )
+    second = systemic_line_record(
+        subject=subject, by=coordinator_a, values=line_values(), now=RECORDED_AT
+    )
+    systemic_line_void(
+        record=first,
+        by=coordinator_a,
+        reason="Another patient's line",
+        expected_version=1,
+        now=LATER,
+    )
+    assert line_order_queries(second).get().status == QueryStatus.CLOSED
