@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from exports import services
 from exports.models import ExportStatus
+from tests.exports.test_xport import read_xpt
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("cdisc_core", ROOT / "bench" / "cdisc_core.py")
@@ -33,6 +34,11 @@ def test_core_finds_no_issue_in_the_sdtm_export_of_a_seeded_trial(db, settings, 
     assert run.status == ExportStatus.DONE, run.error
     datasets = cdisc_core.extract_xpt(tmp_path / "sdtm.zip", tmp_path / "xpt")
     assert {"dm.xpt", "ae.xpt", "ts.xpt", "ta.xpt", "te.xpt", "tv.xpt", "ti.xpt"} <= set(datasets)
+    # The background CRFs have rows for CORE to check (seed_large's history, prior cancer
+    # therapy and medications), not only empty datasets.
+    for name in ("mh.xpt", "cm.xpt", "pr.xpt"):
+        *_, rows = read_xpt((tmp_path / "xpt" / name).read_bytes())
+        assert rows, f"{name} has no rows"
 
     report = cdisc_core.run_core(CORE_ROOT, tmp_path / "xpt", "3-4", tmp_path)
     result = cdisc_core.summary(report, "3-4")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from lxml import etree
 
 from adverse_events import rules
@@ -13,6 +14,12 @@ from adverse_events.models import AdverseEvent
 from dosing.models import DosingRecord
 from exports import services
 from exports.models import ExportStatus
+from history import prior_therapy
+from history import services as history_services
+from history.models import MedicalHistory, PriorRadiotherapy, PriorSurgery, SystemicTherapyLine
+from medications import services as medication_services
+from medications.models import ConcomitantMedication
+from review.services import edit_check_failures
 from screening.models import EligibilityAssessment
 from tests.exports import sdtm_checks
 from trial import lifecycle
@@ -49,6 +56,45 @@ def test_seed_is_consistent_with_the_rules(seeded):
         assert not ae.serious or ae.sae_report_due_at == rules.sae_report_due_at(ae.aware_at)
     numbers = list(Subject.objects.values_list("screening_number", flat=True))
     assert len(numbers) == len(set(numbers))
+
+
+def test_seed_background_passes_the_services_rules_and_raises_no_query(seeded):
+    """History, prior therapy and medications as the services would have accepted them, and
+    agreeing with the eligibility answers: no edit check of any of them (nor of the eligibility
+    CRF, which compares its answers with the prior therapy) fails."""
+    now = timezone.now()
+    subjects = list(Subject.objects.all())
+    assert MedicalHistory.objects.count() >= len(subjects)
+    for record in MedicalHistory.objects.select_related("subject"):
+        values = {name: getattr(record, name) for name in history_services.MH_FIELDS}
+        assert history_services.check(record.subject, values, now=now) == [], record
+    for record in ConcomitantMedication.objects.select_related("subject"):
+        values = {name: getattr(record, name) for name in medication_services.CM_FIELDS}
+        assert medication_services.check(record.subject, values, now=now) == [], record
+    for subject in subjects:
+        lines = list(SystemicTherapyLine.objects.filter(subject=subject).order_by("line_number"))
+        assert [line.line_number for line in lines] == [1, 2]
+        consented = timezone.localtime(subject.consent.signed_at).date()
+        for line in lines:
+            values = {name: getattr(line, name) for name in history_services.LINE_FIELDS}
+            problems = prior_therapy.check_line(
+                history_services.line_facts(values),
+                other_lines={o.line_number: o.title for o in lines if o.pk != line.pk},
+                today=now.date(),
+                consent_date=consented,
+            )
+            assert problems == [], (line, problems)
+    assert PriorRadiotherapy.objects.exists() and PriorSurgery.objects.exists()
+    records = [
+        *MedicalHistory.objects.all(),
+        *SystemicTherapyLine.objects.all(),
+        *PriorRadiotherapy.objects.all(),
+        *PriorSurgery.objects.all(),
+        *ConcomitantMedication.objects.all(),
+        *EligibilityAssessment.objects.all(),
+    ]
+    failing = {str(r): edit_check_failures(r, now) for r in records}
+    assert {r: f for r, f in failing.items() if f} == {}
 
 
 def test_seed_dispositions_follow_the_disposition_rules(seeded):

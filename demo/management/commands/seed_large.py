@@ -13,7 +13,11 @@ is consistent:
 - eligibility: screening.eligibility.assess_eligibility (stored verdict and findings);
 - adverse events: adverse_events.rules (period, SAE and SUSAR deadlines, DLT candidacy),
   each AE checked with check_consistency before it is saved;
-- tumour assessments: tumours.recist (sums, nadir, responses).
+- tumour assessments: tumours.recist (sums, nadir, responses);
+- medical history, prior cancer therapy and medications: two systemic lines ending with
+  progression on the eligibility CRF's last chemotherapy date (refractory to second line), a
+  radiotherapy course or a surgery where the eligibility answers say so, before consent, and
+  partial dates where a history is remembered rather than documented.
 
 What it does not honour: the 3+3 escalation (subjects are spread evenly over the dose
 levels) and the sequence of events in time (everything is inserted now). The database
@@ -39,6 +43,8 @@ from adverse_events.ctcae import import_terms, read_starter_csv
 from adverse_events.models import AdverseEvent, CtcaeTerm
 from dispositions.models import Disposition
 from dosing.models import DosingRecord
+from history.models import MedicalHistory, PriorRadiotherapy, PriorSurgery, SystemicTherapyLine
+from medications.models import ConcomitantMedication
 from review.models import Query, QueryMessage, Signature
 from review.services import task_counts_moved
 from screening import eligibility
@@ -118,6 +124,26 @@ ELIGIBLE_ANSWERS = {
 RACES = ["not_reported", "white", "asian", "black_or_african_american", "multiple", "unknown"]
 ETHNICITIES = ["not_reported", "not_hispanic_or_latino", "hispanic_or_latino", "unknown"]
 ORGANS = ["Liver", "Lung", "Skin", "Soft tissue", "Lymph nodes", "Adrenal gland"]
+# Two lines of prior systemic therapy by tumour type (regimen, agents, best response).
+PRIOR_LINES = {
+    "sts": (
+        ("Doxorubicin", "doxorubicin", "PR"),
+        ("Gemcitabine + docetaxel", "gemcitabine, docetaxel", "PD"),
+    ),
+    "hnscc": (
+        ("Cisplatin + 5-FU", "cisplatin, fluorouracil", "SD"),
+        ("Docetaxel", "docetaxel", "PD"),
+    ),
+    "melanoma": (
+        ("Nivolumab", "nivolumab", "PR"),
+        ("Ipilimumab + nivolumab", "ipilimumab, nivolumab", "PD"),
+    ),
+}
+SURGERIES = {
+    "sts": "Wide local excision",
+    "hnscc": "Neck dissection",
+    "melanoma": "Wide local excision of the primary",
+}
 
 
 def _aware(day: date, hour: int) -> datetime:
@@ -177,7 +203,18 @@ class _Seeder:
         self.out = out
         self.today = timezone.localdate()
         self.counts = dict.fromkeys(
-            ("subjects", "visits", "doses", "adverse_events", "tumour_assessments", "queries"), 0
+            (
+                "subjects",
+                "visits",
+                "doses",
+                "adverse_events",
+                "tumour_assessments",
+                "queries",
+                "medical_history",
+                "prior_therapy",
+                "medications",
+            ),
+            0,
         )
 
     # --- reference data ---------------------------------------------------------------------
@@ -330,6 +367,7 @@ class _Seeder:
         Visit.objects.bulk_create(visits, batch_size=2000)
         Disposition.objects.bulk_create(dispositions)
         self.counts["visits"] += len(visits)
+        self._background(subjects, stories, assessments)
 
         by_subject = {}
         for visit in visits:
@@ -370,6 +408,124 @@ class _Seeder:
         self._tumour_assessments(subjects, stories)
         self._queries(events, stories, subjects)
 
+    def _background(self, subjects, stories, assessments):
+        """Each subject's history, prior cancer therapy and medications, agreeing with its
+        eligibility answers (bulk, as the rest; the services' checks would find nothing)."""
+        conditions, lines, courses, surgeries = [], [], [], []
+        for subject, (story, crc, _pi, _level), assessment in zip(
+            subjects, stories, assessments, strict=True
+        ):
+            n = subject.pk
+            consented = story["consented"]
+            conditions.append(
+                MedicalHistory(
+                    subject=subject,
+                    sequence=1,
+                    condition="Hypertension",
+                    start_date=f"{consented.year - 3 - n % 5}-{1 + n % 12:02d}",
+                    ongoing=True,
+                    treatment="Amlodipine 5 mg daily",
+                    recorded_by=crc,
+                )
+            )
+            if n % 3 == 0:
+                conditions.append(
+                    MedicalHistory(
+                        subject=subject,
+                        sequence=2,
+                        condition="Appendicitis",
+                        start_date=str(consented.year - 20 - n % 10),
+                        ongoing=False,
+                        end_date=str(consented.year - 20 - n % 10),
+                        treatment="Appendectomy",
+                        recorded_by=crc,
+                    )
+                )
+            last_chemo = assessment.last_chemotherapy_date
+            first, second = PRIOR_LINES[subject.tumour_type]
+            for number, (regimen, agents, response), start, end in (
+                (
+                    1,
+                    first,
+                    last_chemo - timedelta(days=540),
+                    f"{last_chemo - timedelta(days=300):%Y-%m}",
+                ),
+                (2, second, last_chemo - timedelta(days=240), last_chemo.isoformat()),
+            ):
+                lines.append(
+                    SystemicTherapyLine(
+                        subject=subject,
+                        sequence=number,
+                        line_number=number,
+                        regimen=regimen,
+                        agents=agents,
+                        start_date=f"{start:%Y-%m}" if number == 1 else start.isoformat(),
+                        end_date=end,
+                        best_response=response,
+                        reason_stopped="progression",
+                        recorded_by=crc,
+                    )
+                )
+            if story["radiotherapy"]:
+                end = assessment.last_radiotherapy_date
+                courses.append(
+                    PriorRadiotherapy(
+                        subject=subject,
+                        sequence=1,
+                        site="Pelvis" if n % 2 else "Thorax",
+                        total_dose_gy=Decimal("30"),
+                        start_date=(end - timedelta(days=13)).isoformat(),
+                        end_date=end.isoformat(),
+                        recorded_by=crc,
+                    )
+                )
+            if story["surgery"]:
+                surgeries.append(
+                    PriorSurgery(
+                        subject=subject,
+                        sequence=1,
+                        procedure=SURGERIES[subject.tumour_type],
+                        surgery_date=assessment.last_surgery_date.isoformat(),
+                        recorded_by=crc,
+                    )
+                )
+        MedicalHistory.objects.bulk_create(conditions, batch_size=2000)
+        SystemicTherapyLine.objects.bulk_create(lines, batch_size=2000)
+        PriorRadiotherapy.objects.bulk_create(courses)
+        PriorSurgery.objects.bulk_create(surgeries)
+        hypertension = {c.subject_id: c for c in conditions if c.sequence == 1}
+        medications = []
+        for subject, (story, crc, _pi, _level) in zip(subjects, stories, strict=True):
+            history = hypertension[subject.pk]
+            entries = [("Amlodipine", "5", "once daily", history.start_date, "", history)]
+            if story["enrolled"] and subject.pk % 2 == 0:
+                entries.append(
+                    ("Ondansetron", "8", "as needed", story["c1d1"].isoformat(), "Nausea", None)
+                )
+            for sequence, (name, dose, frequency, start, indication, condition) in enumerate(
+                entries, start=1
+            ):
+                medications.append(
+                    ConcomitantMedication(
+                        subject=subject,
+                        sequence=sequence,
+                        medication=name,
+                        indication=indication,
+                        indication_history=condition,
+                        dose=Decimal(dose),
+                        dose_unit="mg",
+                        route="oral",
+                        frequency=frequency,
+                        start_date=start,
+                        ongoing=True,
+                        recorded_by=crc,
+                    )
+                )
+        ConcomitantMedication.objects.bulk_create(medications, batch_size=2000)
+        self.counts["medical_history"] += len(conditions)
+        self.counts["prior_therapy"] += len(lines) + len(courses) + len(surgeries)
+        self.counts["medications"] += len(medications)
+
     # --- one subject's story ---------------------------------------------------------------------
 
     def _story(self, enroll: bool) -> dict:
@@ -389,6 +545,9 @@ class _Seeder:
             "assessed": assessed,
             "dispositions": [],
             "enrolled": enroll,
+            # Cycled, not drawn: the random stream stays as it was.
+            "radiotherapy": self.counts["subjects"] % 3 == 0,
+            "surgery": self.counts["subjects"] % 4 == 1,
         }
         if not enroll:
             story["status"] = "screen_failed"
@@ -453,6 +612,12 @@ class _Seeder:
         answers = dict(ELIGIBLE_ANSWERS)
         answers["ecog"] = story.get("ecog", 1)
         answers["last_chemotherapy_date"] = story["assessed"] - timedelta(days=60)
+        if story["radiotherapy"]:
+            answers["had_radiotherapy"] = True
+            answers["last_radiotherapy_date"] = story["assessed"] - timedelta(days=200)
+        if story["surgery"]:
+            answers["had_surgery"] = True
+            answers["last_surgery_date"] = story["assessed"] - timedelta(days=400)
         if subject.sex == "F":  # exclusion 4 is asked of women only
             answers |= {"pregnant": False, "lactating": False, "childbearing_potential": False}
         facts = eligibility.EligibilityFacts(
