@@ -12,7 +12,7 @@ from datetime import date
 
 from review import sdtm
 from review.sdtm import INTEGER, SubjectKey, iso, record, study_day, variables, yes_no
-from review.sdtm_reading import Keys, first_dose_on, in_scope, subjid
+from review.sdtm_reading import Keys, in_scope, reference_start, subjid
 
 VARIABLES = variables(
     *sdtm.IDENTIFIERS,
@@ -169,7 +169,7 @@ def ae_records(study, subjects) -> Iterator[dict]:
     socs = soc_codes()
     rows = (
         in_scope(AdverseEvent.objects.filter(voided_at__isnull=True), subjects)
-        .annotate(subjid=subjid(), rfst=first_dose_on())
+        .annotate(subjid=subjid(), rfst=reference_start())
         .order_by("subjid", "sequence")
         .values(
             "subjid",

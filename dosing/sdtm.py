@@ -29,7 +29,7 @@ from review.sdtm import (
     unit_term,
     variables,
 )
-from review.sdtm_reading import Keys, first_dose_on, grouped, in_scope, subjid
+from review.sdtm_reading import Keys, grouped, in_scope, reference_start, subjid
 from trial import hooks
 
 VARIABLES = variables(
@@ -137,7 +137,7 @@ def read_ex(study, subjects) -> Iterator[dict]:
         _live(subjects)
         .filter(administered_on__isnull=False)
         .exclude(dose_change=DoseChange.SKIPPED)
-        .annotate(subjid=subjid(), rfst=first_dose_on())
+        .annotate(subjid=subjid(), rfst=reference_start())
         .order_by("subjid", "administered_on", "start_time", "id")
         .values(
             "subjid",

@@ -239,6 +239,7 @@ class SubjectFacts:
     dose_level_label: str = ""
     first_dose_at: datetime | date | None = None
     last_dose_at: datetime | date | None = None
+    enrolled_at: datetime | None = None  # local time: the dose level's assignment
     end_of_participation: date | None = None
     death_date: date | None = None
     race: str = ""  # RACE submission value; "" not collected (subjects entered before it was)
@@ -248,9 +249,15 @@ class SubjectFacts:
 def dm_record(facts: SubjectFacts) -> dict:
     """One DM record. SDTMIG 3.4: a screen failure or a subject not yet assigned has no
     arm (ARMCD/ARM/ACTARMCD/ACTARM null) and ARMNRS says why; an enrolled subject never
-    dosed has a planned arm, no actual arm and ARMNRS "ASSIGNED, NOT TREATED"."""
+    dosed has a planned arm, no actual arm and ARMNRS "ASSIGNED, NOT TREATED".
+
+    RFSTDTC and RFENDTC are required for every assigned subject (SDTMIG 3.4 DM): the first and
+    last dose; for one assigned and not (yet) treated, the enrolment (when the dose level was
+    assigned) and the end of participation, or the enrolment again while it goes on. RFXSTDTC
+    and RFXENDTC stay the doses only, and study days count from the first dose."""
     key = subject_key(facts.studyid, facts.subjid)
     first = facts.first_dose_at
+    start, end = first, facts.last_dose_at
     no_arm = ("", "")
     if facts.status == "screen_failed":
         arm, actual, reason = no_arm, no_arm, SCREEN_FAILURE
@@ -259,13 +266,16 @@ def dm_record(facts: SubjectFacts) -> dict:
     else:
         arm = (facts.dose_level_code, facts.dose_level_label or facts.dose_level_code)
         actual, reason = (arm, "") if first is not None else (no_arm, NOT_TREATED)
+        if first is None:
+            start = facts.enrolled_at
+            end = facts.end_of_participation or facts.enrolled_at
     age_on = facts.consent_at.date() if facts.consent_at else facts.registered_on
     return _record(
         "DM",
         key,
         SUBJID=facts.subjid,
-        RFSTDTC=iso(first),
-        RFENDTC=iso(facts.last_dose_at),
+        RFSTDTC=iso(start),
+        RFENDTC=iso(end),
         RFXSTDTC=iso(first),
         RFXENDTC=iso(facts.last_dose_at),
         RFICDTC=iso(facts.consent_at),
@@ -287,7 +297,7 @@ def dm_record(facts: SubjectFacts) -> dict:
         ACTARMUD="",
         COUNTRY=COUNTRIES.get(facts.country.upper(), facts.country.upper()),
         DMDTC=iso(facts.registered_on),
-        DMDY=study_day(facts.registered_on, first),
+        DMDY=study_day(facts.registered_on, start),
     )
 
 

@@ -30,9 +30,9 @@ from review.records import sdtm_domains
 from review.sdtm import SdtmDomain
 from review.sdtm_reading import Keys as _Keys
 from review.sdtm_reading import combine as _combine
-from review.sdtm_reading import first_dose_on as _first_dose_on
 from review.sdtm_reading import in_scope as _in_scope
 from review.sdtm_reading import local as _local
+from review.sdtm_reading import reference_start
 from review.sdtm_reading import subjid as _subjid
 from screening.eligibility import CRITERIA
 from screening.models import Consent
@@ -172,6 +172,7 @@ def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
             "created_at",
             "status",
             "consent__signed_at",
+            "enrolled_at",
             "eligibility__screen_failed_at",
             "dose_level__code",
             "dose_level__dose_amount",
@@ -209,6 +210,7 @@ def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
                 dose_level_label=label,
                 first_dose_at=_combine(row["first_on"], row["first_time"]),
                 last_dose_at=_combine(row["last_on"], row["last_time"]),
+                enrolled_at=_local(row["enrolled_at"]),
                 end_of_participation=ended,
                 death_date=row["death_on"],
                 race=sdtm.demographic_term(row["race"], sdtm.RACE_TERMS),
@@ -220,7 +222,7 @@ def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
 def ds_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
     keys = _Keys(study.protocol_number)
     subject_rows = (
-        subjects.annotate(subjid=_subjid(""), rfst=_first_dose_on("pk"))
+        subjects.annotate(subjid=_subjid(""), rfst=reference_start("pk"))
         .order_by("subjid")
         .values(
             "subjid",

@@ -18,9 +18,15 @@ TRIAL_DESIGN = ("TS", "TA", "TE", "TV", "TI")
 
 DERIVATIONS: dict[str, str] = {
     "USUBJID": "STUDYID, '-' and the subject number (the screening number before enrollment).",
-    "RFSTDTC": "Date/time of the first dose given (EX).",
+    "RFSTDTC": (
+        "Date/time of the first dose given (EX); for a subject assigned a dose level and not "
+        "(yet) treated, the enrolment."
+    ),
     "RFXSTDTC": "Date/time of the first dose given (EX).",
-    "RFENDTC": "Date/time of the last dose given (EX).",
+    "RFENDTC": (
+        "Date/time of the last dose given (EX); for a subject assigned a dose level and not "
+        "(yet) treated, the end of participation (RFPENDTC), else the enrolment."
+    ),
     "RFXENDTC": "Date/time of the last dose given (EX).",
     "RFICDTC": "Date/time the informed consent was signed (consent form).",
     "RFPENDTC": (

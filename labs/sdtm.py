@@ -146,16 +146,17 @@ def lb_records(study, subjects) -> Iterator[dict]:
     """The live results of the export's subjects, by USUBJID then collection time."""
     from labs.grading import CTCAE_TERMS
     from labs.units import TESTS
-    from review.sdtm_reading import Keys, first_dose_on, subjid
+    from review.sdtm_reading import Keys, first_dose_on, reference_start, subjid
 
     keys = Keys(study.protocol_number)
     rows = (
         _live(subjects)
-        .annotate(subjid=subjid(), rfst=first_dose_on())
+        .annotate(subjid=subjid(), rfst=reference_start(), rfx=first_dose_on())
         .order_by("subjid", "collected_on", "collected_time", "test", "id")
         .values(
             "subjid",
             "rfst",
+            "rfx",
             "test",
             "panel",
             "collected_on",
@@ -178,7 +179,7 @@ def lb_records(study, subjects) -> Iterator[dict]:
     )
     for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
         results = list(group)
-        baseline = last_before_exposure(results, results[0]["rfst"])
+        baseline = last_before_exposure(results, results[0]["rfx"])
         for seq, row in enumerate(results, start=1):
             yield lb_record(
                 keys(row),

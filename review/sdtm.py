@@ -194,15 +194,21 @@ class SdtmDomain:
 
 @dataclass(frozen=True)
 class SubjectKey:
-    """The identifiers every record of a subject carries, and its reference start."""
+    """The identifiers every record of a subject carries, its reference start (RFSTDTC: study
+    days count from it) and its first exposure (RFXSTDTC: what --LOBXFL is before)."""
 
     studyid: str
     usubjid: str
     rfstdtc: date | None = None
+    rfxstdtc: date | None = None
 
 
-def subject_key(studyid: str, subjid: str, rfstdtc: date | None = None) -> SubjectKey:
-    return SubjectKey(studyid=studyid, usubjid=f"{studyid}-{subjid}", rfstdtc=rfstdtc)
+def subject_key(
+    studyid: str, subjid: str, rfstdtc: date | None = None, rfxstdtc: date | None = None
+) -> SubjectKey:
+    return SubjectKey(
+        studyid=studyid, usubjid=f"{studyid}-{subjid}", rfstdtc=rfstdtc, rfxstdtc=rfxstdtc
+    )
 
 
 def record(specification: tuple[Variable, ...], domain: str, key: SubjectKey, **values) -> dict:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Collate
+from django.db.models.functions import Coalesce, Collate, TruncDate
 from django.utils import timezone
 
 from review import sdtm
@@ -23,8 +23,20 @@ def subjid(prefix: str = "subject__"):
 
 
 def first_dose_on(outer: str = "subject"):
-    """RFSTDTC's date: Subject.first_dose_on (kept by dosing.services), from `outer`."""
+    """The first dose's date: Subject.first_dose_on (kept by dosing.services), from `outer`.
+    What a baseline (last before exposure) or a prior medication is measured against."""
     return F("first_dose_on" if outer == "pk" else f"{outer}__first_dose_on")
+
+
+def reference_start(outer: str = "subject"):
+    """RFSTDTC's date, from which study days (--DY) count: the first dose; for a subject
+    assigned a dose level and not (yet) treated, the day of its enrolment (SDTMIG 3.4 DM:
+    required for every assigned subject); none for a screen failure or one not assigned."""
+    prefix = "" if outer == "pk" else f"{outer}__"
+    return Coalesce(
+        F(f"{prefix}first_dose_on"),
+        TruncDate(f"{prefix}enrolled_at", tzinfo=timezone.get_current_timezone()),
+    )
 
 
 def in_scope(model_qs: QuerySet, subjects: QuerySet[Subject], path: str = "subject") -> QuerySet:
@@ -42,13 +54,14 @@ def combine(day, at):
 
 
 class Keys:
-    """SubjectKey per row: USUBJID from the row's `subjid`, RFSTDTC from its `rfst`."""
+    """SubjectKey per row: USUBJID from the row's `subjid`, RFSTDTC from its `rfst`
+    (`reference_start`) and RFXSTDTC from its `rfx` (`first_dose_on`) where it has one."""
 
     def __init__(self, studyid: str):
         self.studyid = studyid
 
     def __call__(self, row: dict) -> sdtm.SubjectKey:
-        return sdtm.subject_key(self.studyid, row["subjid"], row.get("rfst"))
+        return sdtm.subject_key(self.studyid, row["subjid"], row.get("rfst"), row.get("rfx"))
 
 
 def visit_annotations(subject: str, on: str) -> dict:

@@ -7,7 +7,7 @@ from datetime import date
 
 from review import sdtm
 from review.sdtm import INTEGER, YES, SubjectKey, iso, record, study_day, variables
-from review.sdtm_reading import Keys, first_dose_on, in_scope, subjid
+from review.sdtm_reading import Keys, in_scope, reference_start, subjid
 from trial.models import Visit
 
 VARIABLES = variables(
@@ -54,7 +54,7 @@ def sv_records(study, subjects) -> Iterator[dict]:
     keys = Keys(study.protocol_number)
     rows = (
         in_scope(Visit.objects.filter(completed_on__isnull=False), subjects)
-        .annotate(subjid=subjid(), rfst=first_dose_on())
+        .annotate(subjid=subjid(), rfst=reference_start())
         .order_by("subjid", "order")
         .values("subjid", "rfst", "code", "name", "order", "kind", "completed_on")
     )

@@ -68,13 +68,13 @@ def ie_records(key: SubjectKey, findings: Iterable[EligibilityFinding]) -> list[
 
 def read_ie(study, subjects) -> Iterator[dict]:
     """The criteria not met of the export's subjects' assessments, by USUBJID."""
-    from review.sdtm_reading import Keys, first_dose_on, in_scope, subjid
+    from review.sdtm_reading import Keys, in_scope, reference_start, subjid
     from screening.models import EligibilityAssessment
 
     keys = Keys(study.protocol_number)
     rows = (
         in_scope(EligibilityAssessment.objects, subjects)
-        .annotate(subjid=subjid(), rfst=first_dose_on())
+        .annotate(subjid=subjid(), rfst=reference_start())
         .order_by("subjid")
         .values("subjid", "rfst", "assessment_date", "findings")
     )

@@ -33,7 +33,15 @@ from review.sdtm import (
     study_day,
     variables,
 )
-from review.sdtm_reading import Keys, first_dose_on, in_scope, subjid, visit_annotations, visit_of
+from review.sdtm_reading import (
+    Keys,
+    first_dose_on,
+    in_scope,
+    reference_start,
+    subjid,
+    visit_annotations,
+    visit_of,
+)
 from tumours import recist
 
 TU_VARIABLES = variables(
@@ -146,7 +154,7 @@ def tu_record(key: SubjectKey, seq: int, lesion: TargetLesionFacts) -> dict:
         TULOC=location,
         TULAT=laterality,
         TUMETHOD=_method(lesion.method),
-        TULOBXFL=before_exposure(lesion.identified_on, key.rfstdtc),
+        TULOBXFL=before_exposure(lesion.identified_on, key.rfxstdtc),
         TUEVAL="INVESTIGATOR",
         VISITNUM=lesion.visit_number,
         VISIT=lesion.visit_name,
@@ -177,7 +185,7 @@ def _tr(key: SubjectKey, seq: int, on: date, method: str, baseline: bool, visit,
         key,
         TRSEQ=seq,
         TRMETHOD=_method(method),
-        TRLOBXFL=before_exposure(on, key.rfstdtc) if baseline else "",
+        TRLOBXFL=before_exposure(on, key.rfxstdtc) if baseline else "",
         TREVAL="INVESTIGATOR",
         VISITNUM=visit[0],
         VISIT=visit[1],
@@ -388,7 +396,8 @@ def read_tu(study, subjects) -> Iterator[dict]:
             in_scope(model.objects.filter(voided_at__isnull=True), subjects)
             .annotate(
                 subjid=subjid(),
-                rfst=first_dose_on(),
+                rfst=reference_start(),
+                rfx=first_dose_on(),
                 baseline_on=Subquery(baseline.values("assessment_date")[:1]),
                 baseline_method=Subquery(baseline.values("method")[:1]),
                 screening_num=_screening_visit("order"),
@@ -398,6 +407,7 @@ def read_tu(study, subjects) -> Iterator[dict]:
             .values(
                 "subjid",
                 "rfst",
+                "rfx",
                 "lesion_id",
                 "organ",
                 "is_lymph_node",
@@ -455,7 +465,8 @@ def _of_live_assessments(model, subjects):
         model.objects.filter(assessment__voided_at__isnull=True), subjects, "assessment__subject"
     ).annotate(
         subjid=subjid("assessment__subject__"),
-        rfst=first_dose_on("assessment__subject"),
+        rfst=reference_start("assessment__subject"),
+        rfx=first_dose_on("assessment__subject"),
         **visit_annotations("assessment__subject", "assessment__assessment_date"),
     )
 
@@ -473,6 +484,7 @@ def _first_new_lesions(subjects) -> list[dict]:
         .values(
             "subjid",
             "rfst",
+            "rfx",
             "lesion_id",
             "organ",
             "location",
@@ -502,6 +514,7 @@ def read_tr(study, subjects) -> Iterator[dict]:
         .values(
             "subjid",
             "rfst",
+            "rfx",
             "assessment_id",
             "assessment__assessment_date",
             "assessment__sum_mm",
@@ -566,6 +579,7 @@ def _tumor_states(subjects) -> dict[int, tuple[dict, list]]:
     common = (
         "subjid",
         "rfst",
+        "rfx",
         "assessment_id",
         "assessment__assessment_date",
         "assessment__method",
@@ -632,13 +646,15 @@ def read_rs(study, subjects) -> Iterator[dict]:
         _live_assessments(subjects)
         .annotate(
             subjid=subjid(),
-            rfst=first_dose_on(),
+            rfst=reference_start(),
+            rfx=first_dose_on(),
             **visit_annotations("subject", "assessment_date"),
         )
         .order_by("subjid", "assessment_date")
         .values(
             "subjid",
             "rfst",
+            "rfx",
             "assessment_date",
             "is_baseline",
             "response",
@@ -659,7 +675,7 @@ def read_rs(study, subjects) -> Iterator[dict]:
                 )
                 for p in points
             ],
-            points[0]["rfst"],
+            points[0]["rfx"],
         )
 
 

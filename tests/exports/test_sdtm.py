@@ -100,6 +100,40 @@ def test_dm_arms_follow_sdtmig_3_4(changes, arm, actual, reason):
     assert record["ACTARMUD"] == ""
 
 
+ENROLLED_AT = local(date(2026, 11, 18), 16, 0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "start", "end"),
+    [
+        ({}, "2026-11-21T09:30", "2026-11-21T09:45"),  # dosed: the doses
+        # Assigned, not dosed yet (an interim export): the enrolment, both.
+        ({"first_dose_at": None, "last_dose_at": None}, "2026-11-18T16:00", "2026-11-18T16:00"),
+        # Assigned, withdrawn before a dose: the enrolment, then the end of participation.
+        (
+            {
+                "first_dose_at": None,
+                "last_dose_at": None,
+                "status": "withdrawn",
+                "end_of_participation": date(2026, 11, 20),
+            },
+            "2026-11-18T16:00",
+            "2026-11-20",
+        ),
+        # Not assigned (no arm): no reference dates.
+        ({"dose_level_code": "", "first_dose_at": None, "last_dose_at": None}, "", ""),
+    ],
+    ids=["dosed", "assigned-not-dosed-yet", "assigned-withdrawn-undosed", "not-assigned"],
+)
+def test_dm_reference_dates_are_set_for_every_assigned_subject(changes, start, end):
+    """SDTMIG 3.4 DM: RFSTDTC/RFENDTC required for every assigned subject (CORE-000191);
+    RFXSTDTC/RFXENDTC are the doses only."""
+    record = sdtm.dm_record(_subject(enrolled_at=ENROLLED_AT, **changes))
+    assert (record["RFSTDTC"], record["RFENDTC"]) == (start, end)
+    dosed = changes.get("first_dose_at", True) is not None
+    assert bool(record["RFXSTDTC"]) == bool(record["RFXENDTC"]) == dosed
+
+
 @pytest.mark.parametrize(
     ("race", "ethnicity"),
     [("WHITE", "NOT HISPANIC OR LATINO"), ("NOT REPORTED", "NOT REPORTED"), ("", "")],

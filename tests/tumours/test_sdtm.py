@@ -9,7 +9,9 @@ import pytest
 from review.sdtm import subject_key
 from tumours import sdtm
 
-KEY = subject_key("IL22BP-LNP-001", "FR01-001", rfstdtc=date(2026, 11, 21))
+KEY = subject_key(
+    "IL22BP-LNP-001", "FR01-001", rfstdtc=date(2026, 11, 21), rfxstdtc=date(2026, 11, 21)
+)
 
 
 def test_tr_uses_short_axis_for_nodes_and_not_done_when_not_measured():
@@ -49,6 +51,11 @@ def test_tu_location_link_baseline_flag_and_visit():
     assert (record["VISITNUM"], record["VISIT"]) == (1, "Screening")
     not_dosed = subject_key("IL22BP-LNP-001", "FR01-002")
     assert sdtm.tu_record(not_dosed, 1, lesion)["TULOBXFL"] == ""
+    # Assigned, not dosed yet: study days count from the enrolment (RFSTDTC), but there is no
+    # exposure to be before.
+    enrolled = subject_key("IL22BP-LNP-001", "FR01-003", rfstdtc=date(2026, 11, 18))
+    record = sdtm.tu_record(enrolled, 1, lesion)
+    assert (record["TULOBXFL"], record["TUDY"]) == ("", -4)
 
 
 @pytest.mark.parametrize(
