@@ -24,9 +24,37 @@ _spec.loader.exec_module(cdisc_core)
 CORE_ROOT = Path(os.environ["CDISC_CORE_ROOT"]) if os.environ.get("CDISC_CORE_ROOT") else None
 NOT_READY = cdisc_core.core_ready(CORE_ROOT)
 
-pytestmark = pytest.mark.skipif(NOT_READY is not None, reason=f"CDISC CORE: {NOT_READY}")
+needs_core = pytest.mark.skipif(NOT_READY is not None, reason=f"CDISC CORE: {NOT_READY}")
 
 
+def _issue(version_values: dict, core_id: str = "CORE-000192", dataset: str = "dm.xpt") -> dict:
+    return {
+        "core_id": core_id,
+        "dataset": dataset,
+        "variables": list(version_values),
+        "values": list(version_values.values()),
+    }
+
+
+@pytest.mark.parametrize(
+    ("version", "issue", "known"),
+    [
+        # The two rules that contradict each other: ignored only on an assigned, untreated row.
+        ("3-4", _issue({"ARMNRS": "ASSIGNED, NOT TREATED", "RFENDTC": "2026-11-28"}), True),
+        ("3-4", _issue({"ARMNRS": "SCREEN FAILURE", "RFENDTC": "2026-11-28"}), False),
+        ("3-2", _issue({"ARMNRS": "ASSIGNED, NOT TREATED", "RFENDTC": "2026-11-28"}), False),
+        ("3-4", _issue({"ARM": "DL1", "RFENDTC": "null"}, "CORE-000191"), False),
+        # A false positive of a whole dataset.
+        ("3-4", _issue({}, "CORE-000594"), True),
+    ],
+)
+def test_only_documented_false_positives_and_conflicts_are_set_aside(version, issue, known):
+    assert cdisc_core.summary({"Rules_Report": [], "Issue_Details": [issue]}, version)[
+        "known_false_positives"
+    ] == ([issue] if known else [])
+
+
+@needs_core
 def test_core_finds_no_issue_in_the_sdtm_export_of_a_seeded_trial(db, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     call_command("seed_large", "--subjects", "12", "--sites", "2", "--aes-per-subject", "3")
