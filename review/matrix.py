@@ -108,7 +108,7 @@ class _Facts:
             key = "subject_id" if kind.schedule_by == "subject" else "visit_id"
             by_form = defaultdict(list)
             for row in rows:
-                panel = getattr(row, "panel", "") if kind.schedule_panels else ""
+                panel = getattr(row, kind.schedule_panel_field) if kind.schedule_panels else ""
                 by_form[(getattr(row, key), panel)].append(row)
             self.stored[kind.label] = by_form
         reviewed = [

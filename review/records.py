@@ -115,7 +115,8 @@ class CrfKind:
     # subject, entered in screening before any visit exists: consent, eligibility); "": it
     # cannot be scheduled (the study loader refuses it). `schedule_panels`: (code, label) of
     # the panels an entry must name, each a form of its own at a visit made of the kind's rows
-    # of that `panel` (the lab panels); () a kind of one form per visit. Where it is expected
+    # of that panel (the lab panels; the ECG time points), read from the rows' column
+    # `schedule_panel_field`; () a kind of one form per visit. Where it is expected
     # the subject matrix and the subject page show it (review.matrix), My tasks counts it
     # missing and the reminder scan reminds of it (review.task_counts.missing_forms):
     # `matrix_url` gives the form's page from the subject ("subject") or the visit, saved or
@@ -124,6 +125,7 @@ class CrfKind:
     # row is complete (None: always).
     schedule_by: str = ""
     schedule_panels: tuple[tuple[str, str], ...] = ()
+    schedule_panel_field: str = "panel"
     # A few words on a saved record of a one-record form, shown with its name on the subject
     # page ("Dosing: given as planned"); None: its state only.
     matrix_detail: Callable[[Model], str] | None = None

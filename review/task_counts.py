@@ -240,7 +240,7 @@ def missing_forms(
         else:
             records = records.filter(visit_id=OuterRef("pk"))
         if assessment.form.panel:
-            records = records.filter(panel=assessment.form.panel)
+            records = records.filter(**{kind.schedule_panel_field: assessment.form.panel})
         expecting = owed.filter(
             Q(code__in=assessment.visits) | Q(kind__in=assessment.visit_kinds)
         ).exclude(Exists(records))
