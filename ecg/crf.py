@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from ecg.models import EcgTimePoint
 from review.checks import Failure
 from review.export_spec import Column, Dataset, ExportSpec, Odm, subject_dataset
 from review.models import SignatureMeaning
@@ -9,6 +10,12 @@ from review.records import KINDS as REGISTERED
 from review.records import CrfKind, site_scoped
 
 LABEL = "ecg.electrocardiogram"
+# The forms a schedule may name: an ECG at a time point of its visit.
+SCHEDULED_AT = (
+    (EcgTimePoint.VISIT, "ECG"),
+    (EcgTimePoint.PRE_DOSE, "ECG pre-dose"),
+    (EcgTimePoint.POST_DOSE, "ECG post-dose"),
+)
 _AE_LABEL = "adverse_events.adverseevent"
 
 
@@ -98,7 +105,12 @@ KINDS = (
         to_sign=_live,
         sign_task="Sign the ECG",
         to_verify=_live,
-        # A visit's ECG page (a schedule of assessments names this kind by its label).
+        # The schedule of assessments names an ECG by its time point, each a form of its
+        # visit: at the visit (screening, end of treatment) or before and after a dose.
+        schedule_by="visit",
+        schedule_panels=SCHEDULED_AT,
+        schedule_panel_field="time_point",
         matrix_url=lambda visit: reverse("visit_ecgs", args=[visit.pk]),
+        matrix_reviewed=True,
     ),
 )

@@ -4,7 +4,7 @@ The default ECG is a normal C1D8 recording in triplicate whose readings each hav
 (QTcF = QT): QT 400, 410 and 420 ms, an average QTcF of 410.0 ms, grade 0.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from ecg.models import Electrocardiogram
 from ecg.services import ECG_FIELDS, ecg_record
@@ -52,6 +52,18 @@ def record_ecg(subject, by, visit_code="C1D8", *, values=None, **changes) -> Ele
         by=by,
         values=values if values is not None else ecg_values(**changes),
         now=RECORDED_AT,
+    )
+
+
+def record_c1d1_pre_dose_ecg(subject, by) -> Electrocardiogram:
+    """An ECG before the C1D1 dose (08:00 on PLANNED_C1D1; the dose is given after it)."""
+    return record_ecg(
+        subject,
+        by,
+        "C1D1",
+        time_point="pre_dose",
+        performed_on=PLANNED_C1D1,
+        performed_time=time(8),
     )
 
 

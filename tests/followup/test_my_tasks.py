@@ -24,7 +24,8 @@ from review.task_counts import (
     to_verify_count,
 )
 from tests.adverse_events.factories import load_starter_dictionary, record_ae
-from tests.dosing.factories import dosed_subject
+from tests.dosing.factories import PLANNED_C1D1, dosed_subject
+from tests.ecg.factories import record_c1d1_pre_dose_ecg
 from tests.labs.factories import add_ranges, record_result
 from tests.review.factories import LATER, LOCKED_AT, SIGNED_AT, c1d1_dose, correct_c1d1, sign
 from trial.models import Role, Site, Subject
@@ -171,6 +172,15 @@ def test_forms_incomplete_counts_each_expected_form_owed_and_missing(
     record_result(dosed, coordinator_a)  # ALT: the chemistry panel is entered
     assert counts(coordinator_a, now=day_after)["forms_incomplete"] == before + 1
     assert counts(coordinator_b, now=day_after)["forms_incomplete"] == 0  # another site
+
+
+def test_an_ecg_is_owed_per_time_point(dosed, coordinator_a):
+    """C1D1 (dosed, so owed) expects a pre-dose and a post-dose ECG: one recorded before the
+    dose settles the pre-dose form only."""
+    now = _noon(PLANNED_C1D1 + timedelta(days=1))
+    owed = counts(coordinator_a, now=now)["forms_incomplete"]
+    record_c1d1_pre_dose_ecg(dosed, coordinator_a)
+    assert counts(coordinator_a, now=now)["forms_incomplete"] == owed - 1
 
 
 def test_a_visit_recorded_missed_owes_no_form(dosed, coordinator_a):

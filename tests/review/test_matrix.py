@@ -10,6 +10,7 @@ from django.urls import reverse
 from dosing.services import dose_void
 from review.form_status import FormStatus
 from review.services import query_raise, record_lock, record_verify
+from tests.ecg.factories import record_c1d1_pre_dose_ecg, record_ecg
 from tests.labs.factories import add_ranges, record_result
 from tests.review.factories import LATER, LOCKED_AT, SIGNED_AT, c1d1_dose, correct_c1d1, sign
 from trial.models import Subject
@@ -44,7 +45,11 @@ def test_each_state_of_a_dosing_crf_shows_in_its_cell(
     client.force_login(monitor)
     row = cells(client)[str(dosed)]
     labs = [("Haematology", FormStatus.NOT_STARTED, 0), ("Chemistry", FormStatus.NOT_STARTED, 0)]
-    assert row["C1D1"] == [("Dosing", FormStatus.COMPLETE, 0), *labs]
+    ecgs = [
+        ("ECG pre-dose", FormStatus.NOT_STARTED, 0),
+        ("ECG post-dose", FormStatus.NOT_STARTED, 0),
+    ]
+    assert row["C1D1"] == [("Dosing", FormStatus.COMPLETE, 0), *labs, *ecgs]
     assert row["C2D1"] == [("Dosing", FormStatus.NOT_STARTED, 0), *labs]
     assert row["C1D8"] == labs
     assert row["C1D2"] == [("Visit", FormStatus.NOT_STARTED, 0)]  # expects no form
@@ -53,7 +58,9 @@ def test_each_state_of_a_dosing_crf_shows_in_its_cell(
         "Eligibility",
         "Haematology",
         "Chemistry",
+        "ECG",
     ]
+    assert [name for name, _status, _n in row["EOT"]] == ["Haematology", "Chemistry", "ECG"]
 
     correct_c1d1(dosed, coordinator_a, pre_pulse_bpm=None)
     assert c1d1_of(client, dosed) == ("Dosing", FormStatus.INCOMPLETE, 0)
@@ -96,6 +103,23 @@ def test_a_lab_panel_is_one_form_signed_once_each_of_its_results_is(
     # A result entered at a visit that expects no lab panel shows in no cell.
     record_result(dosed, coordinator_a, visit_code="C1D2")
     assert cells(client)[str(dosed)]["C1D2"] == [("Visit", FormStatus.NOT_STARTED, 0)]
+
+
+def test_an_ecg_is_a_form_of_its_time_point(client, dosed, coordinator_a, investigator_a, monitor):
+    pre_dose = record_c1d1_pre_dose_ecg(dosed, coordinator_a)
+    client.force_login(monitor)
+    assert cells(client)[str(dosed)]["C1D1"][-2:] == [
+        ("ECG pre-dose", FormStatus.COMPLETE, 0),
+        ("ECG post-dose", FormStatus.NOT_STARTED, 0),
+    ]
+    sign(pre_dose, investigator_a)
+    assert cells(client)[str(dosed)]["C1D1"][-2] == ("ECG pre-dose", FormStatus.SIGNED, 0)
+    # An ECG at a visit that expects none shows in no cell (C1D8 expects the lab panels only).
+    record_ecg(dosed, coordinator_a, "C1D8")
+    assert [name for name, _s, _n in cells(client)[str(dosed)]["C1D8"]] == [
+        "Haematology",
+        "Chemistry",
+    ]
 
 
 def test_a_voided_dose_leaves_its_cell_not_started(client, dosed, coordinator_a, monitor):

@@ -295,6 +295,8 @@ def test_each_visit_lists_the_forms_the_schedule_expects_with_their_state(
         ("Dosing", "complete", reverse("visit_dosing", args=[c1d1.pk])),
         ("Haematology", "not_started", reverse("visit_labs", args=[c1d1.pk])),
         ("Chemistry", "not_started", reverse("visit_labs", args=[c1d1.pk])),
+        ("ECG pre-dose", "not_started", reverse("visit_ecgs", args=[c1d1.pk])),
+        ("ECG post-dose", "not_started", reverse("visit_ecgs", args=[c1d1.pk])),
     ]
     assert visit_forms_of(response, "C1D8") == [
         ("Haematology", "not_started", labs_c1d8),
@@ -306,6 +308,7 @@ def test_each_visit_lists_the_forms_the_schedule_expects_with_their_state(
         "Eligibility",
         "Haematology",
         "Chemistry",
+        "ECG",
     ]
     page = response.content.decode()
     assert f'href="{labs_c1d8}"' in page and "Haematology: not started" in page

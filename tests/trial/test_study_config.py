@@ -285,6 +285,9 @@ def test_the_schedule_of_assessments_is_loaded_on_the_study(study):
         ("dosing.dosingrecord", ""),
         ("labs.labresult", "haematology"),
         ("labs.labresult", "chemistry"),
+        ("ecg.electrocardiogram", "visit"),
+        ("ecg.electrocardiogram", "pre_dose"),
+        ("ecg.electrocardiogram", "post_dose"),
     ]
     haematology = study.schedule_of_assessments()[3]
     assert haematology.visits == ("SCR", "C1D8", "C1D15", "EOT")
