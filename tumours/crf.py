@@ -22,7 +22,7 @@ from review.selectors import own_lock
 from trial.access import can
 from trial.capabilities import Capability
 from tumours import services
-from tumours.models import LesionMeasurement, TumourAssessment
+from tumours.models import LesionMeasurement, NewLesion, NonTargetObservation, TumourAssessment
 from tumours.sdtm import RS, TR, TU
 
 
@@ -39,8 +39,56 @@ def _target_lesions(context) -> tuple[Dataset, ...]:
     )
 
 
+def _non_target_lesions(context) -> tuple[Dataset, ...]:
+    return (
+        subject_dataset(
+            "tumours.nontargetlesiondefinition",
+            "non_target_lesions",
+            "Non-target lesions (RECIST 1.1 baseline)",
+            "NTL",
+            order_by=("lesion_id",),
+            odm=Odm("log", repeat_key="lesion_id"),
+        ),
+    )
+
+
+def _lesion_rows(name, title, oid, model, lesion_id, *, via=(), exclude=()) -> Dataset:
+    """A time point's rows of one kind of lesion (a group of its form, one per lesion)."""
+    return Dataset(
+        name,
+        title,
+        oid,
+        model,
+        "assessment__subject",
+        (
+            RECORD_ID,
+            *subject_keys("assessment__subject__"),
+            Column("assessment_id", "assessment_id", "Tumour assessment id", "integer", key=True),
+            Column(
+                "assessment_date",
+                "assessment__assessment_date",
+                "Assessment date",
+                "date",
+                key=True,
+            ),
+            Column("lesion_id", lesion_id, "Lesion id", "text", key=True),
+            *model_columns(model, exclude=("assessment", *exclude)),
+        ),
+        ("assessment__assessment_date", lesion_id),
+        odm=Odm(
+            "group",
+            subject_lookup="assessment__subject_id",
+            repeat_key="lesion_id",
+            parent="tumour_assessments",
+            parent_key="assessment_id",
+            repeat_key_via=via,
+        ),
+    )
+
+
 def _tumour_assessments(context) -> tuple[Dataset, ...]:
-    """The time points, and their target lesion measurements (one row per lesion)."""
+    """The time points, and per time point its target lesion measurements, its non-target
+    lesions' states and its new lesions (one row per lesion)."""
     return (
         subject_dataset(
             "tumours.tumourassessment",
@@ -50,37 +98,31 @@ def _tumour_assessments(context) -> tuple[Dataset, ...]:
             order_by=("assessment_date",),
             odm=Odm("log"),
         ),
-        Dataset(
+        _lesion_rows(
             "lesion_measurements",
             "Target lesion measurements",
             "TR",
             LesionMeasurement,
-            "assessment__subject",
-            (
-                RECORD_ID,
-                *subject_keys("assessment__subject__"),
-                Column(
-                    "assessment_id", "assessment_id", "Tumour assessment id", "integer", key=True
-                ),
-                Column(
-                    "assessment_date",
-                    "assessment__assessment_date",
-                    "Assessment date",
-                    "date",
-                    key=True,
-                ),
-                Column("lesion_id", "lesion__lesion_id", "Lesion id", "text", key=True),
-                *model_columns(LesionMeasurement, exclude=("assessment", "lesion")),
-            ),
-            ("assessment__assessment_date", "lesion__lesion_id"),
-            odm=Odm(
-                "group",
-                subject_lookup="assessment__subject_id",
-                repeat_key="lesion_id",
-                parent="tumour_assessments",
-                parent_key="assessment_id",
-                repeat_key_via=("target_lesions", "lesion_id"),
-            ),
+            "lesion__lesion_id",
+            via=("target_lesions", "lesion_id"),
+            exclude=("lesion",),
+        ),
+        _lesion_rows(
+            "non_target_observations",
+            "Non-target lesion states",
+            "NTO",
+            NonTargetObservation,
+            "lesion__lesion_id",
+            via=("non_target_lesions", "lesion_id"),
+            exclude=("lesion",),
+        ),
+        _lesion_rows(
+            "new_lesions",
+            "New lesions",
+            "NEW",
+            NewLesion,
+            "lesion_id",
+            exclude=("lesion_id",),
         ),
     )
 
@@ -89,7 +131,9 @@ def _api_tumour_assessments(user):
     return (
         api_rows(TumourAssessment.objects.all(), user)
         .select_related("recorded_by")
-        .prefetch_related("measurements__lesion")
+        .prefetch_related(
+            "measurements__lesion", "non_target_observations__lesion", "new_lesion_entries"
+        )
         .order_by("subject", "assessment_date")
     )
 
@@ -177,7 +221,8 @@ KINDS = (
                     "api-tumour-assessment",
                     "tumours.serializers.TumourAssessmentSerializer",
                     _api_tumour_assessments,
-                    "RECIST 1.1 time points with their target lesion measurements.",
+                    "RECIST 1.1 time points with their target lesion measurements, non-target "
+                    "lesion states and new lesions.",
                 ),
             ),
             sdtm=(TU, TR, RS),
@@ -196,7 +241,9 @@ KINDS = (
 )
 
 # The exports of this app's records that are not CRF kinds (review.records.register_export):
-# the target lesions are a child of the baseline tumour assessment, exported on their own.
+# the target and non-target lesions are children of the baseline tumour assessment, exported
+# on their own.
 EXPORT_ONLY = {
     "tumours.targetlesiondefinition": ExportSpec(60, _target_lesions),
+    "tumours.nontargetlesiondefinition": ExportSpec(61, _non_target_lesions),
 }

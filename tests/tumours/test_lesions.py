@@ -363,3 +363,81 @@ def test_baseline_page_records_the_non_target_lesions(client, pages_today, dosed
     assert response.status_code == 302
     (lesion,) = NonTargetLesionDefinition.objects.filter(subject=dosed)
     assert (lesion.lesion_id, lesion.organ, lesion.location) == ("NT1", "Bone", "left femur")
+
+
+def _export(fmt: str, tmp_path):
+    from exports import services
+
+    output = tmp_path / f"export.{fmt}"
+    run = services.export_to_path(by=None, format=fmt, output=output)
+    assert run.status == "done", run.error
+    return output
+
+
+def test_non_target_and_new_lesions_are_in_the_csv_odm_and_api(
+    baseline, dosed, coordinator_a, client, settings, tmp_path
+):
+    """Beyond SDTM (issue 19): the lesions one by one in the CSV zip (and so the XLSX and the
+    data dictionary), as repeating groups of the time point's form in ODM, and in the API."""
+    import csv
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    settings.VAR_DIR = tmp_path
+    row = follow_up(
+        dosed,
+        coordinator_a,
+        states={"NT1": "present", "NT2": "absent"},
+        new_lesions=True,
+        rows=[{"organ": "Bone", "location": "L3", "equivocal": True}],
+    )
+    with zipfile.ZipFile(_export("csv", tmp_path)) as zipped:
+
+        def rows(name):
+            return list(csv.DictReader(io.StringIO(zipped.read(f"{name}.csv").decode())))
+
+        assert [(r["lesion_id"], r["organ"]) for r in rows("non_target_lesions")] == [
+            ("NT1", "Lung"),
+            ("NT2", "Lymph node"),
+        ]
+        states = {
+            (r["assessment_date"], r["lesion_id"], r["state"])
+            for r in rows("non_target_observations")
+        }
+        assert (WEEK_6.isoformat(), "NT2", "absent") in states
+        assert (BASELINE_ON.isoformat(), "NT1", "present") in states
+        [new] = rows("new_lesions")
+        assert (new["assessment_id"], new["lesion_id"], new["organ"], new["equivocal"]) == (
+            str(row.pk),
+            "NEW1",
+            "Bone",
+            "Y",
+        )
+    odm = etree.parse(str(_export("odm", tmp_path)))
+    from tests.exports.test_seed_large import ODM_XSD
+
+    if ODM_XSD.exists():  # the official schema, beside the repository (../shared/data)
+        schema = etree.XMLSchema(etree.parse(str(ODM_XSD)))
+        assert schema.validate(odm), schema.error_log
+    ns = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
+    keys = sorted(
+        g.get("ItemGroupRepeatKey")
+        for g in odm.iterfind(".//odm:ItemGroupData[@ItemGroupOID='IG.NTO']", ns)
+    )
+    assert keys == ["NT1", "NT1", "NT2", "NT2"]  # baseline and week 6
+    assert [
+        g.get("ItemGroupRepeatKey")
+        for g in odm.iterfind(".//odm:ItemGroupData[@ItemGroupOID='IG.NEW']", ns)
+    ] == ["NEW1"]
+
+    client.force_login(coordinator_a)
+    body = client.get(f"/api/tumour-assessments/{row.pk}/").json()
+    assert {(n["lesion_id"], n["state"]) for n in body["non_target_lesions"]} == {
+        ("NT1", "present"),
+        ("NT2", "absent"),
+    }
+    assert body["new_lesions_seen"] == [
+        {"lesion_id": "NEW1", "organ": "Bone", "location": "L3", "equivocal": True}
+    ]
