@@ -21,6 +21,14 @@ The story, first patient in about twenty months ago (days are relative to today)
 - DL3, C1D1 on days -14, -10 and tomorrow: all three inside the DLT window; one DLT decided
   (a cytokine release syndrome that is also a SUSAR, its SAE report signed), a candidate
   pending, an SAE inside its 24-hour clock. No level is open until the window closes.
+- The subjects on treatment (and M, enrolled, at screening) have, at each performed visit,
+  the lab panels the schedule of assessments expects there (every test, values inside the
+  site's normal ranges but J's grade 2 neutropenia without an AE, its automatic query, and
+  K's grade 3 platelets, its AE), triplicate ECGs (screening, C1D1 before and after the
+  dose, end of treatment; QTcF grade 0) and the PK, ADA and biomarker samples of the
+  study's [samples] schedule, processed, stored and shipped, all within tolerance but H's
+  C2D1 4-hour PK sample, 35 minutes late: its automatic query. The subjects whose treatment
+  is over keep only doses, AEs and scans (the seed's time: each form is a service's write).
 - Screen failures for eleven different criteria, patients still in screening (one eligible and
   awaiting the investigator's confirmation, one confirmed and waiting for a place at DL3) and
   one registration voided as entered in error.
@@ -43,21 +51,43 @@ from django.utils import timezone
 
 from adverse_events import services as ae_services
 from adverse_events.models import AdverseEvent, CtcaeTerm
+from demo.visit_values import (
+    RangeRow,
+    ecg_readings,
+    lab_value,
+    leukocytes,
+    normal_range,
+    sample_moment,
+)
 from dispositions import services as dispositions
 from dosing import services as dosing
 from dosing.models import DoseChange, DosingRecord, Route
+from ecg.services import ecg_record
 from exports import services as exports
 from exports.models import ExportChannel, ExportFormat
 from followup import services as reminders
 from followup.models import Notification
 from history.services import medical_history_record
+from labs.models import PANEL_OF_TEST
 from labs.services import lab_result_record, normal_range_record
 from medications.services import medication_record
 from review import services as review
 from review.models import Query, SignatureMeaning
 from review.subjects import subject_void
+from samples.services import sample_record, sample_stage_record, scheduled_at
 from screening import services as screening
-from trial.models import Membership, Role, Site, Study, Subject, User, Visit
+from trial.assessments import expected_at
+from trial.models import (
+    Membership,
+    Role,
+    Site,
+    Study,
+    Subject,
+    SubjectStatus,
+    User,
+    Visit,
+    VisitKind,
+)
 from trial.selectors import last_dose_date
 from trial.services import subject_register
 from tumours import services as tumour
@@ -84,7 +114,7 @@ SITE_STAFF = {
 LABS = {
     "anc": {"value": "2.4", "uln": None},
     "platelets": {"value": "210", "uln": None},
-    "haemoglobin": {"value": "128", "uln": None},
+    "haemoglobin": {"value": "138", "uln": None},
     "bilirubin": {"value": "11", "uln": "21"},
     "alt": {"value": "28", "uln": "40"},
     "ast": {"value": "31", "uln": "40"},
@@ -92,15 +122,36 @@ LABS = {
 }
 
 
-# Each demo site laboratory's normal ranges: (test, unit, low, high, sex).
+# Each demo site laboratory's normal ranges: (test, unit, low, high, sex), every test of the
+# haematology and chemistry panels (labs.models.PANEL_OF_TEST).
 LAB_RANGES = (
     ("ALT", "U/L", "7", "40", ""),
     ("AST", "U/L", "8", "35", ""),
+    ("BILI", "umol/L", "3", "21", ""),
+    ("CREAT", "umol/L", "45", "110", ""),
     ("NEUT", "10^9/L", "2.0", "7.5", ""),
+    ("WBC", "10^9/L", "4.0", "10.0", ""),
     ("PLAT", "10^9/L", "150", "400", ""),
     ("HGB", "g/L", "130", "170", "M"),
     ("HGB", "g/L", "120", "155", "F"),
 )
+# Whose visits carry lab panels, ECGs and samples (DemoSeeder.visit_assessments).
+WITH_VISIT_FORMS = (SubjectStatus.ENROLLED, SubjectStatus.ON_TREATMENT)
+DEMO_RANGES = tuple(
+    RangeRow(test, unit, Decimal(low), Decimal(high), sex)
+    for test, unit, low, high, sex in LAB_RANGES
+)
+# The screening panel repeats the eligibility CRF's lab answers (LABS), as its source is the
+# same draw; the white cell count, not asked there, follows the neutrophils.
+SCREENING_LABS = {
+    "NEUT": "anc",
+    "PLAT": "platelets",
+    "HGB": "haemoglobin",
+    "BILI": "bilirubin",
+    "ALT": "alt",
+    "AST": "ast",
+    "CREAT": "creatinine",
+}
 
 
 @dataclass
@@ -124,6 +175,9 @@ class DemoSeeder:
         self.users: dict[str, User] = {}
         self.terms = {t.term: t for t in CtcaeTerm.objects.all()}
         self.recorded: dict[int, datetime] = {}  # AE id -> the moment it was recorded
+        # (subject id, visit code, sample type, nominal time) -> minutes late, where a sample
+        # is not collected on time (visit_samples).
+        self.sample_late: dict[tuple[int, str, str, str], int] = {}
 
     # --- time ---------------------------------------------------------------------------
 
@@ -563,6 +617,15 @@ class DemoSeeder:
         dl3 = self.dose_level_3()
         self.in_screening()
         self.background_and_labs(dl3)
+        # H's C2D1 4-hour PK sample, 35 minutes late (tolerance 15): its automatic query.
+        self.sample_late = {(expansion[1].subject.pk, "C2D1", "PK", "H4"): 35}
+        # The subjects on treatment (and the one enrolled, dosed tomorrow); the others keep
+        # only their doses, AEs and scans: the seed's time stays within about twice what it
+        # was without these forms (each a write through its service).
+        treated = [
+            p for p in (*dl1, *dl2, *expansion, *dl3) if p.subject.status in WITH_VISIT_FORMS
+        ]
+        self.visit_assessments(treated, self.lab_stories(dl3))
         self.review_and_lock(dl1, dl2, expansion, dl3)
         self.reminders_and_notifications()
         self.export()
@@ -876,8 +939,8 @@ class DemoSeeder:
         )
 
     def background_and_labs(self, dl3) -> None:
-        """Each site's laboratory normal ranges; a medical history, medications and graded lab
-        results for two DL3 subjects (one grade 2 without an AE: its automatic query)."""
+        """Each site's laboratory normal ranges; a medical history and medications for a DL3
+        subject (the lab results: visit_assessments)."""
         for site in Site.objects.order_by("code"):
             crc, _pi = self.staff(site.code)
             for test, unit, low, high, sex in LAB_RANGES:
@@ -898,7 +961,7 @@ class DemoSeeder:
                     },
                     now=self.at(-900),
                 )
-        j, k, _m = dl3
+        j, _k, _m = dl3
         hypertension = medical_history_record(
             subject=j.subject,
             by=j.crc,
@@ -954,26 +1017,169 @@ class DemoSeeder:
                 },
                 now=self.at(max(j.c1d1 + 1, -13)),
             )
-        for patient, code, day, results in (
-            (j, "C1D1", 0, (("ALT", "28", "U/L"), ("NEUT", "4.1", "10^9/L"))),
-            # Neutropenia grade 2 (below 1.5 x 10^9/L) with no AE: the check's query.
-            (j, "C1D8", 7, (("ALT", "96", "U/L"), ("NEUT", "1.2", "10^9/L"))),
-            (k, "C1D1", 0, (("PLAT", "210", "10^9/L"),)),
+
+    # --- labs, ECGs and samples at the visits ----------------------------------------------
+
+    def lab_stories(self, dl3) -> dict[tuple[int, str], dict[str, str]]:
+        """The values that tell a story, by (subject, visit code); every other value of the
+        panels is normal (demo.visit_values). Each abnormal one matches an AE of its CTCAE term
+        ongoing that day, but for J's neutropenia: the one automatic lab query."""
+        j, k, _m = dl3
+        return {
+            (j.subject.pk, "C1D1"): {"ALT": "28", "NEUT": "4.1"},
+            # Neutropenia grade 2 (below 1.5 x 10^9/L) with no AE: the check's query. ALT
+            # 2.4 x ULN and the white cells below LLN are grade 1: no query.
+            (j.subject.pk, "C1D8"): {"ALT": "96", "NEUT": "1.2", "WBC": "3.4"},
+            (k.subject.pk, "C1D1"): {"PLAT": "210"},
             # Grade 3 platelets, recorded as its AE: no query.
-            (k, "C1D8", 7, (("PLAT", "42", "10^9/L"),)),
-        ):
-            for test, value, unit in results:
-                lab_result_record(
-                    visit=self.visit(patient, code),
+            (k.subject.pk, "C1D8"): {"PLAT": "42"},
+        }
+
+    def visit_assessments(self, patients, stories) -> None:
+        """At every performed visit of the enrolled subjects: the lab panels the schedule of
+        assessments expects there, triplicate ECGs (screening, C1D1 before and after the
+        dose, end of treatment) and the samples of the study's [samples] schedule."""
+        assessments = self.study.schedule_of_assessments()
+        for patient in patients:
+            visits = patient.subject.visits.filter(completed_on__isnull=False, missed_reason="")
+            for visit in visits.order_by("order"):
+                expected = expected_at(
+                    assessments,
+                    code=visit.code,
+                    kind=visit.kind,
+                    not_applicable=visit.not_applicable,
+                )
+                for form in expected:
+                    if form.form == "labs.labresult":
+                        story = stories.get((patient.subject.pk, visit.code), {})
+                        self.lab_panel(patient, visit, form.panel, story)
+                self.visit_ecgs(patient, visit)
+                if visit.kind == VisitKind.DOSING:
+                    self.visit_samples(patient, visit)
+
+    def entered_at(self, patient: Patient, visit: Visit, hour: int) -> datetime:
+        """When the site enters a visit's data: that day, or for the screening visit (whose
+        row the enrollment creates) the enrollment day, after it."""
+        if visit.kind == VisitKind.SCREENING:
+            return self.at(patient.c1d1 - 5, 17)
+        return self.at(self.offset_of(visit.completed_on), hour)
+
+    def lab_panel(self, patient: Patient, visit: Visit, panel: str, story: dict) -> None:
+        """Every test of `panel`, drawn at 08:30 before any dose, in the site range's unit."""
+        number = patient.subject.subject_number
+        values = {}
+        for test in (t for t, p in PANEL_OF_TEST.items() if p == panel):
+            row = normal_range(DEMO_RANGES, test, patient.subject.sex)
+            if test in story:
+                value = Decimal(story[test])
+            elif visit.kind == VisitKind.SCREENING and test in SCREENING_LABS:
+                value = Decimal(LABS[SCREENING_LABS[test]]["value"])
+            elif test == "WBC":
+                continue  # after the neutrophils
+            else:
+                value = lab_value(row, subject=number, visit=visit.code)
+            values[test] = (value, row.unit)
+        if panel == "haematology" and "WBC" not in values:
+            neutrophils = values["NEUT"][0]
+            values["WBC"] = (leukocytes(neutrophils, subject=number, visit=visit.code), "10^9/L")
+        for test, (value, unit) in values.items():
+            lab_result_record(
+                visit=visit,
+                by=patient.crc,
+                values={
+                    "test": test,
+                    "collected_on": visit.completed_on,
+                    "collected_time": time(8, 30),
+                    "value": value,
+                    "unit": unit,
+                },
+                now=self.entered_at(patient, visit, 15),
+            )
+
+    ECG_TIMES = {
+        "SCR": (("visit", time(11, 0)),),
+        "C1D1": (("pre_dose", time(9, 5)), ("post_dose", time(10, 45))),
+        "EOT": (("visit", time(11, 0)),),
+    }
+
+    def visit_ecgs(self, patient: Patient, visit: Visit) -> None:
+        for time_point, at in self.ECG_TIMES.get(visit.code, ()):
+            ecg_record(
+                visit=visit,
+                by=patient.crc,
+                values={
+                    "time_point": time_point,
+                    "performed_on": visit.completed_on,
+                    "performed_time": at,
+                    **ecg_readings(
+                        subject=patient.subject.subject_number,
+                        visit=visit.code,
+                        time_point=time_point,
+                    ),
+                    "interpretation": "normal",
+                    "abnormality": "",
+                },
+                now=self.entered_at(patient, visit, 16),
+            )
+
+    def visit_samples(self, patient: Patient, visit: Visit) -> None:
+        """The samples [samples] plans at the visit, each a few minutes after its nominal time
+        (but `self.sample_late`'s), processed 30 minutes and frozen an hour after collection,
+        shipped to the bioanalytical laboratory in the batch three weeks later (if that day
+        is past: the DL3 subjects' samples are still in the freezer)."""
+        scheduled = scheduled_at(visit)
+        if not scheduled:
+            return
+        dose = self.dose_of(patient, visit.code)
+        zone = timezone.get_current_timezone()
+        start = datetime.combine(dose.administered_on, dose.start_time, tzinfo=zone)
+        end = datetime.combine(dose.administered_on, dose.stop_time, tzinfo=zone)
+        number = patient.subject.subject_number
+        for index, planned in enumerate(scheduled):
+            late = self.sample_late.get(
+                (patient.subject.pk, visit.code, planned.type_code, planned.time_code),
+                1 + index % 3,
+            )
+            collected = sample_moment(
+                anchor=planned.anchor,
+                offset_minutes=planned.offset_minutes,
+                dose_start=start,
+                dose_end=end,
+                late_minutes=late,
+            )
+            if collected + timedelta(hours=1) > self.now:
+                continue
+            sample = sample_record(
+                visit=visit,
+                by=patient.crc,
+                values={
+                    "sample_type": planned.type_code,
+                    "nominal_time": planned.time_code,
+                    "sample_id": f"{number}-{visit.code}-{planned.type_code}-{planned.time_code}",
+                    "collected_on": timezone.localdate(collected),
+                    "collected_time": timezone.localtime(collected).time(),
+                },
+                now=collected + timedelta(minutes=5),
+            )
+            shipped = datetime.combine(
+                timezone.localdate(collected) + timedelta(days=21), time(10), tzinfo=zone
+            )
+            stages = [
+                ("processed", collected + timedelta(minutes=30), ""),
+                ("stored", collected + timedelta(minutes=60), ""),
+                ("shipped", shipped, f"WB-{patient.subject.site.code}-{shipped:%Y%m%d}"),
+            ]
+            for stage, at, reference in stages:
+                if at > self.now:
+                    break
+                sample = sample_stage_record(
+                    record=sample,
                     by=patient.crc,
-                    values={
-                        "test": test,
-                        "collected_on": self.day(patient.c1d1 + day),
-                        "collected_time": time(8, 30),
-                        "value": Decimal(value),
-                        "unit": unit,
-                    },
-                    now=self.at(patient.c1d1 + day, 15),
+                    stage=stage,
+                    at=at,
+                    reference=reference,
+                    expected_version=sample.version,
+                    now=at + timedelta(minutes=1) if at < self.now else self.now,
                 )
 
     def review_and_lock(self, dl1, dl2, expansion, dl3) -> None:
@@ -981,11 +1187,13 @@ class DemoSeeder:
         a, b, c = dl1
         d, e, f = dl2
         g, h, i = expansion
-        # D (withdrawn): every CRF signed and verified, then the whole subject locked.
+        # D (withdrawn): the dose, AEs, tumour assessments and ECGs signed and verified, then
+        # the whole subject locked (its lab results and samples, not signed one by one, too).
         for record in (
             self.dose_of(d, "C1D1"),
             *AdverseEvent.objects.filter(subject=d.subject),
             *d.subject.tumour_assessments.filter(voided_at__isnull=True),
+            *d.subject.ecgs.filter(voided_at__isnull=True),
         ):
             self.sign(d, record, on=d.c1d1 + 160)
             self.verify(record, on=d.c1d1 + 170)

@@ -477,3 +477,129 @@ def test_background_and_graded_labs_with_the_query_a_grade_without_an_ae_raises(
     # The neutropenia has no AE of its term: queried; the platelets were recorded as an AE.
     queried = Query.objects.filter(origin="automatic", check_code="lab_grade_without_ae")
     assert [q.record.test for q in queried] == ["NEUT"]
+
+
+# --- labs, ECGs and samples at the visits of the subjects on treatment --------------------
+
+
+def _treated():
+    from demo.seed import WITH_VISIT_FORMS
+
+    subjects = Subject.objects.filter(status__in=WITH_VISIT_FORMS).order_by("subject_number")
+    assert subjects.count() == 6  # the DL2 expansion, DL3
+    return subjects
+
+
+def _performed(subject):
+    return subject.visits.filter(completed_on__isnull=False, missed_reason="").order_by("order")
+
+
+def test_every_performed_visit_shows_its_lab_panels_complete_on_the_subject_page(demo, client):
+    from labs.models import PANEL_OF_TEST, LabResult
+    from trial.assessments import expected_at
+
+    client.force_login(User.objects.get(username="monitor"))
+    assessments = Study.objects.get().schedule_of_assessments()
+    shown = 0
+    for subject in _treated():
+        response = client.get(reverse("subject_detail", args=[subject.pk]))
+        rows = {r.visit.code: r for r in response.context["rows"]}
+        for visit in _performed(subject):
+            panels = [
+                e.panel
+                for e in expected_at(assessments, code=visit.code, kind=visit.kind)
+                if e.form == "labs.labresult"
+            ]
+            forms = {f.name.lower(): f.status for f in rows[visit.code].forms}
+            for panel in panels:
+                assert forms[panel] == "complete", (subject.subject_number, visit.code, panel)
+                tests = LabResult.objects.filter(visit=visit, panel=panel, voided_at__isnull=True)
+                expected = {t for t, p in PANEL_OF_TEST.items() if p == panel}
+                assert sorted(tests.values_list("test", flat=True)) == sorted(expected)
+                shown += 1
+        assert "Haematology: not started" not in "".join(
+            f"{f.name}: {f.label.lower()}"
+            for r in response.context["rows"]
+            if r.visit.completed_on
+            for f in r.forms
+        )
+    assert shown >= 40  # SCR, every dose and the C1 safety visits, both panels
+
+
+def test_lab_values_are_normal_but_the_seeds_two_stories(demo):
+    from labs.models import LabResult
+
+    treated = LabResult.objects.filter(subject__in=_treated())
+    assert treated.filter(normal_range__isnull=True).count() == 0
+    assert set(treated.exclude(range_indicator="NORMAL").values_list(
+        "subject__subject_number", "visit__code", "test", "range_indicator"
+    )) == {
+        ("FR01-004", "C1D8", "NEUT", "LOW"),  # grade 2, no AE: queried
+        ("FR01-004", "C1D8", "WBC", "LOW"),  # grade 1
+        ("FR01-004", "C1D8", "ALT", "HIGH"),  # grade 1
+        ("FR02-004", "C1D8", "PLAT", "LOW"),  # grade 3, its AE
+    }  # fmt: skip
+    # The screening panel repeats the eligibility CRF's answers (the same draw).
+    screening = LabResult.objects.filter(visit__code="SCR", test="PLAT")
+    assert set(screening.values_list("value", flat=True)) == {210}
+
+
+def test_triplicate_normal_ecgs_at_screening_c1d1_and_end_of_treatment(demo):
+    from ecg.models import Electrocardiogram
+
+    for subject in _treated():
+        performed = set(_performed(subject).values_list("code", flat=True))
+        ecgs = Electrocardiogram.objects.filter(subject=subject, voided_at__isnull=True)
+        expected = {("SCR", "visit")}
+        if "C1D1" in performed:
+            expected |= {("C1D1", "pre_dose"), ("C1D1", "post_dose")}
+        if "EOT" in performed:
+            expected.add(("EOT", "visit"))
+        assert set(ecgs.values_list("visit__code", "time_point")) == expected, subject
+        for ecg in ecgs:
+            assert ecg.readings == 3 and ecg.qtc_grade == 0
+            assert 370 < ecg.qtcf_ms < 420
+        dosed_ecgs = ecgs.exclude(time_point__in=["visit", "pre_dose"])
+        assert all(e.baseline_qtcf_ms for e in dosed_ecgs)  # graded against the baseline
+
+
+def test_samples_at_every_scheduled_time_of_each_dose_handled_in_order(demo):
+    from samples.models import Sample
+    from samples.services import scheduled_at
+
+    today = timezone.localdate()
+    checked = 0
+    for subject in _treated():
+        for visit in _performed(subject).filter(kind="dosing"):
+            planned = {(s.type_code, s.time_code) for s in scheduled_at(visit)}
+            samples = Sample.objects.filter(visit=visit, voided_at__isnull=True)
+            assert set(samples.values_list("sample_type", "nominal_time")) == planned
+            for sample in samples:
+                checked += 1
+                assert sample.stored_at and sample.processed_at < sample.stored_at
+                late = (subject.subject_number, visit.code, sample.sample_type,
+                        sample.nominal_time) == ("FR02-003", "C2D1", "PK", "H4")  # fmt: skip
+                assert sample.beyond_tolerance == late, sample
+                old = (today - sample.collected_on).days > 21
+                assert bool(sample.shipped_at) == old and bool(sample.shipment_reference) == old
+    assert checked >= 80
+    assert Sample.objects.filter(shipped_at__isnull=True).exists()  # DL3's, in the freezer
+
+
+def test_the_automatic_queries_of_labs_ecgs_and_samples_are_the_two_the_seed_means(demo):
+    codes = ("lab_grade_without_ae", "ecg_qtc_without_ae", "ecg_significant_without_ae")
+    raised = Query.objects.filter(
+        origin="automatic", check_code__in=(*codes, "sample_time_deviation")
+    )
+    assert sorted(
+        (q.check_code, q.status, q.subject.subject_number, q.record.title) for q in raised
+    ) == [
+        ("lab_grade_without_ae", "open", "FR01-004", q_title("NEUT", "FR01-004", "C1D8")),
+        ("sample_time_deviation", "open", "FR02-003", "PK 4 h C2D1"),
+    ]
+
+
+def q_title(test, number, code):
+    from labs.models import LabResult
+
+    return LabResult.objects.get(subject__subject_number=number, visit__code=code, test=test).title
