@@ -27,12 +27,13 @@ NOT_READY = cdisc_core.core_ready(CORE_ROOT)
 needs_core = pytest.mark.skipif(NOT_READY is not None, reason=f"CDISC CORE: {NOT_READY}")
 
 
-def _issue(version_values: dict, core_id: str = "CORE-000192", dataset: str = "dm.xpt") -> dict:
+def _issue(values: dict, core_id: str = "CORE-000192", dataset: str = "dm.xpt") -> dict:
+    """A CORE issue of the report, with the variables and values it names."""
     return {
         "core_id": core_id,
         "dataset": dataset,
-        "variables": list(version_values),
-        "values": list(version_values.values()),
+        "variables": list(values),
+        "values": list(values.values()),
     }
 
 

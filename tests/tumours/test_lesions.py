@@ -3,15 +3,21 @@ non-target lesions, each follow-up gives each one's state and every new lesion (
 not); the non-target response and new-lesion finding the overall response takes come from
 them (tumours.recist), are audited, hashed with the assessment, and exported to SDTM TU/TR."""
 
+import csv
+import io
+import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from lxml import etree
 
+from exports import services
 from review.signing import record_hash
 from tests.dosing.factories import dosed_subject
+from tests.exports.test_seed_large import ODM_XSD
 from tests.screening.factories import PLANNED_C1D1, at
 from trial.models import Subject
 from tumours.models import (
@@ -366,8 +372,6 @@ def test_baseline_page_records_the_non_target_lesions(client, pages_today, dosed
 
 
 def _export(fmt: str, tmp_path):
-    from exports import services
-
     output = tmp_path / f"export.{fmt}"
     run = services.export_to_path(by=None, format=fmt, output=output)
     assert run.status == "done", run.error
@@ -379,12 +383,6 @@ def test_non_target_and_new_lesions_are_in_the_csv_odm_and_api(
 ):
     """Beyond SDTM (issue 19): the lesions one by one in the CSV zip (and so the XLSX and the
     data dictionary), as repeating groups of the time point's form in ODM, and in the API."""
-    import csv
-    import io
-    import zipfile
-
-    from lxml import etree
-
     settings.VAR_DIR = tmp_path
     row = follow_up(
         dosed,
@@ -416,8 +414,6 @@ def test_non_target_and_new_lesions_are_in_the_csv_odm_and_api(
             "Y",
         )
     odm = etree.parse(str(_export("odm", tmp_path)))
-    from tests.exports.test_seed_large import ODM_XSD
-
     if ODM_XSD.exists():  # the official schema, beside the repository (../shared/data)
         schema = etree.XMLSchema(etree.parse(str(ODM_XSD)))
         assert schema.validate(odm), schema.error_log
