@@ -88,7 +88,7 @@ def check(subject: Subject, values: dict, *, relationship: str = "", now: dateti
     aware_at = values.get("aware_at")
     if aware_at and aware_at > now:
         problems.append(("aware_at", "The time the site became aware is in the future."))
-    if aware_at and aware_at.date() < onset:
+    if aware_at and timezone.localdate(aware_at) < onset:
         problems.append(("aware_at", "The site cannot become aware before the onset."))
     if consent_date(subject) is None:
         problems.append((None, "Record informed consent before adverse events."))

@@ -5,7 +5,7 @@ test_rules.py; these tests check that the services apply them to a real subject,
 derived columns, enforce who may do what at which site, and leave an audit trail.
 """
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -231,6 +231,31 @@ def test_sae_clock_runs_from_the_awareness_time_given(dosed, coordinator_a):
     ae.refresh_from_db()
     assert ae.aware_at == aware
     assert ae.sae_report_due_at == at(AE_ONSET + timedelta(days=1), 9)
+
+
+@pytest.mark.parametrize(
+    ("local_day", "hour", "accepted"),
+    [(0, 0, True), (0, 1, True), (-1, 23, False)],
+    ids=["midnight_of_the_onset_day", "1h_local_on_the_onset_day", "the_evening_before"],
+)
+def test_awareness_is_compared_with_the_onset_on_the_sites_clock(
+    dosed, coordinator_a, local_day, hour, accepted
+):
+    """Paris is UTC+1 in winter: 00:30 on the onset day is the day before in UTC, and the
+    service must not read the date in UTC (it refused such an SAE, and broke the demo seed
+    when seeded between 04:00 and 05:00 UTC)."""
+    aware = at(AE_ONSET + timedelta(days=local_day), hour) + timedelta(minutes=30)
+    values = serious_values(aware_at=aware.astimezone(UTC))
+
+    if accepted:
+        ae = ae_record(subject=dosed, by=coordinator_a, values=values, now=REPORTED_AT)
+        assert ae.aware_at == aware
+    else:
+        with pytest.raises(ValidationError) as excinfo:
+            ae_record(subject=dosed, by=coordinator_a, values=values, now=REPORTED_AT)
+        assert field_errors(excinfo)["aware_at"] == [
+            "The site cannot become aware before the onset."
+        ]
 
 
 def test_awareness_after_the_time_of_recording_is_refused(dosed, coordinator_a):
