@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from ecg.models import EcgTimePoint
+from ecg.sdtm import EG
 from review.checks import Failure
 from review.export_spec import Column, Dataset, ExportSpec, Odm, subject_dataset
 from review.models import SignatureMeaning
@@ -98,7 +99,7 @@ KINDS = (
         title_related=("visit",),
         edit_checks=ecg_edit_checks,
         history_scope=site_scoped(LABEL),
-        export=ExportSpec(75, _ecgs),
+        export=ExportSpec(75, _ecgs, sdtm=(EG,)),
         subject_section=ecg_subject_section,
         subject_template="ecg/_subject_section.html",
         # --- review kernel ---

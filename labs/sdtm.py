@@ -71,13 +71,6 @@ class LabFacts:
     last_before_exposure: bool = False
 
 
-def number_text(value: Decimal | None) -> str:
-    """A stored decimal as the laboratory would write it: 1.5000 -> "1.5", 1500 -> "1500"."""
-    if value is None:
-        return ""
-    return format(value.normalize(), "f")
-
-
 def unit_text(unit: str) -> str:
     """A unit in ASCII, as CDISC's UNIT codelist writes it (µmol/L -> umol/L, /mm³ -> /mm3)."""
     return unit.strip().replace("µ", "u").replace("μ", "u").replace("³", "3")
@@ -102,11 +95,11 @@ def lb_record(key: sdtm.SubjectKey, seq: int, lab: LabFacts) -> dict:
         LBTESTCD=lab.test,
         LBTEST=lab.test_name,
         LBCAT=CATEGORIES.get(lab.panel, lab.panel.upper()),
-        LBORRES=number_text(lab.value),
+        LBORRES=sdtm.decimal_text(lab.value),
         LBORRESU=unit_text(lab.unit),
-        LBORNRLO=number_text(lab.range_low) if same_unit else "",
-        LBORNRHI=number_text(lab.range_high) if same_unit else "",
-        LBSTRESC=number_text(lab.standard_value),
+        LBORNRLO=sdtm.decimal_text(lab.range_low) if same_unit else "",
+        LBORNRHI=sdtm.decimal_text(lab.range_high) if same_unit else "",
+        LBSTRESC=sdtm.decimal_text(lab.standard_value),
         LBSTRESN=_float(lab.standard_value),
         LBSTRESU=unit_text(lab.standard_unit),
         LBSTNRLO=_float(lab.normal_low),

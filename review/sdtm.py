@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from trial.dates import as_partial, read_partial
@@ -272,6 +273,13 @@ def before_exposure(on: date | None, first_dose: date | datetime | None) -> str:
     if isinstance(first_dose, datetime):
         first_dose = first_dose.date()
     return YES if on <= first_dose else ""
+
+
+def decimal_text(value: Decimal | None) -> str:
+    """A stored decimal as it was written: 1.5000 -> "1.5", 1500 -> "1500" (--ORRES)."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
 
 
 # --- controlled terminology shared by several domains ----------------------------------------
