@@ -6,6 +6,7 @@ from review.checks import Failure
 from review.export_spec import Column, Dataset, ExportSpec, Odm, subject_dataset
 from review.models import SignatureMeaning
 from review.records import CrfKind, site_scoped
+from samples.sdtm import BE
 
 LABEL = "samples.sample"
 # Handling stages are logistics recorded beside the sample, not its clinical content: a
@@ -74,7 +75,7 @@ KINDS = (
         stamps=STAGE_STAMPS,
         edit_checks=sample_edit_checks,
         history_scope=site_scoped(LABEL),
-        export=ExportSpec(76, _samples),
+        export=ExportSpec(76, _samples, sdtm=(BE,)),
         subject_section=sample_subject_section,
         subject_template="samples/_subject_section.html",
         # --- review kernel ---

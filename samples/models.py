@@ -1,4 +1,4 @@
-"""PK and immunogenicity samples (SDTM PC/BS later): one collected sample per visit, sample
+"""PK and immunogenicity samples (SDTM BE, samples.sdtm): one collected sample per visit, sample
 type and nominal time of the study's schedule ([samples] of the study file), its identifier,
 its collection time read against the visit's dose (samples.timing) and its handling stages."""
 
