@@ -116,18 +116,6 @@ def lb_record(key: sdtm.SubjectKey, seq: int, lab: LabFacts) -> dict:
     )
 
 
-def last_before_exposure(rows: list[dict], first_dose: date | None) -> set[int]:
-    """The indexes of each test's last result on or before the first dose day (rows in
-    collection order); none without a first dose (SDTMIG: --LOBXFL needs an exposure)."""
-    if first_dose is None:
-        return set()
-    last: dict[str, int] = {}
-    for index, row in enumerate(rows):
-        if row["collected_on"] <= first_dose:
-            last[row["test"]] = index
-    return set(last.values())
-
-
 def _live(subjects):
     from labs.models import LabResult
     from review.sdtm_reading import in_scope
@@ -172,7 +160,9 @@ def lb_records(study, subjects) -> Iterator[dict]:
     )
     for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
         results = list(group)
-        baseline = last_before_exposure(results, results[0]["rfx"])
+        baseline = sdtm.last_before_exposure(
+            ((r["test"], r["collected_on"], False) for r in results), results[0]["rfx"]
+        )
         for seq, row in enumerate(results, start=1):
             yield lb_record(
                 keys(row),

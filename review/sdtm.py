@@ -18,7 +18,7 @@ Study days (--DY): the day of the first dose (RFSTDTC) is day 1, the day before 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -280,6 +280,21 @@ def decimal_text(value: Decimal | None) -> str:
     if value is None:
         return ""
     return format(value.normalize(), "f")
+
+
+def last_before_exposure(
+    observations: Iterable[tuple[str, date | None, bool]], first_dose: date | None
+) -> set[int]:
+    """--LOBXFL per test: the indexes of each test's last observation before the first dose.
+    `observations` are (test, date, taken after that day's dose) in time order: on the first
+    dose day an observation is before it unless it is a post-dose time point (a result dated
+    that day alone is the baseline collected for it). None without a first dose (SDTMIG:
+    --LOBXFL needs an exposure)."""
+    last: dict[str, int] = {}
+    for index, (test, on, after_dose) in enumerate(observations):
+        if before_exposure(on, first_dose) and not (after_dose and on == first_dose):
+            last[test] = index
+    return set(last.values())
 
 
 # --- controlled terminology shared by several domains ----------------------------------------

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from labs.sdtm import LB, LabFacts, last_before_exposure, lb_record, unit_text
+from labs.sdtm import LB, LabFacts, lb_record, unit_text
 from labs.services import lab_result_void
 from review.sdtm import subject_key
 from tests.labs.factories import C1D8, RECORDED_AT, record_result
@@ -91,29 +91,6 @@ def test_without_a_range_the_reference_limits_are_null():
 )
 def test_units_are_written_in_ascii_as_cdisc_does(unit, ascii):
     assert unit_text(unit) == ascii
-
-
-@pytest.mark.parametrize(
-    ("collected", "flagged"),
-    [
-        ([date(2026, 11, 20), date(2026, 11, 21)], {1}),  # on the first dose day: baseline
-        ([date(2026, 11, 20), date(2026, 11, 22)], {0}),  # the day after: not
-        ([date(2026, 11, 22)], set()),  # nothing before exposure
-    ],
-)
-def test_last_observation_before_exposure_per_test(collected, flagged):
-    rows = [{"test": "ALT", "collected_on": day} for day in collected]
-    assert last_before_exposure(rows, date(2026, 11, 21)) == flagged
-
-
-def test_each_test_has_its_own_last_observation_and_none_without_a_dose():
-    rows = [
-        {"test": "ALT", "collected_on": date(2026, 11, 19)},
-        {"test": "NEUT", "collected_on": date(2026, 11, 19)},
-        {"test": "ALT", "collected_on": date(2026, 11, 20)},
-    ]
-    assert last_before_exposure(rows, date(2026, 11, 21)) == {1, 2}
-    assert last_before_exposure(rows, None) == set()
 
 
 def test_rows_read_from_saved_results(subject, coordinator_a, study):
