@@ -23,6 +23,8 @@ from adverse_events.models import AdverseEvent
 from adverse_events.services import ae_assess_causality, ae_record, sae_report_sign
 from dispositions.services import subject_withdraw
 from dosing.services import dose_record, visit_complete
+from exports import services as export_services
+from exports.models import ExportStatus
 from history.services import medical_history_record, radiotherapy_record, surgery_record
 from medications.services import medication_record
 from review.models import Query, QueryMessage, Signature
@@ -301,3 +303,13 @@ def build_dataset() -> Dataset:
 def api_token(user) -> str:
     """A new API token of `user` (the secret, as its owner sees it once)."""
     return AuthToken.objects.create(user=user)[1]
+
+
+def exported(fmt: str) -> bytes:
+    """A whole-study export in `fmt`, run as `manage.py export` runs it (no user filter)."""
+    run = export_services.export_run(
+        run_id=export_services.export_request(by=None, format=fmt, channel="command").pk
+    )
+    assert run.status == ExportStatus.DONE, run.error
+    with export_services.export_open(run) as handle:
+        return handle.read()

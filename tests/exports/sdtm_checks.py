@@ -162,3 +162,14 @@ def define_problems(files: dict[str, bytes]) -> list[str]:
                 if outside:
                     problems.append(f"{name}.{variable}: {sorted(outside)[:3]} not in codelist")
     return problems
+
+
+def dataset_problems(files: dict[str, bytes], domain: str) -> list[str]:
+    """What is wrong with one dataset of the zip and define.xml: its Dataset-JSON file
+    invalid or unlike its .xpt, define.xml invalid or not describing the datasets."""
+    return [
+        *dataset_json_problems(files, domain),
+        *dataset_json_differences(files, domain),
+        *define_schema_errors(files["define.xml"]),
+        *define_problems(files),
+    ]
