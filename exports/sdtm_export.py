@@ -303,8 +303,8 @@ def ds_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
 # Domains still specified in exports (exports.sdtm, exports.sdtm_metadata), by position; each
 # moves into its CRF app's kind (ExportSpec.sdtm) and is then read from the registry.
 # Positions: DM 10, IE 20, EX 30 (dosing), AE 40 (adverse_events), DS 50, SV 60, MH 62 (history),
-# CM 64 (medications), LB 66 (labs), EG 68 (ecg), BE 69 (samples), TU 70, TR 80, RS 90
-# (tumours), then the trial design datasets.
+# CM 64 (medications), LB 66 (labs), VS 67 (dosing), EG 68 (ecg), BE 69 (samples), TU 70,
+# TR 80, RS 90 (tumours), then the trial design datasets.
 _LEGACY_READERS = {
     "DM": (10, dm_records),
     "DS": (50, ds_records),

@@ -340,7 +340,8 @@ def sdtm_zip(data):
 
 
 def test_sdtm_zip_has_csv_xpt_dataset_json_and_define_xml(sdtm_zip):
-    domains = ("dm", "ie", "ex", "ae", "ds", "sv", "tu", "tr", "rs", "ts", "ta", "te", "tv", "ti")
+    domains = ("dm", "ie", "ex", "ae", "ds", "sv", "vs", "tu", "tr", "rs")
+    domains += ("ts", "ta", "te", "tv", "ti")
     for domain in domains:
         for extension in ("csv", "xpt", "json"):
             assert f"{domain}.{extension}" in sdtm_zip

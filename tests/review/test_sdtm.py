@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from review.sdtm import last_before_exposure, decimal_text
+from review.sdtm import decimal_text, last_before_exposure
 
 FIRST_DOSE = date(2026, 11, 21)
 
