@@ -199,6 +199,8 @@ class LabLimit:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     relative_to_uln: bool = False
+    # The lab panel's test that gives it at screening (labs.units: NEUT, CREAT...); "" none.
+    test: str = ""
 
     def __post_init__(self) -> None:
         if self.minimum is None and self.maximum is None:

@@ -78,6 +78,7 @@ def thresholds_for(study: Study) -> eligibility.EligibilityThresholds:
                 minimum=lab.minimum,
                 maximum=lab.maximum,
                 relative_to_uln=lab.relative_to_uln,
+                test=lab.test,
             )
             for lab in study.lab_limits.all()
         ),

@@ -169,6 +169,11 @@ class LabLimit(models.Model):
     relative_to_uln = models.BooleanField(
         default=False, help_text="The limit is a multiple of the upper limit of normal"
     )
+    test = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text="The lab panel's test code that gives this value at screening (NEUT, CREAT…)",
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

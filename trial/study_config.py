@@ -434,6 +434,7 @@ def load_study(config: dict, *, by: User | None = None) -> tuple[Study, dict]:
                     "minimum": Decimal(lab["minimum"]) if "minimum" in lab else None,
                     "maximum": Decimal(lab["maximum"]) if "maximum" in lab else None,
                     "relative_to_uln": lab.get("relative_to_uln", False),
+                    "test": lab.get("test", ""),
                     "order": order,
                 },
                 counts,

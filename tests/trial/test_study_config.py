@@ -67,6 +67,18 @@ def test_loaded_study_matches_the_brief(study):
     assert study.thresholds.get(key="anticancer_washout_days").value == 28
 
 
+def test_each_lab_limit_names_the_panel_test_that_gives_it(study):
+    assert dict(study.lab_limits.values_list("code", "test")) == {
+        "anc": "NEUT",
+        "platelets": "PLAT",
+        "haemoglobin": "HGB",
+        "bilirubin": "BILI",
+        "alt": "ALT",
+        "ast": "AST",
+        "creatinine": "CREAT",
+    }
+
+
 def test_missing_section_is_a_clear_error(tmp_path: Path):
     path = tmp_path / "study.toml"
     path.write_text('[study]\nprotocol_number = "X"\n')
