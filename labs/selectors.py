@@ -7,8 +7,9 @@ from django.db.models import F, QuerySet
 from labs.grading import GRADED_TESTS
 from labs.models import LabResult
 from labs.shift import ShiftRow
+from labs.units import TESTS
 from trial.access import scope_to_sites
-from trial.models import User
+from trial.models import User, VisitKind
 
 
 def lab_results_for(user: User) -> QuerySet[LabResult]:
@@ -58,3 +59,28 @@ def shift_rows(results: QuerySet[LabResult]) -> list[ShiftRow]:
     with connections[live.db].cursor() as cursor:
         cursor.execute(_SHIFT_SQL.format(results=sql), params)
         return [ShiftRow(*row) for row in cursor.fetchall()]
+
+
+def screening_panel(*, subject) -> dict[str, dict]:
+    """The subject's latest live result of each test at its screening visit, in the test's
+    standard unit with the upper limit of the site's range in force (event
+    `screening_labs_of`, read by the eligibility CRF for inclusion 7: screening.lab_panel).
+    Plain values by test code: value, unit, uln, collected_on, title."""
+    rows = (
+        LabResult.objects.filter(
+            subject=subject, voided_at__isnull=True, visit__kind=VisitKind.SCREENING
+        )
+        .order_by("test", "-collected_on", F("collected_time").desc(nulls_last=True), "-id")
+        .distinct("test")
+        .values("test", "standard_value", "standard_unit", "normal_high", "collected_on")
+    )
+    return {
+        row["test"]: {
+            "value": row["standard_value"],
+            "unit": row["standard_unit"],
+            "uln": row["normal_high"],
+            "collected_on": row["collected_on"],
+            "title": f"{TESTS[row['test']].name} collected on {row['collected_on']:%Y-%m-%d}",
+        }
+        for row in rows
+    }

@@ -11,10 +11,11 @@ from django.db import transaction
 from labs import grading, ranges, units
 from labs.models import PANEL_OF_TEST, LabNormalRange, LabResult
 from review.contract import crf_write
+from trial import hooks
 from trial.access import entry_required, require
 from trial.audit import audit_context
 from trial.capabilities import Capability
-from trial.models import Site, Subject, User, Visit
+from trial.models import Site, Subject, User, Visit, VisitKind
 
 RESULT_FIELDS = ("test", "collected_on", "collected_time", "value", "unit")
 RANGE_FIELDS = (
@@ -134,6 +135,14 @@ def _apply(record: LabResult, values: dict) -> None:
         setattr(record, name, value)
 
 
+def _recheck(write, record: LabResult) -> None:
+    """A result at a screening visit feeds the eligibility CRF's inclusion 7 (its query
+    compares the two): re-check the records that read it (event
+    `checked_against_screening_labs`, the screening app's)."""
+    if record.visit.kind == VisitKind.SCREENING:
+        write.recheck(*hooks.call("checked_against_screening_labs", subject=record.subject))
+
+
 def lab_result_record(*, visit: Visit, by: User, values: dict, now: datetime) -> LabResult:
     """Add one lab result at a visit."""
     subject = visit.subject
@@ -148,6 +157,7 @@ def lab_result_record(*, visit: Visit, by: User, values: dict, now: datetime) ->
         _apply(record, values)
         _compute(record)
         write.save(record)
+        _recheck(write, record)
     return record
 
 
@@ -166,6 +176,7 @@ def lab_result_update(
         _apply(current, values)
         _compute(current)
         write.save(current)
+        _recheck(write, current)
     return current
 
 
@@ -181,7 +192,9 @@ def lab_result_void(
         reason=reason,
         void=True,
     ) as write:
-        return write.void()
+        voided = write.void()
+        _recheck(write, voided)
+        return voided
 
 
 def normal_range_record(*, site: Site, by: User, values: dict, now: datetime) -> LabNormalRange:

@@ -6,6 +6,8 @@ class ScreeningConfig(AppConfig):
 
     def ready(self):
         from review.records import register
-        from screening import crf
+        from screening import crf, selectors
+        from trial import hooks
 
         register(*crf.KINDS)
+        hooks.provide("checked_against_screening_labs", selectors.checked_against_screening_labs)

@@ -127,16 +127,21 @@ def eligibility_other_tasks(subjects) -> list[QueueTask]:
 
 
 def eligibility_edit_checks(record, now) -> list:
-    """Answers of inclusions 2, 5 and 6 that the prior cancer therapy records contradict."""
-    from screening import prior_therapy, services
+    """Answers of inclusions 2, 5 and 6 that the prior cancer therapy records contradict, and
+    of inclusion 7 that the screening lab panel contradicts."""
+    from screening import lab_panel, prior_therapy, services
 
     if record.voided_at:
         return []
-    return prior_therapy.disagreements(
-        services.prior_therapy_cross_check(
-            subject=record.subject, values=services.assessment_values(record)
-        )
-    )
+    values = services.assessment_values(record)
+    return [
+        *prior_therapy.disagreements(
+            services.prior_therapy_cross_check(subject=record.subject, values=values)
+        ),
+        *lab_panel.disagreements(
+            services.lab_panel_cross_check(subject=record.subject, values=values)
+        ),
+    ]
 
 
 def _eligibility_complete(record) -> bool:

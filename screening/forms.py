@@ -127,10 +127,13 @@ class EligibilityForm(forms.ModelForm):
             )
         }
 
-    def __init__(self, *args, subject, lab_limits, editing: bool, **kwargs):
+    def __init__(self, *args, subject, lab_limits, editing: bool, panel=None, **kwargs):
+        """`panel`: what the screening lab panel gives for inclusion 7, by lab limit code
+        (screening.lab_panel.panel_answers), shown beside each answer."""
         super().__init__(*args, **kwargs)
         self.subject = subject
         self.lab_limits = list(lab_limits)
+        panel = panel or {}
         self.fields["assessment_date"].required = True
         if self.instance.pk:
             self.initial["version"] = self.instance.version
@@ -140,6 +143,7 @@ class EligibilityForm(forms.ModelForm):
             saved = saved_labs.get(lab.code, {})
             unit = "x ULN" if lab.relative_to_uln else lab.unit
             value_name = _lab_field_name(lab.code, "value")
+            answer = panel.get(lab.code)
             self.fields[value_name] = forms.DecimalField(
                 label=f"{lab.label}" + ("" if lab.relative_to_uln else f" ({lab.unit})"),
                 required=False,
@@ -147,7 +151,7 @@ class EligibilityForm(forms.ModelForm):
                 max_digits=12,
                 decimal_places=3,
                 initial=saved.get("value"),
-                help_text=_limit_text(lab, unit),
+                help_text=_limit_text(lab, unit) + _panel_text(answer),
             )
             lab_names.append(value_name)
             if lab.relative_to_uln:
@@ -309,6 +313,20 @@ class EligibilityForm(forms.ModelForm):
 def _plain(number) -> str:
     """100, not 1E+2: Decimal.normalize() alone writes an exponent."""
     return format(number.normalize(), "f")
+
+
+def _panel_text(answer) -> str:
+    """What the screening lab panel gives for the answer (an automatic query when they
+    disagree: screening.lab_panel)."""
+    if answer is None:
+        return ""
+    source = answer.source
+    if answer.problem:
+        return f". Screening lab panel: {source.title}, {answer.problem}"
+    given = f"{_plain(answer.value)} {source.unit}"
+    if answer.uln is not None:
+        given += f", ULN {_plain(answer.uln)} {source.unit}"
+    return f". Screening lab panel: {given} ({source.title})"
 
 
 def _limit_text(lab, unit) -> str:

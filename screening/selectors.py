@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from screening.models import EligibilityStatus
+from screening.models import EligibilityAssessment, EligibilityStatus
 from trial.models import Subject, SubjectStatus
 
 
@@ -37,3 +37,10 @@ def screening_funnel(subjects: QuerySet[Subject]) -> Funnel:
         in_screening=Count("id", filter=Q(status=SubjectStatus.SCREENING)),
     )
     return Funnel(**counts)
+
+
+def checked_against_screening_labs(*, subject: Subject) -> list[EligibilityAssessment]:
+    """The records whose edit checks read the subject's screening lab results (event
+    `checked_against_screening_labs`, called by labs.services): the eligibility CRF, whose
+    inclusion 7 answers are compared with them (screening.lab_panel)."""
+    return list(EligibilityAssessment.objects.filter(subject=subject))

@@ -19,7 +19,7 @@ from review.contract import crf_write
 from review.models import SignatureMeaning
 from review.records import all_kinds
 from review.services import assert_editable, password_verify, signature_add
-from screening import eligibility, prior_therapy
+from screening import eligibility, lab_panel, prior_therapy
 from screening.enrollment import EnrollmentFacts, enrollment_blockers
 from screening.models import Consent, EligibilityAssessment
 from trial import boin, escalation, hooks, schedule
@@ -263,6 +263,24 @@ def prior_therapy_cross_check(
         facts_from(subject, values),
         anticancer_washout_days=thresholds.anticancer_washout_days,
         nitrosourea_washout_days=thresholds.nitrosourea_washout_days,
+    )
+
+
+def screening_panel(subject: Subject) -> dict[str, lab_panel.PanelResult]:
+    """The subject's screening-visit lab results by test code (the labs app's, through the
+    event `screening_labs_of`)."""
+    return {
+        test: lab_panel.PanelResult(**result)
+        for test, result in hooks.call("screening_labs_of", subject=subject).items()
+    }
+
+
+def lab_panel_cross_check(*, subject: Subject, values: dict) -> tuple[lab_panel.LabCrossCheck, ...]:
+    """The inclusion 7 answers in `values` beside what the screening lab panel gives."""
+    return lab_panel.cross_check(
+        thresholds_for(subject.study).lab_limits,
+        facts_from(subject, values).labs,
+        screening_panel(subject),
     )
 
 

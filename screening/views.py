@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from review import crf_pages
 from review import selectors as review_selectors
 from review.forms import SignForm, make_read_only
-from screening import services
+from screening import lab_panel, services
 from screening.forms import ConsentForm, EligibilityForm, EnrollForm, ReasonForm, RegistrationForm
 from screening.models import Consent, EligibilityAssessment
 from screening.selectors import screening_funnel
@@ -190,6 +190,9 @@ def _eligibility_form(request, subject, assessment, data=None):
         subject=subject,
         lab_limits=subject.study.lab_limits.all(),
         editing=assessment is not None,
+        panel=lab_panel.panel_answers(
+            services.thresholds_for(subject.study).lab_limits, services.screening_panel(subject)
+        ),
     )
 
 

@@ -29,6 +29,13 @@ EVENTS = {
     "eligibility_cross_checked": "The eligibility CRF was saved (screening.services): the "
     "records whose edit checks read its answers, to re-check "
     "(history.selectors.checked_against_eligibility).",
+    "screening_labs_of": "The eligibility CRF fills its inclusion 7 answers from the subject's "
+    "screening-visit lab results and queries a typed answer they contradict: the latest live "
+    "result of each test in its standard unit with the site's ULN "
+    "(labs.selectors.screening_panel; screening.lab_panel).",
+    "checked_against_screening_labs": "A lab result at a screening visit was saved "
+    "(labs.services): the records whose edit checks read it, to re-check "
+    "(screening.selectors.checked_against_screening_labs).",
     "download_record": "A page served a bulk download; record who, what, filters and rows "
     "(exports.services.download_record).",
     "target_lesions_of": "SDTM EX (dosing.sdtm) links an injection site to the target lesion "

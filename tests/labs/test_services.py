@@ -11,6 +11,8 @@ from django.db import DatabaseError, transaction
 from labs.models import LabNormalRange, LabResult, LabResultEvent
 from labs.services import lab_result_update, lab_result_void, normal_range_record
 from review.models import Query, QueryStatus
+from screening.models import EligibilityAssessment
+from screening.services import screening_panel
 from tests.adverse_events.factories import record_ae
 from tests.labs.factories import (
     C1D8,
@@ -18,8 +20,9 @@ from tests.labs.factories import (
     RECORDED_AT,
     range_values,
     record_result,
+    result_values,
 )
-from tests.screening.factories import PLANNED_C1D1
+from tests.screening.factories import ASSESSED, PLANNED_C1D1
 
 LATER = RECORDED_AT + timedelta(hours=1)
 
@@ -207,3 +210,84 @@ def test_only_the_sites_staff_record_ranges(site_a, coordinator_b, monitor):
     for user in (coordinator_b, monitor):
         with pytest.raises(PermissionDenied):
             normal_range_record(site=site_a, by=user, values=range_values(), now=RECORDED_AT)
+
+
+# --- the screening panel against the eligibility CRF's inclusion 7 (screening.lab_panel) -----
+
+
+def in7_queries(subject):
+    assessment = EligibilityAssessment.objects.get(subject=subject)
+    return Query.objects.filter(
+        object_id=assessment.pk,
+        content_type__model="eligibilityassessment",
+        origin="automatic",
+        check_code__startswith="in7_lab_panel",
+    )
+
+
+def screening_neutrophils(subject, by, value: str):
+    """A screening-visit neutrophil count (the eligibility CRF has ANC 2.0)."""
+    return record_result(subject, by, visit_code="SCR", test="NEUT", value=Decimal(value),
+                         unit="10^9/L", collected_on=ASSESSED)  # fmt: skip
+
+
+def neutrophils(value: str) -> dict:
+    return result_values(test="NEUT", value=Decimal(value), unit="10^9/L", collected_on=ASSESSED)
+
+
+def test_a_screening_result_the_eligibility_crf_contradicts_raises_a_query(subject, coordinator_a):
+    screening_neutrophils(subject, coordinator_a, "1.8")
+
+    [query] = in7_queries(subject)
+    assert (query.check_code, query.field_name, query.status) == (
+        "in7_lab_panel:anc",
+        "labs",
+        QueryStatus.OPEN,
+    )
+    assert "the CRF has 2 10^9/L" in query.text
+    assert f"gives 1.8 10^9/L (Neutrophils collected on {ASSESSED:%Y-%m-%d})" in query.text
+
+
+def test_a_screening_result_that_agrees_raises_no_query(subject, coordinator_a):
+    screening_neutrophils(subject, coordinator_a, "2.00")
+
+    assert not in7_queries(subject).exists()
+
+
+def test_a_result_at_another_visit_is_not_the_screening_panel(subject, coordinator_a):
+    record_result(subject, coordinator_a, test="NEUT", value=Decimal("0.9"), unit="10^9/L")
+
+    assert screening_panel(subject) == {}
+    assert not in7_queries(subject).exists()
+
+
+def test_correcting_or_voiding_the_screening_result_rechecks_the_eligibility_crf(
+    subject, coordinator_a
+):
+    result = screening_neutrophils(subject, coordinator_a, "1.8")
+    [query] = in7_queries(subject)
+
+    result = lab_result_update(record=result, by=coordinator_a, values=neutrophils("2.0"),
+                               reason="Transcription error", expected_version=1,
+                               now=RECORDED_AT)  # fmt: skip
+    query.refresh_from_db()
+    assert query.status == QueryStatus.CLOSED
+
+    result = lab_result_update(record=result, by=coordinator_a, values=neutrophils("1.6"),
+                               reason="Repeat sample", expected_version=2,
+                               now=RECORDED_AT)  # fmt: skip
+    [reopened] = in7_queries(subject).filter(status=QueryStatus.OPEN)
+    assert "gives 1.6 10^9/L" in reopened.text
+
+    lab_result_void(record=result, by=coordinator_a, reason="Other patient's sample",
+                    expected_version=3, now=RECORDED_AT)  # fmt: skip
+    assert not in7_queries(subject).filter(status=QueryStatus.OPEN).exists()
+
+
+def test_the_latest_live_screening_result_of_each_test_is_the_panel(subject, coordinator_a):
+    first = screening_neutrophils(subject, coordinator_a, "1.8")
+    record_result(subject, coordinator_a, visit_code="SCR", test="NEUT", value=Decimal("2.2"),
+                  unit="10^9/L", collected_on=ASSESSED + timedelta(days=1))  # fmt: skip
+    panel = screening_panel(subject)
+    assert (panel["NEUT"].value, panel["NEUT"].uln) == (Decimal("2.2000"), Decimal("7.5000"))
+    assert first.pk

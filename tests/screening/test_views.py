@@ -2,7 +2,9 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -10,6 +12,8 @@ from django.urls import reverse
 from screening.models import Consent, EligibilityAssessment
 from screening.services import subject_screen_fail
 from tests.conftest import PASSWORD
+from tests.dosing.factories import enrolled_subject
+from tests.labs.factories import add_ranges, record_result
 from tests.rendered_form import lost_values
 from tests.screening.factories import (
     ASSESSED,
@@ -606,3 +610,25 @@ def test_a_monitor_cannot_void_screening_crfs(client, study, site_a, coordinator
         assert response.status_code == 403
     assert EligibilityAssessment.objects.get(subject=subject).voided_at is None
     assert Consent.objects.get(subject=subject).voided_at is None
+
+
+def test_each_inclusion_7_answer_shows_what_the_screening_lab_panel_gives(
+    client, study, site_a, coordinator_a, investigator_a
+):
+    subject = enrolled_subject(study, site_a, coordinator_a, investigator_a)
+    add_ranges(site_a, coordinator_a)  # ALT 7-40 U/L, NEUT 2.0-7.5 10^9/L
+    for test, value, unit in (("NEUT", "1.8", "10^9/L"), ("ALT", "52", "U/L")):
+        record_result(subject, coordinator_a, visit_code="SCR", test=test, value=Decimal(value),
+                      unit=unit, collected_on=ASSESSED)  # fmt: skip
+    client.force_login(coordinator_a)
+
+    page = client.get(reverse("screening_eligibility", args=[subject.pk])).content.decode()
+
+    on = f"{ASSESSED:%Y-%m-%d}"
+    assert f"Screening lab panel: 1.8 10^9/L (Neutrophils collected on {on})" in page
+    assert (
+        f"Screening lab panel: 52 U/L, ULN 40 U/L (Alanine Aminotransferase collected on {on})"
+        in page
+    )
+    # The CRF's own answer stays as saved (ANC 2.0); the disagreement is an automatic query.
+    assert re.search(r'name="lab_anc_value" value="2\.0*"', page)
