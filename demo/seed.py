@@ -123,7 +123,7 @@ LABS = {
 
 
 # Each demo site laboratory's normal ranges: (test, unit, low, high, sex), every test of the
-# haematology and chemistry panels (labs.models.PANEL_OF_TEST).
+# haematology, chemistry and coagulation panels (labs.models.PANEL_OF_TEST).
 LAB_RANGES = (
     ("ALT", "U/L", "7", "40", ""),
     ("AST", "U/L", "8", "35", ""),
@@ -134,6 +134,8 @@ LAB_RANGES = (
     ("PLAT", "10^9/L", "150", "400", ""),
     ("HGB", "g/L", "130", "170", "M"),
     ("HGB", "g/L", "120", "155", "F"),
+    ("INR", "RATIO", "0.8", "1.2", ""),
+    ("APTT", "sec", "25", "40", ""),
 )
 # Whose visits carry lab panels, ECGs and samples (DemoSeeder.visit_assessments).
 WITH_VISIT_FORMS = (SubjectStatus.ENROLLED, SubjectStatus.ON_TREATMENT)

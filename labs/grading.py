@@ -16,6 +16,12 @@ Choices the text leaves to the reader, made here and tested:
 - Creatinine's baseline criteria ("> 1.5 - 3.0 x baseline" for grade 2, "> 3.0 x baseline"
   for grade 3) apply only to a value above ULN, since grade 1 ("> ULN") is where the term
   starts; the grade is the higher of the ULN and the baseline readings.
+- "INR increased" is graded on the INR itself (G1 >1.2 - 1.5, G2 >1.5 - 2.5, G3 >2.5),
+  not against the range; its "x baseline if on anticoagulation" rows need to know the
+  subject is anticoagulated, a fact of the medications CRF the value does not carry, and are
+  not applied: an anticoagulated subject's INR is over-graded, for the investigator to judge
+  on the AE form. The aPTT has no baseline rule (G1 >ULN - 1.5 x ULN, G2 >1.5 - 2.5 x ULN,
+  G3 >2.5 x ULN; no grade 4).
 - The decreases' fixed thresholds (neutrophils < 1.5, platelets < 75, haemoglobin < 100 g/L)
   give grade 2 and above even when the site's LLN is lower than them; grade 1 needs a value
   below LLN.
@@ -37,6 +43,8 @@ CTCAE_TERMS = {
     "AST": "Aspartate aminotransferase increased",
     "BILI": "Blood bilirubin increased",
     "CREAT": "Creatinine increased",
+    "INR": "INR increased",
+    "APTT": "Activated partial thromboplastin time prolonged",
 }
 GRADED_TESTS = frozenset(CTCAE_TERMS)
 
@@ -76,9 +84,17 @@ _TRANSAMINASE = {
     "baseline": (Fraction("1.5"), Fraction(3), Fraction(5), Fraction(20)),
     "baseline_g1_inclusive": True,
 }
+# "INR increased": absolute INR at which grades 1-3 start (exclusive); no grade 4.
+_INR_STARTS = (Fraction("1.2"), Fraction("1.5"), Fraction("2.5"))
 _INCREASE_THRESHOLDS = {
     "ALT": _TRANSAMINASE,
     "AST": _TRANSAMINASE,
+    # No baseline rule: the ULN multiples whatever the baseline; None: no grade 4.
+    "APTT": {
+        "uln": (Fraction(1), Fraction("1.5"), Fraction("2.5"), None),
+        "baseline": None,
+        "baseline_g1_inclusive": False,
+    },
     "BILI": {
         "uln": (Fraction(1), Fraction("1.5"), Fraction(3), Fraction(10)),
         "baseline": (Fraction(1), Fraction("1.5"), Fraction(3), Fraction(10)),
@@ -107,6 +123,8 @@ def grade_lab(
     v = _f(value)
     if v < 0:
         raise ValueError(f"{term}: a value cannot be negative, got {value}")
+    if test == "INR":
+        return _grade_inr(term, v)
     if test in _DECREASE_THRESHOLDS:
         if lln is None:
             raise ValueError(f"{term}: grading needs the lower limit of normal")
@@ -135,7 +153,7 @@ def _grade_increase(
     test: str, term: str, v: Fraction, uln: Fraction, baseline: Fraction | None
 ) -> Grade:
     rule = _INCREASE_THRESHOLDS[test]
-    if baseline_is_abnormal(baseline=baseline, uln=uln):
+    if rule["baseline"] is not None and baseline_is_abnormal(baseline=baseline, uln=uln):
         ref, label, starts = baseline, "baseline (abnormal)", rule["baseline"]
         g1_inclusive = rule["baseline_g1_inclusive"]
     else:
@@ -143,13 +161,21 @@ def _grade_increase(
         g1_inclusive = False
     ratio = v / ref
     for grade in (4, 3, 2):
-        if ratio > starts[grade - 1]:
+        if starts[grade - 1] is not None and ratio > starts[grade - 1]:
             return Grade(
                 grade, term, f"{float(ratio):.3g} x {label} > {float(starts[grade - 1]):g}"
             )
     if ratio > starts[0] or (g1_inclusive and ratio == starts[0]):
         return Grade(1, term, f"{float(ratio):.3g} x {label}")
     return Grade(0, term, f"{float(ratio):.3g} x {label}: below grade 1")
+
+
+def _grade_inr(term: str, v: Fraction) -> Grade:
+    for grade in (3, 2, 1):
+        start = _INR_STARTS[grade - 1]
+        if v > start:
+            return Grade(grade, term, f"INR {float(v):g} > {float(start):g}")
+    return Grade(0, term, f"INR {float(v):g}: not above 1.2")
 
 
 def _grade_creatinine(term: str, v: Fraction, uln: Fraction, baseline: Fraction | None) -> Grade:

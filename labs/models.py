@@ -19,6 +19,7 @@ TEST_CHOICES = [(code, test.name) for code, test in TESTS.items()]
 class Panel(models.TextChoices):
     HAEMATOLOGY = "haematology", "Haematology"
     CHEMISTRY = "chemistry", "Chemistry"
+    COAGULATION = "coagulation", "Coagulation"
 
 
 PANEL_OF_TEST = {
@@ -30,6 +31,8 @@ PANEL_OF_TEST = {
     "AST": Panel.CHEMISTRY,
     "BILI": Panel.CHEMISTRY,
     "CREAT": Panel.CHEMISTRY,
+    "INR": Panel.COAGULATION,
+    "APTT": Panel.COAGULATION,
 }
 
 

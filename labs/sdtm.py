@@ -42,7 +42,7 @@ VARIABLES = variables(
     ("LBDY", "Study Day of Specimen Collection", sdtm.INTEGER),
 )
 # The CRF's panels as LBCAT.
-CATEGORIES = {"haematology": "HEMATOLOGY", "chemistry": "CHEMISTRY"}
+CATEGORIES = {"haematology": "HEMATOLOGY", "chemistry": "CHEMISTRY", "coagulation": "COAGULATION"}
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,9 @@ _COUNT_UNITS = {
 }
 _ENZYME_UNITS = {"U/L": Fraction(1), "IU/L": Fraction(1), "ukat/L": Fraction(60)}
 _ENZYME_UNITS["µkat/L"] = Fraction(60)
+# Coagulation: the INR is a ratio (CDISC unit RATIO), the aPTT a time in seconds (sec).
+_RATIO_UNITS = {"RATIO": Fraction(1), "ratio": Fraction(1)}
+_SECONDS_UNITS = {"sec": Fraction(1), "s": Fraction(1)}
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ TESTS: dict[str, LabTest] = {
             },
             1,
         ),
+        LabTest("INR", "Prothrombin Intl. Normalized Ratio", "RATIO", _RATIO_UNITS, 2),
+        LabTest("APTT", "Activated Partial Thromboplastin Time", "sec", _SECONDS_UNITS, 1),
         LabTest(
             "CREAT",
             "Creatinine",

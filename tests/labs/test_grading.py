@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from adverse_events.ctcae import read_workbook
 from labs import grading
 from labs.grading import baseline_is_abnormal, grade_lab, range_indicator
+from tests.adverse_events.test_ctcae import OFFICIAL_WORKBOOK
 
 D = Decimal
 
@@ -197,6 +199,52 @@ def test_creatinine_increased_takes_the_higher_of_uln_and_baseline_readings(valu
     assert result.grade == grade
 
 
+# "INR increased": >1.2 - 1.5; >1.5 - 2.5; >2.5 (the INR itself; no grade 4). The
+# "x baseline if on anticoagulation" rows are not applied (labs.grading).
+@pytest.mark.parametrize(
+    ("value", "grade"),
+    [
+        ("1.0", 0),
+        ("1.2", 0),  # 1.2 is the end of normal: grade 1 starts above it
+        ("1.21", 1),
+        ("1.5", 1),
+        ("1.51", 2),
+        ("2.5", 2),
+        ("2.51", 3),
+        ("8", 3),
+    ],
+)
+def test_inr_increased_reads_the_inr_itself(value, grade):
+    assert grade_lab(test="INR", value=D(value), lln=D("0.8"), uln=D("1.2")).grade == grade
+
+
+def test_inr_is_graded_on_its_own_thresholds_whatever_the_sites_range_and_baseline():
+    # A site ULN of 1.1 does not make 1.15 grade 1; a baseline of 2.0 (anticoagulated)
+    # does not lower the grade of 2.6.
+    assert grade_lab(test="INR", value=D("1.15"), lln=None, uln=D("1.1")).grade == 0
+    assert grade_lab(test="INR", value=D("2.6"), lln=None, uln=None, baseline=D(2)).grade == 3
+
+
+# "Activated partial thromboplastin time prolonged": >ULN - 1.5 x ULN; >1.5 - 2.5 x ULN;
+# >2.5 x ULN (no grade 4, no baseline rule). ULN 40 s.
+@pytest.mark.parametrize(
+    ("value", "grade"),
+    [
+        ("40", 0),  # at ULN
+        ("40.1", 1),
+        ("60", 1),  # 1.5 x ULN
+        ("60.1", 2),
+        ("100", 2),  # 2.5 x ULN
+        ("100.1", 3),
+        ("400", 3),  # never grade 4
+    ],
+)
+@pytest.mark.parametrize("baseline", [None, D(30), D(55)])
+def test_aptt_prolonged_reads_multiples_of_uln_whatever_the_baseline(value, grade, baseline):
+    result = grade_lab(test="APTT", value=D(value), lln=D(25), uln=D(40), baseline=baseline)
+    assert result.grade == grade
+
+
 @pytest.mark.parametrize(
     ("baseline", "abnormal"), [(None, False), (D(40), False), (D(5), False), (D("40.01"), True)]
 )
@@ -250,6 +298,8 @@ def test_range_indicator_is_sdtm_lbnrind(value, lln, uln, indicator):
 def test_every_graded_test_names_its_ctcae_v5_term_as_nci_spells_it():
     assert grading.CTCAE_TERMS["HGB"] == "Anemia"
     assert grading.CTCAE_TERMS["BILI"] == "Blood bilirubin increased"
+    nci_terms = {row.term for row in read_workbook(OFFICIAL_WORKBOOK)}
+    assert set(grading.CTCAE_TERMS.values()) <= nci_terms
 
 
 @pytest.mark.parametrize("module", ["grading", "units", "ranges"])

@@ -29,6 +29,10 @@ D = Decimal
         ("BILI", "20.5", "µmol/L", "20.5", "umol/L"),
         ("ALT", "1", "ukat/L", "60.0", "U/L"),
         ("AST", "35", "IU/L", "35.0", "U/L"),
+        ("INR", "1.25", "RATIO", "1.25", "RATIO"),
+        ("INR", "1.25", "ratio", "1.25", "RATIO"),
+        ("APTT", "32.5", "sec", "32.5", "sec"),
+        ("APTT", "32.5", "s", "32.5", "sec"),
     ],
 )
 def test_standardise_converts_to_the_tests_standard_unit(
@@ -54,6 +58,9 @@ def test_the_exact_value_is_kept_unrounded_for_grading():
         ("HGB", "mg/dL", "not one of g/L, g/dL, mmol/L"),
         ("CREAT", "g/L", "not one of"),
         ("XYZ", "g/L", "unknown lab test"),
+        ("INR", "", "needs its unit"),
+        ("INR", "%", "not one of RATIO, ratio"),
+        ("APTT", "min", "not one of sec, s"),
     ],
 )
 def test_a_missing_or_foreign_unit_is_refused_naming_the_accepted_ones(test, unit, message):
@@ -62,5 +69,5 @@ def test_a_missing_or_foreign_unit_is_refused_naming_the_accepted_ones(test, uni
 
 
 def test_each_test_accepts_its_standard_unit():
-    for test in ("NEUT", "PLAT", "WBC", "HGB", "ALT", "AST", "BILI", "CREAT"):
+    for test in ("NEUT", "PLAT", "WBC", "HGB", "ALT", "AST", "BILI", "CREAT", "INR", "APTT"):
         assert standardise(test=test, value=D(1), unit=accepted_units(test)[0]).exact == 1
