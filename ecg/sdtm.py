@@ -11,7 +11,8 @@ One recording (ecg.models.Electrocardiogram) gives, per SDTMIG 3.4 EG:
 The tests are CDISC's aggregate ECG measurements (codelist EGTESTCD, C71153): one 10-second
 tracing gives one heart rate and one PR, QRS, QT and RR over its beats. EGLOBXFL marks the
 derived records and the interpretation of the subject's last recording before the first dose
-(ecg.rules.after_first_dose: a later day, or that day's post-dose ECG, is after it).
+(review.sdtm.last_before_exposure: a later day, or that day's post-dose ECG, is after it, as
+ecg.rules.after_first_dose reads it for the baseline QTcF).
 
 Not in EG: the CTCAE grade of the average QTc (EG has no --TOXGR in SDTMIG 3.4; the grade is
 in the ECG CSV export) and the free-text description of abnormal findings (in the CSV).
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
 
-from ecg.rules import Interpretation, TimePoint, after_first_dose
+from ecg.rules import Interpretation, TimePoint
 from review import sdtm
 from review.sdtm import variables
 
@@ -157,23 +158,6 @@ def eg_records(key: sdtm.SubjectKey, first_seq: int, ecg: EcgFacts) -> list[dict
     return rows
 
 
-def last_before_exposure(recordings: Sequence[dict], first_dose: date | None) -> int | None:
-    """The index of the last recording (in time order, keys performed_on and time_point)
-    before the first dose; None without a dose (SDTMIG: --LOBXFL needs an exposure) or when
-    every recording is after it."""
-    if first_dose is None:
-        return None
-    last = None
-    for index, row in enumerate(recordings):
-        if not after_first_dose(
-            performed_on=row["performed_on"],
-            time_point=row["time_point"],
-            first_dose_on=first_dose,
-        ):
-            last = index
-    return last
-
-
 def _live(subjects):
     from ecg.models import Electrocardiogram
     from review.sdtm_reading import in_scope
@@ -214,7 +198,14 @@ def read_eg(study, subjects) -> Iterator[dict]:
     )
     for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
         recordings = list(group)
-        baseline = last_before_exposure(recordings, recordings[0]["rfx"])
+        # One baseline recording per subject: every recording is "the ECG" for --LOBXFL.
+        baseline = sdtm.last_before_exposure(
+            (
+                ("ECG", row["performed_on"], row["time_point"] == TimePoint.POST_DOSE)
+                for row in recordings
+            ),
+            recordings[0]["rfx"],
+        )
         seq = 1
         for index, row in enumerate(recordings):
             readings = [
@@ -236,7 +227,7 @@ def read_eg(study, subjects) -> Iterator[dict]:
                     interpretation=row["interpretation"],
                     visit_number=row["visit__order"],
                     visit_name=row["visit__name"],
-                    last_before_exposure=index == baseline,
+                    last_before_exposure=index in baseline,
                 ),
             )
             seq += len(records)

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from ecg.sdtm import EG, EcgFacts, Measures, eg_records, last_before_exposure
+from ecg.sdtm import EG, EcgFacts, Measures, eg_records
 from ecg.services import ecg_void
 from review.sdtm import subject_key
 from tests.ecg.factories import RECORDED_AT, record_c1d1_pre_dose_ecg, record_ecg
+from tests.screening.factories import PLANNED_C1D1
 from trial.models import Subject
 
 KEY = subject_key("IL22BP-LNP-001", "FR01-001", rfstdtc=date(2026, 11, 21))
@@ -122,28 +123,11 @@ def test_the_baseline_flag_is_on_the_derived_records_and_the_interpretation_only
     assert not any(r["EGLOBXFL"] for r in eg_records(KEY, 1, later))
 
 
-@pytest.mark.parametrize(
-    "recordings, flagged",
-    [
-        ([(date(2026, 11, 14), "visit")], 0),  # screening
-        ([(date(2026, 11, 14), "visit"), (FIRST_DOSE, "pre_dose")], 1),  # the dose day, before
-        ([(date(2026, 11, 14), "visit"), (FIRST_DOSE, "post_dose")], 0),  # after it: not
-        ([(date(2026, 11, 14), "visit"), (date(2026, 11, 22), "visit")], 0),  # the day after
-        ([(FIRST_DOSE, "post_dose")], None),  # nothing before exposure
-    ],
-)
-def test_last_recording_before_exposure(recordings, flagged):
-    rows = [{"performed_on": day, "time_point": point} for day, point in recordings]
-    assert last_before_exposure(rows, FIRST_DOSE) == flagged
-
-
-def test_no_baseline_without_a_dose():
-    rows = [{"performed_on": date(2026, 11, 14), "time_point": "visit"}]
-    assert last_before_exposure(rows, None) is None
-
-
 def test_rows_read_from_saved_recordings(subject, coordinator_a, study):
     record_c1d1_pre_dose_ecg(subject, coordinator_a)
+    # After the first dose on its day: not the baseline, though recorded on the dose day.
+    record_ecg(subject, coordinator_a, "C1D1", time_point="post_dose",
+               performed_on=PLANNED_C1D1, performed_time=time(11))  # fmt: skip
     record_ecg(subject, coordinator_a, interpretation="abnormal_cs", abnormality="ST depression")
     c1d15 = subject.visits.get(code="C1D15").target_date
     voided = record_ecg(subject, coordinator_a, "C1D15", performed_on=c1d15)
@@ -153,17 +137,17 @@ def test_rows_read_from_saved_recordings(subject, coordinator_a, study):
     scope = Subject.objects.filter(pk=subject.pk)
     rows = list(EG.records(study, scope))
 
+    per_recording = 3 * 5 + 6 + 1  # full triplicates
+    assert len(rows) == 3 * per_recording
+    assert EG.count(scope) == len(rows)
     assert [r["EGSEQ"] for r in rows] == list(range(1, len(rows) + 1))
-    assert {r["VISIT"] for r in rows} == {
-        subject.visits.get(code=code).name for code in ("C1D1", "C1D8")
-    }
-    pre, c1d8 = rows[: len(rows) // 2], rows[len(rows) // 2 :]
+    pre, post, c1d8 = (rows[i : i + per_recording] for i in range(0, len(rows), per_recording))
     assert {r["EGTPT"] for r in pre} == {"PRE-DOSE"}
+    assert {r["EGTPT"] for r in post} == {"POST-DOSE"}
     assert {r["EGLOBXFL"] for r in pre if r["EGDRVFL"] == "Y"} == {"Y"}
-    assert not any(r["EGLOBXFL"] for r in c1d8)
+    assert not any(r["EGLOBXFL"] for r in post + c1d8)
+    assert c1d8[0]["VISIT"] == subject.visits.get(code="C1D8").name
     qtcf = next(r for r in c1d8 if r["EGTESTCD"] == "QTCFAG")
     assert (qtcf["EGORRES"], qtcf["EGDRVFL"]) == ("410", "Y")
     assert (c1d8[-1]["EGORRES"], c1d8[-1]["EGCLSIG"]) == ("ABNORMAL", "Y")
     assert c1d8[0]["EGDY"] == 8
-    assert len(rows) == 2 * (3 * 5 + 6 + 1)  # full triplicates
-    assert EG.count(scope) == len(rows)
