@@ -1,7 +1,9 @@
 """CSV (a zip with one file per CRF and the data dictionary) and the XLSX workbook.
 
 Rows are streamed from server-side cursors straight into the zip member or the write-only
-worksheet, so memory does not grow with the number of rows.
+worksheet, so memory does not grow with the number of rows. A dataset whose every cell
+PostgreSQL can print as the Python writer would (`Crf.copyable`) is written by COPY instead:
+the same bytes, in a fraction of the time (docs/performance.md).
 """
 
 import io
@@ -11,7 +13,9 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
+from django.db import connection
 from openpyxl import Workbook
 
 from exports.crfs import DICTIONARY_HEADER, Crf, dictionary_rows, formatted, text_formatters
@@ -32,24 +36,58 @@ def _write_rows(writer, rows: Iterator, formatters, tick: Tick) -> int:
     return count
 
 
+def _copy_rows(handle: BinaryIO, crf: Crf, subjects) -> int:
+    """The rows of COPY, CRLF-terminated like csv.writer's. The server sends each row in a
+    message of its own, so a block ends where its row does (checked). Nothing else may run
+    on the connection until the COPY is over (psycopg holds its lock): no progress tick in
+    here, the caller ticks after."""
+    count, pending = 0, []
+    with connection.cursor() as cursor, cursor.cursor.copy(crf.copy_sql(subjects)) as copy:
+        for block in copy:
+            if block[-1] != 10:  # b"\n"
+                raise RuntimeError(f"COPY of {crf.name}: a block that is not whole rows")
+            pending.append(block[:-1])
+            if len(pending) == PROGRESS_EVERY:
+                handle.write(b"\r\n".join(pending) + b"\r\n")
+                count, pending = count + len(pending), []
+    if pending:
+        handle.write(b"\r\n".join(pending) + b"\r\n")
+    return count + len(pending)
+
+
+def write_crf_csv(handle: BinaryIO, crf: Crf, subjects, tick: Tick, *, copy: bool = True) -> int:
+    """One CRF's CSV (UTF-8, header row, CRLF) into a binary file; returns its row count.
+
+    Through COPY if the dataset allows it and `copy`, else row by row: the same bytes."""
+    if copy and crf.copyable:
+        header = io.StringIO(newline="")
+        csv_writer(header).writerow([c.name for c in crf.columns])
+        handle.write(header.getvalue().encode("utf-8"))
+        count = _copy_rows(handle, crf, subjects)
+        tick(count)
+        return count
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+    try:
+        writer = csv_writer(text)
+        writer.writerow([c.name for c in crf.columns])
+        return _write_rows(
+            writer,
+            crf.rows(subjects, as_text=True),
+            text_formatters(crf.columns, as_text=True),
+            tick,
+        )
+    finally:
+        text.detach()  # flushed; the caller closes its file
+
+
 def write_csv_zip(path: Path, crfs: Iterable[Crf], subjects, manifest: dict, tick: Tick) -> dict:
     """One CSV per CRF (UTF-8, header row), the data dictionary and a manifest."""
     crfs = list(crfs)
     counts = {}
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for crf in crfs:
-            with (
-                archive.open(f"{crf.name}.csv", "w", force_zip64=True) as raw,
-                io.TextIOWrapper(raw, encoding="utf-8", newline="") as text,
-            ):
-                writer = csv_writer(text)
-                writer.writerow([c.name for c in crf.columns])
-                counts[crf.name] = _write_rows(
-                    writer,
-                    crf.rows(subjects, as_text=True),
-                    text_formatters(crf.columns, as_text=True),
-                    tick,
-                )
+            with archive.open(f"{crf.name}.csv", "w", force_zip64=True) as raw:
+                counts[crf.name] = write_crf_csv(raw, crf, subjects, tick)
         with (
             archive.open("data_dictionary.csv", "w") as raw,
             io.TextIOWrapper(raw, encoding="utf-8", newline="") as text,

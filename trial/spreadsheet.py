@@ -21,8 +21,11 @@ import re
 from collections.abc import Iterable
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?( ?%)?")
-_FIRST = frozenset("=+-@\t\r'")
+# ASCII digits only (a spreadsheet reads "-٣" as text, not a number), and so the same
+# pattern means the same in PostgreSQL, where the CSV export neutralises (exports.crfs).
+PLAIN_NUMBER_PATTERN = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?( ?%)?"
+PLAIN_NUMBER = re.compile(PLAIN_NUMBER_PATTERN)
+FIRST_CHARACTERS = frozenset("".join(FORMULA_TRIGGERS) + "'")  # the cells worth a look
 
 
 def _needs_apostrophe(text: str) -> bool:
@@ -32,7 +35,12 @@ def _needs_apostrophe(text: str) -> bool:
 
 def neutralised(value):
     """The value as a CSV cell: text that would start a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value and value[0] in _FIRST and _needs_apostrophe(value):
+    if (
+        isinstance(value, str)
+        and value
+        and value[0] in FIRST_CHARACTERS
+        and _needs_apostrophe(value)
+    ):
         return "'" + value
     return value
 

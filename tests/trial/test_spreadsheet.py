@@ -13,37 +13,40 @@ from trial.spreadsheet import csv_writer, neutralised, restored, xlsx_row
 PAYLOAD = '=HYPERLINK("http://x","open")'
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (PAYLOAD, "'" + PAYLOAD),
-        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
-        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
-        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
-        ("\t=1+1", "'\t=1+1"),
-        ("\r=1+1", "'\r=1+1"),
-        ("-1+2", "'-1+2"),
-        ("-2 cycles", "'-2 cycles"),
-        # Already an apostrophe before a trigger: one more, so `restored` is exact.
-        ("'=1+1", "''=1+1"),
-        # Plain numbers written as text are read as numbers by a spreadsheet: left alone.
-        ("-30", "-30"),
-        ("+2.5", "+2.5"),
-        ("-1e-05", "-1e-05"),
-        ("-30%", "-30%"),
-        ("-30 %", "-30 %"),
-        # Nothing to neutralise.
-        ("Nausea", "Nausea"),
-        ("a=b", "a=b"),
-        ("'t Hooft", "'t Hooft"),
-        ("", ""),
-        # Numbers are never text: they stay numbers.
-        (-30, -30),
-        (Decimal("-2.500"), Decimal("-2.500")),
-        (-0.5, -0.5),
-        (None, None),
-    ],
-)
+NEUTRALISED_CASES = [
+    (PAYLOAD, "'" + PAYLOAD),
+    ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+    ("\t=1+1", "'\t=1+1"),
+    ("\r=1+1", "'\r=1+1"),
+    ("-1+2", "'-1+2"),
+    ("-2 cycles", "'-2 cycles"),
+    # Already an apostrophe before a trigger: one more, so `restored` is exact.
+    ("'=1+1", "''=1+1"),
+    # Plain numbers written as text are read as numbers by a spreadsheet: left alone.
+    ("-30", "-30"),
+    ("+2.5", "+2.5"),
+    ("-1e-05", "-1e-05"),
+    ("-30%", "-30%"),
+    ("-30 %", "-30 %"),
+    # Only ASCII digits make a number (as in PostgreSQL, where the CSV export neutralises).
+    ("-٣", "'-٣"),
+    ("-３", "'-３"),
+    # Nothing to neutralise.
+    ("Nausea", "Nausea"),
+    ("a=b", "a=b"),
+    ("'t Hooft", "'t Hooft"),
+    ("", ""),
+    # Numbers are never text: they stay numbers.
+    (-30, -30),
+    (Decimal("-2.500"), Decimal("-2.500")),
+    (-0.5, -0.5),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), NEUTRALISED_CASES)
 def test_neutralised(value, expected):
     assert neutralised(value) == expected
 
