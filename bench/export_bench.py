@@ -1,17 +1,20 @@
 """Export benchmark on the large seed: time and peak memory of each format, the AE CSV
-against PostgreSQL COPY of the same rows, and the ODM export's memory at two scales.
+(COPY and Python paths) against a plain PostgreSQL COPY of the same rows, and the ODM
+export's memory at two scales.
 
 Prints figures; asserts nothing. Each measurement runs in a fresh child process so that its
 peak resident memory (getrusage ru_maxrss) is its own. See bench/README.md.
 
     DATABASE_URL=postgresql://... .venv/bin/python bench/export_bench.py
     .venv/bin/python bench/export_bench.py --formats csv,odm --tracemalloc
+    .venv/bin/python bench/export_bench.py --ae-only --runs 5
 """
 
 import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,49 +66,69 @@ def child_export(fmt: str, sites: list[str], trace: bool) -> dict:
     }
 
 
-def child_ae_vs_copy() -> dict:
-    """The AE CSV (same code as the CSV export) against COPY of the same SELECT."""
+def child_ae_vs_copy(runs: int) -> dict:
+    """The AE CSV both ways the export can write it (exports.tabular.write_crf_csv: COPY,
+    and row by row in Python) against the floor, a plain COPY of the same SELECT (raw
+    values, no formatting), `runs` times each in turn; the medians."""
     _django()
-    import csv
-
     from django.db import connection, transaction
 
-    from exports.crfs import crf_specs, text_formatters
+    from exports.crfs import crf_specs
     from exports.selectors import ExportScope, subjects_in
-    from exports.tabular import _write_rows
+    from exports.tabular import write_crf_csv
     from trial.models import Site
 
     scope = ExportScope(tuple(Site.objects.values_list("code", flat=True)))
     crf = next(c for c in crf_specs() if c.name == "adverse_events")
     subjects = subjects_in(scope)
+
+    def floor(path):
+        sql, params = crf.queryset(subjects).values_list(*crf.db_paths).query.sql_with_params()
+        query = connection.ops.compose_sql(sql, params)
+        statement = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"
+        with (
+            connection.cursor() as cursor,
+            open(path, "wb") as handle,
+            cursor.cursor.copy(statement) as copy,
+        ):
+            for block in copy:
+                handle.write(block)
+
+    def export(path, copy):
+        with open(path, "wb") as handle:
+            return write_crf_csv(handle, crf, subjects, lambda n: None, copy=copy)
+
+    ways = {
+        "floor": floor,
+        "copy": lambda path: export(path, True),
+        "python": lambda path: export(path, False),
+    }
+    seconds = {way: [] for way in ways}
     results = {}
     with tempfile.TemporaryDirectory() as workdir, transaction.atomic():
-        ours = Path(workdir) / "ae.csv"
-        started = time.perf_counter()
-        with open(ours, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([c.name for c in crf.columns])
-            rows = _write_rows(
-                writer,
-                crf.rows(subjects, as_text=True),
-                text_formatters(crf.columns, as_text=True),
-                lambda n: None,
-            )
-        results["export_seconds"] = time.perf_counter() - started
-        results["rows"] = rows
-        sql, params = crf.queryset(subjects).values_list(*crf.db_paths).query.sql_with_params()
-        copied = Path(workdir) / "ae-copy.csv"
-        started = time.perf_counter()
-        with connection.cursor() as cursor, open(copied, "wb") as handle:
-            raw = cursor.cursor  # psycopg 3 cursor under Django's wrapper
-            query = raw.mogrify(sql, params)
-            with raw.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
-                for block in copy:
-                    handle.write(block)
-        results["copy_seconds"] = time.perf_counter() - started
-        results["export_mb"] = ours.stat().st_size / 2**20
-        results["copy_mb"] = copied.stat().st_size / 2**20
-    results["ratio"] = results["export_seconds"] / results["copy_seconds"]
+        for run in range(runs):
+            order = list(ways)[run % 3 :] + list(ways)[: run % 3]  # no way always first
+            for way in order:
+                path = Path(workdir) / f"{way}.csv"
+                started = time.perf_counter()
+                rows = ways[way](path)
+                seconds[way].append(time.perf_counter() - started)
+                if way == "python":
+                    results["rows"] = rows
+                results[f"{way}_mb"] = path.stat().st_size / 2**20
+        same = (Path(workdir) / "copy.csv").read_bytes() == (
+            Path(workdir) / "python.csv"
+        ).read_bytes()
+    results["copy_equals_python"] = same
+    for way, times in seconds.items():
+        results[f"{way}_seconds"] = statistics.median(times)
+        results[f"{way}_range"] = [min(times), max(times)]
+    results["copy_ratio"] = results["copy_seconds"] / results["floor_seconds"]
+    results["python_ratio"] = results["python_seconds"] / results["floor_seconds"]
+    results["ratios"] = {
+        way: sorted(t / f for t, f in zip(seconds[way], seconds["floor"], strict=True))
+        for way in ("copy", "python")
+    }
     return results
 
 
@@ -145,6 +168,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python heap peaks")
+    parser.add_argument("--runs", type=int, default=5, help="runs of the AE CSV comparison")
+    parser.add_argument("--ae-only", action="store_true", help="only the AE CSV comparison")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -153,14 +178,14 @@ def main():
             fmt, sites, trace = rest[0], [s for s in rest[1].split(",") if s], rest[2] == "1"
             print(json.dumps(child_export(fmt, sites, trace)))
         else:
-            print(json.dumps(child_ae_vs_copy()))
+            print(json.dumps(child_ae_vs_copy(int(rest[0]))))
         return
 
     counts, one_site = _scale()
     print("Large seed:", ", ".join(f"{k} {v}" for k, v in counts.items()))
     print(f"{'format':<8}{'seconds':>9}{'peak RSS MB':>13}{'(baseline)':>12}"
           f"{'heap peak MB':>14}{'file MB':>9}  rows")  # fmt: skip
-    for fmt in options.formats.split(","):
+    for fmt in [] if options.ae_only else options.formats.split(","):
         result = _run_child("export", fmt, "", "0")
         heap = "-"
         if options.tracemalloc:
@@ -171,13 +196,28 @@ def main():
             f"{result['baseline_rss_mb']:>12.1f}{heap:>14}{result['file_mb']:>9.1f}  {rows}"
         )
 
-    ae = _run_child("ae-copy")
+    ae = _run_child("ae-copy", str(options.runs))
     print(
-        f"\nAE CSV, {ae['rows']} rows: export code {ae['export_seconds']:.3f} s "
-        f"({ae['export_mb']:.1f} MB), COPY {ae['copy_seconds']:.3f} s ({ae['copy_mb']:.1f} MB): "
-        f"ratio {ae['ratio']:.2f} (target: within 3x)"
+        f"\nAE CSV, {ae['rows']} rows, medians of {options.runs} runs (target: COPY path "
+        f"within 1.5x of the floor; bytes of both paths equal: {ae['copy_equals_python']}):"
     )
+    for way, label in (
+        ("floor", "plain COPY (floor)"),
+        ("copy", "COPY path"),
+        ("python", "Python path"),
+    ):
+        low, high = ae[f"{way}_range"]
+        ratio = ""
+        if way != "floor":
+            low_ratio, high_ratio = ae["ratios"][way][0], ae["ratios"][way][-1]
+            ratio = f"  {ae[f'{way}_ratio']:.2f}x floor (runs {low_ratio:.2f}-{high_ratio:.2f}x)"
+        print(
+            f"  {label:<19}{ae[f'{way}_seconds']:>7.3f} s ({low:.3f}-{high:.3f}) "
+            f"{ae[f'{way}_mb']:>5.1f} MB{ratio}"
+        )
 
+    if options.ae_only:
+        return
     print("\nODM peak memory against the number of subjects (target: independent of it):")
     for label, sites in (("one site", one_site), ("all sites", [])):
         result = _run_child("export", "odm", ",".join(sites), "1" if options.tracemalloc else "0")
