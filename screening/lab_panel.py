@@ -1,7 +1,7 @@
-"""Inclusion 7 from the screening lab panel: what the subject's screening-visit lab results
-give for each organ-function lab of the eligibility CRF, to fill the CRF's answers from them
-rather than type them twice, and where a typed answer disagrees with them (an automatic
-query on the CRF).
+"""Inclusion 7 against the screening lab panel: what the subject's screening-visit lab results
+give for each organ-function lab of the eligibility CRF, shown beside the CRF's answers, and
+where a typed answer disagrees with them (an automatic query on the CRF). They do not fill
+the answers: the screening visit is created at enrolment, after eligibility is confirmed.
 
 The results belong to the labs app, a sibling on the CRF floor: it gives them through the
 event `screening_labs_of` (trial.hooks) as PanelResult, by test code (labs.units: NEUT,
@@ -16,10 +16,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from review.checks import Failure
+from review.sdtm import decimal_text
 from screening.eligibility import LabLimit, LabResult
 
 # The eligibility CRF keeps three decimals (screening.forms): a panel value is compared and
-# offered at that precision.
+# shown at that precision.
 PLACES = Decimal("0.001")
 CHECK_CODE = "in7_lab_panel"
 
@@ -32,7 +33,7 @@ class PanelResult:
     unit: str
     uln: Decimal | None  # the site's upper limit of normal in force; None without a range
     collected_on: date
-    title: str  # how to name it to the user ("Neutrophils 1.8 10^9/L, 2026-11-20")
+    title: str  # how to name it to the user ("Neutrophils collected on 2026-11-20")
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,9 @@ class LabCrossCheck:
 def _text(value: Decimal | None, uln: Decimal | None, relative: bool, unit: str) -> str:
     if value is None:
         return "not given"
-    number = format(value.normalize(), "f")
+    number = decimal_text(value)
     if relative:
-        limit = "no ULN" if uln is None else f"ULN {format(uln.normalize(), 'f')}"
+        limit = "no ULN" if uln is None else f"ULN {decimal_text(uln)}"
         return f"{number} ({limit})"
     return f"{number} {unit}"
 

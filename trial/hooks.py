@@ -29,8 +29,8 @@ EVENTS = {
     "eligibility_cross_checked": "The eligibility CRF was saved (screening.services): the "
     "records whose edit checks read its answers, to re-check "
     "(history.selectors.checked_against_eligibility).",
-    "screening_labs_of": "The eligibility CRF fills its inclusion 7 answers from the subject's "
-    "screening-visit lab results and queries a typed answer they contradict: the latest live "
+    "screening_labs_of": "The eligibility CRF shows, beside its inclusion 7 answers, the "
+    "subject's screening-visit lab results and queries an answer they contradict: the latest live "
     "result of each test in its standard unit with the site's ULN "
     "(labs.selectors.screening_panel; screening.lab_panel).",
     "checked_against_screening_labs": "A lab result at a screening visit was saved "
