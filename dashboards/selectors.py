@@ -16,7 +16,7 @@ from django.db.models.functions import TruncDate, TruncMonth
 
 from adverse_events.models import AdverseEvent
 from adverse_events.selectors import RELATED, adverse_events_for, saes_for
-from dispositions.models import Disposition, DispositionKind
+from dispositions.models import ENDS_PARTICIPATION, Disposition, DispositionKind
 from dosing.models import DosingRecord
 from labs.selectors import lab_results_for, shift_rows
 from labs.shift import TestShift, shift_table
@@ -32,13 +32,8 @@ from tumours import recist
 from tumours.models import TumourAssessment
 
 GRADES = (1, 2, 3, 4, 5)
-# Dispositions that take a subject off study; the earliest one ends the swimmer bar.
-OFF_STUDY = (
-    DispositionKind.DEATH,
-    DispositionKind.WITHDRAWAL,
-    DispositionKind.LOST_TO_FOLLOW_UP,
-    DispositionKind.END_OF_STUDY,
-)
+# The dispositions that take a subject off study; the earliest one ends the swimmer bar.
+OFF_STUDY = ENDS_PARTICIPATION
 
 
 # --- study overview ------------------------------------------------------------------------

@@ -6,7 +6,9 @@ class DispositionsConfig(AppConfig):
     verbose_name = "Dispositions (end of treatment, end of study, withdrawal, death)"
 
     def ready(self):
-        from dispositions import crf
+        from dispositions import crf, sdtm
         from review.records import register
+        from trial import hooks
 
         register(*crf.KINDS)
+        hooks.provide("participation_end", sdtm.participation_end)

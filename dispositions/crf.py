@@ -4,6 +4,7 @@
 from django.utils import timezone
 
 from dispositions.forms import DispositionForm
+from dispositions.sdtm import DS
 from review.export_spec import Dataset, ExportSpec, Odm, subject_dataset
 from review.records import CrfKind, site_scoped
 from review.selectors import own_lock
@@ -57,6 +58,6 @@ KINDS = (
         history_scope=site_scoped("dispositions.disposition"),
         subject_section=disposition_subject_section,
         subject_template="dispositions/_subject_section.html",
-        export=ExportSpec(90, _dispositions),
+        export=ExportSpec(90, _dispositions, sdtm=(DS,)),
     ),
 )

@@ -22,6 +22,16 @@ class DispositionKind(models.TextChoices):
     DEATH = lifecycle.DEATH, "Death"
 
 
+# The dispositions that take the subject off study: they end its participation (SDTM DM
+# RFPENDTC; the end of the swimmer bar on the oncology dashboard).
+ENDS_PARTICIPATION = (
+    DispositionKind.DEATH,
+    DispositionKind.WITHDRAWAL,
+    DispositionKind.LOST_TO_FOLLOW_UP,
+    DispositionKind.END_OF_STUDY,
+)
+
+
 @pghistory.track(meta={"db_table": "dosing_dispositionevent"})
 class Disposition(models.Model):
     """An event that moves the subject's state: end of treatment, withdrawal, death..."""

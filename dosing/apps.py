@@ -5,7 +5,9 @@ class DosingConfig(AppConfig):
     name = "dosing"
 
     def ready(self):
-        from dosing import crf
+        from dosing import crf, sdtm
         from review.records import register
+        from trial import hooks
 
         register(*crf.KINDS)
+        hooks.provide("exposure_times", sdtm.exposure_times)

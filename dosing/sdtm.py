@@ -131,6 +131,26 @@ def _live(subjects):
     return in_scope(DosingRecord.objects.filter(voided_at__isnull=True), subjects)
 
 
+def exposure_times() -> dict:
+    """DM's annotations over the export's subjects (OuterRef "pk"): the start time of the
+    first dose given on the stored first dose day, the stop time of the last on the last."""
+    from django.db.models import F, OuterRef, Subquery
+
+    from dosing.models import DoseChange, DosingRecord
+
+    given = DosingRecord.objects.filter(
+        subject=OuterRef("pk"), administered_on__isnull=False, voided_at__isnull=True
+    ).exclude(dose_change=DoseChange.SKIPPED)
+    first = given.filter(administered_on=OuterRef("first_dose_on")).order_by("start_time")
+    last = given.filter(administered_on=OuterRef("last_dose_on")).order_by(
+        F("stop_time").desc(nulls_last=True)
+    )
+    return {
+        "first_time": Subquery(first.values("start_time")[:1]),
+        "last_time": Subquery(last.values("stop_time")[:1]),
+    }
+
+
 def read_ex(study, subjects) -> Iterator[dict]:
     """The doses given (not skipped, not voided) of the export's subjects, by USUBJID and
     time."""

@@ -5,7 +5,7 @@ same values (`write_dataset_json` is fed the rows the .xpt is written from): the
 metadata first (so a streaming reader has the columns before the rows), then `rows`, one
 row per line. No Django here.
 
-Types follow the variable specification of exports.sdtm (`Variable.type`): text is
+Types follow the variable specification of review.sdtm (`Variable.type`): text is
 `string` (ISO 8601 --DTC variables `date` when every value is a date, else `datetime`),
 integers `integer` and other numbers `double` (the IEEE doubles the transport file stores).
 Missing values are `null`, for character variables too (a transport file's blank). Column

@@ -1,4 +1,4 @@
-"""SDTM datasets from the CRFs: one streamed query per domain, mapped by exports.sdtm.
+"""SDTM datasets from the CRFs: each domain as its CRF kind declares it (review.records).
 
 Each domain is written as CSV, then the CSV (whose longest value per variable is now known)
 is converted to SAS transport v5 and to Dataset-JSON v1.1 (the same rows); all three go
@@ -10,8 +10,6 @@ USUBJID (byte order) and --SEQ restarts at 1 for each subject.
 from __future__ import annotations
 
 import csv
-import heapq
-import itertools
 import json
 import tempfile
 import zipfile
@@ -19,43 +17,21 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from django.db.models import F, Min, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from dispositions.models import Disposition, DispositionKind
-from dosing.models import DoseChange, DosingRecord
-from exports import dataset_json, define_xml, sdtm, sdtm_design, sdtm_metadata
+from exports import dataset_json, define_xml
 from exports.xport import XptVariable, ascii_text, write_xpt
+from review import sdtm
 from review.records import sdtm_domains
 from review.sdtm import SdtmDomain
-from review.sdtm_reading import Keys as _Keys
-from review.sdtm_reading import combine as _combine
-from review.sdtm_reading import in_scope as _in_scope
-from review.sdtm_reading import local as _local
-from review.sdtm_reading import reference_start
-from review.sdtm_reading import subjid as _subjid
-from screening.eligibility import CRITERIA
-from screening.models import Consent
-from screening.sdtm import criterion_testcd
-from trial.models import (
-    DoseLevel,
-    ProtocolThreshold,
-    Study,
-    Subject,
-    VisitDefinition,
-)
+from trial.models import Study, Subject
 from trial.spreadsheet import csv_writer, restored
 
 Tick = Callable[[int], None]
 SOURCE_SYSTEM = "IL-22BP/LNP eCRF"
 SOURCE_SYSTEM_VERSION = "1.0"
 METADATA_VERSION_OID = "MDV.SDTM"
-ENDS_PARTICIPATION = (
-    DispositionKind.END_OF_STUDY,
-    DispositionKind.WITHDRAWAL,
-    DispositionKind.LOST_TO_FOLLOW_UP,
-    DispositionKind.DEATH,
-)
 
 
 def study_oid(study: Study) -> str:
@@ -63,269 +39,10 @@ def study_oid(study: Study) -> str:
     return f"ST.{study.protocol_number}"
 
 
-def _doses_given(outer: str):
-    return DosingRecord.objects.filter(
-        subject=OuterRef(outer), administered_on__isnull=False, voided_at__isnull=True
-    ).exclude(dose_change=DoseChange.SKIPPED)
-
-
-def arm_label(study: Study, code: str, amount, unit: str) -> str:
-    """ARM (DM, TA): the dose level and its dose, "DL1 25 ug IL-22BP/LNP"."""
-    amount = format(amount.normalize(), "f") if amount is not None else ""
-    unit = sdtm.unit_term(unit or "")
-    return f"{code} {amount} {unit} {study.product}".replace("  ", " ").strip()
-
-
-def design_facts(study: Study, subjects: QuerySet[Subject]) -> sdtm_design.StudyFacts:
-    """The trial design as configured (studies/*.toml, loaded by load_study)."""
-    thresholds = dict(
-        ProtocolThreshold.objects.filter(
-            study=study, key__in=("age_min_years", "age_max_years")
-        ).values_list("key", "value")
-    )
-    first_consent = Consent.objects.filter(subject__in=subjects.values("pk")).aggregate(
-        first=Min("signed_at")
-    )["first"]
-    return sdtm_design.StudyFacts(
-        studyid=study.protocol_number,
-        title=study.title,
-        phase=study.phase,
-        product=study.product,
-        sponsor=study.sponsor,
-        planned_subjects=study.target_enrollment,
-        max_cycles=study.max_cycles,
-        cycle_length_days=study.cycle_length_days,
-        route="INTRATUMOR",
-        arms=tuple(
-            sdtm_design.Arm(d.code, arm_label(study, d.code, d.dose_amount, d.dose_unit))
-            for d in DoseLevel.objects.filter(study=study).order_by("order")
-        ),
-        visits=tuple(
-            sdtm_design.PlannedVisit(
-                number=d.order,
-                name=d.name,
-                kind=d.kind,
-                anchor=d.anchor,
-                offset_days=d.offset_days,
-                offset_months=d.offset_months,
-                window_before_days=d.window_before_days,
-                window_after_days=d.window_after_days,
-            )
-            for d in VisitDefinition.objects.filter(study=study).order_by("order")
-        ),
-        criteria=tuple(sdtm_design.Criterion(c.code, c.title, c.protocol_text) for c in CRITERIA),
-        age_min_years=_whole(thresholds.get("age_min_years")),
-        age_max_years=_whole(thresholds.get("age_max_years")),
-        indication="Refractory advanced malignant solid tumours",
-        study_start=_local(first_consent).date() if first_consent else None,
-        sdtm_version=sdtm.SDTM_VERSION,
-        sdtmig_version=sdtm.SDTMIG_VERSION,
-    )
-
-
-def _whole(value) -> int | None:
-    return int(value) if value is not None else None
-
-
-def _design_reader(domain: str):
-    def records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-        yield from sdtm_design.design_records(design_facts(study, subjects), criterion_testcd)[
-            domain
-        ]
-
-    return records
-
-
-def dm_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-    # The dates are the subject's stored ones; the times those of the doses given on them.
-    first = _doses_given("pk").filter(administered_on=OuterRef("first_dose_on"))
-    last = _doses_given("pk").filter(administered_on=OuterRef("last_dose_on"))
-    rows = (
-        subjects.annotate(
-            subjid=_subjid(""),
-            first_on=F("first_dose_on"),
-            first_time=Subquery(first.order_by("start_time").values("start_time")[:1]),
-            last_on=F("last_dose_on"),
-            last_time=Subquery(
-                last.order_by(F("stop_time").desc(nulls_last=True)).values("stop_time")[:1]
-            ),
-            death_on=Subquery(
-                Disposition.objects.filter(
-                    subject=OuterRef("pk"), kind=DispositionKind.DEATH
-                ).values("event_date")[:1]
-            ),
-            ended_on=Subquery(
-                Disposition.objects.filter(subject=OuterRef("pk"), kind__in=ENDS_PARTICIPATION)
-                .order_by("-event_date")
-                .values("event_date")[:1]
-            ),
-        )
-        .order_by("subjid")
-        .values(
-            "subjid",
-            "site__code",
-            "site__country",
-            "sex",
-            "date_of_birth",
-            "race",
-            "ethnicity",
-            "created_at",
-            "status",
-            "consent__signed_at",
-            "enrolled_at",
-            "eligibility__screen_failed_at",
-            "dose_level__code",
-            "dose_level__dose_amount",
-            "dose_level__dose_unit",
-            "first_on",
-            "first_time",
-            "last_on",
-            "last_time",
-            "death_on",
-            "ended_on",
-        )
-    )
-    for row in rows.iterator(2000):
-        level = row["dose_level__code"] or ""
-        label = ""
-        if level:
-            label = arm_label(
-                study, level, row["dose_level__dose_amount"], row["dose_level__dose_unit"]
-            )
-        ended = row["ended_on"]
-        if ended is None and row["eligibility__screen_failed_at"]:
-            ended = _local(row["eligibility__screen_failed_at"]).date()
-        yield sdtm.dm_record(
-            sdtm.SubjectFacts(
-                studyid=study.protocol_number,
-                subjid=row["subjid"],
-                site_code=row["site__code"],
-                country=row["site__country"] or "",
-                sex=row["sex"],
-                birth_date=row["date_of_birth"],
-                registered_on=_local(row["created_at"]).date(),
-                status=row["status"],
-                consent_at=_local(row["consent__signed_at"]),
-                dose_level_code=level,
-                dose_level_label=label,
-                first_dose_at=_combine(row["first_on"], row["first_time"]),
-                last_dose_at=_combine(row["last_on"], row["last_time"]),
-                enrolled_at=_local(row["enrolled_at"]),
-                end_of_participation=ended,
-                death_date=row["death_on"],
-                race=sdtm.demographic_term(row["race"], sdtm.RACE_TERMS),
-                ethnicity=sdtm.demographic_term(row["ethnicity"], sdtm.ETHNIC_TERMS),
-            )
-        )
-
-
-def ds_records(study: Study, subjects: QuerySet[Subject]) -> Iterator[dict]:
-    keys = _Keys(study.protocol_number)
-    subject_rows = (
-        subjects.annotate(subjid=_subjid(""), rfst=reference_start("pk"))
-        .order_by("subjid")
-        .values(
-            "subjid",
-            "rfst",
-            "consent__signed_at",
-            "eligibility__screen_failed_at",
-            "eligibility__screen_failure_reason",
-        )
-        .iterator(2000)
-    )
-    disposition_rows = (
-        _in_scope(Disposition.objects, subjects)
-        .annotate(subjid=_subjid())
-        .order_by("subjid", "event_date", "id")
-        .values("subjid", "kind", "event_date", "reason")
-        .iterator(2000)
-    )
-    dose_counts = (
-        _in_scope(DosingRecord.objects, subjects)
-        .filter(administered_on__isnull=False, voided_at__isnull=True)
-        .exclude(dose_change=DoseChange.SKIPPED)
-        .annotate(subjid=_subjid())
-        .order_by("subjid")
-        .values("subjid")
-        .iterator(2000)
-    )
-    merged = heapq.merge(
-        (("s", r) for r in subject_rows),
-        (("d", r) for r in disposition_rows),
-        (("x", r) for r in dose_counts),
-        key=lambda item: item[1]["subjid"],
-    )
-    for _subjid_value, items in itertools.groupby(merged, key=lambda item: item[1]["subjid"]):
-        subject, dispositions, doses = None, [], 0
-        for tag, row in items:
-            if tag == "s":
-                subject = row
-            elif tag == "d":
-                dispositions.append(row)
-            else:
-                doses += 1
-        if subject is None:
-            continue
-        events = []
-        if subject["consent__signed_at"]:
-            events.append(sdtm.DispositionFacts("consent", _local(subject["consent__signed_at"])))
-        if subject["eligibility__screen_failed_at"]:
-            events.append(
-                sdtm.DispositionFacts(
-                    "screen_failure",
-                    _local(subject["eligibility__screen_failed_at"]).date(),
-                    subject["eligibility__screen_failure_reason"],
-                )
-            )
-        end_of_treatment = next(
-            (
-                d["event_date"]
-                for d in dispositions
-                if d["kind"] == DispositionKind.END_OF_TREATMENT
-            ),
-            None,
-        )
-        for row in dispositions:
-            events.append(
-                sdtm.DispositionFacts(
-                    row["kind"],
-                    row["event_date"],
-                    row["reason"],
-                    all_cycles_given=doses >= study.max_cycles,
-                    after_end_of_treatment=(
-                        end_of_treatment is not None and row["event_date"] >= end_of_treatment
-                    ),
-                )
-            )
-        yield from sdtm.ds_records(keys(subject), events)
-
-
-# Domains still specified in exports (exports.sdtm, exports.sdtm_metadata), by position; each
-# moves into its CRF app's kind (ExportSpec.sdtm) and is then read from the registry.
-# Positions: DM 10, IE 20, EX 30 (dosing), AE 40 (adverse_events), DS 50, SV 60, MH 62 (history),
-# CM 64 (medications), LB 66 (labs), VS 67 (dosing), EG 68 (ecg), BE 69 (samples), TU 70,
-# TR 80, RS 90 (tumours), then the trial design datasets.
-_LEGACY_READERS = {
-    "DM": (10, dm_records),
-    "DS": (50, ds_records),
-    **{
-        domain: (100 + 10 * order, _design_reader(domain))
-        for order, domain in enumerate(("TS", "TA", "TE", "TV", "TI"))
-    },
-}
-_LEGACY = tuple(
-    sdtm_metadata.legacy_domain(domain, reader, position=position)
-    for domain, (position, reader) in _LEGACY_READERS.items()
-)
-
-
 def domains() -> list[SdtmDomain]:
-    """Every SDTM domain of the export, in order: those the CRF kinds declare (the
-    registry, review.records.sdtm_domains) and those still specified here."""
-    declared = sdtm_domains()
-    if both := {d.domain for d in declared} & set(_LEGACY_READERS):
-        raise ValueError(f"{sorted(both)} are declared by a CRF kind and in exports.")
-    return sorted((*_LEGACY, *declared), key=lambda d: (d.position, d.domain))
+    """Every SDTM domain of the export, in order: those the CRF kinds declare (the registry,
+    review.records.sdtm_domains), subject datasets first, then the trial design."""
+    return sorted(sdtm_domains(), key=lambda d: (d.position, d.domain))
 
 
 def domain(name: str) -> SdtmDomain:

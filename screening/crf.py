@@ -17,6 +17,8 @@ from review.export_spec import (
 from review.records import CrfKind, QueueTask, site_scoped
 from screening.eligibility import CRITERIA
 from screening.sdtm import IE
+from screening.sdtm_design import DESIGN
+from screening.sdtm_dm import DM
 
 
 def _screening_page(record) -> str:
@@ -186,7 +188,7 @@ KINDS = (
                     "Eligibility CRFs and their findings.",
                 ),
             ),
-            sdtm=(IE,),
+            sdtm=(IE, *DESIGN),
         ),
         # --- review kernel ---
         # A confirmation is the signature: confirmed ones whose signature an edit
@@ -209,7 +211,7 @@ KINDS = (
         void_hashed_when_voided=True,
         url=_screening_page,
         history_scope=site_scoped("screening.consent"),
-        export=ExportSpec(20, _consent),
+        export=ExportSpec(20, _consent, sdtm=(DM,)),
         # --- review kernel ---
         schedule_by="subject",
         matrix_url=lambda subject: reverse("screening_subject", args=[subject.pk]),

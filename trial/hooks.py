@@ -41,6 +41,12 @@ EVENTS = {
     "target_lesions_of": "SDTM EX (dosing.sdtm) links an injection site to the target lesion "
     "it names: the export's subjects' live target lesions, by subject "
     "(tumours.sdtm.target_lesions_of).",
+    "exposure_times": "SDTM DM (screening.sdtm_dm) reads the time of each subject's first and "
+    "last dose: annotations first_time and last_time over the export's subjects "
+    "(dosing.sdtm.exposure_times).",
+    "participation_end": "SDTM DM (screening.sdtm_dm) reads each subject's death and end of "
+    "participation: annotations death_on and ended_on over the export's subjects "
+    "(dispositions.sdtm.participation_end).",
     "subject_page": "A form of a subject-page section was refused (dispositions.views): render "
     "the subject page again, status 400, that section showing the bound form "
     "(subjects.views.subject_page_refused).",

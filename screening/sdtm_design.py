@@ -1,16 +1,30 @@
-"""SDTM trial design datasets (TS, TA, TE, TV, TI) from the study as configured.
+"""SDTM trial design datasets (TS, TA, TE, TV, TI) from the study as configured, declared on
+the eligibility kind (screening.crf) beside IE, whose criteria TI lists.
 
-Pure: the caller passes the study file's facts (studies/*.toml as loaded: the study, its dose
-levels, its visit schedule, the eligibility criteria and the protocol's age limits) and gets
-the records, keyed by the SDTMIG 3.4 variable names. The design is the protocol's: a 3+3
-dose escalation, open label, not randomised; one arm per dose level, each with the same
-three elements (screening, treatment at that dose level, follow-up).
+The record builders are pure: the caller passes the study file's facts (studies/*.toml as
+loaded: the study, its dose levels, its visit schedule, the eligibility criteria and the
+protocol's age limits) and gets the records, keyed by the SDTMIG 3.4 variable names;
+`design_facts` reads them. The design is the protocol's: a 3+3 dose escalation, open label,
+not randomised; one arm per dose level, each with the same three elements (screening,
+treatment at that dose level, follow-up).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+
+from django.db.models import Min
+
+from review import sdtm
+from review.sdtm import INTEGER, Codelist, SdtmDomain, variables
+from review.sdtm_reading import local
+from screening.eligibility import CRITERIA
+from screening.models import Consent
+from screening.sdtm import IE, criterion_testcd
+from screening.sdtm_dm import arm_label
+from trial.models import DoseLevel, ProtocolThreshold, VisitDefinition
 
 SCREENING_ELEMENT = ("SCRN", "Screening")
 FOLLOW_UP_ELEMENT = ("FU", "Follow-up")
@@ -234,3 +248,173 @@ def design_records(facts: StudyFacts, testcd) -> dict[str, list[dict]]:
         "TV": tv_records(facts),
         "TI": ti_records(facts, testcd),
     }
+
+
+def design_facts(study, subjects) -> StudyFacts:
+    """The trial design as configured (studies/*.toml, loaded by load_study); the study
+    start is the export's first informed consent."""
+    thresholds = dict(
+        ProtocolThreshold.objects.filter(
+            study=study, key__in=("age_min_years", "age_max_years")
+        ).values_list("key", "value")
+    )
+    first_consent = Consent.objects.filter(subject__in=subjects.values("pk")).aggregate(
+        first=Min("signed_at")
+    )["first"]
+    return StudyFacts(
+        studyid=study.protocol_number,
+        title=study.title,
+        phase=study.phase,
+        product=study.product,
+        sponsor=study.sponsor,
+        planned_subjects=study.target_enrollment,
+        max_cycles=study.max_cycles,
+        cycle_length_days=study.cycle_length_days,
+        route="INTRATUMOR",
+        arms=tuple(
+            Arm(d.code, arm_label(study.product, d.code, d.dose_amount, d.dose_unit))
+            for d in DoseLevel.objects.filter(study=study).order_by("order")
+        ),
+        visits=tuple(
+            PlannedVisit(
+                number=d.order,
+                name=d.name,
+                kind=d.kind,
+                anchor=d.anchor,
+                offset_days=d.offset_days,
+                offset_months=d.offset_months,
+                window_before_days=d.window_before_days,
+                window_after_days=d.window_after_days,
+            )
+            for d in VisitDefinition.objects.filter(study=study).order_by("order")
+        ),
+        criteria=tuple(Criterion(c.code, c.title, c.protocol_text) for c in CRITERIA),
+        age_min_years=_whole(thresholds.get("age_min_years")),
+        age_max_years=_whole(thresholds.get("age_max_years")),
+        indication="Refractory advanced malignant solid tumours",
+        study_start=local(first_consent).date() if first_consent else None,
+        sdtm_version=sdtm.SDTM_VERSION,
+        sdtmig_version=sdtm.SDTMIG_VERSION,
+    )
+
+
+def _whole(value) -> int | None:
+    return int(value) if value is not None else None
+
+
+def _reader(domain: str):
+    def records(study, subjects) -> Iterator[dict]:
+        yield from design_records(design_facts(study, subjects), criterion_testcd)[domain]
+
+    return records
+
+
+_STUDY = (("STUDYID", "Study Identifier"), ("DOMAIN", "Domain Abbreviation"))
+_ARM = (("ARMCD", "Planned Arm Code"), ("ARM", "Description of Planned Arm"))
+
+
+def _design(domain, label, columns, keys, structure, order, **more) -> SdtmDomain:
+    return SdtmDomain(
+        domain=domain,
+        label=label,
+        variables=variables(*_STUDY, *columns),
+        keys=keys,
+        class_name="TRIAL DESIGN",
+        structure=structure,
+        records=_reader(domain),
+        position=100 + 10 * order,  # after every subject dataset
+        reference_data=True,
+        **more,
+    )
+
+
+TS = _design(
+    "TS",
+    "Trial Summary",
+    (
+        ("TSSEQ", "Sequence Number", INTEGER),
+        ("TSPARMCD", "Trial Summary Parameter Short Name"),
+        ("TSPARM", "Trial Summary Parameter"),
+        ("TSVAL", "Parameter Value"),
+        ("TSVALNF", "Parameter Null Flavor"),
+        ("TSVALCD", "Parameter Value Code"),
+        ("TSVCDREF", "Name of the Reference Terminology"),
+        ("TSVCDVER", "Version of the Reference Terminology"),
+    ),
+    ("STUDYID", "TSPARMCD", "TSSEQ"),
+    "One record per trial summary parameter value",
+    0,
+    derivations={"TSSEQ": "Counts the values of each parameter from 1."},
+    required=frozenset({"TSSEQ", "TSPARMCD", "TSPARM"}),
+    codelists={"TSPARMCD": Codelist("CL.TSPARMCD", "Trial Summary Parameter Test Code", "C66738")},
+    value_level=("TSPARMCD", ("TSVAL",), False),
+)
+TA = _design(
+    "TA",
+    "Trial Arms",
+    (
+        *_ARM,
+        ("TAETORD", "Planned Order of Element within Arm", INTEGER),
+        ("ETCD", "Element Code"),
+        ("ELEMENT", "Description of Element"),
+        ("TABRANCH", "Branch"),
+        ("TATRANS", "Transition Rule"),
+        ("EPOCH", "Epoch"),
+    ),
+    ("STUDYID", "ARMCD", "TAETORD"),
+    "One record per planned Element per Arm",
+    1,
+    derivations={"EPOCH": sdtm.EPOCH_DERIVATION},
+    assigned=frozenset({"ARMCD", "ARM"}),
+    required=frozenset({"ARMCD", "ARM", "TAETORD", "ETCD", "ELEMENT", "EPOCH"}),
+    codelists={"EPOCH": sdtm.EPOCH},
+)
+TE = _design(
+    "TE",
+    "Trial Elements",
+    (
+        ("ETCD", "Element Code"),
+        ("ELEMENT", "Description of Element"),
+        ("TESTRL", "Rule for Start of Element"),
+        ("TEENRL", "Rule for End of Element"),
+        ("TEDUR", "Planned Duration of Element"),
+    ),
+    ("STUDYID", "ETCD"),
+    "One record per planned Element",
+    2,
+    required=frozenset({"ETCD", "ELEMENT", "TESTRL"}),
+)
+TV = _design(
+    "TV",
+    "Trial Visits",
+    (
+        ("VISITNUM", "Visit Number", INTEGER),
+        ("VISIT", "Visit Name"),
+        ("VISITDY", "Planned Study Day of Visit", INTEGER),
+        *_ARM,
+        ("TVSTRL", "Visit Start Rule"),
+        ("TVENRL", "Visit End Rule"),
+    ),
+    ("STUDYID", "VISITNUM"),
+    "One record per planned Visit per Arm",
+    3,
+    assigned=frozenset({"ARMCD", "ARM"}),
+    required=frozenset({"VISITNUM"}),
+)
+TI = _design(
+    "TI",
+    "Trial Inclusion/Exclusion Criteria",
+    (
+        ("IETESTCD", "Incl/Excl Criterion Short Name"),
+        ("IETEST", "Inclusion/Exclusion Criterion"),
+        ("IECAT", "Inclusion/Exclusion Category"),
+        ("TIRL", "Inclusion/Exclusion Criterion Rule"),
+    ),
+    ("STUDYID", "IETESTCD"),
+    "One record per I/E criterion",
+    4,
+    assigned=frozenset({"IETESTCD", "IETEST", "IECAT"}),
+    required=frozenset({"IETESTCD", "IETEST", "IECAT"}),
+    codelists={name: IE.codelists[name] for name in ("IETESTCD", "IECAT")},  # IE's own
+)
+DESIGN = (TS, TA, TE, TV, TI)

@@ -1,10 +1,10 @@
-"""Trial design datasets (exports/sdtm_design.py), without a database."""
+"""Trial design datasets (screening/sdtm_design.py), without a database."""
 
 from datetime import date
 
 import pytest
 
-from exports import sdtm_design
+from screening import sdtm_design
 from screening.sdtm import criterion_testcd
 
 ARMS = (sdtm_design.Arm("DL1", "DL1 25 ug IL-22BP/LNP"), sdtm_design.Arm("DL2", "DL2 50 ug"))
