@@ -118,6 +118,7 @@ KINDS = (
         schedule_by="visit",
         matrix_detail=lambda record: record.get_dose_change_display().lower(),
         matrix_url=lambda visit: reverse("visit_dosing", args=[visit.pk]),
+        matrix_action="Record dose",
         matrix_reviewed=True,
         matrix_complete=_dose_complete,
     ),

@@ -37,7 +37,8 @@ class MatrixForm:
     status: FormStatus
     open_queries: int
     url: str
-    detail: str = ""  # the kind's matrix_detail of its record, if any
+    detail: str = ""  # the kind's matrix_detail of its record, if any; "voided"
+    action: str = ""  # the kind's matrix_action, while no record of the form was saved
 
     @property
     def label(self) -> str:
@@ -89,8 +90,9 @@ def _verified(records) -> dict[tuple[int, int], SourceVerification]:
 
 class _Facts:
     """What the expected forms of these subjects show, loaded in a fixed number of queries:
-    the rows of each scheduled kind (voided ones left out: a voided record is no record),
-    their signatures and verifications, the locks and the open queries."""
+    the rows of each scheduled kind (voided ones apart: a voided record is no record, and
+    a form with only voided records shows as not started, "voided"), their signatures and
+    verifications, the locks and the open queries."""
 
     def __init__(self, subject_ids: list[int], assessments: tuple[Assessment, ...]):
         labels = dict.fromkeys(a.form.form for a in assessments)
@@ -98,18 +100,20 @@ class _Facts:
         # form rather than breaking the page; the loader refuses it on the next load.
         self.kinds = {label: KINDS[label] for label in labels if label in KINDS}
         self.stored: dict[str, dict[tuple[int, str], list]] = {}
+        self.voided: set[tuple[str, int, str]] = set()  # (kind, visit or subject id, panel)
         for kind in self.kinds.values():
             found = kind.model.objects.filter(subject_id__in=subject_ids)
-            if any(f.name == "voided_at" for f in kind.model._meta.concrete_fields):
-                found = found.filter(voided_at__isnull=True)
             rows = list(found.select_related(*kind.hash_related).order_by("pk"))
-            if kind.child_content is not None:
-                prefetch_children(rows, kind)
             key = "subject_id" if kind.schedule_by == "subject" else "visit_id"
             by_form = defaultdict(list)
             for row in rows:
                 panel = getattr(row, kind.schedule_panel_field) if kind.schedule_panels else ""
-                by_form[(getattr(row, key), panel)].append(row)
+                if getattr(row, "voided_at", None) is not None:
+                    self.voided.add((kind.label, getattr(row, key), panel))
+                else:
+                    by_form[(getattr(row, key), panel)].append(row)
+            if kind.child_content is not None:
+                prefetch_children([r for rows in by_form.values() for r in rows], kind)
             self.stored[kind.label] = by_form
         reviewed = [
             row
@@ -153,7 +157,9 @@ class _Facts:
         records = self.stored[kind.label].get((on.pk, expected.panel), [])
         url = kind.matrix_url(on)
         if not records:
-            return MatrixForm(name, FormStatus.NOT_STARTED, 0, url)
+            if (kind.label, on.pk, expected.panel) in self.voided:
+                return MatrixForm(name, FormStatus.NOT_STARTED, 0, url, "voided")
+            return MatrixForm(name, FormStatus.NOT_STARTED, 0, url, action=kind.matrix_action)
         subject_locked = subject.pk in self.locked_subjects
         detail = kind.matrix_detail(records[0]) if kind.matrix_detail and len(records) == 1 else ""
         if not kind.matrix_reviewed:

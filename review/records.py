@@ -132,6 +132,9 @@ class CrfKind:
     matrix_url: Callable[[Model], str] | None = None
     matrix_reviewed: bool = False
     matrix_complete: Callable[[Model], bool] | None = None
+    # The button a visit row of the subject page shows for this form while it is not
+    # started, to the site staff who may enter it ("Record dose"); "": the form's link only.
+    matrix_action: str = ""
 
     @property
     def model(self) -> type[Model]:

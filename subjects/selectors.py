@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dosing.models import DosingRecord
 from review.matrix import MatrixForm, visit_forms
 from trial import schedule
 from trial.access import visits_for
@@ -16,13 +15,11 @@ class TimelineRow:
     status: schedule.VisitStatus
     study_day: int | None
     deviation_days: int
-    dosing: DosingRecord | None
     # The forms the study's schedule of assessments expects at the visit, with their state.
     forms: tuple[MatrixForm, ...] = ()
 
 
 def timeline(subject: Subject, *, today: date, c1d1: date | None) -> list[TimelineRow]:
-    doses = {d.visit_id: d for d in DosingRecord.objects.filter(subject=subject)}
     visits = list(subject.visits.order_by("order"))
     forms = visit_forms(subject, visits)
     rows = []
@@ -38,7 +35,6 @@ def timeline(subject: Subject, *, today: date, c1d1: date | None) -> list[Timeli
                     if visit.completed_on
                     else 0
                 ),
-                dosing=doses.get(visit.pk),
                 forms=tuple(forms[visit.pk]),
             )
         )

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from dispositions.models import Disposition
 from dosing.models import DosingRecord
-from dosing.services import visit_mark_missed
+from dosing.services import dose_void, visit_mark_missed
 from tests.dosing.factories import (
     dosed_subject,
     enrolled_subject,
@@ -82,6 +82,35 @@ def test_monitor_sees_the_subject_page_of_any_site_read_only(client, today, dose
     assert response.status_code == 200
     assert response.context["can_edit"] is False
     assert reverse("subject_disposition", args=[dosed.pk]) not in response.content.decode()
+
+
+def test_a_dosing_visit_due_offers_record_dose_to_site_staff_only(
+    client, today, study, site_a, coordinator_a, investigator_a, monitor
+):
+    """The button comes from the dosing kind (matrix_action), not from the subject page."""
+    subject = enrolled_subject(study, site_a, coordinator_a, investigator_a)
+    today(PLANNED_C1D1)
+    c1d1 = visit_of(subject, "C1D1")
+    button = f'href="{reverse("visit_dosing", args=[c1d1.pk])}">Record dose</a>'
+
+    client.force_login(coordinator_a)
+    page = client.get(reverse("subject_detail", args=[subject.pk])).content.decode()
+    assert page.count(button) == 1
+    assert page.count(">Record dose</a>") == 1  # C2D1 and later are upcoming: no button
+
+    client.force_login(monitor)
+    page = client.get(reverse("subject_detail", args=[subject.pk])).content.decode()
+    assert ">Record dose</a>" not in page
+
+
+def test_a_voided_dose_shows_voided_and_offers_no_new_dose(client, today, dosed, coordinator_a):
+    today(PLANNED_C1D1)
+    record = DosingRecord.objects.get(visit=visit_of(dosed, "C1D1"))
+    dose_void(record=record, by=coordinator_a, reason="Wrong subject", now=record.updated_at)
+    client.force_login(coordinator_a)
+    page = client.get(reverse("subject_detail", args=[dosed.pk])).content.decode()
+    assert "Dosing: voided" in page
+    assert ">Record dose</a>" not in page
 
 
 # Another site's subject: not found, and nothing changes
