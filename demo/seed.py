@@ -72,6 +72,7 @@ from labs.models import PANEL_OF_TEST
 from labs.services import lab_result_record, normal_range_record
 from medications.services import medication_record
 from review import services as review
+from review import visits
 from review.models import Query, SignatureMeaning
 from review.subjects import subject_void
 from samples.services import sample_record, sample_stage_record, scheduled_at
@@ -433,12 +434,12 @@ class DemoSeeder:
         on = visit.target_date + timedelta(days=late)
         if on >= self.today:
             return None
-        return dosing.visit_complete(
+        return visits.visit_complete(
             visit=visit, by=patient.crc, on=on, today=on, now=self.at(self.offset_of(on), 15)
         )
 
     def missed(self, patient: Patient, code: str, reason: str) -> None:
-        dosing.visit_mark_missed(visit=self.visit(patient, code), by=patient.crc, reason=reason)
+        visits.visit_mark_missed(visit=self.visit(patient, code), by=patient.crc, reason=reason)
 
     def treat(self, patient: Patient, cycles: int, *, late=None, vitals=None, skip=()):
         """Doses of cycles 1..`cycles` whose day is past (`late`: days late per visit code,
@@ -467,7 +468,7 @@ class DemoSeeder:
         eot = self.visit(patient, "EOT")
         performed = max(on, eot.window_opens_on)
         if performed < self.today:
-            dosing.visit_complete(
+            visits.visit_complete(
                 visit=eot,
                 by=patient.crc,
                 on=performed,

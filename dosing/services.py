@@ -17,7 +17,7 @@ from trial import lifecycle, schedule
 from trial.access import require
 from trial.capabilities import Capability
 from trial.models import Subject, SubjectStatus, User, Visit, VisitKind
-from trial.selectors import consent_date, first_dose_date
+from trial.selectors import consent_date
 from trial.services import reanchor_follow_up, transition
 from trial.study_config import definitions_of
 
@@ -363,57 +363,3 @@ def dose_void(*, record: DosingRecord, by: User, reason: str, now: datetime) -> 
             reanchor_follow_up(subject, subject.last_dose_on)
     _refresh_caller_subject(record.subject, subject)
     return current
-
-
-def visit_complete(
-    *, visit: Visit, by: User, on: date, today: date, now: datetime | None = None
-) -> Visit:
-    """Record a non-dosing visit as performed on `on` (out-of-window visits are flagged).
-
-    `now` dates the automatic queries the edit checks raise (the clock by default).
-    """
-    with crf_write(
-        require=lambda: _require_staff(by, visit.subject, "record visits"),
-        record=visit,
-        by=by,
-        now=now or timezone.now(),
-        reason_required=False,
-        audit_reason=f"{visit.code} performed",
-    ) as write:
-        current = write.record
-        if current.kind == VisitKind.DOSING:
-            raise ValidationError("A dosing visit is completed by its dosing form.")
-        if current.not_applicable:
-            raise ValidationError(f"{current.code} is not applicable for this subject.")
-        if on > today:
-            raise ValidationError({"completed_on": [f"Visit date {on} is in the future."]})
-        c1d1 = first_dose_date(current.subject)
-        if current.kind != VisitKind.SCREENING and c1d1 is None:
-            raise ValidationError({"completed_on": ["Record the C1D1 dose before later visits."]})
-        if c1d1 and current.kind != VisitKind.SCREENING and on < c1d1:
-            raise ValidationError({"completed_on": [f"Visit date {on} is before C1D1 ({c1d1})."]})
-        current.completed_on = on
-        write.save(current, update_fields=["completed_on"])
-    visit.refresh_from_db()
-    return visit
-
-
-def visit_mark_missed(*, visit: Visit, by: User, reason: str) -> Visit:
-    if not reason.strip():
-        _require_staff(by, visit.subject, "record missed visits")
-        raise ValidationError({"reason": ["Give the reason the visit was missed."]})
-    with crf_write(
-        require=lambda: _require_staff(by, visit.subject, "record missed visits"),
-        record=visit,
-        by=by,
-        now=timezone.now(),
-        reason_required=False,
-        audit_reason=f"{visit.code} missed: {reason}",
-    ) as write:
-        current = write.record
-        if current.completed_on:
-            raise ValidationError(f"{current.code} was performed on {current.completed_on}.")
-        current.missed_reason = reason.strip()
-        write.save(current, update_fields=["missed_reason"])
-    visit.refresh_from_db()
-    return visit

@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dosing import services
 from review import selectors as review_selectors
+from review import visits
 from review.records import subject_sections
 from subjects import selectors
 from subjects.forms import MissedForm, VisitDateForm
@@ -82,7 +82,7 @@ def visit_complete(request, visit_pk):
     form = VisitDateForm(request.POST)
     if form.is_valid():
         try:
-            services.visit_complete(
+            visits.visit_complete(
                 visit=visit, by=request.user, on=form.cleaned_data["completed_on"], today=_today()
             )
         except ValidationError as error:
@@ -104,7 +104,7 @@ def visit_missed(request, visit_pk):
     form = MissedForm(request.POST)
     if form.is_valid():
         try:
-            services.visit_mark_missed(
+            visits.visit_mark_missed(
                 visit=visit, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:

@@ -13,8 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from adverse_events.services import ae_assess_causality, ae_decide_dlt
 from dashboards import figures, selectors
 from dispositions.services import subject_end_treatment
-from dosing.services import visit_complete, visit_mark_missed
 from review.models import Query
+from review.visits import visit_complete, visit_mark_missed
 from screening.services import eligibility_save, subject_screen_fail
 from tests.adverse_events.factories import (
     FATIGUE,

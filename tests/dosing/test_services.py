@@ -15,12 +15,8 @@ from dispositions.services import (
     subject_withdraw,
 )
 from dosing.models import DoseChange, DosingRecord
-from dosing.services import (
-    dose_record,
-    dose_void,
-    visit_complete,
-    visit_mark_missed,
-)
+from dosing.services import dose_record, dose_void
+from review.visits import visit_complete, visit_mark_missed
 from tests.dosing.factories import (
     C2D1_TARGET,
     dose_values,
@@ -550,115 +546,6 @@ def test_investigator_of_the_site_may_record_the_dose(subject, investigator_a):
     record_dose(subject, "C1D1", investigator_a)
     subject.refresh_from_db()
     assert subject.status == SubjectStatus.ON_TREATMENT
-
-
-# Visits: performed, missed, windows
-
-
-def test_visit_performed_is_recorded(dosed, coordinator_a):
-    visit = visit_complete(
-        visit=visit_of(dosed, "C1D8"), by=coordinator_a, on=C1D8_TARGET, today=C1D8_TARGET
-    )
-
-    assert visit_of(dosed, "C1D8").completed_on == C1D8_TARGET
-    assert visit.status_on(C1D8_TARGET) == VisitStatus.COMPLETED
-
-
-def test_dosing_visit_is_not_completed_without_its_dosing_form(dosed, coordinator_a):
-    with pytest.raises(ValidationError, match="completed by its dosing form"):
-        visit_complete(
-            visit=visit_of(dosed, "C2D1"), by=coordinator_a, on=C2D1_TARGET, today=C2D1_TARGET
-        )
-
-
-def test_visit_performed_in_the_future_is_refused(dosed, coordinator_a):
-    with pytest.raises(ValidationError) as excinfo:
-        visit_complete(
-            visit=visit_of(dosed, "C1D8"), by=coordinator_a, on=C1D8_TARGET, today=C1D8_OPENS
-        )
-
-    assert field_errors(excinfo) == {
-        "completed_on": [f"Visit date {C1D8_TARGET} is in the future."]
-    }
-    assert visit_of(dosed, "C1D8").completed_on is None
-
-
-def test_visit_performed_before_the_first_dose_is_refused(dosed, coordinator_a):
-    on = PLANNED_C1D1 - timedelta(days=1)
-    with pytest.raises(ValidationError, match="before C1D1"):
-        visit_complete(visit=visit_of(dosed, "C1D2"), by=coordinator_a, on=on, today=C1D8_TARGET)
-
-
-def test_visit_performed_before_any_dose_is_refused(subject, coordinator_a):
-    with pytest.raises(ValidationError, match="Record the C1D1 dose before later visits"):
-        visit_complete(
-            visit=visit_of(subject, "C1D8"), by=coordinator_a, on=C1D8_TARGET, today=C1D8_TARGET
-        )
-
-
-@pytest.mark.parametrize("reason", ["", "  "], ids=["empty", "blank"])
-def test_missed_visit_needs_a_reason(dosed, coordinator_a, reason):
-    with pytest.raises(ValidationError) as excinfo:
-        visit_mark_missed(visit=visit_of(dosed, "C1D8"), by=coordinator_a, reason=reason)
-
-    assert field_errors(excinfo) == {"reason": ["Give the reason the visit was missed."]}
-    assert visit_of(dosed, "C1D8").missed_reason == ""
-
-
-def test_missed_visit_is_recorded_with_its_reason(dosed, coordinator_a):
-    visit_mark_missed(visit=visit_of(dosed, "C1D8"), by=coordinator_a, reason=" Hospitalised ")
-
-    visit = visit_of(dosed, "C1D8")
-    assert visit.missed_reason == "Hospitalised"
-    # A recorded miss stands even while the window is still open.
-    assert visit.status_on(C1D8_OPENS) == VisitStatus.MISSED
-
-
-def test_performed_visit_cannot_be_marked_missed(dosed, coordinator_a):
-    _complete(dosed, coordinator_a)
-
-    with pytest.raises(ValidationError, match=f"C1D8 was performed on {C1D8_TARGET}"):
-        visit_mark_missed(visit=visit_of(dosed, "C1D8"), by=coordinator_a, reason="Mistake")
-
-    assert visit_of(dosed, "C1D8").missed_reason == ""
-
-
-@pytest.mark.parametrize(
-    ("today", "expected"),
-    [
-        pytest.param(C1D8_OPENS - timedelta(days=1), VisitStatus.UPCOMING, id="day-before-opens"),
-        pytest.param(C1D8_OPENS, VisitStatus.DUE, id="opens"),
-        pytest.param(C1D8_TARGET, VisitStatus.DUE, id="target"),
-        pytest.param(C1D8_CLOSES, VisitStatus.DUE, id="closes"),
-        pytest.param(C1D8_CLOSES + timedelta(days=1), VisitStatus.MISSED, id="day-after-closes"),
-    ],
-)
-def test_window_status_at_the_edges_of_the_c1d8_window(dosed, today, expected):
-    visit = visit_of(dosed, "C1D8")
-    assert (visit.window_opens_on, visit.window_closes_on) == (C1D8_OPENS, C1D8_CLOSES)
-
-    assert visit.status_on(today) == expected
-
-
-@pytest.mark.parametrize(
-    ("on", "expected"),
-    [
-        pytest.param(
-            C1D8_OPENS - timedelta(days=1), VisitStatus.COMPLETED_OUT_OF_WINDOW, id="early"
-        ),
-        pytest.param(C1D8_OPENS, VisitStatus.COMPLETED, id="day-window-opens"),
-        pytest.param(C1D8_CLOSES, VisitStatus.COMPLETED, id="day-window-closes"),
-        pytest.param(
-            C1D8_CLOSES + timedelta(days=1), VisitStatus.COMPLETED_OUT_OF_WINDOW, id="late"
-        ),
-    ],
-)
-def test_visit_performed_inside_or_outside_its_window(dosed, coordinator_a, on, expected):
-    visit_complete(visit=visit_of(dosed, "C1D8"), by=coordinator_a, on=on, today=on)
-
-    visit = visit_of(dosed, "C1D8")
-    assert visit.status_on(on) == expected
-    assert visit.status_on(C2D1_TARGET) == expected
 
 
 # End of treatment

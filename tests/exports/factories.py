@@ -22,13 +22,14 @@ from knox.models import AuthToken
 from adverse_events.models import AdverseEvent
 from adverse_events.services import ae_assess_causality, ae_record, sae_report_sign
 from dispositions.services import subject_withdraw
-from dosing.services import dose_record, visit_complete
+from dosing.services import dose_record
 from exports import services as export_services
 from exports.models import ExportStatus
 from history.services import medical_history_record, radiotherapy_record, surgery_record
 from medications.services import medication_record
 from review.models import Query, QueryMessage, Signature
 from review.subjects import subject_void
+from review.visits import visit_complete
 from screening.models import EligibilityAssessment
 from screening.services import subject_screen_fail
 from tests.adverse_events.factories import (

@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dosing.services import visit_mark_missed
 from followup.my_tasks import my_tasks
 from review.models import TaskCount
 from review.selectors import awaiting_review
@@ -23,6 +22,7 @@ from review.task_counts import (
     review_count,
     to_verify_count,
 )
+from review.visits import visit_mark_missed
 from tests.adverse_events.factories import load_starter_dictionary, record_ae
 from tests.dosing.factories import PLANNED_C1D1, dosed_subject
 from tests.ecg.factories import record_c1d1_pre_dose_ecg

@@ -20,7 +20,7 @@ from adverse_events.services import (
 )
 from dispositions.services import subject_withdraw
 from dosing.models import DosingRecord
-from dosing.services import dose_record, visit_complete, visit_mark_missed
+from dosing.services import dose_record
 from review.models import (
     Query,
     QueryOrigin,
@@ -52,6 +52,7 @@ from review.services import (
 )
 from review.signing import record_hash
 from review.subjects import subject_update
+from review.visits import visit_complete, visit_mark_missed
 from screening.models import EligibilityAssessment
 from screening.services import eligibility_confirm
 from tests.adverse_events.factories import (

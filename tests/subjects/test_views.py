@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from dispositions.models import Disposition
 from dosing.models import DosingRecord
-from dosing.services import dose_void, visit_mark_missed
+from dosing.services import dose_void
+from review.visits import visit_mark_missed
 from tests.dosing.factories import (
     dosed_subject,
     enrolled_subject,
