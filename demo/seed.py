@@ -60,6 +60,7 @@ from demo.visit_values import (
     sample_moment,
 )
 from dispositions import services as dispositions
+from dispositions.models import DispositionKind
 from dosing import services as dosing
 from dosing.models import DoseChange, DosingRecord, Route
 from ecg.services import ecg_record
@@ -461,8 +462,13 @@ class DemoSeeder:
         """End of treatment `after` days past the last dose, then the EOT visit."""
         last = last_dose_date(patient.subject)
         on = last + timedelta(days=after)
-        dispositions.subject_end_treatment(
-            subject=patient.subject, by=patient.crc, on=on, reason=reason, today=on
+        dispositions.disposition_record(
+            kind=DispositionKind.END_OF_TREATMENT,
+            subject=patient.subject,
+            by=patient.crc,
+            on=on,
+            reason=reason,
+            today=on,
         )
         patient.subject.refresh_from_db()
         eot = self.visit(patient, "EOT")
@@ -480,9 +486,10 @@ class DemoSeeder:
         for code in codes:
             self.complete(patient, code)
 
-    def exit(self, patient: Patient, service, *, on: int, reason: str) -> None:
-        service(
+    def exit(self, patient: Patient, kind: DispositionKind, *, on: int, reason: str) -> None:
+        dispositions.disposition_record(
             subject=patient.subject,
+            kind=kind,
             by=patient.crc,
             on=self.day(on),
             reason=reason,
@@ -731,7 +738,7 @@ class DemoSeeder:
         fu12 = self.visit(a, "FU12M").completed_on
         self.exit(
             a,
-            dispositions.subject_complete_study,
+            DispositionKind.END_OF_STUDY,
             on=self.offset_of(fu12) + 1,
             reason="12-month follow-up completed",
         )
@@ -747,7 +754,7 @@ class DemoSeeder:
         self.end_treatment(b, after=22, reason="Disease progression (RECIST PD)")
         self.follow_up(b, "FU1M", "FU3M")
         died = self.offset_of(self.visit(b, "FU3M").completed_on) + 40
-        self.exit(b, dispositions.subject_died, on=died, reason="Disease progression")
+        self.exit(b, DispositionKind.DEATH, on=died, reason="Disease progression")
 
         c = self.enrolled(
             "CN01",
@@ -773,7 +780,7 @@ class DemoSeeder:
         lost = self.offset_of(self.visit(c, "FU6M").window_closes_on) + 10
         self.exit(
             c,
-            dispositions.subject_lost_to_follow_up,
+            DispositionKind.LOST_TO_FOLLOW_UP,
             on=lost,
             reason="No contact since the 3-month visit despite letters to the referring GP",
         )
@@ -793,7 +800,7 @@ class DemoSeeder:
         self.follow_up(d, "FU1M", "FU3M")
         self.exit(
             d,
-            dispositions.subject_withdraw,
+            DispositionKind.WITHDRAWAL,
             on=d.c1d1 + 150,
             reason="Withdrew consent for further follow-up visits",
         )

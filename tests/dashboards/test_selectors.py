@@ -12,7 +12,8 @@ from django.contrib.contenttypes.models import ContentType
 
 from adverse_events.services import ae_assess_causality, ae_decide_dlt
 from dashboards import figures, selectors
-from dispositions.services import subject_end_treatment
+from dispositions.models import DispositionKind
+from dispositions.services import disposition_record
 from review.models import Query
 from review.visits import visit_complete, visit_mark_missed
 from screening.services import eligibility_save, subject_screen_fail
@@ -317,8 +318,13 @@ def courses(study, site_a, site_b, coordinator_a, investigator_a, coordinator_b,
     # 30 + 20 = 50 mm at baseline; 40 + 25 = 65 mm is +30%: PD. 18 + 12 = 30 mm is -40%: PR.
     assert assess_tumour(progressed, coordinator_a, t1=40, t2=25).response == "pd"
     assert assess_tumour(responder, coordinator_b, t1=18, t2=12).response == "pr"
-    subject_end_treatment(
-        subject=progressed, by=coordinator_a, on=EOT_DAY, reason="Progression", today=EOT_DAY
+    disposition_record(
+        kind=DispositionKind.END_OF_TREATMENT,
+        subject=progressed,
+        by=coordinator_a,
+        on=EOT_DAY,
+        reason="Progression",
+        today=EOT_DAY,
     )
     sae = record_ae(
         progressed,

@@ -7,13 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dispositions.models import Disposition, DispositionKind
-from dispositions.services import (
-    subject_complete_study,
-    subject_died,
-    subject_end_treatment,
-    subject_lost_to_follow_up,
-    subject_withdraw,
-)
+from dispositions.services import disposition_record
 from tests.dosing.factories import (
     C2D1_TARGET,
     dosed_subject,
@@ -59,8 +53,13 @@ def test_end_of_treatment_re_anchors_follow_up_on_the_last_dose(after_c2d1, coor
     end = last_dose + timedelta(days=1)
     projected_fu12m = visit_of(after_c2d1, "FU12M").target_date
 
-    subject_end_treatment(
-        subject=after_c2d1, by=coordinator_a, on=end, reason="Progressive disease", today=end
+    disposition_record(
+        kind=DispositionKind.END_OF_TREATMENT,
+        subject=after_c2d1,
+        by=coordinator_a,
+        on=end,
+        reason="Progressive disease",
+        today=end,
     )
 
     after_c2d1.refresh_from_db()
@@ -94,8 +93,13 @@ def test_end_of_treatment_outside_last_dose_to_today_is_refused(
     on = last_dose + timedelta(days=days_after_last_dose)
 
     with pytest.raises(ValidationError, match="before the last recorded dose|in the future"):
-        subject_end_treatment(
-            subject=after_c2d1, by=coordinator_a, on=on, reason="PD", today=last_dose
+        disposition_record(
+            kind=DispositionKind.END_OF_TREATMENT,
+            subject=after_c2d1,
+            by=coordinator_a,
+            on=on,
+            reason="PD",
+            today=last_dose,
         )
 
     after_c2d1.refresh_from_db()
@@ -105,18 +109,35 @@ def test_end_of_treatment_outside_last_dose_to_today_is_refused(
 
 def test_end_of_treatment_without_any_dose_is_refused(subject, coordinator_a):
     with pytest.raises(ValidationError, match="use withdrawal instead"):
-        subject_end_treatment(
-            subject=subject, by=coordinator_a, on=PLANNED_C1D1, reason="PD", today=PLANNED_C1D1
+        disposition_record(
+            kind=DispositionKind.END_OF_TREATMENT,
+            subject=subject,
+            by=coordinator_a,
+            on=PLANNED_C1D1,
+            reason="PD",
+            today=PLANNED_C1D1,
         )
 
 
 def test_study_completion_from_follow_up(after_c2d1, coordinator_a):
     end = C2D1_TARGET + timedelta(days=2)
-    subject_end_treatment(subject=after_c2d1, by=coordinator_a, on=end, reason="PD", today=end)
+    disposition_record(
+        kind=DispositionKind.END_OF_TREATMENT,
+        subject=after_c2d1,
+        by=coordinator_a,
+        on=end,
+        reason="PD",
+        today=end,
+    )
     done = add_months(end, 12)
 
-    subject_complete_study(
-        subject=after_c2d1, by=coordinator_a, on=done, reason="FU12M performed", today=done
+    disposition_record(
+        kind=DispositionKind.END_OF_STUDY,
+        subject=after_c2d1,
+        by=coordinator_a,
+        on=done,
+        reason="FU12M performed",
+        today=done,
     )
 
     after_c2d1.refresh_from_db()
@@ -127,7 +148,14 @@ def test_study_completion_on_treatment_is_refused_and_leaves_no_disposition(dose
     on = PLANNED_C1D1 + timedelta(days=2)
 
     with pytest.raises(ValidationError, match="on treatment cannot become completed"):
-        subject_complete_study(subject=dosed, by=coordinator_a, on=on, reason="Done", today=on)
+        disposition_record(
+            kind=DispositionKind.END_OF_STUDY,
+            subject=dosed,
+            by=coordinator_a,
+            on=on,
+            reason="Done",
+            today=on,
+        )
 
     dosed.refresh_from_db()
     assert dosed.status == SubjectStatus.ON_TREATMENT
@@ -141,7 +169,8 @@ WITHDRAWN_ON = PLANNED_C1D1 + timedelta(days=4)
 
 
 def test_withdrawal_closes_the_later_visits(dosed, coordinator_a):
-    subject_withdraw(
+    disposition_record(
+        kind=DispositionKind.WITHDRAWAL,
         subject=dosed,
         by=coordinator_a,
         on=WITHDRAWN_ON,
@@ -163,7 +192,8 @@ def test_withdrawal_closes_the_later_visits(dosed, coordinator_a):
 
 
 def test_second_withdrawal_is_refused(dosed, coordinator_a):
-    subject_withdraw(
+    disposition_record(
+        kind=DispositionKind.WITHDRAWAL,
         subject=dosed,
         by=coordinator_a,
         on=WITHDRAWN_ON,
@@ -172,8 +202,13 @@ def test_second_withdrawal_is_refused(dosed, coordinator_a):
     )
 
     with pytest.raises(ValidationError, match="Withdrawal of consent is already recorded"):
-        subject_withdraw(
-            subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Again", today=WITHDRAWN_ON
+        disposition_record(
+            kind=DispositionKind.WITHDRAWAL,
+            subject=dosed,
+            by=coordinator_a,
+            on=WITHDRAWN_ON,
+            reason="Again",
+            today=WITHDRAWN_ON,
         )
 
     assert Disposition.objects.filter(subject=dosed).count() == 1
@@ -181,8 +216,13 @@ def test_second_withdrawal_is_refused(dosed, coordinator_a):
 
 def test_withdrawal_needs_a_reason(dosed, coordinator_a):
     with pytest.raises(ValidationError) as excinfo:
-        subject_withdraw(
-            subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason=" ", today=WITHDRAWN_ON
+        disposition_record(
+            kind=DispositionKind.WITHDRAWAL,
+            subject=dosed,
+            by=coordinator_a,
+            on=WITHDRAWN_ON,
+            reason=" ",
+            today=WITHDRAWN_ON,
         )
 
     assert field_errors(excinfo) == {"reason": ["A reason is required."]}
@@ -192,7 +232,8 @@ def test_withdrawal_needs_a_reason(dosed, coordinator_a):
 
 def test_withdrawal_dated_in_the_future_is_refused(dosed, coordinator_a):
     with pytest.raises(ValidationError, match="is in the future"):
-        subject_withdraw(
+        disposition_record(
+            kind=DispositionKind.WITHDRAWAL,
             subject=dosed,
             by=coordinator_a,
             on=WITHDRAWN_ON + timedelta(days=1),
@@ -201,13 +242,25 @@ def test_withdrawal_dated_in_the_future_is_refused(dosed, coordinator_a):
         )
 
 
-@pytest.mark.parametrize("leave", [subject_withdraw, subject_lost_to_follow_up])
+@pytest.mark.parametrize("leave", [DispositionKind.WITHDRAWAL, DispositionKind.LOST_TO_FOLLOW_UP])
 def test_death_after_leaving_the_study_is_recorded(dosed, coordinator_a, leave):
-    leave(subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Left", today=WITHDRAWN_ON)
+    disposition_record(
+        subject=dosed,
+        by=coordinator_a,
+        kind=leave,
+        on=WITHDRAWN_ON,
+        reason="Left",
+        today=WITHDRAWN_ON,
+    )
     died_on = WITHDRAWN_ON + timedelta(days=30)
 
-    subject_died(
-        subject=dosed, by=coordinator_a, on=died_on, reason="Disease progression", today=died_on
+    disposition_record(
+        kind=DispositionKind.DEATH,
+        subject=dosed,
+        by=coordinator_a,
+        on=died_on,
+        reason="Disease progression",
+        today=died_on,
     )
 
     dosed.refresh_from_db()
@@ -216,22 +269,42 @@ def test_death_after_leaving_the_study_is_recorded(dosed, coordinator_a, leave):
 
 
 def test_nothing_is_recorded_after_death(dosed, coordinator_a):
-    subject_died(subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="PD", today=WITHDRAWN_ON)
+    disposition_record(
+        kind=DispositionKind.DEATH,
+        subject=dosed,
+        by=coordinator_a,
+        on=WITHDRAWN_ON,
+        reason="PD",
+        today=WITHDRAWN_ON,
+    )
 
     with pytest.raises(ValidationError, match="died cannot become withdrawn"):
-        subject_withdraw(
-            subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Family", today=WITHDRAWN_ON
+        disposition_record(
+            kind=DispositionKind.WITHDRAWAL,
+            subject=dosed,
+            by=coordinator_a,
+            on=WITHDRAWN_ON,
+            reason="Family",
+            today=WITHDRAWN_ON,
         )
 
     assert Disposition.objects.filter(subject=dosed).count() == 1
 
 
-@pytest.mark.parametrize("leave", [subject_withdraw, subject_lost_to_follow_up])
+@pytest.mark.parametrize("leave", [DispositionKind.WITHDRAWAL, DispositionKind.LOST_TO_FOLLOW_UP])
 def test_death_dated_before_the_exit_already_recorded_is_refused(dosed, coordinator_a, leave):
-    leave(subject=dosed, by=coordinator_a, on=WITHDRAWN_ON, reason="Left", today=WITHDRAWN_ON)
+    disposition_record(
+        subject=dosed,
+        by=coordinator_a,
+        kind=leave,
+        on=WITHDRAWN_ON,
+        reason="Left",
+        today=WITHDRAWN_ON,
+    )
 
     with pytest.raises(ValidationError) as refused:
-        subject_died(
+        disposition_record(
+            kind=DispositionKind.DEATH,
             subject=dosed,
             by=coordinator_a,
             on=WITHDRAWN_ON - timedelta(days=1),
@@ -251,7 +324,8 @@ def test_death_dated_before_the_exit_already_recorded_is_refused(dosed, coordina
 
 def test_withdrawal_dated_before_consent_is_refused(dosed, coordinator_a):
     with pytest.raises(ValidationError) as excinfo:
-        subject_withdraw(
+        disposition_record(
+            kind=DispositionKind.WITHDRAWAL,
             subject=dosed,
             by=coordinator_a,
             on=CONSENTED - timedelta(days=1),
@@ -265,7 +339,8 @@ def test_withdrawal_dated_before_consent_is_refused(dosed, coordinator_a):
 
 def test_death_before_the_last_recorded_dose_is_refused(dosed, coordinator_a):
     with pytest.raises(ValidationError) as excinfo:
-        subject_died(
+        disposition_record(
+            kind=DispositionKind.DEATH,
             subject=dosed,
             by=coordinator_a,
             on=PLANNED_C1D1 - timedelta(days=1),
@@ -281,8 +356,13 @@ def test_death_before_the_last_recorded_dose_is_refused(dosed, coordinator_a):
 
 def test_end_of_study_on_0001_01_01_is_refused(dosed, coordinator_a):
     with pytest.raises(ValidationError) as excinfo:
-        subject_complete_study(
-            subject=dosed, by=coordinator_a, on=date(1, 1, 1), reason="Done", today=PLANNED_C1D1
+        disposition_record(
+            kind=DispositionKind.END_OF_STUDY,
+            subject=dosed,
+            by=coordinator_a,
+            on=date(1, 1, 1),
+            reason="Done",
+            today=PLANNED_C1D1,
         )
     assert "0001-01-01 is before 1900-01-01" in " ".join(field_errors(excinfo)["event_date"])
     assert not Disposition.objects.exists()

@@ -6,14 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from dispositions.models import Disposition
-from dispositions.services import (
-    subject_complete_study,
-    subject_died,
-    subject_end_treatment,
-    subject_lost_to_follow_up,
-    subject_withdraw,
-)
+from dispositions.models import Disposition, DispositionKind
+from dispositions.services import disposition_record
 from dosing.models import DoseChange, DosingRecord
 from dosing.services import dose_record, dose_void
 from review.visits import visit_complete, visit_mark_missed
@@ -204,7 +198,8 @@ def test_dose_for_a_subject_still_in_screening_is_refused(
 
 def test_dose_for_a_withdrawn_subject_is_refused(dosed, coordinator_a):
     withdrawn_on = PLANNED_C1D1 + timedelta(days=2)
-    subject_withdraw(
+    disposition_record(
+        kind=DispositionKind.WITHDRAWAL,
         subject=dosed,
         by=coordinator_a,
         on=withdrawn_on,
@@ -437,7 +432,14 @@ def test_correction_without_a_reason_is_refused(dosed, coordinator_a, reason):
 
 def test_correction_is_still_possible_in_follow_up(dosed, coordinator_a):
     end = PLANNED_C1D1 + timedelta(days=3)
-    subject_end_treatment(subject=dosed, by=coordinator_a, on=end, reason="PD", today=end)
+    disposition_record(
+        kind=DispositionKind.END_OF_TREATMENT,
+        subject=dosed,
+        by=coordinator_a,
+        on=end,
+        reason="PD",
+        today=end,
+    )
 
     record = correct(dosed, coordinator_a, version=1, lot_number="LOT-2026-08")
 
@@ -490,12 +492,12 @@ def _void(subject, user):
     )
 
 
-def _disposition(service):
+def _disposition(kind):
     def call(subject, user):
         on = PLANNED_C1D1 + timedelta(days=3)
-        service(subject=subject, by=user, on=on, reason="Reason", today=on)
+        disposition_record(subject=subject, by=user, kind=kind, on=on, reason="Reason", today=on)
 
-    call.__name__ = service.__name__
+    call.__name__ = f"_{kind.value}"
     return call
 
 
@@ -504,11 +506,7 @@ SERVICES = [
     _complete,
     _missed,
     _void,
-    _disposition(subject_end_treatment),
-    _disposition(subject_withdraw),
-    _disposition(subject_lost_to_follow_up),
-    _disposition(subject_died),
-    _disposition(subject_complete_study),
+    *(_disposition(kind) for kind in DispositionKind),
 ]
 
 
@@ -563,7 +561,14 @@ def test_correcting_the_last_dose_after_end_of_treatment_re_anchors_follow_up(
 ):
     recorded = C2D1_TARGET + timedelta(days=1)
     end = recorded + timedelta(days=1)
-    subject_end_treatment(subject=after_c2d1, by=coordinator_a, on=end, reason="PD", today=end)
+    disposition_record(
+        kind=DispositionKind.END_OF_TREATMENT,
+        subject=after_c2d1,
+        by=coordinator_a,
+        on=end,
+        reason="PD",
+        today=end,
+    )
 
     dose_record(
         visit=visit_of(after_c2d1, "C2D1"),
@@ -733,7 +738,14 @@ def test_voiding_the_last_dose_after_end_of_treatment_re_anchors_follow_up(
     after_c2d1, coordinator_a
 ):
     end = C2D1_TARGET + timedelta(days=2)
-    subject_end_treatment(subject=after_c2d1, by=coordinator_a, on=end, reason="PD", today=end)
+    disposition_record(
+        kind=DispositionKind.END_OF_TREATMENT,
+        subject=after_c2d1,
+        by=coordinator_a,
+        on=end,
+        reason="PD",
+        today=end,
+    )
 
     void(after_c2d1, "C2D1", coordinator_a)
 
@@ -749,7 +761,14 @@ def test_c1d1_is_not_voided_while_a_later_dose_stands(after_c2d1, coordinator_a)
 
 def test_the_only_dose_is_not_voided_once_treatment_has_ended(dosed, coordinator_a):
     end = PLANNED_C1D1 + timedelta(days=3)
-    subject_end_treatment(subject=dosed, by=coordinator_a, on=end, reason="PD", today=end)
+    disposition_record(
+        kind=DispositionKind.END_OF_TREATMENT,
+        subject=dosed,
+        by=coordinator_a,
+        on=end,
+        reason="PD",
+        today=end,
+    )
     with pytest.raises(ValidationError, match="only while the subject is on treatment"):
         void(dosed, "C1D1", coordinator_a)
     assert stored_dose_dates(dosed) == (PLANNED_C1D1, PLANNED_C1D1)

@@ -21,7 +21,8 @@ from knox.models import AuthToken
 
 from adverse_events.models import AdverseEvent
 from adverse_events.services import ae_assess_causality, ae_record, sae_report_sign
-from dispositions.services import subject_withdraw
+from dispositions.models import DispositionKind
+from dispositions.services import disposition_record
 from dosing.services import dose_record
 from exports import services as export_services
 from exports.models import ExportStatus
@@ -266,7 +267,8 @@ def build_dataset() -> Dataset:
         non_target="not_present",
         today=TODAY,
     )
-    subject_withdraw(
+    disposition_record(
+        kind=DispositionKind.WITHDRAWAL,
         subject=withdrawn,
         by=coord_b,
         on=WITHDRAWN_ON,

@@ -18,7 +18,8 @@ from adverse_events.services import (
     ae_void,
     sae_report_sign,
 )
-from dispositions.services import subject_withdraw
+from dispositions.models import DispositionKind
+from dispositions.services import disposition_record
 from dosing.models import DosingRecord
 from dosing.services import dose_record
 from review.models import (
@@ -495,10 +496,15 @@ def _locked_subject(dosed, coordinator_a, investigator_a, data_manager):
             id="tumour_baseline",
         ),
         pytest.param(
-            lambda s, c: subject_withdraw(
-                subject=s, by=c, on=C2D1_TARGET, reason="Consent withdrawn", today=C2D1_TARGET
+            lambda s, c: disposition_record(
+                kind=DispositionKind.WITHDRAWAL,
+                subject=s,
+                by=c,
+                on=C2D1_TARGET,
+                reason="Consent withdrawn",
+                today=C2D1_TARGET,
             ),
-            id="subject_withdraw",
+            id="withdrawal",
         ),
         pytest.param(
             lambda s, c: subject_update(subject=s, by=c, reason="Typo", tumour_type="hnscc"),

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from dispositions.services import subject_withdraw
+from dispositions.models import DispositionKind
+from dispositions.services import disposition_record
 from history.services import medical_history_record
 from review.subjects import subject_update, subject_void
 from screening.models import Consent, EligibilityAssessment
@@ -697,8 +698,13 @@ def test_a_subject_who_left_before_any_dose_is_replaced_not_counted(
         ),
         coordinator_a,
     )
-    subject_withdraw(
-        subject=left, by=coordinator_a, on=TODAY, reason="Consent withdrawn", today=TODAY
+    disposition_record(
+        kind=DispositionKind.WITHDRAWAL,
+        subject=left,
+        by=coordinator_a,
+        on=TODAY,
+        reason="Consent withdrawn",
+        today=TODAY,
     )
 
     state = escalation_for(study, today=DLT_WINDOW_END + timedelta(days=1))
