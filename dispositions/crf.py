@@ -10,15 +10,7 @@ from review.records import CrfKind, site_scoped
 from review.selectors import own_lock
 from trial.access import can
 from trial.capabilities import Capability
-from trial.models import SubjectStatus
-
-# No disposition is recorded before enrolment, nor after the study ended for the subject.
-_CLOSED = (
-    SubjectStatus.SCREENING,
-    SubjectStatus.SCREEN_FAILED,
-    SubjectStatus.COMPLETED,
-    SubjectStatus.DIED,
-)
+from trial.lifecycle import records_dispositions
 
 
 def _dispositions(context) -> tuple[Dataset, ...]:
@@ -41,7 +33,7 @@ def disposition_subject_section(subject, user) -> dict:
         "subject": subject,
         "dispositions": subject.dispositions.all(),
         "can_record": subject.voided_at is None
-        and subject.status not in _CLOSED
+        and records_dispositions(subject.status)
         and own_lock(subject) is None
         and can(user, Capability.ENTER_DATA, subject),
         "form": DispositionForm(initial={"event_date": timezone.localdate()}),

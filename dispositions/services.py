@@ -11,18 +11,9 @@ from dispositions.models import Disposition, DispositionKind
 from review.contract import crf_write
 from trial import lifecycle
 from trial.access import entry_required
-from trial.models import Subject, SubjectStatus, User
+from trial.models import Subject, User
 from trial.selectors import consent_date, last_dose_date
 from trial.services import close_visits_after, reanchor_follow_up, transition
-
-# The state each disposition moves the subject to.
-TARGETS = {
-    DispositionKind.END_OF_TREATMENT: SubjectStatus.FOLLOW_UP,
-    DispositionKind.WITHDRAWAL: SubjectStatus.WITHDRAWN,
-    DispositionKind.LOST_TO_FOLLOW_UP: SubjectStatus.LOST_TO_FOLLOW_UP,
-    DispositionKind.DEATH: SubjectStatus.DIED,
-    DispositionKind.END_OF_STUDY: SubjectStatus.COMPLETED,
-}
 
 
 def disposition_record(
@@ -62,7 +53,7 @@ def disposition_record(
                 subject=stored, kind=kind, event_date=on, reason=reason.strip(), recorded_by=by
             )
         )
-        transition(stored, TARGETS[kind])
+        transition(stored, lifecycle.DISPOSITION_STATE[kind])
         if kind == DispositionKind.END_OF_TREATMENT:
             reanchor_follow_up(stored, last_dose)
         else:

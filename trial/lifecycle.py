@@ -112,3 +112,65 @@ def disposition_problems(recorded, kind: str, on) -> list[str]:
                 "date it on or after the end of treatment, or correct the end of treatment."
             )
     return problems
+
+
+# The state each disposition moves the subject to.
+DISPOSITION_STATE: dict[str, State] = {
+    END_OF_TREATMENT: State.FOLLOW_UP,
+    WITHDRAWAL: State.WITHDRAWN,
+    LOST_TO_FOLLOW_UP: State.LOST_TO_FOLLOW_UP,
+    DEATH: State.DIED,
+    END_OF_STUDY: State.COMPLETED,
+}
+
+# The states in which a disposition may be recorded: those the table lets move to a
+# disposition's state. Not before enrolment (screening, screen failed), nor once the study
+# ended for the subject (completed, died); a death is still recorded after a withdrawal or a
+# loss to follow-up.
+OPEN_TO_DISPOSITIONS = frozenset(
+    state for state, targets in TRANSITIONS.items() if targets & set(DISPOSITION_STATE.values())
+)
+
+
+def records_dispositions(status: str) -> bool:
+    """Whether a disposition may be recorded for a subject who is `status`."""
+    return State(status) in OPEN_TO_DISPOSITIONS
+
+
+def state_of(live: list[str], *, dosed: bool) -> State:
+    """The state a subject's live dispositions (their kinds, in the order recorded) and doses
+    imply: the last disposition's, else on treatment once a dose was given, else enrolled.
+
+    The table only moves forward, so the disposition recorded last is the one that set the
+    state (a death after a withdrawal, a completion after the end of treatment)."""
+    if live:
+        return DISPOSITION_STATE[live[-1]]
+    return State.ON_TREATMENT if dosed else State.ENROLLED
+
+
+def void_problems(live: list[tuple[str, object]], kind: str) -> list[str]:
+    """Why the live disposition `kind` cannot be voided, given the subject's live ones
+    ((kind, date) pairs in the order recorded); [] when it can.
+
+    Only the one recorded last is voided: an earlier one set a state the later ones moved on
+    from (void the death before the withdrawal it followed)."""
+    kinds = [other for other, _on in live]
+    if kind not in kinds:
+        return [f"No {_LABELS[kind]} is recorded."]
+    later = live[kinds.index(kind) + 1 :]
+    if later:
+        names = ", ".join(f"the {_LABELS[other]} on {on}" for other, on in later)
+        return [f"The {_LABELS[kind]} was followed by {names}: void that first."]
+    return []
+
+
+def check_undo(current: str, previous: str) -> str | None:
+    """None when a subject who is `current` may go back to `previous` (a disposition voided:
+    the step the table made from `previous` to `current`, undone), else the reason not."""
+    current_state, previous_state = State(current), State(previous)
+    if current_state in TRANSITIONS[previous_state]:
+        return None
+    return (
+        f"a subject who is {current_state.value.replace('_', ' ')} cannot go back to "
+        f"{previous_state.value.replace('_', ' ')}: that is not the step the disposition made"
+    )

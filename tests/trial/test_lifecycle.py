@@ -4,7 +4,22 @@ from datetime import date, timedelta
 
 import pytest
 
-from trial.lifecycle import TRANSITIONS, State, check_transition, disposition_problems
+from trial.lifecycle import (
+    DEATH,
+    DISPOSITION_STATE,
+    END_OF_STUDY,
+    END_OF_TREATMENT,
+    LOST_TO_FOLLOW_UP,
+    TRANSITIONS,
+    WITHDRAWAL,
+    State,
+    check_transition,
+    check_undo,
+    disposition_problems,
+    records_dispositions,
+    state_of,
+    void_problems,
+)
 
 ALLOWED = sorted(
     (current, target) for current, targets in TRANSITIONS.items() for target in targets
@@ -150,3 +165,107 @@ def test_disposition_problems(recorded, kind, on, problem):
         assert problems == []
     else:
         assert len(problems) == 1 and problem in problems[0], problems
+
+
+@pytest.mark.parametrize(
+    ("status", "records"),
+    [
+        (State.SCREENING, False),  # not enrolled yet
+        (State.SCREEN_FAILED, False),
+        (State.ENROLLED, True),  # a withdrawal before any dose
+        (State.ON_TREATMENT, True),
+        (State.FOLLOW_UP, True),
+        (State.WITHDRAWN, True),  # vital status: the death is still recorded
+        (State.LOST_TO_FOLLOW_UP, True),
+        (State.COMPLETED, False),  # the study ended for the subject
+        (State.DIED, False),
+    ],
+    ids=lambda s: getattr(s, "value", s),
+)
+def test_which_states_record_dispositions(status, records):
+    assert records_dispositions(status) is records
+    assert records_dispositions(status.value) is records
+
+
+@pytest.mark.parametrize(
+    ("live", "dosed", "state"),
+    [
+        ([], False, State.ENROLLED),
+        ([], True, State.ON_TREATMENT),
+        (["end_of_treatment"], True, State.FOLLOW_UP),
+        (["withdrawal"], False, State.WITHDRAWN),
+        (["end_of_treatment", "withdrawal"], True, State.WITHDRAWN),
+        (["end_of_treatment", "lost_to_follow_up"], True, State.LOST_TO_FOLLOW_UP),
+        (["end_of_treatment", "end_of_study"], True, State.COMPLETED),
+        (["withdrawal", "death"], True, State.DIED),
+        (["end_of_treatment", "end_of_study", "death"], True, State.DIED),
+    ],
+)
+def test_state_of_the_live_dispositions_and_doses(live, dosed, state):
+    assert state_of(live, dosed=dosed) == state
+
+
+@pytest.mark.parametrize(
+    ("live", "kind", "problem"),
+    [
+        ([("withdrawal", D)], "withdrawal", None),
+        ([("end_of_treatment", D), ("withdrawal", D)], "withdrawal", None),
+        # Same day: the order recorded decides, not the date.
+        (
+            [("end_of_treatment", D), ("withdrawal", D)],
+            "end_of_treatment",
+            "followed by the withdrawal on 2026-06-10: void that first",
+        ),
+        (
+            [("end_of_treatment", D), ("end_of_study", D + DAY), ("death", D + 2 * DAY)],
+            "end_of_treatment",
+            "the completion of the study on 2026-06-11, the death on 2026-06-12",
+        ),
+        ([("lost_to_follow_up", D), ("death", D + DAY)], "death", None),
+        ([("end_of_treatment", D)], "death", "No death is recorded."),
+        ([], "withdrawal", "No withdrawal is recorded."),
+    ],
+)
+def test_only_the_disposition_recorded_last_is_voided(live, kind, problem):
+    problems = void_problems(live, kind)
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problem in problems[0], problems
+
+
+UNDONE = sorted((target, current) for current, targets in TRANSITIONS.items() for target in targets)
+
+
+@pytest.mark.parametrize(("current", "previous"), UNDONE)
+def test_every_step_of_the_table_can_be_undone(current, previous):
+    assert check_undo(current, previous) is None
+
+
+@pytest.mark.parametrize(
+    ("current", "previous"),
+    [
+        (State.WITHDRAWN, State.SCREENING),  # two steps back
+        (State.WITHDRAWN, State.LOST_TO_FOLLOW_UP),  # one exit is not undone into another
+        (State.FOLLOW_UP, State.ENROLLED),  # the end of treatment follows a dose
+        (State.ON_TREATMENT, State.FOLLOW_UP),  # forward, not back
+        (State.COMPLETED, State.COMPLETED),
+    ],
+    ids=lambda s: s.value,
+)
+def test_an_undo_that_is_not_a_step_of_the_table_is_refused(current, previous):
+    problem = check_undo(current, previous)
+    assert problem is not None
+    assert f"cannot go back to {words(previous)}" in problem
+
+
+def test_every_disposition_state_is_a_state_the_table_reaches():
+    reached = {target for targets in TRANSITIONS.values() for target in targets}
+    assert set(DISPOSITION_STATE.values()) <= reached
+    assert set(DISPOSITION_STATE) == {
+        END_OF_TREATMENT,
+        END_OF_STUDY,
+        WITHDRAWAL,
+        LOST_TO_FOLLOW_UP,
+        DEATH,
+    }
