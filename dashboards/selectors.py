@@ -437,9 +437,9 @@ def subject_courses(enrolled: QuerySet[Subject], user: User) -> tuple[SubjectCou
         .values_list("subject_id", "given")
     )
     dispositions: dict[int, dict[str, date]] = defaultdict(dict)
-    for subject_id, kind, on in Disposition.objects.filter(subject__in=enrolled).values_list(
-        "subject_id", "kind", "event_date"
-    ):
+    for subject_id, kind, on in Disposition.objects.filter(
+        subject__in=enrolled, voided_at__isnull=True
+    ).values_list("subject_id", "kind", "event_date"):
         dispositions[subject_id][kind] = on
     points: dict[int, list[TimePoint]] = defaultdict(list)
     for subject_id, on, response, pct in (

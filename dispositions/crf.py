@@ -31,7 +31,7 @@ def disposition_subject_section(subject, user) -> dict:
     goes on, the form to record the next one (`form`: bound when a post was refused)."""
     return {
         "subject": subject,
-        "dispositions": subject.dispositions.all(),
+        "dispositions": subject.dispositions.filter(voided_at__isnull=True),
         "can_record": subject.voided_at is None
         and records_dispositions(subject.status)
         and own_lock(subject) is None

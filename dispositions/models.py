@@ -53,7 +53,12 @@ class Disposition(models.Model):
         ordering = ["subject", "event_date", "id"]
         triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]
         constraints = [
-            models.UniqueConstraint(fields=["subject", "kind"], name="disposition_once_per_kind")
+            # A disposition voided as entered in error does not block recording it again.
+            models.UniqueConstraint(
+                fields=["subject", "kind"],
+                condition=models.Q(voided_at__isnull=True),
+                name="disposition_once_per_kind",
+            )
         ]
 
     def __str__(self):

@@ -121,7 +121,7 @@ def read_ds(study, subjects) -> Iterator[dict]:
         .iterator(2000)
     )
     disposition_rows = (
-        in_scope(Disposition.objects, subjects)
+        in_scope(Disposition.objects.filter(voided_at__isnull=True), subjects)
         .annotate(subjid=subjid())
         .order_by("subjid", "event_date", "id")
         .values("subjid", "kind", "event_date", "reason")
@@ -189,8 +189,8 @@ def _events(study, subject: dict, dispositions: list[dict], doses: int):
 
 def participation_end() -> dict:
     """DM's annotations over the export's subjects (OuterRef "pk"): the death's date and the
-    date of the last disposition ending participation."""
-    of_subject = Disposition.objects.filter(subject=OuterRef("pk"))
+    date of the last disposition ending participation (live ones: a voided one never was)."""
+    of_subject = Disposition.objects.filter(subject=OuterRef("pk"), voided_at__isnull=True)
     return {
         "death_on": Subquery(
             of_subject.filter(kind=DispositionKind.DEATH).values("event_date")[:1]

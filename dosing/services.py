@@ -293,7 +293,9 @@ def dose_record(
             visit.save(update_fields=["completed_on"])
         if (
             existing is not None
-            and subject.dispositions.filter(kind=lifecycle.END_OF_TREATMENT).exists()
+            and subject.dispositions.filter(
+                kind=lifecycle.END_OF_TREATMENT, voided_at__isnull=True
+            ).exists()
         ):
             # A corrected dose date after end of treatment moves the follow-up anchor.
             reanchor_follow_up(subject, subject.last_dose_on)
@@ -358,7 +360,9 @@ def dose_void(*, record: DosingRecord, by: User, reason: str, now: datetime) -> 
             _replan_first_dose_visits(subject, subject.planned_c1d1)
         elif (
             subject.last_dose_on is not None
-            and subject.dispositions.filter(kind=lifecycle.END_OF_TREATMENT).exists()
+            and subject.dispositions.filter(
+                kind=lifecycle.END_OF_TREATMENT, voided_at__isnull=True
+            ).exists()
         ):
             reanchor_follow_up(subject, subject.last_dose_on)
     _refresh_caller_subject(record.subject, subject)
