@@ -116,6 +116,48 @@ def reanchor_follow_up(subject: Subject, last_dose: date) -> None:
         visit.save(update_fields=[*visit.move_window(plan), "not_applicable"])
 
 
+def reopen_visits(subject: Subject, *, last_dose: date | None) -> None:
+    """The visits not done apply again, as planned before any disposition closed them: with
+    `last_dose` (the end of treatment stands) the follow-up stays anchored on it; without,
+    the last-dose visits go back to the dates projected at enrolment from the planned C1D1
+    (screening's plan; the first dose moves only the first-dose visits)."""
+    if last_dose is not None:
+        reanchor_follow_up(subject, last_dose)  # its plan marks each open visit afresh
+        return
+    projected = (
+        {
+            p.code: p
+            for p in schedule.plan_visits(
+                definitions_of(subject.study), first_dose=subject.planned_c1d1
+            )
+        }
+        if subject.planned_c1d1 is not None
+        else {}
+    )
+    for visit in subject.visits.filter(completed_on__isnull=True):
+        fields = ["not_applicable"]
+        plan = projected.get(visit.code)
+        moved = plan is not None and visit.anchor == schedule.Anchor.LAST_DOSE
+        if moved and (visit.target_date, visit.window_opens_on) != (
+            plan.target_date,
+            plan.window_opens,
+        ):
+            fields += visit.move_window(plan)
+        if visit.not_applicable or len(fields) > 1:
+            visit.not_applicable = False
+            visit.save(update_fields=fields)
+
+
+def undo_transition(subject: Subject, previous: str) -> None:
+    """Move the subject back to `previous` (a disposition voided), as trial.lifecycle allows:
+    only the step the table made from it (else ValidationError)."""
+    problem = lifecycle.check_undo(subject.status, previous)
+    if problem:
+        raise ValidationError(problem[0].upper() + problem[1:] + ".")
+    subject.status = previous
+    subject.save(update_fields=["status"])
+
+
 def close_visits_after(subject: Subject, after: date) -> int:
     """Visits not done and falling after `after` no longer apply to this subject."""
     return subject.visits.filter(completed_on__isnull=True, window_opens_on__gt=after).update(

@@ -4,10 +4,15 @@ death and end of study, their dates and the subject's state and visits they move
 from datetime import date, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
-from dispositions.models import Disposition, DispositionKind
-from dispositions.services import disposition_record
+from dispositions.crf import disposition_subject_section
+from dispositions.models import Disposition, DispositionEvent, DispositionKind
+from dispositions.sdtm import read_ds
+from dispositions.services import disposition_correct, disposition_record, disposition_void
+from review.contract import REASON_FOR_CHANGE
+from review.services import subject_lock
 from tests.dosing.factories import (
     C2D1_TARGET,
     dosed_subject,
@@ -15,8 +20,9 @@ from tests.dosing.factories import (
     record_dose,
     visit_of,
 )
+from tests.review.factories import c1d1_dose, sign
 from tests.screening.factories import CONSENTED, PLANNED_C1D1
-from trial.models import SubjectStatus
+from trial.models import Subject, SubjectStatus
 from trial.schedule import VisitStatus, add_months
 
 pytestmark = pytest.mark.django_db
@@ -366,3 +372,269 @@ def test_end_of_study_on_0001_01_01_is_refused(dosed, coordinator_a):
         )
     assert "0001-01-01 is before 1900-01-01" in " ".join(field_errors(excinfo)["event_date"])
     assert not Disposition.objects.exists()
+
+
+# Correcting and voiding (issue 16: every CRF is correctable and voidable with a reason)
+
+FIXED = "Date transcribed from the wrong note"
+
+
+def withdraw(subject, by, on=WITHDRAWN_ON):
+    disposition_record(
+        kind=DispositionKind.WITHDRAWAL,
+        subject=subject,
+        by=by,
+        on=on,
+        reason="Consent withdrawn",
+        today=on + timedelta(days=60),
+    )
+    return Disposition.objects.get(
+        subject=subject, kind=DispositionKind.WITHDRAWAL, voided_at__isnull=True
+    )
+
+
+def end_treatment(subject, by, on):
+    disposition_record(
+        kind=DispositionKind.END_OF_TREATMENT,
+        subject=subject,
+        by=by,
+        on=on,
+        reason="Progressive disease",
+        today=on,
+    )
+    return Disposition.objects.get(subject=subject, kind=DispositionKind.END_OF_TREATMENT)
+
+
+def open_visits(subject):
+    return {v.code: v for v in subject.visits.all()}
+
+
+def correct(disposition, by, *, version=None, reason=FIXED, today=None, **values):
+    return disposition_correct(
+        disposition=disposition,
+        by=by,
+        values=values,
+        expected_version=disposition.version if version is None else version,
+        reason=reason,
+        today=today or WITHDRAWN_ON + timedelta(days=60),
+    )
+
+
+def test_a_withdrawal_corrected_later_reopens_the_visits_between_and_is_audited(
+    dosed, coordinator_a
+):
+    withdrawal = withdraw(dosed, coordinator_a)
+    later = WITHDRAWN_ON + timedelta(days=10)  # C1D8 and C1D15 open between the two dates
+    closed = {c for c, v in open_visits(dosed).items() if v.not_applicable}
+
+    corrected = correct(withdrawal, coordinator_a, event_date=later, reason=FIXED)
+
+    visits = open_visits(dosed)
+    assert (corrected.event_date, corrected.version) == (later, 2)
+    reopened = {c for c in closed if not visits[c].not_applicable}
+    assert reopened == {c for c in closed if visits[c].window_opens_on <= later}
+    assert {"C1D8", "C1D15"} <= reopened
+    assert all(visits[c].not_applicable for c in closed - reopened)
+    assert visits["C2D1"].not_applicable
+    dosed.refresh_from_db()
+    assert dosed.status == SubjectStatus.WITHDRAWN
+    event = DispositionEvent.objects.filter(pgh_obj=withdrawal).latest("pgh_id")
+    assert event.event_date == later
+    assert event.pgh_context.metadata["reason"] == FIXED
+
+
+def test_a_withdrawal_corrected_earlier_closes_more_visits(dosed, coordinator_a):
+    withdrawal = withdraw(dosed, coordinator_a, on=WITHDRAWN_ON + timedelta(days=10))
+
+    correct(withdrawal, coordinator_a, event_date=WITHDRAWN_ON)
+
+    visits = open_visits(dosed)
+    assert visits["C1D8"].not_applicable and visits["C1D15"].not_applicable
+    assert not visits["C1D2"].not_applicable
+
+
+def test_correcting_the_end_of_treatment_date_keeps_follow_up_on_the_last_dose(
+    after_c2d1, coordinator_a
+):
+    last_dose = C2D1_TARGET + timedelta(days=1)
+    eot = end_treatment(after_c2d1, coordinator_a, last_dose + timedelta(days=1))
+    before = {c: (v.target_date, v.not_applicable) for c, v in open_visits(after_c2d1).items()}
+
+    correct(eot, coordinator_a, event_date=last_dose + timedelta(days=20), today=date(2027, 6, 1))
+
+    after = {c: (v.target_date, v.not_applicable) for c, v in open_visits(after_c2d1).items()}
+    assert after == before
+    assert after["FU1M"][0] == add_months(last_dose, 1)
+
+
+def test_a_correction_breaking_the_date_rules_is_refused_naming_the_date(after_c2d1, coordinator_a):
+    last_dose = C2D1_TARGET + timedelta(days=1)
+    eot = end_treatment(after_c2d1, coordinator_a, last_dose + timedelta(days=5))
+    withdrawal = withdraw(after_c2d1, coordinator_a, on=last_dose + timedelta(days=5))
+
+    with pytest.raises(ValidationError) as before_eot:
+        correct(withdrawal, coordinator_a, event_date=last_dose + timedelta(days=4))
+    with pytest.raises(ValidationError) as before_dose:
+        correct(eot, coordinator_a, event_date=last_dose - timedelta(days=1))
+
+    assert "before the end of treatment" in before_eot.value.message_dict["event_date"][0]
+    assert "before the last recorded dose" in before_dose.value.message_dict["event_date"][0]
+    withdrawal.refresh_from_db()
+    assert (withdrawal.event_date, withdrawal.version) == (last_dose + timedelta(days=5), 1)
+
+
+def test_a_stale_correction_is_refused(dosed, coordinator_a):
+    withdrawal = withdraw(dosed, coordinator_a)
+    correct(withdrawal, coordinator_a, **{"reason": "Consent withdrawn by phone"})
+
+    with pytest.raises(ValidationError) as stale:
+        correct(withdrawal, coordinator_a, version=1, event_date=WITHDRAWN_ON + timedelta(days=1))
+
+    assert [error.code for error in stale.value.error_dict["__all__"]] == ["stale"]
+    withdrawal.refresh_from_db()
+    assert (withdrawal.event_date, withdrawal.version) == (WITHDRAWN_ON, 2)
+
+
+def test_a_correction_needs_a_reason_for_change_and_a_text(dosed, coordinator_a):
+    withdrawal = withdraw(dosed, coordinator_a)
+
+    with pytest.raises(ValidationError) as no_reason:
+        disposition_correct(
+            disposition=withdrawal,
+            by=coordinator_a,
+            values={"event_date": WITHDRAWN_ON + timedelta(days=1)},
+            expected_version=1,
+            reason=" ",
+            today=WITHDRAWN_ON + timedelta(days=5),
+        )
+    with pytest.raises(ValidationError) as no_text:
+        disposition_correct(
+            disposition=withdrawal,
+            by=coordinator_a,
+            values={"reason": " "},
+            expected_version=1,
+            reason=FIXED,
+            today=WITHDRAWN_ON + timedelta(days=5),
+        )
+
+    assert no_reason.value.message_dict == {"reason": [REASON_FOR_CHANGE]}
+    assert "reason" in no_text.value.message_dict
+    withdrawal.refresh_from_db()
+    assert withdrawal.version == 1
+
+
+def test_a_locked_subject_refuses_correction_and_void(
+    dosed, coordinator_a, investigator_a, data_manager
+):
+    withdrawal = withdraw(dosed, coordinator_a)
+    sign(c1d1_dose(dosed), investigator_a)  # a subject is locked once all is signed
+    subject_lock(subject=dosed, by=data_manager, now=timezone.now())
+
+    with pytest.raises(ValidationError, match="locked"):
+        correct(withdrawal, coordinator_a, event_date=WITHDRAWN_ON + timedelta(days=1))
+    with pytest.raises(ValidationError, match="locked"):
+        disposition_void(disposition=withdrawal, by=coordinator_a, reason="Entered in error")
+
+    withdrawal.refresh_from_db()
+    assert (withdrawal.version, withdrawal.voided_at) == (1, None)
+
+
+def test_another_site_and_a_monitor_are_refused(dosed, coordinator_a, coordinator_b, monitor):
+    withdrawal = withdraw(dosed, coordinator_a)
+
+    for user in (coordinator_b, monitor):
+        with pytest.raises(PermissionDenied):
+            correct(withdrawal, user, event_date=WITHDRAWN_ON + timedelta(days=1))
+        with pytest.raises(PermissionDenied):
+            disposition_void(disposition=withdrawal, by=user, reason="Entered in error")
+
+    withdrawal.refresh_from_db()
+    assert (withdrawal.version, withdrawal.voided_at) == (1, None)
+
+
+def test_voiding_a_withdrawal_puts_the_subject_back_on_treatment_with_its_visits(
+    dosed, coordinator_a
+):
+    before = {c: (v.target_date, v.not_applicable) for c, v in open_visits(dosed).items()}
+    withdrawal = withdraw(dosed, coordinator_a)
+
+    disposition_void(disposition=withdrawal, by=coordinator_a, reason="Entered in error")
+
+    dosed.refresh_from_db()
+    assert dosed.status == SubjectStatus.ON_TREATMENT
+    assert {c: (v.target_date, v.not_applicable) for c, v in open_visits(dosed).items()} == before
+    withdrawal.refresh_from_db()
+    assert withdrawal.voided_at is not None and withdrawal.void_reason == "Entered in error"
+    event = DispositionEvent.objects.filter(pgh_obj=withdrawal).latest("pgh_id")
+    assert event.pgh_context.metadata["reason"] == "Voided: Entered in error"
+
+
+def test_voiding_a_withdrawal_before_any_dose_leaves_the_subject_enrolled(subject, coordinator_a):
+    withdrawal = withdraw(subject, coordinator_a, on=CONSENTED + timedelta(days=1))
+
+    disposition_void(disposition=withdrawal, by=coordinator_a, reason="Wrong subject")
+
+    subject.refresh_from_db()
+    assert subject.status == SubjectStatus.ENROLLED
+    assert not subject.visits.filter(not_applicable=True).exists()
+
+
+def test_voiding_the_end_of_treatment_restores_the_planned_schedule(after_c2d1, coordinator_a):
+    before = {c: (v.target_date, v.not_applicable) for c, v in open_visits(after_c2d1).items()}
+    eot = end_treatment(after_c2d1, coordinator_a, C2D1_TARGET + timedelta(days=2))
+    assert open_visits(after_c2d1)["C3D1"].not_applicable
+
+    disposition_void(disposition=eot, by=coordinator_a, reason="Treatment goes on")
+
+    after_c2d1.refresh_from_db()
+    assert after_c2d1.status == SubjectStatus.ON_TREATMENT
+    after = {c: (v.target_date, v.not_applicable) for c, v in open_visits(after_c2d1).items()}
+    assert after == before
+    assert not after["C3D1"][1]
+
+
+def test_voiding_a_death_after_a_withdrawal_keeps_the_withdrawal_and_its_closed_visits(
+    dosed, coordinator_a
+):
+    withdrawal = withdraw(dosed, coordinator_a)
+    closed = {c for c, v in open_visits(dosed).items() if v.not_applicable}
+    died_on = WITHDRAWN_ON + timedelta(days=30)
+    disposition_record(
+        kind=DispositionKind.DEATH,
+        subject=dosed,
+        by=coordinator_a,
+        on=died_on,
+        reason="PD",
+        today=died_on,
+    )
+    death = Disposition.objects.get(subject=dosed, kind=DispositionKind.DEATH)
+
+    with pytest.raises(ValidationError, match="followed by the death .* void that first"):
+        disposition_void(disposition=withdrawal, by=coordinator_a, reason="Error")
+    disposition_void(disposition=death, by=coordinator_a, reason="Another patient's death")
+
+    dosed.refresh_from_db()
+    assert dosed.status == SubjectStatus.WITHDRAWN
+    assert {c for c, v in open_visits(dosed).items() if v.not_applicable} == closed
+    withdrawal.refresh_from_db()
+    assert withdrawal.voided_at is None
+
+
+def test_a_voided_disposition_is_recorded_again_and_readers_skip_it(dosed, coordinator_a):
+    withdrawal = withdraw(dosed, coordinator_a)
+    disposition_void(disposition=withdrawal, by=coordinator_a, reason="Wrong date")
+    with pytest.raises(ValidationError, match="already voided"):
+        disposition_void(disposition=withdrawal, by=coordinator_a, reason="Again")
+    with pytest.raises(ValidationError, match="voided"):
+        correct(withdrawal, coordinator_a, event_date=WITHDRAWN_ON)
+
+    again = withdraw(dosed, coordinator_a, on=WITHDRAWN_ON + timedelta(days=1))
+
+    dosed.refresh_from_db()
+    assert dosed.status == SubjectStatus.WITHDRAWN
+    assert Disposition.objects.filter(subject=dosed).count() == 2
+    section = disposition_subject_section(dosed, coordinator_a)
+    assert list(section["dispositions"]) == [again]
+    ds = [r for r in read_ds(dosed.study, Subject.objects.filter(pk=dosed.pk))]
+    withdrawals = [r for r in ds if r["DSDECOD"] == "WITHDRAWAL BY SUBJECT"]
+    assert [r["DSSTDTC"] for r in withdrawals] == [again.event_date.isoformat()]
