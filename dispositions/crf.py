@@ -1,6 +1,7 @@
 """The CRF kind of the dispositions app, registered from DispositionsConfig.ready()
 (review.records)."""
 
+from django.urls import reverse
 from django.utils import timezone
 
 from dispositions.forms import DispositionForm
@@ -29,13 +30,16 @@ def _dispositions(context) -> tuple[Dataset, ...]:
 def disposition_subject_section(subject, user) -> dict:
     """The subject's dispositions, and for the site staff of an unlocked subject whose study
     goes on, the form to record the next one (`form`: bound when a post was refused)."""
+    can_edit = (
+        subject.voided_at is None
+        and own_lock(subject) is None
+        and can(user, Capability.ENTER_DATA, subject)
+    )
     return {
         "subject": subject,
         "dispositions": subject.dispositions.filter(voided_at__isnull=True),
-        "can_record": subject.voided_at is None
-        and records_dispositions(subject.status)
-        and own_lock(subject) is None
-        and can(user, Capability.ENTER_DATA, subject),
+        "can_edit": can_edit,  # correct or void a recorded one (its own page)
+        "can_record": can_edit and records_dispositions(subject.status),
         "form": DispositionForm(initial={"event_date": timezone.localdate()}),
     }
 
@@ -45,6 +49,7 @@ KINDS = (
         "dispositions.disposition",
         "Disposition",
         entered_fields=("event_date", "reason"),
+        url=lambda record: reverse("disposition_detail", args=[record.pk]),
         title=lambda record: record.get_kind_display(),
         void_hashed_when_voided=True,
         history_scope=site_scoped("dispositions.disposition"),

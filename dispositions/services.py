@@ -104,7 +104,12 @@ def disposition_correct(
 
 
 def disposition_void(
-    *, disposition: Disposition, by: User, reason: str, now: datetime | None = None
+    *,
+    disposition: Disposition,
+    by: User,
+    reason: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> Disposition:
     """Void a disposition recorded in error: the row stays, with the reason.
 
@@ -118,6 +123,7 @@ def disposition_void(
         record=disposition,
         by=by,
         now=now or timezone.now(),
+        expected_version=expected_version,
         reason=reason,
         void=True,
     ) as write:

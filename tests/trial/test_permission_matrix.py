@@ -118,7 +118,6 @@ MATRIX: dict[str, list[Check]] = {
     "screening_enroll":              [Check("subject", POST, INVALID, INVALID_OTHER_SITE)],
     # --- subjects (the subject page and the worklist) -----------------------------------
     "subject_detail":      [Check("subject", GET, SIGNED_IN, OTHER_SITE)],
-    "subject_disposition": [Check("subject", POST, INVALID, INVALID_OTHER_SITE)],
     "visit_complete":      [Check("visit", POST, INVALID, INVALID_OTHER_SITE)],
     "visit_missed":        [Check("visit", POST, INVALID, INVALID_OTHER_SITE)],
     "worklist":            [Check("none", GET, SIGNED_IN)],
