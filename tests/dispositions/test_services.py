@@ -409,13 +409,14 @@ def open_visits(subject):
     return {v.code: v for v in subject.visits.all()}
 
 
-def correct(disposition, by, *, version=None, reason=FIXED, today=None, **values):
+def correct(disposition, by, *, version=None, change=FIXED, today=None, **values):
+    """Correct `values` (event_date, reason: the disposition's text) for the reason `change`."""
     return disposition_correct(
         disposition=disposition,
         by=by,
         values=values,
         expected_version=disposition.version if version is None else version,
-        reason=reason,
+        reason=change,
         today=today or WITHDRAWN_ON + timedelta(days=60),
     )
 
@@ -427,7 +428,7 @@ def test_a_withdrawal_corrected_later_reopens_the_visits_between_and_is_audited(
     later = WITHDRAWN_ON + timedelta(days=10)  # C1D8 and C1D15 open between the two dates
     closed = {c for c, v in open_visits(dosed).items() if v.not_applicable}
 
-    corrected = correct(withdrawal, coordinator_a, event_date=later, reason=FIXED)
+    corrected = correct(withdrawal, coordinator_a, event_date=later, change=FIXED)
 
     visits = open_visits(dosed)
     assert (corrected.event_date, corrected.version) == (later, 2)
@@ -485,7 +486,7 @@ def test_a_correction_breaking_the_date_rules_is_refused_naming_the_date(after_c
 
 def test_a_stale_correction_is_refused(dosed, coordinator_a):
     withdrawal = withdraw(dosed, coordinator_a)
-    correct(withdrawal, coordinator_a, **{"reason": "Consent withdrawn by phone"})
+    correct(withdrawal, coordinator_a, reason="Consent withdrawn by phone")
 
     with pytest.raises(ValidationError) as stale:
         correct(withdrawal, coordinator_a, version=1, event_date=WITHDRAWN_ON + timedelta(days=1))
@@ -493,6 +494,7 @@ def test_a_stale_correction_is_refused(dosed, coordinator_a):
     assert [error.code for error in stale.value.error_dict["__all__"]] == ["stale"]
     withdrawal.refresh_from_db()
     assert (withdrawal.event_date, withdrawal.version) == (WITHDRAWN_ON, 2)
+    assert withdrawal.reason == "Consent withdrawn by phone"
 
 
 def test_a_correction_needs_a_reason_for_change_and_a_text(dosed, coordinator_a):
@@ -638,3 +640,17 @@ def test_a_voided_disposition_is_recorded_again_and_readers_skip_it(dosed, coord
     ds = [r for r in read_ds(dosed.study, Subject.objects.filter(pk=dosed.pk))]
     withdrawals = [r for r in ds if r["DSDECOD"] == "WITHDRAWAL BY SUBJECT"]
     assert [r["DSSTDTC"] for r in withdrawals] == [again.event_date.isoformat()]
+
+
+def test_a_void_from_a_stale_page_is_refused(dosed, coordinator_a):
+    withdrawal = withdraw(dosed, coordinator_a)
+    correct(withdrawal, coordinator_a, reason="Consent withdrawn by phone")
+
+    with pytest.raises(ValidationError) as stale:
+        disposition_void(
+            disposition=withdrawal, by=coordinator_a, reason="Error", expected_version=1
+        )
+
+    assert [error.code for error in stale.value.error_dict["__all__"]] == ["stale"]
+    dosed.refresh_from_db()
+    assert dosed.status == SubjectStatus.WITHDRAWN
