@@ -13,6 +13,7 @@ from dispositions.sdtm import read_ds
 from dispositions.services import disposition_correct, disposition_record, disposition_void
 from review.contract import REASON_FOR_CHANGE
 from review.services import subject_lock
+from screening.sdtm_dm import read_dm
 from tests.dosing.factories import (
     C2D1_TARGET,
     dosed_subject,
@@ -637,9 +638,29 @@ def test_a_voided_disposition_is_recorded_again_and_readers_skip_it(dosed, coord
     assert Disposition.objects.filter(subject=dosed).count() == 2
     section = disposition_subject_section(dosed, coordinator_a)
     assert list(section["dispositions"]) == [again]
-    ds = [r for r in read_ds(dosed.study, Subject.objects.filter(pk=dosed.pk))]
+    ds = list(read_ds(dosed.study, Subject.objects.filter(pk=dosed.pk)))
     withdrawals = [r for r in ds if r["DSDECOD"] == "WITHDRAWAL BY SUBJECT"]
     assert [r["DSSTDTC"] for r in withdrawals] == [again.event_date.isoformat()]
+    (dm,) = read_dm(dosed.study, Subject.objects.filter(pk=dosed.pk))
+    assert dm["RFPENDTC"] == again.event_date.isoformat()
+
+
+def test_a_voided_exit_ends_no_participation_in_sdtm(dosed, coordinator_a):
+    disposition_record(
+        subject=dosed,
+        by=coordinator_a,
+        kind=DispositionKind.DEATH,
+        on=WITHDRAWN_ON,
+        reason="Entered for the wrong subject",
+        today=WITHDRAWN_ON,
+    )
+    death = Disposition.objects.get(subject=dosed, kind=DispositionKind.DEATH)
+    disposition_void(disposition=death, by=coordinator_a, reason="Wrong subject")
+
+    subjects = Subject.objects.filter(pk=dosed.pk)
+    (dm,) = read_dm(dosed.study, subjects)
+    assert (dm["RFPENDTC"], dm["DTHDTC"], dm["DTHFL"]) == ("", "", "")
+    assert "DEATH" not in {r["DSDECOD"] for r in read_ds(dosed.study, subjects)}
 
 
 def test_a_void_from_a_stale_page_is_refused(dosed, coordinator_a):
