@@ -15,7 +15,7 @@ from review import selectors as review_selectors
 from review import visits
 from review.records import subject_sections
 from subjects import selectors
-from subjects.forms import MissedForm, VisitDateForm
+from subjects.forms import VISIT, MissedForm, VisitDateForm
 from trial import schedule
 from trial.access import can, get_subject_for_user, get_visit_for_user
 from trial.capabilities import Capability
@@ -32,14 +32,17 @@ def subject_page(request, pk):
 
 
 def subject_page_refused(*, request, subject, bound: dict):
-    """The subject page after a section's form was refused: `bound` is {kind label: form}."""
-    return _subject_page(request, subject, status=400, bound_sections=bound)
+    """The subject page after a form posted from it was refused: `bound` is {kind label:
+    form}, shown with what was typed and its errors (status 400)."""
+    return _subject_page(request, subject, status=400, bound=bound)
 
 
-def _subject_page(request, subject, *, status=200, posted_visit=None, bound_sections=None, **bound):
-    """The subject page; after a refused visit form, `bound` is that form (and
-    `posted_visit` its visit) so the page shows what was typed with the message;
-    `bound_sections` the same for a section's form ({kind label: form})."""
+def _subject_page(request, subject, *, status=200, bound=None):
+    """The subject page. `bound` ({kind label: form}) holds a form refused on post: a
+    section's under its kind's label, a visit row's (performed or missed) under the visit's
+    kind, VISIT, its `visit_pk` saying which row."""
+    bound = bound or {}
+    visit_form = bound.get(VISIT)
     today = _today()
     # The subject was read in this request: its stored dose dates are current.
     c1d1 = subject.first_dose_on or subject.planned_c1d1
@@ -66,12 +69,16 @@ def _subject_page(request, subject, *, status=200, posted_visit=None, bound_sect
         "can_correct": subject.voided_at is None
         and can(request.user, Capability.CORRECT_SUBJECT, subject),
         "today": today,
-        "posted_visit": posted_visit,
-        "visit_date_form": VisitDateForm(initial={"completed_on": today}),
-        "missed_form": MissedForm(),
+        "posted_visit": visit_form.visit_pk if visit_form else None,
+        "visit_date_form": (
+            visit_form
+            if isinstance(visit_form, VisitDateForm)
+            else VisitDateForm(initial={"completed_on": today})
+        ),
+        "missed_form": visit_form if isinstance(visit_form, MissedForm) else MissedForm(),
         "eligibility": getattr(subject, "eligibility", None),
-        "subject_sections": subject_sections(subject, request.user, bound_sections),
-    } | bound
+        "subject_sections": subject_sections(subject, request.user, bound),
+    }
     return render(request, "subjects/subject_page.html", context, status=status)
 
 
@@ -79,7 +86,7 @@ def _subject_page(request, subject, *, status=200, posted_visit=None, bound_sect
 @require_POST
 def visit_complete(request, visit_pk):
     visit = get_visit_for_user(request.user, visit_pk)
-    form = VisitDateForm(request.POST)
+    form = VisitDateForm(request.POST, visit_pk=visit.pk)
     if form.is_valid():
         try:
             visits.visit_complete(
@@ -92,16 +99,14 @@ def visit_complete(request, visit_pk):
             return redirect("subject_detail", pk=visit.subject_id)
     else:
         messages.error(request, f"{visit.code}: enter the visit date (YYYY-MM-DD).")
-    return _subject_page(
-        request, visit.subject, status=400, posted_visit=visit.pk, visit_date_form=form
-    )
+    return subject_page_refused(request=request, subject=visit.subject, bound={VISIT: form})
 
 
 @login_required
 @require_POST
 def visit_missed(request, visit_pk):
     visit = get_visit_for_user(request.user, visit_pk)
-    form = MissedForm(request.POST)
+    form = MissedForm(request.POST, visit_pk=visit.pk)
     if form.is_valid():
         try:
             visits.visit_mark_missed(
@@ -114,9 +119,7 @@ def visit_missed(request, visit_pk):
             return redirect("subject_detail", pk=visit.subject_id)
     else:
         messages.error(request, f"{visit.code}: give the reason the visit was missed.")
-    return _subject_page(
-        request, visit.subject, status=400, posted_visit=visit.pk, missed_form=form
-    )
+    return subject_page_refused(request=request, subject=visit.subject, bound={VISIT: form})
 
 
 @login_required
