@@ -11,6 +11,7 @@ from django.db import transaction
 from labs import grading, ranges, units
 from labs.models import PANEL_OF_TEST, LabNormalRange, LabResult
 from review.contract import crf_write
+from review.services import assert_editable
 from trial import hooks
 from trial.access import entry_required, require
 from trial.audit import audit_context
@@ -127,6 +128,69 @@ def _compute(record: LabResult) -> None:
     record.grade, record.grade_reason = result.grade, result.reason[:200]
 
 
+# What _compute derives: a regrade saves a result whose derived values changed.
+DERIVED_FIELDS = (
+    "panel",
+    "standard_value",
+    "standard_unit",
+    "normal_range",
+    "normal_low",
+    "normal_high",
+    "range_indicator",
+    "grade",
+    "grade_reason",
+)
+
+
+def _regrade(write, rows, *, by: User, what: str) -> list[LabResult]:
+    """Derive each stored result again (its range in force, its baseline) and save those
+    whose range, indicator or grade changed, audited as a regrade of `what`. A locked result
+    that would change refuses the whole write, naming it: a data manager unlocks it first."""
+    changed = []
+    for row in rows:
+        before = [getattr(row, name) for name in DERIVED_FIELDS]
+        _compute(row)
+        if [getattr(row, name) for name in DERIVED_FIELDS] == before:
+            continue
+        assert_editable(row)
+        with audit_context(by=by, reason=f"Regraded: the {what} changed"):
+            write.save(row, update_fields=list(DERIVED_FIELDS))
+        changed.append(row)
+    return changed
+
+
+def _may_be_baseline(record: LabResult) -> bool:
+    first = record.subject.first_dose_on
+    return first is not None and record.collected_on <= first
+
+
+def _later_of_baseline(write, record: LabResult, *, tests: set[str], by: User) -> None:
+    """A result on or before the first dose day may be the baseline of the subject's later
+    results of its test (labs.grading's baseline-dependent thresholds): regrade them."""
+    subject = record.subject
+    if subject.first_dose_on is None:
+        return
+    later = (
+        LabResult.objects.select_for_update()
+        .filter(
+            subject=subject,
+            test__in=tests,
+            voided_at__isnull=True,
+            collected_on__gt=subject.first_dose_on,
+        )
+        .exclude(pk=record.pk)
+        .select_related("subject")
+        .order_by("collected_on", "pk")
+    )
+    for test in sorted(tests):
+        _regrade(
+            write,
+            [row for row in later if row.test == test],
+            by=by,
+            what=f"{test} baseline",
+        )
+
+
 def _apply(record: LabResult, values: dict) -> None:
     for name in RESULT_FIELDS:
         value = values.get(name)
@@ -158,6 +222,8 @@ def lab_result_record(*, visit: Visit, by: User, values: dict, now: datetime) ->
         _compute(record)
         write.save(record)
         _recheck(write, record)
+        if _may_be_baseline(record):
+            _later_of_baseline(write, record, tests={record.test}, by=by)
     return record
 
 
@@ -173,10 +239,13 @@ def lab_result_update(
         reason=reason,
     ) as write:
         current = write.record
+        was = (current.test, _may_be_baseline(current))
         _apply(current, values)
         _compute(current)
         write.save(current)
         _recheck(write, current)
+        if was[1] or _may_be_baseline(current):
+            _later_of_baseline(write, current, tests={was[0], current.test}, by=by)
     return current
 
 
@@ -194,6 +263,8 @@ def lab_result_void(
     ) as write:
         voided = write.void()
         _recheck(write, voided)
+        if _may_be_baseline(voided):
+            _later_of_baseline(write, voided, tests={voided.test}, by=by)
         return voided
 
 
@@ -239,7 +310,36 @@ def normal_range_record(*, site: Site, by: User, values: dict, now: datetime) ->
                     {"effective_from": [f"Overlaps the range in force: {other}."]}
                 )
         row.save()
+        _regrade_in_window(row, by=by, now=now)
     return row
+
+
+def _regrade_in_window(row: LabNormalRange, *, by: User, now: datetime) -> None:
+    """The site's stored results of the range's test dated while it is in force are read
+    against it now (those of its sex and ages; others derive as before and stay unsaved)."""
+    stored = LabResult.objects.filter(
+        subject__site_id=row.site_id,
+        subject__voided_at__isnull=True,
+        test=row.test,
+        voided_at__isnull=True,
+        collected_on__gte=row.effective_from,
+    ).select_related("subject")
+    if row.effective_to is not None:
+        stored = stored.filter(collected_on__lte=row.effective_to)
+    by_subject: dict[int, list[LabResult]] = {}
+    for result in stored.order_by("subject_id", "collected_on", "pk"):
+        by_subject.setdefault(result.subject_id, []).append(result)
+    for results in by_subject.values():
+        subject = results[0].subject
+        with crf_write(
+            require=entry_required(by, subject, "regrade lab results"),
+            subject=subject,
+            by=by,
+            now=now,
+            reason_required=False,
+            audit_reason=f"Lab normal range recorded: {row}",
+        ) as write:
+            _regrade(write, results, by=by, what=f"{row.test} normal range")
 
 
 def _overlaps(a: ranges.NormalRange, b: ranges.NormalRange) -> bool:

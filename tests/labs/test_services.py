@@ -11,6 +11,7 @@ from django.db import DatabaseError, transaction
 from labs.models import LabNormalRange, LabResult, LabResultEvent
 from labs.services import lab_result_update, lab_result_void, normal_range_record
 from review.models import Query, QueryStatus
+from review.services import record_lock
 from screening.models import EligibilityAssessment
 from screening.services import screening_panel
 from tests.adverse_events.factories import record_ae
@@ -22,6 +23,7 @@ from tests.labs.factories import (
     record_result,
     result_values,
 )
+from tests.review.factories import sign
 from tests.screening.factories import ASSESSED, PLANNED_C1D1
 
 LATER = RECORDED_AT + timedelta(hours=1)
@@ -291,3 +293,112 @@ def test_the_latest_live_screening_result_of_each_test_is_the_panel(subject, coo
     panel = screening_panel(subject)
     assert (panel["NEUT"].value, panel["NEUT"].uln) == (Decimal("2.2000"), Decimal("7.5000"))
     assert first.pk
+
+
+# Regrading: a grade reads the range in force and the baseline, so it follows them
+
+
+def _baseline_and_later(subject, by):
+    """Baseline ALT 80 U/L (2 x ULN) on the C1D1 day; 100 U/L on C1D8 is grade 0 against it."""
+    baseline = record_result(
+        subject, by, visit_code="C1D1", collected_on=PLANNED_C1D1, value=Decimal(80)
+    )
+    later = record_result(subject, by, value=Decimal(100))
+    assert later.grade == 0
+    return baseline, later
+
+
+def correct_to_normal(baseline, by):
+    """The baseline corrected to 30 U/L, a normal value."""
+    lab_result_update(
+        record=baseline,
+        by=by,
+        values=result_values(collected_on=PLANNED_C1D1, value=Decimal(30)),
+        reason="Transcription error",
+        expected_version=1,
+        now=LATER,
+    )
+
+
+def test_correcting_the_baseline_regrades_the_later_results(subject, coordinator_a):
+    baseline, later = _baseline_and_later(subject, coordinator_a)
+
+    correct_to_normal(baseline, coordinator_a)
+
+    later.refresh_from_db()
+    # Against a normal baseline, 100 U/L is 2.5 x ULN: grade 1.
+    assert (later.grade, later.version) == (1, 2)
+    event = LabResultEvent.objects.filter(pgh_obj=later).latest("pgh_id")
+    assert event.pgh_context.metadata["reason"] == "Regraded: the ALT baseline changed"
+
+
+def test_voiding_the_baseline_regrades_the_later_results(subject, coordinator_a):
+    baseline, later = _baseline_and_later(subject, coordinator_a)
+
+    lab_result_void(
+        record=baseline, by=coordinator_a, reason="Wrong patient", expected_version=1, now=LATER
+    )
+
+    later.refresh_from_db()
+    assert later.grade == 1  # no baseline: graded against the ULN
+
+
+def test_a_result_after_the_first_dose_regrades_nothing_else(subject, coordinator_a):
+    _baseline, later = _baseline_and_later(subject, coordinator_a)
+    record_result(subject, coordinator_a, value=Decimal(300), collected_on=C1D8 + timedelta(1))
+    later.refresh_from_db()
+    assert (later.grade, later.version) == (0, 1)
+
+
+def test_a_locked_later_result_refuses_a_baseline_correction_naming_it(
+    subject, coordinator_a, investigator_a, data_manager
+):
+    baseline, later = _baseline_and_later(subject, coordinator_a)
+    sign(later, investigator_a)
+    record_lock(record=later, by=data_manager, now=LATER)
+
+    with pytest.raises(ValidationError, match="is locked"):
+        correct_to_normal(baseline, coordinator_a)
+    baseline.refresh_from_db()
+    later.refresh_from_db()
+    assert (baseline.value, baseline.version, later.grade) == (Decimal(80), 1, 0)
+
+
+def test_a_new_range_grades_the_results_kept_ungraded(subject, site_a, coordinator_a):
+    before = RANGES_FROM - timedelta(days=1)
+    record = record_result(subject, coordinator_a, collected_on=before)
+    assert record.grade is None
+
+    normal_range_record(
+        site=site_a,
+        by=coordinator_a,
+        values=range_values(
+            effective_from=before - timedelta(days=30), effective_to=before, high=Decimal(45)
+        ),
+        now=LATER,
+    )
+
+    record.refresh_from_db()
+    assert (record.normal_high, record.range_indicator, record.grade) == (Decimal(45), "HIGH", 1)
+    assert record.version == 2
+    event = LabResultEvent.objects.filter(pgh_obj=record).latest("pgh_id")
+    assert event.pgh_context.metadata["reason"].startswith("Regraded:")
+
+
+def test_a_new_range_leaves_other_sites_and_tests_alone(
+    subject, site_b, coordinator_a, coordinator_b
+):
+    before = RANGES_FROM - timedelta(days=1)
+    record = record_result(subject, coordinator_a, collected_on=before)
+    window = {"effective_from": before - timedelta(days=30), "effective_to": before}
+    normal_range_record(site=site_b, by=coordinator_b, values=range_values(**window), now=LATER)
+    normal_range_record(
+        site=subject.site,
+        by=coordinator_a,
+        values=range_values(
+            test="NEUT", unit="10^9/L", low=Decimal("2.0"), high=Decimal("7.5"), **window
+        ),
+        now=LATER,
+    )
+    record.refresh_from_db()
+    assert (record.grade, record.version) == (None, 1)
