@@ -13,7 +13,7 @@ from dosing.models import DoseChange, DosingRecord
 from dosing.selectors import plausible_vitals
 from dosing.vitals import check_vitals
 from review.contract import crf_write
-from trial import lifecycle, schedule
+from trial import hooks, lifecycle, schedule
 from trial.access import require
 from trial.capabilities import Capability
 from trial.models import Subject, SubjectStatus, User, Visit, VisitKind
@@ -78,8 +78,9 @@ def _doses_given(subject: Subject):
     )
 
 
-def keep_dose_dates(subject: Subject) -> None:
-    """Store the first and last dose dates from the doses given (inside the dose write).
+def keep_dose_dates(subject: Subject) -> bool:
+    """Store the first and last dose dates from the doses given (inside the dose write);
+    True when the first dose date moved.
 
     The first dose is the earliest given: C1D1, since no other dose may be recorded before
     it nor dated on or before it (`_dosing_problems`), and C1D1 is not voided while later
@@ -88,9 +89,18 @@ def keep_dose_dates(subject: Subject) -> None:
     dates = _doses_given(subject).aggregate(
         first=Min("administered_on"), last=Max("administered_on")
     )
+    moved = subject.first_dose_on != dates["first"]
     if (subject.first_dose_on, subject.last_dose_on) != (dates["first"], dates["last"]):
         subject.first_dose_on, subject.last_dose_on = dates["first"], dates["last"]
         subject.save(update_fields=["first_dose_on", "last_dose_on"])
+    return moved
+
+
+def _keep_dose_dates(write, subject: Subject, by: User) -> None:
+    """keep_dose_dates, then what reads the first dose date follows it: a lab result's
+    baseline and grade (the labs app, through trial.hooks "first_dose_moved")."""
+    if keep_dose_dates(subject):
+        hooks.call("first_dose_moved", write=write, subject=subject, by=by)
 
 
 def dose_limits() -> DoseLimits:
@@ -282,7 +292,7 @@ def dose_record(
         # The unit is the dose level's (study file), never typed.
         record.dose_unit = record.dose_level.dose_unit if record.dose_level else ""
         write.save(record)
-        keep_dose_dates(subject)
+        _keep_dose_dates(write, subject, by)
         if visit.code == "C1D1" and record.administered_on is not None:
             if subject.status == SubjectStatus.ENROLLED:
                 transition(subject, SubjectStatus.ON_TREATMENT)
@@ -349,7 +359,7 @@ def dose_void(*, record: DosingRecord, by: User, reason: str, now: datetime) -> 
                 "is voided only while the subject is on treatment."
             )
         write.void()
-        keep_dose_dates(subject)
+        _keep_dose_dates(write, subject, by)
         if visit.completed_on is not None:
             visit.completed_on = None
             visit.save(update_fields=["completed_on"])

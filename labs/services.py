@@ -191,6 +191,18 @@ def _later_of_baseline(write, record: LabResult, *, tests: set[str], by: User) -
         )
 
 
+def regrade_after_first_dose(*, write, subject: Subject, by: User) -> None:
+    """The first dose date moved (a dose recorded, corrected or voided): which result is the
+    baseline, and which results come after it, may have changed; regrade them all."""
+    stored = (
+        LabResult.objects.select_for_update()
+        .filter(subject=subject, voided_at__isnull=True)
+        .select_related("subject")
+        .order_by("collected_on", "pk")
+    )
+    _regrade(write, list(stored), by=by, what="first dose date")
+
+
 def _apply(record: LabResult, values: dict) -> None:
     for name in RESULT_FIELDS:
         value = values.get(name)

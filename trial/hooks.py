@@ -47,6 +47,9 @@ EVENTS = {
     "participation_end": "SDTM DM (screening.sdtm_dm) reads each subject's death and end of "
     "participation: annotations death_on and ended_on over the export's subjects "
     "(dispositions.sdtm.participation_end).",
+    "first_dose_moved": "The subject's first dose date changed (dosing.services, inside the "
+    "dose's write): regrade what reads it, each lab result's baseline "
+    "(labs.services.regrade_after_first_dose).",
     "subject_page": "A form of a subject-page section was refused (dispositions.views): render "
     "the subject page again, status 400, that section showing the bound form "
     "(subjects.views.subject_page_refused).",

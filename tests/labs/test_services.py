@@ -15,10 +15,12 @@ from review.services import record_lock
 from screening.models import EligibilityAssessment
 from screening.services import screening_panel
 from tests.adverse_events.factories import record_ae
+from tests.dosing.factories import enrolled_subject, record_dose
 from tests.labs.factories import (
     C1D8,
     RANGES_FROM,
     RECORDED_AT,
+    add_ranges,
     range_values,
     record_result,
     result_values,
@@ -402,3 +404,24 @@ def test_a_new_range_leaves_other_sites_and_tests_alone(
     )
     record.refresh_from_db()
     assert (record.grade, record.version) == (None, 1)
+
+
+def test_recording_the_first_dose_after_the_results_regrades_them(
+    study, site_a, coordinator_a, investigator_a, dictionary
+):
+    """Results typed before the C1D1 dosing CRF are graded without a baseline; once the
+    dose is recorded, the C1D8 result is read against the baseline drawn on the dose day."""
+    add_ranges(site_a, coordinator_a)
+    subject = enrolled_subject(study, site_a, coordinator_a, investigator_a)
+    record_result(
+        subject, coordinator_a, visit_code="C1D1", collected_on=PLANNED_C1D1, value=Decimal(80)
+    )
+    later = record_result(subject, coordinator_a, value=Decimal(100))
+    assert later.grade == 1  # no first dose yet: against the ULN
+
+    record_dose(subject, "C1D1", coordinator_a)
+
+    later.refresh_from_db()
+    assert (later.grade, later.version) == (0, 2)
+    event = LabResultEvent.objects.filter(pgh_obj=later).latest("pgh_id")
+    assert event.pgh_context.metadata["reason"] == "Regraded: the first dose date changed"
