@@ -178,7 +178,8 @@ class _Facts:
             locked &= key in self.locked_records
         facts = FormFacts(
             exists=True,
-            complete=kind.matrix_complete is None or all(map(kind.matrix_complete, records)),
+            complete=(kind.matrix_complete is None or all(map(kind.matrix_complete, records)))
+            and (kind.matrix_form_complete is None or kind.matrix_form_complete(on, records)),
             signed=signed,
             verified=verified,
             locked=subject_locked or locked,

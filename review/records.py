@@ -132,6 +132,11 @@ class CrfKind:
     matrix_url: Callable[[Model], str] | None = None
     matrix_reviewed: bool = False
     matrix_complete: Callable[[Model], bool] | None = None
+    # A form of several rows that is complete only when the rows the visit plans are all
+    # there (the samples of [samples] at a visit): (visit, its live rows) -> complete.
+    matrix_form_complete: Callable[[Model, list[Model]], bool] | None = None
+    # The form's name on the schedule when it is not the kind's ("Samples" for "Sample").
+    schedule_name: str = ""
     # The button a visit row of the subject page shows for this form while it is not
     # started, to the site staff who may enter it ("Record dose"); "": the form's link only.
     matrix_action: str = ""
@@ -186,7 +191,9 @@ def schedulable_forms() -> dict[str, tuple[str, ...]]:
 
 def form_name(kind: CrfKind, panel: str = "") -> str:
     """The name of a scheduled form: the kind's, or its panel's label ("Haematology")."""
-    return dict(kind.schedule_panels).get(panel, panel) if panel else kind.name
+    return (
+        dict(kind.schedule_panels).get(panel, panel) if panel else kind.schedule_name or kind.name
+    )
 
 
 def site_scoped(label: str, site_field: str = "subject__site") -> Callable[[User], QuerySet]:

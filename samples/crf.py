@@ -56,6 +56,14 @@ def _samples(context) -> tuple[Dataset, ...]:
     )
 
 
+def _all_planned_collected(visit, records) -> bool:
+    """The visit's samples are complete when each sample [samples] plans there is recorded."""
+    from samples.services import scheduled_at
+
+    planned = {(s.type_code, s.time_code) for s in scheduled_at(visit)}
+    return planned <= {(r.sample_type, r.nominal_time) for r in records}
+
+
 def _live(subjects):
     from samples.models import Sample
 
@@ -80,7 +88,12 @@ KINDS = (
         subject_template="samples/_subject_section.html",
         # --- review kernel ---
         to_verify=_live,
-        # A visit's samples page (a schedule of assessments names this kind by its label).
+        # Expected where the schedule of assessments names it (the visits of [samples]),
+        # complete once every planned sample of the visit is recorded.
+        schedule_by="visit",
+        schedule_name="Samples",
         matrix_url=lambda visit: reverse("visit_samples", args=[visit.pk]),
+        matrix_reviewed=True,
+        matrix_form_complete=_all_planned_collected,
     ),
 )

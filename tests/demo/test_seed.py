@@ -490,14 +490,6 @@ def _treated():
     return subjects
 
 
-def _on_treatment():
-    from demo.seed import WITH_SAMPLES
-
-    subjects = Subject.objects.filter(status__in=WITH_SAMPLES).order_by("subject_number")
-    assert subjects.count() == 6  # the DL2 expansion, DL3
-    return subjects
-
-
 def _performed(subject):
     return subject.visits.filter(completed_on__isnull=False, missed_reason="").order_by("order")
 
@@ -582,7 +574,7 @@ def test_samples_at_every_scheduled_time_of_each_dose_handled_in_order(demo):
 
     today = timezone.localdate()
     checked = 0
-    for subject in _on_treatment():
+    for subject in _treated():
         for visit in _performed(subject).filter(kind="dosing"):
             planned = {(s.type_code, s.time_code) for s in scheduled_at(visit)}
             samples = Sample.objects.filter(visit=visit, voided_at__isnull=True)

@@ -49,8 +49,9 @@ def test_each_state_of_a_dosing_crf_shows_in_its_cell(
         ("ECG pre-dose", FormStatus.NOT_STARTED, 0),
         ("ECG post-dose", FormStatus.NOT_STARTED, 0),
     ]
-    assert row["C1D1"] == [("Dosing", FormStatus.COMPLETE, 0), *labs, *ecgs]
-    assert row["C2D1"] == [("Dosing", FormStatus.NOT_STARTED, 0), *labs]
+    samples = ("Samples", FormStatus.NOT_STARTED, 0)
+    assert row["C1D1"] == [("Dosing", FormStatus.COMPLETE, 0), *labs, samples, *ecgs]
+    assert row["C2D1"] == [("Dosing", FormStatus.NOT_STARTED, 0), *labs, samples]
     assert row["C1D8"] == labs
     assert row["C1D2"] == [("Visit", FormStatus.NOT_STARTED, 0)]  # expects no form
     assert [name for name, _status, _n in row["SCR"]] == [

@@ -325,6 +325,7 @@ def test_each_visit_lists_the_forms_the_schedule_expects_with_their_state(
         ("Dosing", "complete", reverse("visit_dosing", args=[c1d1.pk])),
         ("Haematology", "not_started", reverse("visit_labs", args=[c1d1.pk])),
         ("Chemistry", "not_started", reverse("visit_labs", args=[c1d1.pk])),
+        ("Samples", "not_started", reverse("visit_samples", args=[c1d1.pk])),
         ("ECG pre-dose", "not_started", reverse("visit_ecgs", args=[c1d1.pk])),
         ("ECG post-dose", "not_started", reverse("visit_ecgs", args=[c1d1.pk])),
     ]

@@ -297,6 +297,7 @@ def test_the_schedule_of_assessments_is_loaded_on_the_study(study):
         ("dosing.dosingrecord", ""),
         ("labs.labresult", "haematology"),
         ("labs.labresult", "chemistry"),
+        ("samples.sample", ""),
         ("ecg.electrocardiogram", "visit"),
         ("ecg.electrocardiogram", "pre_dose"),
         ("ecg.electrocardiogram", "post_dose"),
