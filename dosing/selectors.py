@@ -6,9 +6,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 
 from dosing.models import VITAL_FIELDS, DoseChange, DosingRecord
-from dosing.vitals import VitalRange
 from review import checks
 from trial.models import Visit, VitalSignLimit
+from trial.vital_signs import VitalRange
 
 # What a given dose needs before its CRF counts as complete (the form lets a coordinator save
 # it without them, so a visit can be entered in steps): the time, volume, lot and every vital.
@@ -59,7 +59,7 @@ def _as_recorded(code: str, value: Decimal | None) -> Decimal | None:
 
 
 def plausible_vitals(*, subject_id: int) -> tuple[VitalRange, ...]:
-    """Outside these a vital sign is refused as a typing error (dosing.vitals)."""
+    """Outside these a vital sign is refused as a typing error (trial.vital_signs)."""
     return tuple(
         VitalRange(
             limit.code,

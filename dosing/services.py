@@ -11,7 +11,6 @@ from django.utils import timezone
 from dosing.dose_checks import DoseLimits, dose_quantity_problems
 from dosing.models import DoseChange, DosingRecord
 from dosing.selectors import plausible_vitals
-from dosing.vitals import check_vitals
 from review.contract import crf_write
 from trial import hooks, lifecycle, schedule
 from trial.access import require
@@ -20,6 +19,7 @@ from trial.models import Subject, SubjectStatus, User, Visit, VisitKind
 from trial.selectors import consent_date
 from trial.services import reanchor_follow_up, transition
 from trial.study_config import definitions_of
+from trial.vital_signs import check_vitals
 
 DOSING_FIELDS = (
     "dose_change",

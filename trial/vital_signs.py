@@ -1,7 +1,9 @@
 """Plausible ranges for vital signs: values outside are typing errors, not clinical findings.
 
-The ranges are the study file's ([vital_signs] plausible_min / plausible_max, loaded as
-trial.models.VitalSignLimit); dosing.services.plausible_vitals reads them for a study.
+One rule for every CRF recording vital signs: the dosing CRF's pre- and post-dose ones
+(dosing.services) and the vital signs CRF of the other visits (vitals.services). The ranges
+are the study file's ([vital_signs] plausible_min / plausible_max, loaded as
+trial.models.VitalSignLimit); dosing.selectors.plausible_vitals reads them for a study.
 """
 
 from collections.abc import Sequence

@@ -1,4 +1,4 @@
-"""Plausible vital signs (dosing/vitals.py): table-driven, without a database."""
+"""Plausible vital signs (trial/vital_signs.py): table-driven, without a database."""
 
 from decimal import Decimal
 
@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 
 from dosing.models import VITAL_FIELDS
-from dosing.vitals import VitalRange, check_vitals
 from trial.study_config import VITAL_SIGNS, read_config, vital_sign_values
+from trial.vital_signs import VitalRange, check_vitals
 
 # The plausible ranges of the study file ([vital_signs]), as dosing.selectors builds them.
 PLAUSIBLE = tuple(
