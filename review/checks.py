@@ -5,6 +5,7 @@ on the record (review.services.run_edit_checks); the query closes itself once th
 longer fails the check. Plain functions on plain values: no ORM, no clock.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -36,17 +37,22 @@ class VitalLimit:
     high: Decimal | None = None
 
 
+# The dosing CRF's two sets of vital signs, by field prefix. A CRF of one set per record (the
+# vital signs CRF: vitals.crf) passes its own: {"": ""}, fields unprefixed, no time point named.
 TIMEPOINTS = {"pre_": "Pre-dose", "post_": "Post-dose"}
 
 
-def vitals_out_of_range(values: dict, *, limits: tuple[VitalLimit, ...]) -> list[Failure]:
-    """A failure per pre- or post-dose vital sign outside its clinical range.
+def vitals_out_of_range(
+    values: dict, *, limits: tuple[VitalLimit, ...], time_points: Mapping[str, str] = TIMEPOINTS
+) -> list[Failure]:
+    """A failure per vital sign outside its clinical range, at each time point: field
+    prefix -> the time point's name, which starts the message ("" for none).
 
     `limits`: the study file's clinical limits ([vital_signs] clinical_min / clinical_max),
     beyond which a plausible value is abnormal (fever, hypoxaemia, hypertension, tachycardia).
     """
     failures = []
-    for prefix, timepoint in TIMEPOINTS.items():
+    for prefix, timepoint in time_points.items():
         for limit in limits:
             name = prefix + limit.field
             value = values.get(name)
@@ -59,12 +65,13 @@ def vitals_out_of_range(values: dict, *, limits: tuple[VitalLimit, ...]) -> list
                 bound = f"below {limit.low} {limit.unit}"
             else:
                 continue
+            vital = f"{timepoint} {limit.label.lower()}" if timepoint else limit.label
             failures.append(
                 Failure(
                     check_code=f"vital_out_of_range:{name}",
                     field_name=name,
                     message=(
-                        f"{timepoint} {limit.label.lower()} {value} {limit.unit} is {bound}: "
+                        f"{vital} {value} {limit.unit} is {bound}: "
                         "confirm the value against the source and record an adverse event if "
                         "clinically significant."
                     ),

@@ -60,6 +60,18 @@ def test_pre_and_post_dose_fever_are_two_failures():
     assert [f.message.split()[0] for f in failures] == ["Pre-dose", "Post-dose"]
 
 
+def test_one_set_of_vital_signs_names_its_fields_and_no_time_point():
+    failures = vitals_out_of_range(
+        {"temperature_c": Decimal("38.0"), "pre_temperature_c": Decimal("39.0")},
+        limits=CLINICAL,
+        time_points={"": ""},
+    )
+    assert [(f.check_code, f.field_name) for f in failures] == [
+        ("vital_out_of_range:temperature_c", "temperature_c")
+    ]
+    assert failures[0].message.startswith("Temperature 38.0 °C is at or above 38.0 °C: ")
+
+
 WINDOW = dict(code="C1D8", window_opens_on=date(2026, 11, 27), window_closes_on=date(2026, 11, 29))
 
 
