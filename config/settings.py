@@ -45,6 +45,7 @@ ECRF_APPS = [
     "samples",
     "tumours",
     "dispositions",
+    "vitals",
     "followup",
     "review",
     "exports",

@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from dosing.models import VITAL_FIELDS
-from dosing.sdtm import EX, VS
+from dosing.sdtm import EX
 from dosing.selectors import clinical_vital_limits
 from review import checks
 from review.export_spec import (
@@ -109,7 +109,7 @@ KINDS = (
                     "Dosing CRFs (one per dosing visit).",
                 ),
             ),
-            sdtm=(EX, VS),
+            sdtm=(EX,),
         ),
         # --- review kernel ---
         to_sign=_doses,

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from trial.models import DoseLevel, Subject, User, Visit
+from trial.vital_signs import VITAL_SIGNS
 
 
 class DoseChange(models.TextChoices):
@@ -35,14 +36,7 @@ def _vital(label, digits=5, places=1):
     )
 
 
-VITAL_FIELDS = (
-    "temperature_c",
-    "pulse_bpm",
-    "systolic_mmhg",
-    "diastolic_mmhg",
-    "respiratory_rate",
-    "spo2_pct",
-)
+VITAL_FIELDS = VITAL_SIGNS  # pre_ and post_ each
 
 
 @pghistory.track()

@@ -1,12 +1,12 @@
-"""SDTM EX (the doses given) and VS (the vital signs taken before and after each dose),
-declared on the dosing kind (dosing.crf).
+"""SDTM EX (the doses given), declared on the dosing kind (dosing.crf). The vital signs taken
+before and after each dose are in VS with the vital signs CRF's (vitals.sdtm: VS is one
+domain, read from both CRFs by the app above them).
 
-`ex_record` and `vs_record` are pure functions of plain values (dates in the site's local
-time); `read_ex` and `read_vs` read the export's subjects' live dosing CRFs for
-exports.sdtm_export. `read_ex` also reads their target lesions from the tumours app
-(trial.hooks "target_lesions_of", as dosing may not import it) to link the injection site
-the CRF names. The choices made where the CRF is coarser than SDTM are in docs/exports.md
-("SDTM mapping").
+`ex_record` is a pure function of plain values (dates in the site's local time); `read_ex`
+reads the export's subjects' live dosing CRFs for exports.sdtm_export, and their target
+lesions from the tumours app (trial.hooks "target_lesions_of", as dosing may not import it)
+to link the injection site the CRF names. The choices made where the CRF is coarser than
+SDTM are in docs/exports.md ("SDTM mapping").
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
 
@@ -24,16 +24,14 @@ from review.sdtm import (
     INTEGER,
     Codelist,
     SubjectKey,
-    decimal_text,
     iso_date_time,
-    last_before_exposure,
     location_terms,
     record,
     study_day,
     unit_term,
     variables,
 )
-from review.sdtm_reading import Keys, first_dose_on, grouped, in_scope, reference_start, subjid
+from review.sdtm_reading import Keys, grouped, in_scope, reference_start, subjid
 from trial import hooks
 
 EX_VARIABLES = variables(
@@ -234,195 +232,4 @@ EX = sdtm.SdtmDomain(
         "EXLAT": sdtm.LAT,
         "EPOCH": sdtm.EPOCH,
     },
-)
-
-
-# --- VS -------------------------------------------------------------------------------------
-
-VS_VARIABLES = variables(
-    *sdtm.IDENTIFIERS,
-    ("VSSEQ", "Sequence Number", INTEGER),
-    ("VSTESTCD", "Vital Signs Test Short Name"),
-    ("VSTEST", "Vital Signs Test Name"),
-    ("VSORRES", "Result or Finding in Original Units"),
-    ("VSORRESU", "Original Units"),
-    ("VSSTRESC", "Character Result/Finding in Std Format"),
-    ("VSSTRESN", "Numeric Result/Finding in Standard Units", FLOAT),
-    ("VSSTRESU", "Standard Units"),
-    ("VSLOBXFL", "Last Observation Before Exposure Flag"),
-    ("VISITNUM", "Visit Number", INTEGER),
-    ("VISIT", "Visit Name"),
-    ("VSDTC", "Date/Time of Measurements"),
-    ("VSDY", "Study Day of Vital Signs", INTEGER),
-    ("VSTPT", "Planned Time Point Name"),
-    ("VSTPTNUM", "Planned Time Point Number", INTEGER),
-    ("VSTPTREF", "Time Point Reference"),
-    ("VSRFTDTC", "Date/Time of Reference Time Point"),
-)
-
-
-@dataclass(frozen=True)
-class VitalSignTest:
-    testcd: str  # codelist VSTESTCD (C66741)
-    name: str  # codelist VSTEST (C67153)
-    unit: str  # codelist UNIT (C71620): the unit the CRF records the value in
-
-
-# The CRF's vital signs (dosing.models.VITAL_FIELDS), in its order.
-VITAL_TESTS = {
-    "temperature_c": VitalSignTest("TEMP", "Temperature", "C"),
-    "pulse_bpm": VitalSignTest("PULSE", "Pulse Rate", "beats/min"),
-    "systolic_mmhg": VitalSignTest("SYSBP", "Systolic Blood Pressure", "mmHg"),
-    "diastolic_mmhg": VitalSignTest("DIABP", "Diastolic Blood Pressure", "mmHg"),
-    "respiratory_rate": VitalSignTest("RESP", "Respiratory Rate", "breaths/min"),
-    "spo2_pct": VitalSignTest("OXYSAT", "Oxygen Saturation", "%"),
-}
-# The CRF's two sets of vital signs, by field prefix: (VSTPTNUM, VSTPT).
-TIME_POINTS = {"pre": (1, "PRE-DOSE"), "post": (2, "POST-DOSE")}
-VITAL_COLUMNS = tuple(f"{when}_{name}" for when in TIME_POINTS for name in VITAL_TESTS)
-DOSE_REFERENCE = "DOSE"
-
-
-@dataclass(frozen=True)
-class VitalSignFacts:
-    field: str  # a key of VITAL_TESTS
-    time_point: str  # a key of TIME_POINTS
-    value: Decimal
-    taken_on: date | None  # the dose's date; the visit's for a dose skipped
-    visit_number: int | None = None
-    visit_name: str = ""
-    # The dose the time point is relative to (None: not given).
-    dose_on: date | None = None
-    dose_time: time | None = None
-    last_before_exposure: bool = False
-
-
-def vital_signs_of(crf: Mapping, **facts) -> list[VitalSignFacts]:
-    """The readings of one dosing CRF (its fields by name, `pre_pulse_bpm` ...), time point
-    by time point in the CRF's order; an empty field is no reading. `facts`: the other
-    VitalSignFacts fields, the same for every reading."""
-    return [
-        VitalSignFacts(field=name, time_point=when, value=crf[f"{when}_{name}"], **facts)
-        for when in TIME_POINTS
-        for name in VITAL_TESTS
-        if crf.get(f"{when}_{name}") is not None
-    ]
-
-
-def after_dose(sign: VitalSignFacts) -> bool:
-    """Taken after a dose given that day: no baseline even on the first dose day."""
-    return sign.time_point == "post" and sign.dose_on is not None
-
-
-def vs_record(key: SubjectKey, seq: int, sign: VitalSignFacts) -> dict:
-    """One reading. The CRF records each test in its standard unit, so the standard result
-    is the original one. VSDTC is the date alone: the CRF holds no time for a reading, only
-    the dose's start (VSRFTDTC, the time point's reference)."""
-    test = VITAL_TESTS[sign.field]
-    number, name = TIME_POINTS[sign.time_point]
-    return record(
-        VS_VARIABLES,
-        "VS",
-        key,
-        VSSEQ=seq,
-        VSTESTCD=test.testcd,
-        VSTEST=test.name,
-        VSORRES=decimal_text(sign.value),
-        VSORRESU=test.unit,
-        VSSTRESC=decimal_text(sign.value),
-        VSSTRESN=float(sign.value),
-        VSSTRESU=test.unit,
-        VSLOBXFL=sdtm.YES if sign.last_before_exposure else "",
-        VISITNUM=sign.visit_number,
-        VISIT=sign.visit_name,
-        VSDTC=iso_date_time(sign.taken_on, None),
-        VSDY=study_day(sign.taken_on, key.rfstdtc),
-        VSTPT=name,
-        VSTPTNUM=number,
-        VSTPTREF=DOSE_REFERENCE,
-        VSRFTDTC=iso_date_time(sign.dose_on, sign.dose_time),
-    )
-
-
-def read_vs(study, subjects) -> Iterator[dict]:
-    """The vital signs of the export's subjects' live dosing CRFs, by USUBJID and date; a
-    dose skipped keeps the readings taken at its visit, dated by the visit."""
-    from django.db.models.functions import Coalesce
-
-    keys = Keys(study.protocol_number)
-    rows = (
-        _live(subjects)
-        .annotate(
-            subjid=subjid(),
-            rfst=reference_start(),
-            rfx=first_dose_on(),
-            taken_on=Coalesce("administered_on", "visit__completed_on"),
-        )
-        .order_by("subjid", "taken_on", "visit__order", "id")
-        .values(
-            "subjid",
-            "rfst",
-            "rfx",
-            "taken_on",
-            "visit__name",
-            "visit__order",
-            "administered_on",
-            "start_time",
-            *VITAL_COLUMNS,
-        )
-    )
-    for _subject, group in itertools.groupby(rows.iterator(2000), key=lambda r: r["subjid"]):
-        crfs = list(group)
-        signs = [
-            (crf, sign)
-            for crf in crfs
-            for sign in vital_signs_of(
-                crf,
-                taken_on=crf["taken_on"],
-                visit_number=crf["visit__order"],
-                visit_name=crf["visit__name"],
-                dose_on=crf["administered_on"],  # none for a dose skipped
-                dose_time=crf["start_time"],
-            )
-        ]
-        baseline = last_before_exposure(
-            ((s.field, s.taken_on, after_dose(s)) for _crf, s in signs), crfs[0]["rfx"]
-        )
-        for index, (crf, sign) in enumerate(signs):
-            yield vs_record(
-                keys(crf), index + 1, replace(sign, last_before_exposure=index in baseline)
-            )
-
-
-VS = sdtm.SdtmDomain(
-    domain="VS",
-    label="Vital Signs",
-    variables=VS_VARIABLES,
-    keys=("STUDYID", "USUBJID", "VSSEQ"),
-    class_name="FINDINGS",
-    structure="One record per vital sign measurement per time point per visit per subject",
-    records=read_vs,
-    position=67,
-    count=lambda subjects: _live(subjects).count() * len(VITAL_COLUMNS),
-    derivations={
-        "VSSTRESC": "VSORRES: the CRF records each test in its standard unit.",
-        "VSSTRESN": "VSORRES as a number: the CRF records each test in its standard unit.",
-        "VSLOBXFL": (
-            "Y on each test's last reading on or before the first dose day, a post-dose "
-            "reading of that day excluded."
-        ),
-        "VSRFTDTC": "The dose's start (EXSTDTC); null for a dose not given.",
-    },
-    assigned=frozenset(
-        {"VSTEST", "VSORRESU", "VSSTRESU", "VISITNUM", "VISIT", "VSTPT", "VSTPTNUM", "VSTPTREF"}
-    ),
-    required=frozenset({"VSSEQ", "VSTESTCD", "VSTEST"}),
-    codelists={
-        "VSTESTCD": Codelist("CL.VSTESTCD", "Vital Signs Test Code", "C66741"),
-        "VSTEST": Codelist("CL.VSTEST", "Vital Signs Test Name", "C67153"),
-        "VSORRESU": sdtm.UNIT,
-        "VSSTRESU": sdtm.UNIT,
-        "VSLOBXFL": sdtm.NY,
-    },
-    value_level=("VSTESTCD", ("VSORRES", "VSSTRESC", "VSSTRESN"), False),
 )

@@ -23,6 +23,7 @@ from trial.models import (
     VisitDefinition,
     VitalSignLimit,
 )
+from trial.vital_signs import VITAL_SIGNS
 
 STUDY_FIELDS = (
     "protocol_number",
@@ -81,16 +82,6 @@ def assessment_values(config: dict, *, path: object = "the study file") -> list[
     return [assessment.as_stored() for assessment in found]
 
 
-# The vital signs the dosing CRF records (dosing.models.VITAL_FIELDS, in that order; a test
-# keeps the two the same): each needs its limits in [vital_signs].
-VITAL_SIGNS = (
-    "temperature_c",
-    "pulse_bpm",
-    "systolic_mmhg",
-    "diastolic_mmhg",
-    "respiratory_rate",
-    "spo2_pct",
-)
 VITAL_BOUNDS = ("plausible_min", "plausible_max", "clinical_min", "clinical_max")
 VITAL_KEYS = ("label", "unit", *VITAL_BOUNDS)
 
@@ -109,7 +100,7 @@ def vital_sign_values(config: dict, *, path: object = "the study file") -> list[
     if unknown:
         raise ImproperlyConfigured(
             f"{where}: unknown vital signs {', '.join(unknown)} "
-            f"(the dosing CRF records {', '.join(VITAL_SIGNS)})"
+            f"(the CRFs record {', '.join(VITAL_SIGNS)})"
         )
     missing = [name for name in VITAL_SIGNS if name not in section]
     if missing:

@@ -10,6 +10,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+# The vital signs recorded, in this order, by the dosing CRF (pre_ and post_ each) and the vital
+# signs CRF; each needs its limits in the study file's [vital_signs] (trial.study_config).
+VITAL_SIGNS = (
+    "temperature_c",
+    "pulse_bpm",
+    "systolic_mmhg",
+    "diastolic_mmhg",
+    "respiratory_rate",
+    "spo2_pct",
+)
+
 
 @dataclass(frozen=True)
 class VitalRange:

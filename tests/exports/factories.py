@@ -3,10 +3,10 @@
 Two sites. At FR01: subject `dosed` (enrolled at DL1, C1D1 given then corrected with a
 reason, C1D2 done, a serious grade 3 fever with causality and a signed SAE report, a
 resolved grade 1 fatigue, a baseline and a follow-up tumour assessment, a condition, a
-medication, prior cancer therapy, e-signatures and a query) and subject `screen_failed`
-(ECOG 3). At FR02: subject `withdrawn` (dosed, one AE, a condition, a medication, prior
-cancer therapy, then withdrew consent), a query, and a voided subject (entered in error,
-never exported).
+medication, prior cancer therapy, vital signs at C1D2, e-signatures and a query) and subject
+`screen_failed` (ECOG 3). At FR02: subject `withdrawn` (dosed, one AE, a condition, a
+medication, prior cancer therapy, vital signs, then withdrew consent), a query, and a voided
+subject (entered in error, never exported).
 Dates follow tests/screening/factories.py: consent on CONSENTED, C1D1 on PLANNED_C1D1.
 """
 
@@ -50,6 +50,7 @@ from tests.history.factories import (
     surgery_values,
 )
 from tests.screening.factories import CONSENTED, PLANNED_C1D1, TODAY, assessed_subject, at
+from tests.vitals.factories import record_vitals
 from trial.audit import audit_context
 from trial.models import Membership, Role, Site, Study, Subject, User
 from trial.services import subject_register
@@ -238,6 +239,7 @@ def build_dataset() -> Dataset:
         now=REPORTED_AT,
     )
     _prior_therapy(dosed, coord_a)
+    record_vitals(dosed, coord_a)  # at C1D2
     _sign(dosed, EligibilityAssessment.objects.get(subject=dosed), inv_a, "eligibility_confirmed")
     _sign(dosed, serious, inv_a, "sae_report_approved")
     query_a = _query(dosed, serious, users["monitor"], "Please confirm the grade.")
@@ -256,6 +258,7 @@ def build_dataset() -> Dataset:
         now=REPORTED_AT,
     )
     _prior_therapy(withdrawn, coord_b)
+    record_vitals(withdrawn, coord_b)
     other_ae = ae_record(subject=withdrawn, by=coord_b, values=ae_values(FEVER), now=REPORTED_AT)
     baseline_record(
         subject=withdrawn,

@@ -21,6 +21,7 @@ from screening.models import EligibilityAssessment
 from tests.exports.factories import api_token
 from trial.models import Visit
 from tumours.models import TumourAssessment
+from vitals.models import VitalSigns
 
 ENDPOINTS = [
     "subjects",
@@ -34,6 +35,7 @@ ENDPOINTS = [
     "prior-systemic-therapy",
     "prior-radiotherapy",
     "prior-surgery",
+    "vital-signs",
     "queries",
 ]
 # A subject's background: read by every role but sponsor safety (Capability.READ_BACKGROUND).
@@ -75,6 +77,7 @@ def _records(data, subject):
         "prior-systemic-therapy": SystemicTherapyLine.objects.filter(subject=subject).first(),
         "prior-radiotherapy": PriorRadiotherapy.objects.filter(subject=subject).first(),
         "prior-surgery": PriorSurgery.objects.filter(subject=subject).first(),
+        "vital-signs": VitalSigns.objects.filter(subject=subject).first(),
         "queries": data.query_a if subject == data.dosed else data.query_b,
     }
 

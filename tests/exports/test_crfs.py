@@ -26,6 +26,7 @@ DATASETS = [
     "lesion_measurements",
     "non_target_observations",
     "new_lesions",
+    "vital_signs",
     "ecgs",
     "samples",
     "adverse_events",

@@ -165,12 +165,12 @@ def test_forms_incomplete_counts_each_expected_form_owed_and_missing(
     closes = dosed.visits.get(code="C1D8").window_closes_on
     last_day, day_after = _noon(closes), _noon(closes + timedelta(days=1))
     before = counts(coordinator_a, now=last_day)["forms_incomplete"]
-    # C1D8's haematology and chemistry are owed from the day after its window (nothing else
-    # of the schedule falls due on that day).
-    assert counts(coordinator_a, now=day_after)["forms_incomplete"] == before + 2
+    # C1D8's haematology, chemistry and vital signs are owed from the day after its window
+    # (nothing else of the schedule falls due on that day).
+    assert counts(coordinator_a, now=day_after)["forms_incomplete"] == before + 3
     add_ranges(site_a, coordinator_a)
     record_result(dosed, coordinator_a)  # ALT: the chemistry panel is entered
-    assert counts(coordinator_a, now=day_after)["forms_incomplete"] == before + 1
+    assert counts(coordinator_a, now=day_after)["forms_incomplete"] == before + 2
     assert counts(coordinator_b, now=day_after)["forms_incomplete"] == 0  # another site
 
 
@@ -188,7 +188,7 @@ def test_a_visit_recorded_missed_owes_no_form(dosed, coordinator_a):
     day_after = _noon(c1d8.window_closes_on + timedelta(days=1))
     owed = counts(coordinator_a, now=day_after)["forms_incomplete"]
     visit_mark_missed(visit=c1d8, by=coordinator_a, reason="Patient unwell")
-    assert counts(coordinator_a, now=day_after)["forms_incomplete"] == owed - 2
+    assert counts(coordinator_a, now=day_after)["forms_incomplete"] == owed - 3  # labs, vitals
 
 
 def test_sae_clock_shows_the_hours_left(client, dosed, coordinator_a, investigator_a):

@@ -119,13 +119,21 @@ def test_a_missing_expected_form_is_reminded_the_day_after_the_window_once(
     after = local(c1d8.window_closes_on + timedelta(days=1), 9)
     assert form_reads(after) >= 1
     services.scan(after)
-    (reminder,) = missing
     number = subject.subject_number
-    assert reminder.title == f"Expected form missing: {number} C1D8 Haematology"
-    assert reminder.recipient == coordinator_a  # the site's coordinators only
-    assert reminder.url == reverse("visit_labs", args=[c1d8.pk])
+    # The haematology panel and the vital signs are owed; the chemistry panel was entered.
+    assert sorted((r.title, r.url) for r in missing) == [
+        (
+            f"Expected form missing: {number} C1D8 Haematology",
+            reverse("visit_labs", args=[c1d8.pk]),
+        ),
+        (
+            f"Expected form missing: {number} C1D8 Vital signs",
+            reverse("visit_vitals", args=[c1d8.pk]),
+        ),
+    ]
+    assert {r.recipient for r in missing} == {coordinator_a}  # the site's coordinators only
     assert not services.scan(after).created
-    assert missing.count() == 1
+    assert missing.count() == 2
     # Once reminded, a visit is not read again by the scans that follow (every few minutes).
     assert form_reads(after + timedelta(hours=1)) == 0
 
@@ -138,9 +146,10 @@ def form_reads(now) -> int:
 
 
 def test_a_form_the_schedule_does_not_expect_is_never_reminded(subject):
-    c1d2 = visit_of(subject, "C1D2")  # the schedule expects no form at C1D2
+    c1d2 = visit_of(subject, "C1D2")  # the schedule expects the vital signs only at C1D2
     services.scan(local(c1d2.window_closes_on + timedelta(days=1), 9))
-    assert not Reminder.objects.filter(kind="form_missing", key__contains=f"visit{c1d2.pk}.")
+    reminded = Reminder.objects.filter(kind="form_missing", key__contains=f"visit{c1d2.pk}.")
+    assert [r.title.rsplit(" C1D2 ", 1)[1] for r in reminded] == ["Vital signs"]
 
 
 def test_sae_alert_is_queued_only_after_commit(

@@ -329,16 +329,22 @@ def test_each_visit_lists_the_forms_the_schedule_expects_with_their_state(
         ("ECG pre-dose", "not_started", reverse("visit_ecgs", args=[c1d1.pk])),
         ("ECG post-dose", "not_started", reverse("visit_ecgs", args=[c1d1.pk])),
     ]
+    vitals_c1d8 = reverse("visit_vitals", args=[c1d8.pk])
     assert visit_forms_of(response, "C1D8") == [
         ("Haematology", "not_started", labs_c1d8),
         ("Chemistry", "not_started", labs_c1d8),
+        ("Vital signs", "not_started", vitals_c1d8),
     ]
-    assert visit_forms_of(response, "C1D2") == []  # the schedule expects nothing there
+    c1d2 = visit_of(dosed, "C1D2")
+    assert visit_forms_of(response, "C1D2") == [
+        ("Vital signs", "not_started", reverse("visit_vitals", args=[c1d2.pk]))
+    ]
     assert [name for name, _s, _u in visit_forms_of(response, "SCR")] == [
         "Informed consent",
         "Eligibility",
         "Haematology",
         "Chemistry",
+        "Vital signs",
         "ECG",
     ]
     page = response.content.decode()

@@ -298,6 +298,7 @@ def test_the_schedule_of_assessments_is_loaded_on_the_study(study):
         ("labs.labresult", "haematology"),
         ("labs.labresult", "chemistry"),
         ("samples.sample", ""),
+        ("vitals.vitalsigns", "visit"),
         ("ecg.electrocardiogram", "visit"),
         ("ecg.electrocardiogram", "pre_dose"),
         ("ecg.electrocardiogram", "post_dose"),
@@ -305,6 +306,11 @@ def test_the_schedule_of_assessments_is_loaded_on_the_study(study):
     haematology = study.schedule_of_assessments()[3]
     assert haematology.visits == ("SCR", "C1D8", "C1D15", "EOT")
     assert haematology.visit_kinds == ("dosing",)
+    vital_signs = study.schedule_of_assessments()[6]
+    assert (vital_signs.visits, vital_signs.visit_kinds) == (
+        (),
+        ("screening", "safety", "end_of_treatment", "follow_up"),
+    )
 
 
 @pytest.mark.parametrize(
