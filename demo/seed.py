@@ -58,6 +58,7 @@ from demo.visit_values import (
     leukocytes,
     normal_range,
     sample_moment,
+    vital_signs,
 )
 from dispositions import services as dispositions
 from dispositions.models import DispositionKind
@@ -93,6 +94,7 @@ from trial.models import (
 from trial.selectors import last_dose_date
 from trial.services import subject_register
 from tumours import services as tumour
+from vitals.services import vitals_record
 
 DEMO_PASSWORD = "demo-pass-2026"
 # (username, first, last, role, site code or None for all sites)
@@ -1046,9 +1048,10 @@ class DemoSeeder:
         }
 
     def visit_assessments(self, patients, stories) -> None:
-        """At every performed visit of the enrolled subjects: the lab panels the schedule of
-        assessments expects there, triplicate ECGs (screening, C1D1 before and after the
-        dose, end of treatment) and the samples of the study's [samples] schedule."""
+        """At every performed visit of the enrolled subjects: the lab panels and the vital
+        signs the schedule of assessments expects there, triplicate ECGs (screening, C1D1
+        before and after the dose, end of treatment) and the samples of the study's [samples]
+        schedule."""
         assessments = self.study.schedule_of_assessments()
         for patient in patients:
             visits = patient.subject.visits.filter(completed_on__isnull=False, missed_reason="")
@@ -1063,6 +1066,8 @@ class DemoSeeder:
                     if form.form == "labs.labresult":
                         story = stories.get((patient.subject.pk, visit.code), {})
                         self.lab_panel(patient, visit, form.panel, story)
+                    elif form.form == "vitals.vitalsigns":
+                        self.visit_vital_signs(patient, visit)
                 self.visit_ecgs(patient, visit)
                 if visit.kind == VisitKind.DOSING:
                     self.visit_samples(patient, visit)
@@ -1105,6 +1110,19 @@ class DemoSeeder:
                 },
                 now=self.entered_at(patient, visit, 15),
             )
+
+    def visit_vital_signs(self, patient: Patient, visit: Visit) -> None:
+        """A normal set at a visit without a dose, taken at 08:45 on the day it was done."""
+        vitals_record(
+            visit=visit,
+            by=patient.crc,
+            values={
+                "measured_on": visit.completed_on,
+                "measured_time": time(8, 45),
+                **vital_signs(subject=patient.subject.subject_number, visit=visit.code),
+            },
+            now=self.entered_at(patient, visit, 16),
+        )
 
     ECG_TIMES = {
         "SCR": (("visit", time(11, 0)),),
@@ -1197,13 +1215,15 @@ class DemoSeeder:
         a, b, c = dl1
         d, e, f = dl2
         g, h, i = expansion
-        # D (withdrawn): the dose, AEs, tumour assessments and ECGs signed and verified, then
-        # the whole subject locked (its lab results and samples, not signed one by one, too).
+        # D (withdrawn): the dose, AEs, tumour assessments, ECGs and vital signs signed and
+        # verified, then the whole subject locked (its lab results and samples, not signed one
+        # by one, too).
         for record in (
             self.dose_of(d, "C1D1"),
             *AdverseEvent.objects.filter(subject=d.subject),
             *d.subject.tumour_assessments.filter(voided_at__isnull=True),
             *d.subject.ecgs.filter(voided_at__isnull=True),
+            *d.subject.vital_signs.filter(voided_at__isnull=True),
         ):
             self.sign(d, record, on=d.c1d1 + 160)
             self.verify(record, on=d.c1d1 + 170)

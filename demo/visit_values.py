@@ -1,6 +1,6 @@
-"""The values the demo records at its visits: lab panels, triplicate ECGs and sample collection
-times, each a formula of the subject and the visit (no randomness: a second seed on another
-day writes the same values). Pure: no ORM, no clock.
+"""The values the demo records at its visits: lab panels, triplicate ECGs, vital signs and
+sample collection times, each a formula of the subject and the visit (no randomness: a second
+seed on another day writes the same values). Pure: no ORM, no clock.
 
 Lab values fall in the middle of the site's normal range (demo.seed.LAB_RANGES) for the
 subject's sex, so they grade 0 unless a story of the seed sets them; ECGs are normal sinus
@@ -67,6 +67,21 @@ def ecg_readings(*, subject: str, visit: str, time_point: str) -> dict[str, int]
             f"rr_ms_{number}": round(60_000 / rate),
         }
     return values
+
+
+def vital_signs(*, subject: str, visit: str) -> dict[str, Decimal]:
+    """A normal set of vital signs, inside every clinical limit of the study file (no query):
+    36.4-37.2 °C, pulse 66-84, blood pressure 116-132 / 72-82 mmHg, 12-17 breaths/min, SpO2
+    96-99 %."""
+    base = seed_number(subject, visit, "VS")
+    return {
+        "temperature_c": Decimal("36.4") + Decimal(base % 9) / 10,
+        "pulse_bpm": Decimal(66 + base % 19),
+        "systolic_mmhg": Decimal(116 + (base // 3) % 17),
+        "diastolic_mmhg": Decimal(72 + (base // 5) % 11),
+        "respiratory_rate": Decimal(12 + (base // 7) % 6),
+        "spo2_pct": Decimal(96 + (base // 11) % 4),
+    }
 
 
 def sample_moment(

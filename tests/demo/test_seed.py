@@ -568,6 +568,36 @@ def test_triplicate_normal_ecgs_at_screening_c1d1_and_end_of_treatment(demo):
         assert all(e.baseline_qtcf_ms for e in dosed_ecgs)  # graded against the baseline
 
 
+def test_normal_vital_signs_at_every_performed_visit_without_a_dose(demo):
+    from review.task_counts import missing_forms
+    from vitals.models import VitalSigns
+
+    for subject in _treated():
+        performed = _performed(subject).exclude(kind="dosing")
+        sets = VitalSigns.objects.filter(subject=subject, voided_at__isnull=True)
+        assert sorted(sets.values_list("visit__code", flat=True)) == sorted(
+            performed.values_list("code", flat=True)
+        ), subject
+        assert all(s.measured_on == s.visit.completed_on for s in sets)
+    assert VitalSigns.objects.filter(visit__kind="dosing").count() == 0
+    assert not Query.objects.filter(
+        origin="automatic", content_type__model="vitalsigns"
+    ).exists()  # every set is inside the clinical limits
+    # "Forms incomplete": only E's follow-up FU9M, left undone and overdue on purpose (window
+    # closed), owes its vital signs; no performed visit lacks them.
+    missing = missing_forms(
+        Visit.objects.all(),
+        Study.objects.get().schedule_of_assessments(),
+        today=timezone.localdate(),
+    )
+    owing = [
+        list(m.visits.values_list("subject__subject_number", "code"))
+        for m in missing
+        if m.kind.label == "vitals.vitalsigns"
+    ]
+    assert [visits for visits in owing if visits] == [[("FR02-002", "FU9M")]]
+
+
 def test_samples_at_every_scheduled_time_of_each_dose_handled_in_order(demo):
     from samples.models import Sample
     from samples.services import scheduled_at
