@@ -76,20 +76,8 @@ def ecg_detail(request, pk):
 
 
 def _render_detail(request, record, *, form, review, void_form=None):
-    bound = (form is not None and form.is_bound) or (void_form is not None)
-    return render(
-        request,
-        "ecg/ecg_detail.html",
-        {
-            "record": record,
-            "subject": record.subject,
-            "form": form,
-            "review": review,
-            "locked": review.locked,
-            "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
-            "void_form": void_form or crf_pages.void_form(record),
-        },
-        status=400 if bound else 200,
+    return crf_pages.render_detail(
+        request, record, "ecg/ecg_detail.html", form=form, review=review, void_form=void_form
     )
 
 

@@ -73,20 +73,13 @@ def lab_result_detail(request, pk):
 
 
 def _render_detail(request, record, *, form, review, void_form=None):
-    bound = (form is not None and form.is_bound) or (void_form is not None)
-    return render(
+    return crf_pages.render_detail(
         request,
+        record,
         "labs/lab_result_detail.html",
-        {
-            "record": record,
-            "subject": record.subject,
-            "form": form,
-            "review": review,
-            "locked": review.locked,
-            "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
-            "void_form": void_form or crf_pages.void_form(record),
-        },
-        status=400 if bound else 200,
+        form=form,
+        review=review,
+        void_form=void_form,
     )
 
 

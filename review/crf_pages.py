@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from review import selectors as review_selectors
 from review.field_notes import annotate_fields, field_notes
@@ -52,6 +52,9 @@ def void_form(record) -> RecordVoidForm:
     return RecordVoidForm(initial={"version": record.version})
 
 
+_blank_void_form = void_form  # render_detail's parameter of that name hides it
+
+
 def void(request, record, service: Callable, *, now) -> tuple[RecordVoidForm, bool]:
     """(the posted void form, whether `record` was voided) on its page's void POST.
 
@@ -74,3 +77,30 @@ def void(request, record, service: Callable, *, now) -> tuple[RecordVoidForm, bo
         return form, False
     messages.success(request, f"{record_title(record)} voided.")
     return form, True
+
+
+def render_detail(
+    request, record, template: str, *, form, review, void_form=None, refused=False, **extra
+):
+    """A stored record's page: the record, its review panel, its correction and void forms.
+
+    Status 400 when the page comes back with a refused post (the correction form bound, the
+    void form given, or the caller's own form, `refused`), so what was typed shows with its
+    errors; `extra` is the page's own context (a medication's timing, a sample's stage form).
+    """
+    bound = (form is not None and form.is_bound) or void_form is not None or refused
+    return render(
+        request,
+        template,
+        {
+            "record": record,
+            "subject": record.subject,
+            "form": form,
+            "review": review,
+            "locked": review.locked,
+            "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
+            "void_form": void_form or _blank_void_form(record),
+            **extra,
+        },
+        status=400 if bound else 200,
+    )

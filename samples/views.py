@@ -86,21 +86,15 @@ def sample_detail(request, pk):
 
 
 def _render_detail(request, record, *, form, review, void_form=None, stage_form=None):
-    bound = (form is not None and form.is_bound) or void_form is not None or stage_form is not None
-    return render(
+    return crf_pages.render_detail(
         request,
+        record,
         "samples/sample_detail.html",
-        {
-            "record": record,
-            "subject": record.subject,
-            "form": form,
-            "review": review,
-            "locked": review.locked,
-            "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
-            "void_form": void_form or crf_pages.void_form(record),
-            "stage_form": stage_form or StageForm(initial={"version": record.version}),
-        },
-        status=400 if bound else 200,
+        form=form,
+        review=review,
+        void_form=void_form,
+        refused=stage_form is not None,
+        stage_form=stage_form or StageForm(initial={"version": record.version}),
     )
 
 
