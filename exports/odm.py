@@ -400,6 +400,13 @@ def study_events(definitions, forms):
     return events
 
 
+def effective_date(as_of: datetime) -> date:
+    """The sites' MetaDataVersionRef EffectiveDate: the snapshot's day on the installation's
+    clock (TIME_ZONE, the sites' time), not in UTC, where a snapshot after 23:00 in Paris
+    would still be the day before."""
+    return timezone.localdate(as_of)
+
+
 def admin_element(study: Study, sites, mdv_oid: str, effective: date, signature_meanings):
     root = etree.Element(_tag("AdminData"), nsmap={None: ODM_NS})
     system = _sub(root, "User", {"OID": SYSTEM_USER_OID, "UserType": "Other"})
@@ -804,7 +811,7 @@ def write_odm(
     merged = heapq.merge(*streams, key=lambda item: item[0])
 
     counts = {"subjects": 0, "events": 0, "signatures": 0}
-    effective = as_of.date()
+    effective = effective_date(as_of)
     clinical = {"StudyOID": f"ST.{study.protocol_number}", "MetaDataVersionOID": mdv_oid}
     # The clinical data is written first, to a file beside the output: the metadata that
     # precedes it declares each text item's Length, known once every value has been seen.
