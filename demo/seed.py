@@ -746,6 +746,15 @@ class DemoSeeder:
         self.treat(b, 2)
         nausea = self.ae(b, "Nausea", 2, onset=2, days=4)
         self.causality(b, nausea, "probable")
+        # Its treatment, recorded on the medications CRF for the AE (the AE page lists it).
+        self.medication(
+            b,
+            "Ondansetron 8 mg every 8 hours",
+            self.day(b.c1d1 + 1).isoformat(),
+            self.at(b.c1d1 + 6, 10),
+            end=self.day(b.c1d1 + 5).isoformat(),
+            ae=nausea,
+        )
         fever = self.ae(b, "Fever", 1, onset=2, days=1)
         self.causality(b, fever, "definite")
         # +25 % from the baseline: PD at the first assessment, and a new bone lesion.
@@ -1004,31 +1013,58 @@ class DemoSeeder:
             },
             now=self.at(j.c1d1 - 6),
         )
-        for medication, dose, unit, frequency, start, history in (
-            ("Amlodipine", "5", "mg", "once daily", self.day(-2000).strftime("%Y-%m"), True),
-            ("Ondansetron", "8", "mg", "as needed", self.day(j.c1d1).isoformat(), False),
-        ):
-            medication_record(
-                subject=j.subject,
-                by=j.crc,
-                values={
-                    "medication": medication,
-                    "indication": "" if history else "Nausea after the infusion",
-                    "indication_ae": None,
-                    "indication_history": hypertension if history else None,
-                    "dose": Decimal(dose),
-                    "dose_code": "",
-                    "dose_unit": unit,
-                    "route": "oral",
-                    "frequency": frequency,
-                    "start_date": start,
-                    "ongoing": True,
-                    "end_date": "",
-                    "immunosuppressive": False,
-                    "investigational": False,
-                },
-                now=self.at(max(j.c1d1 + 1, -13)),
-            )
+        recorded = self.at(max(j.c1d1 + 1, -13))
+        self.medication(
+            j,
+            "Amlodipine 5 mg once daily",
+            self.day(-2000).strftime("%Y-%m"),
+            recorded,
+            history=hypertension,
+        )
+        self.medication(
+            j,
+            "Ondansetron 8 mg as needed",
+            self.day(j.c1d1).isoformat(),
+            recorded,
+            indication="Nausea after the infusion",
+        )
+
+    def medication(
+        self,
+        patient: Patient,
+        what: str,
+        start: str,
+        now: datetime,
+        *,
+        end: str = "",
+        indication: str = "",
+        history=None,
+        ae: AdverseEvent | None = None,
+    ):
+        """An oral medication, `what` as "Name dose unit frequency", given for a condition of
+        the history, an AE or a stated indication; ongoing unless it has an `end`."""
+        name, dose, unit, frequency = what.split(" ", 3)
+        return medication_record(
+            subject=patient.subject,
+            by=patient.crc,
+            values={
+                "medication": name,
+                "indication": indication,
+                "indication_ae": ae,
+                "indication_history": history,
+                "dose": Decimal(dose),
+                "dose_code": "",
+                "dose_unit": unit,
+                "route": "oral",
+                "frequency": frequency,
+                "start_date": start,
+                "ongoing": not end,
+                "end_date": end,
+                "immunosuppressive": False,
+                "investigational": False,
+            },
+            now=now,
+        )
 
     # --- labs, ECGs and samples at the visits ----------------------------------------------
 

@@ -471,7 +471,11 @@ def test_background_and_graded_labs_with_the_query_a_grade_without_an_ae_raises(
         "FR02",
         "CN01",
     }
-    assert MedicalHistory.objects.count() >= 2 and ConcomitantMedication.objects.count() >= 2
+    assert MedicalHistory.objects.count() >= 2 and ConcomitantMedication.objects.count() >= 3
+    # B's nausea (AE) was treated with ondansetron: the medication names the AE it treats.
+    [for_ae] = ConcomitantMedication.objects.filter(indication_ae__isnull=False)
+    assert (for_ae.medication, for_ae.indication_ae.term.term) == ("Ondansetron", "Nausea")
+    assert for_ae.indication_ae.subject_id == for_ae.subject_id and not for_ae.ongoing
     graded = LabResult.objects.filter(grade__gte=2)
     assert set(graded.values_list("test", "grade")) == {("NEUT", 2), ("PLAT", 3)}
     # The neutropenia has no AE of its term: queried; the platelets were recorded as an AE.
