@@ -6,6 +6,7 @@ from django import forms
 
 from ecg.models import READING_FIELDS, READINGS, Electrocardiogram
 from ecg.services import ECG_FIELDS
+from trial.forms import DATE
 
 
 class EcgForm(forms.ModelForm):
@@ -18,7 +19,7 @@ class EcgForm(forms.ModelForm):
         model = Electrocardiogram
         fields = list(ECG_FIELDS)
         widgets = {
-            "performed_on": forms.DateInput(attrs={"type": "date"}),
+            "performed_on": DATE,
             "performed_time": forms.TimeInput(attrs={"type": "time"}),
             "abnormality": forms.Textarea(attrs={"rows": 2}),
         }

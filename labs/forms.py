@@ -7,6 +7,7 @@ from django import forms
 from labs.models import LabNormalRange, LabResult
 from labs.services import RANGE_FIELDS, RESULT_FIELDS
 from labs.units import TESTS
+from trial.forms import DATE
 
 
 class LabResultForm(forms.ModelForm):
@@ -19,7 +20,7 @@ class LabResultForm(forms.ModelForm):
         model = LabResult
         fields = list(RESULT_FIELDS)
         widgets = {
-            "collected_on": forms.DateInput(attrs={"type": "date"}),
+            "collected_on": DATE,
             "collected_time": forms.TimeInput(attrs={"type": "time"}),
         }
 
@@ -72,8 +73,8 @@ class NormalRangeForm(forms.ModelForm):
         model = LabNormalRange
         fields = list(RANGE_FIELDS)
         widgets = {
-            "effective_from": forms.DateInput(attrs={"type": "date"}),
-            "effective_to": forms.DateInput(attrs={"type": "date"}),
+            "effective_from": DATE,
+            "effective_to": DATE,
         }
         help_texts = {
             "unit": "The unit the laboratory reports this range in.",

@@ -8,6 +8,7 @@ from django import forms
 from samples.models import Sample
 from samples.services import SAMPLE_FIELDS
 from samples.timing import STAGES
+from trial.forms import DATE
 
 
 class SampleForm(forms.ModelForm):
@@ -20,7 +21,7 @@ class SampleForm(forms.ModelForm):
         model = Sample
         fields = list(SAMPLE_FIELDS)
         widgets = {
-            "collected_on": forms.DateInput(attrs={"type": "date"}),
+            "collected_on": DATE,
             "collected_time": forms.TimeInput(attrs={"type": "time"}),
         }
 

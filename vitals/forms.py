@@ -5,6 +5,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 
+from trial.forms import DATE
 from vitals.models import VitalSigns
 from vitals.services import VITALS_FIELDS
 
@@ -19,7 +20,7 @@ class VitalSignsForm(forms.ModelForm):
         model = VitalSigns
         fields = list(VITALS_FIELDS)
         widgets = {
-            "measured_on": forms.DateInput(attrs={"type": "date"}),
+            "measured_on": DATE,
             "measured_time": forms.TimeInput(attrs={"type": "time"}),
         }
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from labs.models import LabResult
 from tests.labs.factories import RECORDED_AT, form_data, record_result, result_values, visit_of
-from tests.rendered_form import lost_values
+from tests.rendered_form import lost_values, submitted_values
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +81,16 @@ def test_a_correction_through_the_detail_page(client, subject, coordinator_a):
     assert response.status_code == 302
     record.refresh_from_db()
     assert (record.value, record.grade, record.version) == (Decimal(130), 2, 2)
+
+
+def test_the_correction_form_shows_the_stored_date_and_time(client, subject, coordinator_a):
+    """As the browser submits it: a date picker needs the ISO date to show it at all."""
+    record = record_result(subject, coordinator_a)
+    client.force_login(coordinator_a)
+    html = client.get(reverse("lab_result_detail", args=[record.pk])).content.decode()
+    values = submitted_values(html, action="")
+    assert values["collected_on"] == [record.collected_on.isoformat()]
+    assert values["test"] == ["ALT"]
 
 
 def test_the_subject_page_lists_graded_results_and_the_visits(client, subject, coordinator_a):
