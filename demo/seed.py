@@ -1084,10 +1084,10 @@ class DemoSeeder:
         }
 
     def visit_assessments(self, patients, stories) -> None:
-        """At every performed visit of the enrolled subjects: the lab panels and the vital
-        signs the schedule of assessments expects there, triplicate ECGs (screening, C1D1
-        before and after the dose, end of treatment) and the samples of the study's [samples]
-        schedule."""
+        """At every performed visit of the enrolled subjects: the lab panels, the vital signs
+        and the triplicate ECGs the schedule of assessments expects there (ECGs at screening,
+        C1D1 before and after the dose, end of treatment), and the samples of the study's
+        [samples] schedule."""
         assessments = self.study.schedule_of_assessments()
         for patient in patients:
             visits = patient.subject.visits.filter(completed_on__isnull=False, missed_reason="")
@@ -1104,7 +1104,8 @@ class DemoSeeder:
                         self.lab_panel(patient, visit, form.panel, story)
                     elif form.form == "vitals.vitalsigns":
                         self.visit_vital_signs(patient, visit)
-                self.visit_ecgs(patient, visit)
+                ecgs = [f.panel for f in expected if f.form == "ecg.electrocardiogram"]
+                self.visit_ecgs(patient, visit, ecgs)
                 if visit.kind == VisitKind.DOSING:
                     self.visit_samples(patient, visit)
 
@@ -1160,14 +1161,14 @@ class DemoSeeder:
             now=self.entered_at(patient, visit, 16),
         )
 
-    ECG_TIMES = {
-        "SCR": (("visit", time(11, 0)),),
-        "C1D1": (("pre_dose", time(9, 5)), ("post_dose", time(10, 45))),
-        "EOT": (("visit", time(11, 0)),),
-    }
+    # When each ECG the schedule expects is taken: before the 09:30 dose, after it, or late
+    # in the morning at a visit without a dose.
+    ECG_TIMES = {"visit": time(11, 0), "pre_dose": time(9, 5), "post_dose": time(10, 45)}
 
-    def visit_ecgs(self, patient: Patient, visit: Visit) -> None:
-        for time_point, at in self.ECG_TIMES.get(visit.code, ()):
+    def visit_ecgs(self, patient: Patient, visit: Visit, time_points: list[str]) -> None:
+        """The triplicate ECGs of the time points the schedule expects at the visit."""
+        for time_point in time_points:
+            at = self.ECG_TIMES[time_point]
             ecg_record(
                 visit=visit,
                 by=patient.crc,
