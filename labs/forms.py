@@ -27,8 +27,11 @@ class LabResultForm(forms.ModelForm):
     def __init__(self, *args, editing: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].error_messages["required"] = "A lab value needs its unit."
+        # The units of the test when it is known (a stored result, a refused post), else
+        # those of every test.
+        chosen = TESTS.get(self.data.get(self.add_prefix("test")) or self.instance.test or "")
         self.fields["unit"].help_text = "; ".join(
-            f"{t.name}: {', '.join(t.units)}" for t in TESTS.values()
+            f"{t.name}: {', '.join(t.units)}" for t in ([chosen] if chosen else TESTS.values())
         )
         if self.instance.pk:
             self.initial["version"] = self.instance.version

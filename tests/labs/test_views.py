@@ -91,6 +91,8 @@ def test_the_correction_form_shows_the_stored_date_and_time(client, subject, coo
     values = submitted_values(html, action="")
     assert values["collected_on"] == [record.collected_on.isoformat()]
     assert values["test"] == ["ALT"]
+    # The unit's help names the units of this result's test only.
+    assert "Alanine Aminotransferase: U/L, IU/L" in html and "Neutrophils:" not in html
 
 
 def test_the_subject_page_lists_graded_results_and_the_visits(client, subject, coordinator_a):
