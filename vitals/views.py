@@ -31,6 +31,16 @@ def _get_vital_signs_for_user(request, pk) -> VitalSigns:
         raise Http404("No such vital signs") from None
 
 
+def _measured_on(visit):
+    """The date a new set defaults to: the visit's, once performed; else today while the
+    visit's window is open (the coordinator measures them at the visit); else none."""
+    if visit.completed_on:
+        return visit.completed_on
+    today = timezone.localdate(_now())
+    opens, closes = visit.window_opens_on, visit.window_closes_on
+    return today if opens and closes and opens <= today <= closes else None
+
+
 @login_required
 def visit_vitals(request, pk):
     visit = get_visit_for_user(request.user, pk)
@@ -45,7 +55,7 @@ def visit_vitals(request, pk):
     # are on its dosing CRF (vitals.rules.visit_problem: a post there is refused).
     if can_edit and (standing is None or request.method == "POST"):
         data = request.POST if request.method == "POST" else None
-        form = VitalSignsForm(data, editing=False, initial={"measured_on": visit.completed_on})
+        form = VitalSignsForm(data, editing=False, initial={"measured_on": _measured_on(visit)})
     if form is not None and form.is_bound and form.is_valid():
         try:
             record = services.vitals_record(

@@ -1,8 +1,11 @@
 """Vital signs pages through Django's client, as each role: scoping, bad input kept, the
 correction and the void with their reasons."""
 
+from datetime import datetime, time, timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.rendered_form import lost_values
 from tests.screening.factories import PLANNED_C1D1
@@ -29,6 +32,26 @@ def test_coordinator_records_a_set_then_the_form_is_gone(client, subject, coordi
     assert "pulse 74 beats/min" in page and "BP 122/76 mmHg" in page
     assert "Save vital signs" not in page  # one set per visit: corrected on its own page
     assert VitalSigns.objects.get().recorded_by == coordinator_a
+
+
+def test_a_new_set_defaults_to_the_visits_day_or_today_in_its_window(
+    client, subject, coordinator_a, monkeypatch
+):
+    client.force_login(coordinator_a)
+    c1d2, c1d8 = subject.visits.get(code="C1D2"), subject.visits.get(code="C1D8")
+
+    def default_date(visit, today):
+        at = timezone.make_aware(datetime.combine(today, time(10)))
+        monkeypatch.setattr("vitals.views._now", lambda: at)
+        page = client.get(reverse("visit_vitals", args=[visit.pk]))
+        return page.context["form"]["measured_on"].value()
+
+    c1d2.completed_on = c1d2.target_date
+    c1d2.save(update_fields=["completed_on"])
+    assert default_date(c1d2, c1d8.window_opens_on) == c1d2.target_date  # performed: its day
+    assert default_date(c1d8, c1d8.window_opens_on) == c1d8.window_opens_on  # window open
+    assert default_date(c1d8, c1d8.window_closes_on) == c1d8.window_closes_on
+    assert default_date(c1d8, c1d8.window_opens_on - timedelta(days=1)) is None  # not yet
 
 
 @pytest.mark.parametrize(
