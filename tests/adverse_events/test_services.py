@@ -35,6 +35,7 @@ from tests.adverse_events.factories import (
 )
 from tests.conftest import PASSWORD
 from tests.dosing.factories import dosed_subject
+from tests.refusals import field_errors, refusal
 from tests.screening.factories import CONSENTED, PLANNED_C1D1, at
 from trial.audit import history_for
 from trial.models import Role, Subject
@@ -58,14 +59,6 @@ def dosed(study, site_a, coordinator_a, investigator_a):
 @pytest.fixture
 def investigator_b(make_user, site_b):
     return make_user("inv_b", Role.INVESTIGATOR, site_b)
-
-
-def field_errors(excinfo) -> dict[str, list[str]]:
-    return excinfo.value.message_dict
-
-
-def refusal(excinfo) -> str:
-    return " ".join(excinfo.value.messages)
 
 
 def error_codes(error: ValidationError) -> set:

@@ -21,6 +21,7 @@ from tests.dosing.factories import (
     record_dose,
     visit_of,
 )
+from tests.refusals import field_errors
 from tests.review.factories import c1d1_dose, sign
 from tests.screening.factories import CONSENTED, PLANNED_C1D1
 from trial.models import Subject, SubjectStatus
@@ -30,10 +31,6 @@ pytestmark = pytest.mark.django_db
 
 LATER_CYCLES = ("C3D1", "C4D1", "C5D1", "C6D1")
 FOLLOW_UP_MONTHS = (1, 3, 6, 9, 12)
-
-
-def field_errors(excinfo) -> dict[str, list[str]]:
-    return excinfo.value.message_dict
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from tests.dosing.factories import (
     record_dose,
     visit_of,
 )
+from tests.refusals import field_errors, refusal
 from tests.screening.factories import PLANNED_C1D1, TODAY, assessed_subject
 from trial.audit import history_for
 from trial.models import SubjectStatus, Visit
@@ -32,14 +33,6 @@ C1D8_TARGET = PLANNED_C1D1 + timedelta(days=7)
 C1D8_OPENS = C1D8_TARGET - timedelta(days=1)
 C1D8_CLOSES = C1D8_TARGET + timedelta(days=1)
 NOW = datetime(2026, 12, 20, 10, 0, tzinfo=UTC)
-
-
-def refusal(excinfo) -> str:
-    return " ".join(excinfo.value.messages)
-
-
-def field_errors(excinfo) -> dict[str, list[str]]:
-    return excinfo.value.message_dict
 
 
 def error_codes(error: ValidationError) -> set:

@@ -17,14 +17,11 @@ from review.services import query_close, record_lock
 from screening.models import EligibilityAssessment
 from screening.services import eligibility_save
 from tests.history.factories import RECORDED_AT, history_values, past_condition, record_history
+from tests.refusals import field_errors
 from tests.review.factories import sign
 from tests.screening.factories import TODAY, eligible_values, register_subject
 
 LATER = RECORDED_AT + timedelta(hours=1)
-
-
-def field_errors(excinfo) -> dict:
-    return excinfo.value.message_dict
 
 
 def test_a_condition_is_recorded_with_a_partial_date_and_audited(subject, coordinator_a):

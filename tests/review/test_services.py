@@ -66,6 +66,7 @@ from tests.adverse_events.factories import (
 )
 from tests.conftest import PASSWORD
 from tests.dosing.factories import C2D1_TARGET, dose_values, visit_of
+from tests.refusals import refusal
 from tests.review.factories import (
     FEVER_C,
     LATER,
@@ -117,10 +118,6 @@ def assessed_ae(subject, coordinator, investigator, *, serious=False):
 def signatures_of(record):
     """The record's signatures (the subjects of these tests also carry their eligibility one)."""
     return Signature.objects.filter(rows_of(record)).order_by("signed_at", "id")
-
-
-def refusal(excinfo) -> str:
-    return " ".join(excinfo.value.messages)
 
 
 # --- e-signatures ---------------------------------------------------------------------------

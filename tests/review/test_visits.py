@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from review.visits import visit_complete, visit_mark_missed
 from tests.dosing.factories import C2D1_TARGET, dosed_subject, enrolled_subject, visit_of
+from tests.refusals import field_errors
 from tests.screening.factories import PLANNED_C1D1
 from trial.schedule import VisitStatus
 
@@ -17,10 +18,6 @@ pytestmark = pytest.mark.django_db
 C1D8_TARGET = PLANNED_C1D1 + timedelta(days=7)
 C1D8_OPENS = C1D8_TARGET - timedelta(days=1)
 C1D8_CLOSES = C1D8_TARGET + timedelta(days=1)
-
-
-def field_errors(excinfo) -> dict[str, list[str]]:
-    return excinfo.value.message_dict
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from screening.services import (
 )
 from tests.conftest import BOIN_ESCALATION, PASSWORD, study_config_with
 from tests.dosing.factories import record_dose
+from tests.refusals import refusal
 from tests.screening.factories import (
     ASSESSED,
     CONSENTED,
@@ -49,10 +50,6 @@ pytestmark = pytest.mark.django_db
 CRITERIA_CODES = [f"IN{n}" for n in range(1, 9)] + [f"EX{n}" for n in range(1, 13)]
 # Cycle 1 is C1D1..C1D1+20: the DLT window of the subjects dosed on PLANNED_C1D1.
 DLT_WINDOW_END = PLANNED_C1D1 + timedelta(days=20)
-
-
-def refusal(excinfo) -> str:
-    return " ".join(excinfo.value.messages)
 
 
 @pytest.fixture
