@@ -141,6 +141,30 @@ LAB_RANGES = (
     ("INR", "RATIO", "0.8", "1.2", ""),
     ("APTT", "sec", "25", "40", ""),
 )
+
+
+def lab_ranges_record(*, site: Site, by: User, laboratory: str, effective_from: date, now) -> None:
+    """The site laboratory's LAB_RANGES, through the service (the demo and the lab bench)."""
+    for test, unit, low, high, sex in LAB_RANGES:
+        normal_range_record(
+            site=site,
+            by=by,
+            values={
+                "laboratory": laboratory,
+                "test": test,
+                "unit": unit,
+                "low": Decimal(low),
+                "high": Decimal(high),
+                "sex": sex,
+                "age_min": None,
+                "age_max": None,
+                "effective_from": effective_from,
+                "effective_to": None,
+            },
+            now=now,
+        )
+
+
 # Whose visits carry the lab panels, ECGs and samples the schedule of assessments expects:
 # every enrolled subject's, so no performed visit shows a form missing.
 WITH_VISIT_FORMS = frozenset(SubjectStatus) - {SubjectStatus.SCREENING, SubjectStatus.SCREEN_FAILED}
@@ -964,24 +988,13 @@ class DemoSeeder:
         subject (the lab results: visit_assessments)."""
         for site in Site.objects.order_by("code"):
             crc, _pi = self.staff(site.code)
-            for test, unit, low, high, sex in LAB_RANGES:
-                normal_range_record(
-                    site=site,
-                    by=crc,
-                    values={
-                        "laboratory": f"{site.code} hospital laboratory",
-                        "test": test,
-                        "unit": unit,
-                        "low": Decimal(low),
-                        "high": Decimal(high),
-                        "sex": sex,
-                        "age_min": None,
-                        "age_max": None,
-                        "effective_from": self.day(-900),
-                        "effective_to": None,
-                    },
-                    now=self.at(-900),
-                )
+            lab_ranges_record(
+                site=site,
+                by=crc,
+                laboratory=f"{site.code} hospital laboratory",
+                effective_from=self.day(-900),
+                now=self.at(-900),
+            )
         j, _k, _m = dl3
         hypertension = medical_history_record(
             subject=j.subject,
