@@ -169,3 +169,59 @@ def test_one_query_whatever_the_number_of_subjects(
     with django_assert_num_queries(1):
         three = shift_rows(readable)
     assert (len(one), sum(r.subjects for r in three)) == (1, 3)
+
+
+def _bulk_alt_results(grades_after=(0, 1, 2, 3, 4)):
+    """For each dosed subject without results: an ALT baseline of grade 0 on the first-dose
+    day and one after it of a grade taken in turn from `grades_after`. Inserted in bulk: the
+    query count does not depend on how the rows came, and 200 subjects through the service
+    would make a slow test."""
+    from labs.models import LabResult
+    from trial.models import Subject
+
+    subjects = Subject.objects.filter(first_dose_on__isnull=False, lab_results__isnull=True)
+    rows = []
+    for index, subject in enumerate(subjects.prefetch_related("visits").order_by("pk")):
+        visit = subject.visits.all()[0]
+        for on, grade in (
+            (subject.first_dose_on, 0),
+            (subject.first_dose_on + timedelta(days=7), grades_after[index % len(grades_after)]),
+        ):
+            rows.append(
+                LabResult(
+                    subject=subject,
+                    visit=visit,
+                    test="ALT",
+                    panel="chemistry",
+                    collected_on=on,
+                    value=Decimal(30),
+                    unit="U/L",
+                    standard_value=Decimal(30),
+                    standard_unit="U/L",
+                    grade=grade,
+                    recorded_by=subject.created_by,
+                )
+            )
+    LabResult.objects.bulk_create(rows)
+
+
+def test_the_shift_table_takes_the_same_queries_at_5_and_at_200_subjects(
+    seed_subjects, monitor, django_assert_num_queries
+):
+    from trial.models import Subject
+
+    def pairs():
+        (alt,) = shift_table(shift_rows(lab_results_for(monitor)))  # as the safety page
+        return alt.subjects
+
+    seed_subjects(5)
+    _bulk_alt_results()
+    dosed = Subject.objects.filter(first_dose_on__isnull=False).count()
+    with django_assert_num_queries(2):  # the user's sites, the table
+        assert pairs() == dosed
+    seed_subjects(200)
+    _bulk_alt_results()
+    dosed_then = Subject.objects.filter(first_dose_on__isnull=False).count()
+    assert dosed_then > 40 * dosed / 5  # the subjects read grew with the seed
+    with django_assert_num_queries(2):
+        assert pairs() == dosed_then
