@@ -1,10 +1,9 @@
 """Counts of the work waiting for each role, for the navigation and the "My tasks" page.
 
 They never build the review queue (issue 22: building it for the investigator's badge cost
-870 ms a page at 2,200 subjects). A signature or a verification is current when it matches
-the record's content hash; a row stamped at or after the record's last save is current for
-sure, so only the records saved since their latest row (a correction after signing: few)
-are loaded and hashed. Each count is a fixed number of indexed queries, whatever the data.
+870 ms a page at 2,200 subjects): which records have a current signature or verification is
+read by review.current, as the queue reads it, in a fixed number of indexed queries whatever
+the data.
 
 The navigation reads them through `cached` (one indexed query while they are current): per
 site, stored in review.models.TaskCount with the audit chain's head and the site's SiteChange
@@ -13,11 +12,6 @@ subject, query, lock or verification); the review services give the site a new t
 transaction of each change to what is counted, signatures included (review.services
 .task_counts_moved). A count is recounted at the first page after any change, and after
 MAX_AGE in any case.
-
-Known gap: eligibility's hash also covers the subject's sex and date of birth
-(the kind's related_content, review.records); a correction of those after confirmation
-does not touch the assessment's `saved_at`, so these counts miss it while the review queue page
-shows it.
 """
 
 import uuid
@@ -26,77 +20,28 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery, UUIDField, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, UUIDField, Value
 from django.db.models.functions import Coalesce
 
-from review import signing
-from review.models import RecordLock, Signature, SiteChange, SourceVerification, TaskCount
-from review.records import KINDS, CrfKind, all_kinds, form_name, prefetch_children
+from review.current import SIGNATURES, VERIFICATIONS, Rows, mismatched, split
+from review.models import RecordLock, SiteChange, TaskCount
+from review.records import KINDS, CrfKind, all_kinds, form_name
 from review.selectors import _ct
 from trial.assessments import Assessment, ExpectedForm
 from trial.models import AuditChainHead, Site, Subject, Visit
 from trial.replica import PRIMARY
 
 
-@dataclass(frozen=True)
-class _Rows:
-    model: type[Model]  # Signature or SourceVerification
-    stamp: str  # signed_at / verified_at
-    only: Q = Q()  # SourceVerification: the whole form, not one field
-
-
-SIGNATURES = _Rows(Signature, "signed_at")
-VERIFICATIONS = _Rows(SourceVerification, "verified_at", Q(field_name=""))
-
-
-def _kind(queryset: QuerySet):
-    return KINDS[queryset.model._meta.label_lower]
-
-
-def _conditions(queryset: QuerySet, rows: _Rows):
-    saved = _kind(queryset).saved_at
-    attached = rows.model.objects.filter(
-        rows.only, content_type=_ct(queryset.model), object_id=OuterRef("pk")
-    )
-    fresh = attached.filter(**{f"{rows.stamp}__gte": OuterRef(saved)})
-    return Exists(attached), Exists(fresh)
-
-
-def _mismatched(stale: QuerySet, rows: _Rows) -> int:
-    """How many `stale` records have a latest row whose hash is not their content's (two
-    queries whatever their number, none of them per record)."""
-    latest = {}
-    for object_id, content_hash in (
-        rows.model.objects.filter(
-            rows.only,
-            content_type=_ct(stale.model),
-            object_id__in=stale.order_by().values("pk"),
-        )
-        .order_by(rows.stamp, "id")
-        .values_list("object_id", "content_hash")
-    ):
-        latest[object_id] = content_hash
-    stale = prefetch_children(list(stale), _kind(stale))
-    return sum(1 for r in stale if latest.get(r.pk) != signing.record_hash(r))
-
-
-def _stale(queryset: QuerySet, rows: _Rows) -> tuple[QuerySet, QuerySet]:
-    """(records with a row, those of them saved since their latest row)."""
-    attached, fresh = _conditions(queryset, rows)
-    with_rows = queryset.filter(attached)
-    return with_rows, with_rows.exclude(fresh).select_related(*_kind(queryset).hash_related)
-
-
-def without_current(queryset: QuerySet, rows: _Rows = SIGNATURES) -> int:
+def without_current(queryset: QuerySet, rows: Rows = SIGNATURES) -> int:
     """Records of `queryset` with no row (signature / verification) matching their content."""
-    with_rows, stale = _stale(queryset, rows)
-    return queryset.count() - with_rows.count() + _mismatched(stale, rows)
+    without_rows, _, to_hash = split(queryset, rows)
+    return without_rows.count() + len(mismatched(to_hash, rows))
 
 
-def with_current(queryset: QuerySet, rows: _Rows = SIGNATURES) -> int:
+def with_current(queryset: QuerySet, rows: Rows = SIGNATURES) -> int:
     """Records of `queryset` whose latest row matches their content."""
-    with_rows, stale = _stale(queryset, rows)
-    return with_rows.count() - _mismatched(stale, rows)
+    _, with_rows, to_hash = split(queryset, rows)
+    return with_rows.count() - len(mismatched(to_hash, rows))
 
 
 def review_count(subjects: QuerySet[Subject]) -> int:

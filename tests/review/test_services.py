@@ -33,6 +33,7 @@ from review.models import (
 from review.selectors import (
     SignatureState,
     VerificationState,
+    awaiting_review,
     review_queue,
     rows_of,
     signature_status,
@@ -53,6 +54,7 @@ from review.services import (
 )
 from review.signing import record_hash
 from review.subjects import subject_update
+from review.task_counts import review_count
 from review.visits import visit_complete, visit_mark_missed
 from screening.models import EligibilityAssessment
 from screening.services import eligibility_confirm
@@ -80,7 +82,7 @@ from tests.review.factories import (
 )
 from tests.screening.factories import DATE_OF_BIRTH, TODAY, assessed_subject, at
 from trial.audit import history_for
-from trial.models import Role
+from trial.models import Role, Subject
 from tumours.services import baseline_record
 
 pytestmark = pytest.mark.django_db
@@ -333,6 +335,15 @@ def test_correcting_the_date_of_birth_invalidates_the_eligibility_signature(
         date_of_birth=DATE_OF_BIRTH + timedelta(days=1),
     )
     assert signature_status(assessment) == SignatureState.INVALIDATED
+    # The queue lists it, and the navigation's count agrees: the assessment's own row did not
+    # change (its saved_at is older than the signature), only the subject it reads.
+    subjects = Subject.objects.all()
+    [item] = awaiting_review(subjects)
+    assert (item.title, item.detail) == (
+        "Eligibility",
+        "signature no longer valid: edited since it was signed",
+    )
+    assert review_count(subjects) == 1
 
 
 # --- the review queue -----------------------------------------------------------------------
