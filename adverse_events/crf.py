@@ -1,5 +1,6 @@
 """The CRF kinds of the adverse-events app, registered from AdverseEventsConfig.ready()."""
 
+from django.db.models import Q
 from django.urls import reverse
 
 from adverse_events.sdtm import AE
@@ -91,17 +92,32 @@ def _unreported_saes(subjects):
 
 
 def ae_other_tasks(subjects) -> list[QueueTask]:
-    """SAEs awaiting the report's sign-off (from awareness); AEs awaiting causality."""
-    events = list(_live_events(subjects).select_related("subject__site", "term"))
-    product = product_name() if events else ""
+    """SAEs awaiting the report's sign-off (from awareness); AEs awaiting causality: only
+    those rows, by their keys."""
+    unreported = Q(serious=True, sae_reported_at__isnull=True)
+    unassessed = Q(relationship="")
+    rows = list(
+        _live_events(subjects)
+        .filter(unreported | unassessed)
+        .values_list(
+            "pk",
+            "subject_id",
+            "aware_at",
+            "recorded_at",
+            "relationship",
+            "serious",
+            "sae_reported_at",
+        )
+    )
+    product = product_name() if rows else ""
     tasks = []
-    for ae in events:
-        if ae.serious and ae.sae_reported_at is None:
+    for pk, subject_id, aware_at, recorded_at, relationship, serious, reported_at in rows:
+        if serious and reported_at is None:
             detail = "serious: 24-hour report to the sponsor"
-            tasks.append(QueueTask("Sign the SAE report", detail, ae, ae.aware_at))
-        if not ae.relationship:
+            tasks.append(QueueTask("Sign the SAE report", detail, pk, subject_id, aware_at))
+        if not relationship:
             detail = f"relationship to {product} not assessed"
-            tasks.append(QueueTask("Assess causality", detail, ae, ae.recorded_at))
+            tasks.append(QueueTask("Assess causality", detail, pk, subject_id, recorded_at))
     return tasks
 
 

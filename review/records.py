@@ -27,11 +27,13 @@ from trial.models import Subject, User
 
 @dataclass(frozen=True)
 class QueueTask:
-    """A task of the investigator's queue that a kind declares beyond signing its rows."""
+    """A task of the investigator's queue that a kind declares beyond signing its rows: the
+    record by its key, so that a queue of thousands loads only the page it shows."""
 
     task: str
     detail: str
-    record: Model
+    pk: int
+    subject_id: int
     since: datetime
 
 
@@ -92,8 +94,8 @@ class CrfKind:
     saved_at: str = "updated_at"
     # What the content hash reads beyond the row (select_related), loaded with it.
     hash_related: tuple[str, ...] = ()
-    # The queue's other tasks on this kind: (subjects) -> [QueueTask], and their number
-    # counted without building them (task_counts; tested equal).
+    # The queue's other tasks on this kind: (subjects) -> [QueueTask] (records by key), and
+    # their number counted without building them (task_counts; tested equal).
     other_tasks: Callable[[QuerySet], list] | None = None
     other_task_count: Callable[[QuerySet], int] | None = None
     # The rows a monitor has to source-verify (whole form): (subjects) -> queryset; None:

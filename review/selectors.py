@@ -3,6 +3,7 @@ a subject's whole audit trail. Scoped by trial.access; query counts do not grow 
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -12,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet, prefetch_related_objects
 from pghistory.models import Events
 
-from review import signing
+from review import current, signing
 from review.models import (
     Query,
     QueryStatus,
@@ -26,7 +27,6 @@ from review.records import (
     field_choices,
     field_label,
     kind_of,
-    prefetch_children,
     record_title,
     record_url,
     subject_of,
@@ -50,8 +50,7 @@ class VerificationState(StrEnum):
     NOT_VERIFIED = "not_verified"
 
 
-def _ct(model_or_record) -> ContentType:
-    return ContentType.objects.get_for_model(model_or_record, for_concrete_model=True)
+_ct = current.content_type_of
 
 
 def rows_of(record: Model) -> Q:
@@ -241,6 +240,98 @@ def _signature_detail(state: SignatureState) -> str:
     return "not signed"
 
 
+@dataclass(frozen=True, order=True)
+class _Pending:
+    """One item of the queue by its keys: what it is sorted by, and what loads it."""
+
+    since: datetime
+    subject_id: int
+    kind_order: int  # the kind's place in the registry
+    pk: int
+    task: str
+    detail: str
+
+
+def _pending(subjects: QuerySet[Subject]) -> list[_Pending]:
+    """Every item of the queue of these subjects by its keys, oldest first.
+
+    The records without a signature are read as keys from the index on signatures; only the
+    records saved since their latest signature are loaded and hashed (review.current, as the
+    navigation's count reads them). Nothing here grows with the records already signed.
+    """
+    subjects = subjects.filter(voided_at__isnull=True)
+    pending = []
+    for order, kind in enumerate(all_kinds()):
+        if kind.other_tasks is not None:
+            for other in kind.other_tasks(subjects):
+                pending.append(
+                    _Pending(
+                        other.since, other.subject_id, order, other.pk, other.task, other.detail
+                    )
+                )
+        if kind.to_sign is None:
+            continue
+        unsigned, _, to_hash = current.split(kind.to_sign(subjects))
+        detail = _signature_detail(SignatureState.UNSIGNED)
+        for pk, subject_id, since in unsigned.values_list("pk", "subject_id", kind.saved_at):
+            pending.append(_Pending(since, subject_id, order, pk, kind.sign_task, detail))
+        detail = _signature_detail(SignatureState.INVALIDATED)
+        for row in current.mismatched(to_hash):
+            since = getattr(row, kind.saved_at)
+            pending.append(_Pending(since, row.subject_id, order, row.pk, kind.sign_task, detail))
+    return sorted(pending)
+
+
+def _items(pending: list[_Pending]) -> list[QueueItem]:
+    """The queue items of these keys, their records loaded in one query per kind."""
+    kinds = list(all_kinds())
+    loaded = {}
+    by_kind = defaultdict(set)
+    for key in pending:
+        by_kind[key.kind_order].add(key.pk)
+    for order, pks in by_kind.items():
+        kind = kinds[order]
+        model = apps.get_model(kind.label)
+        rows = list(
+            model._base_manager.filter(pk__in=pks).select_related(
+                "subject__site", *kind.title_related
+            )
+        )
+        for row in rows:
+            loaded[(order, row.pk)] = row
+    items = []
+    for key in pending:
+        record = loaded[(key.kind_order, key.pk)]
+        items.append(
+            QueueItem(
+                task=key.task,
+                detail=key.detail,
+                record=record,
+                subject=record.subject,
+                since=key.since,
+                title=record_title(record),
+                url=record_url(record),
+            )
+        )
+    return items
+
+
+class ReviewQueue(Sequence):
+    """The queue of these subjects, oldest first, as a sequence a Paginator slices: its
+    length from the keys, and the records of only the items asked for."""
+
+    def __init__(self, subjects: QuerySet[Subject]):
+        self._pending = _pending(subjects)
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return _items(self._pending[index])
+        return _items([self._pending[index]])[0]
+
+
 def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:
     """What an investigator still has to do on these subjects, oldest first.
 
@@ -249,46 +340,17 @@ def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:
     (`other_tasks`: AEs awaiting causality, SAEs awaiting the report sign-off, eligibility
     awaiting confirmation). A valid signature takes a record out; an edit puts it back.
     """
-    subjects = subjects.filter(voided_at__isnull=True)
-    items = []
+    return ReviewQueue(subjects)[:]
 
-    def add(task, detail, record, since):
-        items.append(
-            QueueItem(
-                task=task,
-                detail=detail,
-                record=record,
-                subject=record.subject,
-                since=since,
-                title=record_title(record),
-                url=record_url(record),
-            )
-        )
 
-    for kind in all_kinds():
-        if kind.other_tasks is not None:
-            for other in kind.other_tasks(subjects):
-                add(other.task, other.detail, other.record, other.since)
-        if kind.to_sign is None:
-            continue
-        rows = list(
-            kind.to_sign(subjects).select_related(
-                "subject__site", *kind.title_related, *kind.hash_related
-            )
-        )
-        if kind.child_content is not None:
-            rows = list(prefetch_children(rows, kind))
-        latest = latest_signatures(rows)
-        for row in rows:
-            state = signature_state(latest.get((_ct(row).pk, row.pk)), signing.record_hash(row))
-            if state != SignatureState.VALID:
-                add(kind.sign_task, _signature_detail(state), row, getattr(row, kind.saved_at))
-    return sorted(items, key=lambda item: (item.since, item.subject.pk, item.title))
+def review_queue_of(user: User) -> ReviewQueue:
+    """The queue of an investigator: their sites' subjects, loaded a page at a time."""
+    return ReviewQueue(Subject.objects.filter(site__in=sites_for(user, Capability.SIGN)))
 
 
 def review_queue(user: User) -> list[QueueItem]:
-    """The queue of an investigator: their sites' subjects."""
-    return awaiting_review(Subject.objects.filter(site__in=sites_for(user, Capability.SIGN)))
+    """The whole queue of an investigator."""
+    return review_queue_of(user)[:]
 
 
 # --- the review panel of a CRF page ----------------------------------------------------------

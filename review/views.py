@@ -298,7 +298,7 @@ def subject_matrix(request):
 def review_queue(request):
     if not can(request.user, Capability.SIGN):
         raise PermissionDenied("The review queue is an investigator's.")
-    page = page_of(request, selectors.review_queue(request.user))
+    page = page_of(request, selectors.review_queue_of(request.user))
     return render(
         request,
         "review/queue.html",

@@ -123,8 +123,10 @@ def _confirmed(subjects):
 
 def eligibility_other_tasks(subjects) -> list[QueueTask]:
     return [
-        QueueTask("Confirm eligibility", "eligible, awaiting confirmation", a, a.saved_at)
-        for a in _unconfirmed(subjects).select_related("subject__site")
+        QueueTask("Confirm eligibility", "eligible, awaiting confirmation", pk, subject_id, saved)
+        for pk, subject_id, saved in _unconfirmed(subjects).values_list(
+            "pk", "subject_id", "saved_at"
+        )
     ]
 
 
