@@ -11,8 +11,13 @@ context row's id, creation time and metadata (who, URL, reason). Links are writt
 deferred constraint trigger at commit time under a row lock on the chain head
 (`trial_auditchainhead`), so concurrent transactions are linked one after the other, in commit
 order, and the lock is held only for the commit itself (no lock-order deadlock with the rows the
-transaction wrote). The linking function runs as the owner (SECURITY DEFINER): the
-application's role may only read the chain.
+transaction wrote). The head is written once per transaction, at its last link: a statement
+trigger counts the events each statement writes (`ecrf.audit_unlinked`, local to the
+transaction and undone with a rolled-back savepoint), each link takes one off, and the link that
+brings it to none moves the head. Updating the head at every link made a transaction of n events
+cost n² (each read of a row updated in the same transaction walks all its versions): 2,200
+subjects seeded in one transaction spent 10 minutes in their COMMIT. The linking function runs
+as the owner (SECURITY DEFINER): the application's role may only read the chain.
 
 `verify` recomputes every digest and hash in the database and names the first broken link: an
 event changed, an event missing, a link missing or rewritten, an event with no link (written
@@ -54,31 +59,70 @@ RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT encode(sha256(convert_to(prev_hash || ':' || seq::text || ':' || digest, 'UTF8')), 'hex')
 $$;
 
+CREATE OR REPLACE FUNCTION ecrf_audit_unlinked() RETURNS bigint
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(nullif(current_setting('ecrf.audit_unlinked', true), ''), '0')::bigint
+$$;
+
+CREATE OR REPLACE FUNCTION ecrf_audit_count() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+  added bigint;
+BEGIN
+  SELECT count(*) INTO added FROM new_events;
+  PERFORM set_config('ecrf.audit_unlinked', (ecrf_audit_unlinked() + added)::text, true);
+  RETURN NULL;
+END $$;
+
 CREATE OR REPLACE FUNCTION ecrf_audit_append(event_table text, event_id bigint)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   head record;
+  last record;
   cols text[];
   digest text;
+  prev_seq bigint;
+  prev_hash text;
   next_seq bigint;
   next_hash text;
+  remaining bigint;
 BEGIN
   INSERT INTO trial_auditchainhead (id, last_seq, hash, updated_at)
     VALUES (1, 0, repeat('0', 64), clock_timestamp()) ON CONFLICT (id) DO NOTHING;
   SELECT * INTO head FROM trial_auditchainhead WHERE id = 1 FOR UPDATE;
+  -- Links past the head are this transaction's own (it holds the head's lock): the head is
+  -- written once, at the transaction's last link, not at each (a row updated n times in one
+  -- transaction costs n^2: every read walks its versions).
+  SELECT seq, hash INTO last FROM trial_auditlink WHERE seq > head.last_seq
+    ORDER BY seq DESC LIMIT 1;
+  IF FOUND THEN
+    prev_seq := last.seq;
+    prev_hash := last.hash;
+  ELSE
+    prev_seq := head.last_seq;
+    prev_hash := head.hash;
+  END IF;
   EXECUTE format(
     'SELECT array_agg(k ORDER BY k) FROM %I e, jsonb_object_keys(to_jsonb(e)) k WHERE pgh_id = $1',
     event_table) INTO cols USING event_id;
   digest := ecrf_audit_digest(event_table, event_id, cols);
-  IF digest IS NULL THEN
-    RETURN;  -- written and removed in the same transaction: nothing to link
+  IF digest IS NOT NULL THEN  -- NULL: written and removed in the same transaction
+    next_seq := prev_seq + 1;
+    next_hash := ecrf_audit_link_hash(prev_hash, next_seq, digest);
+    INSERT INTO trial_auditlink (seq, event_table, event_id, columns, prev_hash, hash, linked_at)
+      VALUES (next_seq, event_table, event_id, cols, prev_hash, next_hash, clock_timestamp());
+    prev_seq := next_seq;
+    prev_hash := next_hash;
   END IF;
-  next_seq := head.last_seq + 1;
-  next_hash := ecrf_audit_link_hash(head.hash, next_seq, digest);
-  INSERT INTO trial_auditlink (seq, event_table, event_id, columns, prev_hash, hash, linked_at)
-    VALUES (next_seq, event_table, event_id, cols, head.hash, next_hash, clock_timestamp());
-  UPDATE trial_auditchainhead SET last_seq = next_seq, hash = next_hash,
-    updated_at = clock_timestamp() WHERE id = 1;
+  -- The events still to link in this transaction (counted as they were written; a savepoint
+  -- rolled back takes back its count with its events). At none, the head moves to the last
+  -- link. Should the count ever be wrong, the head lags and `verify` says so.
+  remaining := ecrf_audit_unlinked() - 1;
+  PERFORM set_config('ecrf.audit_unlinked', remaining::text, true);
+  IF remaining <= 0 AND prev_seq <> head.last_seq THEN
+    UPDATE trial_auditchainhead SET last_seq = prev_seq, hash = prev_hash,
+      updated_at = clock_timestamp() WHERE id = 1;
+  END IF;
 END $$;
 
 CREATE OR REPLACE FUNCTION ecrf_audit_link() RETURNS trigger
@@ -92,6 +136,7 @@ REVOKE ALL ON FUNCTION ecrf_audit_append(text, bigint) FROM PUBLIC;
 """
 
 LINK_TRIGGER = "audit_chain_link"
+COUNT_TRIGGER = "audit_chain_count"
 
 
 def install_chain(cursor, event_tables: list[str]) -> None:
@@ -107,6 +152,15 @@ def install_chain(cursor, event_tables: list[str]) -> None:
                 "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ecrf_audit_link()"
             )
             .format(trigger=sql.Identifier(LINK_TRIGGER), table=sql.Identifier(table))
+            .as_string()
+        )
+        cursor.execute(
+            sql.SQL(
+                "CREATE OR REPLACE TRIGGER {trigger} AFTER INSERT ON {table} "
+                "REFERENCING NEW TABLE AS new_events "
+                "FOR EACH STATEMENT EXECUTE FUNCTION ecrf_audit_count()"
+            )
+            .format(trigger=sql.Identifier(COUNT_TRIGGER), table=sql.Identifier(table))
             .as_string()
         )
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from followup.models import Notification, Reminder
 from review.subjects import subject_update
@@ -226,6 +226,68 @@ def test_every_event_table_links_its_events_including_tables_added_after_the_cha
             "WHERE t.tgname = 'audit_chain_link'"
         )
         chained = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = 'audit_chain_count'"
+        )
+        counted = {row[0] for row in cursor.fetchall()}
     events = set(table_classes().events)
     assert {"trial_vitalsignlimitevent", "history_medicalhistoryevent"} <= events
     assert events - chained == set()
+    assert events - counted == set()
+
+
+def _head_updates_in_this_transaction() -> int:
+    """Updates of the chain head counted by this backend and not yet flushed to the shared
+    statistics (this transaction's, and possibly earlier ones')."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'trial_auditchainhead'"
+        )
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def test_a_transaction_moves_the_chain_head_once_whatever_its_number_of_events(
+    study, site_a, coordinator_a
+):
+    """The head is written at the transaction's last link, not at each: a row updated n times
+    in one transaction makes each later read walk its n versions (a bulk load's COMMIT was
+    quadratic in its events)."""
+    with transaction.atomic():
+        for i in range(4):
+            subject = register_subject(
+                study=study, site=site_a, by=coordinator_a, date_of_birth=date(1960, 1, i + 1)
+            )
+            subject_update(subject=subject, by=coordinator_a, reason="Source verified", sex="F")
+        # The backend's pending statistics may still hold earlier transactions' updates: the
+        # difference within this one is what it did.
+        before = _head_updates_in_this_transaction()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # link now, inside the transaction
+            cursor.execute("SELECT count(*) FROM trial_auditlink")
+            links = cursor.fetchone()[0]
+        assert links >= 8
+        assert _head_updates_in_this_transaction() - before == 1
+    result = verify()
+    assert result.intact, result.problem
+    assert result.links == links
+
+
+def test_events_of_a_rolled_back_savepoint_leave_the_chain_whole(study, site_a, coordinator_a):
+    """The count of events to link goes back with a rolled-back savepoint, as its events do:
+    the head still reaches the transaction's last link."""
+    with transaction.atomic():
+        kept = register_subject(study=study, site=site_a, by=coordinator_a)
+        try:
+            with transaction.atomic():
+                register_subject(
+                    study=study, site=site_a, by=coordinator_a, date_of_birth=date(1961, 2, 3)
+                )
+                raise RuntimeError("the user cancelled")
+        except RuntimeError:
+            pass
+        subject_update(subject=kept, by=coordinator_a, reason="Source verified", sex="F")
+    result = verify()
+    assert result.intact, result.problem
+    assert SubjectEvent.objects.count() == 2
