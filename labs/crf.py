@@ -39,7 +39,7 @@ def lab_edit_checks(record, now) -> list[Failure]:
     return [
         Failure(
             "lab_grade_without_ae",
-            "value",
+            "category" if record.category else "value",
             f"{record.get_test_display()} is CTCAE grade {record.grade} ({term}) on "
             f"{record.collected_on:%Y-%m-%d} but no adverse event '{term}' is recorded: "
             "record the AE or explain why it is not one.",

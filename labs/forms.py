@@ -26,12 +26,19 @@ class LabResultForm(forms.ModelForm):
 
     def __init__(self, *args, editing: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].error_messages["required"] = "A lab value needs its unit."
-        # The units of the test when it is known (a stored result, a refused post), else
-        # those of every test.
+        # The units (or categories) of the test when it is known (a stored result, a refused
+        # post), else those of every test. Which of value+unit or category a test takes is
+        # the service's rule (labs.services._entry_problems), named on the field it concerns.
         chosen = TESTS.get(self.data.get(self.add_prefix("test")) or self.instance.test or "")
+        shown = [chosen] if chosen else TESTS.values()
         self.fields["unit"].help_text = "; ".join(
-            f"{t.name}: {', '.join(t.units)}" for t in ([chosen] if chosen else TESTS.values())
+            f"{t.name}: {', '.join(t.units)}" for t in shown if not t.categorical
+        )
+        self.fields["category"].help_text = (
+            "; ".join(f"{t.name} ({t.method.lower()})" for t in shown if t.categorical)
+            + ": the category read, without value or unit."
+            if any(t.categorical for t in shown)
+            else "Only for a dipstick test."
         )
         if self.instance.pk:
             self.initial["version"] = self.instance.version
@@ -45,8 +52,9 @@ class LabResultForm(forms.ModelForm):
                 "Result",
                 Div(
                     Div("test", css_class="col-md-3"),
-                    Div("value", css_class="col-md-3"),
+                    Div("value", css_class="col-md-2"),
                     Div("unit", css_class="col-md-2"),
+                    Div("category", css_class="col-md-1"),
                     Div("collected_on", css_class="col-md-2"),
                     Div("collected_time", css_class="col-md-2"),
                     css_class="row",

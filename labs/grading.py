@@ -22,6 +22,11 @@ Choices the text leaves to the reader, made here and tested:
   not applied: an anticoagulated subject's INR is over-graded, for the investigator to judge
   on the AE form. The aPTT has no baseline rule (G1 >ULN - 1.5 x ULN, G2 >1.5 - 2.5 x ULN,
   G3 >2.5 x ULN; no grade 4).
+- "Proteinuria" (adult grades) is graded on each result on its own: a dipstick's category
+  (``grade_proteinuria_dipstick``) or a 24-hour urine protein in g/24 h (``grade_lab``,
+  PROTEXR). Its navigational note "24-hour urine collection takes precedence over dipstick"
+  is for the AE's grade, given by the investigator on the AE form: a dipstick keeps its own
+  grade beside a 24-hour result of the same day.
 - The decreases' fixed thresholds (neutrophils < 1.5, platelets < 75, haemoglobin < 100 g/L)
   give grade 2 and above even when the site's LLN is lower than them; grade 1 needs a value
   below LLN.
@@ -45,6 +50,8 @@ CTCAE_TERMS = {
     "CREAT": "Creatinine increased",
     "INR": "INR increased",
     "APTT": "Activated partial thromboplastin time prolonged",
+    "PROT": "Proteinuria",  # urine dipstick
+    "PROTEXR": "Proteinuria",  # 24-hour urine protein
 }
 GRADED_TESTS = frozenset(CTCAE_TERMS)
 
@@ -125,12 +132,16 @@ def grade_lab(
         raise ValueError(f"{term}: a value cannot be negative, got {value}")
     if test == "INR":
         return _grade_inr(term, v)
+    if test == "PROT":
+        raise ValueError(f"{term}: a dipstick is graded on its category, not a number")
     if test in _DECREASE_THRESHOLDS:
         if lln is None:
             raise ValueError(f"{term}: grading needs the lower limit of normal")
         return _grade_decrease(test, term, v, _f(lln))
     if uln is None:
         raise ValueError(f"{term}: grading needs the upper limit of normal")
+    if test == "PROTEXR":
+        return _grade_urine_protein(term, v, _f(uln))
     if test == "CREAT":
         return _grade_creatinine(term, v, _f(uln), None if baseline is None else _f(baseline))
     return _grade_increase(test, term, v, _f(uln), None if baseline is None else _f(baseline))
@@ -192,6 +203,51 @@ def _grade_creatinine(term: str, v: Fraction, uln: Fraction, baseline: Fraction 
         if from_baseline > grade:
             grade, reason = from_baseline, f"{float(by_baseline):.3g} x baseline"
     return Grade(grade, term, reason)
+
+
+# "Proteinuria" (CTCAE v5.0 Clean Copy, adult): G1 "1+ proteinuria; urinary protein >=ULN -
+# <1.0 g/24 hrs"; G2 "Adult: 2+ and 3+ proteinuria; urinary protein 1.0 - <3.5 g/24 hrs";
+# G3 "Adult: Urinary protein >=3.5 g/24 hrs; 4+ proteinuria"; no grade 4 or 5.
+_DIPSTICK_PROTEIN_GRADES = {"Negative": 0, "Trace": 0, "1+": 1, "2+": 2, "3+": 2, "4+": 3}
+_URINE_PROTEIN_G2, _URINE_PROTEIN_G3 = Fraction(1), Fraction("3.5")  # g/24 h, inclusive
+
+
+def grade_proteinuria_dipstick(category: str) -> Grade:
+    """CTCAE v5.0 "Proteinuria" (adult) of a urine dipstick: 1+ grade 1, 2+ and 3+ grade 2,
+    4+ grade 3; negative and trace grade 0 (CTCAE starts at 1+)."""
+    grade = _DIPSTICK_PROTEIN_GRADES.get(category)
+    if grade is None:
+        raise ValueError(
+            f"Proteinuria: dipstick {category!r} is not one of "
+            f"{', '.join(_DIPSTICK_PROTEIN_GRADES)}"
+        )
+    reason = f"dipstick {category}" + ("" if grade else ": below 1+")
+    return Grade(grade, "Proteinuria", reason)
+
+
+def _grade_urine_protein(term: str, v: Fraction, uln: Fraction) -> Grade:
+    # The bounds are inclusive from below: 1.0 g is grade 2, 3.5 g grade 3, ULN grade 1.
+    if v >= _URINE_PROTEIN_G3:
+        return Grade(3, term, f"{float(v):g} g/24 h >= 3.5")
+    if v >= _URINE_PROTEIN_G2:
+        return Grade(2, term, f"{float(v):g} g/24 h >= 1.0")
+    if v >= uln:
+        return Grade(1, term, f"{float(v):g} g/24 h >= ULN {float(uln):g}")
+    return Grade(0, term, f"{float(v):g} g/24 h below ULN {float(uln):g}")
+
+
+def grade_category(*, test: str, category: str) -> Grade:
+    """The CTCAE v5.0 grade of a categorical result; ValueError for a test CTCAE does not
+    grade (dipstick blood and glucose)."""
+    if test == "PROT":
+        return grade_proteinuria_dipstick(category)
+    raise ValueError(f"{test!r} has no CTCAE v5.0 grading here")
+
+
+def category_indicator(*, category: str, normal: tuple[str, ...]) -> str:
+    """SDTM LBNRIND of a categorical result: NORMAL within ``normal``, else ABNORMAL (CDISC
+    NRIND's term for a result out of a non-numeric reference; HIGH and LOW are for numbers)."""
+    return "NORMAL" if category in normal else "ABNORMAL"
 
 
 def range_indicator(*, value: Number, lln: Number | None, uln: Number | None) -> str:

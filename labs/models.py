@@ -3,7 +3,8 @@
 A result keeps the value and unit as entered (LBORRES/LBORRESU) beside the value in the test's
 standard unit (LBSTRESN/LBSTRESU, labs.units), the normal range it was read against (the one
 in force on its date for the subject's sex and age, labs.ranges) and its CTCAE v5.0 grade
-(labs.grading), all computed by labs.services when the result is saved.
+(labs.grading), all computed by labs.services when the result is saved. A categorical test (a
+urine dipstick, labs.units) keeps its category instead: no value, unit or standard value.
 """
 
 import pghistory
@@ -11,7 +12,7 @@ import pgtrigger
 from django.db import models
 from django.db.models import F, Q
 
-from labs.units import TESTS
+from labs.units import DIPSTICK, TESTS
 
 TEST_CHOICES = [(code, test.name) for code, test in TESTS.items()]
 
@@ -20,6 +21,7 @@ class Panel(models.TextChoices):
     HAEMATOLOGY = "haematology", "Haematology"
     CHEMISTRY = "chemistry", "Chemistry"
     COAGULATION = "coagulation", "Coagulation"
+    URINALYSIS = "urinalysis", "Urinalysis"
 
 
 PANEL_OF_TEST = {
@@ -33,7 +35,12 @@ PANEL_OF_TEST = {
     "CREAT": Panel.CHEMISTRY,
     "INR": Panel.COAGULATION,
     "APTT": Panel.COAGULATION,
+    "PROT": Panel.URINALYSIS,
+    "PROTEXR": Panel.URINALYSIS,
+    "OCCBLD": Panel.URINALYSIS,
+    "GLUC": Panel.URINALYSIS,
 }
+CATEGORY_CHOICES = [(c, c) for c in DIPSTICK]
 
 
 class RangeSex(models.TextChoices):
@@ -92,17 +99,24 @@ class LabResult(models.Model):
     panel = models.CharField(max_length=20, choices=Panel.choices, editable=False)
     collected_on = models.DateField("date collected")
     collected_time = models.TimeField("time collected", null=True, blank=True)
-    value = models.DecimalField("result (as reported)", max_digits=12, decimal_places=4)
-    unit = models.CharField("unit (as reported)", max_length=20)
+    # A numeric test has a value and unit, a categorical one (a dipstick) its category.
+    value = models.DecimalField(
+        "result (as reported)", max_digits=12, decimal_places=4, null=True, blank=True
+    )
+    unit = models.CharField("unit (as reported)", max_length=20, blank=True)
+    category = models.CharField(
+        "category (as reported)", max_length=20, choices=CATEGORY_CHOICES, blank=True
+    )
     # Derived on save by labs.services (never typed).
-    standard_value = models.DecimalField(max_digits=14, decimal_places=4, editable=False)
+    standard_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, editable=False)
     standard_unit = models.CharField(max_length=20, editable=False)
     normal_range = models.ForeignKey(
         LabNormalRange, null=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     normal_low = models.DecimalField(max_digits=14, decimal_places=4, null=True, editable=False)
     normal_high = models.DecimalField(max_digits=14, decimal_places=4, null=True, editable=False)
-    range_indicator = models.CharField(max_length=6, blank=True, editable=False)
+    # LOW, NORMAL, HIGH; ABNORMAL for a category out of normal; "" without a range.
+    range_indicator = models.CharField(max_length=8, blank=True, editable=False)
     grade = models.PositiveSmallIntegerField("CTCAE grade", null=True, editable=False)
     grade_reason = models.CharField(max_length=200, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
@@ -118,12 +132,25 @@ class LabResult(models.Model):
         triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="labresult_not_negative"),
-            models.CheckConstraint(condition=~Q(unit=""), name="labresult_has_unit"),
+            models.CheckConstraint(
+                condition=(
+                    Q(value__isnull=False, category="", standard_value__isnull=False) & ~Q(unit="")
+                )
+                | Q(value__isnull=True, unit="", standard_value__isnull=True) & ~Q(category=""),
+                name="labresult_value_and_unit_or_category",
+            ),
         ]
         indexes = [models.Index(fields=["subject", "test", "collected_on"])]
 
     def __str__(self):
         return f"{self.subject} {self.test} {self.collected_on}"
+
+    @property
+    def reported(self) -> str:
+        """The result as reported: "50 U/L", or a dipstick's "1+"."""
+        if self.category:
+            return self.category
+        return f"{self.value.normalize():f} {self.unit}" if self.value is not None else ""
 
     @property
     def title(self) -> str:

@@ -4,7 +4,9 @@
 (not voided) results of the export's subjects for exports.sdtm_export. What the record
 carries was computed when the result was saved (labs.services): the value in the test's
 standard unit (labs.units), the site's normal range in force on its date for the subject's
-sex and age (labs.ranges), LOW/NORMAL/HIGH and the CTCAE v5.0 grade (labs.grading).
+sex and age (labs.ranges), LOW/NORMAL/HIGH and the CTCAE v5.0 grade (labs.grading). A
+categorical result (a urine dipstick) is its category in LBORRES and LBSTRESC, without unit
+or numeric result, NORMAL or ABNORMAL against the test's normal categories.
 """
 
 import itertools
@@ -33,6 +35,8 @@ VARIABLES = variables(
     ("LBSTNRHI", "Reference Range Upper Limit-Std Units", sdtm.FLOAT),
     ("LBNRIND", "Reference Range Indicator"),
     ("LBNAM", "Vendor Name"),
+    ("LBSPEC", "Specimen Type"),
+    ("LBMETHOD", "Method of Test or Examination"),
     ("LBLOBXFL", "Last Observation Before Exposure Flag"),
     ("LBTOX", "Toxicity"),
     ("LBTOXGR", "Standard Toxicity Grade"),
@@ -42,7 +46,12 @@ VARIABLES = variables(
     ("LBDY", "Study Day of Specimen Collection", sdtm.INTEGER),
 )
 # The CRF's panels as LBCAT.
-CATEGORIES = {"haematology": "HEMATOLOGY", "chemistry": "CHEMISTRY", "coagulation": "COAGULATION"}
+CATEGORIES = {
+    "haematology": "HEMATOLOGY",
+    "chemistry": "CHEMISTRY",
+    "coagulation": "COAGULATION",
+    "urinalysis": "URINALYSIS",
+}
 
 
 @dataclass(frozen=True)
@@ -52,9 +61,9 @@ class LabFacts:
     panel: str  # labs.models.Panel value
     collected_on: date
     collected_time: time | None
-    value: Decimal  # as reported
+    value: Decimal | None  # as reported; None for a categorical result
     unit: str  # as reported
-    standard_value: Decimal
+    standard_value: Decimal | None
     standard_unit: str
     # The site's range in force, in the standard unit; and as the laboratory gave it.
     normal_low: Decimal | None = None
@@ -69,6 +78,9 @@ class LabFacts:
     visit_number: int | None = None
     visit_name: str = ""
     last_before_exposure: bool = False
+    category: str = ""  # a categorical result (dipstick) as reported
+    specimen: str = ""  # LBSPEC: URINE for the urinalysis
+    method: str = ""  # LBMETHOD: DIPSTICK
 
 
 def unit_text(unit: str) -> str:
@@ -84,7 +96,8 @@ def lb_record(key: sdtm.SubjectKey, seq: int, lab: LabFacts) -> dict:
     """One result. The range in original units only where the laboratory gave it in the
     result's own unit (otherwise it is in the standard one, LBSTNRLO/LBSTNRHI). LBTOXGR is
     the grade a value alone gives (labs.grading; "0" within the grade 1 limit), null where no
-    range was in force to grade it against."""
+    range was in force to grade it against. A categorical result is its category, in original
+    and standard format alike, with no unit and no numeric result."""
     same_unit = lab.range_unit.strip() == lab.unit.strip()
     graded = lab.grade is not None
     return sdtm.record(
@@ -95,17 +108,19 @@ def lb_record(key: sdtm.SubjectKey, seq: int, lab: LabFacts) -> dict:
         LBTESTCD=lab.test,
         LBTEST=lab.test_name,
         LBCAT=CATEGORIES.get(lab.panel, lab.panel.upper()),
-        LBORRES=sdtm.decimal_text(lab.value),
+        LBORRES=lab.category or sdtm.decimal_text(lab.value),
         LBORRESU=unit_text(lab.unit),
         LBORNRLO=sdtm.decimal_text(lab.range_low) if same_unit else "",
         LBORNRHI=sdtm.decimal_text(lab.range_high) if same_unit else "",
-        LBSTRESC=sdtm.decimal_text(lab.standard_value),
+        LBSTRESC=lab.category or sdtm.decimal_text(lab.standard_value),
         LBSTRESN=_float(lab.standard_value),
         LBSTRESU=unit_text(lab.standard_unit),
         LBSTNRLO=_float(lab.normal_low),
         LBSTNRHI=_float(lab.normal_high),
         LBNRIND=lab.range_indicator,
         LBNAM=lab.laboratory,
+        LBSPEC=lab.specimen,
+        LBMETHOD=lab.method,
         LBLOBXFL=sdtm.YES if lab.last_before_exposure else "",
         LBTOX=lab.ctcae_term if graded else "",
         LBTOXGR=str(lab.grade) if graded else "",
@@ -144,6 +159,7 @@ def lb_records(study, subjects) -> Iterator[dict]:
             "collected_time",
             "value",
             "unit",
+            "category",
             "standard_value",
             "standard_unit",
             "normal_low",
@@ -189,11 +205,17 @@ def lb_records(study, subjects) -> Iterator[dict]:
                     visit_number=row["visit__order"],
                     visit_name=row["visit__name"],
                     last_before_exposure=seq - 1 in baseline,
+                    category=row["category"],
+                    specimen=TESTS[row["test"]].specimen,
+                    method=TESTS[row["test"]].method,
                 ),
             )
 
 
-_STANDARD = "The result converted to the test's standard unit (labs.units), rounded for display."
+_STANDARD = (
+    "The result converted to the test's standard unit (labs.units), rounded for display; a "
+    "categorical result (dipstick) its category in LBSTRESC, LBSTRESN null."
+)
 _RANGE = (
     "The site laboratory's normal range in force on the collection date for the subject's sex "
     "and age (labs.ranges), in the standard unit."
@@ -218,15 +240,20 @@ LB = sdtm.SdtmDomain(
         "LBORNRLO": _ORIGINAL_RANGE,
         "LBORNRHI": _ORIGINAL_RANGE,
         "LBNAM": "The laboratory of the site's normal range in force.",
-        "LBNRIND": "LOW below LBSTNRLO, HIGH above LBSTNRHI, else NORMAL; null without a range.",
+        "LBNRIND": (
+            "LOW below LBSTNRLO, HIGH above LBSTNRHI, else NORMAL; null without a range. A "
+            "dipstick: NORMAL for its normal categories (protein negative or trace; blood and "
+            "glucose negative), else ABNORMAL."
+        ),
         "LBLOBXFL": "Y on each test's last result collected on or before the first dose day.",
         "LBTOX": "The CTCAE v5.0 term the test is graded by (labs.grading).",
         "LBTOXGR": (
             "CTCAE v5.0 grade from the standard value, the range and, for creatinine, the "
-            "baseline (labs.grading); null without a range in force."
+            "baseline (labs.grading); null without a range in force. Proteinuria by dipstick "
+            "from its category (1+ grade 1, 2+ and 3+ grade 2, 4+ grade 3)."
         ),
     },
-    assigned=frozenset({"LBTEST", "LBCAT", "LBSTRESU", "VISITNUM", "VISIT"}),
+    assigned=frozenset({"LBTEST", "LBCAT", "LBSTRESU", "LBSPEC", "LBMETHOD", "VISITNUM", "VISIT"}),
     required=frozenset({"LBSEQ", "LBTESTCD", "LBTEST"}),
     codelists={
         "LBTESTCD": sdtm.Codelist("CL.LBTESTCD", "Laboratory Test Code", "C65047"),
@@ -234,6 +261,8 @@ LB = sdtm.SdtmDomain(
         "LBORRESU": sdtm.UNIT,
         "LBSTRESU": sdtm.UNIT,
         "LBNRIND": sdtm.Codelist("CL.NRIND", "Reference Range Indicator", "C78736"),
+        "LBSPEC": sdtm.Codelist("CL.SPECTYPE", "Specimen Type", "C78734"),
+        "LBMETHOD": sdtm.METHOD,
         "LBLOBXFL": sdtm.NY,
         "LBTOX": sdtm.CTCAE,
         "LBTOXGR": sdtm.TOXGR,

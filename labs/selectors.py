@@ -65,10 +65,14 @@ def screening_panel(*, subject) -> dict[str, dict]:
     """The subject's latest live result of each test at its screening visit, in the test's
     standard unit with the upper limit of the site's range in force (event
     `screening_labs_of`, read by the eligibility CRF for inclusion 7: screening.lab_panel).
-    Plain values by test code: value, unit, uln, collected_on, title."""
+    Plain values by test code: value, unit, uln, collected_on, title; numeric tests only
+    (inclusion 7 reads numbers, not a dipstick's category)."""
     rows = (
         LabResult.objects.filter(
-            subject=subject, voided_at__isnull=True, visit__kind=VisitKind.SCREENING
+            subject=subject,
+            voided_at__isnull=True,
+            visit__kind=VisitKind.SCREENING,
+            standard_value__isnull=False,
         )
         .order_by("test", "-collected_on", F("collected_time").desc(nulls_last=True), "-id")
         .distinct("test")

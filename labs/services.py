@@ -1,6 +1,7 @@
 """Recording lab results and site normal ranges, through the CRF write contract
 (review.contract.crf_write). The rules are labs.units, labs.ranges and labs.grading: a save
-standardises the value, picks the normal range in force and computes the CTCAE grade."""
+standardises the value, picks the normal range in force and computes the CTCAE grade; a
+categorical result (a urine dipstick) is read by its category, with no range."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,7 +19,7 @@ from trial.audit import audit_context
 from trial.capabilities import Capability
 from trial.models import Site, Subject, User, Visit, VisitKind
 
-RESULT_FIELDS = ("test", "collected_on", "collected_time", "value", "unit")
+RESULT_FIELDS = ("test", "collected_on", "collected_time", "value", "unit", "category")
 RANGE_FIELDS = (
     "laboratory",
     "test",
@@ -75,8 +76,16 @@ def _compute(record: LabResult) -> None:
     """Standardise, pick the range and grade `record` (its entered fields set); field errors
     raise ValidationError naming the field."""
     subject = record.subject
-    if record.value is not None and record.value < 0:
-        raise ValidationError({"value": ["A lab value cannot be negative."]})
+    lab_test = units.TESTS.get(record.test)
+    if lab_test is None:
+        raise ValidationError({"test": [f"Unknown lab test {record.test!r}."]})
+    errors = _entry_problems(record, lab_test)
+    if errors:
+        raise ValidationError(errors)
+    record.panel = PANEL_OF_TEST[record.test]
+    if lab_test.categorical:
+        _read_category(record, lab_test)
+        return
     try:
         standard = units.standardise(test=record.test, value=record.value, unit=record.unit)
     except units.UnitError as error:
@@ -96,7 +105,6 @@ def _compute(record: LabResult) -> None:
         )
     except ranges.RangeError as error:
         raise ValidationError({"collected_on": [str(error)]}) from None
-    record.panel = PANEL_OF_TEST[record.test]
     record.standard_value = standard.value
     record.standard_unit = standard.unit
     record.normal_range = None
@@ -124,6 +132,46 @@ def _compute(record: LabResult) -> None:
         )
     except ValueError as error:  # the range lacks the limit this test is graded against
         record.grade_reason = str(error)[:200]
+        return
+    record.grade, record.grade_reason = result.grade, result.reason[:200]
+
+
+def _entry_problems(record: LabResult, lab_test: units.LabTest) -> dict[str, list[str]]:
+    """A categorical test takes its category and no value or unit; a numeric one its value
+    (not negative) and no category. The unit of a numeric one is checked by labs.units."""
+    errors: dict[str, list[str]] = {}
+    if lab_test.categorical:
+        problem = units.category_problem(record.test, record.category)
+        if problem:
+            errors["category"] = [problem + "."]
+        if record.value is not None:
+            errors["value"] = [f"{lab_test.name} is read as a category: leave the value empty."]
+        if record.unit:
+            errors["unit"] = [f"{lab_test.name} is read as a category: leave the unit empty."]
+        return errors
+    if record.value is None:
+        errors["value"] = [f"{lab_test.name} needs its value."]
+    elif record.value < 0:
+        errors["value"] = ["A lab value cannot be negative."]
+    if record.category:
+        errors["category"] = [f"{lab_test.name} is a number: leave the category empty."]
+    return errors
+
+
+def _read_category(record: LabResult, lab_test: units.LabTest) -> None:
+    """A category is read against the test's normal categories, not a site range, and
+    graded where CTCAE grades it (dipstick protein)."""
+    record.standard_value = None
+    record.standard_unit = ""
+    record.normal_range = None
+    record.normal_low = record.normal_high = None
+    record.range_indicator = grading.category_indicator(
+        category=record.category, normal=lab_test.normal_categories
+    )
+    try:
+        result = grading.grade_category(test=record.test, category=record.category)
+    except ValueError:
+        record.grade, record.grade_reason = None, "not graded by CTCAE v5.0"
         return
     record.grade, record.grade_reason = result.grade, result.reason[:200]
 
@@ -206,7 +254,7 @@ def regrade_after_first_dose(*, write, subject: Subject, by: User) -> None:
 def _apply(record: LabResult, values: dict) -> None:
     for name in RESULT_FIELDS:
         value = values.get(name)
-        if name in ("test", "unit"):
+        if name in ("test", "unit", "category"):
             value = (value or "").strip()
         setattr(record, name, value)
 
@@ -290,6 +338,9 @@ def normal_range_record(*, site: Site, by: User, values: dict, now: datetime) ->
     errors: dict[str, list[str]] = {}
     if test not in units.TESTS:
         errors["test"] = [f"Unknown lab test {test!r}."]
+    elif units.TESTS[test].categorical:
+        name = units.TESTS[test].name
+        errors["test"] = [f"{name} is read as a category: it has no numeric normal range."]
     elif unit not in units.accepted_units(test):
         accepted = ", ".join(units.accepted_units(test))
         errors["unit"] = [f"A {units.TESTS[test].name} range is in one of {accepted}."]

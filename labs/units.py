@@ -1,5 +1,8 @@
 """Lab units: each graded test is read in one standard unit, the value as entered is kept.
 
+A categorical test (a urine dipstick) has no unit: it is read as one of its ``categories``
+(``LabTest.categorical``), those in ``normal_categories`` being within normal.
+
 ``standardise`` converts a value entered in one of the units a test accepts into the test's
 standard unit (SI, as SDTM's LBSTRESN/LBSTRESU carry it). Conversion is exact (fractions), so
 a value that is exactly 3 x ULN stays exactly 3 x ULN after both are converted; rounding is
@@ -40,6 +43,18 @@ _ENZYME_UNITS["µkat/L"] = Fraction(60)
 # Coagulation: the INR is a ratio (CDISC unit RATIO), the aPTT a time in seconds (sec).
 _RATIO_UNITS = {"RATIO": Fraction(1), "ratio": Fraction(1)}
 _SECONDS_UNITS = {"sec": Fraction(1), "s": Fraction(1)}
+# 24-hour urine protein in CDISC's g/day ("Gram per 24 Hours"), as CTCAE's g/24 hrs.
+_PER_DAY_UNITS = {
+    "g/day": Fraction(1),
+    "g/24 h": Fraction(1),
+    "g/24h": Fraction(1),
+    "mg/day": Fraction(1, 1000),
+    "mg/24 h": Fraction(1, 1000),
+    "mg/24h": Fraction(1, 1000),
+}
+# A urine dipstick's semi-quantitative scale, as the strip's colour chart reads it.
+DIPSTICK = ("Negative", "Trace", "1+", "2+", "3+", "4+")
+URINE, DIPSTICK_METHOD = "URINE", "DIPSTICK"  # SDTM LBSPEC, LBMETHOD (CDISC CT)
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,15 @@ class LabTest:
     units: dict[str, Fraction]
     # display places of the standardised value
     places: int
+    # A categorical test: its categories (no units); those within normal.
+    categories: tuple[str, ...] = ()
+    normal_categories: tuple[str, ...] = ()
+    specimen: str = ""  # SDTM LBSPEC, where the test's specimen is not blood
+    method: str = ""  # SDTM LBMETHOD
+
+    @property
+    def categorical(self) -> bool:
+        return bool(self.categories)
 
 
 TESTS: dict[str, LabTest] = {
@@ -96,6 +120,43 @@ TESTS: dict[str, LabTest] = {
             },
             1,
         ),
+        # Urinalysis. Protein by dipstick is CDISC's PROT in urine by DIPSTICK; the 24-hour
+        # urine protein is PROTEXR ("Protein Excretion Rate"). Trace protein is within normal
+        # (CTCAE "Proteinuria" starts at 1+); for blood and glucose only a negative strip is.
+        LabTest(
+            "PROT",
+            "Protein",
+            "",
+            {},
+            0,
+            categories=DIPSTICK,
+            normal_categories=("Negative", "Trace"),
+            specimen=URINE,
+            method=DIPSTICK_METHOD,
+        ),
+        LabTest("PROTEXR", "Protein Excretion Rate", "g/day", _PER_DAY_UNITS, 3, specimen=URINE),
+        LabTest(
+            "OCCBLD",
+            "Occult Blood",
+            "",
+            {},
+            0,
+            categories=DIPSTICK[:5],
+            normal_categories=("Negative",),
+            specimen=URINE,
+            method=DIPSTICK_METHOD,
+        ),
+        LabTest(
+            "GLUC",
+            "Glucose",
+            "",
+            {},
+            0,
+            categories=DIPSTICK,
+            normal_categories=("Negative",),
+            specimen=URINE,
+            method=DIPSTICK_METHOD,
+        ),
     )
 }
 
@@ -128,11 +189,26 @@ def accepted_units(test: str) -> tuple[str, ...]:
     return tuple(TESTS[test].units)
 
 
+def category_problem(test: str, category: str) -> str:
+    """Why ``category`` is not a result of the categorical ``test``; "" if it is one."""
+    lab_test = TESTS[test]
+    if not category:
+        return f"{lab_test.name} needs its category: one of {', '.join(lab_test.categories)}"
+    if category not in lab_test.categories:
+        return (
+            f"{category!r} is not a category of {lab_test.name}: one of "
+            f"{', '.join(lab_test.categories)}"
+        )
+    return ""
+
+
 def standardise(*, test: str, value: Decimal, unit: str) -> StandardValue:
     """``value`` in ``unit`` read in the standard unit of ``test``."""
     lab_test = TESTS.get(test)
     if lab_test is None:
         raise UnitError(f"unknown lab test {test!r}")
+    if lab_test.categorical:
+        raise UnitError(f"{lab_test.name} is read as a category, not in a unit")
     if not unit or not unit.strip():
         raise UnitError(f"{lab_test.name}: a value needs its unit")
     factor = lab_test.units.get(unit.strip())

@@ -92,6 +92,8 @@ STENRF = Codelist("CL.STENRF", "Relation to Reference Period")
 TOXGR = Codelist("CL.TOXGR", "Toxicity Grade (CTCAE)")
 ND = Codelist("CL.ND", "Not Done")
 CTCAE = Codelist("CL.CTCAE", "CTCAE", dictionary="CTCAE", version="5.0")
+# --METHOD: the tumour assessments' imaging (TU, TR) and the labs' dipstick (LB).
+METHOD = Codelist("CL.METHOD", "Method", "C85492")
 
 STUDY_DAY = (
     "Days from RFSTDTC: the date minus RFSTDTC plus 1 on or after RFSTDTC, the date minus "

@@ -688,7 +688,7 @@ _VISIT = (
 _VISITS = {"VISITNUM": _VISIT, "VISIT": _VISIT}
 _BEFORE_EXPOSURE = "Y when the observation is dated on or before the first dose (RFXSTDTC)."
 _AS_ORIGINAL = "The original result (--ORRES) in standard format."
-METHOD = Codelist("CL.METHOD", "Method")
+METHOD = sdtm.METHOD
 
 
 def _measurements(subjects) -> int:

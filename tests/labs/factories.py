@@ -58,6 +58,15 @@ def result_values(**changes) -> dict:
     return values | changes
 
 
+def dipstick(category="1+", **changes) -> dict:
+    """The changes to result_values of a urine dipstick protein: a category, no value."""
+    return {"test": "PROT", "value": None, "unit": "", "category": category} | changes
+
+
+# Site A's 24-hour urine protein range (upper limit 0.15 g/24 h), for PROTEXR results.
+URINE_PROTEIN_RANGE = {"test": "PROTEXR", "unit": "g/day", "low": None, "high": Decimal("0.15")}
+
+
 def visit_of(subject, code):
     return subject.visits.get(code=code)
 

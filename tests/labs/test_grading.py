@@ -13,7 +13,15 @@ import pytest
 
 from adverse_events.ctcae import read_workbook
 from labs import grading
-from labs.grading import baseline_is_abnormal, grade_lab, range_indicator
+from labs.grading import (
+    baseline_is_abnormal,
+    category_indicator,
+    grade_category,
+    grade_lab,
+    grade_proteinuria_dipstick,
+    range_indicator,
+)
+from labs.units import DIPSTICK, TESTS
 from tests.adverse_events.test_ctcae import OFFICIAL_WORKBOOK
 
 D = Decimal
@@ -293,6 +301,91 @@ def test_range_indicator_is_sdtm_lbnrind(value, lln, uln, indicator):
         )
         == indicator
     )
+
+
+# "Proteinuria" (adult): G1 "1+ proteinuria"; G2 "2+ and 3+ proteinuria"; G3 "4+ proteinuria".
+@pytest.mark.parametrize(
+    ("category", "grade"),
+    [("Negative", 0), ("Trace", 0), ("1+", 1), ("2+", 2), ("3+", 2), ("4+", 3)],
+)
+def test_proteinuria_by_dipstick(category, grade):
+    assert grade_proteinuria_dipstick(category) == grade_category(test="PROT", category=category)
+    assert grade_proteinuria_dipstick(category).grade == grade
+    assert grade_proteinuria_dipstick(category).term == "Proteinuria"
+
+
+def test_every_dipstick_protein_category_has_its_grade():
+    assert TESTS["PROT"].categories == DIPSTICK
+    for category in DIPSTICK:
+        grade_proteinuria_dipstick(category)  # no ValueError
+
+
+# "Proteinuria" (adult): G1 "urinary protein >=ULN - <1.0 g/24 hrs"; G2 "1.0 - <3.5 g/24 hrs";
+# G3 ">=3.5 g/24 hrs". ULN 0.15 g/24 h. Each bound is inclusive from below.
+@pytest.mark.parametrize(
+    ("value", "grade"),
+    [
+        ("0", 0),
+        ("0.149", 0),
+        ("0.15", 1),  # at ULN: grade 1 (">=ULN")
+        ("0.999", 1),
+        ("1.0", 2),
+        ("3.499", 2),
+        ("3.5", 3),
+        ("12", 3),  # no grade 4 from a number
+    ],
+)
+def test_proteinuria_by_24_hour_urine_protein(value, grade):
+    result = grade_lab(test="PROTEXR", value=D(value), lln=None, uln=D("0.15"))
+    assert (result.grade, result.term) == (grade, "Proteinuria")
+
+
+def test_urine_protein_at_1_g_is_grade_2_even_with_a_uln_above_it():
+    assert grade_lab(test="PROTEXR", value=D(1), lln=None, uln=D("1.2")).grade == 2
+    assert grade_lab(test="PROTEXR", value=D("1.1"), lln=None, uln=D("1.2")).grade == 2
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: grade_proteinuria_dipstick("5+"), r"dipstick '5\+' is not one of"),
+        (lambda: grade_category(test="OCCBLD", category="1+"), "no CTCAE v5.0 grading"),
+        (lambda: grade_lab(test="PROT", value=1, lln=None, uln=None), "graded on its category"),
+        (
+            lambda: grade_lab(test="PROTEXR", value=1, lln=None, uln=None),
+            "needs the upper limit of normal",
+        ),
+    ],
+)
+def test_proteinuria_refuses_what_it_cannot_grade(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_proteinuria_grades_quote_the_official_sheet():
+    [row] = [r for r in read_workbook(OFFICIAL_WORKBOOK) if r.term == "Proteinuria"]
+    assert row.grade_1.startswith("1+ proteinuria; urinary protein ≥ULN - <1.0 g/24 hrs")
+    assert row.grade_2.startswith("Adult: 2+ and 3+ proteinuria; urinary protein 1.0 - <3.5")
+    assert row.grade_3.startswith("Adult: Urinary protein >=3.5 g/24 hrs; 4+ proteinuria")
+    assert row.grade_4.strip() in ("", "-")
+    assert row.navigational_note == "24-hour urine collection takes precedence over dipstick"
+
+
+@pytest.mark.parametrize(
+    ("test", "category", "indicator"),
+    [
+        ("PROT", "Negative", "NORMAL"),
+        ("PROT", "Trace", "NORMAL"),
+        ("PROT", "1+", "ABNORMAL"),
+        ("PROT", "4+", "ABNORMAL"),
+        ("OCCBLD", "Negative", "NORMAL"),
+        ("OCCBLD", "Trace", "ABNORMAL"),
+        ("GLUC", "Trace", "ABNORMAL"),
+    ],
+)
+def test_a_dipstick_is_normal_in_its_normal_categories_else_abnormal(test, category, indicator):
+    normal = TESTS[test].normal_categories
+    assert category_indicator(category=category, normal=normal) == indicator
 
 
 def test_every_graded_test_names_its_ctcae_v5_term_as_nci_spells_it():

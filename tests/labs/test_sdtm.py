@@ -9,7 +9,7 @@ import pytest
 from labs.sdtm import LB, LabFacts, lb_record, unit_text
 from labs.services import lab_result_void
 from review.sdtm import subject_key
-from tests.labs.factories import C1D8, RECORDED_AT, record_result
+from tests.labs.factories import C1D8, RECORDED_AT, dipstick, record_result
 from tests.screening.factories import PLANNED_C1D1
 from trial.models import Subject
 
@@ -50,6 +50,80 @@ def test_the_result_as_reported_and_in_the_standard_unit():
     assert (row["LBSEQ"], row["VISITNUM"], row["VISIT"]) == (3, 4, "Cycle 1 Day 8 (safety)")
     assert (row["LBDTC"], row["LBDY"]) == ("2026-11-28T08:30", 8)
     assert row["LBNAM"] == "FR01 hospital laboratory"
+
+
+# A urine dipstick: its category, no unit, no numeric result, no range.
+DIPSTICK_PROTEIN = replace(
+    CREATININE,
+    test="PROT",
+    test_name="Protein",
+    panel="urinalysis",
+    value=None,
+    unit="",
+    category="1+",
+    standard_value=None,
+    standard_unit="",
+    normal_low=None,
+    normal_high=None,
+    range_low=None,
+    range_high=None,
+    range_unit="",
+    laboratory="",
+    range_indicator="ABNORMAL",
+    grade=1,
+    ctcae_term="Proteinuria",
+    specimen="URINE",
+    method="DIPSTICK",
+)
+
+
+def test_a_dipstick_is_its_category_in_urine_by_dipstick():
+    row = lb_record(KEY, 2, DIPSTICK_PROTEIN)
+    assert (row["LBTESTCD"], row["LBTEST"], row["LBCAT"]) == ("PROT", "Protein", "URINALYSIS")
+    assert (row["LBSPEC"], row["LBMETHOD"]) == ("URINE", "DIPSTICK")
+    assert (row["LBORRES"], row["LBORRESU"]) == ("1+", "")
+    assert (row["LBSTRESC"], row["LBSTRESN"], row["LBSTRESU"]) == ("1+", None, "")
+    assert (row["LBSTNRLO"], row["LBSTNRHI"], row["LBORNRLO"], row["LBORNRHI"]) == (
+        None, None, "", ""
+    )  # fmt: skip
+    assert (row["LBNRIND"], row["LBTOX"], row["LBTOXGR"]) == ("ABNORMAL", "Proteinuria", "1")
+
+
+def test_a_dipstick_ctcae_does_not_grade_has_no_toxicity():
+    blood = replace(DIPSTICK_PROTEIN, test="OCCBLD", grade=None, ctcae_term="")
+    row = lb_record(KEY, 1, blood)
+    assert (row["LBTOX"], row["LBTOXGR"], row["LBORRES"]) == ("", "", "1+")
+
+
+def test_a_blood_test_has_no_specimen_or_method_written():
+    row = lb_record(KEY, 1, CREATININE)
+    assert (row["LBSPEC"], row["LBMETHOD"]) == ("", "")
+
+
+def test_rows_read_from_saved_dipsticks_and_24_hour_proteins(subject, site_a, coordinator_a, study):
+    from labs.services import normal_range_record
+    from tests.labs.factories import URINE_PROTEIN_RANGE, range_values
+
+    normal_range_record(
+        site=site_a, by=coordinator_a, values=range_values(**URINE_PROTEIN_RANGE), now=RECORDED_AT
+    )
+    record_result(subject, coordinator_a, **dipstick("4+"))
+    record_result(subject, coordinator_a, test="PROTEXR", value=Decimal(400), unit="mg/day")
+
+    rows = list(LB.records(study, Subject.objects.filter(pk=subject.pk)))
+
+    strip, urine = sorted(rows, key=lambda r: r["LBTESTCD"])
+    assert (strip["LBTESTCD"], strip["LBORRES"], strip["LBORRESU"], strip["LBSTRESN"]) == (
+        "PROT", "4+", "", None
+    )  # fmt: skip
+    assert (strip["LBSPEC"], strip["LBMETHOD"], strip["LBTOXGR"]) == ("URINE", "DIPSTICK", "3")
+    assert (urine["LBTESTCD"], urine["LBTEST"], urine["LBORRES"], urine["LBORRESU"]) == (
+        "PROTEXR", "Protein Excretion Rate", "400", "mg/day"
+    )  # fmt: skip
+    assert (urine["LBSTRESN"], urine["LBSTRESU"], urine["LBSTNRHI"]) == (0.4, "g/day", 0.15)
+    assert (urine["LBSPEC"], urine["LBMETHOD"], urine["LBNRIND"], urine["LBTOXGR"]) == (
+        "URINE", "", "HIGH", "1"
+    )  # fmt: skip
 
 
 def test_the_range_in_original_units_only_where_the_laboratory_gave_it_in_the_results_unit():

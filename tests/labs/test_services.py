@@ -20,7 +20,9 @@ from tests.labs.factories import (
     C1D8,
     RANGES_FROM,
     RECORDED_AT,
+    URINE_PROTEIN_RANGE,
     add_ranges,
+    dipstick,
     range_values,
     record_result,
     result_values,
@@ -97,6 +99,118 @@ def test_bad_input_is_refused_naming_the_field(subject, coordinator_a, changes, 
         record_result(subject, coordinator_a, **changes)
     assert message in " ".join(excinfo.value.message_dict[field])
     assert not LabResult.objects.exists()
+
+
+def test_a_dipstick_keeps_its_category_read_against_its_normal_ones_and_graded(
+    subject, coordinator_a
+):
+    record = record_result(subject, coordinator_a, **dipstick("1+"))
+    assert (record.category, record.value, record.unit) == ("1+", None, "")
+    assert (record.standard_value, record.standard_unit, record.normal_range) == (None, "", None)
+    assert (record.panel, record.range_indicator, record.grade) == ("urinalysis", "ABNORMAL", 1)
+    assert record.grade_reason == "dipstick 1+"
+    assert record.reported == "1+"
+    trace = record_result(subject, coordinator_a, **dipstick("Trace"))
+    assert (trace.range_indicator, trace.grade) == ("NORMAL", 0)
+
+
+def test_a_dipstick_ctcae_does_not_grade_is_kept_ungraded(subject, coordinator_a):
+    record = record_result(subject, coordinator_a, **dipstick("2+", test="OCCBLD"))
+    assert (record.range_indicator, record.grade) == ("ABNORMAL", None)
+    assert record.grade_reason == "not graded by CTCAE v5.0"
+
+
+def test_a_24_hour_urine_protein_is_read_against_the_sites_range(subject, site_a, coordinator_a):
+    normal_range_record(
+        site=site_a, by=coordinator_a, values=range_values(**URINE_PROTEIN_RANGE), now=RECORDED_AT
+    )
+    record = record_result(
+        subject, coordinator_a, test="PROTEXR", value=Decimal(1200), unit="mg/24 h"
+    )
+    assert (record.standard_value, record.standard_unit) == (Decimal("1.200"), "g/day")
+    assert (record.range_indicator, record.grade, record.panel) == ("HIGH", 2, "urinalysis")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (dipstick(""), "category", "Protein needs its category: one of Negative, Trace, 1+"),
+        (dipstick("5+"), "category", "'5+' is not a category of Protein"),
+        (dipstick(value=Decimal(1)), "value", "read as a category: leave the value empty"),
+        (dipstick(unit="g/L"), "unit", "read as a category: leave the unit empty"),
+        ({"value": None}, "value", "Alanine Aminotransferase needs its value"),
+        ({"category": "1+"}, "category", "is a number: leave the category empty"),
+    ],
+)
+def test_a_category_for_a_dipstick_and_a_value_for_a_number_or_refused_naming_the_field(
+    subject, coordinator_a, changes, field, message
+):
+    with pytest.raises(ValidationError) as excinfo:
+        record_result(subject, coordinator_a, **changes)
+    assert message in " ".join(excinfo.value.message_dict[field])
+    assert not LabResult.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"value": Decimal(1), "unit": "U/L", "category": "1+", "standard_value": Decimal(1)},
+        {"value": None, "unit": "", "category": "", "standard_value": None},
+        {"value": Decimal(1), "unit": "", "category": "", "standard_value": Decimal(1)},
+    ],
+)
+def test_the_database_refuses_a_result_both_or_neither_numeric_and_categorical(
+    subject, coordinator_a, fields
+):
+    row = LabResult(
+        subject=subject,
+        visit=subject.visits.get(code="C1D8"),
+        test="PROT",
+        panel="urinalysis",
+        collected_on=C1D8,
+        recorded_by=coordinator_a,
+        **fields,
+    )
+    with transaction.atomic(), pytest.raises(DatabaseError, match="value_and_unit_or_category"):
+        row.save()
+
+
+def test_a_grade_2_dipstick_without_an_ae_raises_a_query_on_the_category(subject, coordinator_a):
+    record = record_result(subject, coordinator_a, **dipstick("3+"))
+    assert record.grade == 2
+    [query] = auto_queries(record)
+    assert query.field_name == "category" and "Proteinuria" in query.text
+
+
+def test_a_dipstick_is_not_in_the_screening_panel(subject, coordinator_a):
+    record_result(subject, coordinator_a, "SCR", collected_on=RECORDED_AT.date(), **dipstick())
+    assert screening_panel(subject) == {}
+
+
+def test_correcting_a_baseline_dipstick_regrades_without_a_value(subject, coordinator_a):
+    baseline = record_result(
+        subject, coordinator_a, "C1D1", collected_on=PLANNED_C1D1, **dipstick("Negative")
+    )
+    later = record_result(subject, coordinator_a, **dipstick("2+"))
+    corrected = lab_result_update(
+        record=baseline,
+        by=coordinator_a,
+        values=result_values(collected_on=PLANNED_C1D1, **dipstick("Trace")),
+        reason="Misread strip",
+        expected_version=1,
+        now=LATER,
+    )
+    later.refresh_from_db()
+    assert (corrected.category, corrected.grade, corrected.version) == ("Trace", 0, 2)
+    assert (later.grade, later.version) == (2, 1)  # a dipstick's grade has no baseline
+
+
+def test_a_dipstick_has_no_numeric_normal_range(site_a, coordinator_a):
+    with pytest.raises(ValidationError) as excinfo:
+        normal_range_record(
+            site=site_a, by=coordinator_a, values=range_values(test="PROT"), now=RECORDED_AT
+        )
+    assert "read as a category" in excinfo.value.message_dict["test"][0]
 
 
 def test_other_sites_and_read_only_roles_cannot_record(subject, coordinator_b, monitor):
@@ -425,3 +539,25 @@ def test_recording_the_first_dose_after_the_results_regrades_them(
     assert (later.grade, later.version) == (0, 2)
     event = LabResultEvent.objects.filter(pgh_obj=later).latest("pgh_id")
     assert event.pgh_context.metadata["reason"] == "Regraded: the first dose date changed"
+
+
+def test_recording_the_first_dose_regrades_around_a_dipstick_and_a_24_hour_protein(
+    study, site_a, coordinator_a, investigator_a, dictionary
+):
+    """The first dose's regrade reads every result again: a result without a value (a
+    dipstick) is read by its category, unchanged and unsaved."""
+    add_ranges(site_a, coordinator_a)
+    normal_range_record(
+        site=site_a, by=coordinator_a, values=range_values(**URINE_PROTEIN_RANGE), now=RECORDED_AT
+    )
+    subject = enrolled_subject(study, site_a, coordinator_a, investigator_a)
+    strip = record_result(subject, coordinator_a, **dipstick("1+"))
+    urine = record_result(
+        subject, coordinator_a, test="PROTEXR", value=Decimal("0.1"), unit="g/day"
+    )
+
+    record_dose(subject, "C1D1", coordinator_a)
+
+    strip.refresh_from_db()
+    urine.refresh_from_db()
+    assert (strip.grade, strip.version, urine.grade, urine.version) == (1, 1, 0, 1)

@@ -8,7 +8,7 @@ import pytest
 from labs.selectors import lab_results_for, shift_rows
 from labs.services import lab_result_void
 from labs.shift import MISSING, NOT_GRADED, ShiftRow, shift_table
-from tests.labs.factories import RECORDED_AT, add_ranges, record_result
+from tests.labs.factories import RECORDED_AT, add_ranges, dipstick, record_result
 from tests.screening.factories import PLANNED_C1D1
 
 # --- the pure table ----------------------------------------------------------------------
@@ -131,6 +131,18 @@ def test_the_worst_post_baseline_grade_counts_and_a_voided_result_does_not(subje
         now=RECORDED_AT,
     )
     assert _cells(coordinator_a) == {("ALT", 0, 1): 1}
+
+
+def test_a_dipstick_without_a_value_shifts_by_its_graded_category(subject, coordinator_a):
+    record_result(subject, coordinator_a, "C1D1", collected_on=PLANNED_C1D1, **dipstick("Trace"))
+    record_result(subject, coordinator_a, "C1D8", **dipstick("1+"))
+    record_result(subject, coordinator_a, "C1D8", **dipstick("3+", test="OCCBLD"))  # ungraded
+    record_result(subject, coordinator_a, "C1D8", value=Decimal(50))
+    assert _cells(coordinator_a) == {("ALT", MISSING, 1): 1, ("PROT", 0, 1): 1}
+    [protein] = [
+        t for t in shift_table(shift_rows(lab_results_for(coordinator_a))) if t.test == "PROT"
+    ]
+    assert protein.term == "Proteinuria"
 
 
 def test_a_subject_without_a_baseline_result_is_in_the_missing_row(subject, coordinator_a):

@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from labs.units import UnitError, accepted_units, standardise
+from labs.units import TESTS, UnitError, accepted_units, category_problem, standardise
 
 D = Decimal
 
@@ -33,6 +33,10 @@ D = Decimal
         ("INR", "1.25", "ratio", "1.25", "RATIO"),
         ("APTT", "32.5", "sec", "32.5", "sec"),
         ("APTT", "32.5", "s", "32.5", "sec"),
+        # 24-hour urine protein in CDISC's g/day (CTCAE's g/24 hrs).
+        ("PROTEXR", "0.42", "g/24 h", "0.420", "g/day"),
+        ("PROTEXR", "150", "mg/day", "0.150", "g/day"),
+        ("PROTEXR", "3500", "mg/24h", "3.500", "g/day"),
     ],
 )
 def test_standardise_converts_to_the_tests_standard_unit(
@@ -61,6 +65,8 @@ def test_the_exact_value_is_kept_unrounded_for_grading():
         ("INR", "", "needs its unit"),
         ("INR", "%", "not one of RATIO, ratio"),
         ("APTT", "min", "not one of sec, s"),
+        ("PROT", "g/L", "read as a category, not in a unit"),
+        ("OCCBLD", "", "read as a category"),
     ],
 )
 def test_a_missing_or_foreign_unit_is_refused_naming_the_accepted_ones(test, unit, message):
@@ -71,3 +77,29 @@ def test_a_missing_or_foreign_unit_is_refused_naming_the_accepted_ones(test, uni
 def test_each_test_accepts_its_standard_unit():
     for test in ("NEUT", "PLAT", "WBC", "HGB", "ALT", "AST", "BILI", "CREAT", "INR", "APTT"):
         assert standardise(test=test, value=D(1), unit=accepted_units(test)[0]).exact == 1
+
+
+@pytest.mark.parametrize(
+    ("test", "category", "problem"),
+    [
+        ("PROT", "1+", ""),
+        ("PROT", "Negative", ""),
+        ("PROT", "", "Protein needs its category: one of Negative, Trace, 1+, 2+, 3+, 4+"),
+        ("PROT", "positive", "'positive' is not a category of Protein"),
+        ("OCCBLD", "3+", ""),
+        (
+            "OCCBLD",
+            "4+",
+            "'4+' is not a category of Occult Blood: one of Negative, Trace, 1+, 2+, 3+",
+        ),
+    ],
+)
+def test_a_categorical_result_is_one_of_its_tests_categories(test, category, problem):
+    assert category_problem(test, category).startswith(problem)
+    assert bool(category_problem(test, category)) == bool(problem)
+
+
+def test_a_categorical_test_has_no_units_and_a_numeric_one_no_categories():
+    for lab_test in TESTS.values():
+        assert bool(lab_test.units) != lab_test.categorical, lab_test.code
+        assert set(lab_test.normal_categories) <= set(lab_test.categories)

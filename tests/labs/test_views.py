@@ -6,7 +6,14 @@ import pytest
 from django.urls import reverse
 
 from labs.models import LabResult
-from tests.labs.factories import RECORDED_AT, form_data, record_result, result_values, visit_of
+from tests.labs.factories import (
+    RECORDED_AT,
+    dipstick,
+    form_data,
+    record_result,
+    result_values,
+    visit_of,
+)
 from tests.rendered_form import lost_values, submitted_values
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +51,46 @@ def test_bad_input_is_refused_naming_the_field_and_kept(
 ):
     client.force_login(coordinator_a)
     posted = form_data(result_values()) | changes
+    response = client.post(_visit_url(subject), posted)
+    assert response.status_code == 400
+    assert any(message in e for e in response.context["form"].errors[field])
+    assert lost_values(posted, response.content.decode()) == {}
+    assert not LabResult.objects.exists()
+
+
+def test_coordinator_picks_a_dipsticks_category_shown_abnormal_with_its_grade(
+    client, subject, coordinator_a
+):
+    client.force_login(coordinator_a)
+    form = client.get(_visit_url(subject)).context["form"]
+    assert [c for c, _label in form.fields["category"].choices][1:] == [
+        "Negative", "Trace", "1+", "2+", "3+", "4+"
+    ]  # fmt: skip
+    response = client.post(_visit_url(subject), form_data(result_values(**dipstick("2+"))))
+    assert response.status_code == 302
+    page = client.get(_visit_url(subject)).content.decode()
+    assert "2+" in page and "ABNORMAL" in page and "by category" in page
+    record = LabResult.objects.get()
+    assert (record.category, record.value, record.grade) == ("2+", None, 2)
+    detail = client.get(reverse("lab_result_detail", args=[record.pk])).content.decode()
+    assert "Category 2+ · ABNORMAL" in detail
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (dipstick(""), "category", "Protein needs its category"),
+        (dipstick(value="1"), "value", "leave the value empty"),
+        (dipstick(unit="g/L"), "unit", "leave the unit empty"),
+        ({"value": ""}, "value", "needs its value"),
+        ({"category": "1+"}, "category", "leave the category empty"),
+    ],
+)
+def test_a_value_or_category_where_the_test_takes_the_other_is_refused_and_kept(
+    client, subject, coordinator_a, changes, field, message
+):
+    client.force_login(coordinator_a)
+    posted = form_data(result_values()) | form_data(changes)
     response = client.post(_visit_url(subject), posted)
     assert response.status_code == 400
     assert any(message in e for e in response.context["form"].errors[field])
