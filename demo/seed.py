@@ -127,7 +127,8 @@ LABS = {
 
 
 # Each demo site laboratory's normal ranges: (test, unit, low, high, sex), every test of the
-# haematology, chemistry and coagulation panels (labs.models.PANEL_OF_TEST).
+# haematology, chemistry and coagulation panels (labs.models.PANEL_OF_TEST) and the 24-hour
+# urine protein of the urinalysis (its dipsticks are read by category, without a range).
 LAB_RANGES = (
     ("ALT", "U/L", "7", "40", ""),
     ("AST", "U/L", "8", "35", ""),
@@ -140,6 +141,7 @@ LAB_RANGES = (
     ("HGB", "g/L", "120", "155", "F"),
     ("INR", "RATIO", "0.8", "1.2", ""),
     ("APTT", "sec", "25", "40", ""),
+    ("PROTEXR", "g/day", "0", "0.15", ""),
 )
 
 
@@ -662,6 +664,7 @@ class DemoSeeder:
             p for p in (*dl1, *dl2, *expansion, *dl3) if p.subject.status in WITH_VISIT_FORMS
         ]
         self.visit_assessments(treated, self.lab_stories(dl3))
+        self.urinalysis(dl3)
         self.review_and_lock(dl1, dl2, expansion, dl3)
         self.reminders_and_notifications()
         self.export()
@@ -1157,6 +1160,37 @@ class DemoSeeder:
                     "collected_time": time(8, 30),
                     "value": value,
                     "unit": unit,
+                },
+                now=self.entered_at(patient, visit, 15),
+            )
+
+    # The urinalysis is not on the schedule of assessments: J's and K's were asked for by the
+    # investigator. J's dipstick turns 1+ on C1D8 and the 24-hour urine confirms it (0.32 g,
+    # above the ULN 0.15): Proteinuria grade 1, so no query; K's stays negative.
+    URINALYSES = (
+        (0, "SCR", {"test": "PROT", "category": "Negative"}),
+        (0, "C1D1", {"test": "PROT", "category": "Trace"}),
+        (0, "C1D8", {"test": "PROT", "category": "1+"}),
+        (0, "C1D8", {"test": "PROTEXR", "value": Decimal("0.32"), "unit": "g/24 h"}),
+        (1, "C1D8", {"test": "PROT", "category": "Negative"}),
+        (1, "C1D8", {"test": "GLUC", "category": "Negative"}),
+    )
+
+    def urinalysis(self, dl3) -> None:
+        """A few urine dipsticks and a 24-hour urine protein, through the lab service."""
+        for index, code, entered in self.URINALYSES:
+            patient = dl3[index]
+            visit = patient.subject.visits.get(code=code)
+            lab_result_record(
+                visit=visit,
+                by=patient.crc,
+                values={
+                    "collected_on": visit.completed_on,
+                    "collected_time": time(8, 30),
+                    "value": None,
+                    "unit": "",
+                    "category": "",
+                    **entered,
                 },
                 now=self.entered_at(patient, visit, 15),
             )

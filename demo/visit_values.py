@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 # Reporting precision of the demo laboratories (decimal places), the unit of each range.
-LAB_PLACES = {"NEUT": 1, "WBC": 1, "INR": 2, "APTT": 1}
+LAB_PLACES = {"NEUT": 1, "WBC": 1, "INR": 2, "APTT": 1, "PROTEXR": 3}
 
 
 def seed_number(*parts: str) -> int:

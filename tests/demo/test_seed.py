@@ -539,7 +539,9 @@ def test_lab_values_are_normal_but_the_seeds_two_stories(demo):
     from labs.models import LabResult
 
     treated = LabResult.objects.filter(subject__in=_treated())
-    assert treated.filter(normal_range__isnull=True).count() == 0
+    # A dipstick is read by its category, never against a range.
+    assert treated.filter(normal_range__isnull=True).exclude(category="").count() == 5
+    assert treated.filter(normal_range__isnull=True, category="").count() == 0
     assert set(treated.exclude(range_indicator="NORMAL").values_list(
         "subject__subject_number", "visit__code", "test", "range_indicator"
     )) == {
@@ -547,6 +549,8 @@ def test_lab_values_are_normal_but_the_seeds_two_stories(demo):
         ("FR01-004", "C1D8", "WBC", "LOW"),  # grade 1
         ("FR01-004", "C1D8", "ALT", "HIGH"),  # grade 1
         ("FR02-004", "C1D8", "PLAT", "LOW"),  # grade 3, its AE
+        ("FR01-004", "C1D8", "PROT", "ABNORMAL"),  # dipstick 1+: proteinuria grade 1
+        ("FR01-004", "C1D8", "PROTEXR", "HIGH"),  # 0.32 g/24 h: grade 1
     }  # fmt: skip
     # The screening panel repeats the eligibility CRF's answers (the same draw).
     screening = LabResult.objects.filter(visit__code="SCR", test="PLAT")
