@@ -19,7 +19,7 @@ from review import task_counts
 from review.models import Query, QueryStatus
 from screening.models import EligibilityAssessment, EligibilityStatus
 from trial.access import roles_of
-from trial.models import Membership, Role, Site, Subject, SubjectStatus, User, Visit
+from trial.models import Membership, Role, Site, Study, Subject, SubjectStatus, User, Visit
 from trial.study import current_study_or_none
 
 DUE_HORIZON_DAYS = 7  # as the worklist and the daily digest
@@ -100,10 +100,15 @@ class _CountOf(Subquery):
     output_field = IntegerField()
 
 
-def _counts(user: User, **querysets) -> dict[str, int]:
-    """Several counts in one query (each a scalar subquery on indexed columns)."""
+def _one_row(anchor, **querysets) -> dict[str, int]:
+    """Several counts in one query (each a scalar subquery on indexed columns), on the one
+    row of `anchor`."""
     annotations = {name: _CountOf(qs.order_by().values("pk")) for name, qs in querysets.items()}
-    return User.objects.filter(pk=user.pk).annotate(**annotations).values(*annotations).get()
+    return anchor.annotate(**annotations).values(*annotations).get()
+
+
+def _counts(user: User, **querysets) -> dict[str, int]:
+    return _one_row(User.objects.filter(pk=user.pk), **querysets)
 
 
 def _sae_clocks(subjects, now: datetime, *, show: bool) -> tuple[int, list[Clock]]:
@@ -144,6 +149,38 @@ class MyTasks(list):
     extra: dict[str, int]
 
 
+def forms_incomplete(subjects, *, today: date) -> int:
+    """Forms saved but incomplete (doses, eligibility), and forms the schedule expects that
+    are owed on `today` and not entered: in one query, whatever the number of forms."""
+    study = current_study_or_none()
+    if study is None:
+        return 0
+    subjects = subjects.filter(voided_at__isnull=True)
+    missing = {
+        f"missing_{n}": form.visits
+        for n, form in enumerate(
+            task_counts.missing_forms(
+                Visit.objects.filter(subject__in=subjects),
+                study.schedule_of_assessments(),
+                today=today,
+            )
+        )
+    }
+    counted = _one_row(
+        Study.objects.filter(pk=study.pk),
+        doses=DosingRecord.objects.filter(
+            incomplete_doses(), subject__in=subjects, voided_at__isnull=True
+        ),
+        eligibility=EligibilityAssessment.objects.filter(
+            subject__in=subjects,
+            status=EligibilityStatus.INCOMPLETE,
+            subject__status=SubjectStatus.SCREENING,
+        ),
+        **missing,
+    )
+    return sum(counted.values())
+
+
 def my_tasks(
     user: User, *, today: date, now: datetime, clocks: bool = False, extra=None
 ) -> MyTasks:
@@ -167,38 +204,24 @@ def my_tasks(
             missed_reason="",
             window_opens_on__lte=today + timedelta(days=DUE_HORIZON_DAYS),
         )
-        study = current_study_or_none()
-        schedule = study.schedule_of_assessments() if study else ()
-        missing = {
-            f"missing_{n}": form.visits
-            for n, form in enumerate(
-                task_counts.missing_forms(
-                    Visit.objects.filter(subject__in=subjects), schedule, today=today
-                )
-            )
-        }
-        # The coordinator's badge is on every page they open: its counts in one query.
+        # The coordinator's badge is on every page they open: its counts in one query, and
+        # the forms incomplete (which scan every visit of the site) stored per site and day.
         counted = _counts(
             user,
             queries=Query.objects.filter(status=QueryStatus.OPEN, subject__in=subjects),
             overdue=open_visits.filter(window_closes_on__lt=today),
             due=open_visits.filter(window_closes_on__gte=today),
-            doses=DosingRecord.objects.filter(
-                incomplete_doses(), subject__in=subjects, voided_at__isnull=True
-            ),
-            eligibility=EligibilityAssessment.objects.filter(
-                subject__in=subjects,
-                status=EligibilityStatus.INCOMPLETE,
-                subject__status=SubjectStatus.SCREENING,
-            ),
-            **missing,
             **extra,
         )
         sections.extra = {name: counted[name] for name in extra}
         visits = {"overdue": counted["overdue"], "due": counted["due"]}
-        # Saved but incomplete, and expected by the schedule but not entered once owed.
-        incomplete = counted["doses"] + counted["eligibility"]
-        incomplete += sum(counted[name] for name in missing)
+        incomplete = task_counts.cached(
+            "forms_incomplete",
+            _sites(user, Role.COORDINATOR),
+            now=now,
+            count=lambda site_subjects: forms_incomplete(site_subjects, today=today),
+            day=today,
+        )
         sections.append(
             Section(
                 Role.COORDINATOR,

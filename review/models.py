@@ -219,10 +219,11 @@ class SiteChange(models.Model):
 
 class TaskCount(models.Model):
     """A count of the work waiting at one site (review.task_counts: the review queue, the
-    forms to verify, the records to lock), kept so that the navigation costs one indexed
-    query whatever the size of the trial. It is current while the audit chain's head (moved
-    at the commit of every audited write: any CRF, subject, lock or verification) and the
-    site's SiteChange token are those it was counted at, and for MAX_AGE at most
+    forms to verify, the records to lock; followup.my_tasks: the coordinator's forms
+    incomplete), kept so that the navigation costs one indexed query whatever the size of the
+    trial. It is current while the audit chain's head (moved at the commit of every audited
+    write: any CRF, subject, lock or verification) and the site's SiteChange token are those
+    it was counted at, for its `day` if it has one, and for MAX_AGE at most
     (review.task_counts)."""
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
@@ -231,6 +232,8 @@ class TaskCount(models.Model):
     chain_seq = models.BigIntegerField()
     site_token = models.UUIDField()
     counted_at = models.DateTimeField()
+    # The day a count depends on (forms owed once their visit's window has closed), or null.
+    day = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [

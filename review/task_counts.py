@@ -94,10 +94,19 @@ COUNTS: dict[str, Callable[[QuerySet[Subject]], int]] = {
 }
 
 
-def cached(name: str, sites: QuerySet[Site], *, now: datetime) -> int:
-    """COUNTS[name] of the subjects of `sites`, the sum of each site's stored count: one
-    indexed query when they are all current; a site whose count is not is counted again
-    (on the primary database) and stored."""
+def cached(
+    name: str,
+    sites: QuerySet[Site],
+    *,
+    now: datetime,
+    count: Callable[[QuerySet[Subject]], int] | None = None,
+    day: date | None = None,
+) -> int:
+    """COUNTS[name] (or `count`) of the subjects of `sites`, the sum of each site's stored
+    count: one indexed query when they are all current; a site whose count is not is counted
+    again (on the primary database) and stored. `day`: the count depends on the date (what
+    is owed on it), and a count stored for another day is not current."""
+    count = count or COUNTS[name]
     head = Coalesce(Subquery(AuditChainHead.objects.filter(pk=1).values("last_seq")), Value(0))
     token = Coalesce(
         Subquery(SiteChange.objects.filter(site=OuterRef("pk")).values("token")),
@@ -109,6 +118,7 @@ def cached(name: str, sites: QuerySet[Site], *, now: datetime) -> int:
         chain_seq=OuterRef("seq"),
         site_token=OuterRef("token"),
         counted_at__gte=now - MAX_AGE,
+        day=day,
     ).values("count")
     # The marks are read before anything is counted: a change committed while counting
     # moves them past the stored ones, so its site is counted again at the next page.
@@ -123,7 +133,7 @@ def cached(name: str, sites: QuerySet[Site], *, now: datetime) -> int:
     for site_id, stored, chain_seq, site_token in rows:
         if stored is None:
             with transaction.atomic(using=PRIMARY):  # never on a lagging replica
-                stored = COUNTS[name](Subject.objects.filter(site_id=site_id))
+                stored = count(Subject.objects.filter(site_id=site_id))
             counted.append(
                 TaskCount(
                     site_id=site_id,
@@ -132,6 +142,7 @@ def cached(name: str, sites: QuerySet[Site], *, now: datetime) -> int:
                     chain_seq=chain_seq,
                     site_token=site_token,
                     counted_at=now,
+                    day=day,
                 )
             )
         total += stored
@@ -140,7 +151,7 @@ def cached(name: str, sites: QuerySet[Site], *, now: datetime) -> int:
             counted,
             update_conflicts=True,
             unique_fields=["site", "name"],
-            update_fields=["count", "chain_seq", "site_token", "counted_at"],
+            update_fields=["count", "chain_seq", "site_token", "counted_at", "day"],
         )
     return total
 

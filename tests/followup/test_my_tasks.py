@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from followup.my_tasks import my_tasks
+from followup.my_tasks import forms_incomplete, my_tasks
 from review.models import TaskCount
 from review.selectors import awaiting_review
 from review.services import query_answer, query_raise, record_lock, record_verify
@@ -172,6 +172,30 @@ def test_forms_incomplete_counts_each_expected_form_owed_and_missing(
     record_result(dosed, coordinator_a)  # ALT: the chemistry panel is entered
     assert counts(coordinator_a, now=day_after)["forms_incomplete"] == before + 2
     assert counts(coordinator_b, now=day_after)["forms_incomplete"] == 0  # another site
+
+
+def test_forms_incomplete_are_read_from_a_count_stored_per_site_and_day(
+    dosed, site_a, coordinator_a
+):
+    """They scan every visit of the site, so the navigation reads them from a stored count
+    while it is current: not after an audited write, nor on another day (forms fall due as
+    windows close, with no write at all)."""
+    tz = timezone.get_current_timezone()
+    closes = dosed.visits.get(code="C1D8").window_closes_on
+    before_midnight = datetime.combine(closes, time(23, 58), tz)
+    after_midnight = before_midnight + timedelta(minutes=4)  # within MAX_AGE
+    live = forms_incomplete(Subject.objects.all(), today=closes)
+    assert counts(coordinator_a, now=before_midnight)["forms_incomplete"] == live
+    stored = TaskCount.objects.get(name="forms_incomplete", site=site_a)
+    assert stored.day == closes
+    TaskCount.objects.filter(pk=stored.pk).update(count=live + 40)
+    assert counts(coordinator_a, now=before_midnight)["forms_incomplete"] == live + 40
+    # The next day C1D8's labs and vital signs are owed: counted again, for that day.
+    assert counts(coordinator_a, now=after_midnight)["forms_incomplete"] == live + 3
+    TaskCount.objects.filter(name="forms_incomplete").update(count=0)
+    add_ranges(site_a, coordinator_a)
+    record_result(dosed, coordinator_a)  # an audited write: counted again
+    assert counts(coordinator_a, now=after_midnight)["forms_incomplete"] == live + 2
 
 
 def test_an_ecg_is_owed_per_time_point(dosed, coordinator_a):

@@ -262,16 +262,22 @@ def test_worklist_queries_stay_flat_from_2_to_8_subjects(
     enroll(site_a, 2)
     enroll(site_b, 1)
     client.force_login(coordinator_a)
+    # Each first page after a change recounts the site's stored navigation counts (a fixed
+    # number of queries, followup.my_tasks): measured on the page after it.
+    client.get(reverse("worklist"))
     with CaptureQueriesContext(connection) as two_subjects:
         first = client.get(reverse("worklist"))
     listed_with_two = len(first.context["due"]) + len(first.context["overdue"])
+    # Read now: the connection keeps its last 9,000 queries only, and enrolling writes many.
+    queries_with_two = len(two_subjects.captured_queries)
 
     enroll(site_a, 6)
-    with django_assert_max_num_queries(len(two_subjects.captured_queries)):
+    client.get(reverse("worklist"))
+    with django_assert_max_num_queries(queries_with_two):
         response = client.get(reverse("worklist"))
 
     assert len(response.context["due"]) + len(response.context["overdue"]) == 4 * listed_with_two
-    assert len(two_subjects.captured_queries) <= 12
+    assert queries_with_two <= 12
 
 
 # Nothing typed is lost (issue 13): each form posted with something invalid comes back with
