@@ -53,17 +53,45 @@ def _standard_limit(test: str, limit: Decimal | None, unit: str):
     return None if limit is None else units.standardise(test=test, value=limit, unit=unit).exact
 
 
-def baseline_of(subject: Subject, test: str, *, before: LabResult | None = None):
-    """The subject's baseline of `test`: the last result on or before the first dose day
-    (labs drawn before the C1D1 dose); None before the first dose or without one."""
-    if subject.first_dose_on is None:
-        return None
+# A stored range with the rule it stands for, as labs.ranges.select_range reads it.
+RangePair = tuple[LabNormalRange, ranges.NormalRange]
+
+
+def site_ranges_of(site_id: int, tests: set[str]) -> dict[str, list[RangePair]]:
+    """The site's normal ranges of `tests`, by test, read in one query: every candidate the
+    range in force of a result is selected from (labs.ranges.select_range)."""
+    found: dict[str, list[RangePair]] = {test: [] for test in tests}
+    for row in LabNormalRange.objects.filter(site_id=site_id, test__in=tests):
+        found[row.test].append((row, _as_rule_range(row)))
+    return found
+
+
+def _after_first_dose(record: LabResult) -> bool:
+    first = record.subject.first_dose_on
+    return first is not None and record.collected_on is not None and record.collected_on > first
+
+
+def baselines_of(
+    subject: Subject, results, *, before: LabResult | None = None
+) -> dict[str, LabResult]:
+    """The subject's baseline of each test of `results` graded after the first dose, by test,
+    read in one query: the last result on or before the first dose day (labs drawn before the
+    C1D1 dose). `before`, a result being entered or corrected, is not its own baseline."""
+    tests = {result.test for result in results if _after_first_dose(result)}
+    if not tests:
+        return {}
     rows = LabResult.objects.filter(
-        subject=subject, test=test, voided_at__isnull=True, collected_on__lte=subject.first_dose_on
+        subject=subject,
+        test__in=tests,
+        voided_at__isnull=True,
+        collected_on__lte=subject.first_dose_on,
     )
     if before is not None and before.pk:
         rows = rows.exclude(pk=before.pk)
-    return rows.order_by("-collected_on", "-collected_time", "-pk").first()
+    found: dict[str, LabResult] = {}
+    for row in rows.order_by("test", "-collected_on", "-collected_time", "-pk"):
+        found.setdefault(row.test, row)
+    return found
 
 
 def _stored(exact) -> Decimal | None:
@@ -72,9 +100,12 @@ def _stored(exact) -> Decimal | None:
     return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(_FOUR_PLACES)
 
 
-def _compute(record: LabResult) -> None:
-    """Standardise, pick the range and grade `record` (its entered fields set); field errors
-    raise ValidationError naming the field."""
+def _compute(
+    record: LabResult, *, site_ranges: dict[str, list[RangePair]], baselines: dict[str, LabResult]
+) -> None:
+    """Standardise, pick the range and grade `record` (its entered fields set) against the
+    site's ranges of its test and the subject's baselines (site_ranges_of, baselines_of);
+    field errors raise ValidationError naming the field."""
     subject = record.subject
     lab_test = units.TESTS.get(record.test)
     if lab_test is None:
@@ -90,10 +121,7 @@ def _compute(record: LabResult) -> None:
         standard = units.standardise(test=record.test, value=record.value, unit=record.unit)
     except units.UnitError as error:
         raise ValidationError({"unit": [str(error)]}) from None
-    pairs = [
-        (row, _as_rule_range(row))
-        for row in LabNormalRange.objects.filter(site_id=subject.site_id, test=record.test)
-    ]
+    pairs = site_ranges.get(record.test, [])
     age = ranges.age_on(birth_date=subject.date_of_birth, on=record.collected_on)
     try:
         chosen = ranges.select_range(
@@ -120,12 +148,11 @@ def _compute(record: LabResult) -> None:
     record.normal_low, record.normal_high = _stored(low), _stored(high)
     record.range_indicator = grading.range_indicator(value=standard.exact, lln=low, uln=high)
     baseline_exact = None
-    if subject.first_dose_on and record.collected_on > subject.first_dose_on:
-        baseline = baseline_of(subject, record.test, before=record)
-        if baseline is not None:
-            baseline_exact = units.standardise(
-                test=baseline.test, value=baseline.value, unit=baseline.unit
-            ).exact
+    baseline = baselines.get(record.test) if _after_first_dose(record) else None
+    if baseline is not None:
+        baseline_exact = units.standardise(
+            test=baseline.test, value=baseline.value, unit=baseline.unit
+        ).exact
     try:
         result = grading.grade_lab(
             test=record.test, value=standard.exact, lln=low, uln=high, baseline=baseline_exact
@@ -176,6 +203,16 @@ def _read_category(record: LabResult, lab_test: units.LabTest) -> None:
     record.grade, record.grade_reason = result.grade, result.reason[:200]
 
 
+def _derive(record: LabResult) -> None:
+    """_compute for a result entered or corrected, against what is stored now."""
+    subject = record.subject
+    _compute(
+        record,
+        site_ranges=site_ranges_of(subject.site_id, {record.test}),
+        baselines=baselines_of(subject, [record], before=record),
+    )
+
+
 # What _compute derives: a regrade saves a result whose derived values changed.
 DERIVED_FIELDS = (
     "panel",
@@ -188,17 +225,31 @@ DERIVED_FIELDS = (
     "grade",
     "grade_reason",
 )
+# Compared by column (the range's id), so a regrade does not load each result's stored range.
+_DERIVED_COLUMNS = tuple(LabResult._meta.get_field(name).attname for name in DERIVED_FIELDS)
 
 
-def _regrade(write, rows, *, by: User, what: str) -> list[LabResult]:
-    """Derive each stored result again (its range in force, its baseline) and save those
-    whose range, indicator or grade changed, audited as a regrade of `what`. A locked result
-    that would change refuses the whole write, naming it: a data manager unlocks it first."""
+def _regrade(
+    write, rows, *, by: User, what: str, site_ranges: dict[str, list[RangePair]] | None = None
+) -> list[LabResult]:
+    """Derive each stored result of one subject again (its range in force, its baseline) and
+    save those whose range, indicator or grade changed, audited as a regrade of `what`. The
+    site's ranges (unless given, read once for many subjects) and the subject's baselines
+    are read once for all `rows`, so the queries do not grow with them; each result saved
+    adds its own. A locked result that would change refuses the whole write, naming it: a
+    data manager unlocks it first."""
+    rows = list(rows)
+    if not rows:
+        return []
+    subject = rows[0].subject
+    if site_ranges is None:
+        site_ranges = site_ranges_of(subject.site_id, {row.test for row in rows})
+    baselines = baselines_of(subject, rows)
     changed = []
     for row in rows:
-        before = [getattr(row, name) for name in DERIVED_FIELDS]
-        _compute(row)
-        if [getattr(row, name) for name in DERIVED_FIELDS] == before:
+        before = [getattr(row, column) for column in _DERIVED_COLUMNS]
+        _compute(row, site_ranges=site_ranges, baselines=baselines)
+        if [getattr(row, column) for column in _DERIVED_COLUMNS] == before:
             continue
         assert_editable(row)
         with audit_context(by=by, reason=f"Regraded: the {what} changed"):
@@ -230,12 +281,14 @@ def _later_of_baseline(write, record: LabResult, *, tests: set[str], by: User) -
         .select_related("subject")
         .order_by("collected_on", "pk")
     )
+    site_ranges = site_ranges_of(subject.site_id, tests)
     for test in sorted(tests):
         _regrade(
             write,
             [row for row in later if row.test == test],
             by=by,
             what=f"{test} baseline",
+            site_ranges=site_ranges,
         )
 
 
@@ -279,7 +332,7 @@ def lab_result_record(*, visit: Visit, by: User, values: dict, now: datetime) ->
     ) as write:
         record = LabResult(subject=subject, visit=visit, recorded_by=by)
         _apply(record, values)
-        _compute(record)
+        _derive(record)
         write.save(record)
         _recheck(write, record)
         if _may_be_baseline(record):
@@ -301,7 +354,7 @@ def lab_result_update(
         current = write.record
         was = (current.test, _may_be_baseline(current))
         _apply(current, values)
-        _compute(current)
+        _derive(current)
         write.save(current)
         _recheck(write, current)
         if was[1] or _may_be_baseline(current):
@@ -392,6 +445,8 @@ def _regrade_in_window(row: LabNormalRange, *, by: User, now: datetime) -> None:
     by_subject: dict[int, list[LabResult]] = {}
     for result in stored.order_by("subject_id", "collected_on", "pk"):
         by_subject.setdefault(result.subject_id, []).append(result)
+    # The site is locked (normal_range_record): its ranges are read once for every subject.
+    site_ranges = site_ranges_of(row.site_id, {row.test})
     for results in by_subject.values():
         subject = results[0].subject
         with crf_write(
@@ -402,7 +457,9 @@ def _regrade_in_window(row: LabNormalRange, *, by: User, now: datetime) -> None:
             reason_required=False,
             audit_reason=f"Lab normal range recorded: {row}",
         ) as write:
-            _regrade(write, results, by=by, what=f"{row.test} normal range")
+            _regrade(
+                write, results, by=by, what=f"{row.test} normal range", site_ranges=site_ranges
+            )
 
 
 def _overlaps(a: ranges.NormalRange, b: ranges.NormalRange) -> bool:

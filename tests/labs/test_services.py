@@ -6,8 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from dosing.models import DosingRecord
+from dosing.services import dose_void
 from labs.models import LabNormalRange, LabResult, LabResultEvent
 from labs.services import lab_result_update, lab_result_void, normal_range_record
 from review.models import Query, QueryStatus
@@ -15,7 +18,7 @@ from review.services import record_lock
 from screening.models import EligibilityAssessment
 from screening.services import screening_panel
 from tests.adverse_events.factories import record_ae
-from tests.dosing.factories import enrolled_subject, record_dose
+from tests.dosing.factories import dosed_subject, enrolled_subject, record_dose
 from tests.labs.factories import (
     C1D8,
     RANGES_FROM,
@@ -561,3 +564,130 @@ def test_recording_the_first_dose_regrades_around_a_dipstick_and_a_24_hour_prote
     strip.refresh_from_db()
     urine.refresh_from_db()
     assert (strip.grade, strip.version, urine.grade, urine.version) == (1, 1, 0, 1)
+
+
+# A regrade's queries: the ranges and the baselines are read once for the rows it derives,
+# not once per row. The rows below derive as before (nothing saved), so the count is the
+# write's own, the same at 3 and at 15 results.
+
+
+def queries_of(action) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return len(captured)
+
+
+def queries_to_void_the_first_dose(subject, by) -> int:
+    return queries_of(
+        lambda: dose_void(
+            record=DosingRecord.objects.get(subject=subject),
+            by=by,
+            reason="Entered for the wrong subject",
+            now=LATER,
+        )
+    )
+
+
+def normal_alt(subject, by, count: int) -> None:
+    """`count` more ALT results of 20 U/L on C1D8: normal against any normal baseline."""
+    for _ in range(count):
+        record_result(subject, by, value=Decimal(20))
+
+
+def test_a_baseline_correction_reads_the_later_results_in_queries_not_growing_with_them(
+    subject, coordinator_a
+):
+    baseline = record_result(
+        subject, coordinator_a, visit_code="C1D1", collected_on=PLANNED_C1D1, value=Decimal(30)
+    )
+
+    def correct(value, version):
+        lab_result_update(
+            record=baseline,
+            by=coordinator_a,
+            values=result_values(collected_on=PLANNED_C1D1, value=Decimal(value)),
+            reason="Transcription error",
+            expected_version=version,
+            now=LATER,
+        )
+
+    normal_alt(subject, coordinator_a, 3)
+    at_3 = queries_of(lambda: correct(35, 1))
+    normal_alt(subject, coordinator_a, 12)
+    at_15 = queries_of(lambda: correct(32, 2))
+
+    assert at_15 == at_3
+    assert set(LabResult.objects.filter(subject=subject).values_list("version", flat=True)) == {
+        1,
+        3,
+    }
+
+
+def test_the_first_dose_voided_reads_the_results_in_queries_not_growing_with_them(
+    study, site_a, coordinator_a, investigator_a, subject
+):
+    def void_the_first_dose(of, later: int) -> int:
+        record_result(
+            of, coordinator_a, visit_code="C1D1", collected_on=PLANNED_C1D1, value=Decimal(30)
+        )
+        normal_alt(of, coordinator_a, later)
+        return queries_to_void_the_first_dose(of, coordinator_a)
+
+    at_3 = void_the_first_dose(subject, 3)
+    other = dosed_subject(study, site_a, coordinator_a, investigator_a)
+    at_15 = void_the_first_dose(other, 15)
+
+    assert at_15 == at_3
+    assert set(LabResult.objects.values_list("version", flat=True)) == {1}
+
+
+def test_a_new_range_reads_the_sites_results_in_queries_not_growing_with_them(
+    subject, site_a, coordinator_a
+):
+    # Ranges for the other sex: every ALT result of the subject is derived again, none changes.
+    other_sex = "F" if subject.sex == "M" else "M"
+
+    def new_range(**ages):
+        normal_range_record(
+            site=site_a,
+            by=coordinator_a,
+            values=range_values(sex=other_sex, high=Decimal(35), **ages),
+            now=LATER,
+        )
+
+    normal_alt(subject, coordinator_a, 3)
+    at_3 = queries_of(lambda: new_range(age_max=50))
+    normal_alt(subject, coordinator_a, 12)
+    at_15 = queries_of(lambda: new_range(age_min=51))
+
+    assert at_15 == at_3
+    assert set(LabResult.objects.filter(subject=subject).values_list("version", flat=True)) == {1}
+
+
+def test_a_regrade_costs_queries_for_the_results_it_saves_not_for_those_it_reads(
+    study, site_a, coordinator_a, investigator_a, subject
+):
+    """Voiding the first dose: the 3 results after it lose their abnormal baseline (80 U/L)
+    and are saved; the results on the dose day are read against the ULN before and after."""
+
+    def void_the_first_dose(of, unchanged: int) -> int:
+        for _ in range(unchanged):
+            record_result(
+                of, coordinator_a, visit_code="C1D1", collected_on=PLANNED_C1D1, value=Decimal(20)
+            )
+        record_result(
+            of, coordinator_a, visit_code="C1D1", collected_on=PLANNED_C1D1, value=Decimal(80)
+        )
+        for _ in range(3):
+            record_result(of, coordinator_a, value=Decimal(100))
+        return queries_to_void_the_first_dose(of, coordinator_a)
+
+    with_none = void_the_first_dose(subject, 0)
+    other = dosed_subject(study, site_a, coordinator_a, investigator_a)
+    with_12 = void_the_first_dose(other, 12)
+
+    assert with_12 == with_none
+    saved = LabResult.objects.filter(collected_on__gt=PLANNED_C1D1)
+    assert set(saved.values_list("grade", "version")) == {(1, 2)}
+    dose_day = LabResult.objects.filter(collected_on=PLANNED_C1D1)
+    assert set(dose_day.values_list("version", flat=True)) == {1}
