@@ -140,7 +140,7 @@ def _render_detail(request, record, *, form=None, void_form=None):
             "review": review,
             "can_edit": can_edit,
             "form": form or DispositionCorrectForm.of(record),
-            "void_form": void_form or crf_pages.void_form(record),
+            "void_form": void_form or crf_pages.blank_void_form(record),
         },
         status=400 if bound else 200,
     )

@@ -163,7 +163,7 @@ def _render_detail(request, name, record, *, form, review, void_form=None):
             "review": review,
             "locked": review.locked,
             "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
-            "void_form": void_form or crf_pages.void_form(record),
+            "void_form": void_form or crf_pages.blank_void_form(record),
         },
         status=400 if bound else 200,
     )

@@ -47,12 +47,9 @@ def correction(request, record, form_factory: Callable, update: Callable, *, now
     return review, form, None
 
 
-def void_form(record) -> RecordVoidForm:
+def blank_void_form(record) -> RecordVoidForm:
     """The void form of a record's page, carrying the version shown."""
     return RecordVoidForm(initial={"version": record.version})
-
-
-_blank_void_form = void_form  # render_detail's parameter of that name hides it
 
 
 def void(request, record, service: Callable, *, now) -> tuple[RecordVoidForm, bool]:
@@ -99,7 +96,7 @@ def render_detail(
             "review": review,
             "locked": review.locked,
             "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
-            "void_form": void_form or _blank_void_form(record),
+            "void_form": void_form or blank_void_form(record),
             **extra,
         },
         status=400 if bound else 200,
