@@ -4,9 +4,10 @@ the visit it was posted for (`visit_pk`), so a refused one comes back on its own
 from django import forms
 
 from trial.forms import DATE
+from trial.models import Visit
 
 # The key of a refused visit-row form in the subject page's `bound` ({kind label: form}).
-VISIT = "trial.visit"
+VISIT = Visit._meta.label_lower
 
 
 class _VisitRowForm(forms.Form):
