@@ -248,7 +248,9 @@ def _with(params, **changes) -> str:
 
 # --- the subject matrix ------------------------------------------------------------------------
 
-MATRIX_PAGE_SIZE = 50
+# A subject's row holds a symbol for each form of each visit, each with its accessible name
+# (about 230 bytes): 50 rows a page were 478 KiB at the large seed, 20 are under 200 KiB.
+MATRIX_PAGE_SIZE = 20
 
 
 @login_required

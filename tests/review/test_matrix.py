@@ -13,6 +13,7 @@ from review.services import query_raise, record_lock, record_verify
 from tests.ecg.factories import record_c1d1_pre_dose_ecg, record_ecg
 from tests.labs.factories import add_ranges, record_result
 from tests.review.factories import LATER, LOCKED_AT, SIGNED_AT, c1d1_dose, correct_c1d1, sign
+from tests.trial.factories import SubjectFactory
 from trial.models import Subject
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +190,11 @@ def test_matrix_query_count_does_not_grow_with_the_page_s_subjects(
     assert Subject.objects.count() >= 200
     with django_assert_max_num_queries(len(five)):
         assert len(cells(client)) >= 200
+
+
+def test_the_matrix_shows_twenty_subjects_a_page(client, monitor, study, site_a, coordinator_a):
+    """Twenty rows a page keep it under 200 KiB at the large seed (docs/performance.md)."""
+    SubjectFactory.create_batch(25, study=study, site=site_a, created_by=coordinator_a)
+    client.force_login(monitor)
+    assert len(cells(client)) == 20
+    assert len(cells(client, page=2)) == 5
