@@ -8,7 +8,7 @@ from dispositions.forms import DispositionForm
 from dispositions.sdtm import DS
 from review.export_spec import Dataset, ExportSpec, Odm, subject_dataset
 from review.records import CrfKind, site_scoped
-from review.selectors import own_lock
+from review.selectors import subject_lock
 from trial.access import can
 from trial.capabilities import Capability
 from trial.lifecycle import records_dispositions
@@ -32,7 +32,7 @@ def disposition_subject_section(subject, user) -> dict:
     goes on, the form to record the next one (`form`: bound when a post was refused)."""
     can_edit = (
         subject.voided_at is None
-        and own_lock(subject) is None
+        and subject_lock(subject) is None
         and can(user, Capability.ENTER_DATA, subject)
     )
     return {

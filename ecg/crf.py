@@ -61,7 +61,8 @@ def ecg_subject_section(subject, user) -> dict | None:
     return {
         "subject": subject,
         "ecgs": ecgs.order_by("performed_on", "visit__order", "time_point"),
-        "visits": subject.visits.order_by("order"),
+        # In schedule order (Visit.Meta): all() reads the visits the subject page prefetched.
+        "visits": subject.visits.all(),
     }
 
 

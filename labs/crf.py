@@ -52,7 +52,8 @@ def lab_subject_section(subject, user) -> dict | None:
     # site reads its lab results, as its other visit CRFs.
     results = subject.lab_results.filter(voided_at__isnull=True).select_related("visit")
     graded = [r for r in results.order_by("-collected_on", "test") if (r.grade or 0) >= 1]
-    visits = subject.visits.order_by("order")
+    # In schedule order (Visit.Meta): all() reads the visits the subject page prefetched.
+    visits = subject.visits.all()
     return {"subject": subject, "abnormal": graded[:20], "visits": visits}
 
 

@@ -134,6 +134,14 @@ def own_lock(record: Model) -> RecordLock | None:
     return RecordLock.objects.filter(rows_of(record), unlocked_at__isnull=True).first()
 
 
+def subject_lock(subject: Subject) -> RecordLock | None:
+    """The subject's own lock, read once per subject object: the subject page's review panel
+    and its sections (RECIST, disposition) each ask it. A write asks own_lock, fresh."""
+    if not hasattr(subject, "_ecrf_own_lock"):
+        subject._ecrf_own_lock = own_lock(subject)
+    return subject._ecrf_own_lock
+
+
 def latest_verification(record: Model, field_name: str = "") -> SourceVerification | None:
     if record.pk is None:
         return None
@@ -522,7 +530,7 @@ class SubjectReview:
 
 
 def subject_review(subject: Subject, user: User) -> SubjectReview:
-    lock = own_lock(subject)
+    lock = subject_lock(subject)
     may_lock = can(user, Capability.LOCK, subject)
     return SubjectReview(
         lock=lock,

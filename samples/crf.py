@@ -36,7 +36,8 @@ def sample_subject_section(subject, user) -> dict | None:
     return {
         "subject": subject,
         "samples": samples.order_by("collected_on", "collected_time"),
-        "visits": subject.visits.filter(kind="dosing").order_by("order"),
+        # In schedule order (Visit.Meta): all() reads the visits the subject page prefetched.
+        "visits": [visit for visit in subject.visits.all() if visit.kind == "dosing"],
     }
 
 

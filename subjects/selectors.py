@@ -20,7 +20,8 @@ class TimelineRow:
 
 
 def timeline(subject: Subject, *, today: date, c1d1: date | None) -> list[TimelineRow]:
-    visits = list(subject.visits.order_by("order"))
+    # In schedule order (Visit.Meta); the subject page prefetches them for its sections too.
+    visits = list(subject.visits.all())
     forms = visit_forms(subject, visits)
     rows = []
     for visit in visits:

@@ -7,6 +7,7 @@ the page back through the "subject_page" hook (trial.hooks)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -44,6 +45,8 @@ def _subject_page(request, subject, *, status=200, bound=None):
     bound = bound or {}
     visit_form = bound.get(VISIT)
     today = _today()
+    # Read once for the visit rows and the sections that list the visits.
+    prefetch_related_objects([subject], "visits")
     # The subject was read in this request: its stored dose dates are current.
     c1d1 = subject.first_dose_on or subject.planned_c1d1
     rows = selectors.timeline(subject, today=today, c1d1=c1d1)

@@ -81,17 +81,24 @@ def get_visit_for_user(user: User, pk) -> Visit:
 
 
 def roles_at(user: User, site: Site) -> frozenset[str]:
-    """The roles a user holds at `site`: its memberships there and those for all sites."""
+    """The roles a user holds at `site`: its memberships there and those for all sites
+    (cached on the user object for the request, per site, as roles_of: a page asks `can`
+    of one subject's site once per section)."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    roles = frozenset(
-        Membership.objects.filter(user=user)
-        .filter(Q(site=site) | Q(site__isnull=True))
-        .values_list("role", flat=True)
-    )
-    if user.is_superuser:
-        roles |= {Role.ADMIN.value}
-    return roles
+    cached = getattr(user, "_ecrf_roles_at", None)
+    if cached is None:
+        cached = user._ecrf_roles_at = {}
+    if site.pk not in cached:
+        roles = frozenset(
+            Membership.objects.filter(user=user)
+            .filter(Q(site=site) | Q(site__isnull=True))
+            .values_list("role", flat=True)
+        )
+        if user.is_superuser:
+            roles |= {Role.ADMIN.value}
+        cached[site.pk] = roles
+    return cached[site.pk]
 
 
 # --- Who may do what ---------------------------------------------------------------------

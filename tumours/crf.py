@@ -18,10 +18,10 @@ from review.export_spec import (
 )
 from review.models import SignatureMeaning
 from review.records import CrfKind, site_scoped
-from review.selectors import own_lock
+from review.selectors import subject_lock
 from trial.access import can
 from trial.capabilities import Capability
-from tumours import services
+from tumours import recist
 from tumours.models import LesionMeasurement, NewLesion, NonTargetObservation, TumourAssessment
 from tumours.sdtm import RS, TR, TU
 
@@ -176,13 +176,21 @@ def tumour_measurements(record) -> list:
 def tumour_subject_section(subject, user) -> dict:
     """The subject's time points (voided ones shown as such), the best overall response, and
     for the site staff of an enrolled, unlocked subject the button to record the next one."""
+    # One read of the time points for the list, the baseline and the best response; the
+    # subject was read in this request, so its stored first dose date is current.
+    assessments = list(subject.tumour_assessments.all())
+    live = [a for a in assessments if a.voided_at is None]
+    best = recist.best_response_on_treatment(
+        ((a.assessment_date, a.response) for a in live if not a.is_baseline),
+        first_dose=subject.first_dose_on,
+    )
     return {
         "subject": subject,
-        "assessments": subject.tumour_assessments.all(),
-        "has_baseline": services.live_assessments(subject).filter(is_baseline=True).exists(),
-        "best_response": services.best_response(subject),
+        "assessments": assessments,
+        "has_baseline": any(a.is_baseline for a in live),
+        "best_response": best.value if best else None,
         "can_record": subject.enrolled_at is not None
-        and own_lock(subject) is None
+        and subject_lock(subject) is None
         and can(user, Capability.ENTER_DATA, subject),
     }
 

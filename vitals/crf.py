@@ -47,7 +47,8 @@ def vitals_subject_section(subject, user) -> dict | None:
     return {
         "subject": subject,
         "vital_signs": sets.order_by("-measured_on", "-visit__order")[:RECENT],
-        "visits": subject.visits.exclude(kind="dosing").order_by("order"),
+        # In schedule order (Visit.Meta): all() reads the visits the subject page prefetched.
+        "visits": [visit for visit in subject.visits.all() if visit.kind != "dosing"],
     }
 
 

@@ -21,6 +21,7 @@ from tests.dosing.factories import (
 )
 from tests.rendered_form import lost_values
 from tests.screening.factories import PLANNED_C1D1
+from tests.subjects.page_records import record_visits, subject_with_every_crf
 from trial.models import Role, SubjectStatus, Visit
 from trial.study_config import load_study, read_config
 
@@ -253,6 +254,49 @@ def test_worklist_does_not_list_the_screening_of_an_enrolled_subject_as_overdue(
 
     assert "SCR" not in {v.code for v in response.context["overdue"]}
     assert visit_of(dosed, "SCR").status_on(C1D8_TARGET) == "completed"
+
+
+def _subject_page_queries(client, user, subject) -> int:
+    """The queries of the subject page as `user`, after a first request (the navigation's
+    stored counts are recounted on the first page after a change: a fixed number)."""
+    client.force_login(user)
+    url = reverse("subject_detail", args=[subject.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(url).status_code == 200
+    return len(page.captured_queries)
+
+
+# Issue 22: 57 queries for a coordinator, 58 for an investigator or a monitor before (each
+# section read the visits, the site's roles and the subject's lock again; the RECIST section
+# read its time points three times); 41 and 42 after, on this test's subject.
+SUBJECT_PAGE_MAX_QUERIES = 44
+
+
+def test_subject_page_queries_do_not_grow_with_the_records_of_each_crf(
+    client,
+    today,
+    study,
+    site_a,
+    coordinator_a,
+    investigator_a,
+    monitor,
+    django_assert_max_num_queries,
+):
+    subject = subject_with_every_crf(study, site_a, coordinator_a, investigator_a)
+    users = (coordinator_a, investigator_a, monitor)
+    with_one_visit = [_subject_page_queries(client, user, subject) for user in users]
+
+    record_visits(subject, coordinator_a, 2, 3, 4, 5)
+    with_five_visits = [_subject_page_queries(client, user, subject) for user in users]
+
+    assert with_five_visits == with_one_visit
+    url = reverse("subject_detail", args=[subject.pk])
+    for user in users:
+        client.force_login(user)
+        client.get(url)
+        with django_assert_max_num_queries(SUBJECT_PAGE_MAX_QUERIES):
+            client.get(url)
 
 
 def test_worklist_queries_stay_flat_from_2_to_8_subjects(
