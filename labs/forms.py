@@ -52,9 +52,9 @@ class LabResultForm(forms.ModelForm):
                 "Result",
                 Div(
                     Div("test", css_class="col-md-3"),
-                    Div("value", css_class="col-md-2"),
+                    Div("value", css_class="col-md-1"),
                     Div("unit", css_class="col-md-2"),
-                    Div("category", css_class="col-md-1"),
+                    Div("category", css_class="col-md-2"),
                     Div("collected_on", css_class="col-md-2"),
                     Div("collected_time", css_class="col-md-2"),
                     css_class="row",

@@ -153,5 +153,10 @@ class LabResult(models.Model):
         return f"{self.value.normalize():f} {self.unit}" if self.value is not None else ""
 
     @property
+    def normal_categories(self) -> str:
+        """A dipstick's categories within normal ("Negative or Trace"), for its pages."""
+        return " or ".join(TESTS[self.test].normal_categories)
+
+    @property
     def title(self) -> str:
         return f"{self.get_test_display()} {self.collected_on:%Y-%m-%d}"

@@ -6,10 +6,13 @@ import pytest
 from django.urls import reverse
 
 from labs.models import LabResult
+from labs.services import normal_range_record
 from tests.labs.factories import (
     RECORDED_AT,
+    URINE_PROTEIN_RANGE,
     dipstick,
     form_data,
+    range_values,
     record_result,
     result_values,
     visit_of,
@@ -69,7 +72,7 @@ def test_coordinator_picks_a_dipsticks_category_shown_abnormal_with_its_grade(
     response = client.post(_visit_url(subject), form_data(result_values(**dipstick("2+"))))
     assert response.status_code == 302
     page = client.get(_visit_url(subject)).content.decode()
-    assert "2+" in page and "ABNORMAL" in page and "by category" in page
+    assert "2+" in page and "ABNORMAL" in page and "Negative or Trace" in page
     record = LabResult.objects.get()
     assert (record.category, record.value, record.grade) == ("2+", None, 2)
     detail = client.get(reverse("lab_result_detail", args=[record.pk])).content.decode()
@@ -148,3 +151,16 @@ def test_the_subject_page_lists_graded_results_and_the_visits(client, subject, c
     page = client.get(reverse("subject_detail", args=[subject.pk])).content.decode()
     assert "Local labs" in page and "Alanine Aminotransferase" in page
     assert _visit_url(subject) in page
+
+
+def test_a_range_with_an_upper_limit_only_reads_as_at_most_it(
+    client, subject, site_a, coordinator_a
+):
+    normal_range_record(
+        site=site_a, by=coordinator_a, values=range_values(**URINE_PROTEIN_RANGE), now=RECORDED_AT
+    )
+    record_result(subject, coordinator_a, test="PROTEXR", value=Decimal("0.32"), unit="g/day")
+    client.force_login(coordinator_a)
+    page = client.get(_visit_url(subject)).content.decode()
+    assert "≤ 0.15 g/day" in page
+    assert "–0.15" not in page
