@@ -327,7 +327,7 @@ def test_the_schedule_of_assessments_is_loaded_on_the_study(study):
             'visits = ["SCR", "C1D9"]',
             r"entry 4 \(labs.labresult\): unknown visit code C1D9",
         ),
-        ('panel = "chemistry"', 'panel = "urinalysis"', r"got 'urinalysis'"),
+        ('panel = "chemistry"', 'panel = "virology"', r"got 'virology'"),
     ],
 )
 def test_the_loader_refuses_an_unknown_form_or_visit_naming_it(tmp_path, old, new, message):
