@@ -43,6 +43,16 @@ def missing_form_reminder(*, window_closes: date) -> tuple[str, date]:
     return ("form_missing", window_closes + timedelta(days=1))
 
 
+def missing_forms_due_through(*, now: datetime, settings: ReminderSettings, tz: tzinfo) -> date:
+    """The last window-closing day whose missing-form reminders are due at `now`: yesterday
+    from the send hour on, the day before until then (missing_form_reminder)."""
+    local = now.astimezone(tz)
+    through = local.date() - timedelta(days=1)
+    if local < at_local_hour(local.date(), settings.send_hour, tz):
+        through -= timedelta(days=1)
+    return through
+
+
 def at_local_hour(day: date, hour: int, tz: tzinfo) -> datetime:
     """The moment `day` reaches `hour` o'clock in the study's time zone."""
     return datetime.combine(day, time(hour), tzinfo=tz)

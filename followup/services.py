@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +46,11 @@ class _SeenVisit(NamedTuple):
     next_at: datetime
 
 
+class _SeenForms(NamedTuple):
+    id: int
+    row_version: str  # the visit row's xmin when the scan read it
+
+
 class _SeenQuery(NamedTuple):
     id: int
     status: str
@@ -58,6 +64,7 @@ class ScanResult:
     considered: int = 0
     planned: list[Reminder] = field(default_factory=list)
     visits_seen: list[_SeenVisit] = field(default_factory=list)
+    forms_seen: list[_SeenForms] = field(default_factory=list)
     queries_seen: list[_SeenQuery] = field(default_factory=list)
 
 
@@ -166,46 +173,63 @@ def _visit_reminders(now: datetime, recipients: _Recipients, result: ScanResult)
                 )
 
 
+def _update_from_values(sql: str, row: str, seen: list[tuple], *before) -> None:
+    """Run `sql`, an UPDATE ... FROM (VALUES {rows}) AS seen(...), once per thousand rows of
+    `seen`; `row` is one row's placeholders, `before` the parameters ahead of the rows."""
+    for start in range(0, len(seen), 1000):
+        batch = seen[start : start + 1000]
+        params = [*before, *(value for values in batch for value in values)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(rows=", ".join([row] * len(batch))), params)
+
+
 def _advance_visits(seen: list["_SeenVisit"]) -> None:
     """Store each visit's next reminder moment, unless the visit changed since the scan read
     it (its window moved or its moment was reset): then the next scan reads it again. One
     statement per thousand visits."""
-    for start in range(0, len(seen), 1000):
-        batch = seen[start : start + 1000]
-        rows = ", ".join(
-            ["(%s, %s::date, %s::date, %s::timestamptz, %s::timestamptz)"] * len(batch)
-        )
-        params = [value for row in batch for value in row]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                UPDATE trial_visit AS visit SET reminder_due_at = seen.next_at
-                FROM (VALUES {rows}) AS seen(id, opens, closes, read_at, next_at)
-                WHERE visit.id = seen.id
-                  AND visit.window_opens_on = seen.opens
-                  AND visit.window_closes_on = seen.closes
-                  AND visit.reminder_due_at IS NOT DISTINCT FROM seen.read_at
-                """,
-                params,
-            )
+    _update_from_values(
+        """
+        UPDATE trial_visit AS visit SET reminder_due_at = seen.next_at
+        FROM (VALUES {rows}) AS seen(id, opens, closes, read_at, next_at)
+        WHERE visit.id = seen.id
+          AND visit.window_opens_on = seen.opens
+          AND visit.window_closes_on = seen.closes
+          AND visit.reminder_due_at IS NOT DISTINCT FROM seen.read_at
+        """,
+        "(%s, %s::date, %s::date, %s::timestamptz, %s::timestamptz)",
+        seen,
+    )
 
 
 def _missing_form_reminders(now: datetime, recipients: _Recipients, result: ScanResult):
     """A form the schedule of assessments expects, still missing once its visit's window has
-    closed (review.task_counts.missing_forms): one reminder per visit, form and coordinator."""
+    closed (review.task_counts.missing_forms): one reminder per visit, form and coordinator.
+
+    Only the visits not read yet once their reminders were due (Visit.forms_checked_at is
+    NULL: on the partial index visit_forms_unchecked) are read, so a scan with nothing new
+    reads nothing whatever the trial's size; scan() stores the moment on the visits read."""
     study = current_study_or_none()
     if study is None:
         return
     tz = timezone.get_current_timezone()
     today = timezone.localtime(now).date()
     closed = Visit.objects.filter(
-        window_closes_on__lt=today,
+        forms_checked_at__isnull=True,
+        window_closes_on__lte=rules.missing_forms_due_through(now=now, settings=SETTINGS, tz=tz),
         window_closes_on__gte=today - timedelta(days=SETTINGS.overdue_lookback_days),
+    )
+    # Read with their row version (xmin): a record corrected or voided after this read
+    # resets forms_checked_at, a new row version, and then _check_forms leaves the visit
+    # for the next scan.
+    result.forms_seen.extend(
+        _SeenForms(pk, version)
+        for pk, version in task_counts.owing(closed, today=today)
+        .annotate(row_version=RawSQL('"trial_visit"."xmin"::text', ()))
+        .values_list("id", "row_version")
     )
     for missing in task_counts.missing_forms(closed, study.schedule_of_assessments(), today=today):
         form = missing.form.form + (f".{missing.form.panel}" if missing.form.panel else "")
-        # Once reminded, a visit is not read again: the scan every few minutes reads only the
-        # visits not reminded yet (the subject's reminders, on the indexed subject column).
+        # A reminder already made (before a correction reset the visit) is not made again.
         reminded = Reminder.objects.filter(
             subject_id=OuterRef("subject_id"),
             kind=ReminderKind.FORM_MISSING,
@@ -233,8 +257,6 @@ def _missing_form_reminders(now: datetime, recipients: _Recipients, result: Scan
             result.considered += 1
             kind, day = rules.missing_form_reminder(window_closes=visit.window_closes_on)
             due = rules.at_local_hour(day, SETTINGS.send_hour, tz)
-            if due > now:
-                continue
             number = visit.subject.subject_number or visit.subject.screening_number
             on = visit.subject if missing.kind.schedule_by == "subject" else visit
             for user in recipients.at(visit.subject.site_id, Role.COORDINATOR):
@@ -253,6 +275,24 @@ def _missing_form_reminders(now: datetime, recipients: _Recipients, result: Scan
                     url=missing.kind.matrix_url(on),
                     due_at=due,
                 )
+
+
+def _check_forms(seen: list["_SeenForms"], now: datetime) -> None:
+    """Store that the scan read these visits' expected forms, unless a visit's row changed
+    since the read (another row version: a record of it corrected or voided meanwhile, its
+    window moved). Run before _advance_visits, which writes visits in the same transaction.
+    One statement per thousand visits."""
+    _update_from_values(
+        """
+        UPDATE trial_visit AS visit SET forms_checked_at = %s
+        FROM (VALUES {rows}) AS seen(id, row_version)
+        WHERE visit.id = seen.id AND visit.xmin::text = seen.row_version
+          AND visit.forms_checked_at IS NULL
+        """,
+        "(%s, %s)",
+        seen,
+        now,
+    )
 
 
 def _sae_reminders(now: datetime, recipients: _Recipients, result: ScanResult):
@@ -348,21 +388,17 @@ def _query_reminders(now: datetime, recipients: _Recipients, result: ScanResult)
 
 def _advance_queries(seen: list["_SeenQuery"]) -> None:
     """As _advance_visits: unless the query's status or stored moment changed since read."""
-    for start in range(0, len(seen), 1000):
-        batch = seen[start : start + 1000]
-        rows = ", ".join(["(%s, %s, %s::timestamptz, %s::timestamptz)"] * len(batch))
-        params = [value for row in batch for value in row]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                UPDATE review_query AS query SET reminder_due_at = seen.next_at
-                FROM (VALUES {rows}) AS seen(id, status, read_at, next_at)
-                WHERE query.id = seen.id
-                  AND query.status = seen.status
-                  AND query.reminder_due_at IS NOT DISTINCT FROM seen.read_at
-                """,
-                params,
-            )
+    _update_from_values(
+        """
+        UPDATE review_query AS query SET reminder_due_at = seen.next_at
+        FROM (VALUES {rows}) AS seen(id, status, read_at, next_at)
+        WHERE query.id = seen.id
+          AND query.status = seen.status
+          AND query.reminder_due_at IS NOT DISTINCT FROM seen.read_at
+        """,
+        "(%s, %s, %s::timestamptz, %s::timestamptz)",
+        seen,
+    )
 
 
 def _digests(now: datetime, recipients: _Recipients, result: ScanResult):
@@ -509,12 +545,13 @@ def plan(now: datetime) -> ScanResult:
 
 def scan(now: datetime) -> ScanResult:
     """Create the reminders due at `now`; returns the ids of those this scan created. The
-    visits it read are given their next moment in the same transaction: a scan that fails
-    leaves them due for the next one."""
+    visits it read are given their next moment (and their expected forms marked read) in the
+    same transaction: a scan that fails leaves them due for the next one."""
     result = plan(now)
     with transaction.atomic():
         if result.planned:
             result.created = _store(result.planned, now)
+        _check_forms(result.forms_seen, now)
         _advance_visits(result.visits_seen)
         _advance_queries(result.queries_seen)
     return result

@@ -169,6 +169,18 @@ class MissingForm:
         return form_name(self.kind, self.form.panel)
 
 
+def owing(visits: QuerySet[Visit], *, today: date) -> QuerySet[Visit]:
+    """The visits of `visits` that owe their expected forms on `today`: performed, or past
+    the day their window closed; never when not applicable or recorded missed, nor for a
+    voided subject (trial.assessments.forms_owed, as a filter)."""
+    return visits.filter(
+        Q(completed_on__isnull=False) | Q(window_closes_on__lt=today),
+        not_applicable=False,
+        missed_reason="",
+        subject__voided_at__isnull=True,
+    )
+
+
 def missing_forms(
     visits: QuerySet[Visit], assessments: tuple[Assessment, ...], *, today: date
 ) -> list[MissingForm]:
@@ -177,12 +189,7 @@ def missing_forms(
     from the day after its window closed, never when not applicable or recorded missed
     (trial.assessments.forms_owed, here as a filter; tests/followup hold both to the same
     boundaries). One queryset per form, whatever the number of visits."""
-    owed = visits.filter(
-        Q(completed_on__isnull=False) | Q(window_closes_on__lt=today),
-        not_applicable=False,
-        missed_reason="",
-        subject__voided_at__isnull=True,
-    )
+    owed = owing(visits, today=today)
     found = []
     for assessment in assessments:
         kind = KINDS.get(assessment.form.form)

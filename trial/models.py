@@ -452,9 +452,9 @@ class Subject(models.Model):
         return self.subject_number or self.screening_number
 
 
-# reminder_due_at is the reminder scan's bookkeeping, not trial data: its changes are not
-# audit events (every scan moves it on the visits it reminded).
-@pghistory.track(exclude=["reminder_due_at"])
+# reminder_due_at and forms_checked_at are the reminder scan's bookkeeping, not trial data:
+# their changes are not audit events (every scan moves them on the visits it read).
+@pghistory.track(exclude=["reminder_due_at", "forms_checked_at"])
 class Visit(models.Model):
     """One planned visit of an enrolled subject, generated from the study's schedule."""
 
@@ -477,6 +477,12 @@ class Visit(models.Model):
     # of its next reminder, kept by the scan. The scan reads only open visits whose moment
     # has come, so its time follows the reminders due, not the number of visits.
     reminder_due_at = models.DateTimeField(null=True, blank=True)
+    # When the reminder scan read this visit's expected forms once its missing-form reminders
+    # were due (followup.services): the scan reads only visits without it, so it does not
+    # re-read every closed visit at each run. NULL again when a form's record at the visit is
+    # corrected or voided (review.contract), its window moves (move_window) or the schedule
+    # of assessments changes (trial.study_config): a form may be missing again.
+    forms_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["subject", "order"]
@@ -488,7 +494,12 @@ class Visit(models.Model):
                 fields=["reminder_due_at"],
                 condition=Q(completed_on__isnull=True, not_applicable=False, missed_reason=""),
                 name="visit_open_reminder_due",
-            )
+            ),
+            models.Index(
+                fields=["window_closes_on"],
+                condition=Q(forms_checked_at__isnull=True),
+                name="visit_forms_unchecked",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["subject", "code"], name="visit_unique_code"),
@@ -504,12 +515,20 @@ class Visit(models.Model):
 
     def move_window(self, plan: schedule.PlannedVisit) -> list[str]:
         """Take the dates of `plan` (a re-anchored schedule); returns the fields to save. The
-        reminder scan looks at the visit again at its next run (reminder_due_at)."""
+        reminder scan looks at the visit again at its next run (reminder_due_at), and at its
+        expected forms once the new window has closed (forms_checked_at)."""
         self.target_date = plan.target_date
         self.window_opens_on = plan.window_opens
         self.window_closes_on = plan.window_closes
         self.reminder_due_at = None
-        return ["target_date", "window_opens_on", "window_closes_on", "reminder_due_at"]
+        self.forms_checked_at = None
+        return [
+            "target_date",
+            "window_opens_on",
+            "window_closes_on",
+            "reminder_due_at",
+            "forms_checked_at",
+        ]
 
     def planned(self) -> schedule.PlannedVisit:
         return schedule.PlannedVisit(

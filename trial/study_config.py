@@ -20,6 +20,7 @@ from trial.models import (
     Study,
     Subject,
     User,
+    Visit,
     VisitDefinition,
     VitalSignLimit,
 )
@@ -380,9 +381,14 @@ def load_study(config: dict, *, by: User | None = None) -> tuple[Study, dict]:
     study_values["sample_schedule"] = sample_schedule_values(config)
     study_values["assessments"] = assessment_values(config)
     with transaction.atomic(), audit_context(by=by, reason="Study configuration loaded"):
+        before = Study.objects.filter(protocol_number=config["study"]["protocol_number"]).first()
         study = _sync(
             Study, {"protocol_number": config["study"]["protocol_number"]}, study_values, counts
         )
+        if before is not None and before.assessments != study.assessments:
+            # Another schedule of assessments: the reminder scan reads every recent visit's
+            # expected forms again (Visit.forms_checked_at).
+            Visit.objects.filter(forms_checked_at__isnull=False).update(forms_checked_at=None)
         for site_conf in config["sites"]:
             site = _sync(
                 Site,

@@ -1,6 +1,7 @@
 """When reminders fall due: pure, no database."""
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -213,3 +214,24 @@ def test_a_visit_closed_longer_ago_than_the_look_back_is_left_to_the_digest(
 )
 def test_a_missing_form_is_reminded_of_the_day_after_its_visit_s_window(closes, due):
     assert rules.missing_form_reminder(window_closes=closes) == ("form_missing", due)
+
+
+@pytest.mark.parametrize(
+    ("local_time", "through"),
+    [
+        # Before the send hour (08:00) the reminders of yesterday's closings are not due yet.
+        ((2026, 3, 11, 0, 0), date(2026, 3, 9)),
+        ((2026, 3, 11, 7, 59, 59), date(2026, 3, 9)),
+        ((2026, 3, 11, 8, 0), date(2026, 3, 10)),
+        ((2026, 3, 11, 23, 59), date(2026, 3, 10)),
+        ((2027, 1, 1, 8, 0), date(2026, 12, 31)),
+    ],
+)
+def test_missing_form_reminders_are_due_through_yesterday_from_the_send_hour(local_time, through):
+    paris = ZoneInfo("Europe/Paris")
+    now = datetime(*local_time, tzinfo=paris).astimezone(UTC)  # the scan's moment, in UTC
+    assert rules.missing_forms_due_through(now=now, settings=SETTINGS, tz=paris) == through
+    closes, day = through, rules.missing_form_reminder(window_closes=through)[1]
+    assert rules.at_local_hour(day, SETTINGS.send_hour, paris) <= now  # due
+    later = rules.missing_form_reminder(window_closes=closes + timedelta(days=1))[1]
+    assert rules.at_local_hour(later, SETTINGS.send_hour, paris) > now  # not yet

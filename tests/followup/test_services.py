@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from adverse_events.services import ae_update
 from followup import rules, services
 from followup.models import Notification, Reminder
+from labs.services import lab_result_void
 from tests.adverse_events.factories import load_starter_dictionary, record_ae, serious_values
 from tests.dosing.factories import dosed_subject, visit_of
 from tests.labs.factories import add_ranges, record_result
@@ -136,6 +138,71 @@ def test_a_missing_expected_form_is_reminded_the_day_after_the_window_once(
     assert missing.count() == 2
     # Once reminded, a visit is not read again by the scans that follow (every few minutes).
     assert form_reads(after + timedelta(hours=1)) == 0
+
+
+def test_a_scan_marks_the_visits_whose_forms_it_read_once_their_reminders_were_due(subject):
+    c1d8 = visit_of(subject, "C1D8")
+    services.scan(local(c1d8.window_closes_on + timedelta(days=1), 7))  # before the send hour
+    assert visit_of(subject, "C1D8").forms_checked_at is None
+    after = local(c1d8.window_closes_on + timedelta(days=1), 9)
+    VisitEvent = apps.get_model("trial", "VisitEvent")  # noqa: N806 (pghistory's model)
+    events = VisitEvent.objects.count()
+    services.scan(after)
+    assert visit_of(subject, "C1D8").forms_checked_at == after
+    assert VisitEvent.objects.count() == events  # the scan's bookkeeping is not audited
+    assert visit_of(subject, "C1D15").forms_checked_at is None  # its window is still open
+
+
+def test_a_record_voided_after_the_scan_read_its_visit_is_reminded_at_the_next_scan(
+    subject, site_a, coordinator_a
+):
+    c1d8 = visit_of(subject, "C1D8")
+    add_ranges(site_a, coordinator_a)
+    alt = record_result(subject, coordinator_a)  # the chemistry panel is entered
+    after = local(c1d8.window_closes_on + timedelta(days=1), 9)
+    services.scan(after)
+    chemistry = Reminder.objects.filter(key__startswith=f"form_missing:visit{c1d8.pk}.labs")
+    assert not chemistry.filter(title__endswith="Chemistry").exists()
+    lab_result_void(
+        record=alt, by=coordinator_a, reason="Wrong subject", expected_version=1, now=after
+    )
+    assert visit_of(subject, "C1D8").forms_checked_at is None
+    later = after + timedelta(minutes=5)
+    assert form_reads(later) >= 1
+    services.scan(later)
+    assert chemistry.filter(title__endswith="Chemistry").count() == 1
+    assert form_reads(later + timedelta(minutes=5)) == 0
+
+
+def test_a_record_voided_while_the_scan_runs_leaves_its_visit_to_be_read_again(
+    subject, site_a, coordinator_a, monkeypatch
+):
+    c1d8, c1d15 = visit_of(subject, "C1D8"), visit_of(subject, "C1D15")
+    add_ranges(site_a, coordinator_a)
+    alt = record_result(subject, coordinator_a)  # at C1D8
+    planned = services.plan
+
+    def plan_then_void(now):
+        result = planned(now)  # C1D8's chemistry read as entered
+        lab_result_void(
+            record=alt, by=coordinator_a, reason="Wrong subject", expected_version=1, now=now
+        )
+        return result
+
+    monkeypatch.setattr(services, "plan", plan_then_void)
+    after = local(c1d15.window_closes_on + timedelta(days=1), 9)
+    result = services.scan(after)
+    assert {c1d8.pk, c1d15.pk} <= {seen.id for seen in result.forms_seen}
+    assert visit_of(subject, "C1D8").forms_checked_at is None  # read again at the next scan
+    assert visit_of(subject, "C1D15").forms_checked_at == after
+
+
+def test_a_window_moved_after_the_scan_read_its_forms_is_read_again(subject):
+    c1d8 = visit_of(subject, "C1D8")
+    services.scan(local(c1d8.window_closes_on + timedelta(days=1), 9))
+    c1d8.refresh_from_db()
+    c1d8.save(update_fields=c1d8.move_window(_moved_later(c1d8)))
+    assert visit_of(subject, "C1D8").forms_checked_at is None
 
 
 def form_reads(now) -> int:

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.utils import timezone
 
 from tests.conftest import BOIN_ESCALATION, study_config_with
 from tests.screening.factories import register_subject
@@ -18,6 +19,7 @@ from trial.models import (
     Study,
     StudyEvent,
     Subject,
+    Visit,
     VisitDefinition,
     VisitDefinitionEvent,
     VitalSignLimit,
@@ -351,3 +353,19 @@ def test_a_changed_schedule_is_updated_in_place_and_audited(study):
     assert reloaded.pk == study.pk
     assert len(reloaded.schedule_of_assessments()) == 2
     assert StudyEvent.objects.count() == events + 1
+
+
+def test_another_schedule_of_assessments_has_recent_visits_read_again_by_the_scan(
+    study, site_a, coordinator_a, investigator_a
+):
+    from tests.dosing.factories import dosed_subject
+
+    subject = dosed_subject(study, site_a, coordinator_a, investigator_a)
+    visits = Visit.objects.filter(subject=subject)
+    visits.update(forms_checked_at=timezone.now())
+    config = read_config(settings.STUDY_CONFIG_FILE)
+    load_study(config)  # the same schedule: nothing to read again
+    assert not visits.filter(forms_checked_at__isnull=True).exists()
+    config["assessments"] = config["assessments"][:2]
+    load_study(config)
+    assert not visits.filter(forms_checked_at__isnull=False).exists()
