@@ -1,5 +1,3 @@
-from collections import Counter
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +12,7 @@ from review.forms import SignForm, make_read_only
 from screening import lab_panel, services
 from screening.forms import ConsentForm, EligibilityForm, EnrollForm, ReasonForm, RegistrationForm
 from screening.models import Consent, EligibilityAssessment
-from screening.selectors import screening_funnel
+from screening.selectors import failures_by_criterion, screening_funnel
 from trial import hooks
 from trial.access import can, get_subject_for_user, require, sites_for, subjects_for
 from trial.boin import BoinState
@@ -389,9 +387,6 @@ def screening_log(request):
         )
         return response
     # On screen one page of subjects; the failures by criterion over all screen failures.
-    failures = Counter()
-    for subject in subjects.filter(status=SubjectStatus.SCREEN_FAILED):
-        failures.update(_log_row(subject)["failed"] or ["(reason only)"])
     page = page_of(request, subjects)
     return render(
         request,
@@ -401,7 +396,7 @@ def screening_log(request):
             "page": page,
             "query_string": query_string_without(request.GET, "page"),
             "counts": counts,
-            "failures": sorted(failures.items()),
+            "failures": failures_by_criterion(subjects),
         },
     )
 
