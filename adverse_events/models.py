@@ -163,6 +163,17 @@ class AdverseEvent(models.Model):
     class Meta:
         ordering = ["subject", "sequence"]
         triggers = [pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete)]
+        indexes = [
+            # The AE list's order (adverse_events.views.LIST_ORDER): a page of the latest
+            # onsets is read from the index, not sorted out of every AE of the trial.
+            models.Index(
+                models.F("onset_date").desc(),
+                "subject",
+                "sequence",
+                condition=Q(voided_at__isnull=True),
+                name="ae_live_by_onset",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["subject", "sequence"], name="ae_unique_sequence"),
             models.CheckConstraint(condition=Q(grade__gte=1, grade__lte=5), name="ae_grade_1_to_5"),

@@ -274,6 +274,11 @@ def ae_void(request, pk):
     )
 
 
+# Latest onset first; on one day, by subject (in the order they were registered) and AE
+# number: the order of the index ae_live_by_onset, so that a page does not sort every AE.
+LIST_ORDER = ("-onset_date", "subject_id", "sequence")
+
+
 @login_required
 def ae_list(request):
     filters = AeFilterForm(request.GET or None)
@@ -335,9 +340,7 @@ def ae_list(request):
         "adverse_events/ae_list.html",
         {
             "filters": filters,
-            "events": page_of(
-                request, events.order_by("-onset_date", "subject__subject_number", "sequence")
-            ),
+            "events": page_of(request, events.order_by(*LIST_ORDER)),
             "worst": page_of(
                 request, selectors.worst_grade_by_subject_and_term(events), param="wpage"
             ),

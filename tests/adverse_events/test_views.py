@@ -673,6 +673,30 @@ def test_sae_list_second_page_continues_in_the_same_order(client, monitor, seed_
     assert first + second == ordered[: len(first) + len(second)] and len(second) > 0
 
 
+def test_ae_list_pages_go_from_the_latest_onset_and_use_their_index(client, monitor, seed_subjects):
+    from django.db import connection
+
+    from adverse_events.views import LIST_ORDER
+
+    client.force_login(monitor)
+    seed_subjects(30, aes_per_subject=4)
+    first = list(client.get(reverse("ae_list")).context["events"])
+    second = list(client.get(reverse("ae_list"), {"page": 2}).context["events"])
+    live = AdverseEvent.objects.filter(voided_at__isnull=True)
+    ordered = list(live.order_by(*LIST_ORDER).values_list("pk", flat=True))
+    assert [ae.pk for ae in first + second] == ordered[: len(first) + len(second)]
+    assert len(second) > 0
+    onsets = [ae.onset_date for ae in first + second]
+    assert onsets == sorted(onsets, reverse=True)
+    # The page is read from the partial index in that order, not sorted (issue 22).
+    sql, params = live.order_by(*LIST_ORDER)[:50].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "ae_live_by_onset" in plan and "Sort" not in plan
+
+
 # --- the medical history's baseline grade, on the AE form -------------------------------------
 
 
