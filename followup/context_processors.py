@@ -35,6 +35,15 @@ NAVIGATION = [
 ]
 
 
+def navigation_tasks(user, *, now, clocks: bool = False):
+    """The user's tasks with the unread notifications counted in the same query: what the
+    navigation shows, and the My tasks page (with the SAE clocks)."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    return my_tasks(
+        user, today=timezone.localdate(now), now=now, clocks=clocks, extra={"unread": unread}
+    )
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -52,10 +61,9 @@ def navigation(request):
     ]
     # The work waiting for the user's roles: counted on indexed columns, never by building
     # the worklists (followup.my_tasks), so every page costs the same whatever the data.
-    now = timezone.now()
+    # The My tasks page counted them already (followup.views.my_tasks): not counted twice.
+    sections = getattr(request, "my_tasks", None) or navigation_tasks(user, now=timezone.now())
     counts = defaultdict(int)
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    sections = my_tasks(user, today=timezone.localdate(now), now=now, extra={"unread": unread})
     for section in sections:
         for task in section.tasks:
             counts[task.key] += task.count

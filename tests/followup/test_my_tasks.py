@@ -227,6 +227,23 @@ def test_sae_clock_shows_the_hours_left(client, dosed, coordinator_a, investigat
     assert (section.clocks[0].overdue, section.clocks[0].hours_overdue) == (True, 2)
 
 
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR])
+def test_the_my_tasks_page_counts_the_tasks_once_for_itself_and_its_navigation(
+    client, dosed, make_user, site_a, role
+):
+    client.force_login(make_user("someone", role, site_a if role != Role.MONITOR else None))
+    client.get(reverse("my_tasks"))  # the stored counts made
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("my_tasks"))
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert response.status_code == 200
+    assert len(statements) == len(set(statements))  # no count made twice
+    section = response.context["sections"][0]
+    # The badge is the page's own total.
+    badge = next(i for i in response.context["nav_items"] if i["name"] == "my_tasks")
+    assert badge.get("count", 0) == sum(task.count for task in section.tasks)
+
+
 @pytest.mark.parametrize("role", ["sponsor_safety", "anonymous"])
 def test_my_tasks_needs_a_sign_in_and_lists_only_the_user_s_roles(client, make_user, role):
     if role == "anonymous":
