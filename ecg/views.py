@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -12,11 +12,12 @@ from ecg import selectors, services
 from ecg.forms import EcgForm
 from ecg.models import EcgTimePoint, Electrocardiogram
 from review import crf_pages
-from review import selectors as review_selectors
 from trial.access import can, get_visit_for_user
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
 from trial.models import VisitKind
+
+_DETAIL = "ecg/ecg_detail.html"
 
 
 def _now():
@@ -64,20 +65,14 @@ def visit_ecgs(request, pk):
 @login_required
 def ecg_detail(request, pk):
     record = _get_ecg_for_user(request, pk)
-    review, form, done = crf_pages.correction(
+    return crf_pages.record_page(
         request,
         record,
-        lambda data: EcgForm(data, instance=record, editing=True),
-        services.ecg_update,
+        template=_DETAIL,
+        form_factory=lambda data: EcgForm(data, instance=record, editing=True),
+        update=services.ecg_update,
         now=_now(),
         done="ecg_detail",
-    )
-    return done or _render_detail(request, record, form=form, review=review)
-
-
-def _render_detail(request, record, *, form, review, void_form=None):
-    return crf_pages.render_detail(
-        request, record, "ecg/ecg_detail.html", form=form, review=review, void_form=void_form
     )
 
 
@@ -85,8 +80,11 @@ def _render_detail(request, record, *, form, review, void_form=None):
 @require_POST
 def ecg_void(request, pk):
     record = _get_ecg_for_user(request, pk)
-    form, voided = crf_pages.void(request, record, services.ecg_void, now=_now())
-    if voided:
-        return redirect("visit_ecgs", pk=record.visit_id)
-    review = review_selectors.record_panel(record, request.user)
-    return _render_detail(request, record, form=None, review=review, void_form=form)
+    return crf_pages.void_page(
+        request,
+        record,
+        services.ecg_void,
+        template=_DETAIL,
+        now=_now(),
+        after=resolve_url("visit_ecgs", pk=record.visit_id),
+    )

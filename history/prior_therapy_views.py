@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -18,7 +18,6 @@ from history import selectors, services
 from history.forms import RadiotherapyForm, SurgeryForm, SystemicLineForm
 from history.models import PriorRadiotherapy, PriorSurgery, SystemicTherapyLine
 from review import crf_pages
-from review import selectors as review_selectors
 from trial.access import can, get_subject_for_user
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
@@ -64,6 +63,9 @@ THERAPIES = {
         "prior_surgery",
     ),
 }
+
+
+_DETAIL = "history/prior_therapy_detail.html"
 
 
 def _now():
@@ -131,51 +133,43 @@ def prior_therapy_new(request, pk, therapy):
     )
 
 
+def _therapy_page(therapy: _Therapy, record) -> dict:
+    """What a record's page adds for its therapy: the template is shared by the three."""
+    return {
+        "label": record._meta.label_lower,
+        "title": therapy.title,
+        "void_url": f"{therapy.url}_void",
+        "shown": _shown(record, therapy.form.Meta.fields),
+    }
+
+
 @login_required
 def prior_therapy_detail(request, pk, therapy):
-    name, therapy = therapy, THERAPIES[therapy]
+    therapy = THERAPIES[therapy]
     record = _get_record_for_user(request, therapy, pk)
-    review, form, done = crf_pages.correction(
+    return crf_pages.record_page(
         request,
         record,
-        lambda data: therapy.form(data, instance=record, editing=True),
-        therapy.update,
+        template=_DETAIL,
+        form_factory=lambda data: therapy.form(data, instance=record, editing=True),
+        update=therapy.update,
         now=_now(),
         done=f"{therapy.url}_detail",
-    )
-    return done or _render_detail(request, name, record, form=form, review=review)
-
-
-def _render_detail(request, name, record, *, form, review, void_form=None):
-    therapy = THERAPIES[name]
-    bound = (form is not None and form.is_bound) or (void_form is not None)
-    return render(
-        request,
-        "history/prior_therapy_detail.html",
-        {
-            "record": record,
-            "subject": record.subject,
-            "label": record._meta.label_lower,
-            "title": therapy.title,
-            "void_url": f"{therapy.url}_void",
-            "shown": _shown(record, therapy.form.Meta.fields),
-            "form": form,
-            "review": review,
-            "locked": review.locked,
-            "can_edit": can(request.user, Capability.ENTER_DATA, record.subject),
-            "void_form": void_form or crf_pages.blank_void_form(record),
-        },
-        status=400 if bound else 200,
+        extra=lambda record: _therapy_page(therapy, record),
     )
 
 
 @login_required
 @require_POST
 def prior_therapy_void(request, pk, therapy):
-    name, therapy = therapy, THERAPIES[therapy]
+    therapy = THERAPIES[therapy]
     record = _get_record_for_user(request, therapy, pk)
-    form, voided = crf_pages.void(request, record, therapy.void, now=_now())
-    if voided:
-        return redirect("prior_therapy_list", pk=record.subject_id)
-    review = review_selectors.record_panel(record, request.user)
-    return _render_detail(request, name, record, form=None, review=review, void_form=form)
+    return crf_pages.void_page(
+        request,
+        record,
+        therapy.void,
+        template=_DETAIL,
+        now=_now(),
+        after=resolve_url("prior_therapy_list", pk=record.subject_id),
+        extra=lambda record: _therapy_page(therapy, record),
+    )

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -13,10 +13,11 @@ from history import selectors, services
 from history.forms import MedicalHistoryForm
 from history.models import MedicalHistory
 from review import crf_pages
-from review import selectors as review_selectors
 from trial.access import can, get_subject_for_user
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
+
+_DETAIL = "history/medical_history_detail.html"
 
 
 def _now():
@@ -77,26 +78,16 @@ def medical_history_new(request, pk):
 @login_required
 def medical_history_detail(request, pk):
     record = _get_history_for_user(request, pk)
-    review, form, done = crf_pages.correction(
+    return crf_pages.record_page(
         request,
         record,
-        lambda data: MedicalHistoryForm(data, instance=record, editing=True),
-        services.medical_history_update,
+        template=_DETAIL,
+        form_factory=lambda data: MedicalHistoryForm(data, instance=record, editing=True),
+        update=services.medical_history_update,
         now=_now(),
         done="medical_history_detail",
-    )
-    return done or _render_detail(request, record, form=form, review=review)
-
-
-def _render_detail(request, record, *, form, review, void_form=None):
-    return crf_pages.render_detail(
-        request,
-        record,
-        "history/medical_history_detail.html",
-        form=form,
-        review=review,
-        void_form=void_form,
-        terms=_terms() if form else [],
+        # The form's term list: a lazy queryset, run only where the form is shown.
+        extra=lambda record: {"terms": _terms()},
     )
 
 
@@ -104,8 +95,11 @@ def _render_detail(request, record, *, form, review, void_form=None):
 @require_POST
 def medical_history_void(request, pk):
     record = _get_history_for_user(request, pk)
-    form, voided = crf_pages.void(request, record, services.medical_history_void, now=_now())
-    if voided:
-        return redirect("medical_history_list", pk=record.subject_id)
-    review = review_selectors.record_panel(record, request.user)
-    return _render_detail(request, record, form=None, review=review, void_form=form)
+    return crf_pages.void_page(
+        request,
+        record,
+        services.medical_history_void,
+        template=_DETAIL,
+        now=_now(),
+        after=resolve_url("medical_history_list", pk=record.subject_id),
+    )

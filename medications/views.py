@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -12,11 +12,12 @@ from medications import selectors, services
 from medications.forms import MedicationForm
 from medications.models import ConcomitantMedication
 from review import crf_pages
-from review import selectors as review_selectors
 from trial.access import can, get_subject_for_user
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
 from trial.selectors import first_dose_date
+
+_DETAIL = "medications/medication_detail.html"
 
 
 def _now():
@@ -85,29 +86,25 @@ def medication_new(request, pk):
     )
 
 
+def _timing(record) -> dict:
+    # Prior or concomitant: the page shows it beside the version.
+    return {"timing": selectors.timing_of(record, first_dose_date(record.subject))}
+
+
 @login_required
 def medication_detail(request, pk):
     record = _get_medication_for_user(request, pk)
-    review, form, done = crf_pages.correction(
+    return crf_pages.record_page(
         request,
         record,
-        lambda data: MedicationForm(data, instance=record, subject=record.subject, editing=True),
-        services.medication_update,
+        template=_DETAIL,
+        form_factory=lambda data: MedicationForm(
+            data, instance=record, subject=record.subject, editing=True
+        ),
+        update=services.medication_update,
         now=_now(),
         done="medication_detail",
-    )
-    return done or _render_detail(request, record, form=form, review=review)
-
-
-def _render_detail(request, record, *, form, review, void_form=None):
-    return crf_pages.render_detail(
-        request,
-        record,
-        "medications/medication_detail.html",
-        form=form,
-        review=review,
-        void_form=void_form,
-        timing=selectors.timing_of(record, first_dose_date(record.subject)),
+        extra=_timing,
     )
 
 
@@ -115,8 +112,12 @@ def _render_detail(request, record, *, form, review, void_form=None):
 @require_POST
 def medication_void(request, pk):
     record = _get_medication_for_user(request, pk)
-    form, voided = crf_pages.void(request, record, services.medication_void, now=_now())
-    if voided:
-        return redirect("medication_list", pk=record.subject_id)
-    review = review_selectors.record_panel(record, request.user)
-    return _render_detail(request, record, form=None, review=review, void_form=form)
+    return crf_pages.void_page(
+        request,
+        record,
+        services.medication_void,
+        template=_DETAIL,
+        now=_now(),
+        after=resolve_url("medication_list", pk=record.subject_id),
+        extra=_timing,
+    )

@@ -1,9 +1,10 @@
-"""The correction form of a stored CRF record's own page, the same on every CRF app's page."""
+"""A stored CRF record's own page (its correction form, its void), the same on every CRF app."""
 
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from review import selectors as review_selectors
@@ -100,4 +101,56 @@ def render_detail(
             **extra,
         },
         status=400 if bound else 200,
+    )
+
+
+def record_page(
+    request,
+    record,
+    *,
+    template: str,
+    form_factory: Callable,
+    update: Callable,
+    now,
+    done: str,
+    extra: Callable[..., dict] | None = None,
+) -> HttpResponse:
+    """A stored record's page: shown, or its correction posted (`correction`), then redirected
+    to the URL named `done` or shown again with the refused form (400).
+
+    `extra(record)` is the page's own context (a medication's timing), called only when the
+    page is rendered."""
+    review, form, redirected = correction(request, record, form_factory, update, now=now, done=done)
+    if redirected:
+        return redirected
+    return render_detail(
+        request, record, template, form=form, review=review, **(extra(record) if extra else {})
+    )
+
+
+def void_page(
+    request,
+    record,
+    service: Callable,
+    *,
+    template: str,
+    now,
+    after: str,
+    extra: Callable[..., dict] | None = None,
+) -> HttpResponse:
+    """A record's void POST (`void`): redirected to the URL `after` once voided, else its page
+    shown again with the refused void form (400), without the correction form; `extra` as
+    for `record_page`."""
+    form, voided = void(request, record, service, now=now)
+    if voided:
+        return redirect(after)
+    review = review_selectors.record_panel(record, request.user)
+    return render_detail(
+        request,
+        record,
+        template,
+        form=None,
+        review=review,
+        void_form=form,
+        **(extra(record) if extra else {}),
     )

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -17,6 +17,8 @@ from samples.models import Sample
 from trial.access import can, get_visit_for_user
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
+
+_DETAIL = "samples/sample_detail.html"
 
 
 def _now():
@@ -74,28 +76,23 @@ def visit_samples(request, pk):
 def sample_detail(request, pk):
     record = _get_sample_for_user(request, pk)
     scheduled = services.scheduled_at(record.visit)
-    review, form, done = crf_pages.correction(
+    return crf_pages.record_page(
         request,
         record,
-        lambda data: SampleForm(data, instance=record, editing=True, scheduled=scheduled),
-        services.sample_update,
+        template=_DETAIL,
+        form_factory=lambda data: SampleForm(
+            data, instance=record, editing=True, scheduled=scheduled
+        ),
+        update=services.sample_update,
         now=_now(),
         done="sample_detail",
+        extra=_blank_stage_form,
     )
-    return done or _render_detail(request, record, form=form, review=review)
 
 
-def _render_detail(request, record, *, form, review, void_form=None, stage_form=None):
-    return crf_pages.render_detail(
-        request,
-        record,
-        "samples/sample_detail.html",
-        form=form,
-        review=review,
-        void_form=void_form,
-        refused=stage_form is not None,
-        stage_form=stage_form or StageForm(initial={"version": record.version}),
-    )
+def _blank_stage_form(record) -> dict:
+    """The page's handling form, carrying the version shown."""
+    return {"stage_form": StageForm(initial={"version": record.version})}
 
 
 @login_required
@@ -122,15 +119,21 @@ def sample_stage(request, pk):
             messages.success(request, f"{record.title}: {form.cleaned_data['stage']}.")
             return redirect("sample_detail", pk=record.pk)
     review = review_selectors.record_panel(record, request.user)
-    return _render_detail(request, record, form=None, review=review, stage_form=form)
+    return crf_pages.render_detail(
+        request, record, _DETAIL, form=None, review=review, refused=True, stage_form=form
+    )
 
 
 @login_required
 @require_POST
 def sample_void(request, pk):
     record = _get_sample_for_user(request, pk)
-    form, voided = crf_pages.void(request, record, services.sample_void, now=_now())
-    if voided:
-        return redirect("visit_samples", pk=record.visit_id)
-    review = review_selectors.record_panel(record, request.user)
-    return _render_detail(request, record, form=None, review=review, void_form=form)
+    return crf_pages.void_page(
+        request,
+        record,
+        services.sample_void,
+        template=_DETAIL,
+        now=_now(),
+        after=resolve_url("visit_samples", pk=record.visit_id),
+        extra=_blank_stage_form,
+    )

@@ -5,12 +5,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from review import crf_pages
-from review import selectors as review_selectors
 from trial.access import can, get_visit_for_user
 from trial.capabilities import Capability
 from trial.forms import add_service_errors
@@ -18,6 +17,8 @@ from trial.models import VisitKind
 from vitals import selectors, services
 from vitals.forms import VitalSignsForm
 from vitals.models import VitalSigns
+
+_DETAIL = "vitals/vitals_detail.html"
 
 
 def _now():
@@ -83,20 +84,14 @@ def visit_vitals(request, pk):
 @login_required
 def vitals_detail(request, pk):
     record = _get_vital_signs_for_user(request, pk)
-    review, form, done = crf_pages.correction(
+    return crf_pages.record_page(
         request,
         record,
-        lambda data: VitalSignsForm(data, instance=record, editing=True),
-        services.vitals_update,
+        template=_DETAIL,
+        form_factory=lambda data: VitalSignsForm(data, instance=record, editing=True),
+        update=services.vitals_update,
         now=_now(),
         done="vitals_detail",
-    )
-    return done or _render_detail(request, record, form=form, review=review)
-
-
-def _render_detail(request, record, *, form, review, void_form=None):
-    return crf_pages.render_detail(
-        request, record, "vitals/vitals_detail.html", form=form, review=review, void_form=void_form
     )
 
 
@@ -104,8 +99,11 @@ def _render_detail(request, record, *, form, review, void_form=None):
 @require_POST
 def vitals_void(request, pk):
     record = _get_vital_signs_for_user(request, pk)
-    form, voided = crf_pages.void(request, record, services.vitals_void, now=_now())
-    if voided:
-        return redirect("visit_vitals", pk=record.visit_id)
-    review = review_selectors.record_panel(record, request.user)
-    return _render_detail(request, record, form=None, review=review, void_form=form)
+    return crf_pages.void_page(
+        request,
+        record,
+        services.vitals_void,
+        template=_DETAIL,
+        now=_now(),
+        after=resolve_url("visit_vitals", pk=record.visit_id),
+    )
