@@ -432,23 +432,22 @@ def normal_range_record(*, site: Site, by: User, values: dict, now: datetime) ->
 
 def _regrade_in_window(row: LabNormalRange, *, by: User, now: datetime) -> None:
     """The site's stored results of the range's test dated while it is in force are read
-    against it now (those of its sex and ages; others derive as before and stay unsaved)."""
+    against it now (those of its sex and ages; others derive as before and stay unsaved).
+    Each subject's results are read under their row locks inside its write, so a correction
+    saved meanwhile is graded from its new value and keeps its version."""
     stored = LabResult.objects.filter(
         subject__site_id=row.site_id,
         subject__voided_at__isnull=True,
         test=row.test,
         voided_at__isnull=True,
         collected_on__gte=row.effective_from,
-    ).select_related("subject")
+    )
     if row.effective_to is not None:
         stored = stored.filter(collected_on__lte=row.effective_to)
-    by_subject: dict[int, list[LabResult]] = {}
-    for result in stored.order_by("subject_id", "collected_on", "pk"):
-        by_subject.setdefault(result.subject_id, []).append(result)
+    subjects = Subject.objects.filter(pk__in=stored.values("subject_id")).order_by("pk")
     # The site is locked (normal_range_record): its ranges are read once for every subject.
     site_ranges = site_ranges_of(row.site_id, {row.test})
-    for results in by_subject.values():
-        subject = results[0].subject
+    for subject in subjects:
         with crf_write(
             require=entry_required(by, subject, "regrade lab results"),
             subject=subject,
@@ -457,6 +456,12 @@ def _regrade_in_window(row: LabNormalRange, *, by: User, now: datetime) -> None:
             reason_required=False,
             audit_reason=f"Lab normal range recorded: {row}",
         ) as write:
+            results = (
+                stored.filter(subject=subject)
+                .select_for_update()
+                .order_by("collected_on", "pk")
+                .select_related("subject")
+            )
             _regrade(
                 write, results, by=by, what=f"{row.test} normal range", site_ranges=site_ranges
             )

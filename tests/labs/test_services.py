@@ -504,6 +504,50 @@ def test_a_new_range_grades_the_results_kept_ungraded(subject, site_a, coordinat
     assert event.pgh_context.metadata["reason"].startswith("Regraded:")
 
 
+def test_a_result_corrected_while_a_new_range_is_recorded_is_graded_from_its_new_value(
+    subject, site_a, coordinator_a, monkeypatch
+):
+    """The regrade reads the results it grades under their row locks: a correction that
+    commits while the range is being recorded is neither overwritten nor graded stale."""
+    from labs import services
+
+    before = RANGES_FROM - timedelta(days=1)
+    record = record_result(subject, coordinator_a, collected_on=before)  # ALT 50, no range
+    real, corrected = services.site_ranges_of, []
+
+    def correct_first(site_id, tests):
+        if not corrected:  # once, as a concurrent save committed after the results were found
+            corrected.append(record.pk)
+            corrected.append(
+                lab_result_update(
+                    record=LabResult.objects.get(pk=record.pk),
+                    by=coordinator_a,
+                    values=result_values(collected_on=before, value=Decimal(200)),
+                    reason="Transcription error",
+                    expected_version=1,
+                    now=LATER,
+                )
+            )
+        return real(site_id, tests)
+
+    monkeypatch.setattr(services, "site_ranges_of", correct_first)
+    normal_range_record(
+        site=site_a,
+        by=coordinator_a,
+        values=range_values(
+            effective_from=before - timedelta(days=30), effective_to=before, high=Decimal(45)
+        ),
+        now=LATER,
+    )
+    assert corrected
+    record.refresh_from_db()
+    # 200 U/L is 4.4 x the new ULN of 45: grade 2 (CTCAE v5.0 ALT increased, > 3.0 - 5.0 x ULN).
+    assert (record.value, record.normal_high, record.grade) == (Decimal(200), Decimal(45), 2)
+    # Entered, then corrected (graded there against the range just saved, in the same
+    # transaction here): the regrade finds nothing to change and writes no stale version.
+    assert record.version == 2
+
+
 def test_a_new_range_leaves_other_sites_and_tests_alone(
     subject, site_b, coordinator_a, coordinator_b
 ):
