@@ -2,11 +2,15 @@
 and the bare view in the same run as the ceiling. Prints throughput and p50/p95/p99 per page.
 
     .venv/bin/python bench/load_test.py [--users 20] [--minutes 2] [--seed-subjects 2000]
+        [--workers 3] [--worker-class sync|gthread] [--threads 4] [--investigators 2]
 
 Uses DATABASE_URL (a real PostgreSQL; the embedded one works too). Seeds the large data set
 with `manage.py seed_large` when the database has no seed yet. Targets (issue 10): p95 under
 150 ms on the subject page and the AE list, zero errors, subject page within 3x of the bare
 view. Record the figures in docs/performance.md with the machine and the date.
+With --investigators N, N seeded investigators browse beside the coordinators (issue 22:
+the coordinators' p95 within 1.5x of theirs alone); --worker-class and --threads choose
+gunicorn's worker (sync, or gthread with that many threads per worker).
 """
 
 import argparse
@@ -35,8 +39,15 @@ def main() -> None:
     parser.add_argument("--seed-subjects", type=int, default=2000)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
+    parser.add_argument("--investigators", type=int, default=0)
     args = parser.parse_args()
-    env = os.environ | {"ECRF_IDLE_TIMEOUT_MINUTES": "60", "AXES_FAILURE_LIMIT": "1000"}
+    env = os.environ | {
+        "ECRF_IDLE_TIMEOUT_MINUTES": "60",
+        "AXES_FAILURE_LIMIT": "1000",
+        "AXES_ADDRESS_FAILURE_LIMIT": "1000",  # settings refuse a username limit above it
+    }
     manage("migrate", "--noinput", "-v0", env=env)
     manage("load_study", env=env)
     seeded = (
@@ -63,27 +74,36 @@ def main() -> None:
     if not seeded:
         manage("seed_large", "--subjects", str(args.seed_subjects), env=env)
     password = "bench-load-2026"
-    users = (
-        subprocess.run(
-            [
-                PY,
-                "manage.py",
-                "shell",
-                "-c",
-                "from trial.models import User\n"
-                "us = list(User.objects.filter(username__startswith='seed_crc_'))\n"
-                f"[u.set_password('{password}') or u.save() for u in us]\n"
-                "print(','.join(u.username for u in us))",
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
+
+    def seeded_users(prefix: str) -> str:
+        """The seeded users whose name starts with `prefix`, given the bench password."""
+        return (
+            subprocess.run(
+                [
+                    PY,
+                    "manage.py",
+                    "shell",
+                    "-c",
+                    "from trial.models import User\n"
+                    f"us = list(User.objects.filter(username__startswith='{prefix}'))\n"
+                    f"[u.set_password('{password}') or u.save() for u in us]\n"
+                    "print(','.join(u.username for u in us))",
+                ],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
         )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+
+    users = seeded_users("seed_crc_")
+    investigators = seeded_users("seed_pi_") if args.investigators else ""
+    worker = ["--worker-class", args.worker_class]
+    if args.worker_class == "gthread":
+        worker += ["--threads", str(args.threads)]
     server = subprocess.Popen(
         [
             PY,
@@ -94,6 +114,7 @@ def main() -> None:
             f"127.0.0.1:{args.port}",
             "--workers",
             str(args.workers),
+            *worker,
             "--log-level",
             "warning",
         ],
@@ -117,8 +138,9 @@ def main() -> None:
                 str(ROOT / "bench" / "load" / "locustfile.py"),
                 "--headless",
                 "-u",
-                # The coordinators plus the BareView users (fixed_count in the locustfile).
-                str(args.users + 2),
+                # The coordinators plus the BareView users and the investigators (their
+                # fixed_count in the locustfile).
+                str(args.users + 2 + args.investigators),
                 "-r",
                 str(max(1, args.users // 4)),
                 "-t",
@@ -130,20 +152,32 @@ def main() -> None:
                 "--only-summary",
                 "Coordinator",
                 "BareView",
+                *(["Investigator"] if args.investigators else []),
             ],
             cwd=ROOT,
-            env=env | {"BENCH_USERS": users, "BENCH_PASSWORD": password},
+            env=env
+            | {
+                "BENCH_USERS": users,
+                "BENCH_PASSWORD": password,
+                "BENCH_INVESTIGATOR_USERS": investigators,
+                "BENCH_INVESTIGATORS": str(args.investigators),
+            },
             check=False,
         )
         with open(f"{out}_stats.csv") as fh:
             rows = list(csv.DictReader(fh))
         print(
-            f"\n{'page':<24}{'requests':>9}{'failures':>9}{'req/s':>8}{'p50':>7}{'p95':>7}"
+            f"\ngunicorn: {args.workers} {args.worker_class} workers"
+            + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+            + f"; {args.users} coordinators, {args.investigators} investigators"
+        )
+        print(
+            f"{'page':<34}{'requests':>9}{'failures':>9}{'req/s':>8}{'p50':>7}{'p95':>7}"
             f"{'p99':>7}  (ms)"
         )
         for row in rows:
             print(
-                f"{row['Name']:<24}{row['Request Count']:>9}{row['Failure Count']:>9}"
+                f"{row['Name']:<34}{row['Request Count']:>9}{row['Failure Count']:>9}"
                 f"{float(row['Requests/s']):>8.1f}{row['50%']:>7}{row['95%']:>7}{row['99%']:>7}"
             )
     finally:
