@@ -8,9 +8,12 @@ peak resident memory (getrusage ru_maxrss) is its own. See bench/README.md.
     DATABASE_URL=postgresql://... .venv/bin/python bench/export_bench.py
     .venv/bin/python bench/export_bench.py --formats csv,odm --tracemalloc
     .venv/bin/python bench/export_bench.py --ae-only --runs 5
+    .venv/bin/python bench/export_bench.py --odm-only --runs 3 --keep /tmp/odm_before.xml
 """
 
 import argparse
+import cProfile
+import hashlib
 import json
 import os
 import resource
@@ -56,13 +59,17 @@ def child_export(fmt: str, sites: list[str], trace: bool) -> dict:
         raise SystemExit(f"export {run.pk} failed: {run.error}")
     size = run.file_size
     export_storage().delete(run.file_path)  # keep the exports storage small; the run stays
+    return _figures(elapsed, baseline, traced, size, rows=run.row_counts)
+
+
+def _figures(seconds: float, baseline: float, traced: float | None, size: int, **more) -> dict:
     return {
-        "seconds": elapsed,
+        "seconds": seconds,
         "peak_rss_mb": _peak_rss_mb(),
         "baseline_rss_mb": baseline,
         "tracemalloc_peak_mb": traced,
         "file_mb": size / 2**20,
-        "rows": run.row_counts,
+        **more,
     }
 
 
@@ -132,6 +139,89 @@ def child_ae_vs_copy(runs: int) -> dict:
     return results
 
 
+def child_odm_fixed(keep: str, trace: bool, profile: str) -> dict:
+    """The ODM writer alone (exports.odm.write_odm) on every site, with the inputs that
+    differ between runs fixed (snapshot time, file OID, description, CreationDateTime), so
+    that the sha256 of two runs, or of two versions of the writer, on the same database
+    compare the bytes written. In one REPEATABLE READ transaction, as the export does."""
+    _django()
+    from datetime import UTC, datetime
+    from unittest import mock
+
+    from django.db import connection, transaction
+
+    from exports import odm
+    from exports.crfs import crf_specs
+    from exports.selectors import ExportScope, subjects_in
+    from trial.models import Site
+    from trial.study import current_study
+
+    fixed = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    baseline = _peak_rss_mb()
+    with tempfile.TemporaryDirectory() as workdir, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        scope = ExportScope(tuple(Site.objects.order_by("code").values_list("code", flat=True)))
+        study = current_study()
+        labs = study.lab_limits.order_by("order").values_list("code", "label")
+        path = Path(keep) if keep else Path(workdir) / "odm.xml"
+        profiler = cProfile.Profile() if profile else None
+        if trace:
+            tracemalloc.start()
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        with mock.patch("django.utils.timezone.now", return_value=fixed):
+            counts = odm.write_odm(
+                path,
+                study=study,
+                subjects=subjects_in(scope),
+                sites=Site.objects.filter(code__in=scope.site_codes).order_by("code"),
+                crfs=crf_specs(labs),
+                file_oid="ECRF.BENCH",
+                as_of=fixed,
+                description="bench",
+                tick=lambda n: None,
+            )
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        elapsed = time.perf_counter() - started
+        traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
+        digest, elements = hashlib.sha256(), 0
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+                elements += block.count(b"<") - block.count(b"</") - block.count(b"<?")
+        size = path.stat().st_size
+    return _figures(
+        elapsed, baseline, traced, size, sha256=digest.hexdigest(), elements=elements, counts=counts
+    )
+
+
+def child_xml_floor(elements: int, file_mb: float) -> dict:
+    """The floor: lxml alone writing `elements` elements of about the file's size through
+    etree.xmlfile, one subtree of 60 elements at a time, as the writer does per subject."""
+    from lxml import etree
+
+    ns = "{http://www.cdisc.org/ns/odm/v1.3}"
+    per_element = int(file_mb * 2**20 / max(elements, 1))
+    text = "x" * max(per_element - 60, 1)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as workdir:
+        path = Path(workdir) / "floor.xml"
+        with etree.xmlfile(str(path), encoding="utf-8") as xf, xf.element(f"{ns}ODM"):
+            written = 0
+            while written < elements:
+                root = etree.Element(f"{ns}SubjectData", {"SubjectKey": str(written)})
+                for i in range(59):
+                    etree.SubElement(root, f"{ns}ItemData", {"ItemOID": f"IT.{i}", "Value": text})
+                xf.write(root)
+                written += 60
+        size = path.stat().st_size
+    return {"seconds": time.perf_counter() - started, "file_mb": size / 2**20}
+
+
 def _run_child(*args) -> dict:
     output = subprocess.run(
         [sys.executable, __file__, "--child", *args],
@@ -164,12 +254,47 @@ def _scale() -> tuple[dict, list[str]]:
     return counts, [busiest]
 
 
+def odm_fixed(options) -> None:
+    """The ODM writer `--runs` times (a fresh process each, the first kept with --keep and
+    profiled with --profile), its heap peak once with --tracemalloc, and the lxml floor."""
+    print(f"ODM writer, all sites, fixed inputs, {options.runs} runs (target: <= 10 s):")
+    results = []
+    for run in range(options.runs):
+        keep = options.keep if run == 0 else ""
+        profile = options.profile if run == 0 else ""
+        result = _run_child("odm-fixed", keep, "0", profile)
+        results.append(result)
+        print(
+            f"  run {run + 1}: {result['seconds']:.2f} s, peak RSS {result['peak_rss_mb']:.1f} MB "
+            f"(baseline {result['baseline_rss_mb']:.1f}), {result['file_mb']:.1f} MB, "
+            f"{result['elements']} elements, sha256 {result['sha256']}"
+        )
+    seconds = [r["seconds"] for r in results]
+    print(f"  median {statistics.median(seconds):.2f} s ({min(seconds):.2f}-{max(seconds):.2f})")
+    print(f"  same sha256 every run: {len({r['sha256'] for r in results}) == 1}")
+    if options.tracemalloc:
+        heap = _run_child("odm-fixed", "", "1", "")["tracemalloc_peak_mb"]
+        print(f"  Python heap peak {heap:.1f} MB (tracemalloc, a run of its own)")
+    last = results[-1]
+    floor = _run_child("xml-floor", str(last["elements"]), str(last["file_mb"]))
+    ratio = statistics.median(seconds) / floor["seconds"]
+    print(
+        f"  floor (lxml alone, {last['elements']} elements, {floor['file_mb']:.1f} MB): "
+        f"{floor['seconds']:.2f} s; writer / floor {ratio:.2f}"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python heap peaks")
     parser.add_argument("--runs", type=int, default=5, help="runs of the AE CSV comparison")
     parser.add_argument("--ae-only", action="store_true", help="only the AE CSV comparison")
+    parser.add_argument(
+        "--odm-only", action="store_true", help="only the ODM writer: time, memory, sha256"
+    )
+    parser.add_argument("--keep", default="", help="with --odm-only: keep the file here")
+    parser.add_argument("--profile", default="", help="with --odm-only: cProfile stats file")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -177,12 +302,19 @@ def main():
         if kind == "export":
             fmt, sites, trace = rest[0], [s for s in rest[1].split(",") if s], rest[2] == "1"
             print(json.dumps(child_export(fmt, sites, trace)))
+        elif kind == "odm-fixed":
+            print(json.dumps(child_odm_fixed(rest[0], rest[1] == "1", rest[2])))
+        elif kind == "xml-floor":
+            print(json.dumps(child_xml_floor(int(rest[0]), float(rest[1]))))
         else:
             print(json.dumps(child_ae_vs_copy(int(rest[0]))))
         return
 
     counts, one_site = _scale()
     print("Large seed:", ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if options.odm_only:
+        odm_fixed(options)
+        return
     print(f"{'format':<8}{'seconds':>9}{'peak RSS MB':>13}{'(baseline)':>12}"
           f"{'heap peak MB':>14}{'file MB':>9}  rows")  # fmt: skip
     for fmt in [] if options.ae_only else options.formats.split(","):
