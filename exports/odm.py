@@ -8,8 +8,9 @@ for change). E-signatures on a record are placed among its changes in time order
 reader sees which version was signed. The last transaction of a record is its current value.
 
 Streaming: each event table is read once, ordered by subject, through a server-side cursor;
-the streams are merged by subject and one SubjectData element is built and written at a
-time, so memory depends on the largest subject, never on the number of subjects.
+the streams are merged by subject and one SubjectData is written at a time (as text: the
+metadata is built with lxml), so memory depends on the largest subject, never on the number
+of subjects.
 """
 
 from __future__ import annotations
@@ -57,6 +58,36 @@ def _sub(parent, name: str, attrib: dict | None = None, text: str | None = None)
 
 def _clean(text: str) -> str:
     return _CONTROL_CHARACTERS.sub("", text)
+
+
+# The clinical data (nearly all of the file) is written as text, not built as lxml trees:
+# building millions of elements cost more than the rest of the export together. These give
+# the bytes lxml would serialise (the tests parse and validate the result).
+_ATTRIBUTE_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+        "\t": "&#9;",
+    }
+)
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTRIBUTE_SPECIALS = re.compile('[&<>"\n\r\t]')
+_TEXT_SPECIALS = re.compile("[&<>\r]")
+
+
+def _attr(value: str) -> str:
+    """An attribute value, escaped (lxml's serialisation)."""
+    return value.translate(_ATTRIBUTE_ESCAPES) if _ATTRIBUTE_SPECIALS.search(value) else value
+
+
+def _text(value: str) -> str:
+    """Element text, cleaned as _sub does and escaped."""
+    value = _clean(value)
+    return value.translate(_TEXT_ESCAPES) if _TEXT_SPECIALS.search(value) else value
 
 
 def _translated(parent, name: str, text: str) -> None:
@@ -455,19 +486,20 @@ class _Transaction:
     at: datetime
     rank: int  # a parent's insert before its sub-records' inserts at the same instant
     seq: int
-    element: object  # lxml element (a FormData)
+    insert: bool
+    xml: str  # a FormData element
 
 
 def _transaction_order(transaction: _Transaction) -> tuple:
     """An entity's Insert first, then its changes, signatures and sub-records in time
     order: a Context (a signature, a sub-record) may carry an earlier time than the Insert
     (back-dated entry) but must not come before the entity exists in the file."""
-    first = transaction.element.get("TransactionType") != "Insert"
-    return (first, transaction.at, transaction.rank, transaction.seq)
+    return (not transaction.insert, transaction.at, transaction.rank, transaction.seq)
 
 
 class _SubjectWriter:
-    """Builds one SubjectData from all the event rows and signatures of that subject."""
+    """Writes one SubjectData, as text, from all the event rows and signatures of that
+    subject."""
 
     def __init__(
         self, forms, sub_groups, groups, refs, screening_oid, user_oids, lengths: LengthTracker
@@ -475,10 +507,16 @@ class _SubjectWriter:
         self.forms = {f.crf.oid: f for f in forms}
         self.refs = refs
         self.screening_oid = screening_oid
-        self.user_oids = user_oids
+        self.user_oids = {pk: _attr(oid) for pk, oid in user_oids.items()}
         self.lengths = lengths
         self.specs = {f.crf.oid: groups[f.oid][0][2] for f in forms}
         specs_of = {oid: specs for g in groups.values() for oid, _c, specs, _r in g[1:]}
+        self.item_oids = {
+            spec.oid: _attr(spec.oid)
+            for g in groups.values()
+            for *_o, specs, _r in g
+            for spec in specs
+        }
         by_name = {f.crf.name: f for f in forms}
         # Per form: its groups exploded from the row's own list; and the groups of child rows
         # (group, its parent form, the form whose rows give the repeat key, or None).
@@ -495,51 +533,44 @@ class _SubjectWriter:
                 self.exploded[parent.crf.oid].append((group, specs))
         self.form_for_label = {f.crf.model._meta.label_lower: f.crf.oid for f in forms}
 
-    def _audit_record(self, parent, row, label: str, location_oid: str) -> None:
+    def _audit_record(self, row, label: str, location_oid: str) -> str:
         context = row.get("odm_context") or {}
         user_oid = self.user_oids.get(context.get("user"), SYSTEM_USER_OID)
-        record = _sub(
-            parent,
-            "AuditRecord",
-            {"EditPoint": "DBAudit", "ID": f"AR.{label}.{row['pgh_id']}"},
-        )
-        _sub(record, "UserRef", {"UserOID": user_oid})
-        _sub(record, "LocationRef", {"LocationOID": location_oid})
-        _sub(record, "DateTimeStamp", text=row["pgh_created_at"].isoformat())
         reason = context.get("reason")
-        if reason:
-            _sub(record, "ReasonForChange", text=reason)
         source = f"{label}:{row['pgh_id']} ({row['pgh_label']})"
         if context.get("url"):
             source += f" via {context['url']}"
-        _sub(record, "SourceID", text=source)
+        record_id = _attr(f"AR.{label}.{row['pgh_id']}")
+        return "".join(
+            (
+                f'<AuditRecord EditPoint="DBAudit" ID="{record_id}">',
+                f'<UserRef UserOID="{user_oid}"/><LocationRef LocationOID="{location_oid}"/>',
+                f"<DateTimeStamp>{row['pgh_created_at'].isoformat()}</DateTimeStamp>",
+                f"<ReasonForChange>{_text(reason)}</ReasonForChange>" if reason else "",
+                f"<SourceID>{_text(source)}</SourceID></AuditRecord>",
+            )
+        )
 
-    def _items(self, group, values: dict, previous: dict | None) -> int:
+    def _items(self, values: dict, previous: dict | None) -> tuple[str, int]:
+        """The ItemData of the values (all of them) or of those changed since `previous`."""
         self.lengths.see(values)
-        written = 0
+        oids = self.item_oids
+        items = []
         for oid, value in values.items():
             if previous is None:
                 if value is None:
                     continue
-                _sub(group, "ItemData", {"ItemOID": oid, "Value": value})
             elif previous.get(oid) == value:
                 continue
             elif value is None:
-                _sub(group, "ItemData", {"ItemOID": oid, "IsNull": "Yes"})
-            else:
-                _sub(group, "ItemData", {"ItemOID": oid, "Value": value})
-            written += 1
-        return written
+                items.append(f'<ItemData ItemOID="{oids[oid]}" IsNull="Yes"/>')
+                continue
+            items.append(f'<ItemData ItemOID="{oids[oid]}" Value="{_attr(value)}"/>')
+        return "".join(items), len(items)
 
-    def subject_data(self, subject: dict, rows_by_form: dict[str, list], signatures: list):
-        location = f"LOC.{subject['site__code']}"
+    def subject_data(self, subject: dict, rows_by_form: dict[str, list], signatures: list) -> str:
+        location = _attr(f"LOC.{subject['site__code']}")
         key = subject["subject_number"] or subject["screening_number"]
-        root = etree.Element(
-            _tag("SubjectData"),
-            {"SubjectKey": key, "TransactionType": "Insert"},
-            nsmap={None: ODM_NS},
-        )
-        _sub(root, "SiteRef", {"LocationOID": location})
 
         visits = {}  # visit id -> (code, order)
         for form in self.forms.values():
@@ -564,24 +595,29 @@ class _SubjectWriter:
                 of_record[(crf_oid, obj)] = entity
                 values = _item_values(specs, row, self.refs)
                 before = previous.get(obj)
-                form_data = etree.Element(_tag("FormData"), self._form_attrib(form, entity))
-                form_data.set("TransactionType", "Insert" if before is None else "Update")
-                self._audit_record(form_data, row, label, location)
-                group = _sub(form_data, "ItemGroupData", {"ItemGroupOID": form.group_oid})
-                changed = self._items(group, values, before[0] if before else None)
-                if not changed:
-                    form_data.remove(group)
+                insert = before is None
+                parts = [
+                    self._form_start(form, entity, "Insert" if insert else "Update"),
+                    self._audit_record(row, label, location),
+                ]
+                items, changed = self._items(values, before[0] if before else None)
+                if changed:
+                    parts += (f'<ItemGroupData ItemGroupOID="{form.group_oid}">', items)
+                    parts.append("</ItemGroupData>")
                 elements = {}
                 for group, group_specs in self.exploded.get(crf_oid, ()):
-                    key = group.crf.odm.repeat_key
-                    items = {e.get(key): e for e in row.get(group.crf.items_from) or []}
+                    key_name = group.crf.odm.repeat_key
+                    items = {e.get(key_name): e for e in row.get(group.crf.items_from) or []}
                     elements[group.group_oid] = items
                     old = before[1].get(group.group_oid) if before else None
-                    changed += self._elements(form_data, group, group_specs, items, old)
+                    changed += self._elements(parts, group, group_specs, items, old)
                 previous[obj] = (values, elements)
-                if changed or before is None:
+                if changed or insert:
+                    parts.append("</FormData>")
                     entities[entity].append(
-                        _Transaction(row["pgh_created_at"], 0, next(counter), form_data)
+                        _Transaction(
+                            row["pgh_created_at"], 0, next(counter), insert, "".join(parts)
+                        )
                     )
 
         for child, child_specs, parent, via in self.children:
@@ -600,22 +636,22 @@ class _SubjectWriter:
                 values = _item_values(child_specs, row, self.refs)
                 before = previous.get(row["pgh_obj_id"])
                 previous[row["pgh_obj_id"]] = values
-                form_data = etree.Element(_tag("FormData"), self._form_attrib(parent, entity))
-                form_data.set("TransactionType", "Context")
-                key = row[odm.repeat_key]
-                group = _sub(
-                    form_data,
-                    "ItemGroupData",
-                    {
-                        "ItemGroupOID": child.group_oid,
-                        "ItemGroupRepeatKey": str(shown.get(key, key)),
-                        "TransactionType": "Insert" if before is None else "Update",
-                    },
-                )
-                self._audit_record(group, row, child_label, location)
-                if self._items(group, values, before) or before is None:
+                items, changed = self._items(values, before)
+                if changed or before is None:
+                    repeat_key = row[odm.repeat_key]
+                    xml = "".join(
+                        (
+                            self._form_start(parent, entity, "Context"),
+                            f'<ItemGroupData ItemGroupOID="{child.group_oid}" ItemGroupRepeatKey='
+                            f'"{_attr(str(shown.get(repeat_key, repeat_key)))}" TransactionType='
+                            f'"{"Insert" if before is None else "Update"}">',
+                            self._audit_record(row, child_label, location),
+                            items,
+                            "</ItemGroupData></FormData>",
+                        )
+                    )
                     entities[entity].append(
-                        _Transaction(row["pgh_created_at"], 1, next(counter), form_data)
+                        _Transaction(row["pgh_created_at"], 1, next(counter), False, xml)
                     )
 
         for signature in signatures:
@@ -623,35 +659,49 @@ class _SubjectWriter:
             entity = of_record.get((crf_oid, signature["object_id"]))
             if entity is None:
                 continue  # a signature on a record this export does not carry
-            form = self.forms[crf_oid]
-            form_data = etree.Element(_tag("FormData"), self._form_attrib(form, entity))
-            form_data.set("TransactionType", "Context")
-            element = _sub(form_data, "Signature", {"ID": f"SG.{signature['id']}"})
-            _sub(
-                element,
-                "UserRef",
-                {"UserOID": self.user_oids.get(signature["signer_id"], SYSTEM_USER_OID)},
+            user_oid = self.user_oids.get(signature["signer_id"], SYSTEM_USER_OID)
+            signature_id = _attr(f"SG.{signature['id']}")
+            meaning_oid = _attr(f"SD.{signature['meaning']}")
+            xml = "".join(
+                (
+                    self._form_start(self.forms[crf_oid], entity, "Context"),
+                    f'<Signature ID="{signature_id}">',
+                    f'<UserRef UserOID="{user_oid}"/><LocationRef LocationOID="{location}"/>',
+                    f'<SignatureRef SignatureOID="{meaning_oid}"/>',
+                    f"<DateTimeStamp>{signature['signed_at'].isoformat()}</DateTimeStamp>",
+                    "</Signature></FormData>",
+                )
             )
-            _sub(element, "LocationRef", {"LocationOID": location})
-            _sub(element, "SignatureRef", {"SignatureOID": f"SD.{signature['meaning']}"})
-            _sub(element, "DateTimeStamp", text=signature["signed_at"].isoformat())
             entities[entity].append(
-                _Transaction(signature["signed_at"], 2, next(counter), form_data)
+                _Transaction(signature["signed_at"], 2, next(counter), False, xml)
             )
 
         order = {oid: i for i, oid in enumerate(self.forms)}
-        study_events: dict[str, object] = {}
+        # Each event's forms in the order of the entities, the events in order of first sight.
+        study_events: dict[str, list[str]] = {}
         for entity in sorted(entities, key=lambda e: self._entity_order(e, visits, order)):
-            event_oid = entity[0]
-            if event_oid not in study_events:
-                study_events[event_oid] = _sub(
-                    root,
-                    "StudyEventData",
-                    {"StudyEventOID": event_oid, "TransactionType": "Insert"},
-                )
-            for transaction in sorted(entities[entity], key=_transaction_order):
-                study_events[event_oid].append(transaction.element)
-        return root
+            forms = study_events.setdefault(entity[0], [])
+            forms += (t.xml for t in sorted(entities[entity], key=_transaction_order))
+        parts = [
+            f'<SubjectData xmlns="{ODM_NS}" SubjectKey="{_attr(key)}" TransactionType="Insert">',
+            f'<SiteRef LocationOID="{location}"/>',
+        ]
+        for event_oid, forms in study_events.items():
+            parts.append(
+                f'<StudyEventData StudyEventOID="{_attr(event_oid)}" TransactionType="Insert">'
+            )
+            parts += forms
+            parts.append("</StudyEventData>")
+        parts.append("</SubjectData>")
+        xml = "".join(parts)
+        if _CONTROL_CHARACTERS.search(xml):  # a value lxml would have refused
+            raise ValueError(f"subject {key}: a value holds characters XML does not allow")
+        return xml
+
+    @staticmethod
+    def _form_start(form: OdmForm, entity, transaction_type: str) -> str:
+        repeat = "" if entity[2] is None else f' FormRepeatKey="{_attr(entity[2])}"'
+        return f'<FormData FormOID="{form.oid}"{repeat} TransactionType="{transaction_type}">'
 
     def _entity(self, form: OdmForm, row: dict, visits: dict):
         if form.placement == "screening":
@@ -663,13 +713,6 @@ class _SubjectWriter:
             return (f"SE.{visit[0]}", form.oid, None) if visit else None
         key = row[form.crf.odm.repeat_key or "pgh_obj_id"]
         return (LOG_EVENT_OID, form.oid, str(key))
-
-    @staticmethod
-    def _form_attrib(form: OdmForm, entity) -> dict:
-        attrib = {"FormOID": form.oid}
-        if entity[2] is not None:
-            attrib["FormRepeatKey"] = entity[2]
-        return attrib
 
     def _entity_order(self, entity, visits, order):
         event_oid, form_oid, key = entity
@@ -683,27 +726,23 @@ class _SubjectWriter:
         sort_key = (len(key), key) if key is not None else (0, "")
         return (event_rank, order.get(form_oid[2:], 99), sort_key)
 
-    def _elements(self, form_data, group, specs, elements: dict, before: dict | None) -> int:
-        """The repeating groups of a row's exploded list, one per element (by its key)."""
-        group_oid = group.group_oid
+    def _elements(self, parts: list, group, specs, elements: dict, before: dict | None) -> int:
+        """The repeating groups of a row's exploded list, one per element (by its key),
+        added to `parts` where a value changed; how many."""
         written = 0
         for code, element in elements.items():
             old = (before or {}).get(code)
             values = _item_values(specs, element, self.refs)
             old_values = None if old is None else _item_values(specs, old, self.refs)
-            group = _sub(
-                form_data,
-                "ItemGroupData",
-                {
-                    "ItemGroupOID": group_oid,
-                    "ItemGroupRepeatKey": str(code),
-                    "TransactionType": "Insert" if old is None else "Update",
-                },
-            )
-            if self._items(group, values, old_values):
+            items, changed = self._items(values, old_values)
+            if changed:
+                transaction_type = "Insert" if old is None else "Update"
+                parts.append(
+                    f'<ItemGroupData ItemGroupOID="{group.group_oid}" ItemGroupRepeatKey='
+                    f'"{_attr(str(code))}" TransactionType="{transaction_type}">'
+                )
+                parts += (items, "</ItemGroupData>")
                 written += 1
-            else:
-                form_data.remove(group)
         return written
 
 
@@ -770,7 +809,7 @@ def write_odm(
     """Write the ODM file; returns counts of subjects, transactions and signatures.
 
     Memory: about one `chunk_size` of rows per event table (a dozen streams) plus the
-    largest subject's element tree, whatever the number of subjects.
+    largest subject's XML text, whatever the number of subjects.
     """
     crfs = {c.name: c for c in crfs}
     forms = odm_forms(crfs)
@@ -817,10 +856,11 @@ def write_odm(
     # precedes it declares each text item's Length, known once every value has been seen.
     clinical_path = path.with_name(f".{path.name}.clinical")
     try:
-        with (
-            etree.xmlfile(str(clinical_path), encoding="utf-8") as xf,
-            xf.element(_tag("ClinicalData"), clinical, nsmap={None: ODM_NS}),
-        ):
+        with open(clinical_path, "wb") as out:
+            out.write(
+                f'<ClinicalData xmlns="{ODM_NS}" StudyOID="{_attr(clinical["StudyOID"])}" '
+                f'MetaDataVersionOID="{clinical["MetaDataVersionOID"]}">'.encode()
+            )
             for _subject_id, items in itertools.groupby(merged, key=lambda item: item[0]):
                 subject = None
                 rows_by_form: dict[str, list] = defaultdict(list)
@@ -836,12 +876,12 @@ def write_odm(
                         n += 1
                 if subject is None:
                     continue
-                xf.write(writer.subject_data(subject, rows_by_form, signatures))
-                xf.flush()
+                out.write(writer.subject_data(subject, rows_by_form, signatures).encode())
                 counts["subjects"] += 1
                 counts["events"] += n
                 counts["signatures"] += len(signatures)
                 tick(n)
+            out.write(b"</ClinicalData>")
         attrib = {
             "FileType": "Transactional",
             "Granularity": "SingleSite" if len(sites) == 1 else "All",

@@ -5,6 +5,7 @@ import io
 import json
 import zipfile
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -13,13 +14,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from lxml import etree
 
+from dosing.services import dose_record
 from exports import services
 from exports.models import ExportRun, ExportRunEvent, ExportStatus
 from exports.odm import event_model_for
 from review.models import Signature
 from screening.models import EligibilityAssessment
+from tests.dosing.factories import dose_values, visit_of
 from tests.exports import sdtm_checks
 from tests.exports.test_xport import read_xpt
+from tests.screening.factories import PLANNED_C1D1
 
 ODM_XSD = Path(__file__).resolve().parents[3] / "shared" / "data" / "odm-1.3.2" / "ODM1-3-2.xsd"
 ODM = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
@@ -212,6 +216,27 @@ def test_odm_correction_is_an_update_with_who_where_when_and_why(odm_doc, data):
     changed = {i.get("ItemOID"): i.get("Value") for i in update.iter("{*}ItemData")}
     assert changed["IT.EX.VOLUME_ML"] == "1.20"
     assert "IT.EX.LOT_NUMBER" not in changed  # unchanged values are not repeated
+
+
+def test_odm_text_with_markup_characters_reads_back_as_entered(data):
+    # The clinical data is written as text: what a parser reads must be what was entered.
+    reason = 'Lot <A&B> "re-read"\nsecond line'
+    dose = data.dosed.doses.get()
+    dose_record(
+        visit=visit_of(data.dosed, "C1D1"),
+        by=data.users["coord_a"],
+        values=dose_values(data.dosed, volume_ml=Decimal("1.10"), lot_number='L<1>&"2"'),
+        today=PLANNED_C1D1,
+        expected_version=dose.version,
+        reason=reason,
+    )
+    _run, content = export(data, "odm")
+    doc = etree.parse(content)
+    subject = doc.find(f".//odm:SubjectData[@SubjectKey='{data.dosed.subject_number}']", ODM)
+    last = subject.findall(".//odm:FormData[@FormOID='F.EX']", ODM)[-1]
+    assert last.findtext("odm:AuditRecord/odm:ReasonForChange", namespaces=ODM) == reason
+    changed = {i.get("ItemOID"): i.get("Value") for i in last.iter("{*}ItemData")}
+    assert changed["IT.EX.LOT_NUMBER"] == 'L<1>&"2"'
 
 
 def test_odm_signatures_sit_on_the_signed_forms(odm_doc, data):
