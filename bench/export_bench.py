@@ -199,6 +199,29 @@ def child_odm_fixed(keep: str, trace: bool, profile: str) -> dict:
     )
 
 
+def child_odm_read() -> dict:
+    """The other floor: reading the event rows the writer reads (the same querysets and
+    chunks, exports.odm's streams), doing nothing with them."""
+    _django()
+    from django.db import transaction
+
+    from exports import odm
+    from exports.crfs import crf_specs
+    from exports.selectors import ExportScope, subjects_in
+    from trial.models import Site
+    from trial.study import current_study
+
+    with transaction.atomic():
+        subjects = subjects_in(ExportScope(tuple(Site.objects.values_list("code", flat=True))))
+        labs = current_study().lab_limits.order_by("order").values_list("code", "label")
+        crfs = {c.name: c for c in crf_specs(labs)}
+        started, rows = time.perf_counter(), 0
+        for form in odm.odm_forms(crfs) + odm._child_groups(crfs):
+            stream = odm._event_stream(form.crf.model, form.subject_lookup, subjects)
+            rows += sum(1 for _row in stream.iterator(500))
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
 def child_xml_floor(elements: int, file_mb: float) -> dict:
     """The floor: lxml alone writing `elements` elements of about the file's size through
     etree.xmlfile, one subtree of 60 elements at a time, as the writer does per subject."""
@@ -256,7 +279,8 @@ def _scale() -> tuple[dict, list[str]]:
 
 def odm_fixed(options) -> None:
     """The ODM writer `--runs` times (a fresh process each, the first kept with --keep and
-    profiled with --profile), its heap peak once with --tracemalloc, and the lxml floor."""
+    profiled with --profile), its heap peak once with --tracemalloc, and two floors: lxml
+    alone writing as many elements, and reading the event rows alone."""
     print(f"ODM writer, all sites, fixed inputs, {options.runs} runs (target: <= 10 s):")
     results = []
     for run in range(options.runs):
@@ -282,6 +306,8 @@ def odm_fixed(options) -> None:
         f"  floor (lxml alone, {last['elements']} elements, {floor['file_mb']:.1f} MB): "
         f"{floor['seconds']:.2f} s; writer / floor {ratio:.2f}"
     )
+    read = _run_child("odm-read")
+    print(f"  reading the {read['rows']} event rows alone: {read['seconds']:.2f} s")
 
 
 def main():
@@ -304,6 +330,8 @@ def main():
             print(json.dumps(child_export(fmt, sites, trace)))
         elif kind == "odm-fixed":
             print(json.dumps(child_odm_fixed(rest[0], rest[1] == "1", rest[2])))
+        elif kind == "odm-read":
+            print(json.dumps(child_odm_read()))
         elif kind == "xml-floor":
             print(json.dumps(child_xml_floor(int(rest[0]), float(rest[1]))))
         else:
