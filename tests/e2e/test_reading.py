@@ -58,3 +58,19 @@ def test_a_crf_opens_with_its_first_field_focused_and_a_save_focuses_the_message
     page.get_by_text("Registered FR01-S002").first.wait_for()
     assert page.evaluate("document.activeElement.id") == "messages"
     shots(page, "focus-on-message")
+
+
+def test_the_subject_matrix_scrolls_inside_its_table_not_the_page_at_1366_px(
+    new_page, shots, live_server, study, site_a, coordinator_a, investigator_a, monitor
+):
+    from tests.screening.factories import register_subject
+
+    dosed_subject(study, site_a, coordinator_a, investigator_a)
+    register_subject(study=study, site=site_a, by=coordinator_a)  # no visit yet: hidden texts
+    page = new_page("monitor", PASSWORD)
+    page.goto(live_server.url + reverse("subject_matrix"))
+    shots(page, "matrix-1366")
+    wrap = page.locator(".matrix-wrap")
+    assert wrap.evaluate("e => e.scrollWidth > e.clientWidth")  # wider than the screen
+    # ...and it scrolls in its own box: the page itself does not scroll sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
