@@ -1,13 +1,15 @@
 """The export tests share one hand-made trial per module, built once and rolled back.
 
 Building it through the real services takes seconds; each test then runs in a savepoint
-inside the module's transaction (pytest-django's `db`), so tests stay independent.
+inside the module's transaction (pytest-django's `db`), so tests stay independent. The
+benchmark seed (`seeded`) is built per test instead: it takes about a second.
 """
 
 import importlib
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import clear_url_caches
 from django.utils import timezone
@@ -30,6 +32,13 @@ def dataset(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def seeded(db, settings, tmp_path):
+    """The benchmark seed, scaled down (seed_large), with export files under a temporary var/."""
+    settings.VAR_DIR = tmp_path
+    call_command("seed_large", "--subjects", "20", "--sites", "4", "--aes-per-subject", "4")
 
 
 @pytest.fixture

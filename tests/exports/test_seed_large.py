@@ -28,12 +28,6 @@ from trial.models import Site, Subject, SubjectEvent, Visit
 ODM_XSD = Path(__file__).resolve().parents[3] / "shared" / "data" / "odm-1.3.2" / "ODM1-3-2.xsd"
 
 
-@pytest.fixture
-def seeded(db, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    call_command("seed_large", "--subjects", "20", "--sites", "4", "--aes-per-subject", "4")
-
-
 def test_seed_creates_the_asked_numbers(seeded):
     assert Site.objects.count() == 4
     enrolled = Subject.objects.exclude(status__in=["screening", "screen_failed"])
