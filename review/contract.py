@@ -90,11 +90,10 @@ class CrfWrite:
                 update_fields = [*update_fields, "version"]
         if update_fields is not None and hasattr(row, "updated_at"):
             update_fields = [*dict.fromkeys([*update_fields, "updated_at"])]
-        stored_visit = getattr(self.record, "visit_id", None) if row.pk is not None else None
         updated = row.pk is not None
         row.save(update_fields=update_fields)
         if updated:
-            _forms_to_check_again(row, stored_visit)
+            _forms_to_check_again(row)
         key = (row._meta.label_lower, row.pk)
         self._versioned.add(key)
         self._saved[key] = row  # the checks read the row as last saved
@@ -115,20 +114,18 @@ class CrfWrite:
         return self.save(row, update_fields=["voided_at", "void_reason"])
 
 
-def _forms_to_check_again(row: Model, stored_visit: int | None) -> None:
+def _forms_to_check_again(row: Model) -> None:
     """A corrected or voided record of a form the schedule of assessments expects may leave
     the form missing at its visit (or, for a form kept per subject, at every visit of the
-    subject): the reminder scan reads those visits again (Visit.forms_checked_at). The
-    update is unconditional so that it takes the visit rows' lock and makes a new row
-    version, which a scan reading concurrently sees (followup.services._check_forms)."""
+    subject; a record never moves to another visit): the reminder scan reads those visits
+    again (Visit.forms_checked_at). The update is unconditional so that it takes the visit
+    rows' lock and makes a new row version, which a scan reading concurrently sees
+    (followup.services._check_forms)."""
     kind = KINDS.get(row._meta.label_lower)
     if kind is None or not kind.schedule_by:
         return
-    if kind.schedule_by == "subject":
-        visits = Visit._base_manager.filter(subject_id=row.subject_id)
-    else:
-        visits = Visit._base_manager.filter(pk__in={row.visit_id, stored_visit} - {None})
-    visits.update(forms_checked_at=None)
+    on = {"subject_id": row.subject_id} if kind.schedule_by == "subject" else {"pk": row.visit_id}
+    Visit._base_manager.filter(**on).update(forms_checked_at=None)
 
 
 def _subject_of(record: Model | None, subject: Subject | None, parent: Model | None) -> Subject:
