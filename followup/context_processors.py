@@ -8,8 +8,7 @@ from collections import defaultdict
 from django.urls import reverse
 from django.utils import timezone
 
-from followup.models import Notification
-from followup.my_tasks import my_tasks
+from followup.my_tasks import navigation_tasks
 from trial.access import can, roles_of
 from trial.capabilities import Capability
 from trial.models import Role
@@ -33,15 +32,6 @@ NAVIGATION = [
     ("Study configuration", "study_overview", None, "study"),
     ("Exports", "export_page", Capability.EXPORT, "study"),
 ]
-
-
-def navigation_tasks(user, *, now, clocks: bool = False):
-    """The user's tasks with the unread notifications counted in the same query: what the
-    navigation shows, and the My tasks page (with the SAE clocks)."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    return my_tasks(
-        user, today=timezone.localdate(now), now=now, clocks=clocks, extra={"unread": unread}
-    )
 
 
 def navigation(request):

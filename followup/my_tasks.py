@@ -11,10 +11,12 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, IntegerField, Q, Subquery
 from django.urls import reverse
+from django.utils.timezone import localdate
 
 from adverse_events.models import AdverseEvent
 from dosing.models import DosingRecord
 from dosing.selectors import incomplete_doses
+from followup.models import Notification
 from review import task_counts
 from review.models import Query, QueryStatus
 from screening.models import EligibilityAssessment, EligibilityStatus
@@ -325,3 +327,10 @@ def my_tasks(
             )
         )
     return sections
+
+
+def navigation_tasks(user, *, now, clocks: bool = False):
+    """The user's tasks with the unread notifications counted in the same query: what the
+    navigation shows, and the My tasks page (with the SAE clocks)."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    return my_tasks(user, today=localdate(now), now=now, clocks=clocks, extra={"unread": unread})

@@ -5,8 +5,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from followup.context_processors import navigation_tasks
 from followup.models import Notification
+from followup.my_tasks import navigation_tasks
 from followup.services import notification_open as open_notification
 from followup.services import notifications_mark_read
 
@@ -21,7 +21,7 @@ def notifications(request):
 def my_tasks(request):
     """What the user's roles have to do now, with the counts the navigation shows."""
     sections = navigation_tasks(request.user, now=timezone.now(), clocks=True)
-    request.my_tasks = sections  # the navigation's counts are these (context_processors)
+    request.my_tasks = sections  # the navigation's counts are these (followup.context_processors)
     return render(request, "followup/my_tasks.html", {"sections": sections})
 
 
