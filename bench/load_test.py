@@ -32,6 +32,19 @@ def manage(*args, **kwargs):
     return subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True, **kwargs)
 
 
+def shell(code: str, env: dict) -> str:
+    """What `manage.py shell -c code` prints, stripped."""
+    done = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=20)
@@ -50,54 +63,23 @@ def main() -> None:
     }
     manage("migrate", "--noinput", "-v0", env=env)
     manage("load_study", env=env)
-    seeded = (
-        subprocess.run(
-            [
-                PY,
-                "manage.py",
-                "shell",
-                "-c",
-                (
-                    "from trial.models import User; "
-                    "print(User.objects.filter(username='seed_large').exists())"
-                ),
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .endswith("True")
-    )
+    seeded = shell(
+        "from trial.models import User; print(User.objects.filter(username='seed_large').exists())",
+        env,
+    ).endswith("True")
     if not seeded:
         manage("seed_large", "--subjects", str(args.seed_subjects), env=env)
     password = "bench-load-2026"
 
     def seeded_users(prefix: str) -> str:
         """The seeded users whose name starts with `prefix`, given the bench password."""
-        return (
-            subprocess.run(
-                [
-                    PY,
-                    "manage.py",
-                    "shell",
-                    "-c",
-                    "from trial.models import User\n"
-                    f"us = list(User.objects.filter(username__startswith='{prefix}'))\n"
-                    f"[u.set_password('{password}') or u.save() for u in us]\n"
-                    "print(','.join(u.username for u in us))",
-                ],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+        return shell(
+            "from trial.models import User\n"
+            f"us = list(User.objects.filter(username__startswith='{prefix}'))\n"
+            f"[u.set_password('{password}') or u.save() for u in us]\n"
+            "print(','.join(u.username for u in us))",
+            env,
+        ).splitlines()[-1]
 
     users = seeded_users("seed_crc_")
     investigators = seeded_users("seed_pi_") if args.investigators else ""
