@@ -19,6 +19,7 @@ from history import services as history_services
 from history.models import MedicalHistory, PriorRadiotherapy, PriorSurgery, SystemicTherapyLine
 from medications import services as medication_services
 from medications.models import ConcomitantMedication
+from review import current
 from review.services import edit_check_failures
 from screening.models import EligibilityAssessment
 from tests.exports import sdtm_checks
@@ -50,6 +51,15 @@ def test_seed_is_consistent_with_the_rules(seeded):
         assert not ae.serious or ae.sae_report_due_at == rules.sae_report_due_at(ae.aware_at)
     numbers = list(Subject.objects.values_list("screening_number", flat=True))
     assert len(numbers) == len(set(numbers))
+
+
+def test_seed_signatures_bind_the_assessments_as_stored(seeded):
+    """The seeded investigator's eligibility signatures are valid: none is in the review queue
+    as edited since it was signed."""
+    assessments = EligibilityAssessment.objects.filter(confirmed_at__isnull=False)
+    _, signed, to_hash = current.split(assessments)
+    assert signed.count() == assessments.count() > 0
+    assert current.mismatched(to_hash) == []
 
 
 def test_seed_background_passes_the_services_rules_and_raises_no_query(seeded):

@@ -45,6 +45,7 @@ from dispositions.models import Disposition
 from dosing.models import DosingRecord
 from history.models import MedicalHistory, PriorRadiotherapy, PriorSurgery, SystemicTherapyLine
 from medications.models import ConcomitantMedication
+from review import signing
 from review.models import Query, QueryMessage, Signature
 from review.services import task_counts_moved
 from screening import eligibility
@@ -389,7 +390,6 @@ class _Seeder:
                     printed_name=pi.username,
                     meaning="eligibility_confirmed",
                     signed_at=assessment.confirmed_at,
-                    content_hash="seed_large".ljust(64, "0"),
                 )
             )
         DosingRecord.objects.bulk_create(doses, batch_size=2000)
@@ -402,6 +402,13 @@ class _Seeder:
             last_dose_on=Subquery(given.annotate(on=Max("administered_on")).values("on")),
         )
         AdverseEvent.objects.bulk_create(events, batch_size=2000)
+        # Each signature binds the assessment as stored, as review.services.sign does: a
+        # placeholder hash would show every seeded eligibility as edited since signed.
+        stored = EligibilityAssessment.objects.select_related("subject").in_bulk(
+            [s.object_id for s in signatures]
+        )
+        for signature in signatures:
+            signature.content_hash = signing.record_hash(stored[signature.object_id])
         Signature.objects.bulk_create(signatures)
         self.counts["doses"] += len(doses)
         self.counts["adverse_events"] += len(events)
