@@ -6,8 +6,11 @@ is current for sure, so only the records saved since their latest row (a correct
 signing: few) are loaded and hashed, in a fixed number of queries whatever their number.
 
 A kind whose hash also reads rows beyond its own (`related_content`: eligibility reads the
-subject's sex and date of birth) cannot use that shortcut: a correction of the subject does
-not touch the assessment's `saved_at`. Every record of such a kind that has a row is hashed.
+subject's sex and date of birth) needs a second stamp: a correction of the subject does not
+touch the assessment's `saved_at`. Its `related_saved_at` (the subject's
+`demographics_changed_at`, which the database refuses to leave behind a change of either
+fact) must also precede the row, strictly; a kind without one hashes every record that has
+a row.
 
 Read by the investigator's queue (review.selectors) and the navigation's counts
 (review.task_counts), so that the two agree (tested equal).
@@ -54,6 +57,13 @@ def split(queryset: QuerySet, rows: Rows = SIGNATURES) -> tuple[QuerySet, QueryS
     if not kind.related_content:
         fresh = attached.filter(**{f"{rows.stamp}__gte": OuterRef(kind.saved_at)})
         to_hash = with_rows.exclude(Exists(fresh))
+    elif kind.related_saved_at:
+        related = kind.related_saved_at
+        fresh = attached.filter(**{f"{rows.stamp}__gte": OuterRef(kind.saved_at)})
+        after_both = fresh.filter(**{f"{rows.stamp}__gt": OuterRef(related)})
+        to_hash = with_rows.exclude(
+            (Q(**{f"{related}__isnull": True}) & Q(Exists(fresh))) | Q(Exists(after_both))
+        )
     return without_rows, with_rows, to_hash.select_related(*kind.hash_related)
 
 

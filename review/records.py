@@ -63,6 +63,11 @@ class CrfKind:
     stamps: frozenset[str] = frozenset()
     # Facts kept on another row that the content depends on (row attribute paths; hashed).
     related_content: tuple[str, ...] = ()
+    # The stamp (a lookup from the record) that the database moves at every change of a
+    # related_content fact (None: never changed). With it, a signature stamped after both the
+    # record's last save and this stamp is current without hashing (review.current); a kind
+    # with related_content and no such stamp hashes every signed record.
+    related_saved_at: str = ""
     # Why a stored record cannot be signed yet ("" when it can), checked under the row lock.
     sign_blocker: Callable[[Model], str] | None = None
     # The automatic edit checks of a saved record: (record, now) -> [review.checks.Failure].

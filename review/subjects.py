@@ -51,6 +51,10 @@ def subject_update(*, subject: Subject, by: User, reason: str, **changes) -> Sub
         return subject
     for name in changed:
         setattr(subject, name, changes[name])
+    if {"sex", "date_of_birth"} & set(changed):
+        # Read by eligibility's signature (review.current): the database requires the stamp.
+        subject.demographics_changed_at = timezone.now()
+        changed.append("demographics_changed_at")
     subject.full_clean()
     with transaction.atomic(), audit_context(by=by, reason=reason.strip()):
         subject.save(update_fields=changed)

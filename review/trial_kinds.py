@@ -42,7 +42,14 @@ def _subjects(context) -> tuple[Dataset, ...]:
                 RECORD_ID,
                 *subject_keys(""),
                 *model_columns(
-                    Subject, exclude=("study", "site", "screening_number", "subject_number")
+                    Subject,
+                    exclude=(
+                        "study",
+                        "site",
+                        "screening_number",
+                        "subject_number",
+                        "demographics_changed_at",  # review.current's bookkeeping
+                    ),
                 ),
             ),
             (),
@@ -96,6 +103,7 @@ KINDS = (
         "Subject registration",
         entered_fields=("sex", "date_of_birth", "tumour_type", "tumour_type_other"),
         url=lambda record: reverse("subject_detail", args=[record.pk]),
+        stamps=frozenset({"demographics_changed_at"}),
         # The subjects endpoint of the API (filters by site and status) is exports.api's own.
         export=ExportSpec(10, _subjects),
     ),

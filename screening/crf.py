@@ -176,6 +176,7 @@ KINDS = (
         ),
         # Age limits and exclusion 4 (women) read the subject's sex and date of birth.
         related_content=("subject.sex", "subject.date_of_birth"),
+        related_saved_at="subject__demographics_changed_at",
         void_hashed_when_voided=True,
         history_scope=site_scoped("screening.eligibilityassessment"),
         export=ExportSpec(

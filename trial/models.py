@@ -392,7 +392,9 @@ class SubjectQuerySet(models.QuerySet):
         return self.filter(voided_at__isnull=True)
 
 
-@pghistory.track()
+# demographics_changed_at is review.current's bookkeeping: the change it stamps is audited
+# as the change of the sex or date of birth itself.
+@pghistory.track(exclude=["demographics_changed_at"])
 class Subject(models.Model):
     """A patient in the trial, known only by numbers: no name or direct identifier is stored."""
 
@@ -433,6 +435,10 @@ class Subject(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.TextField(blank=True)
+    # When the sex or the date of birth was last corrected (None: as registered). Other CRFs'
+    # signed content reads them (eligibility: review.records.CrfKind.related_saved_at); the
+    # database refuses a change of either that does not move this stamp.
+    demographics_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = SubjectQuerySet.as_manager()
 
@@ -440,6 +446,22 @@ class Subject(models.Model):
         ordering = ["site__code", "screening_number"]
         triggers = [
             pgtrigger.Protect(name="no_hard_delete", operation=pgtrigger.Delete),
+            pgtrigger.Trigger(
+                name="demographics_change_stamped",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                func=(
+                    "RAISE EXCEPTION 'Cannot change the sex or date of birth of subject % without "
+                    "moving demographics_changed_at', OLD.id;"
+                ),
+                condition=(
+                    pgtrigger.Q(old__sex__df=pgtrigger.F("new__sex"))
+                    | pgtrigger.Q(old__date_of_birth__df=pgtrigger.F("new__date_of_birth"))
+                )
+                & pgtrigger.Q(
+                    old__demographics_changed_at__ndf=pgtrigger.F("new__demographics_changed_at")
+                ),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -66,10 +66,12 @@ def test_bulk_update_is_audited(study, site_a, coordinator_a):
 
 def test_raw_sql_update_is_audited(subject):
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE trial_subject SET sex = 'M' WHERE id = %s", [subject.pk])
+        cursor.execute(
+            "UPDATE trial_subject SET tumour_type_other = 'raw' WHERE id = %s", [subject.pk]
+        )
     latest = SubjectEvent.objects.filter(pgh_obj=subject).latest("pgh_id")
     assert latest.pgh_label == "update"
-    assert latest.sex == "M"
+    assert latest.tumour_type_other == "raw"
 
 
 @pytest.mark.parametrize(
