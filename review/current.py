@@ -68,18 +68,20 @@ def split(queryset: QuerySet, rows: Rows = SIGNATURES) -> tuple[QuerySet, QueryS
 
 
 def mismatched(to_hash: QuerySet, rows: Rows = SIGNATURES) -> list[Model]:
-    """The records of `to_hash` whose latest row's hash is not their content's (two queries
-    and a prefetch per child relation, whatever their number)."""
+    """The records of `to_hash` whose latest row's hash is not their content's: one query of
+    their keys, and when there are any (a correction after signing: few) two more and a
+    prefetch per child relation, whatever their number."""
+    ids = list(to_hash.order_by().values_list("pk", flat=True))
+    if not ids:
+        return []
     latest = {}
     for object_id, content_hash in (
         rows.model.objects.filter(
-            rows.only,
-            content_type=content_type_of(to_hash.model),
-            object_id__in=to_hash.order_by().values("pk"),
+            rows.only, content_type=content_type_of(to_hash.model), object_id__in=ids
         )
         .order_by(rows.stamp, "id")
         .values_list("object_id", "content_hash")
     ):
         latest[object_id] = content_hash
-    records = prefetch_children(list(to_hash), kind_of_rows(to_hash))
+    records = prefetch_children(list(to_hash.filter(pk__in=ids)), kind_of_rows(to_hash))
     return [r for r in records if latest.get(r.pk) != signing.record_hash(r)]
