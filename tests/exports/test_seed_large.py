@@ -55,11 +55,15 @@ def test_seed_is_consistent_with_the_rules(seeded):
 
 def test_seed_signatures_bind_the_assessments_as_stored(seeded):
     """The seeded investigator's eligibility signatures are valid: none is in the review queue
-    as edited since it was signed."""
+    as edited since it was signed, and each assessment was saved before its confirmation, as
+    through the services (none needs hashing to tell)."""
     assessments = EligibilityAssessment.objects.filter(confirmed_at__isnull=False)
     _, signed, to_hash = current.split(assessments)
     assert signed.count() == assessments.count() > 0
     assert current.mismatched(to_hash) == []
+    assert not to_hash.exists()
+    for assessment in assessments:
+        assert assessment.recorded_at == assessment.saved_at < assessment.confirmed_at
 
 
 def test_seed_background_passes_the_services_rules_and_raises_no_query(seeded):

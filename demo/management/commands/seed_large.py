@@ -28,6 +28,7 @@ which adds another batch of subjects.
 """
 
 import random
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -149,6 +150,22 @@ SURGERIES = {
 
 def _aware(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
+
+
+@contextmanager
+def _stamps_as_given(model, *names: str):
+    """bulk_create keeps the given values of these auto_now / auto_now_add fields instead of
+    stamping the seed's own time: an eligibility saved after its confirmation would read as
+    edited since signed."""
+    fields = [model._meta.get_field(name) for name in names]
+    kept = [(f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, (auto_now, auto_now_add) in zip(fields, kept, strict=True):
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
 class Command(BaseCommand):
@@ -364,7 +381,8 @@ class _Seeder:
                 for kind, on, reason in story["dispositions"]
             )
         Consent.objects.bulk_create(consents)
-        EligibilityAssessment.objects.bulk_create(assessments)
+        with _stamps_as_given(EligibilityAssessment, "recorded_at", "saved_at"):
+            EligibilityAssessment.objects.bulk_create(assessments)
         Visit.objects.bulk_create(visits, batch_size=2000)
         Disposition.objects.bulk_create(dispositions)
         self.counts["visits"] += len(visits)
@@ -663,6 +681,8 @@ class _Seeder:
                 for f in result.findings
             ],
             saved_by=crc,
+            recorded_at=_aware(story["assessed"], 11),
+            saved_at=_aware(story["assessed"], 11),
             confirmed_by=pi if confirmed else None,
             confirmed_at=_aware(story["assessed"], 15) if confirmed else None,
             screen_failed_by=None if confirmed else crc,
