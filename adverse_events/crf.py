@@ -1,6 +1,5 @@
 """The CRF kinds of the adverse-events app, registered from AdverseEventsConfig.ready()."""
 
-from django.db.models import Q
 from django.urls import reverse
 
 from adverse_events.sdtm import AE
@@ -91,33 +90,20 @@ def _unreported_saes(subjects):
     return _live_events(subjects).filter(serious=True, sae_reported_at__isnull=True)
 
 
-def ae_other_tasks(subjects) -> list[QueueTask]:
-    """SAEs awaiting the report's sign-off (from awareness); AEs awaiting causality: only
-    those rows, by their keys."""
-    unreported = Q(serious=True, sae_reported_at__isnull=True)
-    unassessed = Q(relationship="")
-    rows = list(
-        _live_events(subjects)
-        .filter(unreported | unassessed)
-        .values_list(
-            "pk",
-            "subject_id",
-            "aware_at",
-            "recorded_at",
-            "relationship",
-            "serious",
-            "sae_reported_at",
-        )
-    )
-    product = product_name() if rows else ""
-    tasks = []
-    for pk, subject_id, aware_at, recorded_at, relationship, serious, reported_at in rows:
-        if serious and reported_at is None:
-            detail = "serious: 24-hour report to the sponsor"
-            tasks.append(QueueTask("Sign the SAE report", detail, pk, subject_id, aware_at))
-        if not relationship:
-            detail = f"relationship to {product} not assessed"
-            tasks.append(QueueTask("Assess causality", detail, pk, subject_id, recorded_at))
+def ae_other_tasks(subjects, limit: int | None = None) -> list[QueueTask]:
+    """SAEs awaiting the report's sign-off (from awareness); AEs awaiting causality (from
+    entry): the first `limit` of each in queue order, by their keys."""
+    saes = _unreported_saes(subjects).order_by("aware_at", "subject_id", "pk")
+    unassessed = _live_events(subjects).filter(relationship="")
+    unassessed = unassessed.order_by("recorded_at", "subject_id", "pk")
+    saes = saes.values_list("pk", "subject_id", "aware_at")[:limit]
+    unassessed = unassessed.values_list("pk", "subject_id", "recorded_at")[:limit]
+    detail = "serious: 24-hour report to the sponsor"
+    tasks = [QueueTask("Sign the SAE report", detail, *row) for row in saes]
+    rows = list(unassessed)
+    if rows:
+        detail = f"relationship to {product_name()} not assessed"
+        tasks += [QueueTask("Assess causality", detail, *row) for row in rows]
     return tasks
 
 

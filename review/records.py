@@ -99,9 +99,11 @@ class CrfKind:
     saved_at: str = "updated_at"
     # What the content hash reads beyond the row (select_related), loaded with it.
     hash_related: tuple[str, ...] = ()
-    # The queue's other tasks on this kind: (subjects) -> [QueueTask] (records by key), and
-    # their number counted without building them (task_counts; tested equal).
-    other_tasks: Callable[[QuerySet], list] | None = None
+    # The queue's other tasks on this kind: (subjects, limit) -> [QueueTask] (records by key):
+    # at least the first `limit` of each task in queue order (since, subject, record; None:
+    # all), so that a page reads a page's worth whatever the queue's length. Their number is
+    # counted without building them (task_counts; tested equal).
+    other_tasks: Callable[[QuerySet, int | None], list] | None = None
     other_task_count: Callable[[QuerySet], int] | None = None
     # The rows a monitor has to source-verify (whole form): (subjects) -> queryset; None:
     # not counted in the monitor's "to verify".

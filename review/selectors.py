@@ -260,18 +260,22 @@ class _Pending:
     detail: str
 
 
-def _pending(subjects: QuerySet[Subject]) -> list[_Pending]:
-    """Every item of the queue of these subjects by its keys, oldest first.
+def _pending(subjects: QuerySet[Subject], limit: int | None = None) -> list[_Pending]:
+    """The first `limit` items of the queue of these subjects by their keys, oldest first
+    (None: every item).
 
-    The records without a signature are read as keys from the index on signatures; only the
+    Each source (a kind's unsigned records, its other tasks) gives at most its own first
+    `limit` in queue order, sorted by the database: the first `limit` of the queue are among
+    them, so a page reads a page's worth of keys per source whatever the queue's length. The
+    records without a signature are read as keys from the index on signatures; only the
     records saved since their latest signature are loaded and hashed (review.current, as the
-    navigation's count reads them). Nothing here grows with the records already signed.
+    navigation's count reads them: few). Nothing here grows with the records already signed.
     """
     subjects = subjects.filter(voided_at__isnull=True)
     pending = []
     for order, kind in enumerate(all_kinds()):
         if kind.other_tasks is not None:
-            for other in kind.other_tasks(subjects):
+            for other in kind.other_tasks(subjects, limit):
                 pending.append(
                     _Pending(
                         other.since, other.subject_id, order, other.pk, other.task, other.detail
@@ -281,13 +285,14 @@ def _pending(subjects: QuerySet[Subject]) -> list[_Pending]:
             continue
         unsigned, _, to_hash = current.split(kind.to_sign(subjects))
         detail = _signature_detail(SignatureState.UNSIGNED)
-        for pk, subject_id, since in unsigned.values_list("pk", "subject_id", kind.saved_at):
+        keys = unsigned.order_by(kind.saved_at, "subject_id", "pk")
+        for pk, subject_id, since in keys.values_list("pk", "subject_id", kind.saved_at)[:limit]:
             pending.append(_Pending(since, subject_id, order, pk, kind.sign_task, detail))
         detail = _signature_detail(SignatureState.INVALIDATED)
         for row in current.mismatched(to_hash):
             since = getattr(row, kind.saved_at)
             pending.append(_Pending(since, row.subject_id, order, row.pk, kind.sign_task, detail))
-    return sorted(pending)
+    return sorted(pending)[:limit]
 
 
 def _items(pending: list[_Pending]) -> list[QueueItem]:
@@ -326,18 +331,27 @@ def _items(pending: list[_Pending]) -> list[QueueItem]:
 
 class ReviewQueue(Sequence):
     """The queue of these subjects, oldest first, as a sequence a Paginator slices: its
-    length from the keys, and the records of only the items asked for."""
+    length counted (review.task_counts.review_count, the navigation's count: tested equal),
+    and the keys up to the end of the slice asked for, the records of only its items."""
 
     def __init__(self, subjects: QuerySet[Subject]):
-        self._pending = _pending(subjects)
+        self._subjects = subjects
 
     def __len__(self) -> int:
-        return len(self._pending)
+        from review.task_counts import review_count  # task_counts reads this module
+
+        return review_count(self._subjects)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return _items(self._pending[index])
-        return _items([self._pending[index]])[0]
+            if index.step not in (None, 1) or any(
+                i is not None and i < 0 for i in (index.start, index.stop)
+            ):
+                return _items(_pending(self._subjects)[index])
+            return _items(_pending(self._subjects, index.stop)[index])
+        if index < 0:
+            return _items([_pending(self._subjects)[index]])[0]
+        return _items([_pending(self._subjects, index + 1)[index]])[0]
 
 
 def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:

@@ -121,12 +121,12 @@ def _confirmed(subjects):
     )
 
 
-def eligibility_other_tasks(subjects) -> list[QueueTask]:
+def eligibility_other_tasks(subjects, limit: int | None = None) -> list[QueueTask]:
+    """Eligible assessments awaiting the investigator's confirmation, the first `limit`."""
+    rows = _unconfirmed(subjects).order_by("saved_at", "subject_id", "pk")
     return [
         QueueTask("Confirm eligibility", "eligible, awaiting confirmation", pk, subject_id, saved)
-        for pk, subject_id, saved in _unconfirmed(subjects).values_list(
-            "pk", "subject_id", "saved_at"
-        )
+        for pk, subject_id, saved in rows.values_list("pk", "subject_id", "saved_at")[:limit]
     ]
 
 
