@@ -3,7 +3,7 @@ a subject's whole audit trail. Scoped by trial.access; query counts do not grow 
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -11,6 +11,7 @@ from enum import StrEnum
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 from pghistory.models import Events
 
 from review import current, signing
@@ -334,10 +335,13 @@ class ReviewQueue(Sequence):
     length counted (review.task_counts.review_count, the navigation's count: tested equal),
     and the keys up to the end of the slice asked for, the records of only its items."""
 
-    def __init__(self, subjects: QuerySet[Subject]):
+    def __init__(self, subjects: QuerySet[Subject], count: Callable[[], int] | None = None):
         self._subjects = subjects
+        self._count = count
 
     def __len__(self) -> int:
+        if self._count is not None:
+            return self._count()
         from review.task_counts import review_count  # task_counts reads this module
 
         return review_count(self._subjects)
@@ -366,8 +370,15 @@ def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:
 
 
 def review_queue_of(user: User) -> ReviewQueue:
-    """The queue of an investigator: their sites' subjects, loaded a page at a time."""
-    return ReviewQueue(Subject.objects.filter(site__in=sites_for(user, Capability.SIGN)))
+    """The queue of an investigator: their sites' subjects, loaded a page at a time, its
+    length the navigation's stored count (one indexed query while current)."""
+    from review.task_counts import cached  # task_counts reads this module
+
+    sites = sites_for(user, Capability.SIGN)
+    return ReviewQueue(
+        Subject.objects.filter(site__in=sites),
+        count=lambda: cached("review", sites, now=timezone.now()),
+    )
 
 
 def review_queue(user: User) -> list[QueueItem]:
