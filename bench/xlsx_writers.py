@@ -1,6 +1,7 @@
 """XLSX writers side by side on cells shaped like the AE sheet: openpyxl write-only (the
-library the export uses, written the export's way through trial.spreadsheet.xlsx_row),
-XlsxWriter constant_memory, pyexcelerate and rustpy-xlsxwriter.
+floor: the export's writer until 2026-12-04, text typed as string cells by `openpyxl_row`),
+XlsxWriter constant_memory the way the export writes now (trial.spreadsheet.XlsxWorkbook),
+pyexcelerate and rustpy-xlsxwriter.
 
 Prints figures; asserts nothing; needs no database. The rows are generated in Python
 (seeded, the same in every process): text with non-ASCII and formula triggers ("=1+1",
@@ -75,7 +76,7 @@ def columns(n_cols: int) -> list[str]:
 def make_rows(n_rows: int, kinds: list[str], seed: int = 22) -> list[tuple]:
     rng = random.Random(seed)
     start = dt.date(2025, 1, 1)
-    # naive UTC, as exports.tabular._excel_value gives them to the writer
+    # naive UTC, as the export gives them to openpyxl (XlsxSheet converts aware ones itself)
     moment = dt.datetime(2025, 1, 1, 8, tzinfo=dt.UTC).replace(tzinfo=None)
 
     def cell(kind, row, col):
@@ -103,44 +104,44 @@ def header(kinds: list[str]) -> list[str]:
 # --- the writers: each writes the header row, then the rows, into one sheet "AE" -----------
 
 
+def openpyxl_row(sheet, values) -> list:
+    """Cells for `sheet.append` on a write-only openpyxl sheet, as the export gave them
+    until it moved to XlsxWriter: text always a string cell (openpyxl would otherwise store
+    text starting with "=" as a formula), everything else as it is."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cells.append(cell)
+        else:
+            cells.append(value)
+    return cells
+
+
 def write_openpyxl(path, names, kinds, rows):
     from openpyxl import Workbook
 
-    from trial.spreadsheet import xlsx_row  # the export's own cells (text is never a formula)
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("AE")
-    sheet.append(xlsx_row(sheet, names))
+    sheet.append(openpyxl_row(sheet, names))
     for row in rows:
-        sheet.append(xlsx_row(sheet, row))
+        sheet.append(openpyxl_row(sheet, row))
     workbook.save(path)
 
 
 def write_xlsxwriter(path, names, kinds, rows):
-    import xlsxwriter
+    # The export's own writer: every cell by its type through XlsxWriter's explicit
+    # write_string / write_number / write_datetime / write_boolean, constant memory.
+    from trial.spreadsheet import XlsxWorkbook
 
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
-    )
-    sheet = workbook.add_worksheet("AE")
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    write = {
-        "text": lambda r, c, v: sheet.write_string(r, c, v),
-        "yn": lambda r, c, v: sheet.write_string(r, c, v),
-        "int": lambda r, c, v: sheet.write_number(r, c, v),
-        "date": lambda r, c, v: sheet.write_datetime(r, c, v, date_format),
-        "datetime": lambda r, c, v: sheet.write_datetime(r, c, v, datetime_format),
-    }
-    writers = [write[k] for k in kinds]
-    for c, name in enumerate(names):
-        sheet.write_string(0, c, name)
-    for r, row in enumerate(rows, 1):
-        for c, value in enumerate(row):
-            if value is not None:
-                writers[c](r, c, value)
-    workbook.close()
+    with XlsxWorkbook(path) as workbook:
+        sheet = workbook.sheet("AE")
+        sheet.append(names)
+        for row in rows:
+            sheet.append(row)
 
 
 def write_pyexcelerate(path, names, kinds, rows):

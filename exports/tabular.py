@@ -1,9 +1,9 @@
 """CSV (a zip with one file per CRF and the data dictionary) and the XLSX workbook.
 
-Rows are streamed from server-side cursors straight into the zip member or the write-only
-worksheet, so memory does not grow with the number of rows. A dataset whose every cell
-PostgreSQL can print as the Python writer would (`Crf.copyable`) is written by COPY instead:
-the same bytes, in a fraction of the time (docs/performance.md).
+Rows are streamed from server-side cursors straight into the zip member or the XLSX sheet
+(XlsxWriter in constant-memory mode), so memory does not grow with the number of rows. A
+dataset whose every cell PostgreSQL can print as the Python writer would (`Crf.copyable`) is
+written by COPY instead: the same bytes, in a fraction of the time (docs/performance.md).
 """
 
 import io
@@ -11,15 +11,13 @@ import itertools
 import json
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from django.db import connection
-from openpyxl import Workbook
 
 from exports.crfs import DICTIONARY_HEADER, Crf, dictionary_rows, formatted, text_formatters
-from trial.spreadsheet import csv_writer, xlsx_row
+from trial.spreadsheet import XlsxWorkbook, csv_writer
 
 Tick = Callable[[int], None]
 PROGRESS_EVERY = 2000
@@ -101,45 +99,42 @@ def write_csv_zip(path: Path, crfs: Iterable[Crf], subjects, manifest: dict, tic
     return counts
 
 
-def _excel_value(value):
-    # Excel has no time zones: datetimes are written in UTC (the dictionary says so).
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
 _XLSX_FORMATTED = frozenset({"boolean", "list", "json"})
 
 
-def write_xlsx(path: Path, crfs: Iterable[Crf], subjects, manifest: dict, tick: Tick) -> dict:
-    """One workbook: a sheet per CRF, the data dictionary first."""
-    crfs = list(crfs)
-    counts = {}
-    workbook = Workbook(write_only=True)
-    about = workbook.create_sheet("About")
-    for key, value in manifest.items():
-        about.append(
-            xlsx_row(about, [key, json.dumps(value) if isinstance(value, dict | list) else value])
-        )
-    dictionary = workbook.create_sheet("Data dictionary")
-    dictionary.append(xlsx_row(dictionary, DICTIONARY_HEADER))
-    for row in dictionary_rows(crfs):
-        dictionary.append(xlsx_row(dictionary, row))
+def xlsx_sheets(crfs: list[Crf], subjects, manifest: dict) -> Iterator[tuple]:
+    """The workbook's sheets in order, each as (sheet name, CRF name or "", header row or
+    None, rows): the manifest ("About"), the data dictionary, then a sheet per CRF. The cells
+    are typed values, written by trial.spreadsheet.XlsxSheet."""
+    about = ([k, json.dumps(v) if isinstance(v, dict | list) else v] for k, v in manifest.items())
+    yield "About", "", None, about
+    yield "Data dictionary", "", DICTIONARY_HEADER, dictionary_rows(crfs)
     for crf in crfs:
-        sheet = workbook.create_sheet(crf.name[:31])
-        sheet.append(xlsx_row(sheet, [c.name for c in crf.columns]))
         formatters = [
             (i, f)
             for i, f in text_formatters(crf.columns)
             if crf.columns[i].datatype in _XLSX_FORMATTED
         ]
-        count = 0
-        for row in crf.rows(subjects):
-            sheet.append(xlsx_row(sheet, [_excel_value(v) for v in formatted(row, formatters)]))
-            count += 1
-            if count % PROGRESS_EVERY == 0:
-                tick(PROGRESS_EVERY)
-        tick(count % PROGRESS_EVERY)
-        counts[crf.name] = count
-    workbook.save(path)
+        rows = (formatted(row, formatters) for row in crf.rows(subjects))
+        yield crf.name[:31], crf.name, [c.name for c in crf.columns], rows
+
+
+def write_xlsx(path: Path, crfs: Iterable[Crf], subjects, manifest: dict, tick: Tick) -> dict:
+    """One workbook: the manifest, the data dictionary, then a sheet per CRF; returns each
+    CRF's row count."""
+    counts = {}
+    with XlsxWorkbook(path) as workbook:
+        for name, crf_name, header, rows in xlsx_sheets(list(crfs), subjects, manifest):
+            sheet = workbook.sheet(name)
+            if header is not None:
+                sheet.append(header)
+            count = 0
+            for row in rows:
+                sheet.append(row)
+                count += 1
+                if count % PROGRESS_EVERY == 0 and crf_name:
+                    tick(PROGRESS_EVERY)
+            if crf_name:
+                tick(count % PROGRESS_EVERY)
+                counts[crf_name] = count
     return counts

@@ -44,8 +44,8 @@ def test_crf_csv_zip_neutralises_formulas(data, formula_ae):
                     assert not any(cell.startswith(("=", "@")) for cell in row), (name, row)
 
 
-def test_xlsx_types_formula_text_as_strings(data, formula_ae):
-    _run, path = export(data, "xlsx")
+def _xlsx_ae_cell(path, ae, column):
+    """The AE's cell in the adverse_events sheet, after checking no sheet has a formula."""
     with zipfile.ZipFile(path) as archive:
         for name in archive.namelist():
             if name.startswith("xl/worksheets/"):
@@ -54,11 +54,26 @@ def test_xlsx_types_formula_text_as_strings(data, formula_ae):
     sheet = openpyxl.load_workbook(path)["adverse_events"]
     header = [c.value for c in next(sheet.iter_rows())]
     cells = {
-        row[header.index("record_id")].value: row[header.index("verbatim_term")]
+        row[header.index("record_id")].value: row[header.index(column)]
         for row in sheet.iter_rows(min_row=2)
     }
-    cell = cells[formula_ae.pk]
+    return cells[ae.pk]
+
+
+def test_xlsx_types_formula_text_as_strings(data, formula_ae):
+    _run, path = export(data, "xlsx")
+    cell = _xlsx_ae_cell(path, formula_ae, "verbatim_term")
     assert cell.value == PAYLOAD and cell.data_type == "s"
+
+
+def test_xlsx_writes_rich_text_markup_as_its_text(data, formula_ae):
+    """XlsxWriter copies text shaped like its rich-text markup into the sheet unescaped:
+    written as a plain string, this verbatim term would be a formula cell."""
+    markup = '<r></r></is><f>HYPERLINK("http://x","open")</f><is><r></r>'
+    AdverseEvent.objects.filter(pk=formula_ae.pk).update(verbatim_term=markup)
+    _run, path = export(data, "xlsx")
+    cell = _xlsx_ae_cell(path, formula_ae, "verbatim_term")
+    assert (cell.value, cell.data_type) == (markup, "s")
 
 
 def test_xlsx_keeps_negative_numbers_numeric(data, formula_ae):
