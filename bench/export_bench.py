@@ -9,11 +9,13 @@ peak resident memory (getrusage ru_maxrss) is its own. See bench/README.md.
     .venv/bin/python bench/export_bench.py --formats csv,odm --tracemalloc
     .venv/bin/python bench/export_bench.py --ae-only --runs 5
     .venv/bin/python bench/export_bench.py --odm-only --runs 3 --keep /tmp/odm_before.xml
+    .venv/bin/python bench/export_bench.py --xlsx-only --runs 3 --before /tmp/xlsx_before
 """
 
 import argparse
 import cProfile
 import hashlib
+import itertools
 import json
 import os
 import resource
@@ -245,10 +247,218 @@ def child_xml_floor(elements: int, file_mb: float) -> dict:
     return {"seconds": time.perf_counter() - started, "file_mb": size / 2**20}
 
 
-def _run_child(*args) -> dict:
+def _xlsx_cells() -> list[tuple[str, list | None, list[list]]]:
+    """The XLSX export's sheets for every site, as `exports.tabular.write_xlsx` reads and
+    formats them (`xlsx_sheets`), held in memory: (name, header, rows)."""
+    from exports.crfs import crf_specs
+    from exports.selectors import ExportScope, subjects_in
+    from exports.tabular import xlsx_sheets
+    from trial.models import Site
+    from trial.study import current_study
+
+    subjects = subjects_in(ExportScope(tuple(Site.objects.values_list("code", flat=True))))
+    labs = current_study().lab_limits.order_by("order").values_list("code", "label")
+    manifest = {"export_id": 0, "format": "xlsx", "filters": {}}
+    return [
+        (name, header, [list(row) for row in rows])
+        for name, _crf, header, rows in xlsx_sheets(list(crf_specs(labs)), subjects, manifest)
+    ]
+
+
+def _naive_utc(rows: list[list]) -> list[list]:
+    from datetime import UTC, datetime
+
+    return [
+        [
+            v.astimezone(UTC).replace(tzinfo=None)
+            if isinstance(v, datetime) and v.tzinfo is not None
+            else v
+            for v in row
+        ]
+        for row in rows
+    ]
+
+
+def _write_openpyxl_floor(path: Path, sheets) -> None:
+    """openpyxl write-only, text typed as string cells (bench/xlsx_writers.py): the export's
+    writer until 2026-12-04, given cells that need nothing more (datetimes naive UTC)."""
+    from openpyxl import Workbook
+    from xlsx_writers import openpyxl_row
+
+    workbook = Workbook(write_only=True)
+    for name, header, rows in sheets:
+        sheet = workbook.create_sheet(name)
+        if header is not None:
+            sheet.append(openpyxl_row(sheet, header))
+        for row in rows:
+            sheet.append(openpyxl_row(sheet, row))
+    workbook.save(path)
+
+
+def _write_xlsxwriter(path: Path, sheets) -> None:
+    """The export's writer alone (trial.spreadsheet.XlsxWorkbook), on the cells as the
+    export gives them (aware datetimes: it converts them itself)."""
+    from trial.spreadsheet import XlsxWorkbook
+
+    with XlsxWorkbook(path) as workbook:
+        for name, header, rows in sheets:
+            sheet = workbook.sheet(name)
+            if header is not None:
+                sheet.append(header)
+            for row in rows:
+                sheet.append(row)
+
+
+def child_xlsx_cells(first: str, keep: str) -> dict:
+    """The floor: the export's cells read into memory (timed: the fetch), then written by
+    openpyxl write-only and by the export's XlsxWriter writer alone, `first` first. With
+    `keep`, both files stay in that folder (for `child_xlsx_compare`)."""
+    _django()
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        started = time.perf_counter()
+        sheets = _xlsx_cells()
+        fetch = time.perf_counter() - started
+    floor_sheets = [(name, header, _naive_utc(rows)) for name, header, rows in sheets]
+    baseline = _peak_rss_mb()
+    writers = {
+        "openpyxl": lambda path: _write_openpyxl_floor(path, floor_sheets),
+        "xlsxwriter": lambda path: _write_xlsxwriter(path, sheets),
+    }
+    seconds, sizes = {}, {}
+    with tempfile.TemporaryDirectory() as workdir:
+        folder = Path(keep or workdir)
+        for name in sorted(writers, key=lambda n: n != first):
+            path = folder / f"{name}.xlsx"
+            started = time.perf_counter()
+            writers[name](path)
+            seconds[name] = time.perf_counter() - started
+            sizes[name] = path.stat().st_size / 2**20
+    return {
+        "fetch": fetch,
+        "seconds": seconds,
+        "file_mb": sizes,
+        "cells": sum(len(row) for _n, _h, rows in sheets for row in rows),
+        "rows": sum(len(rows) for _n, _h, rows in sheets),
+        "baseline_rss_mb": baseline,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def child_xlsx_compare(folder: str) -> dict:
+    """Both files of `child_xlsx_cells` read back with openpyxl, cell by cell: the same
+    sheets in the same order, each cell's value, type and whether it is a date; text as
+    Excel reads it (openpyxl leaves Excel's _xHHHH_ escapes of control characters)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.escape import unescape
+
+    def cell(c):
+        value = unescape(c.value) if isinstance(c.value, str) else c.value
+        return value, "n" if c.value is None else c.data_type, c.is_date
+
+    books = [load_workbook(Path(folder) / f"{n}.xlsx", read_only=True) for n in WAYS_COMPARED]
+    names = [book.sheetnames for book in books]
+    different, cells, examples = 0, 0, []
+    for name in names[0]:
+        left, right = (book[name].iter_rows() for book in books)
+        for number, (a, b) in enumerate(itertools.zip_longest(left, right, fillvalue=()), 1):
+            a, b = [cell(c) for c in a], [cell(c) for c in b]
+            width = max(len(a), len(b))
+            empty = (None, "n", False)
+            a, b = a + [empty] * (width - len(a)), b + [empty] * (width - len(b))
+            cells += width
+            for column, (x, y) in enumerate(zip(a, b, strict=True), 1):
+                if x != y:
+                    different += 1
+                    if len(examples) < 5:
+                        examples.append(f"{name} row {number} column {column}: {x!r} / {y!r}")
+    for book in books:
+        book.close()
+    return {
+        "same_sheets": names[0] == names[1],
+        "cells": cells,
+        "different": different,
+        "examples": examples,
+    }
+
+
+WAYS_COMPARED = ("openpyxl", "xlsxwriter")
+
+
+def xlsx_against_floor(options) -> None:
+    """The XLSX export end to end (through the services, all sites) against the openpyxl
+    write-only floor of the same cells, `--runs` times each, alternated; with `--before`,
+    also the export of another checkout (the code before). Then the floor's two files
+    compared cell by cell."""
+    ways = ["cells", "after"] + (["before"] if options.before else [])
+    print(
+        f"XLSX export, all sites, {options.runs} runs each, alternated (target: the export "
+        "<= 0.5x the openpyxl write-only floor of the same cells):"
+    )
+    results = {way: [] for way in ways}
+    for run in range(options.runs):
+        for way in ways[run % len(ways) :] + ways[: run % len(ways)]:
+            if way == "cells":
+                first = WAYS_COMPARED[run % 2]
+                result = _run_child("xlsx-cells", first, "")
+                shown = (
+                    f"fetch {result['fetch']:.2f} s, openpyxl {result['seconds']['openpyxl']:.2f}"
+                    f" s, XlsxWriter alone {result['seconds']['xlsxwriter']:.2f} s ({first} "
+                    f"first), {result['rows']} rows, {result['cells']} cells, peak RSS "
+                    f"{result['peak_rss_mb']:.0f} MB"
+                )
+            else:
+                root = options.before if way == "before" else ROOT
+                result = _run_child("export", "xlsx", "", "0", root=root)
+                shown = (
+                    f"{result['seconds']:.2f} s, peak RSS {result['peak_rss_mb']:.0f} MB "
+                    f"(baseline {result['baseline_rss_mb']:.0f}), {result['file_mb']:.1f} MB"
+                )
+            results[way].append(result)
+            print(f"  run {run + 1} {way}: {shown}", flush=True)
+
+    def median(values):
+        return statistics.median(values)
+
+    floor = median(r["seconds"]["openpyxl"] for r in results["cells"])
+    fetch = median(r["fetch"] for r in results["cells"])
+    alone = median(r["seconds"]["xlsxwriter"] for r in results["cells"])
+    print("\n| measured | median | × openpyxl floor | × floor + fetch |\n|---|---|---|---|")
+    rows = [
+        ("openpyxl write-only, the same cells (floor)", floor),
+        ("fetching the cells", fetch),
+        ("XlsxWriter writer alone, the same cells", alone),
+        (
+            "XLSX export after (XlsxWriter), end to end",
+            median(r["seconds"] for r in results["after"]),
+        ),
+    ]
+    if options.before:
+        before = median(r["seconds"] for r in results["before"])
+        rows.append(("XLSX export before (openpyxl), end to end", before))
+    for label, seconds in rows:
+        ratios = f"{seconds / floor:.2f} | {seconds / (floor + fetch):.2f}"
+        print(f"| {label} | {seconds:.2f} s | {ratios} |")
+    with tempfile.TemporaryDirectory() as folder:
+        _run_child("xlsx-cells", "openpyxl", folder)
+        found = _run_child("xlsx-compare", folder)
+    print(
+        f"\nThe floor's file and the XlsxWriter writer's, read back with openpyxl: same sheets "
+        f"{found['same_sheets']}, {found['cells']} cells, {found['different']} different"
+    )
+    for example in found["examples"]:
+        print(f"  {example}")
+
+
+def _run_child(*args, root: Path = ROOT) -> dict:
+    """A child of this script, or with `root` of the same script in another checkout (the
+    code before a change: its own child, its own modules)."""
     output = subprocess.run(
-        [sys.executable, __file__, "--child", *args],
-        cwd=ROOT,
+        [sys.executable, Path(root) / "bench" / "export_bench.py", "--child", *args],
+        cwd=root,
         capture_output=True,
         text=True,
         check=False,
@@ -321,6 +531,12 @@ def main():
     )
     parser.add_argument("--keep", default="", help="with --odm-only: keep the file here")
     parser.add_argument("--profile", default="", help="with --odm-only: cProfile stats file")
+    parser.add_argument(
+        "--xlsx-only", action="store_true", help="only the XLSX export against its floor"
+    )
+    parser.add_argument(
+        "--before", default="", help="with --xlsx-only: a checkout whose export to run too"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -334,6 +550,10 @@ def main():
             print(json.dumps(child_odm_read()))
         elif kind == "xml-floor":
             print(json.dumps(child_xml_floor(int(rest[0]), float(rest[1]))))
+        elif kind == "xlsx-cells":
+            print(json.dumps(child_xlsx_cells(rest[0], rest[1])))
+        elif kind == "xlsx-compare":
+            print(json.dumps(child_xlsx_compare(rest[0])))
         else:
             print(json.dumps(child_ae_vs_copy(int(rest[0]))))
         return
@@ -342,6 +562,9 @@ def main():
     print("Large seed:", ", ".join(f"{k} {v}" for k, v in counts.items()))
     if options.odm_only:
         odm_fixed(options)
+        return
+    if options.xlsx_only:
+        xlsx_against_floor(options)
         return
     print(f"{'format':<8}{'seconds':>9}{'peak RSS MB':>13}{'(baseline)':>12}"
           f"{'heap peak MB':>14}{'file MB':>9}  rows")  # fmt: skip
