@@ -579,20 +579,24 @@ def swimmer_lane(course: SubjectCourse, *, today: date) -> charts.SwimmerLane:
     )
 
 
+def _days_on_study(course: SubjectCourse, today: date) -> int:
+    """A swimmer bar's length (its lane's end_day), without building the lane."""
+    return _day(course, course.off_study or today)
+
+
 def swimmer_figure(data: Oncology, *, pages: Mapping[str, str] | None = None) -> Figure:
-    pairs = sorted(
-        ((c, swimmer_lane(c, today=data.today)) for c in data.dosed),
-        key=lambda pair: (-pair[1].end_day, pair[0].label),
-    )
+    # Sorted by the bars' lengths; the lanes (markers and texts) built for the page only.
+    courses = sorted(data.dosed, key=lambda c: (-_days_on_study(c, data.today), c.label))
     title = "Swimmer plot: time on study per subject"
-    ongoing = sum(1 for _c, lane in pairs if lane.ongoing)
+    ongoing = sum(1 for c in courses if c.off_study is None)
     desc = (
-        f"One bar per dosed subject ({len(pairs)}, {ongoing} still on study) from the first "
+        f"One bar per dosed subject ({len(courses)}, {ongoing} still on study) from the first "
         "dose, coloured by dose level, full height while on treatment, with markers for tumour "
         "responses, SAEs, DLTs, end of treatment and death. Longest first."
     )
-    pairs, page = _page(pairs, "swimmer", pages)
+    courses, page = _page(courses, "swimmer", pages)
     desc += _of_page(page, "subjects")
+    pairs = [(c, swimmer_lane(c, today=data.today)) for c in courses]
     lanes = [lane for _c, lane in pairs]
     rows = []
     for c, lane in pairs:

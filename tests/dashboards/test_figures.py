@@ -242,3 +242,29 @@ def test_the_lab_shift_figure_draws_the_baseline_rows_that_hold_subjects():
     )
     assert figure.table.columns[2] == "Worst: grade 0"
     assert "3 subject-test pairs" in figure.svg and "3 of them at a worse grade" in figure.svg
+
+
+def test_the_swimmer_is_longest_first_and_a_page_is_that_slice_of_the_whole():
+    courses = tuple(
+        course(
+            f"FR01-{n:03d}",
+            subject_id=n,
+            first_dose=C1D1 + timedelta(days=n % 7),
+            off_study=C1D1 + timedelta(days=20 + n) if n % 3 == 0 else None,
+            off_study_kind="withdrawal" if n % 3 == 0 else "",
+        )
+        for n in range(1, 121)
+    )
+    data = Oncology(today=TODAY, all_sites=True, dose_levels=("DL1",), courses=courses)
+    whole = figures.swimmer_figure(data).table.rows
+    days = [row[8] for row in whole]  # "Days on study": each lane's end_day
+    assert days == sorted(days, reverse=True) and len(set(days)) > 2
+    assert [(row[8], row[0]) for row in whole] == sorted(
+        ((row[8], row[0]) for row in whole), key=lambda pair: (-pair[0], pair[1])
+    )
+    pages = [figures.swimmer_figure(data, pages={"swimmer": str(n)}) for n in (1, 2, 3)]
+    size = figures.ONCOLOGY_PAGE_SIZE
+    for n, page in enumerate(pages):
+        assert page.table.rows == whole[n * size : (n + 1) * size]
+    assert sum(len(page.table.rows) for page in pages) == len(whole) == 120
+    assert "40 still on study" not in pages[0].svg and "80 still on study" in pages[0].svg
