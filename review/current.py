@@ -54,12 +54,11 @@ def split(queryset: QuerySet, rows: Rows = SIGNATURES) -> tuple[QuerySet, QueryS
     without_rows = queryset.exclude(Exists(attached))
     with_rows = queryset.filter(Exists(attached))
     to_hash = with_rows
+    fresh = attached.filter(**{f"{rows.stamp}__gte": OuterRef(kind.saved_at)})
     if not kind.related_content:
-        fresh = attached.filter(**{f"{rows.stamp}__gte": OuterRef(kind.saved_at)})
         to_hash = with_rows.exclude(Exists(fresh))
     elif kind.related_saved_at:
         related = kind.related_saved_at
-        fresh = attached.filter(**{f"{rows.stamp}__gte": OuterRef(kind.saved_at)})
         after_both = fresh.filter(**{f"{rows.stamp}__gt": OuterRef(related)})
         to_hash = with_rows.exclude(
             (Q(**{f"{related}__isnull": True}) & Q(Exists(fresh))) | Q(Exists(after_both))

@@ -33,6 +33,7 @@ from review.records import (
     subject_of,
     title_related,
 )
+from review.task_counts import cached, review_count
 from trial.access import can, roles_at, scope_to_sites, sites_for
 from trial.audit import HistoryEntry, entries_from
 from trial.capabilities import Capability, allows
@@ -340,22 +341,23 @@ class ReviewQueue(Sequence):
         self._count = count
 
     def __len__(self) -> int:
-        if self._count is not None:
-            return self._count()
-        from review.task_counts import review_count  # task_counts reads this module
-
-        return review_count(self._subjects)
+        return self._count() if self._count is not None else review_count(self._subjects)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            if index.step not in (None, 1) or any(
-                i is not None and i < 0 for i in (index.start, index.stop)
-            ):
-                return _items(_pending(self._subjects)[index])
-            return _items(_pending(self._subjects, index.stop)[index])
-        if index < 0:
-            return _items([_pending(self._subjects)[index]])[0]
-        return _items([_pending(self._subjects, index + 1)[index]])[0]
+            return _items(_pending(self._subjects, _keys_needed(index))[index])
+        return _items([_pending(self._subjects, _keys_needed(index))[index]])[0]
+
+
+def _keys_needed(index: int | slice) -> int | None:
+    """How many keys from the queue's start hold `index` (None: every key, for an index
+    counted from the end or a step)."""
+    if isinstance(index, int):
+        return index + 1 if index >= 0 else None
+    bounds = (index.start or 0, index.stop)
+    if index.step not in (None, 1) or index.stop is None or min(bounds) < 0:
+        return None
+    return index.stop
 
 
 def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:
@@ -372,8 +374,6 @@ def awaiting_review(subjects: QuerySet[Subject]) -> list[QueueItem]:
 def review_queue_of(user: User) -> ReviewQueue:
     """The queue of an investigator: their sites' subjects, loaded a page at a time, its
     length the navigation's stored count (one indexed query while current)."""
-    from review.task_counts import cached  # task_counts reads this module
-
     sites = sites_for(user, Capability.SIGN)
     return ReviewQueue(
         Subject.objects.filter(site__in=sites),

@@ -23,10 +23,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, UUIDField, Value
 from django.db.models.functions import Coalesce
 
-from review.current import SIGNATURES, VERIFICATIONS, Rows, mismatched, split
+from review.current import SIGNATURES, VERIFICATIONS, Rows, content_type_of, mismatched, split
 from review.models import RecordLock, SiteChange, TaskCount
 from review.records import KINDS, CrfKind, all_kinds, form_name
-from review.selectors import _ct
 from trial.assessments import Assessment, ExpectedForm
 from trial.models import AuditChainHead, Site, Subject, Visit
 from trial.replica import PRIMARY
@@ -59,8 +58,8 @@ def review_count(subjects: QuerySet[Subject]) -> int:
 def _unlocked(queryset: QuerySet) -> QuerySet:
     """Records with no active lock of their own nor of their subject."""
     active = RecordLock.objects.filter(unlocked_at__isnull=True)
-    own = active.filter(content_type=_ct(queryset.model), object_id=OuterRef("pk"))
-    subject = active.filter(content_type=_ct(Subject), object_id=OuterRef("subject_id"))
+    own = active.filter(content_type=content_type_of(queryset.model), object_id=OuterRef("pk"))
+    subject = active.filter(content_type=content_type_of(Subject), object_id=OuterRef("subject_id"))
     return queryset.exclude(Exists(own)).exclude(Exists(subject))
 
 
